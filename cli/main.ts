@@ -1,0 +1,34 @@
+/**
+ * The `tsbpf` command line: one commander program; each subcommand lives in cli/commands/ and
+ * registers itself through a `register*` function listed here.
+ *
+ * User mistakes reach the user as one clear message (exit 1), never a stack trace; a stack trace is
+ * shown only for internal errors, and only with TSBPF_DEBUG=1.
+ */
+import { Command } from "commander";
+import { reportFatal } from "./report.ts";
+
+const COMMANDS: ((program: Command) => void)[] = [
+  // Each subcommand module adds one line here.
+];
+
+/** Builds the CLI program with every subcommand registered. */
+export function buildCli(): Command {
+  const program = new Command("tsbpf")
+    .description(
+      "Write eBPF programs in TypeScript: build, run in the kernel or the bundled VM, inspect",
+    )
+    .version("0.1.0")
+    .showHelpAfterError();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** Entry point used by bin/tsbpf.js. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = reportFatal(err);
+  }
+}

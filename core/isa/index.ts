@@ -1,0 +1,7 @@
+/**
+ * The eBPF instruction model: field constants, the instruction table, encoding and decoding.
+ * A leaf: imports nothing outside this folder. Compiler and runtime both import it.
+ */
+export * from "./opcode.ts";
+export * from "./table.ts";
+export * from "./insn.ts";

@@ -1,0 +1,715 @@
+/**
+ * The instruction table: every eBPF instruction variant of RFC 9669 (cpu v1–v4), plus the legacy packet
+ * loads and ubpf's `callx`, as one readonly array of plain records.
+ *
+ * Consumes the field constants of `opcode.ts`; produces `INSNS`, which the encoder/decoder, disassembler,
+ * assemblers, validator, VM and instruction selector all read. Nobody else keeps a per-opcode switch.
+ *
+ * Invariants established (checked by test/isa/table.test.ts):
+ * - each row is identified by (opcode, srcMatch, offMatch, immMatch); no two rows overlap;
+ * - `mnemonic` + `source` is unique (the conformance assembler's key), and so is `name`.
+ *
+ * Rows are generated from the products the ISA is built from (operations × source × width), so that one
+ * row is one real variant; the generation is deterministic and the order is stable (ids are indices).
+ */
+import {
+  ATOMIC_FETCH,
+  AluCode,
+  AtomicOp,
+  CallSrc,
+  InsnClass,
+  JmpCode,
+  Mode,
+  Size,
+  Source,
+} from "./opcode.ts";
+
+/** What an instruction does, at the granularity that decides its operands and syntax. */
+export type InsnKind =
+  | "alu" // dst = dst OP src/imm
+  | "neg" // dst = -dst
+  | "mov" // dst = src/imm
+  | "movsx" // dst = sign-extend(src, extBits)
+  | "end" // byte swap / endianness conversion of dst
+  | "lddw" // dst = 64-bit immediate (two slots), possibly a pseudo source
+  | "ldx" // dst = *(size *)(src + off), zero- or sign-extended
+  | "st" // *(size *)(dst + off) = imm
+  | "stx" // *(size *)(dst + off) = src
+  | "atomic" // atomic read-modify-write at dst + off with src
+  | "ldabs" // r0 = ntoh(packet[imm]) (legacy)
+  | "ldind" // r0 = ntoh(packet[src + imm]) (legacy)
+  | "jcond" // if dst OP src/imm goto +off
+  | "ja" // goto +off (or +imm for the 32-bit form)
+  | "call" // call helper / local function / kfunc
+  | "callx" // call the helper whose number is in a register (ubpf; outside RFC 9669)
+  | "exit";
+
+/** The semantic operation a row performs; the VM and the instruction selector key on it. */
+export type InsnOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "sdiv"
+  | "or"
+  | "and"
+  | "lsh"
+  | "rsh"
+  | "neg"
+  | "mod"
+  | "smod"
+  | "xor"
+  | "mov"
+  | "movsx"
+  | "arsh"
+  | "le"
+  | "be"
+  | "bswap"
+  | "lddw"
+  | "load"
+  | "store"
+  | "atomic_add"
+  | "atomic_or"
+  | "atomic_and"
+  | "atomic_xor"
+  | "atomic_fetch_add"
+  | "atomic_fetch_or"
+  | "atomic_fetch_and"
+  | "atomic_fetch_xor"
+  | "atomic_xchg"
+  | "atomic_cmpxchg"
+  | "ldabs"
+  | "ldind"
+  | "ja"
+  | "jeq"
+  | "jgt"
+  | "jge"
+  | "jset"
+  | "jne"
+  | "jsgt"
+  | "jsge"
+  | "jlt"
+  | "jle"
+  | "jslt"
+  | "jsle"
+  | "call_helper"
+  | "call_local"
+  | "call_kfunc"
+  | "callx"
+  | "exit";
+
+/** Conformance groups of RFC 9669 §2.4 (plus `callx`, the bpf_conformance suite's extra group). */
+export type ConformanceGroup =
+  "base32" | "base64" | "atomic32" | "atomic64" | "divmul32" | "divmul64" | "packet" | "callx";
+
+/** An instruction field that carries meaning for a row; fields not listed must be zero. */
+export type InsnField = "dst" | "src" | "off" | "imm";
+
+/** One instruction variant. */
+export interface InsnSpec {
+  /** Index of this row in `INSNS`. */
+  readonly id: number;
+  /** Unique descriptive name, e.g. `add64_reg`, `ldxw`, `jeq32_imm`, `atomic_fetch_add64`. */
+  readonly name: string;
+  /** The opcode byte. */
+  readonly opcode: number;
+  /** The instruction class (low three opcode bits). */
+  readonly cls: number;
+  /** Value the src field must hold to select this row (calls), or null. */
+  readonly srcMatch: number | null;
+  /** Value the offset field must hold to select this row (sdiv/smod, movsx), or null. */
+  readonly offMatch: number | null;
+  /** Value the imm field must hold to select this row (atomics, endianness), or null. */
+  readonly immMatch: number | null;
+  readonly kind: InsnKind;
+  readonly op: InsnOp;
+  /** Where the second operand comes from. */
+  readonly source: "imm" | "reg" | "none";
+  /** Operation width in bits: 32 for ALU/JMP32 and 32-bit atomics, else 64. */
+  readonly width: 32 | 64;
+  /** Memory access size in bytes (loads, stores, atomics, packet loads), else 0. */
+  readonly memSize: 0 | 1 | 2 | 4 | 8;
+  /** Bits that are sign-extended (movsx, sign-extending loads) or swapped (end), else 0. */
+  readonly extBits: 0 | 8 | 16 | 32 | 64;
+  /** Fields that carry meaning; the others must be zero. */
+  readonly fields: readonly InsnField[];
+  /** Mnemonic in the bpf_conformance / ubpf assembler syntax (`add32`, `ldxw`, `lock fetch add`). */
+  readonly mnemonic: string;
+  /**
+   * Syntax in `llvm-objdump -d` / kernel verifier-log form. Placeholders: `{dst}` `{src}` (register,
+   * printed `wN` for 32-bit operands), `{imm}`, `{off}` (` + 4` / ` - 4`), `{target}` (`+3` / `-2`),
+   * `{imm64}`. The disassembler fills them; the assembler matches them.
+   */
+  readonly syntax: string;
+  /** Lowest `-mcpu` version that has this instruction. */
+  readonly isa: 1 | 2 | 3 | 4;
+  readonly group: ConformanceGroup;
+}
+
+type Row = Omit<InsnSpec, "id">;
+
+const ALU_OPS: readonly {
+  op: InsnOp;
+  code: number;
+  sym: string;
+  off?: number;
+  isa?: 1 | 4;
+  divmul?: boolean;
+  ubpf: string;
+}[] = [
+  { op: "add", code: AluCode.ADD, sym: "+=", ubpf: "add" },
+  { op: "sub", code: AluCode.SUB, sym: "-=", ubpf: "sub" },
+  { op: "mul", code: AluCode.MUL, sym: "*=", ubpf: "mul", divmul: true },
+  { op: "div", code: AluCode.DIV, sym: "/=", ubpf: "div", divmul: true },
+  { op: "sdiv", code: AluCode.DIV, sym: "s/=", ubpf: "sdiv", off: 1, isa: 4, divmul: true },
+  { op: "or", code: AluCode.OR, sym: "|=", ubpf: "or" },
+  { op: "and", code: AluCode.AND, sym: "&=", ubpf: "and" },
+  { op: "lsh", code: AluCode.LSH, sym: "<<=", ubpf: "lsh" },
+  { op: "rsh", code: AluCode.RSH, sym: ">>=", ubpf: "rsh" },
+  { op: "mod", code: AluCode.MOD, sym: "%=", ubpf: "mod", divmul: true },
+  { op: "smod", code: AluCode.MOD, sym: "s%=", ubpf: "smod", off: 1, isa: 4, divmul: true },
+  { op: "xor", code: AluCode.XOR, sym: "^=", ubpf: "xor" },
+  { op: "arsh", code: AluCode.ARSH, sym: "s>>=", ubpf: "arsh" },
+];
+
+const JMP_OPS: readonly { op: InsnOp; code: number; sym: string; isa: 1 | 2 }[] = [
+  { op: "jeq", code: JmpCode.JEQ, sym: "==", isa: 1 },
+  { op: "jgt", code: JmpCode.JGT, sym: ">", isa: 1 },
+  { op: "jge", code: JmpCode.JGE, sym: ">=", isa: 1 },
+  { op: "jset", code: JmpCode.JSET, sym: "&", isa: 1 },
+  { op: "jne", code: JmpCode.JNE, sym: "!=", isa: 1 },
+  { op: "jsgt", code: JmpCode.JSGT, sym: "s>", isa: 1 },
+  { op: "jsge", code: JmpCode.JSGE, sym: "s>=", isa: 1 },
+  { op: "jlt", code: JmpCode.JLT, sym: "<", isa: 2 },
+  { op: "jle", code: JmpCode.JLE, sym: "<=", isa: 2 },
+  { op: "jslt", code: JmpCode.JSLT, sym: "s<", isa: 2 },
+  { op: "jsle", code: JmpCode.JSLE, sym: "s<=", isa: 2 },
+];
+
+const SIZES: readonly { size: number; bytes: 1 | 2 | 4 | 8; suffix: string }[] = [
+  { size: Size.B, bytes: 1, suffix: "b" },
+  { size: Size.H, bytes: 2, suffix: "h" },
+  { size: Size.W, bytes: 4, suffix: "w" },
+  { size: Size.DW, bytes: 8, suffix: "dw" },
+];
+
+const ATOMIC_OPS: readonly {
+  op: InsnOp;
+  imm: number;
+  ubpf: string;
+  syntax: (w: 32 | 64) => string;
+}[] = [
+  ...(["add", "or", "and", "xor"] as const).flatMap((name) => {
+    const imm = AtomicOp[name.toUpperCase() as "ADD" | "OR" | "AND" | "XOR"];
+    const sym = { add: "+=", or: "|=", and: "&=", xor: "^=" }[name];
+    return [
+      {
+        op: `atomic_${name}` as InsnOp,
+        imm,
+        ubpf: `lock ${name}`,
+        syntax: (w: 32 | 64) => `lock *(u${w} *)({dst}{off}) ${sym} {src}`,
+      },
+      {
+        op: `atomic_fetch_${name}` as InsnOp,
+        imm: imm | ATOMIC_FETCH,
+        ubpf: `lock fetch ${name}`,
+        syntax: (w: 32 | 64) => `{src} = atomic_fetch_${name}((u${w} *)({dst}{off}), {src})`,
+      },
+    ];
+  }),
+  {
+    op: "atomic_xchg",
+    imm: AtomicOp.XCHG,
+    ubpf: "lock xchg",
+    syntax: (w) =>
+      w === 64 ? "{src} = xchg_64({dst}{off}, {src})" : "{src} = xchg32_32({dst}{off}, {src})",
+  },
+  {
+    op: "atomic_cmpxchg",
+    imm: AtomicOp.CMPXCHG,
+    ubpf: "lock cmpxchg",
+    syntax: (w) =>
+      w === 64
+        ? "r0 = cmpxchg_64({dst}{off}, r0, {src})"
+        : "w0 = cmpxchg32_32({dst}{off}, w0, {src})",
+  },
+];
+
+function base(width: 32 | 64): ConformanceGroup {
+  return width === 32 ? "base32" : "base64";
+}
+
+function aluRows(): Row[] {
+  const rows: Row[] = [];
+  for (const width of [32, 64] as const) {
+    const cls = width === 32 ? InsnClass.ALU : InsnClass.ALU64;
+    const sfx = width === 32 ? "32" : "";
+    for (const a of ALU_OPS) {
+      for (const source of ["imm", "reg"] as const) {
+        rows.push({
+          name: `${a.op}${width}_${source}`,
+          opcode: a.code | (source === "imm" ? Source.K : Source.X) | cls,
+          cls,
+          srcMatch: null,
+          offMatch: a.off ?? (a.op === "div" || a.op === "mod" ? 0 : null),
+          immMatch: null,
+          kind: "alu",
+          op: a.op,
+          source,
+          width,
+          memSize: 0,
+          extBits: 0,
+          fields: source === "imm" ? ["dst", "imm"] : ["dst", "src"],
+          mnemonic: `${a.ubpf}${sfx}`,
+          syntax: `{dst} ${a.sym} ${source === "imm" ? "{imm}" : "{src}"}`,
+          isa: a.isa ?? 1,
+          group: a.divmul ? (width === 32 ? "divmul32" : "divmul64") : base(width),
+        });
+      }
+    }
+    rows.push({
+      name: `neg${width}`,
+      opcode: AluCode.NEG | Source.K | cls,
+      cls,
+      srcMatch: null,
+      offMatch: null,
+      immMatch: null,
+      kind: "neg",
+      op: "neg",
+      source: "none",
+      width,
+      memSize: 0,
+      extBits: 0,
+      fields: ["dst"],
+      mnemonic: `neg${sfx}`,
+      syntax: "{dst} = -{dst}",
+      isa: 1,
+      group: base(width),
+    });
+    for (const source of ["imm", "reg"] as const) {
+      rows.push({
+        name: `mov${width}_${source}`,
+        opcode: AluCode.MOV | (source === "imm" ? Source.K : Source.X) | cls,
+        cls,
+        srcMatch: null,
+        offMatch: source === "reg" ? 0 : null,
+        immMatch: null,
+        kind: "mov",
+        op: "mov",
+        source,
+        width,
+        memSize: 0,
+        extBits: 0,
+        fields: source === "imm" ? ["dst", "imm"] : ["dst", "src"],
+        mnemonic: `mov${sfx}`,
+        syntax: `{dst} = ${source === "imm" ? "{imm}" : "{src}"}`,
+        isa: 1,
+        group: base(width),
+      });
+    }
+    for (const bits of width === 32 ? ([8, 16] as const) : ([8, 16, 32] as const)) {
+      rows.push({
+        name: `movsx${width}_${bits}`,
+        opcode: AluCode.MOV | Source.X | cls,
+        cls,
+        srcMatch: null,
+        offMatch: bits,
+        immMatch: null,
+        kind: "movsx",
+        op: "movsx",
+        source: "reg",
+        width,
+        memSize: 0,
+        extBits: bits,
+        fields: ["dst", "src", "off"],
+        mnemonic: `movsx${bits}${width}`,
+        syntax: `{dst} = (s${bits}){src}`,
+        isa: 4,
+        group: base(width),
+      });
+    }
+  }
+  // Byte swaps: ALU|END with src bit LE/BE, and ALU64|END (src 0) as the unconditional bswap (v4).
+  const ends: { op: InsnOp; opcode: number; cls: number; isa: 1 | 4 }[] = [
+    { op: "le", opcode: AluCode.END | Source.K | InsnClass.ALU, cls: InsnClass.ALU, isa: 1 },
+    { op: "be", opcode: AluCode.END | Source.X | InsnClass.ALU, cls: InsnClass.ALU, isa: 1 },
+    { op: "bswap", opcode: AluCode.END | Source.K | InsnClass.ALU64, cls: InsnClass.ALU64, isa: 4 },
+  ];
+  for (const e of ends) {
+    for (const bits of [16, 32, 64] as const) {
+      rows.push({
+        name: `${e.op}${bits}`,
+        opcode: e.opcode,
+        cls: e.cls,
+        srcMatch: null,
+        offMatch: null,
+        immMatch: bits,
+        kind: "end",
+        op: e.op,
+        source: "none",
+        width: 64,
+        memSize: 0,
+        extBits: bits,
+        fields: ["dst", "imm"],
+        mnemonic: `${e.op}${bits}`,
+        syntax: `{dst} = ${e.op}${bits} {dst}`,
+        isa: e.isa,
+        group: "base32",
+      });
+    }
+  }
+  return rows;
+}
+
+function memoryRows(): Row[] {
+  const rows: Row[] = [];
+  rows.push({
+    name: "lddw",
+    opcode: InsnClass.LD | Mode.IMM | Size.DW,
+    cls: InsnClass.LD,
+    srcMatch: null,
+    offMatch: null,
+    immMatch: null,
+    kind: "lddw",
+    op: "lddw",
+    source: "imm",
+    width: 64,
+    memSize: 0,
+    extBits: 0,
+    fields: ["dst", "src", "imm"],
+    mnemonic: "lddw",
+    syntax: "{dst} = {imm64} ll",
+    isa: 1,
+    group: "base64",
+  });
+  for (const s of SIZES) {
+    const w = s.bytes === 8 ? "base64" : "base32";
+    rows.push({
+      name: `ldx${s.suffix}`,
+      opcode: InsnClass.LDX | Mode.MEM | s.size,
+      cls: InsnClass.LDX,
+      srcMatch: null,
+      offMatch: null,
+      immMatch: null,
+      kind: "ldx",
+      op: "load",
+      source: "reg",
+      width: 64,
+      memSize: s.bytes,
+      extBits: 0,
+      fields: ["dst", "src", "off"],
+      mnemonic: `ldx${s.suffix}`,
+      syntax: `{dst} = *(u${s.bytes * 8} *)({src}{off})`,
+      isa: 1,
+      group: w,
+    });
+    if (s.bytes !== 8) {
+      rows.push({
+        name: `ldxs${s.suffix}`,
+        opcode: InsnClass.LDX | Mode.MEMSX | s.size,
+        cls: InsnClass.LDX,
+        srcMatch: null,
+        offMatch: null,
+        immMatch: null,
+        kind: "ldx",
+        op: "load",
+        source: "reg",
+        width: 64,
+        memSize: s.bytes,
+        extBits: (s.bytes * 8) as 8 | 16 | 32,
+        fields: ["dst", "src", "off"],
+        mnemonic: `ldxs${s.suffix}`,
+        syntax: `{dst} = *(s${s.bytes * 8} *)({src}{off})`,
+        isa: 4,
+        group: "base64",
+      });
+    }
+    rows.push({
+      name: `st${s.suffix}`,
+      opcode: InsnClass.ST | Mode.MEM | s.size,
+      cls: InsnClass.ST,
+      srcMatch: null,
+      offMatch: null,
+      immMatch: null,
+      kind: "st",
+      op: "store",
+      source: "imm",
+      width: 64,
+      memSize: s.bytes,
+      extBits: 0,
+      fields: ["dst", "off", "imm"],
+      mnemonic: `st${s.suffix}`,
+      syntax: `*(u${s.bytes * 8} *)({dst}{off}) = {imm}`,
+      isa: 1,
+      group: w,
+    });
+    rows.push({
+      name: `stx${s.suffix}`,
+      opcode: InsnClass.STX | Mode.MEM | s.size,
+      cls: InsnClass.STX,
+      srcMatch: null,
+      offMatch: null,
+      immMatch: null,
+      kind: "stx",
+      op: "store",
+      source: "reg",
+      width: 64,
+      memSize: s.bytes,
+      extBits: 0,
+      fields: ["dst", "src", "off"],
+      mnemonic: `stx${s.suffix}`,
+      syntax: `*(u${s.bytes * 8} *)({dst}{off}) = {src}`,
+      isa: 1,
+      group: w,
+    });
+  }
+  for (const width of [32, 64] as const) {
+    const size = width === 32 ? Size.W : Size.DW;
+    for (const a of ATOMIC_OPS) {
+      rows.push({
+        name: `${a.op}${width}`,
+        opcode: InsnClass.STX | Mode.ATOMIC | size,
+        cls: InsnClass.STX,
+        srcMatch: null,
+        offMatch: null,
+        immMatch: a.imm,
+        kind: "atomic",
+        op: a.op,
+        source: "reg",
+        width,
+        memSize: width === 32 ? 4 : 8,
+        extBits: 0,
+        fields: ["dst", "src", "off", "imm"],
+        mnemonic: `${a.ubpf}${width === 32 ? "32" : ""}`,
+        syntax: a.syntax(width),
+        // Plain atomic add is the classic `xadd` of v1; the rest arrived with v3 (kernel 5.12).
+        isa: a.op === "atomic_add" ? 1 : 3,
+        group: width === 32 ? "atomic32" : "atomic64",
+      });
+    }
+  }
+  for (const s of SIZES) {
+    if (s.bytes === 8) continue; // the kernel never had an 8-byte packet load
+    rows.push({
+      name: `ldabs${s.suffix}`,
+      opcode: InsnClass.LD | Mode.ABS | s.size,
+      cls: InsnClass.LD,
+      srcMatch: null,
+      offMatch: null,
+      immMatch: null,
+      kind: "ldabs",
+      op: "ldabs",
+      source: "imm",
+      width: 64,
+      memSize: s.bytes,
+      extBits: 0,
+      fields: ["imm"],
+      mnemonic: `ldabs${s.suffix}`,
+      syntax: `r0 = *(u${s.bytes * 8} *)skb[{imm}]`,
+      isa: 1,
+      group: "packet",
+    });
+    rows.push({
+      name: `ldind${s.suffix}`,
+      opcode: InsnClass.LD | Mode.IND | s.size,
+      cls: InsnClass.LD,
+      srcMatch: null,
+      offMatch: null,
+      immMatch: null,
+      kind: "ldind",
+      op: "ldind",
+      source: "reg",
+      width: 64,
+      memSize: s.bytes,
+      extBits: 0,
+      fields: ["src", "imm"],
+      mnemonic: `ldind${s.suffix}`,
+      syntax: `r0 = *(u${s.bytes * 8} *)skb[{src} + {imm}]`,
+      isa: 1,
+      group: "packet",
+    });
+  }
+  return rows;
+}
+
+function jumpRows(): Row[] {
+  const rows: Row[] = [];
+  for (const width of [64, 32] as const) {
+    const cls = width === 32 ? InsnClass.JMP32 : InsnClass.JMP;
+    const sfx = width === 32 ? "32" : "";
+    for (const j of JMP_OPS) {
+      for (const source of ["imm", "reg"] as const) {
+        rows.push({
+          name: `${j.op}${width}_${source}`,
+          opcode: j.code | (source === "imm" ? Source.K : Source.X) | cls,
+          cls,
+          srcMatch: null,
+          offMatch: null,
+          immMatch: null,
+          kind: "jcond",
+          op: j.op,
+          source,
+          width,
+          memSize: 0,
+          extBits: 0,
+          fields: source === "imm" ? ["dst", "off", "imm"] : ["dst", "src", "off"],
+          mnemonic: `${j.op}${sfx}`,
+          syntax: `if {dst} ${j.sym} ${source === "imm" ? "{imm}" : "{src}"} goto {target}`,
+          isa: width === 32 ? 3 : j.isa,
+          group: base(width),
+        });
+      }
+    }
+  }
+  rows.push({
+    name: "ja",
+    opcode: JmpCode.JA | InsnClass.JMP,
+    cls: InsnClass.JMP,
+    srcMatch: null,
+    offMatch: null,
+    immMatch: null,
+    kind: "ja",
+    op: "ja",
+    source: "none",
+    width: 64,
+    memSize: 0,
+    extBits: 0,
+    fields: ["off"],
+    mnemonic: "ja",
+    syntax: "goto {target}",
+    isa: 1,
+    group: "base32",
+  });
+  rows.push({
+    name: "ja32",
+    opcode: JmpCode.JA | InsnClass.JMP32,
+    cls: InsnClass.JMP32,
+    srcMatch: null,
+    offMatch: null,
+    immMatch: null,
+    kind: "ja",
+    op: "ja",
+    source: "imm",
+    width: 32,
+    memSize: 0,
+    extBits: 0,
+    fields: ["imm"],
+    mnemonic: "ja32",
+    syntax: "gotol {target}",
+    isa: 4,
+    group: "base32",
+  });
+  const calls: {
+    op: InsnOp;
+    src: number;
+    syntax: string;
+    mnemonic: string;
+    group: ConformanceGroup;
+  }[] = [
+    {
+      op: "call_helper",
+      src: CallSrc.HELPER,
+      syntax: "call {imm}",
+      mnemonic: "call",
+      group: "base32",
+    },
+    {
+      op: "call_local",
+      src: CallSrc.LOCAL,
+      syntax: "call {target}",
+      mnemonic: "call local",
+      group: "base32",
+    },
+    {
+      op: "call_kfunc",
+      src: CallSrc.KFUNC,
+      syntax: "call kfunc {imm}",
+      mnemonic: "call kfunc",
+      group: "base32",
+    },
+  ];
+  for (const c of calls) {
+    rows.push({
+      name: c.op,
+      opcode: JmpCode.CALL | Source.K | InsnClass.JMP,
+      cls: InsnClass.JMP,
+      srcMatch: c.src,
+      offMatch: null,
+      immMatch: null,
+      kind: "call",
+      op: c.op,
+      source: "imm",
+      width: 64,
+      memSize: 0,
+      extBits: 0,
+      fields: ["src", "imm"],
+      mnemonic: c.mnemonic,
+      syntax: c.syntax,
+      isa: 1,
+      group: c.group,
+    });
+  }
+  // ubpf's callx (not in RFC 9669): the register named by dst holds a helper number. LLVM encodes its
+  // `callx rN` the same way (register in the dst field, imm 0).
+  rows.push({
+    name: "callx",
+    opcode: JmpCode.CALL | Source.X | InsnClass.JMP,
+    cls: InsnClass.JMP,
+    srcMatch: null,
+    offMatch: null,
+    immMatch: null,
+    kind: "callx",
+    op: "callx",
+    source: "reg",
+    width: 64,
+    memSize: 0,
+    extBits: 0,
+    fields: ["dst"],
+    mnemonic: "callx",
+    syntax: "callx {dst}",
+    isa: 1,
+    group: "callx",
+  });
+  rows.push({
+    name: "exit",
+    opcode: JmpCode.EXIT | InsnClass.JMP,
+    cls: InsnClass.JMP,
+    srcMatch: null,
+    offMatch: null,
+    immMatch: null,
+    kind: "exit",
+    op: "exit",
+    source: "none",
+    width: 64,
+    memSize: 0,
+    extBits: 0,
+    fields: [],
+    mnemonic: "exit",
+    syntax: "exit",
+    isa: 1,
+    group: "base32",
+  });
+  return rows;
+}
+
+/** Every instruction variant, indexed by `id`. */
+export const INSNS: readonly InsnSpec[] = Object.freeze(
+  [...aluRows(), ...memoryRows(), ...jumpRows()].map((r, id) => Object.freeze({ id, ...r })),
+);
+
+/** Rows by name (`add64_reg`, `ldxw`, ...). */
+export const INSN_BY_NAME: ReadonlyMap<string, InsnSpec> = new Map(INSNS.map((s) => [s.name, s]));
+
+/** Rows sharing each opcode byte, in table order; the decoder picks among them by src/off/imm. */
+export const INSNS_BY_OPCODE: readonly (readonly InsnSpec[])[] = (() => {
+  const out: InsnSpec[][] = Array.from({ length: 256 }, () => []);
+  for (const s of INSNS) out[s.opcode]!.push(s);
+  return out;
+})();
+
+/** Looks up a row by name; throws for a name that is not in the table (a programming error). */
+export function insnSpec(name: string): InsnSpec {
+  const s = INSN_BY_NAME.get(name);
+  if (!s) throw new Error(`no instruction named ${name}`);
+  return s;
+}
