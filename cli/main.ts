@@ -6,10 +6,14 @@
  * shown only for internal errors, and only with TSBPF_DEBUG=1.
  */
 import { Command } from "commander";
+import { registerAsm } from "./commands/asm.ts";
 import { reportFatal } from "./report.ts";
+import { registerConformancePlugin } from "./commands/conformance-plugin.ts";
 
 const COMMANDS: ((program: Command) => void)[] = [
   // Each subcommand module adds one line here.
+  registerConformancePlugin,
+  registerAsm,
 ];
 
 /** Builds the CLI program with every subcommand registered. */

@@ -5,3 +5,7 @@
 export * from "./opcode.ts";
 export * from "./table.ts";
 export * from "./insn.ts";
+export * from "./syntax.ts";
+export * from "./disasm.ts";
+export * from "./asm.ts";
+export * from "./validate.ts";

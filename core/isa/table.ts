@@ -138,7 +138,9 @@ export interface InsnSpec {
   /**
    * Syntax in `llvm-objdump -d` / kernel verifier-log form. Placeholders: `{dst}` `{src}` (register,
    * printed `wN` for 32-bit operands), `{imm}`, `{off}` (` + 4` / ` - 4`), `{target}` (`+3` / `-2`),
-   * `{imm64}`. The disassembler fills them; the assembler matches them.
+   * `{pctarget}` (`pc+3`: local calls, which llvm-objdump cannot tell from helper calls), `{immoff}`
+   * (like `{off}` but from imm and omitted when zero: legacy packet loads), `{imm64}` (lddw constant or
+   * pseudo source). The disassembler fills them; the assembler matches them (core/isa/syntax.ts).
    */
   readonly syntax: string;
   /** Lowest `-mcpu` version that has this instruction. */
@@ -524,7 +526,7 @@ function memoryRows(): Row[] {
       extBits: 0,
       fields: ["src", "imm"],
       mnemonic: `ldind${s.suffix}`,
-      syntax: `r0 = *(u${s.bytes * 8} *)skb[{src} + {imm}]`,
+      syntax: `r0 = *(u${s.bytes * 8} *)skb[{src}{immoff}]`,
       isa: 1,
       group: "packet",
     });
@@ -616,7 +618,7 @@ function jumpRows(): Row[] {
     {
       op: "call_local",
       src: CallSrc.LOCAL,
-      syntax: "call {target}",
+      syntax: "call {pctarget}",
       mnemonic: "call local",
       group: "base32",
     },

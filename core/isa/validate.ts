@@ -1,0 +1,135 @@
+/**
+ * The static validator: structural checks a program must pass before anything runs it, the subset of
+ * the kernel verifier's first pass (`check_subprogs`, `resolve_pseudo_ldimm64`, `check_alu_op` field
+ * checks) that needs no data-flow analysis.
+ *
+ * Consumes `Insn[]` (insn.ts) and a target `-mcpu` version; produces a list of problems, each naming
+ * the instruction index, its slot and what is wrong. An empty list means the program is well formed:
+ * every field the row does not use is zero (RFC 9669 §3: "unused fields shall be cleared to zero"),
+ * registers are r0–r10 and r10 is never written, every jump/call target is the first slot of an
+ * instruction, every instruction exists in the chosen ISA version, and the last one cannot fall through.
+ */
+import type { Insn } from "./insn.ts";
+import { slotOffsets } from "./insn.ts";
+import { ATOMIC_FETCH, FRAME_POINTER, PseudoSrc, REG_COUNT } from "./opcode.ts";
+import { PSEUDO_SYNTAX } from "./syntax.ts";
+import type { InsnField } from "./table.ts";
+
+/** A `-mcpu` version: 1–4, or the clang spelling `v1`–`v4`. */
+export type McpuVersion = 1 | 2 | 3 | 4 | "v1" | "v2" | "v3" | "v4";
+
+/** Validator options. */
+export interface ValidateOptions {
+  /** Highest ISA version the program may use (default v4: everything in RFC 9669). */
+  readonly mcpu?: McpuVersion;
+}
+
+/** One problem: which instruction (list index and slot number) and what is wrong. */
+export interface ValidationProblem {
+  readonly index: number;
+  readonly slot: number;
+  readonly message: string;
+}
+
+/** Kinds that write their dst register (stores, atomics and jumps only read it). */
+const WRITES_DST: ReadonlySet<string> = new Set([
+  "alu",
+  "neg",
+  "mov",
+  "movsx",
+  "end",
+  "lddw",
+  "ldx",
+]);
+
+const KNOWN_PSEUDO = new Set([0, ...PSEUDO_SYNTAX.map((p) => p.src)]);
+
+function mcpuNumber(v: McpuVersion): number {
+  return typeof v === "number" ? v : Number(v.slice(1));
+}
+
+/** Slot targets of an instruction's jump, local call or lddw function reference, if it has one. */
+function targetOf(insn: Insn, slot: number): number | undefined {
+  const { kind, op, fields } = insn.spec;
+  if (kind === "jcond" || kind === "ja")
+    return slot + 1 + (fields.includes("off") ? insn.off : insn.imm);
+  if (op === "call_local") return slot + 1 + insn.imm;
+  if (kind === "lddw" && insn.src === PseudoSrc.FUNC) return slot + 1 + insn.imm;
+  return undefined;
+}
+
+/** Checks one instruction in isolation; calls `report` for each problem. */
+function checkInsn(insn: Insn, mcpu: number, report: (msg: string) => void): void {
+  const spec = insn.spec;
+  const uses = (f: InsnField) => spec.fields.includes(f);
+  if (spec.isa > mcpu) report(`${spec.name} needs -mcpu=v${spec.isa} (target is v${mcpu})`);
+  // Fields the row does not use must be zero; fields fixed by the row were already matched on decode.
+  if (!uses("dst") && insn.dst !== 0) report(`unused dst field is ${insn.dst}, must be 0`);
+  if (!uses("src") && insn.src !== 0) report(`unused src field is ${insn.src}, must be 0`);
+  if (!uses("off") && spec.offMatch === null && insn.off !== 0) {
+    report(`unused offset field is ${insn.off}, must be 0`);
+  }
+  if (!uses("imm") && spec.immMatch === null && insn.imm !== 0) {
+    report(`unused imm field is ${insn.imm}, must be 0`);
+  }
+  if (spec.kind !== "lddw" && insn.imm2 !== 0) report(`imm2 is only meaningful for lddw`);
+  const isRegSrc = uses("src") && spec.kind !== "lddw" && spec.kind !== "call";
+  if (uses("dst") && insn.dst >= REG_COUNT) report(`bad register r${insn.dst}`);
+  if (isRegSrc && insn.src >= REG_COUNT) report(`bad register r${insn.src}`);
+  if (WRITES_DST.has(spec.kind) && insn.dst === FRAME_POINTER) {
+    report(`r10 is the read-only frame pointer and cannot be written`);
+  }
+  const fetches =
+    spec.kind === "atomic" &&
+    spec.op !== "atomic_cmpxchg" &&
+    ((spec.immMatch ?? 0) & ATOMIC_FETCH) !== 0;
+  if (fetches && insn.src === FRAME_POINTER) report(`atomic fetch would write r10`);
+  if (spec.kind === "lddw" && !KNOWN_PSEUDO.has(insn.src)) {
+    report(`unknown lddw pseudo source ${insn.src}`);
+  }
+  if (spec.kind === "alu" && spec.source === "imm") {
+    const isShift = spec.op === "lsh" || spec.op === "rsh" || spec.op === "arsh";
+    if (isShift && (insn.imm < 0 || insn.imm >= spec.width)) {
+      report(`shift by ${insn.imm} is out of range for a ${spec.width}-bit operation`);
+    }
+    const isDiv = ["div", "sdiv", "mod", "smod"].includes(spec.op);
+    if (isDiv && insn.imm === 0) report(`division by the constant zero`);
+  }
+}
+
+/**
+ * Validates a program. Returns every problem found (empty when the program is well formed); never
+ * throws for bad input.
+ */
+export function validateProgram(
+  insns: readonly Insn[],
+  opts: ValidateOptions = {},
+): ValidationProblem[] {
+  if (insns.length === 0) return [{ index: 0, slot: 0, message: "program is empty" }];
+  const mcpu = mcpuNumber(opts.mcpu ?? 4);
+  const problems: ValidationProblem[] = [];
+  const slots = slotOffsets(insns);
+  const total = slots[insns.length]!;
+  const starts = new Set(slots.slice(0, insns.length));
+  insns.forEach((insn, index) => {
+    const slot = slots[index]!;
+    const report = (message: string) => problems.push({ index, slot, message });
+    checkInsn(insn, mcpu, report);
+    const target = targetOf(insn, slot);
+    if (target === undefined) return;
+    if (target < 0 || target >= total) {
+      report(`target slot ${target} is outside the program (0..${total - 1})`);
+    } else if (!starts.has(target)) {
+      report(`target slot ${target} is the second half of an lddw`);
+    }
+  });
+  const last = insns[insns.length - 1]!;
+  if (last.spec.kind !== "exit" && last.spec.kind !== "ja") {
+    problems.push({
+      index: insns.length - 1,
+      slot: slots[insns.length - 1]!,
+      message: `program must end with exit or an unconditional jump, not ${last.spec.name}`,
+    });
+  }
+  return problems;
+}
