@@ -1,0 +1,63 @@
+/**
+ * Helpers that read the simulated task, CPU, clock and random source: bpf_ktime_get_*_ns,
+ * bpf_jiffies64, bpf_get_prandom_u32, bpf_get_smp_processor_id, bpf_get_numa_node_id,
+ * bpf_get_current_pid_tgid / uid_gid / comm / task (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c).
+ *
+ * Values come from the `HelperEnv`: `pid_tgid` is `tgid << 32 | pid` and `uid_gid` is
+ * `gid << 32 | uid`, as in the kernel. The VM never suspends, so boot time equals monotonic time;
+ * the coarse clock is the monotonic one truncated to the 4 ms tick of a HZ=250 kernel.
+ */
+import { VmError } from "../vm/contract.ts";
+import { Errno } from "../maps/index.ts";
+import type { HelperImpl } from "./types.ts";
+import { errno, numArg } from "./types.ts";
+
+/** Nanoseconds per jiffy at HZ=250. */
+const TICK_NS = 4_000_000n;
+/** bpf_get_current_comm's TASK_COMM_LEN. */
+const TASK_COMM_LEN = 16;
+
+/** The process, time and CPU helpers. */
+export const PROCESS_HELPERS: readonly HelperImpl[] = [
+  { name: "ktime_get_ns", fn: (_c, env) => env.clock() },
+  { name: "ktime_get_boot_ns", fn: (_c, env) => env.clock() },
+  { name: "ktime_get_tai_ns", fn: (_c, env) => env.clock() },
+  { name: "ktime_get_coarse_ns", fn: (_c, env) => (env.clock() / TICK_NS) * TICK_NS },
+  { name: "jiffies64", fn: (_c, env) => env.clock() / TICK_NS },
+  { name: "get_prandom_u32", fn: (_c, env) => BigInt(env.random()) },
+  { name: "get_smp_processor_id", fn: (_c, env) => BigInt(env.cpus.current) },
+  { name: "get_numa_node_id", fn: () => 0n },
+  {
+    name: "get_current_pid_tgid",
+    fn: (_c, env) => (BigInt(env.process.tgid >>> 0) << 32n) | BigInt(env.process.pid >>> 0),
+  },
+  {
+    name: "get_current_uid_gid",
+    fn: (_c, env) => (BigInt(env.process.gid >>> 0) << 32n) | BigInt(env.process.uid >>> 0),
+  },
+  {
+    name: "get_current_comm",
+    fn(call, env) {
+      const size = numArg(call, 2);
+      if (size === 0) return errno(Errno.EINVAL);
+      // strscpy_pad: copy at most size-1 bytes, NUL-terminate, zero the rest.
+      const comm = new TextEncoder().encode(env.process.comm).subarray(0, TASK_COMM_LEN - 1);
+      const out = new Uint8Array(size);
+      out.set(comm.subarray(0, size - 1));
+      call.memory.write(call.args[0], out);
+      return 0n;
+    },
+  },
+  { name: "get_current_task", fn: (_c, env) => env.process.task },
+  { name: "get_current_task_btf", fn: (_c, env) => env.process.task },
+  {
+    name: "get_current_cgroup_id",
+    fn: () => 1n,
+  },
+  {
+    name: "get_stackid",
+    fn() {
+      throw new VmError("bpf_get_stackid: stack traces are not simulated by the VM", -1);
+    },
+  },
+];

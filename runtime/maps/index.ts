@@ -1,0 +1,10 @@
+/**
+ * VM maps with kernel semantics: the public surface of runtime/maps.
+ */
+export * from "./types.ts";
+export * from "./array.ts";
+export * from "./hash.ts";
+export * from "./ringbuf.ts";
+export * from "./perf-event-array.ts";
+export * from "./prog-array.ts";
+export * from "./registry.ts";

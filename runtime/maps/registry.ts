@@ -1,0 +1,115 @@
+/**
+ * Creates VM maps from their definitions and keeps the address → map table helpers need.
+ *
+ * Consumes `MapSpec`s (kernel BPF_MAP_TYPE_* numbers) and a `MapContext`; produces `VmMap`s, each with
+ * a zero-byte "map_handle" region whose address is what a loaded program's `lddw rX, map` holds (the
+ * VM's BPF_PSEUDO_MAP_FD). Helpers turn that address back into the map with `fromHandle`.
+ *
+ * Invariant: a handle region is never read or written (size 0: every access faults); it exists only to
+ * give each map a unique, checkable address. An unsupported map type is a `MapError` naming it.
+ */
+import { mapTypeName } from "../../core/kernel/index.ts";
+import type { Region } from "../vm/contract.ts";
+import { ArrayMap } from "./array.ts";
+import { HashMap } from "./hash.ts";
+import { PerfEventArrayMap } from "./perf-event-array.ts";
+import { ProgArrayMap, type ProgramResolver } from "./prog-array.ts";
+import { RingBufMap } from "./ringbuf.ts";
+import { MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
+
+/** Map kinds the VM implements. */
+export const SUPPORTED_MAP_KINDS = [
+  "array",
+  "percpu_array",
+  "hash",
+  "percpu_hash",
+  "lru_hash",
+  "lru_percpu_hash",
+  "ringbuf",
+  "perf_event_array",
+  "prog_array",
+] as const;
+
+/** Creates the map a spec describes. Throws MapError for kinds the VM does not implement. */
+export function createMap(spec: MapSpec, ctx: MapContext, programs: ProgramResolver): VmMap {
+  const kind = mapTypeName(spec.type);
+  switch (kind) {
+    case "array":
+      return new ArrayMap(spec, ctx, false);
+    case "percpu_array":
+      return new ArrayMap(spec, ctx, true);
+    case "hash":
+    case "percpu_hash":
+    case "lru_hash":
+    case "lru_percpu_hash":
+      return new HashMap(spec, ctx, kind);
+    case "ringbuf":
+      return new RingBufMap(spec, ctx);
+    case "perf_event_array":
+      return new PerfEventArrayMap(spec, ctx);
+    case "prog_array":
+      return new ProgArrayMap(spec, programs);
+    default:
+      throw new MapError(
+        `map ${spec.name}: type ${kind ?? spec.type} is not supported by the VM ` +
+          `(supported: ${SUPPORTED_MAP_KINDS.join(", ")})`,
+      );
+  }
+}
+
+/** The maps of one VM address space, reachable by name and by handle address. */
+export class MapRegistry {
+  private readonly byRegion = new Map<number, VmMap>();
+  private readonly handles = new Map<VmMap, Region>();
+  private readonly byName = new Map<string, VmMap>();
+
+  constructor(private readonly ctx: MapContext) {}
+
+  /** Registers a map and maps its handle region; returns the handle address. */
+  add(map: VmMap): bigint {
+    const region = this.ctx.memory.map(new Uint8Array(0), {
+      writable: false,
+      kind: "map_handle",
+      name: `map ${map.spec.name} (handle)`,
+    });
+    this.byRegion.set(region.id, map);
+    this.handles.set(map, region);
+    this.byName.set(map.spec.name, map);
+    return region.base;
+  }
+
+  /** The handle address of a registered map. */
+  handleOf(map: VmMap): bigint {
+    const r = this.handles.get(map);
+    if (!r) throw new MapError(`map ${map.spec.name} is not registered`);
+    return r.base;
+  }
+
+  /** The map whose handle is at `addr`, or undefined when `addr` is not a map handle. */
+  fromHandle(addr: bigint): VmMap | undefined {
+    const a = BigInt.asUintN(64, addr);
+    if ((a & 0xffffffffn) !== 0n) return undefined;
+    return this.byRegion.get(Number(a >> 32n));
+  }
+
+  /** A map by name. */
+  get(name: string): VmMap | undefined {
+    return this.byName.get(name);
+  }
+
+  /** All maps in registration order. */
+  all(): VmMap[] {
+    return [...this.byName.values()];
+  }
+
+  /** Disposes every map and unmaps the handles. */
+  dispose(): void {
+    for (const [map, region] of this.handles) {
+      map.dispose();
+      this.ctx.memory.unmap(region);
+    }
+    this.byRegion.clear();
+    this.handles.clear();
+    this.byName.clear();
+  }
+}

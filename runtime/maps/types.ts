@@ -1,0 +1,125 @@
+/**
+ * What every VM map shares: its spec, the interface helpers and the test API use, the per-CPU state,
+ * the kernel's errno values, and the checks of BPF_ANY / BPF_NOEXIST / BPF_EXIST update flags.
+ *
+ * Semantics follow the kernel (kernel/bpf/arraymap.c, hashtab.c): operations return 0 or a negative
+ * errno, never throw, because a BPF program sees those numbers. Misuse by the *host* (a key of the
+ * wrong size passed through the test API, an unsupported map definition) throws `MapError` instead.
+ *
+ * Invariant: a value a program can point into is a `Region` of kind "map_value" (or "global_data")
+ * over the map's own storage, stable while the entry exists and unmapped when it is deleted.
+ */
+import type { Memory, RegionKind } from "../vm/contract.ts";
+import { BPF_CONSTANTS } from "../../core/kernel/index.ts";
+
+/** Kernel errno values the maps and helpers return (negated). */
+export const Errno = {
+  EPERM: 1,
+  ENOENT: 2,
+  E2BIG: 7,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  EINVAL: 22,
+  ENOSPC: 28,
+  ERANGE: 34,
+  EOPNOTSUPP: 95,
+  ENOTSUPP: 524,
+} as const;
+
+/** A host-side misuse of a map (wrong key size, unsupported type): a clean, user-facing error. */
+export class MapError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MapError";
+  }
+}
+
+/** The definition a map is created from (the fields of `BpfMapDef` the VM needs). */
+export interface MapSpec {
+  readonly name: string;
+  /** BPF_MAP_TYPE_* number. */
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+}
+
+/** The simulated CPUs: per-CPU maps keep one value per CPU and programs see `current`'s. */
+export interface CpuState {
+  /** Number of possible CPUs (≥ 1). */
+  readonly count: number;
+  /** The CPU the program runs on, 0 ≤ current < count. */
+  current: number;
+}
+
+/** What a map needs from its surroundings. */
+export interface MapContext {
+  readonly memory: Memory;
+  readonly cpus: CpuState;
+}
+
+/** The operations every map offers; kinds that do not support one return -EINVAL / -ENOTSUPP. */
+export interface VmMap {
+  readonly spec: MapSpec;
+  /** Kind name: `hash`, `array`, `ringbuf`, ... */
+  readonly kind: string;
+  /** True for per-CPU kinds (values exist once per CPU). */
+  readonly perCpu: boolean;
+  /** The program's view: address of the value (current CPU's for per-CPU maps), or 0n if absent. */
+  lookupAddress(key: Uint8Array): bigint;
+  /** Live value bytes (current CPU's for per-CPU maps), or null if absent. Writes are visible. */
+  lookup(key: Uint8Array): Uint8Array | null;
+  /** Every CPU's value (a one-element list for ordinary maps), or null if absent. */
+  lookupAllCpus(key: Uint8Array): Uint8Array[] | null;
+  /** Inserts or replaces, as `bpf_map_update_elem` from a program: 0 or -errno. */
+  update(key: Uint8Array, value: Uint8Array, flags: number): number;
+  /** Sets every CPU's value at once, as the bpf() syscall does for per-CPU maps: 0 or -errno. */
+  updateAllCpus(key: Uint8Array, values: readonly Uint8Array[], flags: number): number;
+  /** Removes an entry: 0 or -errno. */
+  delete(key: Uint8Array): number;
+  /** Keys of existing entries, in the map's iteration order (copies). */
+  keys(): Uint8Array[];
+  /** Unmaps every region the map owns. */
+  dispose(): void;
+}
+
+/** Rounds up to a multiple of 8, the kernel's value stride (`round_up(value_size, 8)`). */
+export function round8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+const ANY = BPF_CONSTANTS.BPF_ANY;
+const NOEXIST = BPF_CONSTANTS.BPF_NOEXIST;
+const EXIST = BPF_CONSTANTS.BPF_EXIST;
+
+/** The update mode, or null when `flags` is not one of BPF_ANY / BPF_NOEXIST / BPF_EXIST. */
+export function updateMode(flags: number): "any" | "noexist" | "exist" | null {
+  if (flags === ANY) return "any";
+  if (flags === NOEXIST) return "noexist";
+  if (flags === EXIST) return "exist";
+  return null;
+}
+
+/** Throws MapError unless `bytes` has exactly `size` bytes (host-side API misuse). */
+export function checkSize(spec: MapSpec, what: "key" | "value", bytes: Uint8Array, size: number) {
+  if (bytes.length !== size) {
+    throw new MapError(`map ${spec.name}: ${what} must be ${size} bytes, got ${bytes.length}`);
+  }
+}
+
+/** A stable string for a key, usable as a JS Map key (one char per byte). */
+export function keyString(key: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]!);
+  return s;
+}
+
+/** Region kind and name prefix for a map's values. */
+export function valueRegionKind(spec: MapSpec): RegionKind {
+  return spec.name.startsWith(".") ? "global_data" : "map_value";
+}

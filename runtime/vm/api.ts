@@ -1,0 +1,279 @@
+/**
+ * The VM's programmatic API, the one tests and `tsbpf vm run` use:
+ *
+ * ```ts
+ * const obj = VmObject.load("xdp.bpf.o", { engine: "interpreter", cpus: 2 });
+ * const { r0 } = obj.program("xdp_count").run({ packet });
+ * obj.map("counts").as(u32, u64).get(17);   // typed map access
+ * obj.ringbuf("events").drain();             // ring buffer samples
+ * obj.printk();                              // bpf_trace_printk lines
+ * ```
+ *
+ * Consumes object bytes (or a path) and options; loads them with load.ts into one VM address space
+ * whose maps persist across runs, as kernel maps persist across program invocations. Each run maps
+ * its context (and packet) regions, runs the chosen engine, copies the context and packet back out,
+ * and unmaps them. Errors are clean: `VmApiError` for API misuse (unknown program or map, wrong input
+ * for the program type), and the VmError / MapError / ObjectError of the layers below.
+ */
+import { readFileSync } from "node:fs";
+import { readBpfObject } from "../../core/object/index.ts";
+import type { BpfObject } from "../../core/object/model.ts";
+import type { PrintkLine } from "../helpers/index.ts";
+import { PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
+import { getEngine } from "./engine.ts";
+import type { Engine, Region } from "./contract.ts";
+import { buildPacketContext, packetContextFor, type PacketOptions } from "./contexts.ts";
+import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
+import { MapView } from "./map-view.ts";
+
+/** API misuse: unknown names, inputs that do not fit the program. */
+export class VmApiError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "VmApiError";
+  }
+}
+
+/** Options of `VmObject.load`. */
+export interface VmObjectOptions extends LoadOptions {
+  /** Execution engine (default "jit"). */
+  readonly engine?: Engine["kind"];
+  /** Instruction budget per run (default: the engine's). */
+  readonly budget?: number;
+}
+
+/** Input of one run. Give at most one of ctx / packet / args. */
+export interface RunInput extends PacketOptions {
+  /** Raw context bytes (tracepoint record, pt_regs, ...): mapped writable, r1 points at it. */
+  readonly ctx?: Uint8Array;
+  /** A packet: builds `xdp_md` or `__sk_buff` (by program type) with data/data_end around it. */
+  readonly packet?: Uint8Array;
+  /** u64 arguments, as fentry/fexit/raw_tp/tp_btf programs see them: ctx = u64[args.length]. */
+  readonly args?: readonly (bigint | number)[];
+  /** CPU to run this run on (default: the object's current CPU, see `setCpu`). */
+  readonly cpu?: number;
+  readonly engine?: Engine["kind"];
+  readonly budget?: number;
+}
+
+/** Outcome of one run. */
+export interface VmRunResult {
+  /** r0 at exit, unsigned 64-bit. */
+  readonly r0: bigint;
+  /** Instructions executed. */
+  readonly executed: number;
+  /** The context after the run (undefined when the run had none). */
+  readonly ctx: Uint8Array | undefined;
+  /** The packet after the run (undefined without a packet). */
+  readonly packet: Uint8Array | undefined;
+}
+
+/** One program of a loaded object. */
+export class VmProgram {
+  constructor(
+    private readonly owner: VmObject,
+    readonly loaded: LoadedProgram,
+  ) {}
+
+  get name(): string {
+    return this.loaded.name;
+  }
+  get section(): string {
+    return this.loaded.section;
+  }
+  /** Program type without prefix (`XDP`), or undefined when the section matches no libbpf rule. */
+  get progType(): string | undefined {
+    return this.loaded.progType;
+  }
+  /** What user space writes into a prog array to install this program. */
+  get id(): number {
+    return this.loaded.id;
+  }
+
+  /** Runs the program once. */
+  run(input: RunInput = {}): VmRunResult {
+    return this.owner.runProgram(this, input);
+  }
+}
+
+/** A BPF object loaded into the VM. */
+export class VmObject {
+  readonly programs: readonly VmProgram[];
+  private disposed = false;
+
+  private constructor(
+    readonly loaded: LoadedObject,
+    private readonly options: VmObjectOptions,
+  ) {
+    this.programs = loaded.programs.map((p) => new VmProgram(this, p));
+  }
+
+  /** Loads ELF bytes or a file path. */
+  static load(input: Uint8Array | string, options: VmObjectOptions = {}): VmObject {
+    let bytes: Uint8Array;
+    if (typeof input === "string") {
+      try {
+        bytes = readFileSync(input);
+      } catch (e) {
+        throw new VmApiError(`cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      }
+    } else bytes = input;
+    return VmObject.fromObject(readBpfObject(bytes), options);
+  }
+
+  /** Loads an already-parsed object. */
+  static fromObject(obj: BpfObject, options: VmObjectOptions = {}): VmObject {
+    if (
+      options.engine !== undefined &&
+      options.engine !== "jit" &&
+      options.engine !== "interpreter"
+    ) {
+      throw new VmApiError(`unknown engine ${String(options.engine)} (use jit or interpreter)`);
+    }
+    return new VmObject(loadBpfObject(obj, options), options);
+  }
+
+  /** A program by function name or section name. */
+  program(nameOrSection: string): VmProgram {
+    const p =
+      this.programs.find((x) => x.name === nameOrSection) ??
+      this.programs.find((x) => x.section === nameOrSection);
+    if (!p) {
+      const names = this.programs.map((x) => `${x.name} (${x.section})`).join(", ");
+      throw new VmApiError(`no program ${nameOrSection}; the object has: ${names || "none"}`);
+    }
+    return p;
+  }
+
+  /** Map names in definition order. */
+  mapNames(): string[] {
+    return this.loaded.mapsByIndex.map((m) => m.spec.name);
+  }
+
+  /** User-space access to a map by name (`counts`, `.bss`, ...). */
+  map(name: string): MapView {
+    const m = this.loaded.maps.get(name);
+    if (!m)
+      throw new VmApiError(
+        `no map ${name}; the object has: ${this.mapNames().join(", ") || "none"}`,
+      );
+    return new MapView(m, this.loaded.cpus);
+  }
+
+  /** A ring buffer map, to drain its samples. */
+  ringbuf(name: string): RingBufMap {
+    const m = this.map(name).map;
+    if (!(m instanceof RingBufMap))
+      throw new VmApiError(`map ${name} is a ${m.kind}, not a ringbuf`);
+    return m;
+  }
+
+  /** A perf event array, to drain its samples. */
+  perf(name: string): PerfEventArrayMap {
+    const m = this.map(name).map;
+    if (!(m instanceof PerfEventArrayMap)) {
+      throw new VmApiError(`map ${name} is a ${m.kind}, not a perf_event_array`);
+    }
+    return m;
+  }
+
+  /** Every perf sample of every perf event array, drained. */
+  drainPerf(): (PerfRecord & { map: string })[] {
+    return this.loaded.mapsByIndex.flatMap((m) =>
+      m instanceof PerfEventArrayMap ? m.drain().map((r) => ({ ...r, map: m.spec.name })) : [],
+    );
+  }
+
+  /** Messages printed with bpf_trace_printk so far. */
+  printk(): string[] {
+    return this.loaded.env.printk.map((l) => l.message);
+  }
+
+  /** The printk lines with pid, CPU and time. */
+  printkLines(): readonly PrintkLine[] {
+    return this.loaded.env.printk;
+  }
+
+  /** Forgets the printk lines seen so far. */
+  clearPrintk(): void {
+    this.loaded.env.printk.length = 0;
+  }
+
+  /** Installs program `program` in slot `index` of prog array `mapName` (for bpf_tail_call). */
+  setTailCall(mapName: string, index: number, program: string): void {
+    this.map(mapName).set(index, this.program(program).id);
+  }
+
+  /** Selects the CPU programs run on (per-CPU maps, bpf_get_smp_processor_id). */
+  setCpu(cpu: number): void {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.loaded.cpus.count) {
+      throw new VmApiError(`cpu must be 0..${this.loaded.cpus.count - 1}, got ${cpu}`);
+    }
+    this.loaded.cpus.current = cpu;
+  }
+
+  /** Runs a program (see `VmProgram.run`). */
+  runProgram(prog: VmProgram, input: RunInput): VmRunResult {
+    if (this.disposed) throw new VmApiError("the object was disposed");
+    const p = prog.loaded;
+    if (p.unresolved) throw new VmApiError(p.unresolved);
+    const given = [input.ctx, input.packet, input.args].filter((x) => x !== undefined).length;
+    if (given > 1) throw new VmApiError("give at most one of ctx, packet and args");
+    const savedCpu = this.loaded.cpus.current;
+    if (input.cpu !== undefined) this.setCpu(input.cpu);
+    const memory = this.loaded.memory;
+    const regions: Region[] = [];
+    let ctx: Region | undefined;
+    let packet: Region | undefined;
+    let ctxVisible = 0;
+    try {
+      if (input.packet !== undefined) {
+        const layout = packetContextFor(p.progType);
+        if (!layout) {
+          throw new VmApiError(
+            `program ${p.name} (${p.progType ?? `section ${p.section}`}) does not take a packet; pass ctx bytes instead`,
+          );
+        }
+        ({ ctx, packet } = buildPacketContext(memory, layout, input.packet.slice(), input));
+        regions.push(ctx, packet);
+        ctxVisible = layout.uapiSize;
+      } else if (input.ctx !== undefined) {
+        if (packetContextFor(p.progType)) {
+          throw new VmApiError(
+            `program ${p.name} (${p.progType}) reads packet pointers from its context: pass a packet, not raw ctx bytes`,
+          );
+        }
+        ctx = memory.map(input.ctx.slice(), { writable: true, kind: "context", name: "context" });
+        regions.push(ctx);
+        ctxVisible = ctx.bytes.length;
+      } else if (input.args !== undefined) {
+        const bytes = new Uint8Array(input.args.length * 8);
+        const view = new DataView(bytes.buffer);
+        input.args.forEach((a, i) => view.setBigUint64(i * 8, BigInt.asUintN(64, BigInt(a)), true));
+        ctx = memory.map(bytes, { writable: false, kind: "context", name: "context (u64 args)" });
+        regions.push(ctx);
+        ctxVisible = bytes.length;
+      }
+      const engine = getEngine(input.engine ?? this.options.engine ?? "jit");
+      const res = engine.run(p.program, memory, this.loaded.helpers, {
+        args: [ctx?.base ?? 0n],
+        budget: input.budget ?? this.options.budget,
+      });
+      return {
+        r0: res.r0,
+        executed: res.executed,
+        ctx: ctx?.bytes.slice(0, ctxVisible),
+        packet: packet?.bytes.slice(),
+      };
+    } finally {
+      for (const r of regions) memory.unmap(r);
+      this.loaded.cpus.current = savedCpu;
+    }
+  }
+
+  /** Releases every map and region. */
+  dispose(): void {
+    this.loaded.maps.dispose();
+    this.disposed = true;
+  }
+}
