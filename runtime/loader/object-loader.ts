@@ -1,0 +1,282 @@
+/**
+ * Loading a whole BPF object file into the kernel, libbpf-style, with no libbpf:
+ * read the ELF (core/object) → load its BTF → create every map (BTF-defined, legacy, and the
+ * `.bss` / `.data` / `.rodata` global-data arrays with their initial bytes; `.rodata` frozen) →
+ * for each program: resolve the section (core/kernel sections table), link subprograms and patch map
+ * references (link-program.ts), attach func_info / line_info (btf-records.ts), load it.
+ *
+ * Consumes: ELF bytes or an already-read `BpfObject`. Produces: a `LoadedObject` owning every fd.
+ * Invariant: on any failure part-way, everything created so far is closed before the error
+ * propagates (FdScope), so a failed load leaves nothing behind in the kernel.
+ *
+ * Fallbacks as libbpf: BTF the kernel rejects is dropped with a warning (programs then load without
+ * func/line info); a map whose BTF key/value ids are rejected is created again without them.
+ */
+import { btfExtStrings, BtfStringReader, encodeBtf, splitBtf } from "../../core/btf/index.ts";
+import { resolveSection } from "../../core/kernel/index.ts";
+import {
+  readBpfObject,
+  type BpfMapDef,
+  type BpfObject,
+  type BpfProgram,
+} from "../../core/object/index.ts";
+import {
+  attachBySection,
+  hookForSection,
+  type AttachOptions,
+  type KernelLink,
+} from "./attach/index.ts";
+import { BtfLoadError, loadBtf, type KernelBtf } from "./btf-load.ts";
+import { programBtfRecords } from "./btf-records.ts";
+import { KernelError, LoaderError } from "./errors.ts";
+import { FdScope } from "./fd.ts";
+import { linkProgram } from "./link-program.ts";
+import { createMap, type KernelMap } from "./map.ts";
+import { loadProgram, type KernelProgram, type LoadOptions } from "./program.ts";
+import { MapType, PROG_F_SLEEPABLE } from "./sys/constants.ts";
+import { possibleCpus } from "./sys/cpus.ts";
+
+/** Options for `loadObject`. */
+export interface ObjectLoadOptions {
+  /** Verifier log level for every program (see `LoadOptions.logLevel`). */
+  readonly logLevel?: number;
+  readonly logSize?: number;
+  /** Load only these programs (by function name); default all. */
+  readonly programs?: readonly string[];
+  /** Do not load the object's BTF even if present. */
+  readonly noBtf?: boolean;
+}
+
+/** One loaded program with the facts it was loaded from. */
+export interface LoadedProgram {
+  readonly program: KernelProgram;
+  readonly section: string;
+  readonly def: BpfProgram;
+  /** Slot → `source line @ file:line`, from line_info (absent without BTF line info). */
+  readonly sourceOf?: (slot: number) => string | undefined;
+}
+
+/**
+ * Map types whose key/value the kernel does not describe with BTF (libbpf clears btf ids for them,
+ * bpf_object__create_map).
+ */
+const NO_BTF_MAP_TYPES: ReadonlySet<number> = new Set([
+  MapType.PERF_EVENT_ARRAY,
+  MapType.STACK_TRACE,
+  MapType.CGROUP_ARRAY,
+  MapType.ARRAY_OF_MAPS,
+  MapType.HASH_OF_MAPS,
+  MapType.DEVMAP,
+  MapType.DEVMAP_HASH,
+  MapType.CPUMAP,
+  MapType.XSKMAP,
+  MapType.SOCKMAP,
+  MapType.SOCKHASH,
+  MapType.QUEUE,
+  MapType.STACK,
+  MapType.RINGBUF,
+  MapType.USER_RINGBUF,
+  MapType.REUSEPORT_SOCKARRAY,
+]);
+
+/** Everything an object put in the kernel. `close()` releases all of it. */
+export class LoadedObject {
+  readonly #links: KernelLink[] = [];
+
+  constructor(
+    readonly maps: ReadonlyMap<string, KernelMap>,
+    readonly programs: ReadonlyMap<string, LoadedProgram>,
+    readonly btf: KernelBtf | undefined,
+    /** Non-fatal problems (e.g. BTF dropped). */
+    readonly warnings: readonly string[],
+  ) {}
+
+  /** The map named `name` (`counts`, `.bss`, ...). */
+  map(name: string): KernelMap {
+    const m = this.maps.get(name);
+    if (!m)
+      throw new LoaderError(
+        `no map named "${name}" (maps: ${[...this.maps.keys()].join(", ") || "none"})`,
+      );
+    return m;
+  }
+
+  /** The program named `name` (its function name). */
+  program(name: string): KernelProgram {
+    const p = this.programs.get(name);
+    if (!p) {
+      throw new LoaderError(
+        `no program named "${name}" (programs: ${[...this.programs.keys()].join(", ") || "none"})`,
+      );
+    }
+    return p.program;
+  }
+
+  /** Attaches program `name` according to its section; the link is released by `close()` too. */
+  attach(name: string, opts: AttachOptions = {}): KernelLink {
+    const prog = this.program(name);
+    const link = attachBySection(prog, this.programs.get(name)!.section, opts);
+    this.#links.push(link);
+    return link;
+  }
+
+  /** Detaches every link, then closes programs, maps and BTF. Idempotent. */
+  close(): void {
+    for (const l of this.#links.splice(0)) l.detach();
+    for (const p of this.programs.values()) p.program.close();
+    for (const m of this.maps.values()) m.close();
+    this.btf?.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** Loads an object file (bytes or already read) into the kernel. */
+export function loadObject(
+  input: Uint8Array | BpfObject,
+  opts: ObjectLoadOptions = {},
+): LoadedObject {
+  const obj = input instanceof Uint8Array ? readBpfObject(input) : input;
+  const wanted = opts.programs ? new Set(opts.programs) : undefined;
+  if (wanted) {
+    for (const n of wanted) {
+      if (!obj.programs.some((p) => p.name === n))
+        throw new LoaderError(`object has no program named "${n}"`);
+    }
+  }
+  return FdScope.run((scope) => {
+    const warnings: string[] = [];
+    const btf = opts.noBtf ? undefined : loadObjectBtf(obj, warnings);
+    if (btf) scope.track(btf.kernel);
+
+    const maps = new Map<string, KernelMap>();
+    const mapFds: number[] = [];
+    for (const def of obj.maps) {
+      const m = scope.track(createObjectMap(def, btf?.kernel, warnings));
+      maps.set(def.name, m);
+      mapFds[def.index] = m.fd;
+    }
+
+    const programs = new Map<string, LoadedProgram>();
+    for (const def of obj.programs) {
+      if (wanted && !wanted.has(def.name)) continue;
+      const loaded = loadObjectProgram(obj, def, mapFds, btf, opts);
+      scope.track(loaded.program);
+      programs.set(def.name, loaded);
+    }
+    return new LoadedObject(maps, programs, btf?.kernel, warnings);
+  });
+}
+
+interface ObjectBtf {
+  readonly kernel: KernelBtf;
+  readonly strings: BtfStringReader;
+}
+
+function loadObjectBtf(obj: BpfObject, warnings: string[]): ObjectBtf | undefined {
+  if (!obj.btf) return undefined;
+  const bytes = encodeBtf(obj.btf, obj.btfExt ? btfExtStrings(obj.btfExt) : []);
+  try {
+    return { kernel: loadBtf(bytes), strings: new BtfStringReader(splitBtf(bytes).strings) };
+  } catch (e) {
+    if (!(e instanceof BtfLoadError)) throw e;
+    warnings.push(`kernel rejected the object's BTF; loading without it: ${e.message}`);
+    return undefined;
+  }
+}
+
+function createObjectMap(
+  def: BpfMapDef,
+  btf: KernelBtf | undefined,
+  warnings: string[],
+): KernelMap {
+  const base = {
+    name: def.name,
+    type: def.type,
+    keySize: def.keySize,
+    valueSize: def.valueSize,
+    // libbpf sizes a perf event array with max_entries 0 to the number of possible CPUs.
+    maxEntries:
+      def.type === MapType.PERF_EVENT_ARRAY && def.maxEntries === 0
+        ? possibleCpus()
+        : def.maxEntries,
+    flags: def.flags,
+  };
+  const useBtf = btf && !NO_BTF_MAP_TYPES.has(def.type) && (def.keyTypeId || def.valueTypeId);
+  let map: KernelMap;
+  try {
+    map = useBtf
+      ? createMap({
+          ...base,
+          btfFd: btf.fd,
+          btfKeyTypeId: def.keyTypeId,
+          btfValueTypeId: def.valueTypeId,
+        })
+      : createMap(base);
+  } catch (e) {
+    if (!useBtf || !(e instanceof KernelError) || e.code !== "EINVAL") throw e;
+    warnings.push(`map "${def.name}": kernel rejected its BTF types; created without them`);
+    map = createMap(base);
+  }
+  try {
+    if (def.initialValue && def.initialValue.some((b) => b !== 0)) {
+      map.update(new Uint8Array(4), def.initialValue);
+    }
+    if (
+      def.globalSection &&
+      (def.globalSection === ".rodata" || def.globalSection.startsWith(".rodata."))
+    ) {
+      map.freeze();
+    }
+  } catch (e) {
+    map.close();
+    throw e;
+  }
+  return map;
+}
+
+function loadObjectProgram(
+  obj: BpfObject,
+  def: BpfProgram,
+  mapFds: readonly number[],
+  btf: ObjectBtf | undefined,
+  opts: ObjectLoadOptions,
+): LoadedProgram {
+  const sec = resolveSection(def.section);
+  if (!sec) {
+    throw new LoaderError(
+      `program "${def.name}": section "${def.section}" is not a known program type (libbpf SEC() names: tracepoint/..., xdp, fentry/..., ...)`,
+    );
+  }
+  const linked = linkProgram(obj, def, mapFds);
+  const records =
+    btf && obj.btfExt
+      ? programBtfRecords(obj.btfExt, linked.pieces, (s) => btf.strings.find(s) ?? 0)
+      : undefined;
+  const attachBtfId = sec.def.btfTarget
+    ? hookForSection(def.section)?.hook.btfTargetId?.(sec.target)
+    : undefined;
+  const sourceOf = records?.sourceOf;
+  const loadOpts: LoadOptions = { logLevel: opts.logLevel, logSize: opts.logSize, sourceOf };
+  const program = loadProgram(
+    {
+      name: def.name,
+      type: sec.progTypeId,
+      insns: linked.insns,
+      license: obj.license,
+      kernVersion: obj.kernelVersion,
+      expectedAttachType: sec.attachTypeId ?? 0,
+      attachBtfId,
+      flags: sec.def.sleepable ? PROG_F_SLEEPABLE : 0,
+      btf: btf && {
+        btfFd: btf.kernel.fd,
+        funcInfo: records?.funcInfo,
+        lineInfo: records?.lineInfo,
+      },
+    },
+    loadOpts,
+  );
+  return { program, section: def.section, def, sourceOf };
+}
