@@ -1,0 +1,132 @@
+/**
+ * Assembles the object spec (core/object/spec.ts) of a compiled module, the input of
+ * `writeBpfObject`.
+ *
+ * Consumes the IR module (maps, globals, license, types), the encoded functions and the source texts;
+ * produces a `BpfObjectSpec`. Decisions:
+ * - programs go to the ELF section named by their IR `section`; subprograms to `.text`;
+ * - maps: BTF-defined maps first (module order), then one data entry per non-empty global data section
+ *   (.bss, .data, .rodata); relocation map indices count maps then data entries, as the spec says;
+ * - globals are placed in their section in declaration order at their alignment;
+ * - local calls name the callee's section and byte offset (the writer turns them into R_BPF_64_32 or
+ *   pc-relative immediates).
+ */
+import type {
+  BpfDataSpec,
+  BpfFunctionSpec,
+  BpfMapSpec,
+  BpfObjectSpec,
+} from "../../core/object/spec.ts";
+import type { BpfReloc } from "../../core/object/model.ts";
+import { BPF_MAP_TYPE } from "../../core/kernel/generated.ts";
+import type { Module } from "../ir/types.ts";
+import type { EncodedFunc } from "../target/bpf/index.ts";
+import { buildModuleBtf, lineInfoOf } from "./btf.ts";
+
+const GLOBAL_SECTIONS = [".bss", ".data", ".rodata"] as const;
+
+/** Kernel map type number of a map kind name (`hash` → BPF_MAP_TYPE_HASH), or undefined. */
+export function mapTypeNumber(kind: string): number | undefined {
+  return (BPF_MAP_TYPE as Record<string, number>)[`BPF_MAP_TYPE_${kind.toUpperCase()}`];
+}
+
+/** Builds the writer's input from the encoded functions of a module. */
+export function buildObjectSpec(
+  m: Module,
+  funcs: readonly EncodedFunc[],
+  sources: ReadonlyMap<string, string>,
+): BpfObjectSpec {
+  const mb = buildModuleBtf(m);
+  const maps: BpfMapSpec[] = m.maps.map((map) => {
+    const type = mapTypeNumber(map.kind);
+    if (type === undefined)
+      throw new Error(`internal: unknown map kind '${map.kind}' of ${map.name}`);
+    return {
+      name: map.name,
+      type,
+      maxEntries: map.maxEntries,
+      keySize: map.keySize,
+      valueSize: map.valueSize,
+      ...(map.keyType !== null ? { keyTypeId: mb.typeId(map.keyType) } : {}),
+      ...(map.valueType !== null ? { valueTypeId: mb.typeId(map.valueType) } : {}),
+      ...(map.flags !== 0 ? { flags: map.flags } : {}),
+    };
+  });
+  const placement = new Map<string, { index: number; offset: number }>();
+  const data: BpfDataSpec[] = [];
+  for (const sec of GLOBAL_SECTIONS) {
+    const globals = m.globals.filter((g) => g.section === sec);
+    if (globals.length === 0) continue;
+    let at = 0;
+    const vars = globals.map((g) => {
+      at = Math.ceil(at / g.align) * g.align;
+      const v = {
+        name: g.name,
+        offset: at,
+        size: g.size,
+        ...(g.type !== null ? { typeId: mb.typeId(g.type) } : {}),
+      };
+      placement.set(g.name, { index: maps.length + data.length, offset: at });
+      at += g.size;
+      return v;
+    });
+    const bytes = new Uint8Array(at);
+    globals.forEach((g, k) => bytes.set(g.init, vars[k]!.offset));
+    data.push({ name: sec, data: bytes, vars });
+  }
+  // Byte offset of each function in its section (subprograms back to back in `.text`).
+  const where = new Map<string, { section: string; offset: number }>();
+  const cursor = new Map<string, number>();
+  const ordered = [
+    ...funcs.filter((f) => f.section === null),
+    ...funcs.filter((f) => f.section !== null),
+  ];
+  for (const f of ordered) {
+    const section = f.section ?? ".text";
+    const at = cursor.get(section) ?? 0;
+    where.set(f.name, { section, offset: at });
+    let slots = 0;
+    for (const i of f.insns) slots += i.spec.kind === "lddw" ? 2 : 1;
+    cursor.set(section, at + slots * 8);
+  }
+  const mapIndex = new Map(m.maps.map((map, i) => [map.name, i]));
+  const toSpec = (f: EncodedFunc): BpfFunctionSpec => {
+    const relocs: BpfReloc[] = f.relocs.map(({ insnIndex, reloc }) => {
+      switch (reloc.kind) {
+        case "map": {
+          const idx = mapIndex.get(reloc.map);
+          if (idx === undefined)
+            throw new Error(`internal: unknown map '${reloc.map}' in ${f.name}`);
+          return { kind: "map", insnIndex, mapIndex: idx };
+        }
+        case "global": {
+          const g = placement.get(reloc.global);
+          if (!g) throw new Error(`internal: unknown global '${reloc.global}' in ${f.name}`);
+          return { kind: "global", insnIndex, mapIndex: g.index, offset: g.offset + reloc.offset };
+        }
+        case "call": {
+          const t = where.get(reloc.callee);
+          if (!t)
+            throw new Error(`internal: unknown function '${reloc.callee}' called from ${f.name}`);
+          return { kind: "call", insnIndex, targetSection: t.section, targetOffset: t.offset };
+        }
+      }
+    });
+    return {
+      name: f.name,
+      section: f.section ?? ".text",
+      insns: f.insns,
+      relocs,
+      funcTypeId: mb.funcIds.get(f.name)!,
+      lineInfo: lineInfoOf(f, sources),
+    };
+  };
+  return {
+    programs: funcs.filter((f) => f.section !== null).map(toSpec),
+    subprograms: funcs.filter((f) => f.section === null).map(toSpec),
+    maps,
+    data,
+    license: m.license,
+    btf: mb.btf,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The BPF back end for one function, as a short sequence of stages with plain data between them:
+ * instruction selection → register allocation → frame layout → branch layout → encoding.
+ *
+ * Consumes a verified, optimised IR `Func` (and its `Module`, for maps and callees); produces the
+ * encoded function plus the intermediate forms a debug dump may want (`--emit asm`), and diagnostics.
+ * Register allocation is validated by the independent checker when `check` is set (tests, debug).
+ */
+import type { Func, Module } from "../../ir/types.ts";
+import type { BackendDiagnostic } from "./frame.ts";
+import { layoutFrame } from "./frame.ts";
+import { encodeFunc, type EncodedFunc } from "./encode.ts";
+import { selectFunction } from "./isel.ts";
+import { layoutBranches, type Mcpu } from "./layout.ts";
+import type { MFunc } from "./mir.ts";
+import { allocateRegisters } from "./regalloc.ts";
+import { checkAllocation } from "./regalloc-check.ts";
+
+/** Options of the back end. */
+export interface BackendOptions {
+  readonly mcpu: Mcpu;
+  /** Run the register allocation checker and throw an internal error when it objects. */
+  readonly check?: boolean;
+}
+
+/** Everything the back end produced for one function. */
+export interface BackendResult {
+  readonly encoded?: EncodedFunc;
+  /** Machine IR after selection (virtual registers) and after allocation. */
+  readonly selected?: MFunc;
+  readonly allocated?: MFunc;
+  readonly diagnostics: readonly BackendDiagnostic[];
+  readonly stats: { readonly spilled: number; readonly coalesced: number };
+}
+
+/** Compiles one IR function to BPF instructions. */
+export function compileFunction(f: Func, m: Module, opts: BackendOptions): BackendResult {
+  const sel = selectFunction(f, m, { mcpu: opts.mcpu });
+  const none = { spilled: 0, coalesced: 0 };
+  if (sel.diagnostics.length > 0)
+    return { selected: sel.func, diagnostics: sel.diagnostics, stats: none };
+  const alloc = allocateRegisters(sel.func);
+  if (opts.check) {
+    const errors = checkAllocation(alloc);
+    if (errors.length > 0) {
+      throw new Error(
+        `internal: register allocation of ${f.name} is invalid:\n${errors.join("\n")}`,
+      );
+    }
+  }
+  const stats = { spilled: alloc.spilled, coalesced: alloc.coalesced };
+  const frame = layoutFrame(alloc.func);
+  if (frame.diagnostics.length > 0) {
+    return { selected: sel.func, allocated: alloc.func, diagnostics: frame.diagnostics, stats };
+  }
+  const laid = layoutBranches(alloc.func, opts.mcpu);
+  if (laid.diagnostics.length > 0) {
+    return { selected: sel.func, allocated: alloc.func, diagnostics: laid.diagnostics, stats };
+  }
+  const encoded = encodeFunc(alloc.func, laid.insts, frame.layout);
+  return { encoded, selected: sel.func, allocated: alloc.func, diagnostics: [], stats };
+}

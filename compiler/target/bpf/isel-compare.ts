@@ -1,0 +1,122 @@
+/**
+ * Compare-and-branch selection: one IR comparison (icmp, possibly fused with its condbr) → one BPF
+ * conditional jump plus the explicit jump to the false target.
+ *
+ * Consumes a condition and two IR values; emits through the `Selector`. Rules (RFC 9669 §4.3):
+ * - a constant operand becomes the imm when it fits (JMP sign-extends imm to 64 bits, JMP32 compares
+ *   the low 32 bits), a constant on the left swaps operands;
+ * - i32 operands use JMP32 (w registers) with -mcpu ≥ v3; below, the 64-bit compare of zero-extended
+ *   values is exact for unsigned conditions, and signed conditions sign-extend both sides first;
+ * - `<`/`<=` jumps arrived in v2: on v1 the register form swaps operands, the imm form negates the
+ *   condition and swaps the targets.
+ */
+import { INSN_BY_NAME, type InsnSpec } from "../../../core/isa/index.ts";
+import type { Cond, ValueId } from "../../ir/types.ts";
+import type { Selector } from "./isel-context.ts";
+import { COND_PATTERNS } from "./isel-tables.ts";
+import { minst, type Reg } from "./mir.ts";
+
+/** True when a signed value fits a 32-bit signed immediate. */
+export function fitsImm32(v: bigint): boolean {
+  return v >= -(1n << 31n) && v < 1n << 31n;
+}
+
+/** The table row with this name (a programming error if missing). */
+export function lookupRow(name: string): InsnSpec {
+  const row = INSN_BY_NAME.get(name);
+  if (!row) throw new Error(`internal: no instruction row ${name}`);
+  return row;
+}
+
+/** Emits `if lhs COND rhs goto tTrue; goto tFalse`, ending the current block. */
+export function emitCompareJump(
+  s: Selector,
+  cond0: Cond,
+  lhs0: ValueId,
+  rhs0: ValueId,
+  tTrue: number,
+  tFalse: number,
+): void {
+  let cond = cond0;
+  let lhs = lhs0;
+  let rhs = rhs0;
+  const span = s.span;
+  const lc = s.constOf(lhs);
+  const rc0 = s.constOf(rhs);
+  if (lc !== undefined && rc0 !== undefined) {
+    s.jump(evaluate(cond, lc, rc0, s.typeOf(lhs)) ? tTrue : tFalse);
+    return;
+  }
+  if (lc !== undefined) {
+    [lhs, rhs] = [rhs, lhs];
+    cond = COND_PATTERNS[cond].swapped;
+  }
+  const type = s.typeOf(lhs);
+  const jmp32 = type === "i32" && s.mcpu >= 3;
+  const narrow64 = type === "i32" && !jmp32;
+  const signed = COND_PATTERNS[cond].signed;
+  const width = jmp32 ? 32 : 64;
+  const operand = (v: ValueId): Reg => {
+    if (!(narrow64 && signed)) return s.use(v);
+    const t = s.fresh();
+    s.copyInto(t, v);
+    s.signExtendInPlace(t, 32, "i64");
+    return t;
+  };
+  const a = operand(lhs);
+  const c = s.constOf(rhs);
+  let imm: number | undefined;
+  if (c !== undefined) {
+    if (jmp32) imm = Number(BigInt.asIntN(32, c));
+    else if (narrow64) {
+      const v = signed ? BigInt.asIntN(32, c) : BigInt.asUintN(32, c);
+      if (fitsImm32(v)) imm = Number(v);
+    } else if (fitsImm32(BigInt.asIntN(64, c))) imm = Number(BigInt.asIntN(64, c));
+  }
+  if (imm !== undefined) {
+    let row = lookupRow(`${COND_PATTERNS[cond].op}${width}_imm`);
+    let yes = tTrue;
+    let no = tFalse;
+    if (row.isa > s.mcpu) {
+      row = lookupRow(`${COND_PATTERNS[COND_PATTERNS[cond].negated].op}${width}_imm`);
+      [yes, no] = [no, yes];
+    }
+    s.emit(minst(row.name, { dst: a, imm, target: yes, span }));
+    s.jump(no);
+    return;
+  }
+  let b = operand(rhs);
+  let dst = a;
+  let row = lookupRow(`${COND_PATTERNS[cond].op}${width}_reg`);
+  if (row.isa > s.mcpu) {
+    row = lookupRow(`${COND_PATTERNS[COND_PATTERNS[cond].swapped].op}${width}_reg`);
+    [dst, b] = [b, dst];
+  }
+  s.emit(minst(row.name, { dst, src: b, target: tTrue, span }));
+  s.jump(tFalse);
+}
+
+function evaluate(cond: Cond, a0: bigint, b0: bigint, type: string): boolean {
+  const bits = type === "i32" ? 32 : 64;
+  const signed = COND_PATTERNS[cond].signed;
+  const a = signed ? BigInt.asIntN(bits, a0) : BigInt.asUintN(bits, a0);
+  const b = signed ? BigInt.asIntN(bits, b0) : BigInt.asUintN(bits, b0);
+  switch (cond) {
+    case "eq":
+      return a === b;
+    case "ne":
+      return a !== b;
+    case "ugt":
+    case "sgt":
+      return a > b;
+    case "uge":
+    case "sge":
+      return a >= b;
+    case "ult":
+    case "slt":
+      return a < b;
+    case "ule":
+    case "sle":
+      return a <= b;
+  }
+}

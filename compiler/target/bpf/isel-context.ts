@@ -1,0 +1,399 @@
+/**
+ * The per-function state of instruction selection: the machine blocks being built, the value →
+ * virtual register map, and the analyses that decide what is materialised where.
+ *
+ * Consumes one IR `Func`; isel.ts drives it instruction by instruction. Decisions made up front:
+ * - *deferred* values are not computed at their definition but at each use: constants, stack slot
+ *   addresses, map and global addresses (an lddw at each use, like clang), and `ptradd base, const`
+ *   when every use is the address of a memory access (the offset folds into the access's off field);
+ * - an `icmp` whose only use is the condition of a `condbr`/`select` in its own block fuses into that
+ *   branch (one jcond), so null checks test the helper-result register directly.
+ * One instance per function; nothing is shared between functions.
+ */
+import type { DiagnosticCode } from "../../diag/catalogue.ts";
+import type { BlockCall, Cond, Func, IrType, Span, ValueId } from "../../ir/types.ts";
+import { operandsOf as irOperands } from "../../ir/builder.ts";
+import type { BackendDiagnostic } from "./frame.ts";
+import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
+import type { Mcpu } from "./layout.ts";
+import {
+  FP,
+  VREG_BASE,
+  minst,
+  type FrameRef,
+  type MBlock,
+  type MFunc,
+  type MInst,
+  type Reg,
+} from "./mir.ts";
+
+/** A memory operand: base register, offset and an optional frame reference added at encoding. */
+export interface Address {
+  readonly reg: Reg;
+  readonly off: number;
+  readonly frame?: FrameRef;
+}
+
+/** Per-function selection state (see file header). */
+export class Selector {
+  readonly diagnostics: BackendDiagnostic[] = [];
+  span: Span;
+  private readonly blocks = new Map<number, MInst[]>();
+  private readonly order: number[] = [];
+  private cur: MInst[] = [];
+  private nextBlock: number;
+  private nextVreg: number;
+  private readonly deferred = new Set<ValueId>();
+  /** ptradd chains with constant offsets: value → root value and accumulated offset. */
+  private readonly chains = new Map<ValueId, { root: ValueId; off: bigint }>();
+
+  constructor(
+    readonly f: Func,
+    readonly mcpu: Mcpu,
+  ) {
+    this.span = f.span;
+    this.nextBlock = f.blocks.length;
+    this.nextVreg = VREG_BASE + f.values.length;
+    this.analyse();
+  }
+
+  private defOf(v: ValueId) {
+    const def = this.f.values[v]!.def;
+    return def.kind === "inst" ? this.f.insts[def.inst]!.data : undefined;
+  }
+
+  private analyse(): void {
+    const f = this.f;
+    const uses = new Map<
+      ValueId,
+      { op: string; role: "base" | "other"; block: number; offset: number }[]
+    >();
+    const note = (
+      v: ValueId,
+      u: { op: string; role: "base" | "other"; block: number; offset: number },
+    ) => {
+      if (!uses.has(v)) uses.set(v, []);
+      uses.get(v)!.push(u);
+    };
+    for (const { block, insts } of f.layout) {
+      for (const id of insts) {
+        const d = f.insts[id]!.data;
+        const baseOf = "base" in d ? d.base : undefined;
+        const offset = "offset" in d && typeof d.offset === "number" ? d.offset : 0;
+        const ops = irOperands(d);
+        ops.forEach((v, k) => {
+          const isBase =
+            (d.op === "load" || d.op === "store" || d.op === "atomic" || d.op === "cmpxchg") &&
+            v === baseOf &&
+            k === 0;
+          note(v, { op: d.op, role: isBase ? "base" : "other", block, offset });
+        });
+      }
+    }
+    for (const { block, insts } of f.layout) {
+      for (const id of insts) {
+        const inst = f.insts[id]!;
+        const d = inst.data;
+        const r = inst.result;
+        if (r === null) continue;
+        if (
+          d.op === "const" ||
+          d.op === "stackslot" ||
+          d.op === "mapref" ||
+          d.op === "globaladdr"
+        ) {
+          this.deferred.add(r);
+        } else if (d.op === "ptradd") {
+          const c = this.constOf(d.offset);
+          if (c === undefined) continue;
+          const prev = this.chains.get(d.base);
+          const chain = prev ? { root: prev.root, off: prev.off + c } : { root: d.base, off: c };
+          this.chains.set(r, chain);
+          const us = uses.get(r) ?? [];
+          const foldable = us.every(
+            (u) => u.role === "base" && fitsOff(chain.off + BigInt(u.offset)),
+          );
+          if (foldable && us.length > 0) this.deferred.add(r);
+        } else if (d.op === "icmp") {
+          const us = uses.get(r) ?? [];
+          if (
+            us.length === 1 &&
+            us[0]!.block === block &&
+            (us[0]!.op === "condbr" || us[0]!.op === "select")
+          ) {
+            this.deferred.add(r);
+          }
+        }
+      }
+    }
+  }
+
+  /** True for a value computed at its uses rather than at its definition. */
+  isDeferred(v: ValueId): boolean {
+    return this.deferred.has(v);
+  }
+
+  /** Virtual register of a value. */
+  reg(v: ValueId): Reg {
+    return VREG_BASE + v;
+  }
+
+  /** A fresh virtual register. */
+  fresh(): Reg {
+    return this.nextVreg++;
+  }
+
+  typeOf(v: ValueId): IrType {
+    return this.f.values[v]!.type;
+  }
+
+  /** The constant a value is defined as, if any. */
+  constOf(v: ValueId): bigint | undefined {
+    const d = this.defOf(v);
+    return d?.op === "const" ? d.value : undefined;
+  }
+
+  /** The stack slot a value is the address of (directly), if any. */
+  slotOf(v: ValueId): { slot: number; off: number } | undefined {
+    const d = this.defOf(v);
+    return d?.op === "stackslot" ? { slot: d.slot, off: 0 } : undefined;
+  }
+
+  /** True when a pointer derives from a program's context argument (stores into it must be stx). */
+  isContextDerived(v: ValueId): boolean {
+    const root = this.chains.get(v)?.root ?? v;
+    const def = this.f.values[root]!.def;
+    const entry = this.f.layout[0]!.block;
+    return (
+      this.f.section !== null && def.kind === "param" && def.block === entry && def.index === 0
+    );
+  }
+
+  /** The memory operand for `*(base + off)`, folding constant ptradd chains and stack slots. */
+  address(base: ValueId, off: number): Address {
+    let root = base;
+    let total = BigInt(off);
+    const chain = this.chains.get(base);
+    if (chain && this.deferred.has(base)) {
+      root = chain.root;
+      total += chain.off;
+    }
+    const slot = this.slotOf(root);
+    if (slot) {
+      return {
+        reg: FP,
+        off: Number(total),
+        frame: { kind: "slot", index: slot.slot, field: "off" },
+      };
+    }
+    if (!fitsOff(total)) {
+      const t = this.fresh();
+      this.copyInto(t, root);
+      this.emit(minst("add64_imm", { dst: t, imm: Number(total), span: this.span }));
+      return { reg: t, off: 0 };
+    }
+    return { reg: this.use(root), off: Number(total) };
+  }
+
+  /** A register holding `v` (materialising deferred values into a fresh register). */
+  use(v: ValueId): Reg {
+    if (!this.deferred.has(v)) return this.reg(v);
+    const t = this.fresh();
+    this.copyInto(t, v);
+    return t;
+  }
+
+  /** Emits `dst = v`, computing deferred values directly into `dst`. */
+  copyInto(dst: Reg, v: ValueId): void {
+    const span = this.span;
+    const d = this.defOf(v);
+    if (this.deferred.has(v) && d) {
+      switch (d.op) {
+        case "const": {
+          const type = this.typeOf(v);
+          const val =
+            type === "i64" || type === "ptr"
+              ? BigInt.asIntN(64, d.value)
+              : BigInt.asUintN(32, d.value);
+          if (fitsImm32(val)) this.emit(minst("mov64_imm", { dst, imm: Number(val), span }));
+          else if (type !== "i64" && type !== "ptr") {
+            this.emit(minst("mov32_imm", { dst, imm: Number(BigInt.asIntN(32, val)), span }));
+          } else {
+            const u = BigInt.asUintN(64, val);
+            this.emit(
+              minst("lddw", {
+                dst,
+                imm: Number(BigInt.asIntN(32, u)),
+                imm2: Number(BigInt.asIntN(32, u >> 32n)),
+                span,
+              }),
+            );
+          }
+          return;
+        }
+        case "stackslot":
+          this.emit(minst("mov64_reg", { dst, src: FP, span }));
+          this.emit(
+            minst("add64_imm", {
+              dst,
+              imm: 0,
+              frame: { kind: "slot", index: d.slot, field: "imm" },
+              span,
+            }),
+          );
+          return;
+        case "mapref":
+          this.emit(minst("lddw", { dst, reloc: { kind: "map", map: d.map }, span }));
+          return;
+        case "globaladdr":
+          this.emit(
+            minst("lddw", {
+              dst,
+              reloc: { kind: "global", global: d.global, offset: d.offset },
+              span,
+            }),
+          );
+          return;
+        case "ptradd": {
+          const a = this.address(v, 0);
+          if (a.reg === FP) {
+            this.emit(minst("mov64_reg", { dst, src: FP, span }));
+            this.emit(
+              minst("add64_imm", { dst, imm: a.off, frame: { ...a.frame!, field: "imm" }, span }),
+            );
+          } else {
+            if (a.reg !== dst) this.emit(minst("mov64_reg", { dst, src: a.reg, span }));
+            if (a.off !== 0) this.emit(minst("add64_imm", { dst, imm: a.off, span }));
+          }
+          return;
+        }
+        case "icmp": {
+          this.emit(minst("mov64_imm", { dst, imm: 1, span }));
+          const done = this.newBlockId();
+          const zero = this.newBlockId();
+          emitCompareJump(this, d.cond, d.lhs, d.rhs, done, zero);
+          this.startBlock(zero);
+          this.emit(minst("mov64_imm", { dst, imm: 0, span }));
+          this.jump(done);
+          this.startBlock(done);
+          return;
+        }
+      }
+    }
+    const src = this.reg(v);
+    if (src !== dst) this.emit(minst("mov64_reg", { dst, src, span }));
+  }
+
+  /** Sign-extends the low `fromBits` of `r` in place; result kept as an `to` value (i32 zero-extended). */
+  signExtendInPlace(r: Reg, fromBits: number, to: IrType): void {
+    const span = this.span;
+    if (fromBits >= 64 || (fromBits === 32 && to === "i32")) return;
+    if (this.mcpu >= 4 && (fromBits === 8 || fromBits === 16 || fromBits === 32)) {
+      const w = to === "i32" ? 32 : 64;
+      this.emit(minst(`movsx${w}_${fromBits}`, { dst: r, src: r, span }));
+      return;
+    }
+    this.emit(minst("lsh64_imm", { dst: r, imm: 64 - fromBits, span }));
+    this.emit(minst("arsh64_imm", { dst: r, imm: 64 - fromBits, span }));
+    if (to === "i32") this.emit(minst("mov32_reg", { dst: r, src: r, span }));
+  }
+
+  /** Emits a conditional branch on an i1 value (fused with its icmp when deferred). */
+  branchOn(cond: ValueId, tTrue: number, tFalse: number): void {
+    const d = this.defOf(cond);
+    if (d?.op === "icmp" && this.deferred.has(cond)) {
+      emitCompareJump(this, d.cond, d.lhs, d.rhs, tTrue, tFalse);
+      return;
+    }
+    const c = this.constOf(cond);
+    if (c !== undefined) {
+      this.jump(c !== 0n ? tTrue : tFalse);
+      return;
+    }
+    this.emit(minst("jne64_imm", { dst: this.use(cond), imm: 0, target: tTrue, span: this.span }));
+    this.jump(tFalse);
+  }
+
+  /** Emits a compare-and-branch. */
+  compareJump(cond: Cond, lhs: ValueId, rhs: ValueId, tTrue: number, tFalse: number): void {
+    emitCompareJump(this, cond, lhs, rhs, tTrue, tFalse);
+  }
+
+  /** Copies branch arguments into the target block's parameter registers. */
+  branchArgs(call: BlockCall): void {
+    const params = this.f.blocks[call.block]!.params;
+    this.parallelCopy(call.args.map((a, k) => ({ dst: this.reg(params[k]!), src: a })));
+  }
+
+  /**
+   * Emits the parallel copy `dst_k := src_k` (all sources read before any destination is written):
+   * register sources in dependency order, breaking cycles with a temporary; deferred sources last
+   * (they read no allocatable register).
+   */
+  parallelCopy(moves: readonly { dst: Reg; src: ValueId }[]): void {
+    const span = this.span;
+    const pending = moves
+      .filter((m) => !this.deferred.has(m.src))
+      .map((m) => ({ dst: m.dst, src: this.reg(m.src) }))
+      .filter((m) => m.dst !== m.src);
+    while (pending.length > 0) {
+      const k = pending.findIndex((m) => !pending.some((o) => o !== m && o.src === m.dst));
+      if (k >= 0) {
+        const m = pending.splice(k, 1)[0]!;
+        this.emit(minst("mov64_reg", { dst: m.dst, src: m.src, span }));
+        continue;
+      }
+      // Every destination is still needed as a source: a cycle. Save one source in a temporary.
+      const m = pending[0]!;
+      const t = this.fresh();
+      this.emit(minst("mov64_reg", { dst: t, src: m.src, span }));
+      for (const o of pending) if (o.src === m.src) o.src = t;
+    }
+    for (const m of moves) if (this.deferred.has(m.src)) this.copyInto(m.dst, m.src);
+  }
+
+  newBlockId(): number {
+    return this.nextBlock++;
+  }
+
+  startBlock(id: number): void {
+    const insts: MInst[] = [];
+    this.blocks.set(id, insts);
+    this.order.push(id);
+    this.cur = insts;
+  }
+
+  emit(i: MInst): void {
+    this.cur.push(i);
+  }
+
+  jump(target: number): void {
+    this.emit(minst("ja", { target, span: this.span }));
+  }
+
+  report(code: DiagnosticCode, args: Readonly<Record<string, string | number>>): void {
+    this.diagnostics.push({ code, args, span: this.span });
+  }
+
+  /** The finished machine function. */
+  finish(): MFunc {
+    const blocks: MBlock[] = this.order.map((id) => ({ id, insts: this.blocks.get(id)! }));
+    return {
+      name: this.f.name,
+      section: this.f.section,
+      blocks,
+      slots: this.f.stackSlots.map((s) => ({
+        size: s.size,
+        align: s.align,
+        ...(s.name ? { name: s.name } : {}),
+      })),
+      spillSlots: 0,
+      nextVreg: this.nextVreg,
+      span: this.f.span,
+    };
+  }
+}
+
+function fitsOff(v: bigint): boolean {
+  return v >= -32768n && v <= 32767n;
+}
