@@ -1,0 +1,20 @@
+/**
+ * BTF: the type model, `.BTF` and `.BTF.ext` codecs, a builder for the compiler, queries and text forms.
+ * Public surface of core/btf; import from here.
+ */
+export * from "./model.ts";
+export { BtfStringReader, BtfStringTable } from "./strings.ts";
+export { decodeBtf, splitBtf, checkRefs, type BtfSections } from "./unmarshal.ts";
+export { encodeBtf } from "./marshal.ts";
+export { decodeBtfExt, encodeBtfExt, btfExtStrings } from "./ext.ts";
+export { BtfBuilder, type BtfMemberSpec } from "./builder.ts";
+export {
+  MAX_RESOLVE_DEPTH,
+  btfSizeof,
+  btfType,
+  btfTypeName,
+  findType,
+  resolveType,
+  typeRefs,
+} from "./query.ts";
+export { dumpBtf, dumpBtfType, formatBtfType, typeToC } from "./format.ts";

@@ -1,0 +1,11 @@
+/**
+ * The libbpf-shaped object model and its ELF reader/writer. Public surface of core/object.
+ */
+export * from "./model.ts";
+export * from "./errors.ts";
+export { readBpfObject } from "./read.ts";
+export { decodeBtfMap, isGlobalDataSection, readMaps, type LocatedMap } from "./maps.ts";
+export * from "./spec.ts";
+export { writeBpfObject, functionOffsets } from "./write.ts";
+export { buildObjectBtf, type ObjectBtf, type PlacedFunction } from "./write-btf.ts";
+export { objectToSpec } from "./from-object.ts";

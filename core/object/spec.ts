@@ -1,0 +1,91 @@
+/**
+ * `BpfObjectSpec`: what `writeBpfObject()` consumes. The compiler produces it; `objectToSpec()` derives
+ * it from a read `BpfObject` (for round trips and for rewriting clang objects).
+ *
+ * The spec says what goes in the object, not how it is laid out: the writer chooses section order,
+ * symbols, relocation entries and the map-definition BTF, the way clang does. Ids in the spec
+ * (`funcTypeId`, `keyTypeId`, `valueTypeId`, `typeId`) refer to `btf`.
+ */
+import type { Btf } from "../btf/index.ts";
+import type { Insn } from "../isa/index.ts";
+import type { BpfReloc } from "./model.ts";
+
+/** A source position of one instruction (becomes a `.BTF.ext` line_info record). */
+export interface BpfLineSpec {
+  /** Index into the function's `insns`. */
+  readonly insnIndex: number;
+  readonly fileName: string;
+  /** Source text of the line. */
+  readonly line: string;
+  readonly lineNum: number;
+  readonly column: number;
+}
+
+/** One function: a program (own SEC section) or a subprogram (in `.text`). */
+export interface BpfFunctionSpec {
+  readonly name: string;
+  /** SEC() name for programs (`xdp`, `tracepoint/syscalls/sys_enter_openat`); ignored for subprograms. */
+  readonly section: string;
+  readonly insns: readonly Insn[];
+  /**
+   * Relocations with `insnIndex` into `insns`. The writer sets the patched immediates itself:
+   * map → imm 0; global → imm = offset; call → pc-relative imm (calls may target `.text` or the
+   * function's own section); extern → an undefined symbol.
+   */
+  readonly relocs: readonly BpfReloc[];
+  /** BTF FUNC type id for func_info; when absent and BTF is written, the writer adds a FUNC. */
+  readonly funcTypeId?: number;
+  readonly lineInfo?: readonly BpfLineSpec[];
+}
+
+/** A BTF-defined map (written to `.maps`). */
+export interface BpfMapSpec {
+  readonly name: string;
+  /** BPF_MAP_TYPE_* number. */
+  readonly type: number;
+  readonly maxEntries: number;
+  /** Sizes are needed when no key/value type id is given (ringbuf: both 0). */
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly keyTypeId?: number;
+  readonly valueTypeId?: number;
+  readonly flags?: number;
+  readonly pinning?: number;
+}
+
+/** A variable of a global data section. */
+export interface BpfVarSpec {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+  /** BTF type of the variable; when absent, `unsigned char[size]`. */
+  readonly typeId?: number;
+  /** A `static` variable: local symbol, static BTF linkage (e.g. bpf_printk's format string). */
+  readonly isStatic?: boolean;
+}
+
+/** A global data section (`.bss`, `.data`, `.rodata`, `.rodata.str1.1`, ...). */
+export interface BpfDataSpec {
+  readonly name: string;
+  /** Initial bytes (for `.bss*`, only the length matters: it is written as NOBITS). */
+  readonly data: Uint8Array;
+  readonly vars: readonly BpfVarSpec[];
+}
+
+/** Everything `writeBpfObject()` needs. Map indices in `relocs` index `maps` then `data` (as read). */
+export interface BpfObjectSpec {
+  readonly programs: readonly BpfFunctionSpec[];
+  /** Functions placed in `.text` (static, callable from programs). */
+  readonly subprograms?: readonly BpfFunctionSpec[];
+  readonly maps: readonly BpfMapSpec[];
+  readonly data?: readonly BpfDataSpec[];
+  readonly license: string;
+  /** Written as a `version` section when non-zero. */
+  readonly kernelVersion?: number;
+  /**
+   * Program BTF (e.g. `BtfBuilder.build()`). The writer extends it with map definitions, VARs and
+   * DATASECs (reusing a DATASEC of the same name if present) and FUNCs. BTF is written whenever
+   * this is given or there are maps (libbpf needs BTF for `.maps`).
+   */
+  readonly btf?: Btf;
+}
