@@ -15,7 +15,7 @@ import { createMemory, getEngine, type Engine, type EngineProgram } from "../run
 import type { BenchRow } from "./vm-bench.ts";
 
 /** Hash map counting loop: `iterations` lookups, each followed by an update or an in-place add. */
-function hashProgram(handle: bigint, iterations: number): EngineProgram {
+export function hashProgram(handle: bigint, iterations: number): EngineProgram {
   const insns = assembleText(`
     mov %r6, ${iterations}
     mov %r7, 0

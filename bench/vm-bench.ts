@@ -12,6 +12,7 @@ import type { EngineProgram, HelperTable } from "../runtime/vm/index.ts";
 import { createMemory, getEngine } from "../runtime/vm/index.ts";
 import type { Engine } from "../runtime/vm/index.ts";
 import { mapRows } from "./vm-bench-maps.ts";
+import { kernelRows } from "./vm-bench-kernel.ts";
 
 /** One line of the result table. */
 export interface BenchRow {
@@ -54,8 +55,8 @@ export function measure(
   helpers: HelperTable = NO_HELPERS,
   warmups = 3,
   runs = 10,
+  memory = createMemory(),
 ): { nsPerInsn: number; executed: number; r0: bigint } {
-  const memory = createMemory();
   const once = () => engine.run(program, memory, helpers, { budget: 1e9 });
   for (let i = 0; i < warmups; i++) once();
   let best = Infinity;
@@ -98,7 +99,7 @@ function xorshiftRows(): BenchRow[] {
  * and the kernel BPF_PROG_TEST_RUN comparison (runtime/loader) as further functions here; each returns
  * rows in the same shape (engine "kernel" for the latter).
  */
-export const WORKLOADS: readonly (() => BenchRow[])[] = [xorshiftRows, mapRows];
+export const WORKLOADS: readonly (() => BenchRow[])[] = [xorshiftRows, mapRows, kernelRows];
 
 function printTable(rows: readonly BenchRow[]): void {
   const header = ["workload", "engine", "instructions", "ns/insn", "r0"];
