@@ -1,0 +1,139 @@
+/**
+ * The one catalogue of tsbpf diagnostic codes and message templates. Call sites refer to a code and
+ * fill the `{placeholders}`; nothing else in the compiler spells user-facing message text.
+ *
+ * Ranges: TSB0xxx internal, TSB1xxx unsupported language constructs, TSB2xxx integer typing,
+ * TSB3xxx eBPF-specific rules (maps, programs, helpers, memory). TypeScript's own diagnostics keep
+ * their `TSnnnn` codes (see `typescriptDiagnostic` in diagnostic.ts).
+ */
+
+/** A catalogue entry: severity and a template with `{name}` placeholders. */
+export interface DiagnosticTemplate {
+  readonly severity: "error" | "warning";
+  readonly template: string;
+}
+
+/** Every diagnostic tsbpf itself reports, by code. */
+export const DIAGNOSTICS = {
+  TSB0001: { severity: "error", template: "internal compiler error: {detail}" },
+  TSB1001: {
+    severity: "error",
+    template: "{construct}: not supported in tsbpf programs; {instead}",
+  },
+  TSB1002: {
+    severity: "error",
+    template:
+      "non-integer number '{text}': eBPF has no floating point; use integers (for example fixed-point scaled by 1000)",
+  },
+  TSB1003: {
+    severity: "error",
+    template: "type 'any' is not allowed; declare a concrete integer or struct type",
+  },
+  TSB1004: {
+    severity: "error",
+    template:
+      "function '{name}' captures mutable variable '{variable}'; pass it as a parameter or make it a top-level global",
+  },
+  TSB1005: {
+    severity: "error",
+    template:
+      "recursive call to '{name}': eBPF programs cannot recurse; rewrite it as a bounded loop",
+  },
+  TSB1006: {
+    severity: "error",
+    template:
+      "dynamic allocation ({what}) is not possible in eBPF; use a fixed-size local struct, FixedArray<T, N> or a map",
+  },
+  TSB1007: {
+    severity: "error",
+    template: "exceptions ({what}) are not supported; return an error code instead",
+  },
+  TSB1008: {
+    severity: "error",
+    template: "{what} is not supported: eBPF programs run to completion synchronously",
+  },
+  TSB1009: {
+    severity: "error",
+    template:
+      "strings are only allowed as printk formats, map/program names and the license; {what}",
+  },
+  TSB1010: {
+    severity: "error",
+    template:
+      "unknown function '{name}': only functions declared in this file and tsbpf helpers can be called",
+  },
+  TSB1011: {
+    severity: "error",
+    template:
+      "object literals are only allowed to initialise a struct-typed variable, field or argument",
+  },
+  TSB2001: {
+    severity: "error",
+    template:
+      "cannot implicitly convert {from} to {to}: it may lose bits; write {to}(...) to truncate explicitly",
+  },
+  TSB2002: {
+    severity: "error",
+    template:
+      "operands mix signed {signed} and unsigned {unsigned}; convert one explicitly, e.g. {fix}",
+  },
+  TSB2003: { severity: "error", template: "constant {value} does not fit in {type}" },
+  TSB2004: { severity: "error", template: "cannot use a value of type {type} here; {expected}" },
+  TSB2005: {
+    severity: "error",
+    template:
+      "{what} needs a type annotation (an integer type such as u32, a struct, or FixedArray<T, N>)",
+  },
+  TSB3001: { severity: "error", template: "printk: {problem}" },
+  TSB3002: { severity: "error", template: "map '{name}': {problem}" },
+  TSB3003: { severity: "error", template: "program: {problem}" },
+  TSB3004: {
+    severity: "error",
+    template:
+      "stack frame of '{name}' needs {bytes} bytes, over eBPF's 512-byte limit; move large data to a map",
+  },
+  TSB3005: { severity: "error", template: "index {index} is out of bounds for {type}" },
+  TSB3006: {
+    severity: "error",
+    template:
+      "{what} needs a memory location (a struct field, array element or map value), not a computed value",
+  },
+  TSB3007: {
+    severity: "warning",
+    template: 'no `export const license = "..."`; GPL-only helpers will be refused by the kernel',
+  },
+  TSB3008: { severity: "error", template: "cannot assign to {what}: {why}" },
+  TSB3009: { severity: "error", template: "{type} has no field '{field}'" },
+  TSB3010: { severity: "error", template: "{what} must be a compile-time integer constant" },
+  TSB3011: {
+    severity: "error",
+    template: "'{name}' is not declared or not supported at top level; {instead}",
+  },
+  // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
+  TSB4001: {
+    severity: "error",
+    template:
+      "function '{name}' is too large: a jump spans {distance} instructions, beyond the 16-bit offset of eBPF jumps; compile with --mcpu v4 (long jumps) or split the function",
+  },
+  TSB4002: {
+    severity: "error",
+    template: "{what} needs -mcpu v{needed} or later (compiling for v{mcpu}); {instead}",
+  },
+  TSB4003: {
+    severity: "error",
+    template: "a call passes at most 5 arguments (registers r1-r5); this one passes {count}",
+  },
+} as const satisfies Record<string, DiagnosticTemplate>;
+
+/** A tsbpf diagnostic code. */
+export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+
+/** Fills a template's `{name}` placeholders; a missing argument stays visible as `{name}`. */
+export function formatMessage(
+  code: DiagnosticCode,
+  args: Readonly<Record<string, string | number>> = {},
+): string {
+  return DIAGNOSTICS[code].template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    key in args ? String(args[key]) : whole,
+  );
+}

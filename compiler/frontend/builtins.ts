@@ -1,0 +1,202 @@
+/**
+ * Records describing what stdlib/index.d.ts declares: kernel helper ids, map kinds, program kinds
+ * (section naming and context layout), and named constants. The lowering looks names up here instead
+ * of switching on them, so adding a helper or program kind is adding a row.
+ *
+ * Helper ids are `enum bpf_func_id` (include/uapi/linux/bpf.h, `___BPF_FUNC_MAPPER`); context offsets
+ * are those of `struct xdp_md`, `struct __sk_buff`, `struct bpf_perf_event_data` and x86-64
+ * `struct pt_regs` from the same uapi headers (linux 6.x); `bpf_perf_event_data.sample_period` follows
+ * the 168-byte x86-64 `pt_regs`.
+ */
+import type { TsbType } from "./types.ts";
+import { U32, U64 } from "./types.ts";
+
+/** Kernel helper ids used by the lowering. */
+export const HELPERS = {
+  map_lookup_elem: 1,
+  map_update_elem: 2,
+  map_delete_elem: 3,
+  ktime_get_ns: 5,
+  trace_printk: 6,
+  get_prandom_u32: 7,
+  get_smp_processor_id: 8,
+  tail_call: 12,
+  get_current_pid_tgid: 14,
+  get_current_uid_gid: 15,
+  get_current_comm: 16,
+  perf_event_output: 25,
+  probe_read_user: 112,
+  probe_read_kernel: 113,
+  probe_read_user_str: 114,
+  probe_read_kernel_str: 115,
+  ktime_get_boot_ns: 125,
+  ringbuf_output: 130,
+  ringbuf_reserve: 131,
+  ringbuf_submit: 132,
+  ringbuf_discard: 133,
+} as const;
+
+/** A helper that takes no arguments and returns an integer (a direct call). */
+export interface NullaryHelper {
+  readonly helper: keyof typeof HELPERS;
+  readonly result: TsbType;
+}
+/** stdlib functions that are plain zero-argument helper calls. */
+export const NULLARY_HELPERS: ReadonlyMap<string, NullaryHelper> = new Map([
+  ["ktimeGetNs", { helper: "ktime_get_ns", result: U64 }],
+  ["ktimeGetBootNs", { helper: "ktime_get_boot_ns", result: U64 }],
+  ["getCurrentPidTgid", { helper: "get_current_pid_tgid", result: U64 }],
+  ["getCurrentUidGid", { helper: "get_current_uid_gid", result: U64 }],
+  ["getPrandomU32", { helper: "get_prandom_u32", result: U32 }],
+  ["getSmpProcessorId", { helper: "get_smp_processor_id", result: U32 }],
+]);
+
+/** `probeRead*(dst, src)`: copy into a memory location. */
+export const PROBE_READS: ReadonlyMap<
+  string,
+  { helper: keyof typeof HELPERS; stringOnly: boolean }
+> = new Map([
+  ["probeReadKernel", { helper: "probe_read_kernel", stringOnly: false }],
+  ["probeReadUser", { helper: "probe_read_user", stringOnly: false }],
+  ["probeReadKernelStr", { helper: "probe_read_kernel_str", stringOnly: true }],
+  ["probeReadUserStr", { helper: "probe_read_user_str", stringOnly: true }],
+] as const);
+
+/** A map class of the stdlib. */
+export interface MapKind {
+  /** Kernel map type, as `MapDecl.kind`. */
+  readonly kind: string;
+  /** How the class's type arguments map to key and value: "kv", "v" (u32 key), "record", "none". */
+  readonly shape: "kv" | "v" | "record" | "none";
+}
+/** The stdlib map classes. */
+export const MAP_KINDS: ReadonlyMap<string, MapKind> = new Map([
+  ["HashMap", { kind: "hash", shape: "kv" }],
+  ["LruHash", { kind: "lru_hash", shape: "kv" }],
+  ["PerCpuHash", { kind: "percpu_hash", shape: "kv" }],
+  ["ArrayMap", { kind: "array", shape: "v" }],
+  ["PerCpuArray", { kind: "percpu_array", shape: "v" }],
+  ["RingBuf", { kind: "ringbuf", shape: "record" }],
+  ["PerfEventArray", { kind: "perf_event_array", shape: "record" }],
+  ["ProgArray", { kind: "prog_array", shape: "none" }],
+] as const);
+
+/** Named integer constants of the stdlib (include/uapi/linux/bpf.h, pkt_cls.h). */
+export const CONSTANTS: ReadonlyMap<string, bigint> = new Map([
+  ["BPF_ANY", 0n],
+  ["BPF_NOEXIST", 1n],
+  ["BPF_EXIST", 2n],
+  ["XDP_ABORTED", 0n],
+  ["XDP_DROP", 1n],
+  ["XDP_PASS", 2n],
+  ["XDP_TX", 3n],
+  ["XDP_REDIRECT", 4n],
+  ["TC_ACT_OK", 0n],
+  ["TC_ACT_SHOT", 2n],
+]);
+
+/** A context field at a fixed offset of a kernel context struct. */
+export interface CtxField {
+  readonly offset: number;
+  readonly type: TsbType;
+}
+
+/** How a program kind's context is shaped. */
+export type CtxShape =
+  /** A struct described by the stdlib or user interface (tracepoints): C layout of that interface. */
+  | { readonly kind: "struct" }
+  /** Fixed kernel struct fields; `packet` gives offsets of `data`/`data_end` for header<T>(). */
+  | {
+      readonly kind: "fixed";
+      readonly fields: ReadonlyMap<string, CtxField>;
+      readonly packet?: { readonly data: number; readonly dataEnd: number };
+    }
+  /** 64-bit argument words: `arg(i)` at `argOffsets[i]`, `ret()` at `retOffset`. */
+  | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number };
+
+/** A program kind: its stdlib function, section naming and context. */
+export interface ProgramKind {
+  readonly fn: string;
+  /** True if the first argument is a target name (tracepoint name, function, binary:symbol). */
+  readonly hasTarget: boolean;
+  /** The ELF section for a target (libbpf's SEC() names, libbpf/src/libbpf.c section_defs). */
+  readonly section: (target: string) => string;
+  readonly ctx: CtxShape;
+}
+
+const fixed = (
+  fields: [string, number, TsbType][],
+  packet?: { data: number; dataEnd: number },
+): CtxShape => ({
+  kind: "fixed",
+  fields: new Map(fields.map(([name, offset, type]) => [name, { offset, type }])),
+  ...(packet ? { packet } : {}),
+});
+/** struct xdp_md. */
+const XDP_MD = fixed(
+  [
+    ["ingress_ifindex", 12, U32],
+    ["rx_queue_index", 16, U32],
+    ["egress_ifindex", 20, U32],
+  ],
+  { data: 0, dataEnd: 4 },
+);
+/** struct __sk_buff. */
+const SK_BUFF = fixed(
+  [
+    ["len", 0, U32],
+    ["pkt_type", 4, U32],
+    ["mark", 8, U32],
+    ["queue_mapping", 12, U32],
+    ["protocol", 16, U32],
+    ["vlan_present", 20, U32],
+    ["vlan_tci", 24, U32],
+    ["vlan_proto", 28, U32],
+    ["priority", 32, U32],
+    ["ingress_ifindex", 36, U32],
+    ["ifindex", 40, U32],
+  ],
+  { data: 76, dataEnd: 80 },
+);
+/** x86-64 struct pt_regs: di, si, dx, cx, r8, r9; ax holds the return value. */
+const PT_REGS: CtxShape = { kind: "args", argOffsets: [112, 104, 96, 88, 72, 64], retOffset: 80 };
+/** fentry/fexit and raw tracepoints: an array of u64 arguments. */
+const ARG_WORDS: CtxShape = {
+  kind: "args",
+  argOffsets: [0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88],
+};
+
+/** The program kinds of the stdlib, by function name. */
+export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
+  [
+    {
+      fn: "tracepoint",
+      hasTarget: true,
+      section: (t: string) => `tracepoint/${t}`,
+      ctx: { kind: "struct" } as CtxShape,
+    },
+    {
+      fn: "rawTracepoint",
+      hasTarget: true,
+      section: (t: string) => `raw_tracepoint/${t}`,
+      ctx: ARG_WORDS,
+    },
+    { fn: "fentry", hasTarget: true, section: (t: string) => `fentry/${t}`, ctx: ARG_WORDS },
+    { fn: "fexit", hasTarget: true, section: (t: string) => `fexit/${t}`, ctx: ARG_WORDS },
+    { fn: "kprobe", hasTarget: true, section: (t: string) => `kprobe/${t}`, ctx: PT_REGS },
+    { fn: "kretprobe", hasTarget: true, section: (t: string) => `kretprobe/${t}`, ctx: PT_REGS },
+    { fn: "uprobe", hasTarget: true, section: (t: string) => `uprobe/${t}`, ctx: PT_REGS },
+    { fn: "xdp", hasTarget: false, section: () => "xdp", ctx: XDP_MD },
+    { fn: "tc", hasTarget: false, section: () => "tc", ctx: SK_BUFF },
+    { fn: "socketFilter", hasTarget: false, section: () => "socket", ctx: SK_BUFF },
+    {
+      fn: "perfEvent",
+      hasTarget: false,
+      section: () => "perf_event",
+      ctx: fixed([["sample_period", 168, U64]]),
+    },
+  ].map((k) => [k.fn, k]),
+);
+
+/** `BPF_F_CURRENT_CPU` for bpf_perf_event_output's flags. */
+export const BPF_F_CURRENT_CPU = 0xffffffffn;

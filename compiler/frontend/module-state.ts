@@ -1,0 +1,130 @@
+/**
+ * State shared by the lowering of one source file: diagnostics, type resolution, and the module-level
+ * declarations (maps, globals, functions, constants) that function bodies refer to.
+ *
+ * Consumes the ts-morph source file; accumulates diagnostics (never throws for user errors) and the
+ * `MapDecl`/`GlobalDecl`/`Func` records that become the `Module`.
+ */
+import type { Node, SourceFile } from "ts-morph";
+import { makeDiagnostic } from "../diag/index.ts";
+import type { Diagnostic, DiagnosticCode } from "../diag/index.ts";
+import type { Func, GlobalDecl, MapDecl, Span } from "../ir/index.ts";
+import type { MapKind } from "./builtins.ts";
+import type { IntType, TsbType } from "./types.ts";
+import { SourceTypeTable, TypeResolver } from "./types.ts";
+
+/** A map declared at top level. */
+export interface MapInfo {
+  readonly name: string;
+  readonly kind: MapKind;
+  readonly key: TsbType | null;
+  readonly value: TsbType | null;
+}
+
+/** A scalar type (register-held). */
+export type ScalarType = IntType | { readonly kind: "bool" };
+
+/** A top-level `function` callable with `call`. */
+export interface FuncInfo {
+  readonly name: string;
+  readonly params: readonly { name: string; type: ScalarType }[];
+  readonly returns: ScalarType | { kind: "void" };
+  readonly node: Node;
+}
+
+/** What a top-level name means inside function bodies. */
+export type TopBinding =
+  | { readonly k: "map"; readonly map: MapInfo }
+  | { readonly k: "global"; readonly name: string; readonly type: TsbType }
+  | { readonly k: "const"; readonly type: ScalarType | null; readonly value: bigint }
+  | { readonly k: "func"; readonly func: FuncInfo };
+
+/** Module-wide lowering state. */
+export class ModuleState {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly resolver = new TypeResolver();
+  readonly sourceTypes = new SourceTypeTable();
+  readonly maps: MapDecl[] = [];
+  readonly globals: GlobalDecl[] = [];
+  readonly functions: Func[] = [];
+  readonly top = new Map<string, TopBinding>();
+  /** Call edges between top-level functions, for recursion detection. */
+  readonly calls = new Map<string, Set<string>>();
+  license = "";
+  private formatCount = 0;
+
+  constructor(
+    readonly sourceFile: SourceFile,
+    readonly fileName: string,
+  ) {}
+
+  /** The span of a node's start. */
+  span(node: Node): Span {
+    const { line, column } = this.sourceFile.getLineAndColumnAtPos(node.getStart());
+    return { file: this.fileName, line, col: column };
+  }
+
+  /** Reports a catalogue diagnostic at `node`. */
+  report(
+    code: DiagnosticCode,
+    node: Node,
+    args: Record<string, string | number> = {},
+    fix?: string,
+  ): void {
+    const s = this.span(node);
+    const text = node.getText();
+    const firstLine = text.split("\n")[0]!;
+    this.diagnostics.push(
+      makeDiagnostic(
+        code,
+        { ...s, length: firstLine.length },
+        args,
+        fix === undefined ? {} : { fix },
+      ),
+    );
+  }
+
+  /** Resolves a type node, reporting failures (TSB2004) at their node. */
+  resolveType(node: Node): TsbType | null {
+    const before = this.resolver.problems.length;
+    const t = this.resolver.fromNode(node);
+    this.flushTypeProblems(before);
+    return t;
+  }
+
+  /** Resolves a declaration to a struct type, reporting failures. */
+  resolveDeclaration(decl: Node, at: Node): TsbType | null {
+    const before = this.resolver.problems.length;
+    const t = this.resolver.fromDeclaration(decl, at);
+    this.flushTypeProblems(before);
+    return t;
+  }
+
+  private flushTypeProblems(from: number): void {
+    for (const p of this.resolver.problems.slice(from)) {
+      // Problems inside the stdlib are reported at the user's node instead.
+      const inUser = p.node.getSourceFile() === this.sourceFile;
+      const at = inUser ? p.node : this.sourceFile;
+      this.report("TSB2004", at, {
+        type: inUser ? p.node.getText() : "(stdlib type)",
+        expected: p.message,
+      });
+    }
+  }
+
+  /** Adds a NUL-terminated constant string to .rodata and returns its global name. */
+  addFormatString(text: string, node: Node): { name: string; size: number } {
+    const bytes = new TextEncoder().encode(text + "\0");
+    const name = `__fmt${this.formatCount++}`;
+    this.globals.push({
+      name,
+      section: ".rodata",
+      size: bytes.length,
+      align: 1,
+      init: bytes,
+      type: null,
+      span: this.span(node),
+    });
+    return { name, size: bytes.length };
+  }
+}

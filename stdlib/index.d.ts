@@ -1,0 +1,325 @@
+/**
+ * `import { ... } from "tsbpf"`: the declarations of the tsbpf language — integer types, structs and
+ * arrays, maps, helpers and program kinds. Declarations only: the compiler (compiler/frontend)
+ * recognises these names and lowers them; nothing here runs. See stdlib/README.md for the reference.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Integer types: plain aliases of `number` (see README "Integer types" for why), checked for width
+// and signedness by tsbpf itself. Each also has a conversion function of the same name that
+// truncates or extends explicitly, C-style: `u8(x)` keeps the low 8 bits.
+// ---------------------------------------------------------------------------------------------
+
+/** Unsigned 8-bit integer. */
+export type u8 = number;
+/** Unsigned 16-bit integer. */
+export type u16 = number;
+/** Unsigned 32-bit integer. */
+export type u32 = number;
+/** Unsigned 64-bit integer (constants above 2^53 are read exactly from the source text). */
+export type u64 = number;
+/** Signed 8-bit integer. */
+export type i8 = number;
+/** Signed 16-bit integer. */
+export type i16 = number;
+/** Signed 32-bit integer. */
+export type i32 = number;
+/** Signed 64-bit integer. */
+export type i64 = number;
+/** A one-byte boolean in structs and maps (0 or 1). */
+export type bool = boolean;
+
+/** Converts (truncating or extending) to u8. Accepts bigint literals for constants. */
+export declare function u8(x: number | bigint | boolean): u8;
+/** Converts to u16. */
+export declare function u16(x: number | bigint | boolean): u16;
+/** Converts to u32. */
+export declare function u32(x: number | bigint | boolean): u32;
+/** Converts to u64. `u64(0xffff_ffff_ffff_ffffn)` writes a constant beyond 2^53. */
+export declare function u64(x: number | bigint | boolean): u64;
+/** Converts to i8. */
+export declare function i8(x: number | bigint | boolean): i8;
+/** Converts to i16. */
+export declare function i16(x: number | bigint | boolean): i16;
+/** Converts to i32. */
+export declare function i32(x: number | bigint | boolean): i32;
+/** Converts to i64. */
+export declare function i64(x: number | bigint | boolean): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Memory: fixed arrays, references into maps / ring buffers / packets.
+// ---------------------------------------------------------------------------------------------
+
+/** A C array of N elements (`T name[N]`), inline in structs and on the stack. */
+export interface FixedArray<T, N extends number> {
+  [index: number]: T;
+  readonly length: N;
+}
+/** `char name[N]`: a byte buffer (comm, file names). */
+export type CharArray<N extends number> = FixedArray<u8, N>;
+
+/** A reference to memory owned elsewhere (a map value, a ring buffer record, packet bytes). */
+export interface Ref<T> {
+  /** The referenced value; reading a struct field through it loads only that field. */
+  value: T;
+}
+
+/** A zero-filled value of struct or array type T: `const buf: FixedArray<u32, 4> = zeroed();`. */
+export declare function zeroed<T>(): T;
+
+/** Atomically adds `delta` to a memory location (a map value, a field of one, or a global). */
+export declare function atomicAdd(place: number, delta: number): void;
+/** A zero-filled value of struct or array type T: `const buf: FixedArray<u32, 4> = zeroed();`. */
+export declare function zeroed<T>(): T;
+
+/** Atomically adds `delta` and returns the previous value. */
+export declare function fetchAdd(place: number, delta: number): number;
+
+// ---------------------------------------------------------------------------------------------
+// Maps. Declare them at top level: `const counts = new HashMap<u32, u64>({ maxEntries: 1024 });`
+// ---------------------------------------------------------------------------------------------
+
+/** Options of every map: `maxEntries` must be a constant. */
+export interface MapOptions {
+  readonly maxEntries: number;
+  readonly flags?: number;
+}
+
+/** `update` flags (include/uapi/linux/bpf.h). */
+export declare const BPF_ANY: 0;
+export declare const BPF_NOEXIST: 1;
+export declare const BPF_EXIST: 2;
+
+interface KeyedMap<K, V> {
+  /** The value for `key`, or null; test it before use (the kernel verifier insists). */
+  lookup(key: K): Ref<V> | null;
+  /** Inserts or replaces; flags: BPF_ANY (default), BPF_NOEXIST, BPF_EXIST. Returns 0 or -errno. */
+  update(key: K, value: V, flags?: number): i64;
+  /** Removes `key`; returns 0 or -errno. */
+  delete(key: K): i64;
+}
+
+/** BPF_MAP_TYPE_HASH. */
+export declare class HashMap<K, V> implements KeyedMap<K, V> {
+  constructor(options: MapOptions);
+  lookup(key: K): Ref<V> | null;
+  update(key: K, value: V, flags?: number): i64;
+  delete(key: K): i64;
+}
+/** BPF_MAP_TYPE_LRU_HASH. */
+export declare class LruHash<K, V> extends HashMap<K, V> {}
+/** BPF_MAP_TYPE_PERCPU_HASH: each CPU sees its own value. */
+export declare class PerCpuHash<K, V> extends HashMap<K, V> {}
+/** BPF_MAP_TYPE_ARRAY: keys are u32 indexes 0..maxEntries-1, values start zeroed. */
+export declare class ArrayMap<V> implements KeyedMap<u32, V> {
+  constructor(options: MapOptions);
+  lookup(index: u32): Ref<V> | null;
+  update(index: u32, value: V, flags?: number): i64;
+  delete(index: u32): i64;
+}
+/** BPF_MAP_TYPE_PERCPU_ARRAY. */
+export declare class PerCpuArray<V> extends ArrayMap<V> {}
+
+/** BPF_MAP_TYPE_RINGBUF: `maxEntries` is the buffer size in bytes (a power of two, ≥ 4096). */
+export declare class RingBuf<T> {
+  constructor(options: MapOptions);
+  /** Copies `data` into the buffer (bpf_ringbuf_output). */
+  output(data: T, flags?: number): i64;
+  /** Reserves a record to fill in place, or null when full (bpf_ringbuf_reserve). */
+  reserve(): Ref<T> | null;
+  /** Publishes a reserved record. */
+  submit(record: Ref<T>, flags?: number): void;
+  /** Drops a reserved record. */
+  discard(record: Ref<T>, flags?: number): void;
+}
+
+/** BPF_MAP_TYPE_PERF_EVENT_ARRAY. */
+export declare class PerfEventArray<T> {
+  constructor(options: MapOptions);
+  /** Sends `data` to user space on the current CPU's buffer (bpf_perf_event_output). */
+  output(ctx: object, data: T): i64;
+}
+
+/** BPF_MAP_TYPE_PROG_ARRAY, for tail calls. */
+export declare class ProgArray {
+  constructor(options: MapOptions);
+  /** Jumps to the program at `index`; returns only if there is none (bpf_tail_call). */
+  tailCall(ctx: object, index: u32): i64;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers (bpf-helpers(7)).
+// ---------------------------------------------------------------------------------------------
+
+/** Nanoseconds since boot, excluding suspend (bpf_ktime_get_ns). */
+export declare function ktimeGetNs(): u64;
+/** Nanoseconds since boot, including suspend (bpf_ktime_get_boot_ns). */
+export declare function ktimeGetBootNs(): u64;
+/** `tgid << 32 | pid` of the current task (bpf_get_current_pid_tgid). */
+export declare function getCurrentPidTgid(): u64;
+/** `gid << 32 | uid` of the current task (bpf_get_current_uid_gid). */
+export declare function getCurrentUidGid(): u64;
+/** Copies the current task's name into `buf` (bpf_get_current_comm). */
+export declare function getCurrentComm(buf: CharArray<16>): i64;
+/** Copies `sizeof dst` bytes from kernel address `src` into `dst` (bpf_probe_read_kernel). */
+export declare function probeReadKernel<T>(dst: T, src: u64): i64;
+/** Copies from user address `src` (bpf_probe_read_user). */
+export declare function probeReadUser<T>(dst: T, src: u64): i64;
+/** Copies a NUL-terminated string from kernel memory; returns its length with NUL or -errno. */
+export declare function probeReadKernelStr<N extends number>(dst: CharArray<N>, src: u64): i64;
+/** Copies a NUL-terminated string from user memory (bpf_probe_read_user_str). */
+export declare function probeReadUserStr<N extends number>(dst: CharArray<N>, src: u64): i64;
+/** Writes to the trace pipe (bpf_trace_printk): a constant format and at most 3 integer arguments. */
+export declare function printk(format: string, a?: number, b?: number, c?: number): i64;
+/** A pseudo-random u32 (bpf_get_prandom_u32). */
+export declare function getPrandomU32(): u32;
+/** The current CPU number (bpf_get_smp_processor_id). */
+export declare function getSmpProcessorId(): u32;
+/** Byte-order conversions between host (little-endian) and network order. */
+export declare function htons(x: u16): u16;
+export declare function ntohs(x: u16): u16;
+export declare function htonl(x: u32): u32;
+export declare function ntohl(x: u32): u32;
+
+// ---------------------------------------------------------------------------------------------
+// Programs. `export const name = kind(..., (ctx) => { ... return 0; });` — the constant's name is
+// the program's name, the kind gives its ELF section and context type.
+// ---------------------------------------------------------------------------------------------
+
+/** An eBPF program (opaque). */
+export interface Program {
+  readonly __program: true;
+}
+
+/** Fields every tracepoint record starts with (offsets 0..7). */
+export interface TracepointCommon {
+  readonly common_type: u16;
+  readonly common_flags: u8;
+  readonly common_preempt_count: u8;
+  readonly common_pid: i32;
+}
+/** raw_syscalls/sys_enter. */
+export interface SysEnterArgs extends TracepointCommon {
+  readonly id: i64;
+  readonly args: FixedArray<u64, 6>;
+}
+/** raw_syscalls/sys_exit. */
+export interface SysExitArgs extends TracepointCommon {
+  readonly id: i64;
+  readonly ret: i64;
+}
+/** syscalls/sys_enter_openat (each argument is widened to 8 bytes by the kernel). */
+export interface SysEnterOpenatArgs extends TracepointCommon {
+  readonly __syscall_nr: i32;
+  readonly dfd: i64;
+  readonly filename: u64;
+  readonly flags: i64;
+  readonly mode: u64;
+}
+/** sched/sched_switch. */
+export interface SchedSwitchArgs extends TracepointCommon {
+  readonly prev_comm: CharArray<16>;
+  readonly prev_pid: i32;
+  readonly prev_prio: i32;
+  readonly prev_state: i64;
+  readonly next_comm: CharArray<16>;
+  readonly next_pid: i32;
+  readonly next_prio: i32;
+}
+/** sched/sched_wakeup and sched/sched_wakeup_new. */
+export interface SchedWakeupArgs extends TracepointCommon {
+  readonly comm: CharArray<16>;
+  readonly pid: i32;
+  readonly prio: i32;
+  readonly target_cpu: i32;
+}
+/** Tracepoints with a context declared here; others take a user-declared struct. */
+export interface TracepointContexts {
+  "raw_syscalls/sys_enter": SysEnterArgs;
+  "raw_syscalls/sys_exit": SysExitArgs;
+  "syscalls/sys_enter_openat": SysEnterOpenatArgs;
+  "sched/sched_switch": SchedSwitchArgs;
+  "sched/sched_wakeup": SchedWakeupArgs;
+  "sched/sched_wakeup_new": SchedWakeupArgs;
+}
+
+/** A tracepoint (`SEC("tracepoint/<category>/<name>")`). */
+export declare function tracepoint<N extends keyof TracepointContexts>(
+  name: N,
+  body: (ctx: TracepointContexts[N]) => number,
+): Program;
+/** A tracepoint whose format struct you declare (layout from /sys/kernel/tracing/events/.../format). */
+export declare function tracepoint<C>(name: string, body: (ctx: C) => number): Program;
+
+/** Arguments of a raw tracepoint, fentry/fexit or a kprobe, as 64-bit words. */
+export interface ArgsContext {
+  /** Argument `index` (a constant) as a raw u64. */
+  arg(index: number): u64;
+}
+/** kprobe / uprobe context (x86-64 `struct pt_regs`). */
+export interface PtRegs extends ArgsContext {
+  /** The return value (kretprobe / uretprobe). */
+  ret(): u64;
+}
+/** `SEC("raw_tracepoint/<name>")`. */
+export declare function rawTracepoint(name: string, body: (ctx: ArgsContext) => number): Program;
+/** `SEC("fentry/<function>")`: arguments by position, as raw u64. */
+export declare function fentry(fn: string, body: (ctx: ArgsContext) => number): Program;
+/** `SEC("fexit/<function>")`: arguments, then the return value at index = argument count. */
+export declare function fexit(fn: string, body: (ctx: ArgsContext) => number): Program;
+/** `SEC("kprobe/<function>")`. */
+export declare function kprobe(fn: string, body: (ctx: PtRegs) => number): Program;
+/** `SEC("kretprobe/<function>")`. */
+export declare function kretprobe(fn: string, body: (ctx: PtRegs) => number): Program;
+/** `SEC("uprobe/<binary>:<symbol>")`. */
+export declare function uprobe(target: string, body: (ctx: PtRegs) => number): Program;
+
+/** Packet programs: bounds-checked views of packet bytes. */
+export interface PacketContext {
+  /**
+   * A view of `sizeof T` bytes at `offset` from the packet start, or null when the packet is too
+   * short. The null test compiles to exactly `data + offset + size > data_end`.
+   */
+  header<T>(offset: number): Ref<T> | null;
+}
+/** `struct xdp_md`. */
+export interface XdpContext extends PacketContext {
+  readonly ingress_ifindex: u32;
+  readonly rx_queue_index: u32;
+  readonly egress_ifindex: u32;
+}
+/** XDP verdicts (enum xdp_action). */
+export declare const XDP_ABORTED: 0;
+export declare const XDP_DROP: 1;
+export declare const XDP_PASS: 2;
+export declare const XDP_TX: 3;
+export declare const XDP_REDIRECT: 4;
+/** `struct __sk_buff` (the fields tsbpf exposes). */
+export interface SkBuff extends PacketContext {
+  readonly len: u32;
+  readonly pkt_type: u32;
+  readonly mark: u32;
+  readonly queue_mapping: u32;
+  readonly protocol: u32;
+  readonly vlan_present: u32;
+  readonly vlan_tci: u32;
+  readonly vlan_proto: u32;
+  readonly priority: u32;
+  readonly ingress_ifindex: u32;
+  readonly ifindex: u32;
+}
+/** TC verdicts. */
+export declare const TC_ACT_OK: 0;
+export declare const TC_ACT_SHOT: 2;
+/** `SEC("xdp")`. */
+export declare function xdp(body: (ctx: XdpContext) => number): Program;
+/** `SEC("tc")`. */
+export declare function tc(body: (ctx: SkBuff) => number): Program;
+/** `SEC("socket")`: return the number of bytes to keep (0 drops). */
+export declare function socketFilter(body: (ctx: SkBuff) => number): Program;
+/** `struct bpf_perf_event_data` (sample_period only). */
+export interface PerfEventContext {
+  readonly sample_period: u64;
+}
+/** `SEC("perf_event")`. */
+export declare function perfEvent(body: (ctx: PerfEventContext) => number): Program;
