@@ -56,6 +56,17 @@ export {
   attachPerfEvent,
   attachKprobe,
   kprobePmu,
+  attachUprobe,
+  parseUprobeTarget,
+  resolveBinaryPath,
+  resolveUprobe,
+  uprobePmu,
+  attachTcx,
+  parseTcDirection,
+  attachSocketFilter,
+  SocketFilterLink,
+  type TcDirection,
+  type UprobeTarget,
   type AttachHook,
   type AttachOptions,
   type AttachableProgram,
@@ -69,4 +80,12 @@ export {
   type LoadedProgram,
   type ObjectLoadOptions,
 } from "./object-loader.ts";
+export {
+  readBinaryImage,
+  resolveSymbolOffset,
+  fileOffsetOf,
+  type BinaryImage,
+  type BinarySymbol,
+  type LoadSegment,
+} from "./elf-symbols.ts";
 export { linkProgram, type LinkedPiece, type LinkedProgram } from "./link-program.ts";

@@ -16,9 +16,10 @@ import { OwnedFd } from "./fd.ts";
 import { programInfo } from "./info.ts";
 import { sanitizeName } from "./map.ts";
 import { bpf, tryBpf } from "./sys/bpf.ts";
-import { AttachType, BpfCmd, MAX_LOG_SIZE, ProgType } from "./sys/constants.ts";
+import { BpfCmd, MAX_LOG_SIZE } from "./sys/constants.ts";
 import { readU32 } from "./sys/attr.ts";
 import { ENABLE_STATS, PROG_LOAD } from "./sys/layouts.ts";
+import { explainTrampolineRefusal, needsTrampoline } from "./trampoline-refusal.ts";
 import { annotateVerifierLog, parseVerifierLog } from "./verifier-log.ts";
 
 /** BTF records accompanying a program (struct bpf_func_info / bpf_line_info arrays). */
@@ -163,17 +164,14 @@ export function loadProgram(spec: ProgramSpec, opts: LoadOptions = {}): KernelPr
 const EPERM = 1;
 
 /**
- * EPERM while already root is not about capabilities: kernel lockdown or an LSM refused the load.
- * BTF-targeted tracing programs (fentry/fexit/fmod_ret) are the usual victims, since they need a
- * BPF trampoline patched into kernel text.
+ * EPERM while already root is not about capabilities: kernel policy (lockdown, an LSM, a hardened
+ * kernel) refused the load. Programs that need a BPF trampoline (fentry/fexit/fmod_ret, lsm,
+ * freplace) are the usual victims; trampoline-refusal.ts gathers the evidence for the message.
  */
 function refusalHint(spec: ProgramSpec, errno: number): string | undefined {
   if (errno !== EPERM || process.getuid?.() !== 0) return undefined;
-  if (spec.type === ProgType.TRACING && spec.expectedAttachType !== AttachType.TRACE_RAW_TP) {
-    return (
-      "refused even as root: this kernel does not allow BPF trampolines here (kernel lockdown or an " +
-      "LSM); fentry/fexit/fmod_ret cannot be used, tp_btf and raw_tp programs still can"
-    );
+  if (needsTrampoline(spec.type, spec.expectedAttachType ?? 0)) {
+    return explainTrampolineRefusal();
   }
   return "refused even as root: kernel lockdown or an LSM forbids this program";
 }

@@ -5,7 +5,10 @@
  *
  * Section shapes follow libbpf: `tracepoint/<category>/<name>`, `raw_tp/<name>`, `tp_btf/<name>`,
  * `fentry/<func>`, `lsm/<hook>`, `kprobe/<func>`, `xdp` (the interface comes from the caller),
- * `perf_event` (sampling options from the caller).
+ * `perf_event` (sampling options from the caller), `uprobe/<binary>:<function>` and
+ * `uretprobe/...` (or the target from the caller), `tcx/ingress`, `tcx/egress`, `tc`, `classifier`
+ * (interface from the caller; bare `tc` / `classifier` default to ingress), `socket` (socket fd from
+ * the caller).
  */
 import { LoaderError } from "../errors.ts";
 import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
@@ -16,6 +19,9 @@ import type { AttachableProgram } from "./perf-link.ts";
 import { attachRawTracepoint, attachTracing } from "./raw-tracepoint.ts";
 import { attachTracepoint } from "./tracepoint.ts";
 import { attachXdp, type XdpMode } from "./xdp.ts";
+import { attachUprobe, parseUprobeTarget, type UprobeTarget } from "./uprobe.ts";
+import { attachTcx, parseTcDirection, type TcDirection } from "./tc.ts";
+import { attachSocketFilter } from "./socket.ts";
 
 /** Caller-supplied details some kinds need (interface for XDP, sampling for perf_event). */
 export interface AttachOptions {
@@ -23,6 +29,15 @@ export interface AttachOptions {
   readonly iface?: string | number;
   readonly xdpMode?: XdpMode;
   readonly perf?: PerfEventOptions;
+  /**
+   * uprobe/uretprobe: the target, or parts of it that override the section's (`{ pid }` alone
+   * restricts a section-named probe to one process).
+   */
+  readonly uprobe?: Partial<UprobeTarget>;
+  /** tc: direction for sections that do not name one (`tc`, `classifier`); default ingress. */
+  readonly tcDirection?: TcDirection;
+  /** Socket filter: the socket's file descriptor. */
+  readonly socketFd?: number;
 }
 
 /** One attach kind. */
@@ -35,6 +50,28 @@ export interface AttachHook {
   readonly btfTargetId?: (target: string) => number;
   /** Attaches a loaded program; `target` is the section text after the first `/`. */
   readonly attach: (prog: AttachableProgram, target: string, opts: AttachOptions) => KernelLink;
+}
+
+function uprobeTarget(
+  kind: string,
+  name: string,
+  section: string,
+  opts: AttachOptions,
+): UprobeTarget {
+  const merged = { ...(section ? parseUprobeTarget(section) : {}), ...opts.uprobe };
+  if (!merged.path) {
+    throw new LoaderError(
+      `${kind} program "${name}" needs a target: SEC("${kind}/<binary>:<function>") or the ` +
+        "attach option uprobe: { path, symbol }",
+    );
+  }
+  return { ...merged, path: merged.path };
+}
+
+function needIface(kind: string, name: string, opts: AttachOptions): string | number {
+  if (opts.iface === undefined)
+    throw new LoaderError(`${kind} program "${name}" needs an interface to attach to`);
+  return opts.iface;
 }
 
 function needTarget(kind: string, target: string): string {
@@ -96,6 +133,31 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     prefixes: ["kretprobe"],
     attach: (p, t) => attachKprobe(p, t, true),
   },
+  {
+    kind: "uprobe",
+    prefixes: ["uprobe", "uprobe.s"],
+    attach: (p, t, o) => attachUprobe(p, uprobeTarget("uprobe", p.name, t, o), false),
+  },
+  {
+    kind: "uretprobe",
+    prefixes: ["uretprobe", "uretprobe.s"],
+    attach: (p, t, o) => attachUprobe(p, uprobeTarget("uretprobe", p.name, t, o), true),
+  },
+  {
+    kind: "tcx",
+    prefixes: ["tcx", "tc", "classifier"],
+    attach: (p, t, o) =>
+      attachTcx(p, needIface("tc", p.name, o), parseTcDirection(t, o.tcDirection)),
+  },
+  {
+    kind: "socket_filter",
+    prefixes: ["socket"],
+    attach: (p, _t, o) => {
+      if (o.socketFd === undefined)
+        throw new LoaderError(`socket filter "${p.name}" needs a socket to attach to (socketFd)`);
+      return attachSocketFilter(p, o.socketFd);
+    },
+  },
 ];
 
 /** The hook for a section name and the target part of it, or undefined for unattachable kinds. */
@@ -127,3 +189,13 @@ export { attachRawTracepoint, attachTracing } from "./raw-tracepoint.ts";
 export { attachXdp, resolveInterface, type XdpMode } from "./xdp.ts";
 export { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
 export { attachKprobe, kprobePmu } from "./kprobe.ts";
+export {
+  attachUprobe,
+  parseUprobeTarget,
+  resolveBinaryPath,
+  resolveUprobe,
+  uprobePmu,
+  type UprobeTarget,
+} from "./uprobe.ts";
+export { attachTcx, parseTcDirection, type TcDirection } from "./tc.ts";
+export { attachSocketFilter, SocketFilterLink } from "./socket.ts";

@@ -1,6 +1,7 @@
 /**
  * The native calls the loader needs, bound once through koffi from glibc: `syscall()` (for bpf(2)
- * and perf_event_open(2), which glibc does not wrap), `ioctl`, `close` and `if_nametoindex`.
+ * and perf_event_open(2), which glibc does not wrap), `ioctl`, `close`, `if_nametoindex`, and
+ * `setsockopt` / `fcntl` for socket filters.
  *
  * Consumes: plain numbers and byte buffers. Produces: the raw return value plus `errno`, read right
  * after the call (koffi preserves it per call). Nothing here interprets results or throws on -1.
@@ -34,6 +35,8 @@ interface LibcFns {
   ioctl: (fd: number, request: number, arg: number) => number;
   close: (fd: number) => number;
   ifNameToIndex: (name: string) => number;
+  setsockopt: (fd: number, level: number, name: number, value: Uint8Array, len: number) => number;
+  fcntl: (fd: number, cmd: number, argType: string, arg: number) => number;
 }
 
 let fns: LibcFns | undefined;
@@ -54,6 +57,10 @@ function libc(): LibcFns {
     ioctl: lib.func("int ioctl(int fd, unsigned long request, unsigned long arg)"),
     close: lib.func("int close(int fd)"),
     ifNameToIndex: lib.func("unsigned int if_nametoindex(const char *name)"),
+    setsockopt: lib.func(
+      "int setsockopt(int fd, int level, int name, const void *value, unsigned int len)",
+    ),
+    fcntl: lib.func("int fcntl(int fd, int cmd, ...)"),
   };
   return fns;
 }
@@ -98,4 +105,20 @@ export function rawClose(fd: number): RawResult {
 /** if_nametoindex(3): 0 when no interface has that name. */
 export function interfaceIndex(name: string): number {
   return libc().ifNameToIndex(name);
+}
+
+/** Raw setsockopt(2) with a byte-buffer option value. */
+export function rawSetsockopt(
+  fd: number,
+  level: number,
+  name: number,
+  value: Uint8Array,
+): RawResult {
+  return result(libc().setsockopt(fd, level, name, value, value.length));
+}
+
+/** Raw fcntl(F_DUPFD_CLOEXEC): a new close-on-exec descriptor for the same open file. */
+export function rawDupCloexec(fd: number): RawResult {
+  const F_DUPFD_CLOEXEC = 1030;
+  return result(libc().fcntl(fd, F_DUPFD_CLOEXEC, "int", 0));
 }

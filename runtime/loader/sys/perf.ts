@@ -38,7 +38,7 @@ const PERF_ATTR = defineLayout([
   ["flags", "u64"],
   ["wakeup_events", "u32"],
   ["bp_type", "u32"],
-  ["config1", "u64"],
+  ["config1", "ptr"], // kprobe/uprobe PMUs: address of the name/path string
   ["config2", "u64"],
   ["branch_sample_type", "u64"],
 ]);
