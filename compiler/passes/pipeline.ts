@@ -16,6 +16,12 @@ import { foldConstants } from "./fold-constants.ts";
 import { removeRedundantParams } from "./remove-redundant-params.ts";
 import type { PassResult } from "./rewrite.ts";
 import { simplifyCfg } from "./simplify-cfg.ts";
+import { forwardMemory } from "./forward-memory.ts";
+import { inlineFunctions } from "./inline-functions.ts";
+import { mergeIdenticalBlocks } from "./merge-identical-blocks.ts";
+import { mergeStackSlots } from "./merge-stack-slots.ts";
+import { simplifyInsts } from "./simplify-insts.ts";
+import { threadJumps } from "./thread-jumps.ts";
 
 /** One pass of the pipeline. */
 export interface PassSpec {
@@ -25,12 +31,29 @@ export interface PassSpec {
   readonly run: (f: Func, m: Module) => PassResult;
 }
 
-/** The passes, in order. */
+/** A pass over the whole module (it may add, remove or rewrite functions). */
+export interface ModulePassSpec {
+  readonly name: string;
+  readonly required: boolean;
+  readonly run: (m: Module) => { module: Module; changed: boolean };
+}
+
+/** Module passes, run once before the per-function passes. */
+export const MODULE_PASSES: readonly ModulePassSpec[] = [
+  { name: "inline", required: false, run: (m) => inlineFunctions(m) },
+];
+
+/** The per-function passes, in order (the whole list repeats until nothing changes). */
 export const PASSES: readonly PassSpec[] = [
   { name: "fold-constants", required: false, run: (f) => foldConstants(f) },
+  { name: "simplify-insts", required: false, run: (f) => simplifyInsts(f) },
+  { name: "thread-jumps", required: false, run: (f) => threadJumps(f) },
+  { name: "merge-identical-blocks", required: false, run: (f) => mergeIdenticalBlocks(f) },
   { name: "simplify-cfg", required: false, run: (f) => simplifyCfg(f) },
   { name: "remove-redundant-params", required: false, run: (f) => removeRedundantParams(f) },
   { name: "cse", required: false, run: (f) => eliminateCommonSubexpressions(f) },
+  { name: "forward-memory", required: false, run: (f) => forwardMemory(f) },
+  { name: "merge-stack-slots", required: false, run: (f) => mergeStackSlots(f) },
   { name: "dce", required: false, run: (f) => eliminateDeadCode(f) },
 ];
 
@@ -45,6 +68,31 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     before: "simplify-cfg",
     after: "remove-redundant-params",
     reason: "removing dead edges leaves parameters with a single incoming value",
+  },
+  {
+    before: "thread-jumps",
+    after: "simplify-cfg",
+    reason: "bypassed empty blocks become unreachable and simplify-cfg drops them",
+  },
+  {
+    before: "merge-identical-blocks",
+    after: "simplify-cfg",
+    reason: "duplicate blocks lose their predecessors and simplify-cfg drops them",
+  },
+  {
+    before: "cse",
+    after: "forward-memory",
+    reason: "forward-memory compares access bases by value id, which CSE has canonicalised",
+  },
+  {
+    before: "forward-memory",
+    after: "merge-stack-slots",
+    reason: "stored values forwarded from loads become equal ids that slot merging can match",
+  },
+  {
+    before: "merge-stack-slots",
+    after: "dce",
+    reason: "merged slots leave address instructions unused",
   },
   {
     before: "cse",
@@ -73,30 +121,30 @@ export interface PipelineOptions {
 export function runPipeline(m: Module, opts: PipelineOptions): { module: Module; dumps: string[] } {
   const dumps: string[] = [];
   const passes = PASSES.filter((p) => p.required || opts.optimize);
-  if (opts.dumpAfter !== undefined && !PASSES.some((p) => p.name === opts.dumpAfter)) {
-    throw new RangeError(
-      `unknown pass '${opts.dumpAfter}'; passes: ${PASSES.map((p) => p.name).join(", ")}`,
-    );
+  const names = [...MODULE_PASSES, ...PASSES].map((p) => p.name);
+  if (opts.dumpAfter !== undefined && !names.includes(opts.dumpAfter)) {
+    throw new RangeError(`unknown pass '${opts.dumpAfter}'; passes: ${names.join(", ")}`);
   }
-  const functions = m.functions.map((f0) => {
+  let m1 = m;
+  for (const p of MODULE_PASSES.filter((x) => x.required || opts.optimize)) {
+    const r = p.run(m1);
+    m1 = r.module;
+    if (r.changed && opts.verify) {
+      for (const f of m1.functions) checkFunc(f, m1, p.name);
+    }
+    if (p.name === opts.dumpAfter)
+      for (const f of m1.functions) dumps.push(`; after ${p.name}\n${printFunc(f, m1.source)}\n`);
+  }
+  const functions = m1.functions.map((f0) => {
     let f = f0;
-    for (let round = 0; round < (opts.maxRounds ?? 8); round++) {
+    for (let round = 0; round < (opts.maxRounds ?? 12); round++) {
       let changed = false;
       for (const p of passes) {
-        const r = p.run(f, m);
+        const r = p.run(f, m1);
         if (r.changed) {
           changed = true;
           f = r.func;
-          if (opts.verify) {
-            const problems = verifyFunc(f, m);
-            if (problems.length > 0) {
-              throw new InternalCompilerError(
-                `IR invalid after pass ${p.name}`,
-                problems.map((x) => formatProblem(x, f)),
-                printFunc(f),
-              );
-            }
-          }
+          if (opts.verify) checkFunc(f, m1, p.name);
         }
         if (p.name === opts.dumpAfter)
           dumps.push(`; after ${p.name} (round ${round + 1})\n${printFunc(f, m.source)}\n`);
@@ -105,5 +153,17 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
     }
     return f;
   });
-  return { module: { ...m, functions }, dumps };
+  return { module: { ...m1, functions }, dumps };
+}
+
+/** Runs the IR verifier; an invalid function after a pass is an internal compiler error. */
+function checkFunc(f: Func, m: Module, pass: string): void {
+  const problems = verifyFunc(f, m);
+  if (problems.length > 0) {
+    throw new InternalCompilerError(
+      `IR invalid after pass ${pass}`,
+      problems.map((x) => formatProblem(x, f)),
+      printFunc(f),
+    );
+  }
 }

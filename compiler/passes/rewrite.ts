@@ -7,7 +7,16 @@
  * entity arrays keep their ids (dead entries simply fall out of the layout), so printing stays stable.
  */
 import { mapOperands, operandsOf } from "../ir/builder.ts";
-import type { BlockId, Func, Inst, InstData, InstId, Value, ValueId } from "../ir/types.ts";
+import type {
+  BlockCall,
+  BlockId,
+  Func,
+  Inst,
+  InstData,
+  InstId,
+  Value,
+  ValueId,
+} from "../ir/types.ts";
 
 /** An edit to apply to a function. */
 export interface FuncEdit {
@@ -96,4 +105,28 @@ export function constValue(f: Func, v: ValueId): bigint | undefined {
 export interface PassResult {
   readonly func: Func;
   readonly changed: boolean;
+}
+
+/**
+ * Rewrites the block calls of every terminator through `edge` (which returns the call unchanged, or
+ * the call to use instead); returns the instruction changes for `rewriteFunc`.
+ */
+export function retargetEdges(
+  f: Func,
+  edge: (call: BlockCall, from: BlockId) => BlockCall,
+): Map<InstId, InstData> {
+  const change = new Map<InstId, InstData>();
+  for (const { block, insts } of f.layout) {
+    const id = insts[insts.length - 1]!;
+    const d = f.insts[id]!.data;
+    if (d.op === "br") {
+      const t = edge(d.target, block);
+      if (t !== d.target) change.set(id, { op: "br", target: t });
+    } else if (d.op === "condbr") {
+      const a = edge(d.then, block);
+      const b = edge(d.else, block);
+      if (a !== d.then || b !== d.else) change.set(id, { ...d, then: a, else: b });
+    }
+  }
+  return change;
 }

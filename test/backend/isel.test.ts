@@ -8,6 +8,7 @@ import { compileModule } from "../../compiler/driver.ts";
 import { parseModule } from "../../compiler/ir/index.ts";
 import type { Mcpu } from "../../compiler/target/bpf/index.ts";
 import { layoutFrame } from "../../compiler/target/bpf/frame.ts";
+import { minst } from "../../compiler/target/bpf/mir.ts";
 
 const here = new URL("./cases/", import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, here), "utf8");
@@ -61,10 +62,19 @@ describe("instruction selection", () => {
   });
 
   it("reports a frame over 512 bytes (slots plus spills) as a diagnostic", () => {
+    // One store into each slot, so every slot is referenced (unreferenced slots take no space).
+    const touching = (n: number) => [
+      {
+        id: 0,
+        insts: Array.from({ length: n }, (_, index) =>
+          minst("stdw", { dst: 10, frame: { kind: "slot", index, field: "off" } }),
+        ),
+      },
+    ];
     const f = {
       name: "big",
       section: "xdp",
-      blocks: [],
+      blocks: touching(1),
       slots: [{ size: 500, align: 8 as const }],
       spillSlots: 2,
       nextVreg: 16,
@@ -75,6 +85,7 @@ describe("instruction selection", () => {
     expect(diagnostics.map((d) => [d.code, d.args.bytes])).toEqual([["TSB3004", 520]]);
     const ok = layoutFrame({
       ...f,
+      blocks: touching(2),
       slots: [
         { size: 4, align: 4 },
         { size: 16, align: 8 },
@@ -84,6 +95,14 @@ describe("instruction selection", () => {
     expect(ok.diagnostics).toEqual([]);
     expect(ok.layout.slotOffsets).toEqual([-20, -16]);
     expect(ok.layout.spillOffsets).toEqual([-32]);
+    // A slot nothing refers to (merged away by the passes) is not laid out.
+    const skip = layoutFrame({
+      ...f,
+      blocks: touching(1),
+      slots: [...ok.layout.slotOffsets.map(() => ({ size: 16, align: 8 as const }))],
+      spillSlots: 0,
+    });
+    expect(skip.layout.size).toBe(16);
   });
 
   it("reports signed division below v4 and accepts it at v4", () => {

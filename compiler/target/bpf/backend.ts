@@ -1,6 +1,7 @@
 /**
  * The BPF back end for one function, as a short sequence of stages with plain data between them:
- * instruction selection → register allocation → frame layout → branch layout → encoding.
+ * instruction selection → register allocation → peepholes → frame layout → block order and branch
+ * layout → encoding.
  *
  * Consumes a verified, optimised IR `Func` (and its `Module`, for maps and callees); produces the
  * encoded function plus the intermediate forms a debug dump may want (`--emit asm`), and diagnostics.
@@ -13,6 +14,8 @@ import { encodeFunc, type EncodedFunc } from "./encode.ts";
 import { selectFunction } from "./isel.ts";
 import { layoutBranches, type Mcpu } from "./layout.ts";
 import type { MFunc } from "./mir.ts";
+import { orderBlocks } from "./order-blocks.ts";
+import { runPeepholes } from "./peephole.ts";
 import { allocateRegisters } from "./regalloc.ts";
 import { checkAllocation } from "./regalloc-check.ts";
 
@@ -49,14 +52,23 @@ export function compileFunction(f: Func, m: Module, opts: BackendOptions): Backe
     }
   }
   const stats = { spilled: alloc.spilled, coalesced: alloc.coalesced };
-  const frame = layoutFrame(alloc.func);
+  const code = runPeepholes(alloc.func).func;
+  const frame = layoutFrame(code);
+
   if (frame.diagnostics.length > 0) {
     return { selected: sel.func, allocated: alloc.func, diagnostics: frame.diagnostics, stats };
   }
-  const laid = layoutBranches(alloc.func, opts.mcpu);
+  // Two candidate block orders; keep the one that encodes shorter (reordering never makes code worse).
+  const original = layoutBranches(code, opts.mcpu);
+  const reordered = layoutBranches(orderBlocks(code), opts.mcpu);
+  const laid =
+    reordered.diagnostics.length === 0 &&
+    (original.diagnostics.length > 0 || reordered.insts.length < original.insts.length)
+      ? reordered
+      : original;
   if (laid.diagnostics.length > 0) {
     return { selected: sel.func, allocated: alloc.func, diagnostics: laid.diagnostics, stats };
   }
-  const encoded = encodeFunc(alloc.func, laid.insts, frame.layout);
+  const encoded = encodeFunc(code, laid.insts, frame.layout);
   return { encoded, selected: sel.func, allocated: alloc.func, diagnostics: [], stats };
 }

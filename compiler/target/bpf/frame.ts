@@ -7,6 +7,8 @@
  *
  * Layout: slots are placed downward from r10 in decreasing alignment (then index) order so padding is
  * minimal; spill slots (8 bytes, 8-aligned, so the verifier tracks spilled pointers precisely) follow.
+ * Slots no instruction refers to (merged away by compiler/passes/merge-stack-slots.ts, or left by
+ * dead code) take no space.
  */
 import type { DiagnosticCode } from "../../diag/catalogue.ts";
 import type { Span } from "../../ir/types.ts";
@@ -38,8 +40,12 @@ function alignUp(n: number, a: number): number {
 
 /** Lays out the frame of `f`; returns a diagnostic when it exceeds 512 bytes. */
 export function layoutFrame(f: MFunc): { layout: FrameLayout; diagnostics: BackendDiagnostic[] } {
+  const used = new Set<number>();
+  for (const b of f.blocks)
+    for (const i of b.insts) if (i.frame?.kind === "slot") used.add(i.frame.index);
   const order = f.slots
     .map((s, index) => ({ ...s, index }))
+    .filter((s) => used.has(s.index))
     .sort((a, b) => b.align - a.align || a.index - b.index);
   const slotOffsets = new Array<number>(f.slots.length).fill(0);
   let cursor = 0;

@@ -123,13 +123,24 @@ function colour(
       const c = colourOf(m);
       if (c !== undefined) forbidden.add(c);
     }
+    // Biased selection: the nearest copy-related register (breadth-first over the copy graph, up to
+    // three copies away) whose colour is free here, so chains like `v1 = r0; v2 = v1; v2 >>= 32`
+    // all land in r0 and every copy disappears.
     let chosen: Reg | undefined;
-    for (const m of g.moves.get(n)!) {
-      const c = colourOf(m);
-      if (c !== undefined && c !== FP && !forbidden.has(c)) {
-        chosen = c;
-        break;
+    const seen = new Set<Reg>([n]);
+    let frontier: Reg[] = [n];
+    for (let depth = 0; depth < 3 && chosen === undefined && frontier.length > 0; depth++) {
+      const next: Reg[] = [];
+      for (const x of frontier) {
+        for (const m of g.moves.get(x) ?? []) {
+          if (seen.has(m)) continue;
+          seen.add(m);
+          next.push(m);
+          const c = colourOf(m);
+          if (chosen === undefined && c !== undefined && c !== FP && !forbidden.has(c)) chosen = c;
+        }
       }
+      frontier = next;
     }
     chosen ??= COLOUR_ORDER.find((c) => !forbidden.has(c));
     if (chosen === undefined) spills.push(n);

@@ -1,0 +1,143 @@
+/**
+ * Text-in/text-out tests of simplify-insts, thread-jumps and merge-identical-blocks: parse → pass →
+ * print, compared with the expected text, with the IR verifier run before and after.
+ */
+import { describe, expect, it } from "vitest";
+import { mergeIdenticalBlocks } from "../../compiler/passes/merge-identical-blocks.ts";
+import { simplifyInsts } from "../../compiler/passes/simplify-insts.ts";
+import { threadJumps } from "../../compiler/passes/thread-jumps.ts";
+import { dedent, runPass } from "./support.ts";
+
+describe("simplify-insts", () => {
+  it("stores the unconverted value when the store keeps only bits the conversion preserves", () => {
+    const { out, changed } = runPass(
+      simplifyInsts,
+      `
+      func @f(ptr, i64) -> i64 {
+        slot s0 size 8 align 8
+      b0(v0:ptr, v1:i64):
+        v2:i32 = trunc v1
+        v3:ptr = stackslot s0
+        store.4 v3, 0, v2
+        v4:i16 = trunc v1
+        v5:i32 = zext v4
+        store.4 v3, 4, v5
+        ret v1
+      }`,
+    );
+    expect(changed).toBe(true);
+    expect(out).toContain("store.4 v3, 0, v1");
+    // zext from i16 changes bytes 2..3, so a 4-byte store must keep it.
+    expect(out).toContain("store.4 v3, 4, v5");
+  });
+
+  it("reassociates constant ptradd chains and folds them into access offsets", () => {
+    const { out } = runPass(
+      simplifyInsts,
+      `
+      func @f(ptr) -> i64 {
+      b0(v0:ptr):
+        v1:i64 = const 14
+        v2:ptr = ptradd v0, v1
+        v3:i64 = const 10
+        v4:ptr = ptradd v2, v3
+        v5:i32 = load.1 v2, 9
+        v6:i1 = icmp ugt v4, v0
+        condbr v6, b1, b2
+      b1:
+        ret v1
+      b2:
+        v7:i64 = zext v5
+        ret v7
+      }`,
+    );
+    expect(out).toContain("v5:i32 = load.1 v0, 23");
+    expect(out).toMatch(/v(\d+):i64 = const 24\n {2}v4:ptr = ptradd v0, v\1/);
+  });
+
+  it("leaves code it cannot improve unchanged", () => {
+    const { changed } = runPass(
+      simplifyInsts,
+      `
+      func @f(ptr, i64) -> i64 {
+      b0(v0:ptr, v1:i64):
+        store.8 v0, 0, v1
+        ret v1
+      }`,
+    );
+    expect(changed).toBe(false);
+  });
+});
+
+describe("thread-jumps", () => {
+  it("sends edges into an empty block straight to its target, with the arguments", () => {
+    const { out } = runPass(
+      threadJumps,
+      `
+      func @f(i64) -> i64 {
+      b0(v0:i64):
+        v1:i64 = const 0
+        v2:i1 = icmp eq v0, v1
+        condbr v2, b1, b2
+      b1:
+        br b3(v0)
+      b2:
+        br b3(v1)
+      b3(v3:i64):
+        ret v3
+      }`,
+    );
+    expect(out).toContain("condbr v2, b3(v0), b3(v1)");
+  });
+});
+
+describe("merge-identical-blocks", () => {
+  it("merges duplicate return blocks and cross-jumps a tail into an exit block", () => {
+    const { out, changed } = runPass(
+      mergeIdenticalBlocks,
+      `
+      func @f(ptr) -> i64 {
+      b0(v0:ptr):
+        v1:i64 = load.8 v0, 0
+        v2:i64 = const 0
+        v3:i1 = icmp eq v1, v2
+        condbr v3, b1, b2
+      b1:
+        v4:i64 = const 2
+        ret v4
+      b2:
+        v5:i1 = icmp ugt v1, v2
+        condbr v5, b3, b4
+      b3:
+        v6:i64 = const 2
+        ret v6
+      b4:
+        store.8 v0, 0, v2
+        v7:i64 = const 2
+        ret v7
+      }`,
+    );
+    expect(changed).toBe(true);
+    expect(out).toContain("condbr v5, b1, b4");
+    expect(out).toMatch(/b4:\n {2}store.8 v0, 0, v2\n {2}br b1\n/);
+  });
+
+  it("keeps blocks that differ in a constant or loop to themselves apart", () => {
+    const text = `
+      func @f(i64) -> i64 {
+      b0(v0:i64):
+        v1:i64 = const 0
+        v2:i1 = icmp eq v0, v1
+        condbr v2, b1, b2
+      b1:
+        v3:i64 = const 1
+        ret v3
+      b2:
+        v4:i64 = const 2
+        ret v4
+      }`;
+    const { out, changed } = runPass(mergeIdenticalBlocks, text);
+    expect(changed).toBe(false);
+    expect(out).toBe(dedent(text));
+  });
+});
