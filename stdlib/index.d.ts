@@ -69,8 +69,6 @@ export declare function zeroed<T>(): T;
 
 /** Atomically adds `delta` to a memory location (a map value, a field of one, or a global). */
 export declare function atomicAdd(place: number, delta: number): void;
-/** A zero-filled value of struct or array type T: `const buf: FixedArray<u32, 4> = zeroed();`. */
-export declare function zeroed<T>(): T;
 
 /** Atomically adds `delta` and returns the previous value. */
 export declare function fetchAdd(place: number, delta: number): number;
@@ -147,6 +145,31 @@ export declare class ProgArray {
   tailCall(ctx: object, index: u32): i64;
 }
 
+/** Options of a stack trace map: `maxDepth` frames per stack (a constant, 1..127, default 127). */
+export interface StackTraceOptions extends MapOptions {
+  readonly maxDepth?: number;
+}
+
+/**
+ * BPF_MAP_TYPE_STACK_TRACE: stacks stored by id (u32 key → `maxDepth` u64 instruction addresses).
+ * User space reads the addresses by id and symbolises them.
+ */
+export declare class StackTraceMap {
+  constructor(options: StackTraceOptions);
+  /**
+   * Walks the current stack, stores it and returns its id, or -errno (-EFAULT: no stack, -EEXIST:
+   * the id's slot holds another stack, -ENOMEM: full) (bpf_get_stackid). Flags: 0 for the kernel
+   * stack, BPF_F_USER_STACK for the user stack, | BPF_F_FAST_STACK_CMP | BPF_F_REUSE_STACKID, and
+   * the low 8 bits frames to skip.
+   */
+  getStackId(ctx: object, flags?: number): i64;
+}
+/** bpf_get_stackid flags (include/uapi/linux/bpf.h). */
+export declare const BPF_F_SKIP_FIELD_MASK: 0xff;
+export declare const BPF_F_USER_STACK: 256;
+export declare const BPF_F_FAST_STACK_CMP: 512;
+export declare const BPF_F_REUSE_STACKID: 1024;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers (bpf-helpers(7)).
 // ---------------------------------------------------------------------------------------------
@@ -169,6 +192,11 @@ export declare function probeReadUser<T>(dst: T, src: u64): i64;
 export declare function probeReadKernelStr<N extends number>(dst: CharArray<N>, src: u64): i64;
 /** Copies a NUL-terminated string from user memory (bpf_probe_read_user_str). */
 export declare function probeReadUserStr<N extends number>(dst: CharArray<N>, src: u64): i64;
+/**
+ * The kernel address of the data a tracepoint `__data_loc` field points to: `ctx` plus the field's
+ * low 16 bits. Read it with probeReadKernelStr: `probeReadKernelStr(buf, dataLocAddress(ctx, ctx.filename))`.
+ */
+export declare function dataLocAddress(ctx: object, field: DataLoc): u64;
 /** Writes to the trace pipe (bpf_trace_printk): a constant format and at most 3 integer arguments. */
 export declare function printk(format: string, a?: number, b?: number, c?: number): i64;
 /** A pseudo-random u32 (bpf_get_prandom_u32). */
@@ -190,6 +218,13 @@ export declare function ntohl(x: u32): u32;
 export interface Program {
   readonly __program: true;
 }
+
+/**
+ * A `__data_loc` field of a tracepoint record (`field:__data_loc char[] filename`): a u32 whose low
+ * 16 bits are the offset of the data from the record's start and whose high 16 bits are its length.
+ * Pass it to `dataLocAddress` to read the data.
+ */
+export type DataLoc = u32;
 
 /** Fields every tracepoint record starts with (offsets 0..7). */
 export interface TracepointCommon {
@@ -233,8 +268,64 @@ export interface SchedWakeupArgs extends TracepointCommon {
   readonly prio: i32;
   readonly target_cpu: i32;
 }
+/** sched/sched_process_exec. */
+export interface SchedProcessExecArgs extends TracepointCommon {
+  /** The path of the executed file (read with dataLocAddress). */
+  readonly filename: DataLoc;
+  readonly pid: i32;
+  readonly old_pid: i32;
+}
+/** sched/sched_process_exit (also sched_process_free and sched_wait_task). */
+export interface SchedProcessExitArgs extends TracepointCommon {
+  readonly comm: CharArray<16>;
+  readonly pid: i32;
+  readonly prio: i32;
+  /** True when the whole thread group is gone (Linux 6.x). */
+  readonly group_dead: bool;
+}
+/** block/block_rq_issue (also block_rq_insert). */
+export interface BlockRqArgs extends TracepointCommon {
+  readonly dev: u32;
+  readonly sector: u64;
+  readonly nr_sector: u32;
+  readonly bytes: u32;
+  readonly ioprio: u16;
+  readonly rwbs: CharArray<10>;
+  readonly comm: CharArray<16>;
+  readonly cmd: DataLoc;
+}
+/** block/block_rq_complete. */
+export interface BlockRqCompletionArgs extends TracepointCommon {
+  readonly dev: u32;
+  readonly sector: u64;
+  readonly nr_sector: u32;
+  readonly error: i32;
+  readonly ioprio: u16;
+  readonly rwbs: CharArray<10>;
+  readonly cmd: DataLoc;
+}
+/** sock/inet_sock_set_state. Ports are host order; addresses network order (`__u8 saddr[4]`). */
+export interface InetSockSetStateArgs extends TracepointCommon {
+  readonly skaddr: u64;
+  readonly oldstate: i32;
+  readonly newstate: i32;
+  readonly sport: u16;
+  readonly dport: u16;
+  readonly family: u16;
+  readonly protocol: u16;
+  readonly saddr: u32;
+  readonly daddr: u32;
+  readonly saddr_v6: CharArray<16>;
+  readonly daddr_v6: CharArray<16>;
+}
 /** Tracepoints with a context declared here; others take a user-declared struct. */
 export interface TracepointContexts {
+  "sched/sched_process_exec": SchedProcessExecArgs;
+  "sched/sched_process_exit": SchedProcessExitArgs;
+  "block/block_rq_issue": BlockRqArgs;
+  "block/block_rq_insert": BlockRqArgs;
+  "block/block_rq_complete": BlockRqCompletionArgs;
+  "sock/inet_sock_set_state": InetSockSetStateArgs;
   "raw_syscalls/sys_enter": SysEnterArgs;
   "raw_syscalls/sys_exit": SysExitArgs;
   "syscalls/sys_enter_openat": SysEnterOpenatArgs;
@@ -273,6 +364,8 @@ export declare function kprobe(fn: string, body: (ctx: PtRegs) => number): Progr
 export declare function kretprobe(fn: string, body: (ctx: PtRegs) => number): Program;
 /** `SEC("uprobe/<binary>:<symbol>")`. */
 export declare function uprobe(target: string, body: (ctx: PtRegs) => number): Program;
+/** `SEC("uretprobe/<binary>:<symbol>")`: runs when the function returns; `ctx.ret()` is its result. */
+export declare function uretprobe(target: string, body: (ctx: PtRegs) => number): Program;
 
 /** Packet programs: bounds-checked views of packet bytes. */
 export interface PacketContext {
@@ -307,6 +400,12 @@ export interface SkBuff extends PacketContext {
   readonly priority: u32;
   readonly ingress_ifindex: u32;
   readonly ifindex: u32;
+  /**
+   * Copies `sizeof dst` packet bytes starting at `offset` into `dst` (a struct or array place);
+   * returns 0, or -EFAULT when the packet is too short (bpf_skb_load_bytes). Socket filters cannot
+   * read packet memory directly, so this is how they parse headers.
+   */
+  loadBytes<T>(offset: number, dst: T): i64;
 }
 /** TC verdicts. */
 export declare const TC_ACT_OK: 0;

@@ -24,6 +24,12 @@ import type { EncodedFunc } from "../target/bpf/index.ts";
 import { buildModuleBtf, lineInfoOf } from "./btf.ts";
 
 const GLOBAL_SECTIONS = [".bss", ".data", ".rodata"] as const;
+/** Map kinds whose `.maps` definition gives sizes only (`__uint(key_size, ...)`), never `__type`. */
+const UNTYPED_MAP_KINDS: ReadonlySet<string> = new Set([
+  "ringbuf",
+  "perf_event_array",
+  "stack_trace",
+]);
 
 /** Kernel map type number of a map kind name (`hash` → BPF_MAP_TYPE_HASH), or undefined. */
 export function mapTypeNumber(kind: string): number | undefined {
@@ -41,14 +47,19 @@ export function buildObjectSpec(
     const type = mapTypeNumber(map.kind);
     if (type === undefined)
       throw new Error(`internal: unknown map kind '${map.kind}' of ${map.name}`);
+    // Record-stream maps (ring buffer, perf event array) and stack-trace maps take no key/value
+    // BTF types: libbpf would size the map from `__type(value, ...)` and the kernel requires
+    // key = value = 0 for BPF_MAP_TYPE_RINGBUF (kernel/bpf/ringbuf.c ringbuf_map_alloc) and 4-byte
+    // fds for perf event arrays. The record type stays in the program BTF for user space.
+    const typed = !UNTYPED_MAP_KINDS.has(map.kind);
     return {
       name: map.name,
       type,
       maxEntries: map.maxEntries,
       keySize: map.keySize,
       valueSize: map.valueSize,
-      ...(map.keyType !== null ? { keyTypeId: mb.typeId(map.keyType) } : {}),
-      ...(map.valueType !== null ? { valueTypeId: mb.typeId(map.valueType) } : {}),
+      ...(typed && map.keyType !== null ? { keyTypeId: mb.typeId(map.keyType) } : {}),
+      ...(typed && map.valueType !== null ? { valueTypeId: mb.typeId(map.valueType) } : {}),
       ...(map.flags !== 0 ? { flags: map.flags } : {}),
     };
   });

@@ -25,6 +25,8 @@ export const HELPERS = {
   get_current_uid_gid: 15,
   get_current_comm: 16,
   perf_event_output: 25,
+  skb_load_bytes: 26,
+  get_stackid: 27,
   probe_read_user: 112,
   probe_read_kernel: 113,
   probe_read_user_str: 114,
@@ -66,8 +68,11 @@ export const PROBE_READS: ReadonlyMap<
 export interface MapKind {
   /** Kernel map type, as `MapDecl.kind`. */
   readonly kind: string;
-  /** How the class's type arguments map to key and value: "kv", "v" (u32 key), "record", "none". */
-  readonly shape: "kv" | "v" | "record" | "none";
+  /**
+   * How the class's type arguments map to key and value: "kv", "v" (u32 key), "record", "none", or
+   * "stack" (no type arguments: u32 stack id → `maxDepth` u64 addresses).
+   */
+  readonly shape: "kv" | "v" | "record" | "none" | "stack";
 }
 /** The stdlib map classes. */
 export const MAP_KINDS: ReadonlyMap<string, MapKind> = new Map([
@@ -79,6 +84,7 @@ export const MAP_KINDS: ReadonlyMap<string, MapKind> = new Map([
   ["RingBuf", { kind: "ringbuf", shape: "record" }],
   ["PerfEventArray", { kind: "perf_event_array", shape: "record" }],
   ["ProgArray", { kind: "prog_array", shape: "none" }],
+  ["StackTraceMap", { kind: "stack_trace", shape: "stack" }],
 ] as const);
 
 /** Named integer constants of the stdlib (include/uapi/linux/bpf.h, pkt_cls.h). */
@@ -93,7 +99,14 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map([
   ["XDP_REDIRECT", 4n],
   ["TC_ACT_OK", 0n],
   ["TC_ACT_SHOT", 2n],
+  ["BPF_F_SKIP_FIELD_MASK", 0xffn],
+  ["BPF_F_USER_STACK", 1n << 8n],
+  ["BPF_F_FAST_STACK_CMP", 1n << 9n],
+  ["BPF_F_REUSE_STACKID", 1n << 10n],
 ]);
+
+/** Stack depth of a StackTraceMap without `maxDepth`: PERF_MAX_STACK_DEPTH, the sysctl default. */
+export const DEFAULT_STACK_DEPTH = 127;
 
 /** A context field at a fixed offset of a kernel context struct. */
 export interface CtxField {
@@ -110,6 +123,8 @@ export type CtxShape =
       readonly kind: "fixed";
       readonly fields: ReadonlyMap<string, CtxField>;
       readonly packet?: { readonly data: number; readonly dataEnd: number };
+      /** True for `struct __sk_buff`: `ctx.loadBytes(offset, dst)` (bpf_skb_load_bytes) works. */
+      readonly skb?: boolean;
     }
   /** 64-bit argument words: `arg(i)` at `argOffsets[i]`, `ret()` at `retOffset`. */
   | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number };
@@ -127,10 +142,12 @@ export interface ProgramKind {
 const fixed = (
   fields: [string, number, TsbType][],
   packet?: { data: number; dataEnd: number },
+  skb = false,
 ): CtxShape => ({
   kind: "fixed",
   fields: new Map(fields.map(([name, offset, type]) => [name, { offset, type }])),
   ...(packet ? { packet } : {}),
+  ...(skb ? { skb } : {}),
 });
 /** struct xdp_md. */
 const XDP_MD = fixed(
@@ -157,6 +174,7 @@ const SK_BUFF = fixed(
     ["ifindex", 40, U32],
   ],
   { data: 76, dataEnd: 80 },
+  true,
 );
 /** x86-64 struct pt_regs: di, si, dx, cx, r8, r9; ax holds the return value. */
 const PT_REGS: CtxShape = { kind: "args", argOffsets: [112, 104, 96, 88, 72, 64], retOffset: 80 };
@@ -186,6 +204,7 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
     { fn: "kprobe", hasTarget: true, section: (t: string) => `kprobe/${t}`, ctx: PT_REGS },
     { fn: "kretprobe", hasTarget: true, section: (t: string) => `kretprobe/${t}`, ctx: PT_REGS },
     { fn: "uprobe", hasTarget: true, section: (t: string) => `uprobe/${t}`, ctx: PT_REGS },
+    { fn: "uretprobe", hasTarget: true, section: (t: string) => `uretprobe/${t}`, ctx: PT_REGS },
     { fn: "xdp", hasTarget: false, section: () => "xdp", ctx: XDP_MD },
     { fn: "tc", hasTarget: false, section: () => "tc", ctx: SK_BUFF },
     { fn: "socketFilter", hasTarget: false, section: () => "socket", ctx: SK_BUFF },

@@ -15,7 +15,18 @@ import { ERROR, FuncState, describe } from "./func-state.ts";
 import { initPlace, lowerExpr } from "./lower-expr.ts";
 import type { ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
-import { I64, INT_TYPES, U16, U32, U64, irTypeOf, isScalar, sizeOf, typeName } from "./types.ts";
+import {
+  DATA_LOC,
+  I64,
+  INT_TYPES,
+  U16,
+  U32,
+  U64,
+  irTypeOf,
+  isScalar,
+  sizeOf,
+  typeName,
+} from "./types.ts";
 
 type Helper = keyof typeof HELPERS;
 
@@ -103,6 +114,8 @@ function callBuiltin(
       const size = fs.iconst("i32", BigInt(sizeOf(dst.type)), node);
       return { k: "val", type: I64, v: callHelper(fs, "get_current_comm", [dst.addr, size], node) };
     }
+    case "dataLocAddress":
+      return lowerDataLocAddress(fs, node, args);
     case "atomicAdd":
     case "fetchAdd":
       return lowerAtomicAdd(fs, node, args, name === "fetchAdd");
@@ -273,6 +286,22 @@ function callMapMethod(
       v: callHelper(fs, "perf_event_output", [ctx.ptr, mapref(), flags, data, size], node),
     };
   }
+  if (
+    map.kind.kind === "stack_trace" &&
+    method === "getStackId" &&
+    (args.length === 1 || args.length === 2)
+  ) {
+    const ctx = lowerExpr(fs, args[0]!);
+    if (ctx.k === "error") return ctx;
+    if (ctx.k !== "ctx") return badArg(fs, args[0]!, ctx, "the program's ctx");
+    const flags = flagsArg(1, 0n);
+    if (flags === null) return ERROR;
+    return {
+      k: "val",
+      type: I64,
+      v: callHelper(fs, "get_stackid", [ctx.ptr, mapref(), flags], node),
+    };
+  }
   if (map.kind.kind === "prog_array" && method === "tailCall" && args.length === 2) {
     const ctx = lowerExpr(fs, args[0]!);
     if (ctx.k !== "ctx") return badArg(fs, args[0]!, ctx, "the program's ctx");
@@ -368,8 +397,51 @@ function callCtxMethod(
     const end = fs.addr(ptr, sizeOf(target), node);
     return { k: "ref", target, ptr, packet: { end, dataEnd } };
   }
+  if (shape.kind === "fixed" && shape.skb && method === "loadBytes") {
+    if (args.length !== 2) return arity(fs, node, "ctx.loadBytes", 2);
+    const off = fs.coerce(lowerExpr(fs, args[0]!, U32), U32, args[0]!);
+    const dst = placeArg(fs, args[1]!, "ctx.loadBytes");
+    if (off === null || !dst) return ERROR;
+    const size = fs.iconst("i32", BigInt(sizeOf(dst.type)), node);
+    return {
+      k: "val",
+      type: I64,
+      v: callHelper(fs, "skb_load_bytes", [ctx.ptr, off, dst.addr, size], node),
+    };
+  }
   fs.m.report("TSB1010", node.getExpression(), { name: `ctx.${method}` });
   return ERROR;
+}
+
+/**
+ * `dataLocAddress(ctx, ctx.field)`: the address of the bytes a tracepoint `__data_loc` field points
+ * to, `ctx + (field & 0xffff)` (the low half is the offset from the record's start). The result is
+ * for bpf_probe_read_kernel_str & co., which take any address (the verifier allows a variable
+ * offset on the context pointer only because the pointer is not dereferenced directly).
+ */
+function lowerDataLocAddress(fs: FuncState, node: CallExpression, args: Node[]): Operand {
+  if (args.length !== 2) return arity(fs, node, "dataLocAddress", 2);
+  const ctx = lowerExpr(fs, args[0]!);
+  if (ctx.k === "error") return ctx;
+  if (ctx.k !== "ctx" || ctx.prog.fn !== "tracepoint")
+    return badArg(fs, args[0]!, ctx, "the context of a tracepoint program");
+  const field = fs.rvalue(lowerExpr(fs, args[1]!), args[1]!);
+  if (field.k === "error") return field;
+  if (field.k !== "val" || field.type.kind !== "int" || field.type.name !== DATA_LOC.name)
+    return badArg(
+      fs,
+      args[1]!,
+      field,
+      "expected a __data_loc field of the tracepoint context (declared with type DataLoc)",
+    );
+  const low = fs.val(
+    { op: "binary", binop: "and", lhs: field.v, rhs: fs.iconst("i32", 0xffffn, node) },
+    "i32",
+    node,
+  );
+  const off = fs.convert(low, U32, U64, node);
+  const at = fs.val({ op: "ptradd", base: ctx.ptr, offset: off }, "ptr", node);
+  return { k: "val", type: U64, v: fs.val({ op: "ptrtoint", arg: at }, "i64", node) };
 }
 
 function lowerAtomicAdd(

@@ -19,7 +19,7 @@ import type {
 import { newFunc } from "../ir/builder.ts";
 import type { Func, Module } from "../ir/index.ts";
 import { MAX_STACK_BYTES } from "../ir/index.ts";
-import { MAP_KINDS, PROGRAM_KINDS } from "./builtins.ts";
+import { CONSTANTS, DEFAULT_STACK_DEPTH, MAP_KINDS, PROGRAM_KINDS } from "./builtins.ts";
 import type { ProgramKind } from "./builtins.ts";
 import { FuncState } from "./func-state.ts";
 import { lowerExpr, parseIntegerLiteral } from "./lower-expr.ts";
@@ -178,8 +178,8 @@ function addGlobal(m: ModuleState, d: Node, name: string, type: TsbType, value: 
 }
 
 /**
- * A compile-time integer: literals, true/false, earlier top-level constants, conversions of
- * constants, and + - * / % << >> & | ^ ~ on constants.
+ * A compile-time integer: literals, true/false, earlier top-level constants, the stdlib's named
+ * constants (XDP_PASS, BPF_ANY, ...), conversions of constants, and + - * / % << >> & | ^ ~ on constants.
  */
 function constantOf(m: ModuleState, n: Node): bigint | null {
   if (Node.isParenthesizedExpression(n)) return constantOf(m, n.getExpression());
@@ -188,7 +188,8 @@ function constantOf(m: ModuleState, n: Node): bigint | null {
   if (n.getKind() === SyntaxKind.FalseKeyword) return 0n;
   if (Node.isIdentifier(n)) {
     const top = m.top.get(n.getText());
-    return top?.k === "const" ? top.value : null;
+    if (top) return top.k === "const" ? top.value : null;
+    return CONSTANTS.get(n.getText()) ?? null;
   }
   if (Node.isPrefixUnaryExpression(n)) {
     const inner = constantOf(m, n.getOperand());
@@ -248,7 +249,7 @@ function registerMap(
   const resolve = (i: number): TsbType | null => (targs[i] ? m.resolveType(targs[i]!) : null);
   let key: TsbType | null = null;
   let value: TsbType | null = null;
-  const need = kind.shape === "kv" ? 2 : kind.shape === "none" ? 0 : 1;
+  const need = kind.shape === "kv" ? 2 : kind.shape === "none" || kind.shape === "stack" ? 0 : 1;
   if (targs.length !== need) {
     m.report("TSB3002", init, {
       name,
@@ -263,6 +264,7 @@ function registerMap(
   const opts = init.getArguments()[0];
   let maxEntries: bigint | null = null;
   let flags = 0n;
+  let maxDepth: bigint = BigInt(DEFAULT_STACK_DEPTH);
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
@@ -270,6 +272,16 @@ function registerMap(
       if (v === null) m.report("TSB3010", p, { what: `map option '${p.getName()}'` });
       else if (p.getName() === "maxEntries") maxEntries = v;
       else if (p.getName() === "flags") flags = v;
+      else if (p.getName() === "maxDepth" && kind.shape === "stack") {
+        if (v <= 0n || v > BigInt(DEFAULT_STACK_DEPTH)) {
+          m.report("TSB3002", p, {
+            name,
+            problem: `maxDepth must be 1..${DEFAULT_STACK_DEPTH} (kernel.perf_event_max_stack)`,
+          });
+          return;
+        }
+        maxDepth = v;
+      }
     }
   }
   if (maxEntries === null || maxEntries <= 0n) {
@@ -277,6 +289,30 @@ function registerMap(
       name,
       problem: "needs { maxEntries: <positive constant> }",
     });
+    return;
+  }
+  // kernel/bpf/ringbuf.c: the data area is a power-of-2 number of pages.
+  if (kind.kind === "ringbuf" && (maxEntries < 4096n || (maxEntries & (maxEntries - 1n)) !== 0n)) {
+    m.report("TSB3002", opts ?? init, {
+      name,
+      problem: `a ring buffer's maxEntries is its size in bytes and must be a power of two of at least 4096 (a page), not ${maxEntries}`,
+    });
+    return;
+  }
+  if (kind.shape === "stack") {
+    // The kernel sizes nothing from BTF here: key_size 4 (the stack id), value_size depth * 8.
+    m.maps.push({
+      name,
+      kind: kind.kind,
+      keySize: 4,
+      valueSize: Number(maxDepth) * 8,
+      maxEntries: Number(maxEntries),
+      flags: Number(flags),
+      keyType: null,
+      valueType: null,
+      span: m.span(d),
+    });
+    m.top.set(name, { k: "map", map: { name, kind, key: U32, value: null } });
     return;
   }
   const isRecord = kind.shape === "record";

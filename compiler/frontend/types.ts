@@ -65,6 +65,13 @@ export const U32 = INT_TYPES.get("u32")!;
 export const U64 = INT_TYPES.get("u64")!;
 export const I32 = INT_TYPES.get("i32")!;
 export const I64 = INT_TYPES.get("i64")!;
+/**
+ * A tracepoint `__data_loc` field (`field:__data_loc char[] filename` in a format file): a u32 whose
+ * low 16 bits are the data's offset from the start of the record and high 16 bits its length
+ * (include/trace/stages/stage1_struct_define.h). Arithmetic treats it as a u32; `dataLocAddress`
+ * accepts only a field of this type.
+ */
+export const DATA_LOC: IntType = int("DataLoc", 32, false);
 export const BOOL: TsbType = { kind: "bool" };
 export const VOID: TsbType = { kind: "void" };
 
@@ -177,6 +184,7 @@ export class TypeResolver {
       const args = node.getTypeArguments();
       const direct = INT_TYPES.get(name);
       if (direct && args.length === 0) return direct;
+      if (name === "DataLoc" && args.length === 0) return DATA_LOC;
       if (name === "FixedArray" || name === "CharArray") {
         const elemNode = name === "FixedArray" ? args[0] : undefined;
         const lenNode = args[name === "FixedArray" ? 1 : 0];
