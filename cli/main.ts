@@ -8,12 +8,22 @@
 import { Command } from "commander";
 import { registerAsm } from "./commands/asm.ts";
 import { reportFatal } from "./report.ts";
+import { registerProg } from "./commands/prog.ts";
+import { registerBuild } from "./commands/build.ts";
+import { registerObjdump } from "./commands/objdump.ts";
+import { registerRun } from "./commands/run.ts";
+import { registerVmCommand } from "./commands/vm.ts";
 import { registerConformancePlugin } from "./commands/conformance-plugin.ts";
 
 const COMMANDS: ((program: Command) => void)[] = [
   // Each subcommand module adds one line here.
+  registerProg,
   registerConformancePlugin,
   registerAsm,
+  registerVmCommand,
+  registerBuild,
+  registerObjdump,
+  registerRun,
 ];
 
 /** Builds the CLI program with every subcommand registered. */

@@ -1,0 +1,250 @@
+/**
+ * `tsbpf run <probe.ts|obj.o>`: what bpftrace does, for TypeScript. Compiles a .ts probe (or takes
+ * a BPF object), loads it, attaches every program (status lines on stderr), streams ring buffer /
+ * perf records and printk lines on stdout as they come, and on Ctrl-C or `--duration` detaches,
+ * prints the maps (runtime/user/print) and releases everything.
+ *
+ * `--vm` runs the programs in the bundled VM instead, on inputs the user gives (`--packet`,
+ * `--ctx`, `--ctx-hex`, `--packet-hex`, `--repeat`), and prints the same map output.
+ *
+ * Invariants: every exit path (success, user error, verifier rejection, exception, first or
+ * second Ctrl-C, SIGTERM) goes through `LiveSession.close()`, so no program, link or map is left
+ * in the kernel; user mistakes are one clear line and exit 1, never a stack trace.
+ */
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import type { Command } from "commander";
+import { KernelError, VerifierError } from "../../runtime/loader/index.ts";
+import {
+  formatEventJson,
+  formatEventText,
+  LiveSession,
+  renderMapJson,
+  renderMapText,
+  VmSession,
+  type MapSnapshot,
+  type SessionEvent,
+} from "../../runtime/user/index.ts";
+import type { RunInput } from "../../runtime/vm/api.ts";
+
+interface RunFlags {
+  duration?: string;
+  json?: boolean;
+  vm?: boolean;
+  prog?: string[];
+  iface?: string;
+  packet?: string;
+  packetHex?: string;
+  ctx?: string;
+  ctxHex?: string;
+  repeat: string;
+  cpus?: string;
+}
+
+/** A mistake in the command line, the input, or the environment: one line, exit 1. */
+class RunError extends Error {
+  override name = "RunError";
+}
+
+function write(text: string): void {
+  try {
+    process.stdout.write(text);
+  } catch {
+    // stdout closed (piped into head): keep running so cleanup still happens
+  }
+}
+
+function number(text: string, what: string, min: number, max: number, integer = true): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new RunError(
+      `${what} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got '${text}'`,
+    );
+  }
+  return n;
+}
+
+function parseHex(text: string, what: string): Uint8Array {
+  const clean = text.replace(/0x/gi, "").replace(/[\s:,_-]/g, "");
+  if (!/^[0-9a-fA-F]*$/.test(clean) || clean.length % 2 !== 0) {
+    throw new RunError(`${what}: not a hex byte string: ${JSON.stringify(text)}`);
+  }
+  return Uint8Array.from(clean.match(/../g) ?? [], (h) => parseInt(h, 16));
+}
+
+function readBytes(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new RunError(
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
+  }
+}
+
+/** The object bytes: compiled from TypeScript, or read as an ELF object. */
+async function objectBytes(input: string): Promise<Uint8Array> {
+  if (extname(input) !== ".ts") return readBytes(input, "object file");
+  let source: string;
+  try {
+    source = readFileSync(input, "utf8");
+  } catch (e) {
+    throw new RunError(`cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const { compileSource } = await import("../../compiler/driver.ts");
+  const { formatDiagnostics, hasErrors } = await import("../../compiler/diag/index.ts");
+  const out = await compileSource(source, input, { emit: "obj" });
+  if (out.diagnostics.length > 0) {
+    process.stderr.write(formatDiagnostics(out.diagnostics, new Map([[input, source]])) + "\n");
+  }
+  if (hasErrors(out.diagnostics) || !out.object) throw new RunError(`${input} did not compile`);
+  return out.object;
+}
+
+function printMaps(snapshots: readonly MapSnapshot[], json: boolean): void {
+  for (const s of snapshots) {
+    if (json) {
+      const doc = renderMapJson(s);
+      if (doc !== undefined) write(JSON.stringify(doc) + "\n");
+    } else write(renderMapText(s));
+  }
+}
+
+function emitEvent(e: SessionEvent, json: boolean): void {
+  if (!json && e.kind === "lost") process.stderr.write(formatEventText(e) + "\n");
+  else write((json ? formatEventJson(e) : formatEventText(e)) + "\n");
+}
+
+function isPermissionError(e: unknown): boolean {
+  if (e instanceof VerifierError) return false; // the verifier answers EACCES for unsafe code
+  if (e instanceof KernelError) return e.code === "EPERM" || e.code === "EACCES";
+  return e instanceof Error && e.name === "NativeError" && /errno (1|13)\b/.test(e.message);
+}
+
+async function runLive(bytes: Uint8Array, o: RunFlags): Promise<number> {
+  if (o.packet || o.packetHex || o.ctx || o.ctxHex) {
+    throw new RunError("--packet/--ctx inputs are for --vm; live probes run on real kernel events");
+  }
+  const durationMs =
+    o.duration !== undefined ? number(o.duration, "--duration", 0, 86400, false) * 1000 : undefined;
+  const stop = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.stderr.write("tsbpf run: still cleaning up, one moment\n");
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // A closed stdout (piped into head) must not kill us before cleanup: stop instead.
+  const onPipeError = () => stop.abort();
+  process.stdout.on("error", onPipeError);
+  let session: LiveSession | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    try {
+      session = LiveSession.open(bytes, {
+        ...(o.prog ? { programs: o.prog } : {}),
+        ...(o.iface ? { attach: { iface: o.iface } } : {}),
+        onStatus: (l) => process.stderr.write(`${l}\n`),
+      });
+    } catch (e) {
+      if (isPermissionError(e)) {
+        throw new RunError(
+          `loading BPF programs into the kernel needs root (or CAP_BPF + CAP_PERFMON): ${(e as Error).message}\n` +
+            `  run it with sudo, or use --vm to run the programs in the bundled VM on inputs you give`,
+        );
+      }
+      throw e;
+    }
+    const n = session.links.length;
+    process.stderr.write(
+      `running ${n} program${n === 1 ? "" : "s"}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
+    );
+    if (durationMs !== undefined) timer = setTimeout(() => stop.abort(), durationMs);
+    for await (const e of session.events(stop.signal)) emitEvent(e, o.json === true);
+    session.detach();
+    for (const e of session.poll()) emitEvent(e, o.json === true);
+    if (interrupts < 2) {
+      if (!o.json) write("\n");
+      printMaps(session.snapshots(), o.json === true);
+    }
+    return 0;
+  } finally {
+    if (timer) clearTimeout(timer);
+    await session?.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.stdout.off("error", onPipeError);
+  }
+}
+
+function vmInput(o: RunFlags): RunInput {
+  const given = [o.packet, o.packetHex, o.ctx, o.ctxHex].filter((x) => x !== undefined);
+  if (given.length > 1)
+    throw new RunError("give at most one of --packet, --packet-hex, --ctx, --ctx-hex");
+  if (o.packet !== undefined) return { packet: readBytes(o.packet, "packet file") };
+  if (o.packetHex !== undefined) return { packet: parseHex(o.packetHex, "--packet-hex") };
+  if (o.ctx !== undefined) return { ctx: readBytes(o.ctx, "context file") };
+  if (o.ctxHex !== undefined) return { ctx: parseHex(o.ctxHex, "--ctx-hex") };
+  return {};
+}
+
+function runVm(bytes: Uint8Array, o: RunFlags): number {
+  const repeat = number(o.repeat, "--repeat", 1, 10_000_000);
+  const input = vmInput(o);
+  const session = VmSession.open(bytes, {
+    ...(o.prog ? { programs: o.prog } : {}),
+    ...(o.cpus !== undefined ? { cpus: number(o.cpus, "--cpus", 1, 1024) } : {}),
+  });
+  try {
+    const last = new Map<string, bigint>();
+    for (let i = 0; i < repeat; i++) {
+      for (const r of session.runAll(input)) last.set(r.program, r.result.r0);
+      for (const e of session.poll()) emitEvent(e, o.json === true);
+    }
+    for (const [p, r0] of last) {
+      process.stderr.write(
+        `ran ${p} ${repeat} time${repeat === 1 ? "" : "s"} in the VM; last return value ${r0}\n`,
+      );
+    }
+    if (!o.json) write("\n");
+    printMaps(session.snapshots(), o.json === true);
+    return 0;
+  } finally {
+    session.close();
+  }
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Registers `tsbpf run`. */
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run a probe: load, attach, stream events and printk lines, print maps on Ctrl-C")
+    .argument("<input>", "TypeScript probe (.ts) or BPF object file (.o)")
+    .option("-d, --duration <sec>", "stop after this many seconds")
+    .option("--json", "JSON output: one line per event, one document per map")
+    .option("--vm", "run in the bundled VM on --packet/--ctx inputs instead of the kernel")
+    .option("-p, --prog <name>", "only this program (repeatable)", collect)
+    .option("--iface <name>", "network interface for XDP programs")
+    .option("--packet <file>", "--vm: packet bytes for packet programs")
+    .option("--packet-hex <hex>", "--vm: packet bytes as hex")
+    .option("--ctx <file>", "--vm: raw context bytes (e.g. a tracepoint record)")
+    .option("--ctx-hex <hex>", "--vm: raw context bytes as hex")
+    .option("--repeat <n>", "--vm: run each program this many times", "1")
+    .option("--cpus <n>", "--vm: number of simulated CPUs")
+    .action(async (input: string, o: RunFlags) => {
+      try {
+        const bytes = await objectBytes(input);
+        process.exitCode = o.vm ? runVm(bytes, o) : await runLive(bytes, o);
+      } catch (e) {
+        if (!(e instanceof RunError)) throw e;
+        process.stderr.write(`tsbpf run: ${e.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,54 @@
+/**
+ * User space of live probes: typed map access, ring/perf buffer and printk consumers, and
+ * bpftrace-like printing. Public surface of runtime/user; import from here.
+ */
+export {
+  CodecError,
+  codecForSize,
+  codecFromBtf,
+  decodeValue,
+  encodeValue,
+  type Codec,
+  type CodecField,
+  type UserValue,
+} from "./map-codec.ts";
+export {
+  kernelMapSource,
+  sumValues,
+  TypedMap,
+  vmMapSource,
+  type RawMapSource,
+  type TypedEntry,
+} from "./typed-map.ts";
+export { RingBufferReader } from "./ring-buffer.ts";
+export { PerfBufferReader, type PerfSample } from "./perf-buffer.ts";
+export { findTracePipe, parsePrintkLine, TracePipeReader, type PrintkLine } from "./trace-pipe.ts";
+export { Epoll, NativeError } from "./sys/native.ts";
+export { compareValues, formatKey, formatValue, hexBytes, toJson } from "./print/format-value.ts";
+export {
+  BAR_WIDTH,
+  histBuckets,
+  linearBucket,
+  log2Bucket,
+  powerLabel,
+  renderHistogram,
+  type HistBucket,
+} from "./print/histogram.ts";
+export {
+  classifyMap,
+  renderMapJson,
+  renderMapText,
+  type MapShape,
+  type MapSnapshot,
+} from "./print/map-report.ts";
+export { formatEventJson, formatEventText } from "./print/event-format.ts";
+export { LiveSession, type LiveSessionOptions, type SessionEvent } from "./live-session.ts";
+export { VmSession, type VmSessionOptions, type VmSessionRun } from "./vm-session.ts";
+export {
+  decodeRecord,
+  isEventMap,
+  mapCodecs,
+  recordCodec,
+  recordDecoder,
+  usesPrintk,
+} from "./object-codecs.ts";

@@ -1,0 +1,260 @@
+/**
+ * A live probe session: an object loaded into the kernel, every program attached, and its ring
+ * buffers, perf buffers and printk lines streamed as one async sequence of events, until the caller
+ * stops it; then the maps are read and everything is released.
+ *
+ * Consumes ELF bytes (or a read `BpfObject`) and options; produces `SessionEvent`s, typed maps and
+ * `MapSnapshot`s for printing. Built on runtime/loader (`loadObject`, `LoadedObject.attach`) plus
+ * this folder's consumers.
+ *
+ * Invariants:
+ * - nothing is pinned, so every kernel object lives only as long as our fds: `close()` (or even
+ *   the process dying) leaves no program, link or map behind;
+ * - `open()` is all-or-nothing: a failure while loading, attaching or setting up consumers closes
+ *   everything created so far before the error propagates;
+ * - `close()` is idempotent and safe while `events()` is suspended (it wakes up and ends).
+ */
+import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
+import {
+  hookForSection,
+  LoaderError,
+  loadObject,
+  MapType,
+  type AttachOptions,
+  type KernelLink,
+  type LoadedObject,
+} from "../loader/index.ts";
+import type { UserValue } from "./map-codec.ts";
+import { isEventMap, mapCodecs, recordDecoder, usesPrintk } from "./object-codecs.ts";
+import { PerfBufferReader } from "./perf-buffer.ts";
+import type { MapSnapshot } from "./print/map-report.ts";
+import { RingBufferReader } from "./ring-buffer.ts";
+import { Epoll } from "./sys/native.ts";
+import { TracePipeReader, type PrintkLine } from "./trace-pipe.ts";
+import { kernelMapSource, TypedMap } from "./typed-map.ts";
+
+/** One thing a running program sent to user space. */
+export type SessionEvent =
+  | {
+      readonly kind: "record";
+      /** Ring buffer or perf event array name. */
+      readonly map: string;
+      /** Perf buffers: the CPU it came from. */
+      readonly cpu?: number;
+      /** Decoded with the record type (raw bytes when there is none). */
+      readonly value: UserValue;
+      readonly bytes: Uint8Array;
+    }
+  | { readonly kind: "printk"; readonly line: PrintkLine }
+  | { readonly kind: "lost"; readonly map: string; readonly count: bigint };
+
+/** Options of `LiveSession.open`. */
+export interface LiveSessionOptions {
+  /** Load and attach only these programs (function names); default all. */
+  readonly programs?: readonly string[];
+  /** Passed to attach (XDP interface, perf sampling). */
+  readonly attach?: AttachOptions;
+  /** Progress lines ("attached ..."), e.g. to stderr. */
+  readonly onStatus?: (line: string) => void;
+  /** Read printk lines: default when a program calls bpf_trace_printk. */
+  readonly printk?: boolean;
+  /** How often an idle stream re-checks for stop/printk, in ms (default 100). */
+  readonly pollMs?: number;
+}
+
+interface EventSource {
+  readonly map: string;
+  readonly decode: (bytes: Uint8Array) => UserValue;
+  readonly ring?: RingBufferReader;
+  readonly perf?: PerfBufferReader;
+}
+
+/** A loaded and attached object with its event consumers. */
+export class LiveSession {
+  #closed = false;
+  #wake: (() => void) | undefined;
+
+  private constructor(
+    readonly object: BpfObject,
+    readonly loaded: LoadedObject,
+    readonly links: readonly KernelLink[],
+    private readonly sources: readonly EventSource[],
+    private readonly epoll: Epoll,
+    private readonly printk: TracePipeReader | undefined,
+    private readonly pollMs: number,
+  ) {}
+
+  /** Loads, attaches every program, and sets up consumers; all-or-nothing. */
+  static open(input: Uint8Array | BpfObject, opts: LiveSessionOptions = {}): LiveSession {
+    const obj = input instanceof Uint8Array ? readBpfObject(input) : input;
+    const status = opts.onStatus ?? (() => undefined);
+    const chosen = opts.programs ?? obj.programs.map((p) => p.name);
+    for (const name of chosen) {
+      const p = obj.programs.find((x) => x.name === name);
+      if (!p) {
+        throw new LoaderError(
+          `object has no program named "${name}" (programs: ${obj.programs.map((x) => x.name).join(", ") || "none"})`,
+        );
+      }
+      if (!hookForSection(p.section)) {
+        throw new LoaderError(
+          `program "${name}" (section "${p.section}") cannot be attached by tsbpf run; ` +
+            `choose attachable programs with --prog, or run it in the VM with --vm`,
+        );
+      }
+    }
+    if (chosen.length === 0) throw new LoaderError("the object has no programs to run");
+    const loaded = loadObject(obj, { programs: chosen });
+    const links: KernelLink[] = [];
+    const sources: EventSource[] = [];
+    let epoll: Epoll | undefined;
+    let printk: TracePipeReader | undefined;
+    try {
+      for (const w of loaded.warnings) status(`warning: ${w}`);
+      epoll = new Epoll();
+      for (const def of obj.maps) {
+        if (!isEventMap(def)) continue;
+        const map = loaded.map(def.name);
+        const decode = recordDecoder(obj, def);
+        if (map.type === MapType.RINGBUF) {
+          const ring = new RingBufferReader(map.fd, map.maxEntries, def.name);
+          sources.push({ map: def.name, decode, ring });
+          epoll.add(map.fd, `watching ring buffer "${def.name}"`);
+        } else {
+          const perf = new PerfBufferReader(map);
+          sources.push({ map: def.name, decode, perf });
+          for (const fd of perf.fds) epoll.add(fd, `watching perf buffer "${def.name}"`);
+        }
+      }
+      if (opts.printk ?? usesPrintk(obj)) printk = new TracePipeReader();
+      for (const name of chosen) {
+        const section = loaded.programs.get(name)!.section;
+        const link = loaded.attach(name, opts.attach);
+        links.push(link);
+        status(`attached ${name} (${section})`);
+      }
+    } catch (e) {
+      for (const s of sources) {
+        s.ring?.close();
+        s.perf?.close();
+      }
+      printk?.close();
+      void epoll?.close();
+      loaded.close();
+      throw e;
+    }
+    return new LiveSession(obj, loaded, links, sources, epoll, printk, opts.pollMs ?? 100);
+  }
+
+  /** True once closed. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Everything available right now, without waiting. */
+  poll(): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    if (this.#closed) return out;
+    for (const s of this.sources) {
+      if (s.ring) {
+        for (const b of s.ring.consume())
+          out.push({ kind: "record", map: s.map, value: s.decode(b), bytes: b });
+      } else if (s.perf) {
+        const before = s.perf.lost;
+        for (const r of s.perf.consume()) {
+          out.push({
+            kind: "record",
+            map: s.map,
+            cpu: r.cpu,
+            value: s.decode(r.data),
+            bytes: r.data,
+          });
+        }
+        if (s.perf.lost > before)
+          out.push({ kind: "lost", map: s.map, count: s.perf.lost - before });
+      }
+    }
+    if (this.printk) for (const line of this.printk.poll()) out.push({ kind: "printk", line });
+    return out;
+  }
+
+  /**
+   * Events as they come, until `signal` aborts or the session is closed. Waits on epoll between
+   * batches (at most `pollMs`, so printk lines and stop requests are noticed promptly).
+   */
+  async *events(signal?: AbortSignal): AsyncGenerator<SessionEvent> {
+    const stopped = () => this.#closed || signal?.aborted === true;
+    const onAbort = () => this.#wake?.();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      while (!stopped()) {
+        const batch = this.poll();
+        for (const e of batch) yield e;
+        if (batch.length > 0 || stopped()) continue;
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          this.epoll.wait(this.pollMs).then(
+            () => resolve(),
+            () => resolve(),
+          );
+        });
+        this.#wake = undefined;
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Typed views of every map that holds data (not ring buffers / perf arrays). */
+  typedMaps(): TypedMap[] {
+    return this.object.maps
+      .filter((d) => !isEventMap(d))
+      .map((d) => {
+        const c = mapCodecs(this.object, d);
+        return new TypedMap(kernelMapSource(this.loaded.map(d.name)), c.key, c.value);
+      });
+  }
+
+  /** The decoded contents of every data map, for printing. */
+  snapshots(): MapSnapshot[] {
+    return this.typedMaps().map((m) => ({
+      name: m.name,
+      kind: m.kind,
+      keyCodec: m.keyCodec,
+      valueCodec: m.valueCodec,
+      entries: m.entries(),
+    }));
+  }
+
+  /**
+   * Detaches every link, so the programs stop running while the maps stay readable (read the
+   * final counts between `detach()` and `close()`). Idempotent.
+   */
+  detach(): void {
+    for (const l of this.links) l.detach();
+  }
+
+  /** Detaches every link, releases consumers, closes programs and maps. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake?.();
+    const errors: unknown[] = [];
+    const attempt = (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
+    for (const l of this.links) attempt(() => l.detach());
+    for (const s of this.sources) {
+      attempt(() => s.ring?.close());
+      attempt(() => s.perf?.close());
+    }
+    attempt(() => this.printk?.close());
+    attempt(() => this.loaded.close());
+    await this.epoll.close();
+    if (errors.length > 0) throw errors[0];
+  }
+}

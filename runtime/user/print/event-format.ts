@@ -1,0 +1,45 @@
+/**
+ * One line per streamed event: text for people, JSON for scripts.
+ *
+ * Text: a record as `<map>: <value>` (perf records `<map>[cpu N]: <value>`), a printk line as its
+ * message alone (as bpftrace prints printf output), lost samples as `<map>: lost N samples`.
+ * JSON: `{"type":"event","map":...,"cpu"?:...,"data":...}`, `{"type":"printk","pid":...,"cpu":...,
+ * "task":...,"message":...}`, `{"type":"lost","map":...,"count":...}`.
+ */
+import type { SessionEvent } from "../live-session.ts";
+import { formatValue, toJson } from "./format-value.ts";
+
+/** The text line for an event (no newline). */
+export function formatEventText(e: SessionEvent): string {
+  switch (e.kind) {
+    case "record":
+      return `${e.map}${e.cpu !== undefined ? `[cpu ${e.cpu}]` : ""}: ${formatValue(e.value)}`;
+    case "printk":
+      return e.line.message;
+    case "lost":
+      return `${e.map}: lost ${e.count} samples`;
+  }
+}
+
+/** The JSON line for an event (no newline). */
+export function formatEventJson(e: SessionEvent): string {
+  switch (e.kind) {
+    case "record":
+      return JSON.stringify({
+        type: "event",
+        map: e.map,
+        ...(e.cpu !== undefined ? { cpu: e.cpu } : {}),
+        data: toJson(e.value),
+      });
+    case "printk":
+      return JSON.stringify({
+        type: "printk",
+        pid: e.line.pid,
+        cpu: e.line.cpu,
+        task: e.line.task,
+        message: e.line.message,
+      });
+    case "lost":
+      return JSON.stringify({ type: "lost", map: e.map, count: toJson(e.count) });
+  }
+}

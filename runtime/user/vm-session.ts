@@ -1,0 +1,121 @@
+/**
+ * `tsbpf run --vm`: the same session shape as live-session.ts, but the programs run in the bundled
+ * VM (runtime/vm `VmObject`) on inputs the user provides instead of on kernel hooks.
+ *
+ * Consumes ELF bytes (or a read `BpfObject`), the programs to run and one input per run (a packet,
+ * raw context bytes, or nothing); produces the same `SessionEvent`s (ring buffer / perf records,
+ * printk lines) and `MapSnapshot`s as a live session, so printing is shared.
+ */
+import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
+import { VmApiError, VmObject, type RunInput, type VmRunResult } from "../vm/api.ts";
+import type { SessionEvent } from "./live-session.ts";
+import type { UserValue } from "./map-codec.ts";
+import { isEventMap, mapCodecs, recordDecoder } from "./object-codecs.ts";
+import type { MapSnapshot } from "./print/map-report.ts";
+import { TypedMap, vmMapSource } from "./typed-map.ts";
+
+/** Options of `VmSession.open`. */
+export interface VmSessionOptions {
+  /** Programs to run (function names); default all. */
+  readonly programs?: readonly string[];
+  /** Simulated CPUs (per-CPU maps). */
+  readonly cpus?: number;
+}
+
+/** One program run's outcome. */
+export interface VmSessionRun {
+  readonly program: string;
+  readonly result: VmRunResult;
+}
+
+/** An object loaded into the VM, with its event maps and printk lines drained on `poll()`. */
+export class VmSession {
+  readonly #decoders: ReadonlyMap<string, (bytes: Uint8Array) => UserValue>;
+
+  private constructor(
+    readonly object: BpfObject,
+    readonly vm: VmObject,
+    readonly programs: readonly string[],
+  ) {
+    this.#decoders = new Map(
+      object.maps.filter(isEventMap).map((d) => [d.name, recordDecoder(object, d)]),
+    );
+  }
+
+  /** Loads the object into the VM. */
+  static open(input: Uint8Array | BpfObject, opts: VmSessionOptions = {}): VmSession {
+    const obj = input instanceof Uint8Array ? readBpfObject(input) : input;
+    const vm = VmObject.fromObject(obj, opts.cpus !== undefined ? { cpus: opts.cpus } : {});
+    const names = opts.programs ?? obj.programs.map((p) => p.name);
+    if (names.length === 0) throw new VmApiError("the object has no programs to run");
+    for (const n of names) vm.program(n); // throws a clean VmApiError for unknown names
+    return new VmSession(obj, vm, names);
+  }
+
+  /** Runs every chosen program once on `input`. */
+  runAll(input: RunInput): VmSessionRun[] {
+    return this.programs.map((p) => ({ program: p, result: this.vm.program(p).run(input) }));
+  }
+
+  /** Ring buffer and perf records and printk lines produced since the last poll. */
+  poll(): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    for (const [name, decode] of this.#decoders) {
+      const m = this.vm.map(name).map;
+      if (m.kind === "ringbuf") {
+        for (const b of this.vm.ringbuf(name).drain())
+          out.push({ kind: "record", map: name, value: decode(b), bytes: b });
+      } else {
+        for (const r of this.vm.perf(name).drain()) {
+          out.push({
+            kind: "record",
+            map: name,
+            cpu: r.cpu,
+            value: decode(r.data),
+            bytes: r.data,
+          });
+        }
+      }
+    }
+    for (const l of this.vm.printkLines()) {
+      out.push({
+        kind: "printk",
+        line: {
+          task: "vm",
+          pid: l.pid,
+          cpu: l.cpu,
+          time: Number(l.timeNs) / 1e9,
+          message: l.message,
+        },
+      });
+    }
+    this.vm.clearPrintk();
+    return out;
+  }
+
+  /** Typed views of every data map. */
+  typedMaps(): TypedMap[] {
+    return this.object.maps
+      .filter((d) => !isEventMap(d))
+      .map((d) => {
+        const c = mapCodecs(this.object, d);
+        return new TypedMap(vmMapSource(this.vm.map(d.name)), c.key, c.value);
+      });
+  }
+
+  /** The decoded contents of every data map, for printing. */
+  snapshots(): MapSnapshot[] {
+    return this.typedMaps().map((m) => ({
+      name: m.name,
+      kind: m.kind,
+      keyCodec: m.keyCodec,
+      valueCodec: m.valueCodec,
+      entries: m.entries(),
+    }));
+  }
+
+  /** Releases the VM's maps. */
+  close(): void {
+    this.vm.dispose();
+  }
+}
