@@ -5,10 +5,18 @@
  * Keys and values are read from VM memory with the map's key/value size (a pointer to too few bytes
  * is a VmError, as the verifier would reject it); results are the map's own: a value address or NULL,
  * 0 or a negative errno. Per-CPU maps act on the current CPU's value.
+ *
+ * The first three also have a fast form (int32 register halves, key and value read in place through
+ * the maps' `...At` methods, no copies): it declines whenever r1 is not a map with those methods or a
+ * pointer would fault, so `fn` reports every error with its exact text.
  */
 import type { HelperImpl } from "./types.ts";
-import { errno, mapArg, numArg } from "./types.ts";
+import { errno, mapArg, numArg, setResultInt } from "./types.ts";
 import { Errno } from "../maps/index.ts";
+
+// Module-local aliases for the fast paths (imported bindings may compile to getter calls).
+const setInt = setResultInt;
+const EINVAL = Errno.EINVAL;
 
 /** The map helpers. */
 export const MAP_HELPERS: readonly HelperImpl[] = [
@@ -17,6 +25,17 @@ export const MAP_HELPERS: readonly HelperImpl[] = [
     fn(call, env) {
       const m = mapArg(call, env, 1, "map_lookup_elem");
       return m.lookupAddress(call.memory.read(call.args[1], m.spec.keySize));
+    },
+    fast(call, env) {
+      const a = call.args;
+      const m = env.maps.fromHandleHalves(a[0]!, a[1]!);
+      if (m === undefined || m.lookupRegionAt === undefined) return false;
+      const key = call.bytesAt(a[2]!, a[3]!, m.spec.keySize, false);
+      if (key === null) return false;
+      // A value's address is its region's base: id << 32, offset 0.
+      call.rl = 0;
+      call.rh = m.lookupRegionAt(key, call.offset);
+      return true;
     },
   },
   {
@@ -29,12 +48,33 @@ export const MAP_HELPERS: readonly HelperImpl[] = [
       if (flags > 0xffffffffn) return errno(Errno.EINVAL);
       return BigInt(m.update(key, value, Number(flags)));
     },
+    fast(call, env) {
+      const a = call.args;
+      const m = env.maps.fromHandleHalves(a[0]!, a[1]!);
+      if (m === undefined || m.updateAt === undefined) return false;
+      const key = call.bytesAt(a[2]!, a[3]!, m.spec.keySize, false);
+      if (key === null) return false;
+      const keyOffset = call.offset;
+      const value = call.bytesAt(a[4]!, a[5]!, m.spec.valueSize, false);
+      if (value === null) return false;
+      // flags > U32_MAX is -EINVAL, as in `fn`.
+      if (a[7] !== 0) return setInt(call, -EINVAL);
+      return setInt(call, m.updateAt(key, keyOffset, value, call.offset, a[6]! >>> 0));
+    },
   },
   {
     name: "map_delete_elem",
     fn(call, env) {
       const m = mapArg(call, env, 1, "map_delete_elem");
       return BigInt(m.delete(call.memory.read(call.args[1], m.spec.keySize)));
+    },
+    fast(call, env) {
+      const a = call.args;
+      const m = env.maps.fromHandleHalves(a[0]!, a[1]!);
+      if (m === undefined || m.deleteAt === undefined) return false;
+      const key = call.bytesAt(a[2]!, a[3]!, m.spec.keySize, false);
+      if (key === null) return false;
+      return setInt(call, m.deleteAt(key, call.offset));
     },
   },
   {

@@ -10,30 +10,69 @@
 import { VmError } from "../vm/contract.ts";
 import { Errno } from "../maps/index.ts";
 import type { HelperImpl } from "./types.ts";
-import { errno, numArg } from "./types.ts";
+import { errno, numArg, setResult64 } from "./types.ts";
+import type { FastHelperCall } from "../vm/contract.ts";
 
 /** Nanoseconds per jiffy at HZ=250. */
 const TICK_NS = 4_000_000n;
 /** bpf_get_current_comm's TASK_COMM_LEN. */
 const TASK_COMM_LEN = 16;
 
+/** Fast-path r0 of `hi << 32 | lo` for two u32 fields (pid_tgid, uid_gid). */
+function setHalves(call: FastHelperCall, lo: number, hi: number): true {
+  call.rl = lo | 0;
+  call.rh = hi | 0;
+  return true;
+}
+
+/** Fast-path r0 of a u32 JS number (the low 32 bits of `v`, zero-extended, like `BigInt(v)` for u32). */
+function setResultU32(call: FastHelperCall, v: number): boolean {
+  // `fn` computes BigInt(v) for any integer v; only a u32 maps to the same halves here.
+  if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) return false;
+  call.rl = v | 0;
+  call.rh = 0;
+  return true;
+}
+
 /** The process, time and CPU helpers. */
 export const PROCESS_HELPERS: readonly HelperImpl[] = [
-  { name: "ktime_get_ns", fn: (_c, env) => env.clock() },
-  { name: "ktime_get_boot_ns", fn: (_c, env) => env.clock() },
-  { name: "ktime_get_tai_ns", fn: (_c, env) => env.clock() },
+  {
+    name: "ktime_get_ns",
+    fn: (_c, env) => env.clock(),
+    fast: (c, env) => setResult64(c, env.clock()),
+  },
+  {
+    name: "ktime_get_boot_ns",
+    fn: (_c, env) => env.clock(),
+    fast: (c, env) => setResult64(c, env.clock()),
+  },
+  {
+    name: "ktime_get_tai_ns",
+    fn: (_c, env) => env.clock(),
+    fast: (c, env) => setResult64(c, env.clock()),
+  },
   { name: "ktime_get_coarse_ns", fn: (_c, env) => (env.clock() / TICK_NS) * TICK_NS },
   { name: "jiffies64", fn: (_c, env) => env.clock() / TICK_NS },
-  { name: "get_prandom_u32", fn: (_c, env) => BigInt(env.random()) },
-  { name: "get_smp_processor_id", fn: (_c, env) => BigInt(env.cpus.current) },
+  {
+    name: "get_prandom_u32",
+    fn: (_c, env) => BigInt(env.random()),
+    fast: (c, env) => setResultU32(c, env.random()),
+  },
+  {
+    name: "get_smp_processor_id",
+    fn: (_c, env) => BigInt(env.cpus.current),
+    fast: (c, env) => setResultU32(c, env.cpus.current),
+  },
   { name: "get_numa_node_id", fn: () => 0n },
   {
     name: "get_current_pid_tgid",
     fn: (_c, env) => (BigInt(env.process.tgid >>> 0) << 32n) | BigInt(env.process.pid >>> 0),
+    fast: (c, env) => setHalves(c, env.process.pid, env.process.tgid),
   },
   {
     name: "get_current_uid_gid",
     fn: (_c, env) => (BigInt(env.process.gid >>> 0) << 32n) | BigInt(env.process.uid >>> 0),
+    fast: (c, env) => setHalves(c, env.process.uid, env.process.gid),
   },
   {
     name: "get_current_comm",

@@ -10,7 +10,7 @@
  * errno in r0, exactly as the kernel returns it.
  */
 import type { VmMap } from "../maps/index.ts";
-import { VmError, type HelperCall } from "../vm/contract.ts";
+import { VmError, type FastHelperCall, type HelperCall } from "../vm/contract.ts";
 import type { HelperEnv } from "./env.ts";
 
 /** One helper implementation. */
@@ -18,6 +18,29 @@ export interface HelperImpl {
   /** Kernel name without `bpf_` (`map_lookup_elem`). */
   readonly name: string;
   readonly fn: (call: HelperCall, env: HelperEnv) => bigint;
+  /**
+   * Optional allocation-free form for hot helpers (contract `FastHelperFn`): the same result as `fn`
+   * for the calls it accepts; it returns false, before touching any state, for everything else
+   * (including every error), so that `fn` produces the exact outcome.
+   */
+  readonly fast?: (call: FastHelperCall, env: HelperEnv) => boolean;
+}
+
+/** Sets a fast call's r0 to the unsigned 64-bit value of `v` (a BigInt-returning source). */
+export function setResult64(call: FastHelperCall, v: bigint): boolean {
+  // A non-bigint (from a user-supplied clock) is left to `fn`, which reports it.
+  if (typeof v !== "bigint") return false;
+  const u = BigInt.asUintN(64, v);
+  call.rl = Number(u & 0xffffffffn) | 0;
+  call.rh = Number(u >> 32n) | 0;
+  return true;
+}
+
+/** Sets a fast call's r0 to a small signed number (0, a negative errno, a u32 as a JS number). */
+export function setResultInt(call: FastHelperCall, v: number): true {
+  call.rl = v | 0;
+  call.rh = v < 0 ? -1 : 0;
+  return true;
 }
 
 /** r0 for a negative errno. */

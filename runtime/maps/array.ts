@@ -17,6 +17,7 @@ import {
   Errno,
   MapError,
   checkSize,
+  copyBytes,
   round8,
   updateMode,
   valueRegionKind,
@@ -24,6 +25,17 @@ import {
   type MapSpec,
   type VmMap,
 } from "./types.ts";
+
+/** The u32 index spelled little-endian by the 4 key bytes at `bytes[offset..]`. */
+function indexAt(bytes: Uint8Array, offset: number): number {
+  return (
+    (bytes[offset]! |
+      (bytes[offset + 1]! << 8) |
+      (bytes[offset + 2]! << 16) |
+      (bytes[offset + 3]! << 24)) >>>
+    0
+  );
+}
 
 /** An array map (per-CPU or not). */
 export class ArrayMap implements VmMap {
@@ -63,7 +75,7 @@ export class ArrayMap implements VmMap {
 
   private index(key: Uint8Array): number {
     checkSize(this.spec, "key", key, 4);
-    return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
+    return indexAt(key, 0);
   }
 
   private cpu(): number {
@@ -96,6 +108,11 @@ export class ArrayMap implements VmMap {
     return this.region(this.cpu(), i).base;
   }
 
+  lookupRegionAt(keyBytes: Uint8Array, keyOffset: number): number {
+    const i = indexAt(keyBytes, keyOffset);
+    return i < this.spec.maxEntries ? this.region(this.cpu(), i).id : 0;
+  }
+
   lookup(key: Uint8Array): Uint8Array | null {
     const i = this.index(key);
     return i < this.spec.maxEntries ? this.view(this.cpu(), i) : null;
@@ -110,7 +127,10 @@ export class ArrayMap implements VmMap {
   private checkUpdate(key: Uint8Array, flags: number): number {
     const mode = updateMode(flags);
     if (mode === null) return -Errno.EINVAL;
-    const i = this.index(key);
+    return this.checkIndex(this.index(key), mode);
+  }
+
+  private checkIndex(i: number, mode: "any" | "noexist" | "exist"): number {
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
     if (mode === "noexist") return -Errno.EEXIST;
     return i;
@@ -121,6 +141,15 @@ export class ArrayMap implements VmMap {
     const i = this.checkUpdate(key, flags);
     if (i < 0) return i;
     this.view(this.cpu(), i).set(value);
+    return 0;
+  }
+
+  updateAt(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number): number {
+    const mode = updateMode(flags);
+    if (mode === null) return -Errno.EINVAL;
+    const i = this.checkIndex(indexAt(kb, ko), mode);
+    if (i < 0) return i;
+    copyBytes(this.storage[this.cpu()]!, i * this.stride, vb, vo, this.spec.valueSize);
     return 0;
   }
 
@@ -139,6 +168,10 @@ export class ArrayMap implements VmMap {
 
   delete(key: Uint8Array): number {
     this.index(key);
+    return -Errno.EINVAL;
+  }
+
+  deleteAt(): number {
     return -Errno.EINVAL;
   }
 

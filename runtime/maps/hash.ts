@@ -10,6 +10,10 @@
  * - per-CPU kinds keep one value per CPU; a program's update of a new key sets the current CPU's value
  *   and zeroes the others (the kernel's `pcpu_init_value`).
  *
+ * Entries are keyed by `compactKey` (a number for keys up to 6 bytes), and every operation has an
+ * allocation-free `...At(bytes, offset)` form for the helpers' fast paths; the `Uint8Array` forms are
+ * the same code at offset 0, so the two cannot disagree.
+ *
  * Invariants: an entry's value region (mapped on first program lookup) stays at the same address for
  * the entry's whole life: updates of an existing key copy into it in place (the kernel swaps in a new
  * element for non-per-CPU hashes, but a program cannot tell while it holds no stale pointer); deleting
@@ -20,13 +24,24 @@ import {
   Errno,
   MapError,
   checkSize,
-  keyString,
+  compactKey,
+  copyBytes,
   updateMode,
   valueRegionKind,
   type MapContext,
   type MapSpec,
   type VmMap,
 } from "./types.ts";
+
+// Module-local aliases of what the per-call paths use: imported bindings may compile to getter
+// calls under the TypeScript loaders (tsx, vitest), which costs more than these functions do.
+const keyOf = compactKey;
+const copy = copyBytes;
+const modeOf = updateMode;
+const EINVAL = Errno.EINVAL;
+const EEXIST = Errno.EEXIST;
+const ENOENT = Errno.ENOENT;
+const E2BIG = Errno.E2BIG;
 
 interface Entry {
   readonly key: Uint8Array;
@@ -41,7 +56,7 @@ const KINDS = ["hash", "percpu_hash", "lru_hash", "lru_percpu_hash"] as const;
 export class HashMap implements VmMap {
   readonly perCpu: boolean;
   private readonly lru: boolean;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<number | string, Entry>();
 
   constructor(
     readonly spec: MapSpec,
@@ -65,7 +80,12 @@ export class HashMap implements VmMap {
 
   private find(key: Uint8Array): Entry | undefined {
     checkSize(this.spec, "key", key, this.spec.keySize);
-    const k = keyString(key);
+    return this.findAt(key, 0);
+  }
+
+  /** The entry of the key at `bytes[offset..]` (caller checked the bounds), marking LRU use. */
+  private findAt(bytes: Uint8Array, offset: number): Entry | undefined {
+    const k = keyOf(bytes, offset, this.spec.keySize);
     const e = this.entries.get(k);
     if (e && this.lru) {
       // Mark as most recently used: Map iteration order is insertion order.
@@ -80,8 +100,14 @@ export class HashMap implements VmMap {
   }
 
   lookupAddress(key: Uint8Array): bigint {
-    const e = this.find(key);
-    if (!e) return 0n;
+    checkSize(this.spec, "key", key, this.spec.keySize);
+    const id = this.lookupRegionAt(key, 0);
+    return id === 0 ? 0n : BigInt(id) << 32n;
+  }
+
+  lookupRegionAt(keyBytes: Uint8Array, keyOffset: number): number {
+    const e = this.findAt(keyBytes, keyOffset);
+    if (!e) return 0;
     const cpu = this.cpu();
     let r = e.regions[cpu];
     if (r === undefined) {
@@ -92,7 +118,7 @@ export class HashMap implements VmMap {
       });
       e.regions[cpu] = r;
     }
-    return r.base;
+    return r.id;
   }
 
   lookup(key: Uint8Array): Uint8Array | null {
@@ -103,33 +129,40 @@ export class HashMap implements VmMap {
     return this.find(key)?.values.slice() ?? null;
   }
 
-  /** Finds or creates the entry for an update; returns it, or a negative errno. */
-  private prepare(key: Uint8Array, flags: number): Entry | number {
-    const mode = updateMode(flags);
-    if (mode === null) return -Errno.EINVAL;
-    const existing = this.find(key);
-    if (existing) return mode === "noexist" ? -Errno.EEXIST : existing;
-    if (mode === "exist") return -Errno.ENOENT;
+  /** Finds or creates the entry for the key at `kb[ko..]`; returns it, or a negative errno. */
+  private prepare(kb: Uint8Array, ko: number, flags: number): Entry | number {
+    const mode = modeOf(flags);
+    if (mode === null) return -EINVAL;
+    const existing = this.findAt(kb, ko);
+    if (existing) return mode === "noexist" ? -EEXIST : existing;
+    if (mode === "exist") return -ENOENT;
     if (this.entries.size >= this.spec.maxEntries) {
-      if (!this.lru) return -Errno.E2BIG;
-      const oldest = this.entries.keys().next().value as string;
+      if (!this.lru) return -E2BIG;
+      const oldest = this.entries.keys().next().value!;
       this.remove(oldest);
     }
     const copies = this.perCpu ? this.ctx.cpus.count : 1;
+    const size = this.spec.keySize;
     const e: Entry = {
-      key: key.slice(),
+      key: kb.slice(ko, ko + size),
       values: Array.from({ length: copies }, () => new Uint8Array(this.spec.valueSize)),
       regions: [],
     };
-    this.entries.set(keyString(key), e);
+    this.entries.set(keyOf(kb, ko, size), e);
     return e;
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
     checkSize(this.spec, "value", value, this.spec.valueSize);
-    const e = this.prepare(key, flags);
+    if (modeOf(flags) === null) return -EINVAL; // flags are checked before the key
+    checkSize(this.spec, "key", key, this.spec.keySize);
+    return this.updateAt(key, 0, value, 0, flags);
+  }
+
+  updateAt(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number): number {
+    const e = this.prepare(kb, ko, flags);
     if (typeof e === "number") return e;
-    e.values[this.cpu()]!.set(value);
+    copy(e.values[this.cpu()]!, 0, vb, vo, this.spec.valueSize);
     return 0;
   }
 
@@ -139,13 +172,15 @@ export class HashMap implements VmMap {
       throw new MapError(`map ${this.spec.name}: expected ${copies} values, got ${values.length}`);
     }
     for (const v of values) checkSize(this.spec, "value", v, this.spec.valueSize);
-    const e = this.prepare(key, flags);
+    if (modeOf(flags) === null) return -EINVAL;
+    checkSize(this.spec, "key", key, this.spec.keySize);
+    const e = this.prepare(key, 0, flags);
     if (typeof e === "number") return e;
     values.forEach((v, cpu) => e.values[cpu]!.set(v));
     return 0;
   }
 
-  private remove(k: string): void {
+  private remove(k: number | string): void {
     const e = this.entries.get(k);
     if (!e) return;
     for (const r of e.regions) if (r) this.ctx.memory.unmap(r);
@@ -154,8 +189,12 @@ export class HashMap implements VmMap {
 
   delete(key: Uint8Array): number {
     checkSize(this.spec, "key", key, this.spec.keySize);
-    const k = keyString(key);
-    if (!this.entries.has(k)) return -Errno.ENOENT;
+    return this.deleteAt(key, 0);
+  }
+
+  deleteAt(kb: Uint8Array, ko: number): number {
+    const k = keyOf(kb, ko, this.spec.keySize);
+    if (!this.entries.has(k)) return -ENOENT;
     this.remove(k);
     return 0;
   }

@@ -59,7 +59,8 @@ export function createMap(spec: MapSpec, ctx: MapContext, programs: ProgramResol
 
 /** The maps of one VM address space, reachable by name and by handle address. */
 export class MapRegistry {
-  private readonly byRegion = new Map<number, VmMap>();
+  /** Maps by the region id of their handle (ids are small and dense: an array, not a Map). */
+  private readonly byRegionId: (VmMap | undefined)[] = [];
   private readonly handles = new Map<VmMap, Region>();
   private readonly byName = new Map<string, VmMap>();
 
@@ -72,7 +73,7 @@ export class MapRegistry {
       kind: "map_handle",
       name: `map ${map.spec.name} (handle)`,
     });
-    this.byRegion.set(region.id, map);
+    this.byRegionId[region.id] = map;
     this.handles.set(map, region);
     this.byName.set(map.spec.name, map);
     return region.base;
@@ -89,7 +90,12 @@ export class MapRegistry {
   fromHandle(addr: bigint): VmMap | undefined {
     const a = BigInt.asUintN(64, addr);
     if ((a & 0xffffffffn) !== 0n) return undefined;
-    return this.byRegion.get(Number(a >> 32n));
+    return this.byRegionId[Number(a >> 32n)];
+  }
+
+  /** `fromHandle` for an address given as int32 halves (the helpers' allocation-free fast path). */
+  fromHandleHalves(lo: number, hi: number): VmMap | undefined {
+    return lo === 0 ? this.byRegionId[hi >>> 0] : undefined;
   }
 
   /** A map by name. */
@@ -108,7 +114,7 @@ export class MapRegistry {
       map.dispose();
       this.ctx.memory.unmap(region);
     }
-    this.byRegion.clear();
+    this.byRegionId.length = 0;
     this.handles.clear();
     this.byName.clear();
   }

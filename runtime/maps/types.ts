@@ -86,6 +86,21 @@ export interface VmMap {
   keys(): Uint8Array[];
   /** Unmaps every region the map owns. */
   dispose(): void;
+  /**
+   * Optional allocation-free forms for the helpers' fast paths: the key is `spec.keySize` bytes of
+   * `keyBytes` from `keyOffset` on (the value likewise), which the caller has bounds-checked. They
+   * behave exactly as `lookupAddress` / `update` / `delete` on copies of those bytes.
+   */
+  /** Region id of the value `lookupAddress` would return (its address is `id << 32`), or 0. */
+  lookupRegionAt?(keyBytes: Uint8Array, keyOffset: number): number;
+  updateAt?(
+    keyBytes: Uint8Array,
+    keyOffset: number,
+    valueBytes: Uint8Array,
+    valueOffset: number,
+    flags: number,
+  ): number;
+  deleteAt?(keyBytes: Uint8Array, keyOffset: number): number;
 }
 
 /** Rounds up to a multiple of 8, the kernel's value stride (`round_up(value_size, 8)`). */
@@ -117,6 +132,63 @@ export function keyString(key: Uint8Array): string {
   let s = "";
   for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]!);
   return s;
+}
+
+/**
+ * A compact JS Map key for the `size` key bytes at `bytes[offset..]`, without copying them: keys of
+ * up to 4 bytes become the int32 they spell little-endian (a small integer, the cheapest Map key),
+ * keys of 5–6 bytes the exact number they spell (< 2^48), so no two keys collide; longer keys a
+ * string of one UTF-16 unit per two bytes (a trailing odd byte gets its own unit, which cannot
+ * collide either, since all keys of one map have the same size).
+ */
+export function compactKey(bytes: Uint8Array, offset: number, size: number): number | string {
+  if (size === 4) {
+    return (
+      bytes[offset]! |
+      (bytes[offset + 1]! << 8) |
+      (bytes[offset + 2]! << 16) |
+      (bytes[offset + 3]! << 24)
+    );
+  }
+  if (size <= 6) {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + bytes[offset + i]!;
+    return v;
+  }
+  let s = "";
+  let i = 0;
+  for (; i + 8 <= size; i += 8) {
+    const o = offset + i;
+    s += String.fromCharCode(
+      bytes[o]! | (bytes[o + 1]! << 8),
+      bytes[o + 2]! | (bytes[o + 3]! << 8),
+      bytes[o + 4]! | (bytes[o + 5]! << 8),
+      bytes[o + 6]! | (bytes[o + 7]! << 8),
+    );
+  }
+  for (; i + 2 <= size; i += 2) {
+    s += String.fromCharCode(bytes[offset + i]! | (bytes[offset + i + 1]! << 8));
+  }
+  if (i < size) s += String.fromCharCode(bytes[offset + i]!);
+  return s;
+}
+
+/**
+ * Copies `n` bytes with memmove semantics (like copying out first, as the helpers' slow paths do): a
+ * short loop for small, distinct buffers beats `set(subarray(...))`, which allocates.
+ */
+export function copyBytes(
+  to: Uint8Array,
+  toOffset: number,
+  from: Uint8Array,
+  fromOffset: number,
+  n: number,
+): void {
+  if (n > 64 || to.buffer === from.buffer) {
+    to.set(from.subarray(fromOffset, fromOffset + n), toOffset);
+    return;
+  }
+  for (let i = 0; i < n; i++) to[toOffset + i] = from[fromOffset + i]!;
 }
 
 /** Region kind and name prefix for a map's values. */

@@ -84,8 +84,44 @@ export interface HelperCall {
 /** A helper implementation: returns r0 (unsigned 64-bit, or negative errno as two's complement). */
 export type HelperFn = (call: HelperCall) => bigint;
 
+/**
+ * What a helper's optional fast path sees (additive extension of this contract; see `FastHelperFn`).
+ * Registers arrive as int32 halves and r0 leaves as int32 halves, so a hot helper call needs no
+ * BigInt and no allocation. The engine reuses one object per run: a helper must not keep it.
+ */
+export interface FastHelperCall {
+  readonly memory: Memory;
+  /** r1–r5 as int32 halves: `args[2k]` is bits 0–31 of r(k+1), `args[2k + 1]` bits 32–63. */
+  readonly args: Int32Array;
+  /** Slot index of the call instruction (for errors). */
+  readonly pc: number;
+  /** r0 to return (bits 0–31 / 32–63, as int32), set by a fast helper that returns true. */
+  rl: number;
+  rh: number;
+  /**
+   * The bytes of the region holding [addr, addr + size), addr given as halves (lo, hi), checked for
+   * write permission when `write`; `offset` is set to addr's offset in them. Null when the access
+   * would fault: the helper then returns false and the engine's `fn` call reports the exact error.
+   */
+  bytesAt(lo: number, hi: number, size: number, write: boolean): Uint8Array | null;
+  /** Offset in the bytes of the last successful `bytesAt`. */
+  readonly offset: number;
+}
+
+/**
+ * Optional fast form of a helper (additive extension of this contract). It must give exactly the
+ * result of `fn` for the calls it handles: it returns true with r0 in `call.rl`/`call.rh`, or false,
+ * *before changing any state*, to let the engine call `fn` instead (uncommon cases, every error).
+ * It never requests tail calls. The JIT uses it when present; the reference interpreter always calls
+ * `fn`, so the differential tests compare the two paths.
+ */
+export type FastHelperFn = (call: FastHelperCall) => boolean;
+
 /** Helpers by number. A call to a number not here is a clean VmError. */
-export type HelperTable = ReadonlyMap<number, { readonly name: string; readonly fn: HelperFn }>;
+export type HelperTable = ReadonlyMap<
+  number,
+  { readonly name: string; readonly fn: HelperFn; readonly fast?: FastHelperFn }
+>;
 
 /** A program ready to run: instructions with every lddw resolved to a plain constant. */
 export interface EngineProgram {

@@ -1,11 +1,19 @@
 /**
- * The reference interpreter: executes an `EngineProgram` one instruction at a time with BigInt
- * registers, following RFC 9669 §4–§5 and the kernel's semantics where the RFC leaves room.
+ * The reference interpreter: executes an `EngineProgram` one instruction at a time, following
+ * RFC 9669 §4–§5 and the kernel's semantics where the RFC leaves room.
  *
- * Consumes a program, a `Memory` (any implementation), helpers and run options; produces r0 and the
- * executed-instruction count. It is the semantic reference the JIT is tested against, so it favours
- * clarity over speed: every behaviour is keyed on the table row (`spec.kind`, `spec.op`, `spec.width`,
- * `spec.memSize`, `spec.extBits`), never on raw opcode bytes.
+ * Consumes a program, a `Memory` (any implementation; `VmMemory`'s region table is read directly),
+ * helpers and run options; produces r0 and the executed-instruction count. It is the semantic
+ * reference the JIT is tested against, so it stays a plain loop: the program is decoded once into
+ * flat arrays (interpreter-decode.ts: one dense operation per table row, derived from `spec.kind` /
+ * `spec.op` / `spec.width`, never from opcode bytes) and each step is one `switch` arm that reads
+ * like the RFC's pseudo-code. Helpers are always called through their reference `fn` (never the
+ * optional fast path), so the interpreter-vs-JIT tests also compare the two helper paths.
+ *
+ * Representation: register rN is two int32 halves, `R[2N]` (bits 0–31) and `R[2N + 1]` (bits 32–63).
+ * 32-bit operations work on the low half and zero the high half; 64-bit add/sub/shift/compare work on
+ * the pair with an explicit carry; 64-bit div/mod use BigInt (interpreter-ops.ts), the clearest form of
+ * their signed and by-zero rules.
  *
  * Kernel semantics kept exactly (RFC 9669 §4.1 and kernel/bpf/core.c):
  * - 32-bit ALU results are zero-extended into 64 bits; shift counts are masked to the width;
@@ -13,9 +21,11 @@
  *   forms behave the same; INT_MIN / -1 = INT_MIN and INT_MIN % -1 = 0 (two's complement wrap);
  * - a 64-bit operation sign-extends its 32-bit immediate;
  * - each BPF-to-BPF call gets a fresh 512-byte frame and r6–r9 are callee-saved.
+ *
+ * Invariant: the decoded form is cached per program object, so (as for the JIT) a program must not
+ * be mutated after its first run; `EngineProgram` is readonly by contract.
  */
-import { FRAME_POINTER, lddwValue } from "../../core/isa/index.ts";
-import type { Insn, InsnOp } from "../../core/isa/index.ts";
+import { STACK_SIZE } from "../../core/isa/index.ts";
 import { VmError } from "./contract.ts";
 import type {
   Engine,
@@ -26,294 +36,560 @@ import type {
   RunResult,
 } from "./contract.ts";
 import {
+  Atomic,
+  DIVMOD64_OPS,
+  IMM_OPERAND as IMM_OPERAND_EXPORT,
+  Sem,
+  decodeProgram,
+  jumpTarget,
+} from "./interpreter-decode.ts";
+import type { DecodedProgram } from "./interpreter-decode.ts";
+import * as ops from "./interpreter-ops.ts";
+import { RegionSlot, VmMemory, describeAccessFault } from "./memory.ts";
+import {
   MAX_CALL_FRAMES,
   RunContext,
   TAIL_CALL_REFUSED,
   VmMessages,
   checkBudget,
   entryArgs,
-  layoutProgram,
 } from "./run-context.ts";
-import type { ProgramLayout } from "./run-context.ts";
 
-const M64 = 0xffffffffffffffffn;
+// Local copies of the decoder's constants: the dispatch compares against module-local constants
+// (imported bindings can compile to getter calls, which would cost more than the operation).
+const {
+  OffEnd,
+  Mov64,
+  Mov32,
+  Add64,
+  Add32,
+  Sub64,
+  Sub32,
+  And64,
+  And32,
+  Or64,
+  Or32,
+  Xor64,
+  Xor32,
+  Lsh64,
+  Lsh32,
+  Rsh64,
+  Arsh64,
+  Rsh32,
+  Arsh32,
+  Mul64,
+  Mul32,
+  Div32,
+  Mod32,
+  Sdiv32,
+  Smod32,
+  DivMod64,
+  Neg64,
+  Neg32,
+  Movsx64,
+  Movsx32,
+  Le,
+  Bswap,
+  Lddw,
+  Ldx,
+  Ldxs,
+  Store,
+  Atomic32,
+  Atomic64,
+  Packet,
+  Ja,
+  Jcond64,
+  Jcond32,
+  CallLocal,
+  CallHelper,
+  Callx,
+  Exit,
+  FailAfterAccess,
+  Fail,
+} = Sem;
+const { Add: A_Add, And: A_And, Cmpxchg: A_Cmpxchg, Fetch: A_Fetch, Or: A_Or, Xor: A_Xor } = Atomic;
+const IMM_OPERAND = IMM_OPERAND_EXPORT;
+const TWO32 = 4294967296;
+// Module-local aliases, for the same reason as the constants above.
+const join = ops.join;
+const mulHigh = ops.mulHigh;
+const bswap32 = ops.bswap32;
+const jump64 = ops.jump64;
+const jump32 = ops.jump32;
+const ALU64_BIGINT = ops.ALU64_BIGINT;
 
-/** Two's-complement view of an unsigned value of `w` bits. */
-function s(v: bigint, w: number): bigint {
-  return BigInt.asIntN(w, v);
+const decoded = new WeakMap<EngineProgram, DecodedProgram>();
+
+/** The decoded form of a program, cached per program object (programs are readonly by contract). */
+function decodedOf(program: EngineProgram): DecodedProgram {
+  let d = decoded.get(program);
+  if (d === undefined) {
+    d = decodeProgram(program.insns);
+    decoded.set(program, d);
+  }
+  return d;
 }
 
-/** Semantics of the binary ALU operations on unsigned `w`-bit operands (result truncated later). */
-export const ALU_SEMANTICS: Partial<Record<InsnOp, (a: bigint, b: bigint, w: 32 | 64) => bigint>> =
-  {
-    add: (a, b) => a + b,
-    sub: (a, b) => a - b,
-    mul: (a, b) => a * b,
-    div: (a, b) => (b === 0n ? 0n : a / b),
-    sdiv: (a, b, w) => (b === 0n ? 0n : s(a, w) / s(b, w)),
-    mod: (a, b) => (b === 0n ? a : a % b),
-    // BigInt % truncates toward zero like C, so the sign follows the dividend (RFC 9669 §4.1).
-    smod: (a, b, w) => (b === 0n ? a : s(a, w) % s(b, w)),
-    or: (a, b) => a | b,
-    and: (a, b) => a & b,
-    xor: (a, b) => a ^ b,
-    lsh: (a, b, w) => a << (b & BigInt(w - 1)),
-    rsh: (a, b, w) => a >> (b & BigInt(w - 1)),
-    arsh: (a, b, w) => s(a, w) >> (b & BigInt(w - 1)),
-    mov: (_a, b) => b,
-  };
-
-/** Conditions of the conditional jumps on unsigned `w`-bit operands. */
-export const JUMP_CONDITIONS: Partial<
-  Record<InsnOp, (a: bigint, b: bigint, w: 32 | 64) => boolean>
-> = {
-  jeq: (a, b) => a === b,
-  jne: (a, b) => a !== b,
-  jgt: (a, b) => a > b,
-  jge: (a, b) => a >= b,
-  jlt: (a, b) => a < b,
-  jle: (a, b) => a <= b,
-  jset: (a, b) => (a & b) !== 0n,
-  jsgt: (a, b, w) => s(a, w) > s(b, w),
-  jsge: (a, b, w) => s(a, w) >= s(b, w),
-  jslt: (a, b, w) => s(a, w) < s(b, w),
-  jsle: (a, b, w) => s(a, w) <= s(b, w),
-};
-
-/** Read-modify-write of the atomic operations: new memory value from old and src. */
-const ATOMIC_UPDATE: Partial<Record<InsnOp, (old: bigint, src: bigint) => bigint>> = {
-  atomic_add: (o, v) => o + v,
-  atomic_fetch_add: (o, v) => o + v,
-  atomic_or: (o, v) => o | v,
-  atomic_fetch_or: (o, v) => o | v,
-  atomic_and: (o, v) => o & v,
-  atomic_fetch_and: (o, v) => o & v,
-  atomic_xor: (o, v) => o ^ v,
-  atomic_fetch_xor: (o, v) => o ^ v,
-  atomic_xchg: (_o, v) => v,
-};
-
-/** Reverses the low `bits` bits' bytes of v (the rest is dropped). */
-function swapBytes(v: bigint, bits: number): bigint {
-  let out = 0n;
-  for (let i = 0; i < bits; i += 8) out = (out << 8n) | ((v >> BigInt(i)) & 0xffn);
-  return out;
-}
-
-interface Frame {
-  readonly returnSlot: number;
-  readonly saved: readonly bigint[];
-}
+/** Int32 words per saved call frame: return slot, then r6–r10 as halves. */
+const FRAME_WORDS = 11;
 
 /** One run of the interpreter over one program chain (tail calls switch programs). */
 class Interpretation {
-  readonly regs: bigint[] = new Array<bigint>(11).fill(0n);
-  private readonly frames: Frame[] = [];
+  /** Registers r0–r10 as int32 halves (see the file header). */
+  readonly R = new Int32Array(22);
+  /** Saved callers of BPF-to-BPF calls, FRAME_WORDS per depth. */
+  private readonly frames = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
+  private depth = 0;
   executed = 0;
-  private layout: ProgramLayout;
+  private prog: DecodedProgram;
+  /** `VmMemory`'s region table, or null for other `Memory` implementations. */
+  private readonly table: RegionSlot[] | null;
+  /** Offset within the region of the last successful `access`. */
+  private at = 0;
 
   constructor(
     program: EngineProgram,
     private readonly rc: RunContext,
     private readonly budget: number,
   ) {
-    this.layout = layoutProgram(program.insns);
+    this.prog = decodedOf(program);
+    this.table = rc.memory instanceof VmMemory ? rc.memory.slots : null;
   }
 
-  private read(n: number, pc: number): bigint {
-    if (n > FRAME_POINTER) throw new VmError(VmMessages.badRegister(n), pc);
-    return this.regs[n]!;
+  /** Region slot by id, for any `Memory` (the generic path builds one per access). */
+  private slot(id: number): RegionSlot | undefined {
+    if (this.table !== null) return this.table[id];
+    const r = id === 0 ? undefined : this.rc.memory.region(id);
+    if (r === undefined) return undefined;
+    const view = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
+    return new RegionSlot(r, view, r.bytes.length, r.writable);
   }
 
-  private write(n: number, v: bigint, pc: number): void {
-    if (n === FRAME_POINTER) throw new VmError(VmMessages.writesR10(), pc);
-    if (n > FRAME_POINTER) throw new VmError(VmMessages.badRegister(n), pc);
-    this.regs[n] = BigInt.asUintN(64, v);
-  }
-
-  private access(addr: bigint, size: number, write: boolean, pc: number): DataView {
-    try {
-      const { region, offset } = this.rc.memory.resolve(addr, size, write);
-      return new DataView(region.bytes.buffer, region.bytes.byteOffset + offset, size);
-    } catch (err) {
-      if (err instanceof VmError && err.pc < 0) throw new VmError(err.message, pc);
-      throw err;
+  /**
+   * The view of the region holding [rB + off, +size), checked for write permission when `write`;
+   * sets `this.at` to the offset. Address arithmetic is the full 64-bit sum (RFC 9669 §5).
+   */
+  private access(base: number, off: number, size: number, write: boolean, pc: number): DataView {
+    const lo = this.R[2 * base]!;
+    const hi = this.R[2 * base + 1]!;
+    let a = (lo >>> 0) + off;
+    let h = hi;
+    if (a >= TWO32) {
+      a -= TWO32;
+      h = (h + 1) | 0;
+    } else if (a < 0) {
+      a += TWO32;
+      h = (h - 1) | 0;
     }
-  }
-
-  private load(addr: bigint, size: number, pc: number): bigint {
-    const v = this.access(addr, size, false, pc);
-    if (size === 1) return BigInt(v.getUint8(0));
-    if (size === 2) return BigInt(v.getUint16(0, true));
-    if (size === 4) return BigInt(v.getUint32(0, true));
-    return v.getBigUint64(0, true);
-  }
-
-  private store(addr: bigint, size: number, value: bigint, pc: number): void {
-    const v = this.access(addr, size, true, pc);
-    if (size === 1) v.setUint8(0, Number(value & 0xffn));
-    else if (size === 2) v.setUint16(0, Number(value & 0xffffn), true);
-    else if (size === 4) v.setUint32(0, Number(value & 0xffffffffn), true);
-    else v.setBigUint64(0, BigInt.asUintN(64, value), true);
+    const s = this.slot(h >>> 0);
+    if (s === undefined || a + size > s.len || (write && !s.writable)) {
+      const addr = join(lo, hi) + BigInt(off);
+      throw new VmError(describeAccessFault(this.rc.memory, addr, size, write), pc);
+    }
+    this.at = a;
+    return s.view;
   }
 
   /** Starts (or restarts, after a tail call) at slot 0 with a fresh frame 0. */
   start(args: readonly bigint[]): void {
-    this.regs.fill(0n);
-    args.forEach((v, i) => (this.regs[i + 1] = v));
-    this.regs[FRAME_POINTER] = this.rc.enterFrame(0).base + 512n;
-    this.frames.length = 0;
+    const R = this.R;
+    R.fill(0);
+    args.forEach((v, i) => {
+      R[2 * i + 2] = Number(BigInt.asIntN(32, v));
+      R[2 * i + 3] = Number(BigInt.asIntN(32, v >> 32n));
+    });
+    R[20] = STACK_SIZE;
+    R[21] = this.rc.enterFrame(0).id;
+    this.depth = 0;
   }
 
   /** Runs to the final exit; returns r0. */
   run(): bigint {
+    while (!this.runProgram());
+    return join(this.R[0]!, this.R[1]!);
+  }
+
+  /** Runs the current program until it exits (true) or tail-calls another one (false). */
+  private runProgram(): boolean {
+    const { sem, aux, dst, src, off, imm, imm2, tgt } = this.prog;
+    const R = this.R;
+    const budget = this.budget;
+    let executed = this.executed;
     let pc = 0;
     for (;;) {
-      const { insns, indexAt, slots } = this.layout;
-      if (pc === slots) throw new VmError(VmMessages.ranOffEnd(), pc);
-      const insn = insns[indexAt[pc]!]!;
-      if (++this.executed > this.budget) throw new VmError(VmMessages.budget(this.budget), pc);
-      const next = this.step(insn, pc);
-      if (next === null) return this.regs[0]!;
-      if (next < 0 || next >= slots || indexAt[next] === -1) {
-        if (next === slots)
-          pc = next; // reported as running off the end at the next step
-        else throw new VmError(VmMessages.badJump(next), pc);
-      } else pc = next;
+      const op = sem[pc]!;
+      if (++executed > budget && op !== OffEnd) {
+        throw new VmError(VmMessages.budget(budget), pc);
+      }
+      const d = 2 * dst[pc]!;
+      const s = src[pc]!;
+      // The second operand: src register, or the immediate sign-extended to 64 bits (RFC 9669 §4).
+      let bl: number;
+      let bh: number;
+      if (s === IMM_OPERAND) {
+        bl = imm[pc]!;
+        bh = bl >> 31;
+      } else {
+        bl = R[2 * s]!;
+        bh = R[2 * s + 1]!;
+      }
+      const al = R[d]!;
+      const ah = R[d + 1]!;
+      let next = pc + 1;
+      switch (op) {
+        case Mov64:
+          R[d] = bl;
+          R[d + 1] = bh;
+          break;
+        case Mov32:
+          R[d] = bl;
+          R[d + 1] = 0;
+          break;
+        case Add64: {
+          const sum = (al >>> 0) + (bl >>> 0);
+          R[d] = sum | 0;
+          R[d + 1] = (ah + bh + (sum >= TWO32 ? 1 : 0)) | 0;
+          break;
+        }
+        case Add32:
+          R[d] = (al + bl) | 0;
+          R[d + 1] = 0;
+          break;
+        case Sub64: {
+          const diff = (al >>> 0) - (bl >>> 0);
+          R[d] = diff | 0;
+          R[d + 1] = (ah - bh - (diff < 0 ? 1 : 0)) | 0;
+          break;
+        }
+        case Sub32:
+          R[d] = (al - bl) | 0;
+          R[d + 1] = 0;
+          break;
+        case And64:
+          R[d] = al & bl;
+          R[d + 1] = ah & bh;
+          break;
+        case And32:
+          R[d] = al & bl;
+          R[d + 1] = 0;
+          break;
+        case Or64:
+          R[d] = al | bl;
+          R[d + 1] = ah | bh;
+          break;
+        case Or32:
+          R[d] = al | bl;
+          R[d + 1] = 0;
+          break;
+        case Xor64:
+          R[d] = al ^ bl;
+          R[d + 1] = ah ^ bh;
+          break;
+        case Xor32:
+          R[d] = al ^ bl;
+          R[d + 1] = 0;
+          break;
+        case Lsh64: {
+          const n = bl & 63;
+          if (n >= 32) {
+            R[d + 1] = al << (n - 32);
+            R[d] = 0;
+          } else if (n > 0) {
+            R[d + 1] = (ah << n) | (al >>> (32 - n));
+            R[d] = al << n;
+          }
+          break;
+        }
+        case Lsh32:
+          R[d] = al << (bl & 31);
+          R[d + 1] = 0;
+          break;
+        case Rsh64:
+        case Arsh64: {
+          const n = bl & 63;
+          const arith = op === Arsh64;
+          if (n >= 32) {
+            R[d] = arith ? ah >> (n - 32) : ah >>> (n - 32);
+            R[d + 1] = arith ? ah >> 31 : 0;
+          } else if (n > 0) {
+            R[d] = (al >>> n) | (ah << (32 - n));
+            R[d + 1] = arith ? ah >> n : ah >>> n;
+          }
+          break;
+        }
+        case Rsh32:
+          R[d] = al >>> (bl & 31);
+          R[d + 1] = 0;
+          break;
+        case Arsh32:
+          R[d] = al >> (bl & 31);
+          R[d + 1] = 0;
+          break;
+        case Mul64:
+          // (ah·2^32 + al)(bh·2^32 + bl) mod 2^64: the cross terms only reach the high half.
+          R[d + 1] = (mulHigh(al, bl) + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
+          R[d] = Math.imul(al, bl);
+          break;
+        case Mul32:
+          R[d] = Math.imul(al, bl);
+          R[d + 1] = 0;
+          break;
+        case Div32:
+          R[d] = bl === 0 ? 0 : ((al >>> 0) / (bl >>> 0)) | 0;
+          R[d + 1] = 0;
+          break;
+        case Mod32:
+          R[d] = bl === 0 ? al : ((al >>> 0) % (bl >>> 0)) | 0;
+          R[d + 1] = 0;
+          break;
+        case Sdiv32:
+          // INT_MIN / -1 wraps to INT_MIN (JS would give 2^31).
+          R[d] = bl === 0 ? 0 : bl === -1 ? -al | 0 : (al / bl) | 0;
+          R[d + 1] = 0;
+          break;
+        case Smod32:
+          R[d] = bl === 0 ? al : bl === -1 ? 0 : (al % bl) | 0;
+          R[d + 1] = 0;
+          break;
+        case DivMod64: {
+          const f = ALU64_BIGINT[DIVMOD64_OPS[aux[pc]!]!]!;
+          this.set(d, f(join(al, ah), join(bl, bh)));
+          break;
+        }
+        case Neg64:
+          R[d] = -al | 0;
+          R[d + 1] = (~ah + (al === 0 ? 1 : 0)) | 0;
+          break;
+        case Neg32:
+          R[d] = -al | 0;
+          R[d + 1] = 0;
+          break;
+        case Movsx64:
+        case Movsx32: {
+          const shift = 32 - aux[pc]!;
+          const v = shift === 0 ? bl : (bl << shift) >> shift;
+          R[d] = v;
+          R[d + 1] = op === Movsx64 ? v >> 31 : 0;
+          break;
+        }
+        case Le: {
+          // Little-endian host: `le` only truncates (RFC 9669 §4.2).
+          const bits = aux[pc]!;
+          if (bits === 16) R[d] = al & 0xffff;
+          if (bits !== 64) R[d + 1] = 0;
+          break;
+        }
+        case Bswap: {
+          const bits = aux[pc]!;
+          if (bits === 64) {
+            R[d] = bswap32(ah);
+            R[d + 1] = bswap32(al);
+          } else {
+            R[d] = bits === 16 ? ((al & 0xff) << 8) | ((al >>> 8) & 0xff) : bswap32(al);
+            R[d + 1] = 0;
+          }
+          break;
+        }
+        case Lddw:
+          R[d] = imm[pc]!;
+          R[d + 1] = imm2[pc]!;
+          next = pc + 2;
+          break;
+        case Ldx:
+        case Ldxs: {
+          const size = aux[pc]!;
+          const v = this.access(s, off[pc]!, size, false, pc);
+          const a = this.at;
+          const signed = op === Ldxs;
+          if (size === 8) {
+            R[d] = v.getInt32(a, true);
+            R[d + 1] = v.getInt32(a + 4, true);
+          } else {
+            let x: number;
+            if (size === 1) x = signed ? v.getInt8(a) : v.getUint8(a);
+            else if (size === 2) x = signed ? v.getInt16(a, true) : v.getUint16(a, true);
+            else x = v.getInt32(a, true);
+            R[d] = x;
+            R[d + 1] = signed ? x >> 31 : 0;
+          }
+          break;
+        }
+        case Store: {
+          const size = aux[pc]!;
+          const v = this.access(dst[pc]!, off[pc]!, size, true, pc);
+          const a = this.at;
+          if (size === 1) v.setInt8(a, bl);
+          else if (size === 2) v.setInt16(a, bl, true);
+          else {
+            v.setInt32(a, bl, true);
+            if (size === 8) v.setInt32(a + 4, bh, true);
+          }
+          break;
+        }
+        case Atomic32:
+        case Atomic64:
+          this.atomic(op === Atomic64, aux[pc]!, dst[pc]!, s, off[pc]!, pc);
+          break;
+        case Packet: {
+          // ldabs / ldind (RFC 9669 §5.5): offset imm, plus the low 32 bits of src for ldind.
+          const base = s === IMM_OPERAND ? 0 : bl;
+          const v = this.rc.loadPacket((base + imm[pc]!) | 0, aux[pc]!);
+          if (v === null) {
+            // Out of range: the program exits with r0 = 0, as in the kernel.
+            R[0] = 0;
+            R[1] = 0;
+            this.depth = 0;
+            this.executed = executed;
+            return true;
+          }
+          this.set(0, v);
+          break;
+        }
+        case Ja:
+          next = this.target(tgt[pc]!, pc);
+          break;
+        case Jcond64:
+          if (jump64(aux[pc]!, al, ah, bl, bh)) next = this.target(tgt[pc]!, pc);
+          break;
+        case Jcond32:
+          if (jump32(aux[pc]!, al, bl)) next = this.target(tgt[pc]!, pc);
+          break;
+        case CallLocal:
+          next = this.callLocal(tgt[pc]!, pc);
+          break;
+        case CallHelper:
+        case Callx: {
+          const n = op === Callx ? join(al, ah) : BigInt(imm[pc]! >>> 0);
+          if (this.callHelper(n, pc)) {
+            this.executed = executed;
+            return false;
+          }
+          break;
+        }
+        case Exit: {
+          if (this.depth === 0) {
+            this.executed = executed;
+            return true;
+          }
+          // Return from a subprogram: restore r6–r10 and continue after the call.
+          this.depth--;
+          const b = this.depth * FRAME_WORDS;
+          next = this.frames[b]!;
+          for (let i = 0; i < 10; i++) R[12 + i] = this.frames[b + 1 + i]!;
+          break;
+        }
+        case FailAfterAccess:
+          // aux: access size, bit 7 set for a write access (atomics); src: the base register.
+          this.access(s, off[pc]!, aux[pc]! & 0x7f, (aux[pc]! & 0x80) !== 0, pc);
+          throw new VmError(this.prog.msg[pc]!, pc);
+        case Fail:
+          throw new VmError(this.prog.msg[pc]!, pc);
+        case OffEnd:
+          throw new VmError(VmMessages.ranOffEnd(), pc);
+      }
+      pc = next;
     }
   }
 
-  /** Executes one instruction; returns the next slot, or null when the program exits. */
-  private step(insn: Insn, pc: number): number | null {
-    const { spec } = insn;
-    const w = spec.width;
-    const mask = w === 32 ? 0xffffffffn : M64;
-    const operand = (): bigint =>
-      spec.source === "reg" ? this.read(insn.src, pc) & mask : BigInt.asUintN(w, BigInt(insn.imm));
-    switch (spec.kind) {
-      case "alu": {
-        const f = ALU_SEMANTICS[spec.op]!;
-        const b = operand();
-        this.write(insn.dst, BigInt.asUintN(w, f(this.read(insn.dst, pc) & mask, b, w)), pc);
-        return pc + 1;
-      }
-      case "mov":
-        this.write(insn.dst, operand(), pc);
-        return pc + 1;
-      case "neg":
-        this.write(insn.dst, BigInt.asUintN(w, -(this.read(insn.dst, pc) & mask)), pc);
-        return pc + 1;
-      case "movsx": {
-        const v = BigInt.asIntN(spec.extBits, this.read(insn.src, pc));
-        this.write(insn.dst, BigInt.asUintN(w, v), pc);
-        return pc + 1;
-      }
-      case "end": {
-        const v = this.read(insn.dst, pc);
-        // Little-endian host: `le` only truncates; `be` and `bswap` reverse the bytes (RFC 9669 §4.2).
-        const bits = spec.extBits;
-        const r = spec.op === "le" ? BigInt.asUintN(bits, v) : swapBytes(v, bits);
-        this.write(insn.dst, r, pc);
-        return pc + 1;
-      }
-      case "lddw":
-        if (insn.src !== 0) throw new VmError(VmMessages.badLddw(insn.src), pc);
-        this.write(insn.dst, lddwValue(insn), pc);
-        return pc + 2;
-      case "ldx": {
-        const addr = this.read(insn.src, pc) + BigInt(insn.off);
-        const v = this.load(addr, spec.memSize, pc);
-        const bits = spec.memSize * 8;
-        this.write(insn.dst, spec.extBits ? BigInt.asIntN(bits, v) : v, pc);
-        return pc + 1;
-      }
-      case "st":
-      case "stx": {
-        const value = spec.kind === "st" ? BigInt(insn.imm) : this.read(insn.src, pc);
-        this.store(this.read(insn.dst, pc) + BigInt(insn.off), spec.memSize, value, pc);
-        return pc + 1;
-      }
-      case "atomic":
-        this.atomic(insn, pc);
-        return pc + 1;
-      case "ldabs":
-      case "ldind": {
-        const base = spec.kind === "ldind" ? Number(BigInt.asIntN(32, this.read(insn.src, pc))) : 0;
-        const v = this.rc.loadPacket((base + insn.imm) | 0, spec.memSize);
-        if (v === null) return this.exitWith(0n);
-        this.write(0, v, pc);
-        return pc + 1;
-      }
-      case "ja":
-        return pc + 1 + (spec.source === "imm" ? insn.imm : insn.off);
-      case "jcond": {
-        const a = this.read(insn.dst, pc) & mask;
-        return JUMP_CONDITIONS[spec.op]!(a, operand(), w) ? pc + 1 + insn.off : pc + 1;
-      }
-      case "call":
-        if (spec.op === "call_local") return this.callLocal(pc, pc + 1 + insn.imm);
-        if (spec.op === "call_kfunc") throw new VmError(VmMessages.kfunc(insn.imm), pc);
-        return this.callHelper(BigInt(insn.imm >>> 0), pc);
-      case "callx":
-        return this.callHelper(this.read(insn.dst, pc), pc);
-      case "exit":
-        return this.ret();
-    }
+  /** Sets register pair at index `d` to the unsigned 64-bit value of `v`. */
+  private set(d: number, v: bigint): void {
+    const u = BigInt.asUintN(64, v);
+    this.R[d] = Number(u & 0xffffffffn) | 0;
+    this.R[d + 1] = Number(u >> 32n) | 0;
   }
 
-  private atomic(insn: Insn, pc: number): void {
-    const { spec } = insn;
-    const size = spec.memSize;
-    const addr = this.read(insn.dst, pc) + BigInt(insn.off);
-    const mask = size === 4 ? 0xffffffffn : M64;
-    const src = this.read(insn.src, pc) & mask;
-    this.access(addr, size, true, pc); // atomics need write access even when they only compare
-    const old = this.load(addr, size, pc);
-    if (spec.op === "atomic_cmpxchg") {
-      // RFC 9669 §5.3: compare with r0; r0 receives the old value (zero-extended for 32-bit).
-      if ((this.regs[0]! & mask) === old) this.store(addr, size, src, pc);
-      this.write(0, old, pc);
+  /** A decoded jump target, or the bad-jump error when it is outside the program. */
+  private target(t: number, pc: number): number {
+    if (t < 0) throw new VmError(VmMessages.badJump(jumpTarget(this.prog.insnAt[pc]!, pc)!), pc);
+    return t;
+  }
+
+  /** Atomic read-modify-write at rDst + off with rSrc (RFC 9669 §5.3). */
+  private atomic(
+    wide: boolean,
+    code: number,
+    dstReg: number,
+    srcReg: number,
+    off: number,
+    pc: number,
+  ) {
+    const R = this.R;
+    // Atomics need write access even when they only compare.
+    const v = this.access(dstReg, off, wide ? 8 : 4, true, pc);
+    const a = this.at;
+    const sl = R[2 * srcReg]!;
+    const sh = wide ? R[2 * srcReg + 1]! : 0;
+    const ol = v.getInt32(a, true);
+    const oh = wide ? v.getInt32(a + 4, true) : 0;
+    const update = code & ~A_Fetch;
+    if (update === A_Cmpxchg) {
+      // Compare with r0; r0 receives the old value (zero-extended for 32-bit).
+      if (R[0] === ol && (!wide || R[1] === oh)) {
+        v.setInt32(a, sl, true);
+        if (wide) v.setInt32(a + 4, sh, true);
+      }
+      R[0] = ol;
+      R[1] = oh;
       return;
     }
-    this.store(addr, size, ATOMIC_UPDATE[spec.op]!(old, src) & mask, pc);
-    if (spec.op.startsWith("atomic_fetch_") || spec.op === "atomic_xchg") {
-      this.write(insn.src, old, pc);
+    let nl: number;
+    let nh: number;
+    if (update === A_Add) {
+      const sum = (ol >>> 0) + (sl >>> 0);
+      nl = sum | 0;
+      nh = (oh + sh + (sum >= TWO32 ? 1 : 0)) | 0;
+    } else if (update === A_Or) {
+      nl = ol | sl;
+      nh = oh | sh;
+    } else if (update === A_And) {
+      nl = ol & sl;
+      nh = oh & sh;
+    } else if (update === A_Xor) {
+      nl = ol ^ sl;
+      nh = oh ^ sh;
+    } else {
+      nl = sl; // xchg
+      nh = sh;
+    }
+    v.setInt32(a, nl, true);
+    if (wide) v.setInt32(a + 4, nh, true);
+    if (code & A_Fetch) {
+      R[2 * srcReg] = ol;
+      R[2 * srcReg + 1] = oh;
     }
   }
 
-  private callLocal(pc: number, target: number): number {
-    if (this.frames.length + 1 >= MAX_CALL_FRAMES) throw new VmError(VmMessages.callDepth(), pc);
-    this.frames.push({ returnSlot: pc + 1, saved: this.regs.slice(6, 11) });
-    this.regs[FRAME_POINTER] = this.rc.enterFrame(this.frames.length).base + 512n;
-    return target;
+  /** `call` of a subprogram: saves r6–r10, gives the callee a fresh frame; returns the target. */
+  private callLocal(t: number, pc: number): number {
+    if (this.depth + 1 >= MAX_CALL_FRAMES) throw new VmError(VmMessages.callDepth(), pc);
+    const b = this.depth * FRAME_WORDS;
+    this.frames[b] = pc + 1;
+    for (let i = 0; i < 10; i++) this.frames[b + 1 + i] = this.R[12 + i]!;
+    this.depth++;
+    this.R[20] = STACK_SIZE;
+    this.R[21] = this.rc.enterFrame(this.depth).id;
+    return this.target(t, pc);
   }
 
-  private callHelper(n: bigint, pc: number): number | null {
-    const r = this.regs;
-    const r0 = this.rc.callHelper(n, pc, [r[1]!, r[2]!, r[3]!, r[4]!, r[5]!]);
+  /** Calls helper `n` with r1–r5; returns true when it started a tail call (program switched). */
+  private callHelper(n: bigint, pc: number): boolean {
+    const R = this.R;
+    const r1 = join(R[2]!, R[3]!);
+    const r0 = this.rc.callHelper(n, pc, [
+      r1,
+      join(R[4]!, R[5]!),
+      join(R[6]!, R[7]!),
+      join(R[8]!, R[9]!),
+      join(R[10]!, R[11]!),
+    ]);
     const tail = this.rc.takeTailCall();
     if (tail) {
-      const ctxArg = r[1]!;
-      this.layout = layoutProgram(tail.insns);
-      this.start([ctxArg]);
-      return 0;
+      this.prog = decodedOf(tail);
+      this.start([r1]);
+      return true;
     }
-    r[0] = this.rc.tailRefused ? TAIL_CALL_REFUSED : r0;
-    return pc + 1;
-  }
-
-  /** `exit`: returns from a subprogram (restoring r6–r9 and r10) or ends the run. */
-  private ret(): number | null {
-    const f = this.frames.pop();
-    if (!f) return null;
-    for (let i = 0; i < 5; i++) this.regs[6 + i] = f.saved[i]!;
-    return f.returnSlot;
-  }
-
-  private exitWith(r0: bigint): null {
-    this.regs[0] = r0;
-    this.frames.length = 0;
-    return null;
+    this.set(0, this.rc.tailRefused ? TAIL_CALL_REFUSED : r0);
+    return false;
   }
 }
 

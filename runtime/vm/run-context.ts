@@ -3,8 +3,11 @@
  * frames, helper calls, tail-call bookkeeping, legacy packet loads, and the text of every runtime error.
  *
  * Consumes an `EngineProgram`, a `Memory` and a `HelperTable` (runtime/vm/contract.ts); produces
- * results for the interpreter (BigInt registers) and the JIT (32-bit register halves) alike, so the two
- * engines cannot drift apart in semantics or wording.
+ * results for both engines (BigInt values at the helper boundary, 32-bit register halves inside), so
+ * the two engines cannot drift apart in semantics or wording. Helper calls have two paths: `callHelper`
+ * (the reference: BigInt arguments, a `HelperCall` per call) and `callFast` (a helper's optional
+ * `fast` form over the reusable `FastCallState`: int32 halves, no allocation), which the JIT tries
+ * first and the interpreter never uses.
  *
  * Invariants: a run maps one 512-byte stack region per call depth (lazily, zeroed on every entry) and
  * unmaps them all in `release()`; kernel limits apply: at most MAX_CALL_FRAMES nested frames
@@ -13,7 +16,15 @@
 import { STACK_SIZE, slotOffsets } from "../../core/isa/index.ts";
 import type { Insn } from "../../core/isa/index.ts";
 import { VmError } from "./contract.ts";
-import type { EngineProgram, HelperCall, HelperTable, Memory, Region } from "./contract.ts";
+import type {
+  EngineProgram,
+  FastHelperCall,
+  FastHelperFn,
+  HelperCall,
+  HelperTable,
+  Memory,
+  Region,
+} from "./contract.ts";
 
 /** Instructions a run may execute when `RunOptions.budget` is not given. */
 export const DEFAULT_BUDGET = 10_000_000;
@@ -57,6 +68,30 @@ export function layoutProgram(insns: readonly Insn[]): ProgramLayout {
   return { insns, slotOf, indexAt, slots };
 }
 
+/**
+ * The reusable `FastHelperCall` of a run: argument halves in, r0 halves out, and an allocation-free
+ * region lookup over `Memory.region` (no BigInt address arithmetic).
+ */
+export class FastCallState implements FastHelperCall {
+  readonly args = new Int32Array(10);
+  pc = 0;
+  rl = 0;
+  rh = 0;
+  offset = 0;
+
+  constructor(readonly memory: Memory) {}
+
+  bytesAt(lo: number, hi: number, size: number, write: boolean): Uint8Array | null {
+    const id = hi >>> 0;
+    const region = id === 0 ? undefined : this.memory.region(id);
+    if (region === undefined) return null;
+    const offset = lo >>> 0;
+    if (offset + size > region.bytes.length || (write && !region.writable)) return null;
+    this.offset = offset;
+    return region.bytes;
+  }
+}
+
 /** Per-run state shared by the engines. Create one per `Engine.run`, call `release()` at the end. */
 export class RunContext {
   private readonly stacks: (Region | undefined)[] = [];
@@ -65,12 +100,47 @@ export class RunContext {
   /** Tail calls taken so far. */
   tailCalls = 0;
 
+  /** The fast-path call object, reused by every fast helper call of this run. */
+  readonly fastCall: FastCallState;
+  /** Fast helper by number, filled on first call of each number (null: the helper has none). */
+  private readonly fastById: (FastHelperFn | null)[] = [];
+  private readonly requestTail = (program: EngineProgram): void => {
+    this.pendingTail = program;
+  };
+
   constructor(
     readonly memory: Memory,
     readonly helpers: HelperTable,
     /** r1 at entry: the context pointer helpers see. */
     readonly ctx: bigint,
-  ) {}
+  ) {
+    this.fastCall = new FastCallState(memory);
+  }
+
+  /** The fast form of helper `n` (a uint32 as int32), or null when it has none or does not exist. */
+  fastHelper(n: number): FastHelperFn | null {
+    let f = this.fastById[n];
+    if (f === undefined) {
+      f = (n >= 0 && this.helpers.get(n)?.fast) || null;
+      if (n >= 0 && n < 1 << 16) this.fastById[n] = f;
+    }
+    return f;
+  }
+
+  /**
+   * Runs a fast helper over the arguments already stored in `fastCall.args`. Returns true with r0 in
+   * `fastCall.rl/rh`, or false when the helper declined (the caller then takes the `callHelper` path).
+   */
+  callFast(fast: FastHelperFn, pc: number): boolean {
+    const call = this.fastCall;
+    call.pc = pc;
+    try {
+      return fast(call);
+    } catch (err) {
+      if (err instanceof VmError && err.pc < 0) throw new VmError(err.message, pc);
+      throw err;
+    }
+  }
 
   /** The stack region for call depth `depth`, mapped on first use and zeroed on every entry. */
   enterFrame(depth: number): Region {
@@ -102,9 +172,7 @@ export class RunContext {
       args,
       pc,
       ctx: this.ctx,
-      tailCall: (program: EngineProgram) => {
-        this.pendingTail = program;
-      },
+      tailCall: this.requestTail,
     };
     let r: bigint;
     try {

@@ -25,8 +25,9 @@
  * fire only when executed, exactly as in the interpreter. Code is chosen by `spec.kind` (the emitter
  * table below) and then by op/width templates (templates.ts); there is no switch over opcode bytes.
  */
-import { FRAME_POINTER, STACK_SIZE } from "../../../core/isa/index.ts";
+import { STACK_SIZE } from "../../../core/isa/index.ts";
 import type { Insn, InsnKind } from "../../../core/isa/index.ts";
+import { checksMemoryFirst, registerError, writtenBy } from "../register-checks.ts";
 import { MAX_CALL_FRAMES, VmMessages, layoutProgram } from "../run-context.ts";
 import type { ProgramLayout } from "../run-context.ts";
 import { FRAME_WORDS } from "./runtime.ts";
@@ -87,54 +88,6 @@ function access(base: number, off: number, size: number, write: boolean, pc: num
   );
 }
 
-/** Registers an instruction reads, in the order the interpreter checks them. */
-function reads(insn: Insn): number[] {
-  const { spec } = insn;
-  const src = spec.source === "reg" ? [insn.src] : [];
-  switch (spec.kind) {
-    case "alu":
-      return [...src, insn.dst];
-    case "mov":
-    case "movsx":
-    case "ldx":
-    case "ldind":
-      return src;
-    case "neg":
-    case "end":
-    case "st":
-    case "callx":
-      return [insn.dst];
-    case "stx":
-      return [insn.src, insn.dst];
-    case "atomic":
-      return [insn.dst, insn.src];
-    case "jcond":
-      return [insn.dst, ...src];
-    default:
-      return [];
-  }
-}
-
-/** The register an instruction writes, if any. */
-function writes(insn: Insn): number | null {
-  const { spec } = insn;
-  if (["alu", "mov", "neg", "movsx", "end", "lddw", "ldx"].includes(spec.kind)) return insn.dst;
-  if (spec.kind === "ldabs" || spec.kind === "ldind") return 0;
-  if (spec.kind === "atomic" && spec.op !== "atomic_cmpxchg" && spec.op !== "atomic_add") {
-    return spec.op.startsWith("atomic_fetch_") || spec.op === "atomic_xchg" ? insn.src : null;
-  }
-  return null;
-}
-
-/** The register error an instruction raises when executed, or null. */
-function registerError(insn: Insn): string | null {
-  for (const r of reads(insn)) if (r > FRAME_POINTER) return VmMessages.badRegister(r);
-  const w = writes(insn);
-  if (w === null) return null;
-  if (w === FRAME_POINTER) return VmMessages.writesR10();
-  return w > FRAME_POINTER ? VmMessages.badRegister(w) : null;
-}
-
 function operand(insn: Insn): Operand {
   return insn.spec.source === "reg" ? regOperand(insn.src) : immOperand(insn.imm);
 }
@@ -151,7 +104,7 @@ function emitAtomic({ insn, pc }: Site): string {
     }
     const nv = { add: `(t + ${d.l}) | 0`, or: `t | ${d.l}`, and: `t & ${d.l}`, xor: `t ^ ${d.l}` };
     const value = upd === "xchg" ? d.l : nv[upd!];
-    const fetch = writes(insn) !== null ? ` ${d.l} = t; ${d.h} = 0;` : "";
+    const fetch = writtenBy(insn) !== null ? ` ${d.l} = t; ${d.h} = 0;` : "";
     return `${chk} ${old}s.view.setInt32(a, ${value}, true);${fetch}`;
   }
   const old = "t = s.view.getInt32(a, true); u = s.view.getInt32(a + 4, true); ";
@@ -169,7 +122,7 @@ function emitAtomic({ insn, pc }: Site): string {
             `t ${{ or: "|", and: "&", xor: "^" }[upd!]} ${d.l}`,
             `u ${{ or: "|", and: "&", xor: "^" }[upd!]} ${d.h}`,
           );
-  const fetch = writes(insn) !== null ? ` ${d.l} = t; ${d.h} = u;` : "";
+  const fetch = writtenBy(insn) !== null ? ` ${d.l} = t; ${d.h} = u;` : "";
   return `${chk} ${old}${body}${fetch}`;
 }
 
@@ -269,14 +222,20 @@ function emitPacketLoad(site: Site, offset: string): string {
 
 /** Compiles one instruction, replacing it by its error when it can only fail. */
 function emitInsn(site: Site): string {
-  const err = registerError(site.insn);
+  const { insn } = site;
+  // An unresolved lddw is reported before its destination register (register-checks.ts order).
+  if (insn.spec.kind === "lddw" && insn.src !== 0) {
+    return throwFail(VmMessages.badLddw(insn.src), site.pc);
+  }
+  const err = registerError(insn);
   if (err !== null) {
-    // Memory faults come before a bad destination in the interpreter; keep that order.
-    const { insn } = site;
-    const check =
-      insn.spec.kind === "ldx" && !reads(insn).some((r) => r > FRAME_POINTER)
-        ? access(insn.src, insn.off, insn.spec.memSize, false, site.pc) + " "
-        : "";
+    // Memory faults come before a bad written register (loads, atomics); keep that order.
+    let check = "";
+    if (checksMemoryFirst(insn)) {
+      const atomic = insn.spec.kind === "atomic";
+      const base = atomic ? insn.dst : insn.src;
+      check = access(base, insn.off, insn.spec.memSize, atomic, site.pc) + " ";
+    }
     return check + throwFail(err, site.pc);
   }
   return EMITTERS[site.insn.spec.kind](site);

@@ -6,6 +6,10 @@
  * scratch fields `rl`/`rh` of `JitState` so no call allocates a result object. Every error text comes
  * from `VmMessages`/`describeAccessFault`, which the interpreter uses too.
  *
+ * Helper calls try the helper's optional fast form first (contract `FastHelperFn`: register halves
+ * in and out, no BigInt, no allocation) and fall back to the reference `HelperCall` path when it has
+ * none or declines.
+ *
  * Invariants: `JitState` has a fixed shape (all fields initialised in the constructor) so property
  * accesses in generated code stay monomorphic; registers cross this boundary as int32 halves.
  */
@@ -130,6 +134,29 @@ export function callHelper(
   a5h: number,
 ): number {
   const rc = st.rc;
+  if (nh === 0) {
+    // Fast path (contract `FastHelperFn`): int32 halves in and out, no BigInt, no allocation.
+    const fast = rc.fastHelper(nl);
+    if (fast !== null) {
+      const io = rc.fastCall;
+      const A = io.args;
+      A[0] = a1l;
+      A[1] = a1h;
+      A[2] = a2l;
+      A[3] = a2h;
+      A[4] = a3l;
+      A[5] = a3h;
+      A[6] = a4l;
+      A[7] = a4h;
+      A[8] = a5l;
+      A[9] = a5h;
+      if (rc.callFast(fast, pc)) {
+        st.rl = io.rl | 0;
+        st.rh = io.rh | 0;
+        return 0;
+      }
+    }
+  }
   const r1 = joinHalves(a1l, a1h);
   const r0 = rc.callHelper(joinHalves(nl, nh), pc, [
     r1,
