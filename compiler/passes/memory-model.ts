@@ -35,6 +35,24 @@ export const READ_ONLY_HELPER_ARGS: ReadonlyMap<number, readonly number[]> = new
   [130, [1]], // ringbuf_output(ringbuf, data, size, flags): data is read
 ]);
 
+/**
+ * Helper id → the output buffer argument and its constant size argument, for helpers that write every
+ * byte of the buffer whatever happens (they zero it on failure): kernel/bpf/helpers.c
+ * `bpf_get_current_comm` (strscpy_pad, or memset on error), kernel/trace/bpf_trace.c
+ * `bpf_probe_read_{kernel,user}` (memset on a fault), net/core/filter.c `bpf_skb_load_bytes`
+ * (memset on error). The `_str` variants are absent: they leave the bytes after the string alone.
+ */
+export const FULL_WRITE_HELPER_ARGS: ReadonlyMap<
+  number,
+  { readonly buffer: number; readonly size: number }
+> = new Map([
+  [4, { buffer: 0, size: 1 }], // probe_read(dst, size, src)
+  [16, { buffer: 0, size: 1 }], // get_current_comm(buf, size)
+  [26, { buffer: 2, size: 3 }], // skb_load_bytes(skb, offset, to, len)
+  [112, { buffer: 0, size: 1 }], // probe_read_user(dst, size, src)
+  [113, { buffer: 0, size: 1 }], // probe_read_kernel(dst, size, src)
+]);
+
 /** A memory location: a byte range of a stack slot or at a pointer value. */
 export type Location =
   | { readonly kind: "slot"; readonly slot: number; readonly off: number; readonly size: number }

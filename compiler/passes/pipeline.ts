@@ -12,6 +12,7 @@ import { printFunc } from "../ir/print.ts";
 import { verifyFunc, formatProblem, InternalCompilerError } from "../ir/verify.ts";
 import { eliminateCommonSubexpressions } from "./eliminate-common-subexpressions.ts";
 import { eliminateDeadCode } from "./eliminate-dead-code.ts";
+import { eliminateDeadStores } from "./eliminate-dead-stores.ts";
 import { foldConstants } from "./fold-constants.ts";
 import { removeRedundantParams } from "./remove-redundant-params.ts";
 import type { PassResult } from "./rewrite.ts";
@@ -21,6 +22,7 @@ import { inlineFunctions } from "./inline-functions.ts";
 import { mergeIdenticalBlocks } from "./merge-identical-blocks.ts";
 import { mergeStackSlots } from "./merge-stack-slots.ts";
 import { simplifyInsts } from "./simplify-insts.ts";
+import { sinkInstructions } from "./sink-instructions.ts";
 import { threadJumps } from "./thread-jumps.ts";
 
 /** One pass of the pipeline. */
@@ -54,7 +56,9 @@ export const PASSES: readonly PassSpec[] = [
   { name: "cse", required: false, run: (f) => eliminateCommonSubexpressions(f) },
   { name: "forward-memory", required: false, run: (f) => forwardMemory(f) },
   { name: "merge-stack-slots", required: false, run: (f) => mergeStackSlots(f) },
+  { name: "dead-stores", required: false, run: (f) => eliminateDeadStores(f) },
   { name: "dce", required: false, run: (f) => eliminateDeadCode(f) },
+  { name: "sink", required: false, run: (f) => sinkInstructions(f) },
 ];
 
 /** Ordering constraints: `before` must run before `after` in `PASSES`. */
@@ -90,6 +94,16 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     reason: "stored values forwarded from loads become equal ids that slot merging can match",
   },
   {
+    before: "forward-memory",
+    after: "dead-stores",
+    reason: "loads replaced by the stored value no longer read the slot, so the store may die",
+  },
+  {
+    before: "dead-stores",
+    after: "dce",
+    reason: "dropped stores leave their stored values and addresses unused",
+  },
+  {
     before: "merge-stack-slots",
     after: "dce",
     reason: "merged slots leave address instructions unused",
@@ -98,6 +112,11 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     before: "cse",
     after: "dce",
     reason: "cse leaves the duplicates' operands unused; dce removes them",
+  },
+  {
+    before: "dce",
+    after: "sink",
+    reason: "dead users removed first, the remaining uses decide which block a value sinks into",
   },
   {
     before: "fold-constants",

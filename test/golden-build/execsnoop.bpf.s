@@ -2,42 +2,43 @@ onExec:  ; section tracepoint/sched/sched_process_exec
 ; examples/execsnoop.ts:33
     0: r8 = r1
 ; examples/execsnoop.ts:34
-    1: w1 = *(u32 *)(r8 + 8)
-    2: w1 &= 65535
-    3: r7 = r8
-    4: r7 += r1
+    1: w7 = *(u32 *)(r8 + 8)
 ; examples/execsnoop.ts:35
-    5: r1 = 0 ll  ; map events
-    7: r2 = 284
-    8: r3 = 0
-    9: call 131
-   10: r6 = r0
+    2: r1 = 0 ll  ; map events
+    4: r2 = 284
+    5: r3 = 0
+    6: call 131
+    7: r6 = r0
 ; examples/execsnoop.ts:36
-   11: if r6 == 0 goto +18
+    8: if r6 == 0 goto +20
 ; examples/execsnoop.ts:37
-   12: w1 = *(u32 *)(r8 + 12)
-   13: *(u32 *)(r6 + 0) = w1
+    9: w1 = *(u32 *)(r8 + 12)
+   10: *(u32 *)(r6 + 0) = w1
 ; examples/execsnoop.ts:38
-   14: w1 = *(u32 *)(r8 + 16)
-   15: *(u32 *)(r6 + 4) = w1
+   11: w1 = *(u32 *)(r8 + 16)
+   12: *(u32 *)(r6 + 4) = w1
 ; examples/execsnoop.ts:39
-   16: call 15
-   17: *(u32 *)(r6 + 8) = w0
+   13: call 15
+   14: *(u32 *)(r6 + 8) = w0
 ; examples/execsnoop.ts:40
-   18: r1 = r6
-   19: r1 += 12
-   20: r2 = 16
-   21: call 16
+   15: r1 = r6
+   16: r1 += 12
+   17: r2 = 16
+   18: call 16
 ; examples/execsnoop.ts:41
-   22: r1 = r6
-   23: r1 += 28
-   24: r3 = r7
-   25: r2 = 256
-   26: call 115
+   19: r1 = r6
+   20: r1 += 28
+; examples/execsnoop.ts:34
+   21: w7 &= 65535
+   22: r3 = r8
+   23: r3 += r7
+; examples/execsnoop.ts:41
+   24: r2 = 256
+   25: call 115
 ; examples/execsnoop.ts:42
-   27: r1 = r6
-   28: r2 = 0
-   29: call 132
+   26: r1 = r6
+   27: r2 = 0
+   28: call 132
 ; examples/execsnoop.ts:36
-   30: r0 = 0
-   31: exit
+   29: r0 = 0
+   30: exit

@@ -27,42 +27,42 @@ onSwitch:  ; section tracepoint/sched/sched_switch
     6: call 1
     7: r7 = r0
 ; examples/runqlat.ts:33
-    8: if r7 != 0 goto +2
-    9: r0 = 0
-   10: exit
+    8: if r7 == 0 goto +25
 ; examples/runqlat.ts:34
-   11: call 5
-   12: r6 = r0
-   13: r1 = *(u64 *)(r7 + 0)
-   14: r6 -= r1
-   15: r6 /= 1000
+    9: call 5
+   10: r6 = r0
+   11: r1 = *(u64 *)(r7 + 0)
+   12: r6 -= r1
+   13: r6 /= 1000
 ; examples/runqlat.ts:35
-   16: r1 = 0 ll  ; map start
-   18: r2 = r10
-   19: r2 += -4
-   20: call 3
+   14: r1 = 0 ll  ; map start
+   16: r2 = r10
+   17: r2 += -4
+   18: call 3
 ; examples/runqlat.ts:16
-   21: r3 = r6
-   22: r1 = 0
-   23: r2 = 0
-   24: if r1 s>= 25 goto +5
+   19: r3 = r6
+   20: r1 = 0
+   21: r2 = 0
+   22: if r1 s>= 25 goto +2
 ; examples/runqlat.ts:17
-   25: r3 >>= 1
+   23: r3 >>= 1
 ; examples/runqlat.ts:18
-   26: if r3 == 0 goto +3
-; examples/runqlat.ts:19
-   27: w2 += 1
-; examples/runqlat.ts:16
-   28: r1 += 1
-   29: goto -6
+   24: if r3 != 0 goto +11
 ; examples/runqlat.ts:36
-   30: *(u32 *)(r10 - 8) = w2
-   31: r1 = 0 ll  ; map histogram
-   33: r2 = r10
-   34: r2 += -8
-   35: call 1
+   25: *(u32 *)(r10 - 8) = w2
+   26: r1 = 0 ll  ; map histogram
+   28: r2 = r10
+   29: r2 += -8
+   30: call 1
 ; examples/runqlat.ts:37
-   36: if r0 == 0 goto -28
-   37: r1 = 1
-   38: lock *(u64 *)(r0 + 0) += r1
-   39: goto -31
+   31: if r0 == 0 goto +2
+   32: r1 = 1
+   33: lock *(u64 *)(r0 + 0) += r1
+; examples/runqlat.ts:33
+   34: r0 = 0
+   35: exit
+; examples/runqlat.ts:19
+   36: w2 += 1
+; examples/runqlat.ts:16
+   37: r1 += 1
+   38: goto -17

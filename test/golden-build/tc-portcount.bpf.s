@@ -5,47 +5,48 @@ portcount:  ; section tc
     2: r2 = r4
     3: r2 += 14
 ; examples/tc-portcount.ts:64
-    4: if r2 > r3 goto +44
+    4: if r2 > r3 goto +28
 ; examples/tc-portcount.ts:65
     5: w1 = *(u16 *)(r4 + 12)
-    6: if w1 != 8 goto +42
+    6: if w1 != 8 goto +26
 ; examples/tc-portcount.ts:66
     7: r2 = r4
     8: r2 += 34
 ; examples/tc-portcount.ts:67
-    9: if r2 > r3 goto +39
+    9: if r2 > r3 goto +23
 ; examples/tc-portcount.ts:68
    10: w1 = *(u8 *)(r4 + 23)
 ; examples/tc-portcount.ts:69
-   11: if w1 != 6 goto +33
+   11: if w1 == 6 goto +1
+   12: if w1 != 17 goto +20
 ; examples/tc-portcount.ts:70
-   12: w1 = *(u8 *)(r4 + 14)
-   13: w1 &= 15
+   13: w1 = *(u8 *)(r4 + 14)
+   14: w1 &= 15
 ; examples/tc-portcount.ts:71
-   14: w1 *= 4
-   15: w1 += 14
-   16: r2 = r4
-   17: r2 += r1
-   18: r1 = r2
-   19: r1 += 4
+   15: w1 *= 4
+   16: w1 += 14
+   17: r2 = r4
+   18: r2 += r1
+   19: r1 = r2
+   20: r1 += 4
 ; examples/tc-portcount.ts:72
-   20: if r1 > r3 goto +28
+   21: if r1 > r3 goto +11
 ; examples/tc-portcount.ts:73
-   21: w2 = *(u16 *)(r2 + 2)
-   22: r1 = r2
-   23: w1 &= 255
-   24: w1 <<= 8
-   25: w2 >>= 8
-   26: w2 &= 255
-   27: w1 |= w2
+   22: w1 = *(u16 *)(r2 + 2)
+   23: r1 = be16 r1
 ; examples/tc-portcount.ts:74
-   28: *(u16 *)(r10 - 10) = w1
-   29: r1 = 0 ll  ; map portCounts
-   31: r2 = r10
-   32: r2 += -10
-   33: call 1
+   24: *(u16 *)(r10 - 10) = w1
+   25: r1 = 0 ll  ; map portCounts
+   27: r2 = r10
+   28: r2 += -10
+   29: call 1
 ; examples/tc-portcount.ts:75
-   34: if r0 != 0 goto +12
+   30: if r0 == 0 goto +4
+   31: r1 = 1
+   32: lock *(u64 *)(r0 + 0) += r1
+; examples/tc-portcount.ts:64
+   33: r0 = 0
+   34: exit
 ; examples/tc-portcount.ts:76
    35: *(u64 *)(r10 - 8) = 1
    36: r1 = 0 ll  ; map portCounts
@@ -56,13 +57,4 @@ portcount:  ; section tc
    42: r4 = 1
    43: call 2
 ; examples/tc-portcount.ts:75
-   44: goto +4
-; examples/tc-portcount.ts:69
-   45: if w1 != 17 goto +3
-   46: goto -35
-; examples/tc-portcount.ts:75
-   47: r1 = 1
-   48: lock *(u64 *)(r0 + 0) += r1
-; examples/tc-portcount.ts:64
-   49: r0 = 0
-   50: exit
+   44: goto -12

@@ -28,14 +28,14 @@ onStateChange:  ; section tracepoint/sock/inet_sock_set_state
    19: w1 = *(u32 *)(r7 + 32)
    20: *(u32 *)(r6 + 8) = w1
 ; examples/tcpconnect.ts:47
-   21: w1 = *(u32 *)(r7 + 36)
-   22: *(u32 *)(r6 + 12) = w1
+   21: w2 = *(u32 *)(r7 + 36)
+   22: *(u32 *)(r6 + 12) = w2
 ; examples/tcpconnect.ts:48
-   23: w1 = *(u16 *)(r7 + 24)
-   24: *(u16 *)(r6 + 16) = w1
+   23: w2 = *(u16 *)(r7 + 24)
+   24: *(u16 *)(r6 + 16) = w2
 ; examples/tcpconnect.ts:49
-   25: w1 = *(u16 *)(r7 + 26)
-   26: *(u16 *)(r6 + 18) = w1
+   25: w2 = *(u16 *)(r7 + 26)
+   26: *(u16 *)(r6 + 18) = w2
 ; examples/tcpconnect.ts:50
    27: r1 = r6
    28: r1 += 20

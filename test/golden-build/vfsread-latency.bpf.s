@@ -27,41 +27,40 @@ onReadExit:  ; section fexit/vfs_read
     6: call 1
     7: r6 = r0
 ; examples/vfsread-latency.ts:48
-    8: if r6 != 0 goto +2
-    9: r0 = 0
-   10: exit
+    8: if r6 == 0 goto +23
 ; examples/vfsread-latency.ts:49
-   11: call 5
-   12: r3 = r0
-   13: r1 = *(u64 *)(r6 + 0)
-   14: r3 -= r1
+    9: call 5
+   10: r3 = r0
+   11: r1 = *(u64 *)(r6 + 0)
+   12: r3 -= r1
 ; examples/vfsread-latency.ts:31
-   15: r1 = 0
-   16: r2 = 0
-   17: if r1 s>= 31 goto +5
+   13: r1 = 0
+   14: r2 = 0
+   15: if r1 s>= 31 goto +2
 ; examples/vfsread-latency.ts:32
-   18: r3 >>= 1
+   16: r3 >>= 1
 ; examples/vfsread-latency.ts:33
-   19: if r3 == 0 goto +3
-; examples/vfsread-latency.ts:34
-   20: w2 += 1
-; examples/vfsread-latency.ts:31
-   21: r1 += 1
-   22: goto -6
+   17: if r3 != 0 goto +16
 ; examples/vfsread-latency.ts:49
-   23: *(u32 *)(r10 - 8) = w2
-   24: r1 = 0 ll  ; map hist
-   26: r2 = r10
-   27: r2 += -8
-   28: call 1
+   18: *(u32 *)(r10 - 8) = w2
+   19: r1 = 0 ll  ; map hist
+   21: r2 = r10
+   22: r2 += -8
+   23: call 1
 ; examples/vfsread-latency.ts:50
-   29: if r0 == 0 goto +2
-   30: r1 = 1
-   31: lock *(u64 *)(r0 + 0) += r1
+   24: if r0 == 0 goto +2
+   25: r1 = 1
+   26: lock *(u64 *)(r0 + 0) += r1
 ; examples/vfsread-latency.ts:51
-   32: r1 = 0 ll  ; map start
-   34: r2 = r10
-   35: r2 += -4
-   36: call 3
-; examples/vfsread-latency.ts:52
-   37: goto -29
+   27: r1 = 0 ll  ; map start
+   29: r2 = r10
+   30: r2 += -4
+   31: call 3
+; examples/vfsread-latency.ts:48
+   32: r0 = 0
+   33: exit
+; examples/vfsread-latency.ts:34
+   34: w2 += 1
+; examples/vfsread-latency.ts:31
+   35: r1 += 1
+   36: goto -22

@@ -1,21 +1,21 @@
 countProtocols:  ; section xdp
 ; examples/xdp-counter.ts:33
-    0: w3 = *(u32 *)(r1 + 0)
-    1: w2 = *(u32 *)(r1 + 4)
-    2: r1 = r3
+    0: w4 = *(u32 *)(r1 + 0)
+    1: w3 = *(u32 *)(r1 + 4)
+    2: r1 = r4
     3: r1 += 14
 ; examples/xdp-counter.ts:34
-    4: if r1 > r2 goto +16
+    4: if r1 > r3 goto +16
 ; examples/xdp-counter.ts:35
-    5: w1 = *(u16 *)(r3 + 12)
-    6: if w1 != 8 goto +14
+    5: w2 = *(u16 *)(r4 + 12)
+    6: if w2 != 8 goto +14
 ; examples/xdp-counter.ts:36
-    7: r1 = r3
+    7: r1 = r4
     8: r1 += 24
 ; examples/xdp-counter.ts:37
-    9: if r1 > r2 goto +11
+    9: if r1 > r3 goto +11
 ; examples/xdp-counter.ts:38
-   10: w1 = *(u8 *)(r3 + 23)
+   10: w1 = *(u8 *)(r4 + 23)
 ; examples/xdp-counter.ts:39
    11: *(u32 *)(r10 - 4) = w1
    12: r1 = 0 ll  ; map byProtocol

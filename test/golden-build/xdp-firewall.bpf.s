@@ -9,45 +9,46 @@ countVerdict:
     6: call 1
 ; examples/xdp-firewall.ts:59
     7: if r0 == 0 goto +3
-    8: r1 = *(u64 *)(r0 + 0)
-    9: r1 += 1
-   10: *(u64 *)(r0 + 0) = r1
+    8: r2 = *(u64 *)(r0 + 0)
+    9: r2 += 1
+   10: *(u64 *)(r0 + 0) = r2
 ; examples/xdp-firewall.ts:60
    11: r0 = r6
    12: exit
 
 firewall:  ; section xdp
 ; examples/xdp-firewall.ts:64
-    0: w3 = *(u32 *)(r1 + 0)
-    1: w2 = *(u32 *)(r1 + 4)
-    2: r1 = r3
+    0: w4 = *(u32 *)(r1 + 0)
+    1: w3 = *(u32 *)(r1 + 4)
+    2: r1 = r4
     3: r1 += 14
 ; examples/xdp-firewall.ts:65
-    4: if r1 <= r2 goto +3
-    5: r1 = 2
-    6: call pc-1  ; call countVerdict
-    7: exit
+    4: if r1 > r3 goto +18
 ; examples/xdp-firewall.ts:66
-    8: w1 = *(u16 *)(r3 + 12)
-    9: if w1 != 8 goto -5
+    5: w2 = *(u16 *)(r4 + 12)
+    6: if w2 != 8 goto +16
 ; examples/xdp-firewall.ts:67
-   10: r1 = r3
-   11: r1 += 34
+    7: r1 = r4
+    8: r1 += 34
 ; examples/xdp-firewall.ts:68
-   12: if r1 > r2 goto -8
+    9: if r1 > r3 goto +13
 ; examples/xdp-firewall.ts:69
-   13: w1 = *(u32 *)(r3 + 26)
-   14: *(u32 *)(r10 - 4) = w1
-   15: r1 = 0 ll  ; map blocklist
-   17: r2 = r10
-   18: r2 += -4
-   19: call 1
+   10: w1 = *(u32 *)(r4 + 26)
+   11: *(u32 *)(r10 - 4) = w1
+   12: r1 = 0 ll  ; map blocklist
+   14: r2 = r10
+   15: r2 += -4
+   16: call 1
 ; examples/xdp-firewall.ts:70
-   20: if r0 == 0 goto -16
+   17: if r0 == 0 goto +5
 ; examples/xdp-firewall.ts:71
-   21: r1 = 1
-   22: lock *(u64 *)(r0 + 0) += r1
+   18: r1 = 1
+   19: lock *(u64 *)(r0 + 0) += r1
 ; examples/xdp-firewall.ts:72
-   23: r1 = 1
+   20: r1 = 1
+   21: call pc-1  ; call countVerdict
+   22: exit
+; examples/xdp-firewall.ts:65
+   23: r1 = 2
    24: call pc-1  ; call countVerdict
    25: exit

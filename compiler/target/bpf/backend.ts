@@ -1,7 +1,7 @@
 /**
  * The BPF back end for one function, as a short sequence of stages with plain data between them:
- * instruction selection → register allocation → peepholes → frame layout → block order and branch
- * layout → encoding.
+ * instruction selection → register allocation → peepholes → constant moves hoisted out of branch
+ * arms → frame layout → block order and branch layout → encoding.
  *
  * Consumes a verified, optimised IR `Func` (and its `Module`, for maps and callees); produces the
  * encoded function plus the intermediate forms a debug dump may want (`--emit asm`), and diagnostics.
@@ -15,6 +15,7 @@ import { selectFunction } from "./isel.ts";
 import { layoutBranches, type Mcpu } from "./layout.ts";
 import type { MFunc } from "./mir.ts";
 import { orderBlocks } from "./order-blocks.ts";
+import { hoistEdgeMoves } from "./hoist-edge-moves.ts";
 import { runPeepholes } from "./peephole.ts";
 import { allocateRegisters } from "./regalloc.ts";
 import { checkAllocation } from "./regalloc-check.ts";
@@ -52,18 +53,19 @@ export function compileFunction(f: Func, m: Module, opts: BackendOptions): Backe
     }
   }
   const stats = { spilled: alloc.spilled, coalesced: alloc.coalesced };
-  const code = runPeepholes(alloc.func).func;
+  const code = hoistEdgeMoves(runPeepholes(alloc.func).func).func;
   const frame = layoutFrame(code);
 
   if (frame.diagnostics.length > 0) {
     return { selected: sel.func, allocated: alloc.func, diagnostics: frame.diagnostics, stats };
   }
-  // Two candidate block orders; keep the one that encodes shorter (reordering never makes code worse).
+  // Two candidate block orders; keep the one that encodes shorter, the reordered one on a tie (its
+  // layout is also the verifier-friendlier one: see order-blocks.ts).
   const original = layoutBranches(code, opts.mcpu);
   const reordered = layoutBranches(orderBlocks(code), opts.mcpu);
   const laid =
     reordered.diagnostics.length === 0 &&
-    (original.diagnostics.length > 0 || reordered.insts.length < original.insts.length)
+    (original.diagnostics.length > 0 || reordered.insts.length <= original.insts.length)
       ? reordered
       : original;
   if (laid.diagnostics.length > 0) {

@@ -7,7 +7,10 @@
  *   addresses, map and global addresses (an lddw at each use, like clang), and `ptradd base, const`
  *   when every use is the address of a memory access (the offset folds into the access's off field);
  * - an `icmp` whose only use is the condition of a `condbr`/`select` in its own block fuses into that
- *   branch (one jcond), so null checks test the helper-result register directly.
+ *   branch (one jcond), so null checks test the helper-result register directly;
+ * - a `trunc` to i32 whose every use reads only the low 32 bits (ALU32 operations, JMP32 compares and
+ *   stores of at most 4 bytes, with -mcpu ≥ v3) is no instruction at all: its uses read the source;
+ * - the shifts and masks of a 16-bit byte swap (isel-idioms.ts) become one `be16`.
  * One instance per function; nothing is shared between functions.
  */
 import type { DiagnosticCode } from "../../diag/catalogue.ts";
@@ -15,6 +18,7 @@ import type { BlockCall, Cond, Func, IrType, Span, ValueId } from "../../ir/type
 import { operandsOf as irOperands } from "../../ir/builder.ts";
 import type { BackendDiagnostic } from "./frame.ts";
 import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
+import { matchByteSwap16 } from "./isel-idioms.ts";
 import type { Mcpu } from "./layout.ts";
 import {
   FP,
@@ -44,6 +48,8 @@ export class Selector {
   private nextBlock: number;
   private nextVreg: number;
   private readonly deferred = new Set<ValueId>();
+  /** `or` values that are a 16-bit byte swap of another value (selected as one `be16`). */
+  private readonly byteSwaps = new Map<ValueId, ValueId>();
   /** ptradd chains with constant offsets: value → root value and accumulated offset. */
   private readonly chains = new Map<ValueId, { root: ValueId; off: bigint }>();
 
@@ -79,14 +85,21 @@ export class Selector {
       for (const id of insts) {
         const d = f.insts[id]!.data;
         const baseOf = "base" in d ? d.base : undefined;
-        const offset = "offset" in d && typeof d.offset === "number" ? d.offset : 0;
         const ops = irOperands(d);
         ops.forEach((v, k) => {
           const isBase =
             (d.op === "load" || d.op === "store" || d.op === "atomic" || d.op === "cmpxchg") &&
             v === baseOf &&
             k === 0;
-          note(v, { op: d.op, role: isBase ? "base" : "other", block, offset });
+          // memcpy/memset operands are addressed like bases, up to `size` bytes past them.
+          const isBlock =
+            (d.op === "memcpy" || d.op === "memset") && k < (d.op === "memcpy" ? 2 : 1);
+          const offset = isBlock
+            ? d.size
+            : "offset" in d && typeof d.offset === "number"
+              ? d.offset
+              : 0;
+          note(v, { op: d.op, role: isBase || isBlock ? "base" : "other", block, offset });
         });
       }
     }
@@ -114,6 +127,27 @@ export class Selector {
             (u) => u.role === "base" && fitsOff(chain.off + BigInt(u.offset)),
           );
           if (foldable && us.length > 0) this.deferred.add(r);
+        } else if (d.op === "binary" && d.binop === "or") {
+          const swap = matchByteSwap16(
+            {
+              def: (v) => this.defOf(v),
+              konst: (v) => this.constOf(v),
+              uses: (v) => uses.get(v)?.length ?? 0,
+            },
+            d,
+          );
+          if (swap) {
+            this.byteSwaps.set(r, swap.source);
+            for (const v of swap.interior) this.deferred.add(v);
+          }
+        } else if (d.op === "trunc" && d.type === "i32" && this.mcpu >= 3) {
+          // Every use reads only the low 32 bits (ALU32, JMP32, narrow stores): use the source.
+          const us = uses.get(r) ?? [];
+          if (
+            us.length > 0 &&
+            us.every((u) => u.op === "binary" || u.op === "icmp" || u.op === "store")
+          )
+            this.deferred.add(r);
         } else if (d.op === "icmp") {
           const us = uses.get(r) ?? [];
           if (
@@ -126,6 +160,11 @@ export class Selector {
         }
       }
     }
+  }
+
+  /** The value whose low 16 bits a value is, byte-swapped (isel-idioms.ts), if it is one. */
+  byteSwapOf(v: ValueId): ValueId | undefined {
+    return this.byteSwaps.get(v);
   }
 
   /** True for a value computed at its uses rather than at its definition. */
@@ -198,6 +237,8 @@ export class Selector {
   /** A register holding `v` (materialising deferred values into a fresh register). */
   use(v: ValueId): Reg {
     if (!this.deferred.has(v)) return this.reg(v);
+    const d = this.defOf(v);
+    if (d?.op === "trunc") return this.use(d.arg);
     const t = this.fresh();
     this.copyInto(t, v);
     return t;
@@ -265,6 +306,12 @@ export class Selector {
             if (a.reg !== dst) this.emit(minst("mov64_reg", { dst, src: a.reg, span }));
             if (a.off !== 0) this.emit(minst("add64_imm", { dst, imm: a.off, span }));
           }
+          return;
+        }
+        case "trunc": {
+          // Only 32-bit readers use it (see analyse): the source's low half is the value.
+          const src = this.use(d.arg);
+          if (src !== dst) this.emit(minst("mov64_reg", { dst, src, span }));
           return;
         }
         case "icmp": {

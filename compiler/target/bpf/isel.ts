@@ -67,8 +67,14 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
     case "mapref":
     case "globaladdr":
       return; // materialised at each use (deferred)
-    case "binary":
-      return selectBinary(s, r!, d.binop, d.lhs, d.rhs);
+    case "binary": {
+      const swapped = s.byteSwapOf(r!);
+      if (swapped === undefined) return selectBinary(s, r!, d.binop, d.lhs, d.rhs);
+      // Little-endian BPF: to-big-endian of 16 bits is the byte swap (RFC 9669 §4.2).
+      s.copyInto(s.reg(r!), swapped);
+      s.emit(minst("be16", { dst: s.reg(r!), span }));
+      return;
+    }
     case "icmp": {
       // An i1 value: 1 if the condition holds, else 0.
       const dst = s.reg(r!);

@@ -142,6 +142,19 @@ function colour(
       }
       frontier = next;
     }
+    // Otherwise leave free the colours uncoloured neighbours are copy-related to (their copies can
+    // then still disappear), when another colour is available.
+    if (chosen === undefined) {
+      const wanted = new Set<Reg>();
+      for (const m of g.adj.get(n)!) {
+        if (!isVirtual(m) || colours.has(m)) continue;
+        for (const p of g.moves.get(m) ?? []) {
+          const c = colourOf(p);
+          if (c !== undefined) wanted.add(c);
+        }
+      }
+      chosen = COLOUR_ORDER.find((c) => !forbidden.has(c) && !wanted.has(c));
+    }
     chosen ??= COLOUR_ORDER.find((c) => !forbidden.has(c));
     if (chosen === undefined) spills.push(n);
     else colours.set(n, chosen);
