@@ -1,7 +1,244 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript CLI through tsx's loader (no build step needed).
-import { register } from "tsx/esm/api";
+/**
+ * Launcher of the `tsbpf` CLI (plain JavaScript, so it runs before any TypeScript tooling loads).
+ *
+ * Cold start is dominated by two costs: transpiling ~190 TypeScript files through tsx's loader, and
+ * V8 parsing ts-morph's bundled TypeScript (~12 MB of JavaScript). The launcher removes both:
+ *
+ * 1. Bundle: the first run bundles cli/main.ts with esbuild (installed as tsx's dependency) into a
+ *    cache directory, splitting lazily imported modules (the front end and ts-morph) into their own
+ *    chunks. A manifest lists every bundled input with its size and mtime; any change rebuilds the
+ *    bundle (~0.3 s), so edits to the sources are always picked up. Packages stay external and are
+ *    imported by absolute URL, so the bundle works from any cache directory. Each build gets a fresh
+ *    directory and the manifest is replaced atomically, so concurrent launches never see half a
+ *    bundle.
+ * 2. V8 code cache: CommonJS files of node_modules larger than 64 KiB are compiled through
+ *    `vm.Script` with `cachedData` (the technique of the v8-compile-cache package; Node 20 has no
+ *    `module.enableCompileCache`). The cache is written at exit, after the run, so it also holds the
+ *    functions that the compilation itself needed.
+ *
+ * Any failure of either (no esbuild, read-only directories, a bundling error) falls back silently to
+ * the tsx loader, as does `TSBPF_NO_BUNDLE=1`. `TSBPF_DEBUG=1` says why it fell back. The cache lives
+ * in node_modules/.cache/tsbpf, or in the system temp directory when that is not writable;
+ * `TSBPF_CACHE_DIR` overrides both.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import Module from "node:module";
+import os from "node:os";
+import path from "node:path";
+import vm from "node:vm";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-register();
-const { main } = await import("../cli/main.ts");
+/** Bump when the bundle's shape (options, plugins) changes, to invalidate old bundles. */
+const BUNDLE_FORMAT = 2;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const NODE_MODULES = path.join(ROOT, "node_modules") + path.sep;
+const ENTRY = path.join(ROOT, "cli", "main.ts");
+const debug = process.env.TSBPF_DEBUG === "1";
+
+/** The first writable cache directory, or undefined. */
+function cacheDir() {
+  const candidates = process.env.TSBPF_CACHE_DIR
+    ? [process.env.TSBPF_CACHE_DIR]
+    : [
+        path.join(NODE_MODULES, ".cache", "tsbpf"),
+        path.join(
+          os.tmpdir(),
+          `tsbpf-${process.getuid?.() ?? "user"}-${createHash("sha1").update(ROOT).digest("hex").slice(0, 8)}`,
+        ),
+      ];
+  for (const dir of candidates) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+      return dir;
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}
+
+/** Writes `data` to `file` atomically (temp file + rename); errors are ignored. */
+function writeAtomic(file, data) {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Compiles large node_modules CommonJS files with a persistent V8 code cache. */
+function installCodeCache(dir) {
+  const v8dir = path.join(dir, "v8");
+  fs.mkdirSync(v8dir, { recursive: true });
+  const pending = [];
+  const original = Module.prototype._compile;
+  Module.prototype._compile = function compileWithCache(content, filename) {
+    if (!filename.startsWith(NODE_MODULES) || content.length < 65536 || content.startsWith("#!")) {
+      return original.call(this, content, filename);
+    }
+    const st = fs.statSync(filename);
+    const key = createHash("sha1")
+      .update(`${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}`)
+      .digest("hex");
+    const file = path.join(v8dir, `${key}.bin`);
+    let cachedData;
+    try {
+      cachedData = fs.readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected) pending.push({ script, file });
+    const fn = script.runInThisContext({ displayErrors: true });
+    const mod = this;
+    const require = (id) => mod.require(id);
+    require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+    require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+    require.main = process.mainModule;
+    require.extensions = Module._extensions;
+    require.cache = Module._cache;
+    return fn.call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
+  };
+  process.once("exit", () => {
+    for (const { script, file } of pending) writeAtomic(file, script.createCachedData());
+  });
+}
+
+/** Stats of the bundle's inputs, as recorded in (and compared against) the manifest. */
+function statInputs(files) {
+  return files.map((f) => {
+    const st = fs.statSync(f);
+    return [f, st.size, st.mtimeMs];
+  });
+}
+
+/** The entry file of a still-valid bundle, or undefined. */
+function freshBundle(dir) {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+    if (m.format !== BUNDLE_FORMAT || m.node !== process.version) return undefined;
+    const now = statInputs(m.inputs.map((i) => i[0]));
+    const same = now.every((s, k) => s[1] === m.inputs[k][1] && s[2] === m.inputs[k][2]);
+    return same && fs.existsSync(m.entry) ? m.entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `file` is a CommonJS module (by extension, else by its package's "type"). */
+function isCommonJs(file) {
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = path.dirname(file); dir.startsWith(NODE_MODULES); dir = path.dirname(dir)) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg)) return JSON.parse(fs.readFileSync(pkg, "utf8")).type !== "module";
+  }
+  return false;
+}
+
+/** Bundles cli/main.ts with esbuild into a new directory and records it in the manifest. */
+async function buildBundle(dir) {
+  const { build } = await import(
+    pathToFileURL(path.join(NODE_MODULES, "esbuild", "lib", "main.js")).href
+  );
+  // Stat before reading, so an edit made during the build makes the next launch rebuild.
+  const before = new Map();
+  const outdir = path.join(dir, `bundle-${Date.now()}-${process.pid}`);
+  await build({
+    entryPoints: { main: ENTRY },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    outdir,
+    metafile: true,
+    sourcemap: "linked",
+    // esbuild's require() shim in ESM output calls this `require` for the CommonJS packages.
+    banner: {
+      js: 'import { createRequire as __tsbpfRequire } from "node:module";\nconst require = __tsbpfRequire(import.meta.url);',
+    },
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "tsbpf-launcher",
+        setup(b) {
+          // Packages stay external, loaded by absolute path so the bundle can live anywhere.
+          // CommonJS ones are require()d: an ESM import would make Node scan their whole source
+          // for export names (cjs-module-lexer), ~0.2 s for ts-morph.
+          b.onResolve({ filter: /^[^./]/ }, (a) => {
+            if (Module.isBuiltin(a.path)) return { path: a.path, external: true };
+            const url = import.meta.resolve(a.path);
+            if (!isCommonJs(fileURLToPath(url))) return { path: url, external: true };
+            return { path: fileURLToPath(url), namespace: "cjs-package" };
+          });
+          b.onResolve({ filter: /.*/, namespace: "cjs-package" }, (a) => ({
+            path: a.path,
+            external: true,
+          }));
+          b.onLoad({ filter: /.*/, namespace: "cjs-package" }, (a) => ({
+            contents: `module.exports = require(${JSON.stringify(a.path)});`,
+            loader: "js",
+          }));
+          // Each file keeps its own import.meta.url (the front end finds stdlib/ through it).
+          b.onLoad({ filter: /\.ts$/ }, (a) => {
+            before.set(a.path, fs.statSync(a.path));
+            const text = fs.readFileSync(a.path, "utf8");
+            const href = JSON.stringify(pathToFileURL(a.path).href);
+            return { contents: text.replaceAll("import.meta.url", href), loader: "ts" };
+          });
+        },
+      },
+    ],
+  });
+  const inputs = [...before].map(([f, st]) => [f, st.size, st.mtimeMs]);
+  inputs.push(...statInputs([fileURLToPath(import.meta.url)]));
+  const entry = path.join(outdir, "main.js");
+  writeAtomic(
+    path.join(dir, "manifest.json"),
+    JSON.stringify({ format: BUNDLE_FORMAT, node: process.version, entry, inputs }),
+  );
+  removeOldBundles(dir, outdir);
+  return entry;
+}
+
+/** Deletes bundles older than an hour (a running process may still load lazy chunks of a recent one). */
+function removeOldBundles(dir, keep) {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of fs.readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (!name.startsWith("bundle-") || full === keep) continue;
+    try {
+      if (fs.statSync(full).mtimeMs < hourAgo) fs.rmSync(full, { recursive: true, force: true });
+    } catch {
+      // another launcher removed it first
+    }
+  }
+}
+
+/** Resolves the CLI module: the cached bundle when possible, else the sources through tsx. */
+async function loadCli() {
+  if (process.env.TSBPF_NO_BUNDLE !== "1") {
+    try {
+      const dir = cacheDir();
+      if (dir === undefined) throw new Error("no writable cache directory");
+      installCodeCache(dir);
+      const entry = freshBundle(dir) ?? (await buildBundle(dir));
+      if (debug) process.setSourceMapsEnabled(true);
+      return await import(pathToFileURL(entry).href);
+    } catch (e) {
+      if (debug) process.stderr.write(`tsbpf: launcher: using tsx (${e.message})\n`);
+    }
+  }
+  const { register } = await import("tsx/esm/api");
+  register();
+  return import("../cli/main.ts");
+}
+
+const { main } = await loadCli();
 await main(process.argv);

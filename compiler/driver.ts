@@ -117,8 +117,8 @@ export type FrontEnd = (
 
 /** Loads the front end (compiler/frontend/index.ts, `compileToIr`). */
 export async function loadFrontEnd(): Promise<FrontEnd> {
-  const path = "./frontend/index.ts";
-  const mod = (await import(path)) as { compileToIr?: FrontEnd };
+  // A literal specifier, so the bin/tsbpf.js bundle keeps the front end (and ts-morph) in a lazy chunk.
+  const mod = (await import("./frontend/index.ts")) as { compileToIr?: FrontEnd };
   if (typeof mod.compileToIr !== "function") {
     throw new Error("internal: compiler/frontend does not export compileToIr");
   }

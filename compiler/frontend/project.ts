@@ -25,6 +25,11 @@ function stdlibTexts(): { lib: string; index: string } {
   return stdlibCache;
 }
 
+/** Forgets the stdlib texts read so far, so the next compilation rereads them (`build --watch`). */
+export function reloadStdlib(): void {
+  stdlibCache = null;
+}
+
 /** In-memory path of the user's program. */
 export const USER_ROOT = "/src/";
 

@@ -1,0 +1,165 @@
+/**
+ * `npm run bench:compile`: how long a user waits for `tsbpf build`, next to clang-19 on the example's C
+ * twin (bench/c/<tool>.bpf.c, `clang-19 -O2 -g -target bpf -mcpu=v3`), all measured in this run.
+ *
+ * Per example: the cold build (a new `node bin/tsbpf.js build` process, the launcher's bundle and V8
+ * code cache already made), clang's time for the twin, and the `--watch` rebuild time (from writing
+ * the edited file to the "built" line); each the median of RUNS runs after a warm-up, with the ratios
+ * tsbpf / clang (below 1 = tsbpf is faster). Also once: the very first build after a source change
+ * (bundle rebuild, empty code cache) and the build through tsx without the bundle.
+ *
+ * Not a test: it prints a table and exits 0 whatever it finds. Timings on a shared machine are noisy;
+ * compare ratios from one run, not absolute numbers across runs.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CLANG,
+  clangArgs,
+  defaultCacheDir,
+  ensureVmlinuxHeader,
+  hasCommand,
+} from "./codegen/clang-build.ts";
+import { median } from "./codegen/stats.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const BIN = join(ROOT, "bin/tsbpf.js");
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const work = mkdtempSync(join(tmpdir(), "tsbpf-bench-compile-"));
+
+/** Wall time of one process run, in ms; throws if it fails. */
+function timeProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: "utf8" });
+  const ms = performance.now() - t0;
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr.trim().split("\n")[0]}`);
+  return ms;
+}
+
+/** Median of RUNS timings after one warm-up run. */
+function medianOf(fn: () => number): number {
+  fn();
+  return median(Array.from({ length: RUNS }, fn))!;
+}
+
+/** Median time from writing an edit to the watch process's "built" line. */
+async function watchRebuildMs(example: string): Promise<number> {
+  const src = join(work, `${example}.ts`);
+  copyFileSync(join(ROOT, "examples", `${example}.ts`), src);
+  const child = spawn(process.execPath, [BIN, "build", src, "-o", `${src}.o`, "--watch"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  child.stderr.setEncoding("utf8");
+  let text = "";
+  let wake = (): void => {};
+  child.stderr.on("data", (c: string) => {
+    text += c;
+    wake();
+  });
+  const builds = (): number => text.split("\n").filter((l) => l.startsWith("built ")).length;
+  const waitForBuilds = (n: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`watch timed out:\n${text}`)), 30_000);
+      wake = () => {
+        if (builds() >= n) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      wake();
+    });
+  try {
+    await waitForBuilds(1);
+    const samples: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const before = builds();
+      const t0 = performance.now();
+      appendFileSync(src, `// edit ${i}\n`);
+      await waitForBuilds(before + 1);
+      if (i > 0) samples.push(performance.now() - t0); // the first edit is the warm-up
+    }
+    return median(samples)!;
+  } finally {
+    child.kill("SIGINT");
+  }
+}
+
+const fmt = (ms: number | undefined): string => (ms === undefined ? "-" : `${Math.round(ms)}`);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined ? "-" : (a / b).toFixed(2);
+
+async function main(): Promise<void> {
+  const examples = readdirSync(join(ROOT, "examples"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => f.replace(/\.ts$/, ""))
+    .sort();
+  const first = examples.includes("syscount") ? "syscount" : examples[0]!;
+  const build = (ex: string, env?: NodeJS.ProcessEnv) => () =>
+    timeProcess(
+      process.execPath,
+      [BIN, "build", `examples/${ex}.ts`, "-o", join(work, `${ex}.o`)],
+      env ?? process.env,
+    );
+
+  const freshCache = join(work, "fresh-cache");
+  const firstRun = build(first, { ...process.env, TSBPF_CACHE_DIR: freshCache })();
+  const viaTsx = medianOf(build(first, { ...process.env, TSBPF_NO_BUNDLE: "1" }));
+  console.log(
+    `first build after a source change (${first}: bundling + empty code cache): ${fmt(firstRun)} ms`,
+  );
+  console.log(`cold build through tsx, no bundle (${first}): ${fmt(viaTsx)} ms`);
+
+  const cacheDir = defaultCacheDir();
+  let clangMissing = hasCommand(CLANG) ? undefined : `${CLANG} not found`;
+  if (clangMissing === undefined) {
+    try {
+      ensureVmlinuxHeader(cacheDir);
+    } catch (e) {
+      clangMissing = (e as Error).message;
+    }
+  }
+  if (clangMissing) console.log(`clang column skipped: ${clangMissing}`);
+
+  const rows: string[][] = [];
+  for (const ex of examples) {
+    const cold = medianOf(build(ex));
+    const twin = join(ROOT, "bench/c", `${ex}.bpf.c`);
+    const clang =
+      clangMissing === undefined && existsSync(twin)
+        ? medianOf(() => timeProcess(CLANG, clangArgs(twin, join(work, `${ex}.clang.o`), cacheDir)))
+        : undefined;
+    const watch = await watchRebuildMs(ex);
+    rows.push([ex, fmt(cold), fmt(clang), ratio(cold, clang), fmt(watch), ratio(watch, clang)]);
+    process.stderr.write(".");
+  }
+  process.stderr.write("\n");
+  const head = [
+    "example",
+    "tsbpf cold ms",
+    "clang ms",
+    "cold/clang",
+    "watch rebuild ms",
+    "watch/clang",
+  ];
+  const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
+  const line = (cells: string[]) => cells.map((c, k) => c.padStart(widths[k]!)).join("  ");
+  console.log(`\nmedian of ${RUNS} runs after a warm-up; ratios below 1 mean tsbpf is faster`);
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
+try {
+  await main();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
