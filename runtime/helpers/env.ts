@@ -5,6 +5,10 @@
  * Consumes `HelperEnvOptions` (everything optional, deterministic defaults); produces a `HelperEnv`
  * that the helper implementations share. Deterministic by default: the clock starts at 1 s and advances
  * 1 µs per read, the random source is seeded with 1, so repeated runs give identical results.
+ *
+ * The process (including the kernel and user call stacks bpf_get_stackid / bpf_get_stack walk) may be
+ * replaced between runs with `resolveProcess`, which checks what the caller gave: a bad option is a
+ * `FakeProcessError`, never a later crash inside a helper.
  */
 import type { CpuState, MapRegistry } from "../maps/index.ts";
 
@@ -18,6 +22,22 @@ export interface FakeProcess {
   readonly comm: string;
   /** Address bpf_get_current_task returns (point it at fake kernel memory to read fields). */
   readonly task?: bigint;
+  /**
+   * The kernel call stack a stack walk sees (bpf_get_stackid / bpf_get_stack without
+   * BPF_F_USER_STACK): u64 instruction pointers, innermost frame first. Empty: no kernel stack
+   * (the sample hit user mode), so bpf_get_stackid returns -EFAULT.
+   */
+  readonly kernelStack?: readonly bigint[];
+  /** The user call stack (BPF_F_USER_STACK), innermost first; empty for a kernel thread. */
+  readonly userStack?: readonly bigint[];
+}
+
+/** A bad fake-process option (a stack that is not a list of u64 addresses, ...). */
+export class FakeProcessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FakeProcessError";
+  }
 }
 
 /** A block of fake memory at a fixed address. */
@@ -52,7 +72,8 @@ export interface HelperEnvOptions {
 export interface HelperEnv {
   readonly maps: MapRegistry;
   readonly cpus: CpuState;
-  readonly process: Required<FakeProcess>;
+  /** The current process; replaced (never mutated) between runs, see `resolveProcess`. */
+  process: Required<FakeProcess>;
   readonly clock: () => bigint;
   readonly random: () => number;
   readonly kernelMemory: FakeAddressSpace;
@@ -68,7 +89,43 @@ export const DEFAULT_PROCESS: Required<FakeProcess> = {
   gid: 1000,
   comm: "tsbpf-vm",
   task: 0xffff888000a00000n,
+  // A task sampled in a read(2) system call: kernel text addresses, then a small user program's.
+  kernelStack: Object.freeze([0xffffffff81a1c2d0n, 0xffffffff81a1b010n, 0xffffffff82000134n]),
+  userStack: Object.freeze([0x401136n, 0x7f3a2c029d90n, 0x7f3a2c029e40n, 0x401065n]),
 };
+
+/** Checks a fake stack and returns a frozen copy. */
+function checkStack(name: string, stack: unknown): readonly bigint[] {
+  if (!Array.isArray(stack)) {
+    throw new FakeProcessError(`process.${name} must be an array of bigint addresses`);
+  }
+  stack.forEach((ip: unknown, i) => {
+    if (typeof ip !== "bigint" || ip < 0n || ip >= 1n << 64n) {
+      throw new FakeProcessError(
+        `process.${name}[${i}] must be a bigint address from 0 to 2^64-1, got ${String(ip)}` +
+          (typeof ip === "number" ? " (a number: write it with an n suffix)" : ""),
+      );
+    }
+  });
+  return Object.freeze([...(stack as bigint[])]);
+}
+
+/**
+ * The process `base` with the fields of `patch` replaced (undefined fields keep `base`'s), checked.
+ * Throws `FakeProcessError` for a malformed stack.
+ */
+export function resolveProcess(
+  base: Required<FakeProcess>,
+  patch: Partial<FakeProcess> = {},
+): Required<FakeProcess> {
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  const merged = { ...base, ...defined } as Required<FakeProcess>;
+  return {
+    ...merged,
+    kernelStack: checkStack("kernelStack", merged.kernelStack),
+    userStack: checkStack("userStack", merged.userStack),
+  };
+}
 
 /** A sparse address space of fake memory ranges (never throws: misses are reported as undefined). */
 export class FakeAddressSpace {
@@ -148,7 +205,7 @@ export function createHelperEnv(
   return {
     maps,
     cpus,
-    process: { ...DEFAULT_PROCESS, ...options.process },
+    process: resolveProcess(DEFAULT_PROCESS, options.process),
     clock: makeClock(options.clock),
     random: makeRandom(options.seed ?? 1),
     kernelMemory: new FakeAddressSpace(options.kernelMemory),

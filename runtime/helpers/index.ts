@@ -9,3 +9,4 @@ export { MAP_HELPERS } from "./map-helpers.ts";
 export { PROCESS_HELPERS } from "./process-helpers.ts";
 export { PROBE_READ_HELPERS } from "./probe-read.ts";
 export { OUTPUT_HELPERS } from "./output-helpers.ts";
+export { STACK_HELPERS, walkStack } from "./stack-helpers.ts";

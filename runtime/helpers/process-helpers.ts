@@ -7,7 +7,6 @@
  * `gid << 32 | uid`, as in the kernel. The VM never suspends, so boot time equals monotonic time;
  * the coarse clock is the monotonic one truncated to the 4 ms tick of a HZ=250 kernel.
  */
-import { VmError } from "../vm/contract.ts";
 import { Errno } from "../maps/index.ts";
 import type { HelperImpl } from "./types.ts";
 import { errno, numArg, setResult64 } from "./types.ts";
@@ -92,11 +91,5 @@ export const PROCESS_HELPERS: readonly HelperImpl[] = [
   {
     name: "get_current_cgroup_id",
     fn: () => 1n,
-  },
-  {
-    name: "get_stackid",
-    fn() {
-      throw new VmError("bpf_get_stackid: stack traces are not simulated by the VM", -1);
-    },
   },
 ];

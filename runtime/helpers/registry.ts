@@ -18,6 +18,7 @@ import { PRINTK_HELPERS } from "./printk.ts";
 import { PROBE_READ_HELPERS } from "./probe-read.ts";
 import { PROCESS_HELPERS } from "./process-helpers.ts";
 import { SKB_HELPERS } from "./skb-load-bytes.ts";
+import { STACK_HELPERS } from "./stack-helpers.ts";
 import type { HelperImpl } from "./types.ts";
 
 /** A helper with its kernel id, as stored in the table. */
@@ -37,6 +38,7 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...PROBE_READ_HELPERS,
   ...OUTPUT_HELPERS,
   ...SKB_HELPERS,
+  ...STACK_HELPERS,
 ];
 
 /** Binds implementations to an environment and keys them by kernel id. */

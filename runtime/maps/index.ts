@@ -7,4 +7,6 @@ export * from "./hash.ts";
 export * from "./ringbuf.ts";
 export * from "./perf-event-array.ts";
 export * from "./prog-array.ts";
+export * from "./stack-trace.ts";
+export { jhash, jhash2 } from "./jhash.ts";
 export * from "./registry.ts";

@@ -15,6 +15,7 @@ import { HashMap } from "./hash.ts";
 import { PerfEventArrayMap } from "./perf-event-array.ts";
 import { ProgArrayMap, type ProgramResolver } from "./prog-array.ts";
 import { RingBufMap } from "./ringbuf.ts";
+import { StackTraceMap } from "./stack-trace.ts";
 import { MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
 
 /** Map kinds the VM implements. */
@@ -28,6 +29,7 @@ export const SUPPORTED_MAP_KINDS = [
   "ringbuf",
   "perf_event_array",
   "prog_array",
+  "stack_trace",
 ] as const;
 
 /** Creates the map a spec describes. Throws MapError for kinds the VM does not implement. */
@@ -49,6 +51,8 @@ export function createMap(spec: MapSpec, ctx: MapContext, programs: ProgramResol
       return new PerfEventArrayMap(spec, ctx);
     case "prog_array":
       return new ProgArrayMap(spec, programs);
+    case "stack_trace":
+      return new StackTraceMap(spec);
     default:
       throw new MapError(
         `map ${spec.name}: type ${kind ?? spec.type} is not supported by the VM ` +

@@ -7,6 +7,7 @@
  * obj.map("counts").as(u32, u64).get(17);   // typed map access
  * obj.ringbuf("events").drain();             // ring buffer samples
  * obj.printk();                              // bpf_trace_printk lines
+ * obj.setProcess({ pid: 7, userStack: [0x401000n] }); // the task (and stacks) later runs see
  * ```
  *
  * Consumes object bytes (or a path) and options; loads them with load.ts into one VM address space
@@ -18,7 +19,12 @@
 import { readFileSync } from "node:fs";
 import { readBpfObject } from "../../core/object/index.ts";
 import type { BpfObject } from "../../core/object/model.ts";
-import type { PrintkLine } from "../helpers/index.ts";
+import {
+  FakeProcessError,
+  resolveProcess,
+  type FakeProcess,
+  type PrintkLine,
+} from "../helpers/index.ts";
 import { PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
 import { getEngine } from "./engine.ts";
 import type { Engine, Region } from "./contract.ts";
@@ -31,6 +37,16 @@ export class VmApiError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "VmApiError";
+  }
+}
+
+/** Runs `f`, reporting a malformed fake-process option as API misuse. */
+function checkedProcess<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FakeProcessError) throw new VmApiError(e.message);
+    throw e;
   }
 }
 
@@ -52,6 +68,11 @@ export interface RunInput extends PacketOptions {
   readonly args?: readonly (bigint | number)[];
   /** CPU to run this run on (default: the object's current CPU, see `setCpu`). */
   readonly cpu?: number;
+  /**
+   * The process (pid, comm, kernel/user call stacks, ...) for this run only, over the object's
+   * current one (see `setProcess`); the object's process is restored afterwards.
+   */
+  readonly process?: Partial<FakeProcess>;
   readonly engine?: Engine["kind"];
   readonly budget?: number;
 }
@@ -130,7 +151,10 @@ export class VmObject {
     ) {
       throw new VmApiError(`unknown engine ${String(options.engine)} (use jit or interpreter)`);
     }
-    return new VmObject(loadBpfObject(obj, options), options);
+    return new VmObject(
+      checkedProcess(() => loadBpfObject(obj, options)),
+      options,
+    );
   }
 
   /** A program by function name or section name. */
@@ -212,6 +236,21 @@ export class VmObject {
     this.loaded.cpus.current = cpu;
   }
 
+  /** The process the helpers currently observe (pid, comm, call stacks, ...). */
+  get process(): Required<FakeProcess> {
+    return this.loaded.env.process;
+  }
+
+  /**
+   * Replaces fields of the process later runs observe, as `setCpu` selects the CPU: pid/tgid/comm
+   * for bpf_get_current_*, `kernelStack` / `userStack` (u64 addresses, innermost first) for
+   * bpf_get_stackid and bpf_get_stack. Fields not given keep their current values.
+   */
+  setProcess(patch: Partial<FakeProcess>): void {
+    const env = this.loaded.env;
+    env.process = checkedProcess(() => resolveProcess(env.process, patch));
+  }
+
   /** Runs a program (see `VmProgram.run`). */
   runProgram(prog: VmProgram, input: RunInput): VmRunResult {
     if (this.disposed) throw new VmApiError("the object was disposed");
@@ -220,6 +259,7 @@ export class VmObject {
     const given = [input.ctx, input.packet, input.args].filter((x) => x !== undefined).length;
     if (given > 1) throw new VmApiError("give at most one of ctx, packet and args");
     const savedCpu = this.loaded.cpus.current;
+    const savedProcess = this.loaded.env.process;
     if (input.cpu !== undefined) this.setCpu(input.cpu);
     const memory = this.loaded.memory;
     const regions: Region[] = [];
@@ -227,6 +267,7 @@ export class VmObject {
     let packet: Region | undefined;
     let ctxVisible = 0;
     try {
+      if (input.process !== undefined) this.setProcess(input.process);
       if (input.packet !== undefined) {
         const layout = packetContextFor(p.progType);
         if (!layout) {
@@ -268,6 +309,7 @@ export class VmObject {
     } finally {
       for (const r of regions) memory.unmap(r);
       this.loaded.cpus.current = savedCpu;
+      this.loaded.env.process = savedProcess;
     }
   }
 

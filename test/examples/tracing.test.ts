@@ -5,16 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { cString as cStr, i32, struct, u16, u32, u64 } from "../../runtime/vm/codecs.ts";
-import {
-  TRACE_ENTRY,
-  addrWord,
-  buildExample,
-  cBytes,
-  loadExample,
-  manualClock,
-  traceEntry,
-} from "./support.ts";
+import { TRACE_ENTRY, addrWord, cBytes, loadExample, manualClock, traceEntry } from "./support.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
+import { jhash2 } from "../../runtime/maps/index.ts";
 
 /** The u64 counts of every slot of a histogram array map. */
 function histogram(obj: VmObject, map: string, slots: number): bigint[] {
@@ -258,10 +251,65 @@ describe("readline", () => {
 });
 
 describe("profile", () => {
-  it("builds (stack trace map + bpf_get_stackid) but the VM cannot simulate stack trace maps", async () => {
-    const bytes = await buildExample("profile");
-    // Reported gap (runtime/maps): BPF_MAP_TYPE_STACK_TRACE is not implemented by the VM, and
-    // bpf_get_stackid throws. Loading must still fail cleanly, naming the map type.
-    expect(() => VmObject.load(bytes)).toThrow(/stack_trace is not supported by the VM/);
-  });
+  const KEY = struct({ pid: u32, kern_stack_id: i32, user_stack_id: i32, comm: cStr(16) });
+  /** struct bpf_perf_event_data: pt_regs (21 u64), sample_period, addr. */
+  const PERF_CTX = new Uint8Array(21 * 8 + 16);
+  /** The id bpf_get_stackid gives `ips` in a 10240-entry map (16384 slots): jhash2 & 16383. */
+  const stackId = (ips: readonly bigint[]) =>
+    jhash2(new Uint32Array(new BigUint64Array(ips).buffer), 0) & 16383;
+  const KERNEL_A = [0xffffffff81123450n, 0xffffffff81123000n, 0xffffffff82000080n];
+  const USER_A = [0x401230n, 0x401100n, 0x7f12a0029d90n];
+  const KERNEL_B = [0xffffffff812aa010n, 0xffffffff82000080n];
+  const USER_B = [0x55d0c0001040n, 0x55d0c0000f00n, 0x7f12a0029d90n, 0x55d0c0000a25n];
+
+  for (const engine of ["interpreter", "jit"] as const) {
+    it(`counts samples per (pid, kernel stack, user stack) and stores the frames (${engine})`, async () => {
+      const obj = await loadExample("profile", {
+        engine,
+        process: { pid: 700, tgid: 700, comm: "worker", kernelStack: KERNEL_A, userStack: USER_A },
+      });
+      const sample = (process?: Parameters<VmObject["setProcess"]>[0]) =>
+        expect(obj.program("onSample").run({ ctx: PERF_CTX, process }).r0).toBe(0n);
+      for (let i = 0; i < 3; i++) sample();
+      obj.setProcess({ kernelStack: KERNEL_B, userStack: USER_B });
+      sample();
+      sample();
+      // Another process on stack A, once; an idle sample (pid 0) that is skipped; a kernel thread.
+      sample({ pid: 800, tgid: 800, comm: "db", kernelStack: KERNEL_A, userStack: USER_A });
+      sample({ pid: 0, tgid: 0, comm: "swapper/0" });
+      sample({ pid: 2, tgid: 2, comm: "kthreadd", userStack: [] });
+      sample();
+
+      const ka = stackId(KERNEL_A);
+      const ua = stackId(USER_A);
+      const kb = stackId(KERNEL_B);
+      const ub = stackId(USER_B);
+      expect(new Set([ka, ua, kb, ub]).size).toBe(4);
+      const counts = obj
+        .map("counts")
+        .as(KEY, u64)
+        .entries()
+        .map(([k, v]) => [k.pid, k.kern_stack_id, k.user_stack_id, k.comm, v]);
+      const expected = [
+        [700, ka, ua, "worker", 3n],
+        [700, kb, ub, "worker", 3n], // two runs, then one after the per-run overrides
+        [800, ka, ua, "db", 1n],
+        [2, kb, -14, "kthreadd", 1n], // no user stack: -EFAULT, counted as bcc does
+      ];
+      expect(counts).toHaveLength(expected.length);
+      expect(counts).toEqual(expect.arrayContaining(expected));
+
+      // User space resolves the ids: the frames, innermost first, zero-padded to maxDepth (127).
+      const stacks = obj.map("stacks");
+      const frames = (id: number) => [...new BigUint64Array(stacks.get(id)!.slice().buffer)];
+      const padded = (ips: bigint[]) => [...ips, ...Array<bigint>(127 - ips.length).fill(0n)];
+      expect(frames(ka)).toEqual(padded(KERNEL_A));
+      expect(frames(ua)).toEqual(padded(USER_A));
+      expect(frames(kb)).toEqual(padded(KERNEL_B));
+      expect(frames(ub)).toEqual(padded(USER_B));
+      expect(stacks.keys().map((k) => new DataView(k.buffer).getUint32(0, true))).toEqual(
+        [ka, ua, kb, ub].sort((x, y) => x - y),
+      );
+    });
+  }
 });
