@@ -7,6 +7,11 @@
  * `--vm` runs the programs in the bundled VM instead, on inputs the user gives (`--packet`,
  * `--ctx`, `--ctx-hex`, `--packet-hex`, `--repeat`), and prints the same map output.
  *
+ * `--set MAP:KEY=VALUE` (repeatable) fills map entries before any program runs, live or in the VM
+ * (runtime/user/map-assign.ts says how text becomes a typed key or value). `--iface` names the
+ * interface for XDP and tc programs, and for socket filters, which get a raw packet socket on it;
+ * the frames a filter keeps stream as `packet` lines.
+ *
  * Invariants: every exit path (success, user error, verifier rejection, exception, first or
  * second Ctrl-C, SIGTERM) goes through `LiveSession.close()`, so no program, link or map is left
  * in the kernel; user mistakes are one clear line and exit 1, never a stack trace.
@@ -16,12 +21,15 @@ import { extname } from "node:path";
 import type { Command } from "commander";
 import { KernelError, VerifierError } from "../../runtime/loader/index.ts";
 import {
+  CodecError,
   formatEventJson,
   formatEventText,
   LiveSession,
+  parseMapAssignment,
   renderMapJson,
   renderMapText,
   VmSession,
+  type MapAssignment,
   type MapSnapshot,
   type SessionEvent,
 } from "../../runtime/user/index.ts";
@@ -39,6 +47,7 @@ interface RunFlags {
   ctxHex?: string;
   repeat: string;
   cpus?: string;
+  set?: string[];
 }
 
 /** A mistake in the command line, the input, or the environment: one line, exit 1. */
@@ -115,7 +124,12 @@ function emitEvent(e: SessionEvent, json: boolean): void {
   else write((json ? formatEventJson(e) : formatEventText(e)) + "\n");
 }
 
+/**
+ * True when the kernel refused for lack of privileges. As root, EPERM is kernel policy instead
+ * (lockdown, trampolines refused: the loader's message explains it), not a missing `sudo`.
+ */
 function isPermissionError(e: unknown): boolean {
+  if (process.getuid?.() === 0) return false;
   if (e instanceof VerifierError) return false; // the verifier answers EACCES for unsafe code
   if (e instanceof KernelError) return e.code === "EPERM" || e.code === "EACCES";
   return e instanceof Error && e.name === "NativeError" && /errno (1|13)\b/.test(e.message);
@@ -145,10 +159,12 @@ async function runLive(bytes: Uint8Array, o: RunFlags): Promise<number> {
     try {
       session = LiveSession.open(bytes, {
         ...(o.prog ? { programs: o.prog } : {}),
+        ...(o.set ? { set: assignments(o.set) } : {}),
         ...(o.iface ? { attach: { iface: o.iface } } : {}),
         onStatus: (l) => process.stderr.write(`${l}\n`),
       });
     } catch (e) {
+      if (e instanceof CodecError) throw new RunError(e.message);
       if (isPermissionError(e)) {
         throw new RunError(
           `loading BPF programs into the kernel needs root (or CAP_BPF + CAP_PERFMON): ${(e as Error).message}\n` +
@@ -193,10 +209,18 @@ function vmInput(o: RunFlags): RunInput {
 function runVm(bytes: Uint8Array, o: RunFlags): number {
   const repeat = number(o.repeat, "--repeat", 1, 10_000_000);
   const input = vmInput(o);
-  const session = VmSession.open(bytes, {
-    ...(o.prog ? { programs: o.prog } : {}),
-    ...(o.cpus !== undefined ? { cpus: number(o.cpus, "--cpus", 1, 1024) } : {}),
-  });
+  const set = o.set ? assignments(o.set) : undefined;
+  let session: VmSession;
+  try {
+    session = VmSession.open(bytes, {
+      ...(o.prog ? { programs: o.prog } : {}),
+      ...(set ? { set } : {}),
+      ...(o.cpus !== undefined ? { cpus: number(o.cpus, "--cpus", 1, 1024) } : {}),
+    });
+  } catch (e) {
+    if (e instanceof CodecError) throw new RunError(e.message);
+    throw e;
+  }
   try {
     const last = new Map<string, bigint>();
     for (let i = 0; i < repeat; i++) {
@@ -216,6 +240,18 @@ function runVm(bytes: Uint8Array, o: RunFlags): number {
   }
 }
 
+/** The `--set` texts, split (a malformed one is a RunError before anything is loaded). */
+function assignments(texts: readonly string[]): MapAssignment[] {
+  return texts.map((t) => {
+    try {
+      return parseMapAssignment(t);
+    } catch (e) {
+      if (e instanceof CodecError) throw new RunError(`--set: ${e.message}`);
+      throw e;
+    }
+  });
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -230,7 +266,12 @@ export function registerRun(program: Command): void {
     .option("--json", "JSON output: one line per event, one document per map")
     .option("--vm", "run in the bundled VM on --packet/--ctx inputs instead of the kernel")
     .option("-p, --prog <name>", "only this program (repeatable)", collect)
-    .option("--iface <name>", "network interface for XDP programs")
+    .option("--iface <name>", "network interface for XDP, tc and socket filter programs")
+    .option(
+      "--set <map:key=value>",
+      "write a map entry before the programs run (repeatable; IPv4 a.b.c.d keys in network order)",
+      collect,
+    )
     .option("--packet <file>", "--vm: packet bytes for packet programs")
     .option("--packet-hex <hex>", "--vm: packet bytes as hex")
     .option("--ctx <file>", "--vm: raw context bytes (e.g. a tracepoint record)")

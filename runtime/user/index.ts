@@ -42,6 +42,13 @@ export {
   type MapSnapshot,
 } from "./print/map-report.ts";
 export { formatEventJson, formatEventText } from "./print/event-format.ts";
+export {
+  applyMapAssignments,
+  parseMapAssignment,
+  parseUserValue,
+  type MapAssignment,
+} from "./map-assign.ts";
+export { describePacket, PacketSocket, type KeptPacket } from "./packet-socket.ts";
 export { LiveSession, type LiveSessionOptions, type SessionEvent } from "./live-session.ts";
 export { VmSession, type VmSessionOptions, type VmSessionRun } from "./vm-session.ts";
 export {

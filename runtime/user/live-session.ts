@@ -12,7 +12,10 @@
  *   the process dying) leaves no program, link or map behind;
  * - `open()` is all-or-nothing: a failure while loading, attaching or setting up consumers closes
  *   everything created so far before the error propagates;
- * - `close()` is idempotent and safe while `events()` is suspended (it wakes up and ends).
+ * - `close()` is idempotent and safe while `events()` is suspended (it wakes up and ends);
+ * - `set` entries are written after loading and before the first attach, so no program ever runs
+ *   without them; a socket filter's packet socket starts receiving only once the filter is on it
+ *   (packet-socket.ts), so every frame streamed as a `packet` event passed the filter.
  */
 import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
 import {
@@ -24,8 +27,10 @@ import {
   type KernelLink,
   type LoadedObject,
 } from "../loader/index.ts";
+import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
 import { isEventMap, mapCodecs, recordDecoder, usesPrintk } from "./object-codecs.ts";
+import { describePacket, PacketSocket } from "./packet-socket.ts";
 import { PerfBufferReader } from "./perf-buffer.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
 import { RingBufferReader } from "./ring-buffer.ts";
@@ -46,14 +51,28 @@ export type SessionEvent =
       readonly bytes: Uint8Array;
     }
   | { readonly kind: "printk"; readonly line: PrintkLine }
-  | { readonly kind: "lost"; readonly map: string; readonly count: bigint };
+  | { readonly kind: "lost"; readonly map: string; readonly count: bigint }
+  | {
+      /** A frame a socket filter kept, read from its packet socket. */
+      readonly kind: "packet";
+      readonly iface: string;
+      /** Length on the wire. */
+      readonly length: number;
+      /** `IPv4 TCP 127.0.0.1:41234 > 127.0.0.1:5555` (packet-socket.ts `describePacket`). */
+      readonly summary: string;
+    };
 
 /** Options of `LiveSession.open`. */
 export interface LiveSessionOptions {
   /** Load and attach only these programs (function names); default all. */
   readonly programs?: readonly string[];
-  /** Passed to attach (XDP interface, perf sampling). */
+  /**
+   * Passed to attach (XDP / tc interface, perf sampling). Socket filters: without `socketFd`, a
+   * raw packet socket on `iface` is opened for them and its kept frames stream as `packet` events.
+   */
   readonly attach?: AttachOptions;
+  /** Map entries to write before any program is attached (`--set MAP:KEY=VALUE`). */
+  readonly set?: readonly MapAssignment[];
   /** Progress lines ("attached ..."), e.g. to stderr. */
   readonly onStatus?: (line: string) => void;
   /** Read printk lines: default when a program calls bpf_trace_printk. */
@@ -82,6 +101,7 @@ export class LiveSession {
     private readonly epoll: Epoll,
     private readonly printk: TracePipeReader | undefined,
     private readonly pollMs: number,
+    private readonly packets: PacketSocket | undefined,
   ) {}
 
   /** Loads, attaches every program, and sets up consumers; all-or-nothing. */
@@ -104,13 +124,27 @@ export class LiveSession {
       }
     }
     if (chosen.length === 0) throw new LoaderError("the object has no programs to run");
+    const filters = chosen.filter(
+      (n) =>
+        hookForSection(obj.programs.find((p) => p.name === n)!.section)!.hook.kind ===
+        "socket_filter",
+    );
+    const needSocket = filters.length > 0 && opts.attach?.socketFd === undefined;
+    if (needSocket && opts.attach?.iface === undefined) {
+      throw new LoaderError(
+        `socket filter "${filters[0]}" needs a network interface (--iface): it is attached to a ` +
+          "raw packet socket that sees every frame of that interface",
+      );
+    }
     const loaded = loadObject(obj, { programs: chosen });
     const links: KernelLink[] = [];
     const sources: EventSource[] = [];
     let epoll: Epoll | undefined;
     let printk: TracePipeReader | undefined;
+    let packets: PacketSocket | undefined;
     try {
       for (const w of loaded.warnings) status(`warning: ${w}`);
+      if (opts.set?.length) applyMapAssignments(dataMaps(obj, loaded), opts.set);
       epoll = new Epoll();
       for (const def of obj.maps) {
         if (!isEventMap(def)) continue;
@@ -127,23 +161,33 @@ export class LiveSession {
         }
       }
       if (opts.printk ?? usesPrintk(obj)) printk = new TracePipeReader();
+      let attach = opts.attach;
+      if (needSocket) {
+        packets = PacketSocket.open(opts.attach!.iface!);
+        epoll.add(packets.fd, `watching the packet socket on ${packets.iface}`);
+        attach = { ...opts.attach, socketFd: packets.fd };
+      }
       for (const name of chosen) {
         const section = loaded.programs.get(name)!.section;
-        const link = loaded.attach(name, opts.attach);
+        const link = loaded.attach(name, attach);
         links.push(link);
-        status(`attached ${name} (${section})`);
+        const on =
+          filters.includes(name) && packets ? ` on a packet socket on ${packets.iface}` : "";
+        status(`attached ${name} (${section})${on}`);
       }
+      packets?.start();
     } catch (e) {
       for (const s of sources) {
         s.ring?.close();
         s.perf?.close();
       }
       printk?.close();
+      loaded.close(); // detaches the links first, then the socket may go
+      packets?.close();
       void epoll?.close();
-      loaded.close();
       throw e;
     }
-    return new LiveSession(obj, loaded, links, sources, epoll, printk, opts.pollMs ?? 100);
+    return new LiveSession(obj, loaded, links, sources, epoll, printk, opts.pollMs ?? 100, packets);
   }
 
   /** True once closed. */
@@ -175,6 +219,14 @@ export class LiveSession {
       }
     }
     if (this.printk) for (const line of this.printk.poll()) out.push({ kind: "printk", line });
+    for (const p of this.packets?.drain() ?? []) {
+      out.push({
+        kind: "packet",
+        iface: this.packets!.iface,
+        length: p.length,
+        summary: describePacket(p.head),
+      });
+    }
     return out;
   }
 
@@ -207,12 +259,7 @@ export class LiveSession {
 
   /** Typed views of every map that holds data (not ring buffers / perf arrays). */
   typedMaps(): TypedMap[] {
-    return this.object.maps
-      .filter((d) => !isEventMap(d))
-      .map((d) => {
-        const c = mapCodecs(this.object, d);
-        return new TypedMap(kernelMapSource(this.loaded.map(d.name)), c.key, c.value);
-      });
+    return dataMaps(this.object, this.loaded);
   }
 
   /** The decoded contents of every data map, for printing. */
@@ -253,8 +300,19 @@ export class LiveSession {
       attempt(() => s.perf?.close());
     }
     attempt(() => this.printk?.close());
+    attempt(() => this.packets?.close());
     attempt(() => this.loaded.close());
     await this.epoll.close();
     if (errors.length > 0) throw errors[0];
   }
+}
+
+/** Typed views of the object's data maps (not ring buffers / perf arrays). */
+function dataMaps(obj: BpfObject, loaded: LoadedObject): TypedMap[] {
+  return obj.maps
+    .filter((d) => !isEventMap(d))
+    .map((d) => {
+      const c = mapCodecs(obj, d);
+      return new TypedMap(kernelMapSource(loaded.map(d.name)), c.key, c.value);
+    });
 }

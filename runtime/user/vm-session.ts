@@ -9,6 +9,7 @@
 import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
 import { VmApiError, VmObject, type RunInput, type VmRunResult } from "../vm/api.ts";
 import type { SessionEvent } from "./live-session.ts";
+import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
 import { isEventMap, mapCodecs, recordDecoder } from "./object-codecs.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
@@ -20,6 +21,8 @@ export interface VmSessionOptions {
   readonly programs?: readonly string[];
   /** Simulated CPUs (per-CPU maps). */
   readonly cpus?: number;
+  /** Map entries to write before the first run (`--set MAP:KEY=VALUE`). */
+  readonly set?: readonly MapAssignment[];
 }
 
 /** One program run's outcome. */
@@ -49,7 +52,14 @@ export class VmSession {
     const names = opts.programs ?? obj.programs.map((p) => p.name);
     if (names.length === 0) throw new VmApiError("the object has no programs to run");
     for (const n of names) vm.program(n); // throws a clean VmApiError for unknown names
-    return new VmSession(obj, vm, names);
+    const session = new VmSession(obj, vm, names);
+    try {
+      if (opts.set?.length) applyMapAssignments(session.typedMaps(), opts.set);
+    } catch (e) {
+      session.close();
+      throw e;
+    }
+    return session;
   }
 
   /** Runs every chosen program once on `input`. */

@@ -44,7 +44,7 @@ describe("histograms", () => {
   });
 
   it("draws a log2 histogram from the lowest to the highest used slot", () => {
-    // slot k counts [2^(k-1), 2^k); slot 4 = [8, 16) holds the maximum.
+    // slot k counts [2^k, 2^(k+1)) (floor log2); slot 4 = [16, 32) holds the maximum.
     const entries: TypedEntry[] = [
       { key: 1, value: 1n },
       { key: 3, value: 12n },
@@ -56,37 +56,37 @@ describe("histograms", () => {
     expect(text).toBe(
       [
         "@lat_hist:",
-        "[1]                    1 |@                                                   |",
-        "[2, 4)                 0 |                                                    |",
-        "[4, 8)                12 |@@@@@@@@@@@@@                                       |",
-        "[8, 16)               48 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|",
-        "[16, 32)               0 |                                                    |",
-        "[32, 64)              17 |@@@@@@@@@@@@@@@@@@                                  |",
+        "[2, 4)                 1 |@                                                   |",
+        "[4, 8)                 0 |                                                    |",
+        "[8, 16)               12 |@@@@@@@@@@@@@                                       |",
+        "[16, 32)              48 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|",
+        "[32, 64)               0 |                                                    |",
+        "[64, 128)             17 |@@@@@@@@@@@@@@@@@@                                  |",
         "",
         "",
       ].join("\n"),
     );
   });
 
-  it("uses K/M labels for large slots and [0] for slot 0", () => {
+  it("uses K/M labels for large slots and [0, 2) for slot 0", () => {
     const text = renderMapText(
       snap("size_slots", "hash", u32, u64, [
         { key: 0, value: 2n },
-        { key: 11, value: 1n },
-        { key: 21, value: 4n },
+        { key: 10, value: 1n },
+        { key: 20, value: 4n },
       ]),
     );
     const lines = text.split("\n");
     expect(lines[1]).toBe(
-      "[0]                    2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |",
+      "[0, 2)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |",
     );
-    expect(lines[12]).toBe(
+    expect(lines[11]).toBe(
       "[1K, 2K)               1 |@@@@@@@@@@@@@                                       |",
     );
-    expect(lines[22]).toBe(
+    expect(lines[21]).toBe(
       "[1M, 2M)               4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|",
     );
-    expect(lines).toHaveLength(25);
+    expect(lines).toHaveLength(24);
   });
 
   it("draws linear histograms with the range from the name", () => {
@@ -114,7 +114,7 @@ describe("histograms", () => {
   });
 
   it("gives histogram JSON with bucket bounds", () => {
-    expect(renderMapJson(snap("h_hist", "hash", u32, u64, [{ key: 3, value: 2n }]))).toEqual({
+    expect(renderMapJson(snap("h_hist", "hash", u32, u64, [{ key: 2, value: 2n }]))).toEqual({
       type: "hist",
       name: "h_hist",
       data: [{ min: 4, max: 8, count: 2 }],

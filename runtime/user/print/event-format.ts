@@ -2,9 +2,11 @@
  * One line per streamed event: text for people, JSON for scripts.
  *
  * Text: a record as `<map>: <value>` (perf records `<map>[cpu N]: <value>`), a printk line as its
- * message alone (as bpftrace prints printf output), lost samples as `<map>: lost N samples`.
+ * message alone (as bpftrace prints printf output), lost samples as `<map>: lost N samples`, a
+ * frame a socket filter kept as `packet <iface>: <length> bytes <summary>`.
  * JSON: `{"type":"event","map":...,"cpu"?:...,"data":...}`, `{"type":"printk","pid":...,"cpu":...,
- * "task":...,"message":...}`, `{"type":"lost","map":...,"count":...}`.
+ * "task":...,"message":...}`, `{"type":"lost","map":...,"count":...}`,
+ * `{"type":"packet","iface":...,"length":...,"summary":...}`.
  */
 import type { SessionEvent } from "../live-session.ts";
 import { formatValue, toJson } from "./format-value.ts";
@@ -18,6 +20,8 @@ export function formatEventText(e: SessionEvent): string {
       return e.line.message;
     case "lost":
       return `${e.map}: lost ${e.count} samples`;
+    case "packet":
+      return `packet ${e.iface}: ${e.length} bytes ${e.summary}`;
   }
 }
 
@@ -41,5 +45,12 @@ export function formatEventJson(e: SessionEvent): string {
       });
     case "lost":
       return JSON.stringify({ type: "lost", map: e.map, count: toJson(e.count) });
+    case "packet":
+      return JSON.stringify({
+        type: "packet",
+        iface: e.iface,
+        length: e.length,
+        summary: e.summary,
+      });
   }
 }

@@ -4,10 +4,11 @@
  *   [4, 8)                12 |@@@@@@@@@@@@                                        |
  *   ^ label, left in 16   ^ count, right in 8   ^ bar: count * 52 / max '@', padded to 52
  *
- * Log2 slot convention (what a program stores, documented in runtime/user/README.md):
- * slot 0 counts the value 0, slot 1 the value 1, and slot k ≥ 2 the values in [2^(k-1), 2^k),
- * i.e. slot = bit length of the value (`64 - clz(v)`). Labels use K/M/G/T/P/E for powers of 1024,
- * as bpftrace does (`[1K, 2K)`). Linear buckets: bucket i counts [min + i*step, min + (i+1)*step).
+ * Log2 slot convention (what a program stores, documented in runtime/user/README.md): slot k ≥ 1
+ * counts the values in [2^k, 2^(k+1)) and slot 0 the values 0 and 1, i.e. slot = floor(log2(v))
+ * with 0 → 0: the `log2l()` of bcc / libbpf-tools (bits.bpf.h), which every histogram example in
+ * examples/ (runqlat, biolatency, vfsread-latency) and its C twin in bench/c/ computes. Labels use
+ * K/M/G/T/P/E for powers of 1024, as bpftrace does (`[1K, 2K)`). Linear buckets: bucket i counts [min + i*step, min + (i+1)*step).
  *
  * Consumes slot → count pairs; produces lines. Rows run from the lowest to the highest non-empty
  * slot, empty slots in between included, so the shape of the distribution stays visible.
@@ -37,13 +38,12 @@ export function powerLabel(power: number): string {
 
 /** Range and label of log2 slot `slot`. */
 export function log2Bucket(slot: number, count: bigint): HistBucket {
-  if (slot === 0) return { min: 0n, max: 1n, count, label: "[0]" };
-  if (slot === 1) return { min: 1n, max: 2n, count, label: "[1]" };
+  if (slot === 0) return { min: 0n, max: 2n, count, label: "[0, 2)" };
   return {
-    min: 1n << BigInt(slot - 1),
-    max: 1n << BigInt(slot),
+    min: 1n << BigInt(slot),
+    max: 1n << BigInt(slot + 1),
     count,
-    label: `[${powerLabel(slot - 1)}, ${powerLabel(slot)})`,
+    label: `[${powerLabel(slot)}, ${powerLabel(slot + 1)})`,
   };
 }
 

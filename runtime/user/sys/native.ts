@@ -3,7 +3,8 @@
  * through koffi from glibc: mmap/munmap (ring and perf buffers), epoll (waiting for data without
  * spinning: the blocking `epoll_wait` runs on koffi's worker thread through `.async`, so the Node
  * event loop stays free), perf_event_open for PERF_COUNT_SW_BPF_OUTPUT events (the loader's
- * perf_event_open does not set sample_type), ioctl and close.
+ * perf_event_open does not set sample_type), ioctl and close, and the three socket calls that open
+ * and drain an AF_PACKET socket for socket filters (socket, bind, recv).
  *
  * Consumes plain numbers and byte buffers; produces raw results plus errno, or a `NativeError`
  * naming the call and errno where a helper throws. Linux x86_64 only (syscall numbers below).
@@ -68,6 +69,9 @@ interface Fns {
   ioctl: (fd: number, request: number, arg: number) => number;
   close: (fd: number) => number;
   sysconf: (name: number) => number | bigint;
+  socket: (domain: number, type: number, protocol: number) => number;
+  bind: (fd: number, addr: Uint8Array, len: number) => number;
+  recv: (fd: number, buf: Uint8Array, len: number, flags: number) => number | bigint;
 }
 
 let fns: Fns | undefined;
@@ -94,6 +98,9 @@ function libc(): Fns {
     ioctl: lib.func("int ioctl(int fd, unsigned long request, unsigned long arg)"),
     close: lib.func("int close(int fd)"),
     sysconf: lib.func("long sysconf(int name)"),
+    socket: lib.func("int socket(int domain, int type, int protocol)"),
+    bind: lib.func("int bind(int fd, void *addr, uint32_t len)"),
+    recv: lib.func("long recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)"),
   } as Fns;
   return fns;
 }
@@ -216,4 +223,30 @@ export function ioctlOrThrow(fd: number, request: number, arg: number, what: str
 /** close(2), ignoring errors (used on cleanup paths). */
 export function closeFd(fd: number): void {
   if (fd >= 0) libc().close(fd);
+}
+
+/** socket(2); returns the fd or throws. */
+export function socketOrThrow(
+  domain: number,
+  type: number,
+  protocol: number,
+  what: string,
+): number {
+  const fd = libc().socket(domain, type, protocol);
+  if (fd < 0) throw new NativeError("socket", koffi.errno(), what);
+  return fd;
+}
+
+/** bind(2) with a prepared socket address; throws on failure. */
+export function bindOrThrow(fd: number, addr: Uint8Array, what: string): void {
+  if (libc().bind(fd, addr, addr.length) < 0) throw new NativeError("bind", koffi.errno(), what);
+}
+
+/**
+ * recv(2) into `buf`: the byte count (with MSG_TRUNC, the packet's full length even when longer
+ * than `buf`), or -errno (e.g. -11 EAGAIN when a non-blocking socket has nothing queued).
+ */
+export function recvRaw(fd: number, buf: Uint8Array, flags: number): number {
+  const n = Number(libc().recv(fd, buf, buf.length, flags));
+  return n < 0 ? -koffi.errno() : n;
 }

@@ -1,0 +1,179 @@
+/**
+ * Shared helpers of the live example tests: run `node bin/tsbpf.js run examples/<tool>.ts ...` as
+ * a child process, start the traced activity once every program is attached, and check afterwards
+ * that nothing of that run is left in the kernel.
+ *
+ * Consumes example names and CLI arguments; produces the child's exit code, stdout and stderr, and
+ * the kernel objects (program, map and link ids, from `bpftool -j`) the run created.
+ *
+ * Leftover checks work by id, not by name, because other test suites may load programs with the
+ * same names at the same time: ids that were not there before the run and belong to the example's
+ * program names are "ours"; they are recorded while the tool runs (so the check is known to look at
+ * something real) and must all be gone after it exits.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { hasCommand } from "../support/env.ts";
+import { kernelReady } from "../support/kernel-setup.ts";
+
+/** The repository root. */
+export const ROOT = join(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin/tsbpf.js");
+
+/** True when the live example tests can run here (root, bpf(), tracefs/bpffs, bpftool). */
+export function liveReady(what: string): boolean {
+  return kernelReady(what) && hasCommand("bpftool", ["version"]);
+}
+
+/** What a `tsbpf run` child did. */
+export interface Outcome {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Kernel objects of this run, recorded while it ran (empty if it never got attached). */
+  readonly ours: KernelIds;
+}
+
+/** Program, map and link ids. */
+export interface KernelIds {
+  readonly progs: readonly number[];
+  readonly maps: readonly number[];
+  readonly links: readonly number[];
+}
+
+interface ProgJson {
+  id: number;
+  name?: string;
+  map_ids?: number[];
+}
+
+function bpftoolJson<T>(...args: string[]): T[] {
+  const text = execFileSync("bpftool", ["-j", ...args], { encoding: "utf8" }).trim();
+  return text ? (JSON.parse(text) as T[]) : [];
+}
+
+function progIds(): Set<number> {
+  return new Set(bpftoolJson<ProgJson>("prog", "show").map((p) => p.id));
+}
+
+/** The kernel names of programs: the function names cut to BPF_OBJ_NAME_LEN - 1 = 15 bytes. */
+function kernelName(name: string): string {
+  return name.slice(0, 15);
+}
+
+/** New programs named like `programs`, their maps and the links that hold them. */
+function findOurs(before: ReadonlySet<number>, programs: readonly string[]): KernelIds {
+  const names = new Set(programs.map(kernelName));
+  const progs = bpftoolJson<ProgJson>("prog", "show").filter(
+    (p) => !before.has(p.id) && p.name !== undefined && names.has(p.name),
+  );
+  const ids = new Set(progs.map((p) => p.id));
+  const links = bpftoolJson<{ id: number; prog_id: number }>("link", "show")
+    .filter((l) => ids.has(l.prog_id))
+    .map((l) => l.id);
+  return { progs: [...ids], maps: [...new Set(progs.flatMap((p) => p.map_ids ?? []))], links };
+}
+
+/**
+ * Runs `tsbpf run examples/<tool>.ts <args>`. Once stderr says the programs run ("Ctrl-C to stop"),
+ * records this run's kernel objects, then calls `during` (the traced activity) with the child's pid.
+ * `programs` are the example's program (function) names.
+ */
+export function runExample(
+  tool: string,
+  args: readonly string[],
+  programs: readonly string[],
+  during?: (pid: number) => Promise<void> | void,
+): Promise<Outcome> {
+  const before = progIds();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, "run", `examples/${tool}.ts`, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let ours: KernelIds = { progs: [], maps: [], links: [] };
+    let activity: Promise<void> = Promise.resolve();
+    let started = false;
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (!started && stderr.includes("Ctrl-C to stop")) {
+        started = true;
+        activity = (async () => {
+          ours = findOurs(before, programs);
+          await during?.(child.pid!);
+        })();
+        activity.catch((e: unknown) => {
+          child.kill("SIGKILL");
+          reject(e as Error);
+        });
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      activity.then(
+        () => resolve({ code, stdout, stderr, ours }),
+        () => undefined,
+      );
+    });
+  });
+}
+
+/** Asserts the run attached something and that none of it is left in the kernel. */
+export function expectNothingLeft(out: Outcome): void {
+  expect(out.ours.progs.length).toBeGreaterThan(0);
+  const progs = new Set(bpftoolJson<ProgJson>("prog", "show").map((p) => p.id));
+  const maps = new Set(bpftoolJson<{ id: number }>("map", "show").map((m) => m.id));
+  const links = new Set(bpftoolJson<{ id: number }>("link", "show").map((l) => l.id));
+  expect(out.ours.progs.filter((id) => progs.has(id))).toEqual([]);
+  expect(out.ours.maps.filter((id) => maps.has(id))).toEqual([]);
+  expect(out.ours.links.filter((id) => links.has(id))).toEqual([]);
+}
+
+/** Asserts a clean run: exit 0, each program attached, no stack trace. */
+export function expectRan(out: Outcome, programs: readonly string[]): void {
+  if (out.code !== 0) throw new Error(`tsbpf run exited ${out.code}:\n${out.stderr}`);
+  for (const p of programs) expect(out.stderr).toContain(`attached ${p} (`);
+  expect(out.stderr).not.toMatch(/^\s+at /m);
+}
+
+/** The `@map[key]: value` lines of a count map, key text → value. */
+export function countLines(stdout: string, map: string): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  const re = new RegExp(`^@${map}\\[(.*)\\]: (-?\\d+)$`, "gm");
+  for (const m of stdout.matchAll(re)) out.set(m[1]!, BigInt(m[2]!));
+  return out;
+}
+
+/** The rows of the histogram printed for `map`: label → count. */
+export function histogramRows(stdout: string, map: string): Map<string, bigint> {
+  const rows = new Map<string, bigint>();
+  const at = stdout.indexOf(`@${map}:\n`);
+  if (at < 0) return rows;
+  for (const line of stdout.slice(at).split("\n").slice(1)) {
+    const m = /^(\[[^\]]*[\])])\s+(\d+) \|[@ ]*\|$/.exec(line);
+    if (!m) break;
+    rows.set(m[1]!, BigInt(m[2]!));
+  }
+  return rows;
+}
+
+/** Record lines of a ring buffer (`events: { ... }`) that contain every one of `parts`. */
+export function recordLines(stdout: string, map: string, ...parts: string[]): string[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith(`${map}: {`) && parts.every((p) => l.includes(p)));
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A random tag to find this test's activity among everything else the machine does. */
+export function uniqueTag(prefix: string): string {
+  return `${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+}
