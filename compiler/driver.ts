@@ -37,6 +37,8 @@ export interface CompileOptions {
   readonly optimize?: boolean;
   /** Verify IR after every pass and check register allocation (tests; default false). */
   readonly check?: boolean;
+  /** Kernel BTF for typed fentry/kprobe/tp_btf arguments (default /sys/kernel/btf/vmlinux). */
+  readonly btf?: string | Uint8Array;
 }
 
 /** Per-function numbers, for reports. */
@@ -113,6 +115,7 @@ export function compileModule(
 export type FrontEnd = (
   source: string,
   fileName: string,
+  options?: { readonly btf?: string | Uint8Array },
 ) => { readonly module?: Module; readonly diagnostics: readonly Diagnostic[] };
 
 /** Loads the front end (compiler/frontend/index.ts, `compileToIr`). */
@@ -135,7 +138,7 @@ export async function compileSource(
   opts: CompileOptions = {},
 ): Promise<CompileOutput> {
   const frontEnd = await loadFrontEnd();
-  const fe = frontEnd(source, fileName);
+  const fe = frontEnd(source, fileName, opts.btf !== undefined ? { btf: opts.btf } : {});
   if (!fe.module || hasErrors(fe.diagnostics)) {
     return { diagnostics: fe.diagnostics, dumps: [], stats: [] };
   }

@@ -352,16 +352,50 @@ export interface PtRegs extends ArgsContext {
   /** The return value (kretprobe / uretprobe). */
   ret(): u64;
 }
-/** `SEC("raw_tracepoint/<name>")`. */
-export declare function rawTracepoint(name: string, body: (ctx: ArgsContext) => number): Program;
-/** `SEC("fentry/<function>")`: arguments by position, as raw u64. */
-export declare function fentry(fn: string, body: (ctx: ArgsContext) => number): Program;
-/** `SEC("fexit/<function>")`: arguments, then the return value at index = argument count. */
-export declare function fexit(fn: string, body: (ctx: ArgsContext) => number): Program;
-/** `SEC("kprobe/<function>")`. */
-export declare function kprobe(fn: string, body: (ctx: PtRegs) => number): Program;
-/** `SEC("kretprobe/<function>")`. */
-export declare function kretprobe(fn: string, body: (ctx: PtRegs) => number): Program;
+/**
+ * The parameters after `ctx` of fentry/fexit/kprobe/kretprobe/tp_btf/raw tracepoint programs: the
+ * kernel function's (or tracepoint's) arguments by position, typed by the compiler from kernel BTF
+ * (see README "Typed kernel arguments"). Annotate one (`count: u64`) and the compiler checks it
+ * against the prototype; leave it bare and it takes the prototype's type. Pointers are u64 addresses.
+ */
+export type KernelArgs = number[];
+/** `SEC("raw_tracepoint/<name>")`: typed arguments from `btf_trace_<name>`, or `ctx.arg(i)`. */
+export declare function rawTracepoint<A extends KernelArgs = KernelArgs>(
+  name: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+): Program;
+/** `SEC("tp_btf/<name>")`: a BTF-typed raw tracepoint (arguments as for rawTracepoint). */
+export declare function tpBtf<A extends KernelArgs = KernelArgs>(
+  name: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+): Program;
+/**
+ * `SEC("fentry/<function>")`: runs on entry to a kernel function, whose arguments follow `ctx`
+ * (typed from its BTF prototype): `fentry("vfs_read", (ctx, file, buf, count) => ...)`.
+ */
+export declare function fentry<A extends KernelArgs = KernelArgs>(
+  fn: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+): Program;
+/**
+ * `SEC("fexit/<function>")`: runs when a kernel function returns; parameters after `ctx` are its
+ * arguments, then its return value: `fexit("vfs_read", (ctx, file, buf, count, pos, ret) => ...)`.
+ * `ctx.arg(n)` with n = the argument count is the return value too.
+ */
+export declare function fexit<A extends KernelArgs = KernelArgs>(
+  fn: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+): Program;
+/** `SEC("kprobe/<function>")`: arguments from registers, typed like fentry's (at most 6). */
+export declare function kprobe<A extends KernelArgs = KernelArgs>(
+  fn: string,
+  body: (ctx: PtRegs, ...args: A) => number,
+): Program;
+/** `SEC("kretprobe/<function>")`: the one parameter after `ctx` is the typed return value. */
+export declare function kretprobe<A extends KernelArgs = KernelArgs>(
+  fn: string,
+  body: (ctx: PtRegs, ...args: A) => number,
+): Program;
 /** `SEC("uprobe/<binary>:<symbol>")`. */
 export declare function uprobe(target: string, body: (ctx: PtRegs) => number): Program;
 /** `SEC("uretprobe/<binary>:<symbol>")`: runs when the function returns; `ctx.ret()` is its result. */
@@ -387,8 +421,8 @@ export declare const XDP_DROP: 1;
 export declare const XDP_PASS: 2;
 export declare const XDP_TX: 3;
 export declare const XDP_REDIRECT: 4;
-/** `struct __sk_buff` (the fields tsbpf exposes). */
-export interface SkBuff extends PacketContext {
+/** The `struct __sk_buff` fields and methods shared by tc and socket-filter programs. */
+export interface SkBuffFields {
   readonly len: u32;
   readonly pkt_type: u32;
   readonly mark: u32;
@@ -407,6 +441,16 @@ export interface SkBuff extends PacketContext {
    */
   loadBytes<T>(offset: number, dst: T): i64;
 }
+/** `struct __sk_buff` of a tc program: fields, `loadBytes` and direct packet views. */
+export interface SkBuff extends SkBuffFields, PacketContext {}
+/** `struct __sk_buff` of a socket filter: fields and `loadBytes`; no direct packet access. */
+export interface SocketFilterContext extends SkBuffFields {
+  /**
+   * @deprecated Not available in socket filters: the kernel refuses direct packet reads there
+   * (compile error TSB3012). Copy bytes out with `ctx.loadBytes(offset, dst)` instead.
+   */
+  header<T>(offset: number): Ref<T> | null;
+}
 /** TC verdicts. */
 export declare const TC_ACT_OK: 0;
 export declare const TC_ACT_SHOT: 2;
@@ -415,7 +459,7 @@ export declare function xdp(body: (ctx: XdpContext) => number): Program;
 /** `SEC("tc")`. */
 export declare function tc(body: (ctx: SkBuff) => number): Program;
 /** `SEC("socket")`: return the number of bytes to keep (0 drops). */
-export declare function socketFilter(body: (ctx: SkBuff) => number): Program;
+export declare function socketFilter(body: (ctx: SocketFilterContext) => number): Program;
 /** `struct bpf_perf_event_data` (sample_period only). */
 export interface PerfEventContext {
   readonly sample_period: u64;

@@ -34,6 +34,7 @@ export interface BuildCliOptions {
   readonly dumpAfter?: string;
   readonly opt: boolean;
   readonly watch?: boolean;
+  readonly btf?: string;
 }
 
 /** A checked build request: the input plus compiler options and where the result goes. */
@@ -89,6 +90,7 @@ export function parseBuildOptions(input: string, opts: BuildCliOptions): BuildRe
       mcpu: parseMcpu(opts.mcpu),
       emit,
       optimize: opts.opt,
+      ...(opts.btf !== undefined ? { btf: opts.btf } : {}),
       ...(opts.dumpAfter !== undefined ? { dumpAfter: opts.dumpAfter } : {}),
     },
   };
@@ -163,6 +165,10 @@ export function registerBuild(program: Command): void {
       "print the IR after this pass (or isel/regalloc machine code) to stderr",
     )
     .option("--no-opt", "skip optimisation passes")
+    .option(
+      "--btf <file>",
+      "kernel BTF for typed fentry/kprobe/tp_btf arguments (default /sys/kernel/btf/vmlinux)",
+    )
     .option("-w, --watch", "rebuild whenever the input (or the tsbpf stdlib) changes; Ctrl-C stops")
     .action(async (input: string, o: BuildCliOptions) => {
       try {

@@ -109,6 +109,24 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "'{name}' is not declared or not supported at top level; {instead}",
   },
+  TSB3012: {
+    severity: "error",
+    template:
+      "ctx.{method}() reads packet memory directly, which the kernel refuses in {kind} programs ({why}); {instead}",
+  },
+  TSB3013: {
+    severity: "error",
+    template: "{what} '{name}' is not in the kernel BTF ({source}); {hint}",
+  },
+  TSB3014: {
+    severity: "error",
+    template:
+      "typed arguments of {what} '{name}' need the kernel's BTF, but {source} cannot be read ({reason}); compile with --btf <file> (a copy of /sys/kernel/btf/vmlinux from the target kernel), or read raw u64 words with ctx.arg(i)",
+  },
+  TSB3015: {
+    severity: "error",
+    template: "parameter '{param}' does not match `{proto}`: {problem}",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

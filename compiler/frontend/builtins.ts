@@ -125,6 +125,11 @@ export type CtxShape =
       readonly packet?: { readonly data: number; readonly dataEnd: number };
       /** True for `struct __sk_buff`: `ctx.loadBytes(offset, dst)` (bpf_skb_load_bytes) works. */
       readonly skb?: boolean;
+      /**
+       * Why `header<T>()` is refused when the struct has packet pointers the program type may not
+       * read (socket filters); absent when direct packet access works or there is no packet.
+       */
+      readonly noDirectAccess?: string;
     }
   /** 64-bit argument words: `arg(i)` at `argOffsets[i]`, `ret()` at `retOffset`. */
   | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number };
@@ -137,17 +142,32 @@ export interface ProgramKind {
   /** The ELF section for a target (libbpf's SEC() names, libbpf/src/libbpf.c section_defs). */
   readonly section: (target: string) => string;
   readonly ctx: CtxShape;
+  /** Where typed parameters after `ctx` come from, when the kind has them (see `KernelArgs`). */
+  readonly kernelArgs?: KernelArgs;
+}
+
+/**
+ * Typed program parameters after `ctx`, read from kernel BTF like libbpf's BPF_PROG/BPF_KPROBE:
+ * `from` picks the prototype (a kernel FUNC, or a tracepoint's `btf_trace_<name>` typedef);
+ * `returnValue` says whether the return value follows the arguments (fexit), is the only parameter
+ * (kretprobe), or is absent.
+ */
+export interface KernelArgs {
+  readonly from: "func" | "tracepoint";
+  readonly returnValue: "none" | "last" | "only";
 }
 
 const fixed = (
   fields: [string, number, TsbType][],
   packet?: { data: number; dataEnd: number },
   skb = false,
+  noDirectAccess?: string,
 ): CtxShape => ({
   kind: "fixed",
   fields: new Map(fields.map(([name, offset, type]) => [name, { offset, type }])),
   ...(packet ? { packet } : {}),
   ...(skb ? { skb } : {}),
+  ...(noDirectAccess !== undefined ? { noDirectAccess } : {}),
 });
 /** struct xdp_md. */
 const XDP_MD = fixed(
@@ -158,23 +178,32 @@ const XDP_MD = fixed(
   ],
   { data: 0, dataEnd: 4 },
 );
-/** struct __sk_buff. */
-const SK_BUFF = fixed(
-  [
-    ["len", 0, U32],
-    ["pkt_type", 4, U32],
-    ["mark", 8, U32],
-    ["queue_mapping", 12, U32],
-    ["protocol", 16, U32],
-    ["vlan_present", 20, U32],
-    ["vlan_tci", 24, U32],
-    ["vlan_proto", 28, U32],
-    ["priority", 32, U32],
-    ["ingress_ifindex", 36, U32],
-    ["ifindex", 40, U32],
-  ],
-  { data: 76, dataEnd: 80 },
+/** The `struct __sk_buff` fields tsbpf exposes. */
+const SK_BUFF_FIELDS: [string, number, TsbType][] = [
+  ["len", 0, U32],
+  ["pkt_type", 4, U32],
+  ["mark", 8, U32],
+  ["queue_mapping", 12, U32],
+  ["protocol", 16, U32],
+  ["vlan_present", 20, U32],
+  ["vlan_tci", 24, U32],
+  ["vlan_proto", 28, U32],
+  ["priority", 32, U32],
+  ["ingress_ifindex", 36, U32],
+  ["ifindex", 40, U32],
+];
+/** struct __sk_buff for tc: `data`/`data_end` are readable, so header<T>() works. */
+const SK_BUFF = fixed(SK_BUFF_FIELDS, { data: 76, dataEnd: 80 }, true);
+/**
+ * struct __sk_buff for socket filters: the kernel's `sk_filter_is_valid_access`
+ * (net/core/filter.c) refuses reads of `data`/`data_end`, so packets are read with
+ * bpf_skb_load_bytes only.
+ */
+const SOCKET_SK_BUFF = fixed(
+  SK_BUFF_FIELDS,
+  undefined,
   true,
+  "sk_filter_is_valid_access refuses the data/data_end fields of __sk_buff",
 );
 /** x86-64 struct pt_regs: di, si, dx, cx, r8, r9; ax holds the return value. */
 const PT_REGS: CtxShape = { kind: "args", argOffsets: [112, 104, 96, 88, 72, 64], retOffset: 80 };
@@ -186,35 +215,69 @@ const ARG_WORDS: CtxShape = {
 
 /** The program kinds of the stdlib, by function name. */
 export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
-  [
-    {
-      fn: "tracepoint",
-      hasTarget: true,
-      section: (t: string) => `tracepoint/${t}`,
-      ctx: { kind: "struct" } as CtxShape,
-    },
-    {
-      fn: "rawTracepoint",
-      hasTarget: true,
-      section: (t: string) => `raw_tracepoint/${t}`,
-      ctx: ARG_WORDS,
-    },
-    { fn: "fentry", hasTarget: true, section: (t: string) => `fentry/${t}`, ctx: ARG_WORDS },
-    { fn: "fexit", hasTarget: true, section: (t: string) => `fexit/${t}`, ctx: ARG_WORDS },
-    { fn: "kprobe", hasTarget: true, section: (t: string) => `kprobe/${t}`, ctx: PT_REGS },
-    { fn: "kretprobe", hasTarget: true, section: (t: string) => `kretprobe/${t}`, ctx: PT_REGS },
-    { fn: "uprobe", hasTarget: true, section: (t: string) => `uprobe/${t}`, ctx: PT_REGS },
-    { fn: "uretprobe", hasTarget: true, section: (t: string) => `uretprobe/${t}`, ctx: PT_REGS },
-    { fn: "xdp", hasTarget: false, section: () => "xdp", ctx: XDP_MD },
-    { fn: "tc", hasTarget: false, section: () => "tc", ctx: SK_BUFF },
-    { fn: "socketFilter", hasTarget: false, section: () => "socket", ctx: SK_BUFF },
-    {
-      fn: "perfEvent",
-      hasTarget: false,
-      section: () => "perf_event",
-      ctx: fixed([["sample_period", 168, U64]]),
-    },
-  ].map((k) => [k.fn, k]),
+  (
+    [
+      {
+        fn: "tracepoint",
+        hasTarget: true,
+        section: (t: string) => `tracepoint/${t}`,
+        ctx: { kind: "struct" } as CtxShape,
+      },
+      {
+        fn: "rawTracepoint",
+        hasTarget: true,
+        section: (t: string) => `raw_tracepoint/${t}`,
+        ctx: ARG_WORDS,
+        kernelArgs: { from: "tracepoint", returnValue: "none" },
+      },
+      {
+        fn: "tpBtf",
+        hasTarget: true,
+        section: (t: string) => `tp_btf/${t}`,
+        ctx: ARG_WORDS,
+        kernelArgs: { from: "tracepoint", returnValue: "none" },
+      },
+      {
+        fn: "fentry",
+        hasTarget: true,
+        section: (t: string) => `fentry/${t}`,
+        ctx: ARG_WORDS,
+        kernelArgs: { from: "func", returnValue: "none" },
+      },
+      {
+        fn: "fexit",
+        hasTarget: true,
+        section: (t: string) => `fexit/${t}`,
+        ctx: ARG_WORDS,
+        kernelArgs: { from: "func", returnValue: "last" },
+      },
+      {
+        fn: "kprobe",
+        hasTarget: true,
+        section: (t: string) => `kprobe/${t}`,
+        ctx: PT_REGS,
+        kernelArgs: { from: "func", returnValue: "none" },
+      },
+      {
+        fn: "kretprobe",
+        hasTarget: true,
+        section: (t: string) => `kretprobe/${t}`,
+        ctx: PT_REGS,
+        kernelArgs: { from: "func", returnValue: "only" },
+      },
+      { fn: "uprobe", hasTarget: true, section: (t: string) => `uprobe/${t}`, ctx: PT_REGS },
+      { fn: "uretprobe", hasTarget: true, section: (t: string) => `uretprobe/${t}`, ctx: PT_REGS },
+      { fn: "xdp", hasTarget: false, section: () => "xdp", ctx: XDP_MD },
+      { fn: "tc", hasTarget: false, section: () => "tc", ctx: SK_BUFF },
+      { fn: "socketFilter", hasTarget: false, section: () => "socket", ctx: SOCKET_SK_BUFF },
+      {
+        fn: "perfEvent",
+        hasTarget: false,
+        section: () => "perf_event",
+        ctx: fixed([["sample_period", 168, U64]]),
+      },
+    ] satisfies ProgramKind[]
+  ).map((k): [string, ProgramKind] => [k.fn, k]),
 );
 
 /** `BPF_F_CURRENT_CPU` for bpf_perf_event_output's flags. */

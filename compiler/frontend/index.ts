@@ -21,6 +21,11 @@ export interface CompileOptions {
   readonly verify?: boolean;
   /** Collects stage timings in milliseconds when given. */
   readonly timings?: Record<string, number>;
+  /**
+   * Kernel BTF for typed fentry/fexit/kprobe/tp_btf arguments: a file path or the bytes (default
+   * /sys/kernel/btf/vmlinux, read only when a program declares arguments).
+   */
+  readonly btf?: string | Uint8Array;
 }
 
 /** The front end's result: a module when there were no errors, and every diagnostic. */
@@ -47,7 +52,7 @@ export function compileToIr(
     diagnostics.push(...tsDiags);
     if (hasErrors(tsDiags)) return { diagnostics: sortDiagnostics(diagnostics) };
     t0 = performance.now();
-    const state = new ModuleState(program.sourceFile, fileName);
+    const state = new ModuleState(program.sourceFile, fileName, options.btf);
     checkSubset(state);
     time("check", t0);
     if (hasErrors(state.diagnostics))

@@ -12,7 +12,8 @@ import type { ValueId } from "../ir/index.ts";
 import { BPF_F_CURRENT_CPU, HELPERS, NULLARY_HELPERS, PROBE_READS } from "./builtins.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
-import { initPlace, lowerExpr } from "./lower-expr.ts";
+import { initPlace } from "./lower-assign.ts";
+import { lowerExpr } from "./lower-expr.ts";
 import type { ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import {
@@ -396,6 +397,16 @@ function callCtxMethod(
     }
     const end = fs.addr(ptr, sizeOf(target), node);
     return { k: "ref", target, ptr, packet: { end, dataEnd } };
+  }
+  if (shape.kind === "fixed" && shape.noDirectAccess !== undefined && method === "header") {
+    fs.m.report("TSB3012", node, {
+      method: "header<T>",
+      kind: ctx.prog.fn,
+      why: shape.noDirectAccess,
+      instead:
+        "copy the bytes to the stack with ctx.loadBytes(offset, dst) (bpf_skb_load_bytes), e.g. `const ip: IpHeader = zeroed(); if (ctx.loadBytes(14, ip) < 0) return 0;`",
+    });
+    return ERROR;
   }
   if (shape.kind === "fixed" && shape.skb && method === "loadBytes") {
     if (args.length !== 2) return arity(fs, node, "ctx.loadBytes", 2);

@@ -13,7 +13,6 @@ import type {
   CallExpression,
   FunctionDeclaration,
   FunctionExpression,
-  SourceFile,
   VariableDeclaration,
 } from "ts-morph";
 import { newFunc } from "../ir/builder.ts";
@@ -22,6 +21,7 @@ import { MAX_STACK_BYTES } from "../ir/index.ts";
 import { CONSTANTS, DEFAULT_STACK_DEPTH, MAP_KINDS, PROGRAM_KINDS } from "./builtins.ts";
 import type { ProgramKind } from "./builtins.ts";
 import { FuncState } from "./func-state.ts";
+import { bindKernelArgs } from "./kernel-args.ts";
 import { lowerExpr, parseIntegerLiteral } from "./lower-expr.ts";
 import { lowerStatements } from "./lower-stmt.ts";
 import type { FuncInfo, ModuleState, ScalarType } from "./module-state.ts";
@@ -35,6 +35,7 @@ interface PendingProgram {
   readonly target: string;
   readonly body: Body;
   readonly decl: VariableDeclaration;
+  readonly call: CallExpression;
 }
 
 /** Lowers the whole file into `m` and returns the module. */
@@ -361,7 +362,7 @@ function programOf(
     });
     return null;
   }
-  return { name, kind, target, body, decl: d };
+  return { name, kind, target, body, decl: d, call };
 }
 
 function registerFunction(m: ModuleState, f: FunctionDeclaration): FuncInfo | null {
@@ -455,10 +456,6 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
   });
   const fs = new FuncState(m, p.name, b, I64, true);
   const param = p.body.getParameters()[0];
-  if (p.body.getParameters().length > 1)
-    m.report("TSB3003", p.body.getParameters()[1]!, {
-      problem: "a program takes one parameter, its context",
-    });
   if (param) {
     let struct: TsbType | null = null;
     if (p.kind.ctx.kind === "struct") {
@@ -480,6 +477,8 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
       struct,
     });
   }
+  const args = p.body.getParameters().slice(1);
+  bindKernelArgs(fs, p.kind, p.target, p.call, args, b.paramsOf(b.entry)[0]!);
   const body = p.body.getBody();
   if (Node.isBlock(body)) lowerStatements(fs, body.getStatements());
   else {

@@ -10,8 +10,10 @@ import { Node, SyntaxKind } from "ts-morph";
 import type { Statement } from "ts-morph";
 import type { BlockId } from "../ir/index.ts";
 import type { Operand } from "./func-state.ts";
-import { FuncState } from "./func-state.ts";
-import { initPlace, lowerCond, lowerExpr } from "./lower-expr.ts";
+import { ERROR, FuncState } from "./func-state.ts";
+import { initPlace } from "./lower-assign.ts";
+import { lowerCond } from "./lower-cond.ts";
+import { lowerExpr } from "./lower-expr.ts";
 import type { ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { I64, isScalar, irTypeOf, sizeOf, alignOf } from "./types.ts";
@@ -147,7 +149,8 @@ function lowerDeclaration(
   }
   if (declared) {
     const v = fs.coerce(lowerExpr(fs, init, declared), declared as ScalarType, init);
-    if (v === null) return;
+    if (v === null) return fs.bindOperand(name, ERROR); // reported; later uses stay quiet
+
     fs.b.nameValue(v, name);
     const id = fs.declareVar(name, declared as ScalarType, !isConst);
     fs.writeVar(id, v);
@@ -165,7 +168,7 @@ function bindInferred(
   isConst: boolean,
   init: Node,
 ): void {
-  if (op.k === "error") return;
+  if (op.k === "error") return fs.bindOperand(name, ERROR); // reported; later uses stay quiet
   if (op.k === "place" && !isScalar(op.type)) {
     // Copy semantics: a new local struct/array initialised from the source.
     const slot = fs.stackSlot(op.type, name, d);

@@ -10,6 +10,8 @@ import { makeDiagnostic } from "../diag/index.ts";
 import type { Diagnostic, DiagnosticCode } from "../diag/index.ts";
 import type { Func, GlobalDecl, MapDecl, Span } from "../ir/index.ts";
 import type { MapKind } from "./builtins.ts";
+import type { KernelBtf } from "./kernel-btf.ts";
+import { DEFAULT_KERNEL_BTF, loadKernelBtf } from "./kernel-btf.ts";
 import type { IntType, TsbType } from "./types.ts";
 import { SourceTypeTable, TypeResolver } from "./types.ts";
 
@@ -52,11 +54,39 @@ export class ModuleState {
   readonly calls = new Map<string, Set<string>>();
   license = "";
   private formatCount = 0;
+  private kernel: { btf: KernelBtf } | { error: string } | null = null;
 
+  /** `btfSource`: the kernel BTF typed program arguments are read from (a path, or the bytes). */
   constructor(
     readonly sourceFile: SourceFile,
     readonly fileName: string,
+    readonly btfSource: string | Uint8Array = DEFAULT_KERNEL_BTF,
   ) {}
+
+  /** The name of the BTF source, for messages. */
+  get btfName(): string {
+    return typeof this.btfSource === "string" ? this.btfSource : "the BTF given to the compiler";
+  }
+
+  /** The kernel BTF, loaded on first use (only programs with typed arguments need it). */
+  kernelBtf(): { btf: KernelBtf } | { error: string } {
+    if (this.kernel === null) {
+      try {
+        this.kernel = { btf: loadKernelBtf(this.btfSource) };
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        this.kernel = {
+          error:
+            code === "ENOENT"
+              ? "no such file"
+              : err instanceof Error
+                ? err.message.split("\n")[0]!
+                : String(err),
+        };
+      }
+    }
+    return this.kernel;
+  }
 
   /** The span of a node's start. */
   span(node: Node): Span {

@@ -1,7 +1,7 @@
 /**
- * Golden IR tests: every `test/frontend/cases/<case>.ts` and every `examples/<name>.ts` is compiled to IR,
+ * Golden IR tests: every `test/frontend/cases/<case>.ts` (next to its `.ir`) and every `examples/<name>.ts` is compiled to IR,
  * verified, printed, and compared with the `.ir` file next to it (`test/frontend/examples/<name>.ir`
- * for examples). `TSBPF_UPDATE_GOLDEN=1` rewrites the expected files instead of comparing.
+ * for examples), with btf-fixture.ts as the kernel BTF. `TSBPF_UPDATE_GOLDEN=1` rewrites the expected files instead of comparing.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,18 +10,19 @@ import { describe, expect, it } from "vitest";
 import { compileToIr } from "../../compiler/frontend/index.ts";
 import { formatDiagnostics } from "../../compiler/diag/index.ts";
 import { parseModule, printModule, verifyModule } from "../../compiler/ir/index.ts";
+import { fixtureBtf } from "./btf-fixture.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const update = process.env.TSBPF_UPDATE_GOLDEN === "1";
 
 const cases: { name: string; source: string; golden: string }[] = [
-  ...readdirSync(here)
-    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+  ...readdirSync(join(here, "cases"))
+    .filter((f) => f.endsWith(".ts"))
     .map((f) => ({
       name: f,
-      source: join(here, f),
-      golden: join(here, f.replace(/\.ts$/, ".ir")),
+      source: join(here, "cases", f),
+      golden: join(here, "cases", f.replace(/\.ts$/, ".ir")),
     })),
   ...readdirSync(join(root, "examples"))
     .filter((f) => f.endsWith(".ts"))
@@ -36,7 +37,8 @@ describe("front end golden IR", () => {
   for (const c of cases) {
     it(c.name, () => {
       const text = readFileSync(c.source, "utf8");
-      const r = compileToIr(text, c.name);
+      // Typed kernel arguments read the fixture BTF, never the build machine's kernel.
+      const r = compileToIr(text, c.name, { btf: fixtureBtf() });
       expect(
         r.diagnostics.filter((d) => d.severity === "error"),
         formatDiagnostics(r.diagnostics, { [c.name]: text }),
