@@ -1,0 +1,55 @@
+/**
+ * The programmatic API is what package.json's `exports` map names: each subpath resolves to a module
+ * that exports the documented entry points, and a probe compiled through `tsbpf/compiler` runs through
+ * `tsbpf/vm` end to end (the path a user's unit test takes).
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  exports: Record<string, string | { types: string }>;
+  types: string;
+};
+const load = (sub: string) => import(new URL(`../../${pkg.exports[sub]}`, import.meta.url).href);
+
+describe("package exports", () => {
+  it('"tsbpf" is the stdlib declarations (types only) for editors', () => {
+    expect(pkg.exports["."]).toEqual({ types: "./stdlib/index.d.ts" });
+    expect(readFileSync(new URL(`../../${pkg.types}`, import.meta.url), "utf8")).toContain(
+      "export declare class HashMap",
+    );
+  });
+
+  it.each([
+    ["./compiler", ["compileSource", "compileModule"]],
+    ["./vm", ["VmObject", "VmApiError"]],
+    ["./loader", ["loadObject", "loadProgram", "testRun", "attachTracepoint"]],
+    ["./user", ["LiveSession", "RingBufferReader", "renderMapText"]],
+    ["./isa", ["INSNS", "assemble", "disassemble", "encodeProgram", "decodeProgram"]],
+    ["./object", ["readBpfObject", "writeBpfObject"]],
+  ])("%s exports %j", async (sub, names) => {
+    const mod = await load(sub);
+    for (const n of names) expect(typeof mod[n], `${sub} ${n}`).not.toBe("undefined");
+  });
+
+  it("a probe compiled through tsbpf/compiler runs in tsbpf/vm", async () => {
+    const { compileSource } = await load("./compiler");
+    const { VmObject } = await load("./vm");
+    const src = `
+      import { ArrayMap, xdp, XDP_PASS, u64 } from "tsbpf";
+      const seen = new ArrayMap<u64>({ maxEntries: 1 });
+      export const count = xdp((ctx) => {
+        const v = seen.lookup(0);
+        if (v !== null) v.value += 1;
+        return XDP_PASS;
+      });
+      export const license = "GPL";`;
+    const out = await compileSource(src, "probe.ts", { emit: "obj" });
+    expect(out.diagnostics.filter((d: { severity: string }) => d.severity === "error")).toEqual([]);
+    const obj = VmObject.load(out.object);
+    for (let i = 0; i < 3; i++)
+      expect(obj.program("count").run({ packet: new Uint8Array(64) }).r0).toBe(2n);
+    const value = obj.map("seen").get(new Uint8Array(4));
+    expect(new DataView(value.buffer, value.byteOffset).getBigUint64(0, true)).toBe(3n);
+  });
+});
