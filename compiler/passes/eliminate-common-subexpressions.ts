@@ -3,31 +3,16 @@
  * Cooper & Simpson's "dominator-based value numbering"): a pure instruction whose operation and
  * operands equal those of an instruction in a dominating position is replaced by that one's result.
  *
- * Consumes a `Func`; produces one with duplicates removed. Pure = no memory access, no effects:
- * constants, arithmetic, comparisons, extensions, select, ptradd, and the address-forming ops
- * (stackslot, mapref, globaladdr). Loads are not merged: a store or helper call in between may
+ * Consumes a `Func`; produces one with duplicates removed. Pure (`isPure`, op-classes.ts) = no memory
+ * access, no effects: constants, arithmetic, comparisons, extensions, select, ptradd, and the
+ * address-forming ops (stackslot, mapref, globaladdr). Loads are not merged: a store or helper call in between may
  * change memory.
  */
 import { mapOperands } from "../ir/builder.ts";
 import { computeDominators } from "../ir/verify.ts";
-import type { BlockId, Func, InstData, InstId, ValueId } from "../ir/types.ts";
+import type { BlockId, Func, InstId, ValueId } from "../ir/types.ts";
+import { isPure } from "./op-classes.ts";
 import { rewriteFunc, type PassResult } from "./rewrite.ts";
-
-const PURE: ReadonlySet<InstData["op"]> = new Set([
-  "const",
-  "binary",
-  "icmp",
-  "select",
-  "zext",
-  "sext",
-  "trunc",
-  "ptrtoint",
-  "inttoptr",
-  "ptradd",
-  "stackslot",
-  "mapref",
-  "globaladdr",
-]);
 
 /** Merges equal pure computations. */
 export function eliminateCommonSubexpressions(f: Func): PassResult {
@@ -48,7 +33,7 @@ export function eliminateCommonSubexpressions(f: Func): PassResult {
     const added: string[] = [];
     for (const id of insts.get(b) ?? []) {
       const inst = f.insts[id]!;
-      if (inst.result === null || !PURE.has(inst.data.op)) continue;
+      if (inst.result === null || !isPure(inst.data)) continue;
       const data = mapOperands(inst.data, resolve);
       const key = `${f.values[inst.result]!.type}|${JSON.stringify(data, (_, v) => (typeof v === "bigint" ? `${v}n` : v))}`;
       const hit = table.get(key);

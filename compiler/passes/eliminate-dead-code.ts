@@ -8,27 +8,9 @@
  * Loads are removable: the verifier-checked program never relies on a load faulting.
  */
 import { operandsOf } from "../ir/builder.ts";
-import type { Func, InstData, InstId, ValueId } from "../ir/types.ts";
+import type { Func, InstId, ValueId } from "../ir/types.ts";
+import { hasSideEffects } from "./op-classes.ts";
 import { rewriteFunc, type PassResult } from "./rewrite.ts";
-
-const EFFECTS: ReadonlySet<InstData["op"]> = new Set([
-  "store",
-  "atomic",
-  "cmpxchg",
-  "callhelper",
-  "call",
-  "memcpy",
-  "memset",
-  "br",
-  "condbr",
-  "ret",
-  "unreachable",
-]);
-
-/** True when an instruction must stay even if its result is unused. */
-export function hasSideEffects(d: InstData): boolean {
-  return EFFECTS.has(d.op);
-}
 
 /** Removes dead instructions. */
 export function eliminateDeadCode(f: Func): PassResult {

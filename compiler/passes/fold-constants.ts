@@ -5,79 +5,16 @@
  *
  * Consumes a `Func`; produces a `Func` with the folded instructions changed in place (the result value
  * keeps its id, so no use needs rewriting). Arithmetic follows the eBPF semantics the code would have
- * had at run time (RFC 9669 §4.1): division by zero gives 0, modulo by zero gives the dividend,
- * shift amounts are masked to the width, `INT_MIN / -1` is `INT_MIN`.
+ * had at run time (RFC 9669 §4.1), as compiler/ir/evaluate.ts defines them.
  */
-import type { BinaryOp, Cond, Func, InstData, InstId, IrType, ValueId } from "../ir/types.ts";
+import {
+  evalBinary,
+  evalCond,
+  IR_BITS as BITS,
+  normalizeConst as normalize,
+} from "../ir/evaluate.ts";
+import type { Func, InstData, InstId, ValueId } from "../ir/types.ts";
 import { constValue, rewriteFunc, type PassResult } from "./rewrite.ts";
-
-const BITS: Readonly<Record<IrType, number>> = { i1: 1, i8: 8, i16: 16, i32: 32, i64: 64, ptr: 64 };
-
-/** Normalises a constant to its type: i1 as 0/1, wider types as signed two's complement. */
-export function normalize(type: IrType, v: bigint): bigint {
-  return type === "i1" ? BigInt.asUintN(1, v) : BigInt.asIntN(BITS[type], v);
-}
-
-/** Evaluates a binary operation on constants of `bits` width (eBPF semantics). */
-export function evalBinary(op: BinaryOp, bits: number, a0: bigint, b0: bigint): bigint {
-  const u = (x: bigint) => BigInt.asUintN(bits, x);
-  const s = (x: bigint) => BigInt.asIntN(bits, x);
-  const a = u(a0);
-  const b = u(b0);
-  switch (op) {
-    case "add":
-      return a + b;
-    case "sub":
-      return a - b;
-    case "mul":
-      return a * b;
-    case "udiv":
-      return b === 0n ? 0n : a / b;
-    case "urem":
-      return b === 0n ? a : a % b;
-    case "sdiv":
-      return b === 0n ? 0n : s(a) / s(b);
-    case "srem":
-      return b === 0n ? a : s(a) % s(b);
-    case "and":
-      return a & b;
-    case "or":
-      return a | b;
-    case "xor":
-      return a ^ b;
-    case "shl":
-      return a << (b & BigInt(bits - 1));
-    case "lshr":
-      return a >> (b & BigInt(bits - 1));
-    case "ashr":
-      return s(a) >> (b & BigInt(bits - 1));
-  }
-}
-
-/** Evaluates a comparison of constants of `bits` width. */
-export function evalCond(cond: Cond, bits: number, a0: bigint, b0: bigint): boolean {
-  const signed = cond.startsWith("s");
-  const a = signed ? BigInt.asIntN(bits, a0) : BigInt.asUintN(bits, a0);
-  const b = signed ? BigInt.asIntN(bits, b0) : BigInt.asUintN(bits, b0);
-  switch (cond) {
-    case "eq":
-      return a === b;
-    case "ne":
-      return a !== b;
-    case "ugt":
-    case "sgt":
-      return a > b;
-    case "uge":
-    case "sge":
-      return a >= b;
-    case "ult":
-    case "slt":
-      return a < b;
-    case "ule":
-    case "sle":
-      return a <= b;
-  }
-}
 
 /** Folds constants and simple identities. */
 export function foldConstants(f: Func): PassResult {

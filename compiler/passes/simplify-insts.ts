@@ -12,10 +12,9 @@
  * which are the low 4 bytes of v1, so the store reads v1 directly and the `trunc` (a `w = w` move in
  * BPF) dies.
  */
+import { IR_BITS as BITS } from "../ir/evaluate.ts";
 import type { Func, Inst, InstData, InstId, IrType, Value, ValueId } from "../ir/types.ts";
 import { constValue, rewriteFunc, type PassResult } from "./rewrite.ts";
-
-const BITS: Readonly<Record<IrType, number>> = { i1: 1, i8: 8, i16: 16, i32: 32, i64: 64, ptr: 64 };
 
 /** What a rule may use besides the instruction: operand definitions and a constant factory. */
 export interface RuleContext {

@@ -16,20 +16,9 @@
  * to just before that call.
  */
 import { operandsOf, successorsOf } from "../ir/builder.ts";
-import type { BlockId, Func, InstData, InstId } from "../ir/types.ts";
+import type { BlockId, Func, InstId } from "../ir/types.ts";
+import { COMPUTE_OPS } from "./op-classes.ts";
 import { rewriteFunc, type PassResult } from "./rewrite.ts";
-
-const PURE: ReadonlySet<InstData["op"]> = new Set([
-  "binary",
-  "icmp",
-  "select",
-  "zext",
-  "sext",
-  "trunc",
-  "ptrtoint",
-  "inttoptr",
-  "ptradd",
-]);
 
 /** Sinks pure instructions into the single block that uses them. */
 export function sinkInstructions(f: Func): PassResult {
@@ -48,7 +37,7 @@ export function sinkInstructions(f: Func): PassResult {
     for (let k = insts.length - 1; k >= 0; k--) {
       const id = insts[k]!;
       const inst = f.insts[id]!;
-      if (!PURE.has(inst.data.op) || inst.result === null) continue;
+      if (!COMPUTE_OPS.has(inst.data.op) || inst.result === null) continue;
       const users = usersOf(f, order, inst.result);
       if (users.length === 0) continue;
       const target = blockOf.get(users[0]!)!;

@@ -17,6 +17,7 @@ import {
   AluCode,
   AtomicOp,
   CallSrc,
+  CLASS_MASK,
   InsnClass,
   JmpCode,
   Mode,
@@ -241,295 +242,241 @@ function base(width: 32 | 64): ConformanceGroup {
   return width === 32 ? "base32" : "base64";
 }
 
+/** What a row states: its identity and syntax; every other field has a default in `row`. */
+type RowInput = Pick<Row, "name" | "opcode" | "kind" | "syntax"> & Partial<Row>;
+
+/**
+ * Builds a row from what differs. Defaults: `cls` from the opcode's class bits, no src/off/imm match,
+ * `op` = `kind`, no second operand, 64-bit, no memory access or extension, only `dst` meaningful,
+ * `mnemonic` = `name`, cpu v1, and the base group of the width. The keys are written in `InsnSpec`
+ * order so that the rows (and their JSON) keep one shape.
+ */
+function row(r: RowInput): Row {
+  const width = r.width ?? 64;
+  return {
+    name: r.name,
+    opcode: r.opcode,
+    cls: r.cls ?? r.opcode & CLASS_MASK,
+    srcMatch: r.srcMatch ?? null,
+    offMatch: r.offMatch ?? null,
+    immMatch: r.immMatch ?? null,
+    kind: r.kind,
+    op: r.op ?? (r.kind as InsnOp),
+    source: r.source ?? "none",
+    width,
+    memSize: r.memSize ?? 0,
+    extBits: r.extBits ?? 0,
+    fields: r.fields ?? ["dst"],
+    mnemonic: r.mnemonic ?? r.name,
+    syntax: r.syntax,
+    isa: r.isa ?? 1,
+    group: r.group ?? base(width),
+  };
+}
+
+/** The opcode source bit, the fields and the syntax operand of a second operand from imm or a register. */
+interface Operand {
+  readonly source: "imm" | "reg";
+  readonly bit: number;
+  readonly fields: readonly InsnField[];
+  readonly text: string;
+}
+
+const OPERANDS: readonly Operand[] = [
+  { source: "imm", bit: Source.K, fields: ["imm"], text: "{imm}" },
+  { source: "reg", bit: Source.X, fields: ["src"], text: "{src}" },
+];
+
+/** One row per source of the second operand (imm, then reg), each stating what `make` gives it. */
+function sourceRows(make: (o: Operand) => RowInput): Row[] {
+  return OPERANDS.map((o) => row({ source: o.source, ...make(o) }));
+}
+
 function aluRows(): Row[] {
   const rows: Row[] = [];
   for (const width of [32, 64] as const) {
     const cls = width === 32 ? InsnClass.ALU : InsnClass.ALU64;
     const sfx = width === 32 ? "32" : "";
     for (const a of ALU_OPS) {
-      for (const source of ["imm", "reg"] as const) {
-        rows.push({
-          name: `${a.op}${width}_${source}`,
-          opcode: a.code | (source === "imm" ? Source.K : Source.X) | cls,
-          cls,
-          srcMatch: null,
+      rows.push(
+        ...sourceRows((o) => ({
+          name: `${a.op}${width}_${o.source}`,
+          opcode: a.code | o.bit | cls,
           offMatch: a.off ?? (a.op === "div" || a.op === "mod" ? 0 : null),
-          immMatch: null,
           kind: "alu",
           op: a.op,
-          source,
           width,
-          memSize: 0,
-          extBits: 0,
-          fields: source === "imm" ? ["dst", "imm"] : ["dst", "src"],
+          fields: ["dst", ...o.fields],
           mnemonic: `${a.ubpf}${sfx}`,
-          syntax: `{dst} ${a.sym} ${source === "imm" ? "{imm}" : "{src}"}`,
+          syntax: `{dst} ${a.sym} ${o.text}`,
           isa: a.isa ?? 1,
           group: a.divmul ? (width === 32 ? "divmul32" : "divmul64") : base(width),
-        });
-      }
+        })),
+      );
     }
-    rows.push({
-      name: `neg${width}`,
-      opcode: AluCode.NEG | Source.K | cls,
-      cls,
-      srcMatch: null,
-      offMatch: null,
-      immMatch: null,
-      kind: "neg",
-      op: "neg",
-      source: "none",
-      width,
-      memSize: 0,
-      extBits: 0,
-      fields: ["dst"],
-      mnemonic: `neg${sfx}`,
-      syntax: "{dst} = -{dst}",
-      isa: 1,
-      group: base(width),
-    });
-    for (const source of ["imm", "reg"] as const) {
-      rows.push({
-        name: `mov${width}_${source}`,
-        opcode: AluCode.MOV | (source === "imm" ? Source.K : Source.X) | cls,
-        cls,
-        srcMatch: null,
-        offMatch: source === "reg" ? 0 : null,
-        immMatch: null,
+    rows.push(
+      row({
+        name: `neg${width}`,
+        opcode: AluCode.NEG | Source.K | cls,
+        kind: "neg",
+        width,
+        mnemonic: `neg${sfx}`,
+        syntax: "{dst} = -{dst}",
+      }),
+    );
+    rows.push(
+      ...sourceRows((o) => ({
+        name: `mov${width}_${o.source}`,
+        opcode: AluCode.MOV | o.bit | cls,
+        offMatch: o.source === "reg" ? 0 : null,
         kind: "mov",
-        op: "mov",
-        source,
         width,
-        memSize: 0,
-        extBits: 0,
-        fields: source === "imm" ? ["dst", "imm"] : ["dst", "src"],
+        fields: ["dst", ...o.fields],
         mnemonic: `mov${sfx}`,
-        syntax: `{dst} = ${source === "imm" ? "{imm}" : "{src}"}`,
-        isa: 1,
-        group: base(width),
-      });
-    }
+        syntax: `{dst} = ${o.text}`,
+      })),
+    );
     for (const bits of width === 32 ? ([8, 16] as const) : ([8, 16, 32] as const)) {
-      rows.push({
-        name: `movsx${width}_${bits}`,
-        opcode: AluCode.MOV | Source.X | cls,
-        cls,
-        srcMatch: null,
-        offMatch: bits,
-        immMatch: null,
-        kind: "movsx",
-        op: "movsx",
-        source: "reg",
-        width,
-        memSize: 0,
-        extBits: bits,
-        fields: ["dst", "src", "off"],
-        mnemonic: `movsx${bits}${width}`,
-        syntax: `{dst} = (s${bits}){src}`,
-        isa: 4,
-        group: base(width),
-      });
+      rows.push(
+        row({
+          name: `movsx${width}_${bits}`,
+          opcode: AluCode.MOV | Source.X | cls,
+          offMatch: bits,
+          kind: "movsx",
+          source: "reg",
+          width,
+          extBits: bits,
+          fields: ["dst", "src", "off"],
+          mnemonic: `movsx${bits}${width}`,
+          syntax: `{dst} = (s${bits}){src}`,
+          isa: 4,
+        }),
+      );
     }
   }
   // Byte swaps: ALU|END with src bit LE/BE, and ALU64|END (src 0) as the unconditional bswap (v4).
-  const ends: { op: InsnOp; opcode: number; cls: number; isa: 1 | 4 }[] = [
-    { op: "le", opcode: AluCode.END | Source.K | InsnClass.ALU, cls: InsnClass.ALU, isa: 1 },
-    { op: "be", opcode: AluCode.END | Source.X | InsnClass.ALU, cls: InsnClass.ALU, isa: 1 },
-    { op: "bswap", opcode: AluCode.END | Source.K | InsnClass.ALU64, cls: InsnClass.ALU64, isa: 4 },
+  const ends: { op: InsnOp; opcode: number; isa: 1 | 4 }[] = [
+    { op: "le", opcode: AluCode.END | Source.K | InsnClass.ALU, isa: 1 },
+    { op: "be", opcode: AluCode.END | Source.X | InsnClass.ALU, isa: 1 },
+    { op: "bswap", opcode: AluCode.END | Source.K | InsnClass.ALU64, isa: 4 },
   ];
   for (const e of ends) {
     for (const bits of [16, 32, 64] as const) {
-      rows.push({
-        name: `${e.op}${bits}`,
-        opcode: e.opcode,
-        cls: e.cls,
-        srcMatch: null,
-        offMatch: null,
-        immMatch: bits,
-        kind: "end",
-        op: e.op,
-        source: "none",
-        width: 64,
-        memSize: 0,
-        extBits: bits,
-        fields: ["dst", "imm"],
-        mnemonic: `${e.op}${bits}`,
-        syntax: `{dst} = ${e.op}${bits} {dst}`,
-        isa: e.isa,
-        group: "base32",
-      });
+      rows.push(
+        row({
+          name: `${e.op}${bits}`,
+          opcode: e.opcode,
+          immMatch: bits,
+          kind: "end",
+          op: e.op,
+          extBits: bits,
+          fields: ["dst", "imm"],
+          syntax: `{dst} = ${e.op}${bits} {dst}`,
+          isa: e.isa,
+          group: "base32",
+        }),
+      );
     }
   }
   return rows;
 }
 
 function memoryRows(): Row[] {
-  const rows: Row[] = [];
-  rows.push({
-    name: "lddw",
-    opcode: InsnClass.LD | Mode.IMM | Size.DW,
-    cls: InsnClass.LD,
-    srcMatch: null,
-    offMatch: null,
-    immMatch: null,
-    kind: "lddw",
-    op: "lddw",
-    source: "imm",
-    width: 64,
-    memSize: 0,
-    extBits: 0,
-    fields: ["dst", "src", "imm"],
-    mnemonic: "lddw",
-    syntax: "{dst} = {imm64} ll",
-    isa: 1,
-    group: "base64",
-  });
-  for (const s of SIZES) {
-    const w = s.bytes === 8 ? "base64" : "base32";
-    rows.push({
-      name: `ldx${s.suffix}`,
-      opcode: InsnClass.LDX | Mode.MEM | s.size,
-      cls: InsnClass.LDX,
-      srcMatch: null,
-      offMatch: null,
-      immMatch: null,
-      kind: "ldx",
-      op: "load",
-      source: "reg",
-      width: 64,
-      memSize: s.bytes,
-      extBits: 0,
-      fields: ["dst", "src", "off"],
-      mnemonic: `ldx${s.suffix}`,
-      syntax: `{dst} = *(u${s.bytes * 8} *)({src}{off})`,
-      isa: 1,
-      group: w,
-    });
-    if (s.bytes !== 8) {
-      rows.push({
-        name: `ldxs${s.suffix}`,
-        opcode: InsnClass.LDX | Mode.MEMSX | s.size,
-        cls: InsnClass.LDX,
-        srcMatch: null,
-        offMatch: null,
-        immMatch: null,
-        kind: "ldx",
-        op: "load",
-        source: "reg",
-        width: 64,
-        memSize: s.bytes,
-        extBits: (s.bytes * 8) as 8 | 16 | 32,
-        fields: ["dst", "src", "off"],
-        mnemonic: `ldxs${s.suffix}`,
-        syntax: `{dst} = *(s${s.bytes * 8} *)({src}{off})`,
-        isa: 4,
-        group: "base64",
-      });
-    }
-    rows.push({
-      name: `st${s.suffix}`,
-      opcode: InsnClass.ST | Mode.MEM | s.size,
-      cls: InsnClass.ST,
-      srcMatch: null,
-      offMatch: null,
-      immMatch: null,
-      kind: "st",
-      op: "store",
+  const rows: Row[] = [
+    row({
+      name: "lddw",
+      opcode: InsnClass.LD | Mode.IMM | Size.DW,
+      kind: "lddw",
       source: "imm",
-      width: 64,
-      memSize: s.bytes,
-      extBits: 0,
-      fields: ["dst", "off", "imm"],
-      mnemonic: `st${s.suffix}`,
-      syntax: `*(u${s.bytes * 8} *)({dst}{off}) = {imm}`,
-      isa: 1,
-      group: w,
-    });
-    rows.push({
-      name: `stx${s.suffix}`,
-      opcode: InsnClass.STX | Mode.MEM | s.size,
-      cls: InsnClass.STX,
-      srcMatch: null,
-      offMatch: null,
-      immMatch: null,
-      kind: "stx",
-      op: "store",
-      source: "reg",
-      width: 64,
-      memSize: s.bytes,
-      extBits: 0,
-      fields: ["dst", "src", "off"],
-      mnemonic: `stx${s.suffix}`,
-      syntax: `*(u${s.bytes * 8} *)({dst}{off}) = {src}`,
-      isa: 1,
-      group: w,
-    });
+      fields: ["dst", "src", "imm"],
+      syntax: "{dst} = {imm64} ll",
+    }),
+  ];
+  for (const s of SIZES) {
+    const bits = s.bytes * 8;
+    // Shared by the plain loads and stores of this size: 8-byte accesses are base64, the rest base32.
+    const mem = { memSize: s.bytes, group: s.bytes === 8 ? "base64" : "base32" } as const;
+    const load = { kind: "ldx", op: "load", source: "reg", fields: ["dst", "src", "off"] } as const;
+    rows.push(
+      row({
+        ...mem,
+        ...load,
+        name: `ldx${s.suffix}`,
+        opcode: InsnClass.LDX | Mode.MEM | s.size,
+        syntax: `{dst} = *(u${bits} *)({src}{off})`,
+      }),
+    );
+    if (s.bytes !== 8) {
+      rows.push(
+        row({
+          ...load,
+          name: `ldxs${s.suffix}`,
+          opcode: InsnClass.LDX | Mode.MEMSX | s.size,
+          memSize: s.bytes,
+          extBits: bits as 8 | 16 | 32,
+          syntax: `{dst} = *(s${bits} *)({src}{off})`,
+          isa: 4,
+        }),
+      );
+    }
+    // `st` stores an imm, `stx` a register.
+    rows.push(
+      ...sourceRows((o) => ({
+        ...mem,
+        name: `${o.source === "imm" ? "st" : "stx"}${s.suffix}`,
+        opcode: (o.source === "imm" ? InsnClass.ST : InsnClass.STX) | Mode.MEM | s.size,
+        kind: o.source === "imm" ? "st" : "stx",
+        op: "store",
+        fields: o.source === "imm" ? ["dst", "off", "imm"] : ["dst", "src", "off"],
+        syntax: `*(u${bits} *)({dst}{off}) = ${o.text}`,
+      })),
+    );
   }
   for (const width of [32, 64] as const) {
-    const size = width === 32 ? Size.W : Size.DW;
     for (const a of ATOMIC_OPS) {
-      rows.push({
-        name: `${a.op}${width}`,
-        opcode: InsnClass.STX | Mode.ATOMIC | size,
-        cls: InsnClass.STX,
-        srcMatch: null,
-        offMatch: null,
-        immMatch: a.imm,
-        kind: "atomic",
-        op: a.op,
-        source: "reg",
-        width,
-        memSize: width === 32 ? 4 : 8,
-        extBits: 0,
-        fields: ["dst", "src", "off", "imm"],
-        mnemonic: `${a.ubpf}${width === 32 ? "32" : ""}`,
-        syntax: a.syntax(width),
-        // Plain atomic add is the classic `xadd` of v1; the rest arrived with v3 (kernel 5.12).
-        isa: a.op === "atomic_add" ? 1 : 3,
-        group: width === 32 ? "atomic32" : "atomic64",
-      });
+      rows.push(
+        row({
+          name: `${a.op}${width}`,
+          opcode: InsnClass.STX | Mode.ATOMIC | (width === 32 ? Size.W : Size.DW),
+          immMatch: a.imm,
+          kind: "atomic",
+          op: a.op,
+          source: "reg",
+          width,
+          memSize: width === 32 ? 4 : 8,
+          fields: ["dst", "src", "off", "imm"],
+          mnemonic: `${a.ubpf}${width === 32 ? "32" : ""}`,
+          syntax: a.syntax(width),
+          // Plain atomic add is the classic `xadd` of v1; the rest arrived with v3 (kernel 5.12).
+          isa: a.op === "atomic_add" ? 1 : 3,
+          group: width === 32 ? "atomic32" : "atomic64",
+        }),
+      );
     }
   }
   for (const s of SIZES) {
     if (s.bytes === 8) continue; // the kernel never had an 8-byte packet load
-    rows.push({
-      name: `ldabs${s.suffix}`,
-      opcode: InsnClass.LD | Mode.ABS | s.size,
-      cls: InsnClass.LD,
-      srcMatch: null,
-      offMatch: null,
-      immMatch: null,
-      kind: "ldabs",
-      op: "ldabs",
-      source: "imm",
-      width: 64,
-      memSize: s.bytes,
-      extBits: 0,
-      fields: ["imm"],
-      mnemonic: `ldabs${s.suffix}`,
-      syntax: `r0 = *(u${s.bytes * 8} *)skb[{imm}]`,
-      isa: 1,
-      group: "packet",
-    });
-    rows.push({
-      name: `ldind${s.suffix}`,
-      opcode: InsnClass.LD | Mode.IND | s.size,
-      cls: InsnClass.LD,
-      srcMatch: null,
-      offMatch: null,
-      immMatch: null,
-      kind: "ldind",
-      op: "ldind",
-      source: "reg",
-      width: 64,
-      memSize: s.bytes,
-      extBits: 0,
-      fields: ["src", "imm"],
-      mnemonic: `ldind${s.suffix}`,
-      syntax: `r0 = *(u${s.bytes * 8} *)skb[{src}{immoff}]`,
-      isa: 1,
-      group: "packet",
-    });
+    const packet = { memSize: s.bytes, group: "packet" } as const;
+    rows.push(
+      row({
+        ...packet,
+        name: `ldabs${s.suffix}`,
+        opcode: InsnClass.LD | Mode.ABS | s.size,
+        kind: "ldabs",
+        source: "imm",
+        fields: ["imm"],
+        syntax: `r0 = *(u${s.bytes * 8} *)skb[{imm}]`,
+      }),
+      row({
+        ...packet,
+        name: `ldind${s.suffix}`,
+        opcode: InsnClass.LD | Mode.IND | s.size,
+        kind: "ldind",
+        source: "reg",
+        fields: ["src", "imm"],
+        syntax: `r0 = *(u${s.bytes * 8} *)skb[{src}{immoff}]`,
+      }),
+    );
   }
   return rows;
 }
@@ -540,157 +487,82 @@ function jumpRows(): Row[] {
     const cls = width === 32 ? InsnClass.JMP32 : InsnClass.JMP;
     const sfx = width === 32 ? "32" : "";
     for (const j of JMP_OPS) {
-      for (const source of ["imm", "reg"] as const) {
-        rows.push({
-          name: `${j.op}${width}_${source}`,
-          opcode: j.code | (source === "imm" ? Source.K : Source.X) | cls,
-          cls,
-          srcMatch: null,
-          offMatch: null,
-          immMatch: null,
+      rows.push(
+        ...sourceRows((o) => ({
+          name: `${j.op}${width}_${o.source}`,
+          opcode: j.code | o.bit | cls,
           kind: "jcond",
           op: j.op,
-          source,
           width,
-          memSize: 0,
-          extBits: 0,
-          fields: source === "imm" ? ["dst", "off", "imm"] : ["dst", "src", "off"],
+          fields: o.source === "imm" ? ["dst", "off", "imm"] : ["dst", "src", "off"],
           mnemonic: `${j.op}${sfx}`,
-          syntax: `if {dst} ${j.sym} ${source === "imm" ? "{imm}" : "{src}"} goto {target}`,
+          syntax: `if {dst} ${j.sym} ${o.text} goto {target}`,
           isa: width === 32 ? 3 : j.isa,
-          group: base(width),
-        });
-      }
+        })),
+      );
     }
   }
-  rows.push({
-    name: "ja",
-    opcode: JmpCode.JA | InsnClass.JMP,
-    cls: InsnClass.JMP,
-    srcMatch: null,
-    offMatch: null,
-    immMatch: null,
-    kind: "ja",
-    op: "ja",
-    source: "none",
-    width: 64,
-    memSize: 0,
-    extBits: 0,
-    fields: ["off"],
-    mnemonic: "ja",
-    syntax: "goto {target}",
-    isa: 1,
-    group: "base32",
-  });
-  rows.push({
-    name: "ja32",
-    opcode: JmpCode.JA | InsnClass.JMP32,
-    cls: InsnClass.JMP32,
-    srcMatch: null,
-    offMatch: null,
-    immMatch: null,
-    kind: "ja",
-    op: "ja",
-    source: "imm",
-    width: 32,
-    memSize: 0,
-    extBits: 0,
-    fields: ["imm"],
-    mnemonic: "ja32",
-    syntax: "gotol {target}",
-    isa: 4,
-    group: "base32",
-  });
-  const calls: {
-    op: InsnOp;
-    src: number;
-    syntax: string;
-    mnemonic: string;
-    group: ConformanceGroup;
-  }[] = [
-    {
-      op: "call_helper",
-      src: CallSrc.HELPER,
-      syntax: "call {imm}",
-      mnemonic: "call",
+  rows.push(
+    row({
+      name: "ja",
+      opcode: JmpCode.JA | InsnClass.JMP,
+      kind: "ja",
+      fields: ["off"],
+      syntax: "goto {target}",
       group: "base32",
-    },
-    {
-      op: "call_local",
-      src: CallSrc.LOCAL,
-      syntax: "call {pctarget}",
-      mnemonic: "call local",
-      group: "base32",
-    },
-    {
-      op: "call_kfunc",
-      src: CallSrc.KFUNC,
-      syntax: "call kfunc {imm}",
-      mnemonic: "call kfunc",
-      group: "base32",
-    },
+    }),
+    row({
+      name: "ja32",
+      opcode: JmpCode.JA | InsnClass.JMP32,
+      kind: "ja",
+      source: "imm",
+      width: 32,
+      fields: ["imm"],
+      syntax: "gotol {target}",
+      isa: 4,
+    }),
+  );
+  const calls: { op: InsnOp; src: number; syntax: string; mnemonic: string }[] = [
+    { op: "call_helper", src: CallSrc.HELPER, syntax: "call {imm}", mnemonic: "call" },
+    { op: "call_local", src: CallSrc.LOCAL, syntax: "call {pctarget}", mnemonic: "call local" },
+    { op: "call_kfunc", src: CallSrc.KFUNC, syntax: "call kfunc {imm}", mnemonic: "call kfunc" },
   ];
   for (const c of calls) {
-    rows.push({
-      name: c.op,
-      opcode: JmpCode.CALL | Source.K | InsnClass.JMP,
-      cls: InsnClass.JMP,
-      srcMatch: c.src,
-      offMatch: null,
-      immMatch: null,
-      kind: "call",
-      op: c.op,
-      source: "imm",
-      width: 64,
-      memSize: 0,
-      extBits: 0,
-      fields: ["src", "imm"],
-      mnemonic: c.mnemonic,
-      syntax: c.syntax,
-      isa: 1,
-      group: c.group,
-    });
+    rows.push(
+      row({
+        name: c.op,
+        opcode: JmpCode.CALL | Source.K | InsnClass.JMP,
+        srcMatch: c.src,
+        kind: "call",
+        op: c.op,
+        source: "imm",
+        fields: ["src", "imm"],
+        mnemonic: c.mnemonic,
+        syntax: c.syntax,
+        group: "base32",
+      }),
+    );
   }
-  // ubpf's callx (not in RFC 9669): the register named by dst holds a helper number. LLVM encodes its
-  // `callx rN` the same way (register in the dst field, imm 0).
-  rows.push({
-    name: "callx",
-    opcode: JmpCode.CALL | Source.X | InsnClass.JMP,
-    cls: InsnClass.JMP,
-    srcMatch: null,
-    offMatch: null,
-    immMatch: null,
-    kind: "callx",
-    op: "callx",
-    source: "reg",
-    width: 64,
-    memSize: 0,
-    extBits: 0,
-    fields: ["dst"],
-    mnemonic: "callx",
-    syntax: "callx {dst}",
-    isa: 1,
-    group: "callx",
-  });
-  rows.push({
-    name: "exit",
-    opcode: JmpCode.EXIT | InsnClass.JMP,
-    cls: InsnClass.JMP,
-    srcMatch: null,
-    offMatch: null,
-    immMatch: null,
-    kind: "exit",
-    op: "exit",
-    source: "none",
-    width: 64,
-    memSize: 0,
-    extBits: 0,
-    fields: [],
-    mnemonic: "exit",
-    syntax: "exit",
-    isa: 1,
-    group: "base32",
-  });
+  rows.push(
+    // ubpf's callx (not in RFC 9669): the register named by dst holds a helper number. LLVM encodes
+    // its `callx rN` the same way (register in the dst field, imm 0).
+    row({
+      name: "callx",
+      opcode: JmpCode.CALL | Source.X | InsnClass.JMP,
+      kind: "callx",
+      source: "reg",
+      syntax: "callx {dst}",
+      group: "callx",
+    }),
+    row({
+      name: "exit",
+      opcode: JmpCode.EXIT | InsnClass.JMP,
+      kind: "exit",
+      fields: [],
+      syntax: "exit",
+      group: "base32",
+    }),
+  );
   return rows;
 }
 

@@ -11,6 +11,7 @@ import { readU32 } from "./sys/attr.ts";
 import { tryBpf } from "./sys/bpf.ts";
 import { BpfCmd } from "./sys/constants.ts";
 import { BTF_LOAD } from "./sys/layouts.ts";
+import { ERRNO } from "./sys/errno.ts";
 
 /** Rejected BTF: the kernel's log explains which type is wrong. */
 export class BtfLoadError extends KernelError {
@@ -42,8 +43,6 @@ export class KernelBtf {
   }
 }
 
-const ENOSPC = 28;
-
 /** Loads BTF; on rejection retries with a log (level 1) and throws `BtfLoadError` with it. */
 export function loadBtf(bytes: Uint8Array): KernelBtf {
   let size = 0;
@@ -61,7 +60,7 @@ export function loadBtf(bytes: Uint8Array): KernelBtf {
       size = 64 * 1024;
       continue;
     }
-    if (r.errno === ENOSPC && size < 16 << 20) {
+    if (r.errno === ERRNO.ENOSPC && size < 16 << 20) {
       size = Math.max(size * 4, readU32(BTF_LOAD, r.attr, "btf_log_true_size") + 1);
       continue;
     }

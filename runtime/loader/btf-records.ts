@@ -54,27 +54,29 @@ export function programBtfRecords(
     }
     return best && `${best.line.trim()}  @ ${best.fileName}:${best.lineNum}`;
   };
-  let funcInfo: ProgramBtfRecords["funcInfo"];
-  if (funcs.length) {
-    const bytes = new Uint8Array(funcs.length * 8);
-    const v = new DataView(bytes.buffer);
-    funcs.forEach((f, i) => {
-      v.setUint32(i * 8, f.slot, true);
-      v.setUint32(i * 8 + 4, f.rec.typeId, true);
-    });
-    funcInfo = { bytes, recSize: 8 };
-  }
-  let lineInfo: ProgramBtfRecords["lineInfo"];
-  if (lines.length) {
-    const bytes = new Uint8Array(lines.length * 16);
-    const v = new DataView(bytes.buffer);
-    lines.forEach((l, i) => {
-      v.setUint32(i * 16, l.slot, true);
-      v.setUint32(i * 16 + 4, stringOffset(l.rec.fileName), true);
-      v.setUint32(i * 16 + 8, stringOffset(l.rec.line), true);
-      v.setUint32(i * 16 + 12, ((l.rec.lineNum << 10) | (l.rec.column & 0x3ff)) >>> 0, true);
-    });
-    lineInfo = { bytes, recSize: 16 };
-  }
+  // bpf_func_info {insn_off, type_id} and bpf_line_info {insn_off, file_name_off, line_off,
+  // line_col} (include/uapi/linux/bpf.h), as the kernel reads them: arrays of little-endian u32s.
+  const funcInfo = packU32Records(funcs, 8, (f) => [f.slot, f.rec.typeId]);
+  const lineInfo = packU32Records(lines, 16, (l) => [
+    l.slot,
+    stringOffset(l.rec.fileName),
+    stringOffset(l.rec.line),
+    (l.rec.lineNum << 10) | (l.rec.column & 0x3ff),
+  ]);
   return { funcInfo, lineInfo, sourceOf };
+}
+
+/** Packs one `recSize`-byte record of u32 fields per item; undefined for no items (attr fields 0). */
+function packU32Records<T, S extends number>(
+  items: readonly T[],
+  recSize: S,
+  fields: (item: T) => readonly number[],
+): { bytes: Uint8Array; recSize: S } | undefined {
+  if (items.length === 0) return undefined;
+  const bytes = new Uint8Array(items.length * recSize);
+  const v = new DataView(bytes.buffer);
+  items.forEach((item, i) =>
+    fields(item).forEach((x, k) => v.setUint32(i * recSize + k * 4, x >>> 0, true)),
+  );
+  return { bytes, recSize };
 }

@@ -15,6 +15,7 @@ import {
   type DecodedField,
 } from "./sys/attr.ts";
 import { bpf, tryBpf } from "./sys/bpf.ts";
+import { ERRNO } from "./sys/errno.ts";
 import { BpfCmd } from "./sys/constants.ts";
 import { GET_ID, INFO } from "./sys/layouts.ts";
 
@@ -124,60 +125,79 @@ export interface LinkInfo {
   readonly progId: number;
 }
 
-function getInfo<F extends string>(
+/** Which field of the kernel's info struct fills each property of a record. */
+type FieldSource<T, F extends string> = { readonly [K in keyof T]-?: F };
+
+/** The field names of a layout. */
+type FieldOf<L> = L extends AttrLayout<infer F> ? F : never;
+
+const PROG_FIELDS: FieldSource<ProgramInfo, FieldOf<typeof PROG_INFO>> = {
+  type: "type",
+  id: "id",
+  name: "name",
+  xlatedLen: "xlated_prog_len",
+  jitedLen: "jited_prog_len",
+  verifiedInsns: "verified_insns",
+  runTimeNs: "run_time_ns",
+  runCount: "run_cnt",
+  btfId: "btf_id",
+};
+
+const MAP_FIELDS: FieldSource<MapInfo, FieldOf<typeof MAP_INFO>> = {
+  type: "type",
+  id: "id",
+  name: "name",
+  keySize: "key_size",
+  valueSize: "value_size",
+  maxEntries: "max_entries",
+  flags: "map_flags",
+};
+
+const LINK_FIELDS: FieldSource<LinkInfo, FieldOf<typeof LINK_INFO>> = {
+  type: "type",
+  id: "id",
+  progId: "prog_id",
+};
+
+/**
+ * Asks BPF_OBJ_GET_INFO_BY_FD for the object behind `fd`, decodes the struct with `layout` and
+ * builds the record whose properties `fields` names. Throws `KernelError` when the kernel refuses.
+ */
+function getInfo<T, F extends string>(
   fd: number,
   layout: AttrLayout<F>,
+  fields: FieldSource<T, F>,
   what: string,
-): Record<F, DecodedField> {
+): T {
   const buf = new Uint8Array(layout.size);
   bpf(BpfCmd.OBJ_GET_INFO_BY_FD, INFO, { bpf_fd: fd, info_len: buf.length, info: buf }, what);
-  return decodeAttr(layout, buf);
+  const decoded: Record<F, DecodedField> = decodeAttr(layout, buf);
+  const out: Record<string, DecodedField> = {};
+  for (const key of Object.keys(fields) as (keyof T & string)[]) out[key] = decoded[fields[key]];
+  return out as T;
 }
 
 /** Info about the program behind `fd`. */
 export function programInfo(fd: number): ProgramInfo {
-  const i = getInfo(fd, PROG_INFO, `program info of fd ${fd}`);
-  return {
-    type: i.type as number,
-    id: i.id as number,
-    name: i.name as string,
-    xlatedLen: i.xlated_prog_len as number,
-    jitedLen: i.jited_prog_len as number,
-    verifiedInsns: i.verified_insns as number,
-    runTimeNs: i.run_time_ns as bigint,
-    runCount: i.run_cnt as bigint,
-    btfId: i.btf_id as number,
-  };
+  return getInfo(fd, PROG_INFO, PROG_FIELDS, `program info of fd ${fd}`);
 }
 
 /** Info about the map behind `fd`. */
 export function mapInfo(fd: number): MapInfo {
-  const i = getInfo(fd, MAP_INFO, `map info of fd ${fd}`);
-  return {
-    type: i.type as number,
-    id: i.id as number,
-    name: i.name as string,
-    keySize: i.key_size as number,
-    valueSize: i.value_size as number,
-    maxEntries: i.max_entries as number,
-    flags: i.map_flags as number,
-  };
+  return getInfo(fd, MAP_INFO, MAP_FIELDS, `map info of fd ${fd}`);
 }
 
 /** Info about the link behind `fd`. */
 export function linkInfo(fd: number): LinkInfo {
-  const i = getInfo(fd, LINK_INFO, `link info of fd ${fd}`);
-  return { type: i.type as number, id: i.id as number, progId: i.prog_id as number };
+  return getInfo(fd, LINK_INFO, LINK_FIELDS, `link info of fd ${fd}`);
 }
-
-const ENOENT = 2;
 
 function listIds(cmd: number): number[] {
   const ids: number[] = [];
   let id = 0;
   for (;;) {
     const r = tryBpf(cmd, GET_ID, { start_id: id });
-    if (r.errno === ENOENT) return ids;
+    if (r.errno === ERRNO.ENOENT) return ids;
     if (r.errno !== 0) bpf(cmd, GET_ID, { start_id: id }, "listing ids");
     id = readU32(GET_ID, r.attr, "next_id");
     ids.push(id);

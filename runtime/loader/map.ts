@@ -14,6 +14,7 @@ import { KernelError, LoaderError } from "./errors.ts";
 import { OwnedFd } from "./fd.ts";
 import { bpf, commandName, tryBpf } from "./sys/bpf.ts";
 import { BpfCmd, MapType, UpdateFlag } from "./sys/constants.ts";
+import { ERRNO } from "./sys/errno.ts";
 import { possibleCpus } from "./sys/cpus.ts";
 import { MAP_BATCH, MAP_CREATE, MAP_ELEM } from "./sys/layouts.ts";
 
@@ -34,8 +35,6 @@ export interface MapSpec {
   readonly innerMapFd?: number;
   readonly mapExtra?: bigint;
 }
-
-const ENOENT = 2;
 
 const PERCPU_TYPES: ReadonlySet<number> = new Set([
   MapType.PERCPU_HASH,
@@ -124,7 +123,7 @@ export class KernelMap {
     this.#checkKey(key);
     const value = new Uint8Array(this.userValueSize);
     const r = tryBpf(BpfCmd.MAP_LOOKUP_ELEM, MAP_ELEM, { map_fd: this.fd, key, value });
-    if (r.errno === ENOENT) return undefined;
+    if (r.errno === ERRNO.ENOENT) return undefined;
     if (r.errno !== 0) this.#fail(BpfCmd.MAP_LOOKUP_ELEM, r.errno, "lookup");
     return value;
   }
@@ -156,7 +155,7 @@ export class KernelMap {
   delete(key: Uint8Array): boolean {
     this.#checkKey(key);
     const r = tryBpf(BpfCmd.MAP_DELETE_ELEM, MAP_ELEM, { map_fd: this.fd, key });
-    if (r.errno === ENOENT) return false;
+    if (r.errno === ERRNO.ENOENT) return false;
     if (r.errno !== 0) this.#fail(BpfCmd.MAP_DELETE_ELEM, r.errno, "delete");
     return true;
   }
@@ -170,7 +169,7 @@ export class KernelMap {
       key: key ?? 0n,
       value: next,
     });
-    if (r.errno === ENOENT) return undefined;
+    if (r.errno === ERRNO.ENOENT) return undefined;
     if (r.errno !== 0) this.#fail(BpfCmd.MAP_GET_NEXT_KEY, r.errno, "next key");
     return next;
   }
@@ -209,7 +208,7 @@ export class KernelMap {
         count: chunk,
         map_fd: this.fd,
       });
-      if (r.errno !== 0 && r.errno !== ENOENT) {
+      if (r.errno !== 0 && r.errno !== ERRNO.ENOENT) {
         this.#fail(BpfCmd.MAP_LOOKUP_BATCH, r.errno, "batch lookup");
       }
       const count = new DataView(r.attr.buffer).getUint32(
@@ -222,7 +221,7 @@ export class KernelMap {
           values.slice(i * vsize, (i + 1) * vsize),
         ]);
       }
-      if (r.errno === ENOENT) return out;
+      if (r.errno === ERRNO.ENOENT) return out;
       inBatch = outBatch;
     }
   }

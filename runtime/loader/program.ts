@@ -21,6 +21,7 @@ import { readU32 } from "./sys/attr.ts";
 import { ENABLE_STATS, PROG_LOAD } from "./sys/layouts.ts";
 import { explainTrampolineRefusal, needsTrampoline } from "./trampoline-refusal.ts";
 import { annotateVerifierLog, parseVerifierLog } from "./verifier-log.ts";
+import { ERRNO } from "./sys/errno.ts";
 
 /** BTF records accompanying a program (struct bpf_func_info / bpf_line_info arrays). */
 export interface ProgramBtfInfo {
@@ -95,7 +96,6 @@ export class KernelProgram {
   }
 }
 
-const ENOSPC = 28;
 const DEFAULT_LOG = 1 << 20;
 
 /** Loads a program; throws `VerifierError` on rejection, `KernelError` for other failures. */
@@ -128,7 +128,7 @@ export function loadProgram(spec: ProgramSpec, opts: LoadOptions = {}): KernelPr
         text,
       );
     }
-    if (r.errno === ENOSPC && size > 0 && size < MAX_LOG_SIZE) {
+    if (r.errno === ERRNO.ENOSPC && size > 0 && size < MAX_LOG_SIZE) {
       const trueSize = readU32(PROG_LOAD, r.attr, "log_true_size");
       size = Math.min(MAX_LOG_SIZE, Math.max(size * 4, trueSize + 1));
       continue;
@@ -161,15 +161,13 @@ export function loadProgram(spec: ProgramSpec, opts: LoadOptions = {}): KernelPr
   }
 }
 
-const EPERM = 1;
-
 /**
  * EPERM while already root is not about capabilities: kernel policy (lockdown, an LSM, a hardened
  * kernel) refused the load. Programs that need a BPF trampoline (fentry/fexit/fmod_ret, lsm,
  * freplace) are the usual victims; trampoline-refusal.ts gathers the evidence for the message.
  */
 function refusalHint(spec: ProgramSpec, errno: number): string | undefined {
-  if (errno !== EPERM || process.getuid?.() !== 0) return undefined;
+  if (errno !== ERRNO.EPERM || process.getuid?.() !== 0) return undefined;
   if (needsTrampoline(spec.type, spec.expectedAttachType ?? 0)) {
     return explainTrampolineRefusal();
   }

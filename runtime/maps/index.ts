@@ -4,6 +4,7 @@
 export * from "./types.ts";
 export * from "./array.ts";
 export * from "./hash.ts";
+export * from "./record-stream-map.ts";
 export * from "./ringbuf.ts";
 export * from "./perf-event-array.ts";
 export * from "./prog-array.ts";

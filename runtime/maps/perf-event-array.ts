@@ -10,7 +10,8 @@
  * context bytes that BPF_F_CTXLEN_MASK asks for are not appended (no skb payload in the VM).
  */
 import { BPF_CONSTANTS } from "../../core/kernel/index.ts";
-import { Errno, MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
+import { Errno, MapError, type MapContext, type MapSpec } from "./types.ts";
+import { RecordStreamMap } from "./record-stream-map.ts";
 
 /** One sample as user space's perf buffer callback would receive it. */
 export interface PerfRecord {
@@ -23,9 +24,9 @@ const INDEX_MASK = BigInt(BPF_CONSTANTS.BPF_F_INDEX_MASK);
 const CTXLEN_MASK = BigInt(BPF_CONSTANTS.BPF_F_CTXLEN_MASK);
 
 /** A perf event array. */
-export class PerfEventArrayMap implements VmMap {
+export class PerfEventArrayMap extends RecordStreamMap {
   readonly kind = "perf_event_array";
-  readonly perCpu = false;
+  protected readonly elementErrno = Errno.EINVAL;
   readonly spec: MapSpec;
   private records: PerfRecord[] = [];
 
@@ -33,6 +34,7 @@ export class PerfEventArrayMap implements VmMap {
     spec: MapSpec,
     private readonly ctx: MapContext,
   ) {
+    super();
     if (spec.keySize !== 4 || spec.valueSize !== 4) {
       throw new MapError(`perf_event_array map ${spec.name}: key and value sizes must be 4`);
     }
@@ -62,27 +64,6 @@ export class PerfEventArrayMap implements VmMap {
     return out;
   }
 
-  lookupAddress(): bigint {
-    return 0n;
-  }
-  lookup(): Uint8Array | null {
-    return null;
-  }
-  lookupAllCpus(): Uint8Array[] | null {
-    return null;
-  }
-  update(): number {
-    return -Errno.EINVAL;
-  }
-  updateAllCpus(): number {
-    return -Errno.EINVAL;
-  }
-  delete(): number {
-    return -Errno.EINVAL;
-  }
-  keys(): Uint8Array[] {
-    return [];
-  }
   dispose(): void {
     this.records = [];
   }

@@ -25,7 +25,8 @@
  */
 import { BPF_CONSTANTS } from "../../core/kernel/index.ts";
 import type { Region } from "../vm/contract.ts";
-import { Errno, MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
+import { Errno, MapError, type MapContext, type MapSpec } from "./types.ts";
+import { RecordStreamMap } from "./record-stream-map.ts";
 
 /** Page size the kernel requires the ring size to be a multiple of. */
 export const RINGBUF_PAGE_SIZE = 4096;
@@ -40,9 +41,9 @@ interface Reservation {
 }
 
 /** A ring buffer map. */
-export class RingBufMap implements VmMap {
+export class RingBufMap extends RecordStreamMap {
   readonly kind = "ringbuf";
-  readonly perCpu = false;
+  protected readonly elementErrno = Errno.ENOTSUPP;
   /** The data area (size = max_entries). */
   readonly data: Uint8Array;
   private readonly view: DataView;
@@ -58,6 +59,7 @@ export class RingBufMap implements VmMap {
     readonly spec: MapSpec,
     private readonly ctx: MapContext,
   ) {
+    super();
     const n = spec.maxEntries;
     if (n < RINGBUF_PAGE_SIZE || n % RINGBUF_PAGE_SIZE !== 0 || (n & (n - 1)) !== 0) {
       throw new MapError(
@@ -174,27 +176,6 @@ export class RingBufMap implements VmMap {
     this.view.setUint32(at + 4, at >>> 12, true);
   }
 
-  lookupAddress(): bigint {
-    return 0n;
-  }
-  lookup(): Uint8Array | null {
-    return null;
-  }
-  lookupAllCpus(): Uint8Array[] | null {
-    return null;
-  }
-  update(): number {
-    return -Errno.ENOTSUPP;
-  }
-  updateAllCpus(): number {
-    return -Errno.ENOTSUPP;
-  }
-  delete(): number {
-    return -Errno.ENOTSUPP;
-  }
-  keys(): Uint8Array[] {
-    return [];
-  }
   dispose(): void {
     for (const r of this.reserved.values()) this.ctx.memory.unmap(r.region);
     this.reserved.clear();

@@ -185,21 +185,18 @@ describe("register allocation", () => {
     };
     const good = allocateRegisters(f);
     expect(checkAllocation(good)).toEqual([]);
-    const clobbered = {
-      ...good,
-      assignment: new Map([
-        [v, 1],
-        [v + 1, 7],
-      ]),
-    };
-    expect(checkAllocation(clobbered).join("\n")).toMatch(/does not hold/);
-    const shared = {
-      ...good,
-      assignment: new Map([
-        [v, 7],
-        [v + 1, 7],
-      ]),
-    };
-    expect(checkAllocation(shared).join("\n")).toMatch(/does not hold/);
+    // r1 is clobbered by the call; r7 cannot hold both live values at once.
+    const clobbered: [number, number][] = [
+      [v, 1],
+      [v + 1, 7],
+    ];
+    const shared: [number, number][] = [
+      [v, 7],
+      [v + 1, 7],
+    ];
+    for (const assignment of [clobbered, shared]) {
+      const bad = { ...good, assignment: new Map(assignment) };
+      expect(checkAllocation(bad).join("\n")).toMatch(/does not hold/);
+    }
   });
 });

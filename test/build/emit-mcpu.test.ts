@@ -3,15 +3,16 @@
  * sign-extending loads, i32 → i64 widening and a 32-bit compare.
  *
  * Per -mcpu level the object must only use instructions of that level (the table's `isa` column), and
- * like clang: v1 has no JMP32 and none of v2's jlt/jle/jslt/jsle; v1 and v2 have no JMP32; v3 uses
- * JMP32; v4 uses sign-extending loads / movsx. Each object loads in the kernel when root. Signed division
+ * like clang: v1 has no JMP32 and none of v2's jlt/jle/jslt/jsle; v1 and v2 have no JMP32 and no
+ * ALU32 (class 0x04 apart from byte swaps); v3 uses JMP32 and ALU32; v4 uses sign-extending loads /
+ * movsx. Each object loads in the kernel when root. Signed division
  * is refused below v4 with a diagnostic and compiled to `sdiv` at v4.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { InsnSpec } from "../../core/isa/index.ts";
+import { InsnClass, type InsnSpec } from "../../core/isa/index.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import { capability, hasCommand, hasKernelBpf } from "../support/env.ts";
 import { run, tsbpf } from "./support.ts";
@@ -63,8 +64,9 @@ function specs(file: string): InsnSpec[] {
 }
 
 const isJmp32 = (s: InsnSpec) => (s.kind === "jcond" || s.kind === "ja") && s.width === 32;
-const isAlu32 = (s: InsnSpec) => ["alu", "neg", "mov"].includes(s.kind) && s.width === 32;
 const isSignExtending = (s: InsnSpec) => s.kind === "movsx" || (s.kind === "ldx" && s.extBits > 0);
+/** Class BPF_ALU (0x04) rows other than the byte swaps, which exist only in that class before v4. */
+const isAlu32Class = (s: InsnSpec) => s.cls === InsnClass.ALU && s.kind !== "end";
 
 describe("tsbpf build --emit", () => {
   it("ir, ir-opt and asm print text to stdout, or to -o", () => {
@@ -106,6 +108,9 @@ describe.each([1, 2, 3, 4] as const)("tsbpf build --mcpu v%d", (v) => {
     const all = specs(file);
     for (const s of all) expect(s.isa, s.mnemonic).toBeLessThanOrEqual(v);
     if (v < 3) expect(all.filter(isJmp32).map((s) => s.mnemonic)).toEqual([]);
+    // clang enables alu32 only from v3: v1/v2 objects hold no 32-bit ALU instruction at all.
+    if (v < 3) expect(all.filter(isAlu32Class).map((s) => s.name)).toEqual([]);
+    else expect(all.some(isAlu32Class)).toBe(true);
     if (v === 1) expect(all.filter((s) => /^(jlt|jle|jslt|jsle)/.test(s.op))).toEqual([]);
     if (v >= 3) expect(all.some(isJmp32)).toBe(true);
     expect(all.some(isSignExtending)).toBe(v === 4);

@@ -3,29 +3,18 @@
  * the verifier after every pass, and the pipeline's ordering constraints.
  */
 import { describe, expect, it } from "vitest";
-import { parseFunc, printFunc, verifyFunc } from "../../compiler/ir/index.ts";
-import type { Func } from "../../compiler/ir/types.ts";
+import { printFunc } from "../../compiler/ir/index.ts";
 import { eliminateCommonSubexpressions } from "../../compiler/passes/eliminate-common-subexpressions.ts";
 import { eliminateDeadCode } from "../../compiler/passes/eliminate-dead-code.ts";
 import { foldConstants } from "../../compiler/passes/fold-constants.ts";
 import { PASSES, PASS_ORDER, runPipeline } from "../../compiler/passes/pipeline.ts";
 import { removeRedundantParams } from "../../compiler/passes/remove-redundant-params.ts";
-import type { PassResult } from "../../compiler/passes/rewrite.ts";
 import { simplifyCfg } from "../../compiler/passes/simplify-cfg.ts";
-
-const dedent = (s: string) => s.replace(/^\n/, "").replace(/^ {6}/gm, "").trimEnd();
-
-function run(pass: (f: Func) => PassResult, text: string): { out: string; changed: boolean } {
-  const f = parseFunc(dedent(text));
-  expect(verifyFunc(f)).toEqual([]);
-  const r = pass(f);
-  expect(verifyFunc(r.func), printFunc(r.func)).toEqual([]);
-  return { out: printFunc(r.func), changed: r.changed };
-}
+import { dedent, moduleOf, parseChecked, runPass } from "./support.ts";
 
 describe("fold-constants", () => {
   it("folds arithmetic with eBPF semantics (x / 0 = 0) and identities", () => {
-    const { out, changed } = run(
+    const { out, changed } = runPass(
       foldConstants,
       `
       func @f(i64) -> i64 {
@@ -50,7 +39,7 @@ describe("fold-constants", () => {
   });
 
   it("folds comparisons of constants and reports no change when there is nothing to do", () => {
-    const { out } = run(
+    const { out } = runPass(
       foldConstants,
       `
       func @f() -> i32 {
@@ -66,14 +55,14 @@ describe("fold-constants", () => {
     expect(out).toContain("v3:i1 = const 0");
     expect(out).toContain("v4:i1 = const 1");
     expect(out).toContain("v5:i32 = const 1");
-    const again = run(foldConstants, "func @g(i64) -> i64 {\nb0(v0:i64):\n  ret v0\n}");
+    const again = runPass(foldConstants, "func @g(i64) -> i64 {\nb0(v0:i64):\n  ret v0\n}");
     expect(again.changed).toBe(false);
   });
 });
 
 describe("dce", () => {
   it("removes unused pure values transitively but keeps calls and stores", () => {
-    const { out } = run(
+    const { out } = runPass(
       eliminateDeadCode,
       `
       func @f(ptr) -> i64 {
@@ -95,7 +84,7 @@ describe("dce", () => {
 
 describe("simplify-cfg", () => {
   it("folds a constant branch, drops the dead block and merges the straight line", () => {
-    const { out } = run(
+    const { out } = runPass(
       simplifyCfg,
       `
       func @f(i64) -> i64 {
@@ -123,7 +112,7 @@ describe("simplify-cfg", () => {
 
 describe("remove-redundant-params", () => {
   it("replaces a parameter that always receives the same value (loop back edge ignored)", () => {
-    const { out } = run(
+    const { out } = runPass(
       removeRedundantParams,
       `
       func @f(i64) -> i64 {
@@ -145,7 +134,7 @@ describe("remove-redundant-params", () => {
 
 describe("cse", () => {
   it("merges equal pure computations in dominated blocks, not loads", () => {
-    const { out } = run(
+    const { out } = runPass(
       eliminateCommonSubexpressions,
       `
       func @f(ptr, i64) -> i64 {
@@ -181,8 +170,7 @@ describe("pipeline", () => {
   });
 
   it("optimises to a fixed point with the verifier on, and dumps after a named pass", () => {
-    const f = parseFunc(
-      dedent(`
+    const f = parseChecked(`
       func @f(i64) -> i64 {
       b0(v0:i64):
         v1:i64 = const 2
@@ -195,9 +183,8 @@ describe("pipeline", () => {
       b2(v5:i64):
         v6:i64 = mul v0, v5
         ret v6
-      }`),
-    );
-    const m = { source: "t.ts", functions: [f], maps: [], globals: [], types: [], license: "GPL" };
+      }`);
+    const m = moduleOf(f);
     const { module, dumps } = runPipeline(m, { optimize: true, verify: true, dumpAfter: "dce" });
     const out = printFunc(module.functions[0]!);
     expect(out).toContain("mul v0, v3");

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { sinkInstructions } from "../../compiler/passes/sink-instructions.ts";
-import { runPass } from "./support.ts";
+import { expectUnchanged, runPass } from "./support.ts";
 
 describe("sink-instructions", () => {
   it("moves a chain of pure values past an early return to just before their use", () => {
@@ -42,7 +42,7 @@ describe("sink-instructions", () => {
   });
 
   it("does not sink into a loop, nor when the uses are in two blocks", () => {
-    const { changed } = runPass(
+    expectUnchanged(
       sinkInstructions,
       `
       func @f(i64) -> i64 {
@@ -62,6 +62,5 @@ describe("sink-instructions", () => {
         ret v3
       }`,
     );
-    expect(changed).toBe(false);
   });
 });

@@ -11,6 +11,7 @@
  *   condition and swaps the targets.
  */
 import { INSN_BY_NAME, type InsnSpec } from "../../../core/isa/index.ts";
+import { evalCond, IR_BITS } from "../../ir/evaluate.ts";
 import type { Cond, ValueId } from "../../ir/types.ts";
 import type { Selector } from "./isel-context.ts";
 import { COND_PATTERNS } from "./isel-tables.ts";
@@ -44,7 +45,7 @@ export function emitCompareJump(
   const lc = s.constOf(lhs);
   const rc0 = s.constOf(rhs);
   if (lc !== undefined && rc0 !== undefined) {
-    s.jump(evaluate(cond, lc, rc0, s.typeOf(lhs)) ? tTrue : tFalse);
+    s.jump(evalCond(cond, IR_BITS[s.typeOf(lhs)], lc, rc0) ? tTrue : tFalse);
     return;
   }
   if (lc !== undefined) {
@@ -57,7 +58,8 @@ export function emitCompareJump(
   const signed = COND_PATTERNS[cond].signed;
   const width = jmp32 ? 32 : 64;
   const operand = (v: ValueId): Reg => {
-    if (!(narrow64 && signed)) return s.use(v);
+    // A register already holding the 64-bit sign extension needs no second one.
+    if (!(narrow64 && signed) || s.highBitsOf(v) === "sext") return s.use(v);
     const t = s.fresh();
     s.copyInto(t, v);
     s.signExtendInPlace(t, 32, "i64");
@@ -94,29 +96,4 @@ export function emitCompareJump(
   }
   s.emit(minst(row.name, { dst, src: b, target: tTrue, span }));
   s.jump(tFalse);
-}
-
-function evaluate(cond: Cond, a0: bigint, b0: bigint, type: string): boolean {
-  const bits = type === "i32" ? 32 : 64;
-  const signed = COND_PATTERNS[cond].signed;
-  const a = signed ? BigInt.asIntN(bits, a0) : BigInt.asUintN(bits, a0);
-  const b = signed ? BigInt.asIntN(bits, b0) : BigInt.asUintN(bits, b0);
-  switch (cond) {
-    case "eq":
-      return a === b;
-    case "ne":
-      return a !== b;
-    case "ugt":
-    case "sgt":
-      return a > b;
-    case "uge":
-    case "sge":
-      return a >= b;
-    case "ult":
-    case "slt":
-      return a < b;
-    case "ule":
-    case "sle":
-      return a <= b;
-  }
 }

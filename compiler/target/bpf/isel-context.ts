@@ -18,6 +18,7 @@ import type { BlockCall, Cond, Func, IrType, Span, ValueId } from "../../ir/type
 import { operandsOf as irOperands } from "../../ir/builder.ts";
 import type { BackendDiagnostic } from "./frame.ts";
 import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
+import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
 import { matchByteSwap16 } from "./isel-idioms.ts";
 import type { Mcpu } from "./layout.ts";
 import {
@@ -52,6 +53,8 @@ export class Selector {
   private readonly byteSwaps = new Map<ValueId, ValueId>();
   /** ptradd chains with constant offsets: value → root value and accumulated offset. */
   private readonly chains = new Map<ValueId, { root: ValueId; off: bigint }>();
+  /** i32 values left with a non-zero high half (isel-high-bits.ts). */
+  private readonly highBits: ReadonlyMap<ValueId, HighBits>;
 
   constructor(
     readonly f: Func,
@@ -60,6 +63,7 @@ export class Selector {
     this.span = f.span;
     this.nextBlock = f.blocks.length;
     this.nextVreg = VREG_BASE + f.values.length;
+    this.highBits = analyseHighBits(f, mcpu);
     this.analyse();
   }
 
@@ -167,6 +171,33 @@ export class Selector {
     return this.byteSwaps.get(v);
   }
 
+  /**
+   * What the high half of an i32 value's register holds when it is not zero-extended (every use
+   * tolerates that, see isel-high-bits.ts), or undefined for the usual zero-extended form.
+   */
+  highBitsOf(v: ValueId): HighBits | undefined {
+    return this.highBits.get(v);
+  }
+
+  /** True when the i64 value `v` is known to have a zero high half (isel-high-bits.ts). */
+  hasZeroHighHalf(v: ValueId): boolean {
+    return hasZeroHighHalf(this.defOf(v), (x) => this.constOf(x));
+  }
+
+  /**
+   * Clears the high 32 bits of `r`: `wR = wR` with ALU32 (-mcpu ≥ v3), else `rR <<= 32; rR >>= 32`,
+   * since clang emits no ALU32 instruction at v1/v2 and neither do we.
+   */
+  zeroExtend32(r: Reg): void {
+    const span = this.span;
+    if (this.mcpu >= 3) {
+      this.emit(minst("mov32_reg", { dst: r, src: r, span }));
+      return;
+    }
+    this.emit(minst("lsh64_imm", { dst: r, imm: 32, span }));
+    this.emit(minst("rsh64_imm", { dst: r, imm: 32, span }));
+  }
+
   /** True for a value computed at its uses rather than at its definition. */
   isDeferred(v: ValueId): boolean {
     return this.deferred.has(v);
@@ -257,7 +288,7 @@ export class Selector {
               ? BigInt.asIntN(64, d.value)
               : BigInt.asUintN(32, d.value);
           if (fitsImm32(val)) this.emit(minst("mov64_imm", { dst, imm: Number(val), span }));
-          else if (type !== "i64" && type !== "ptr") {
+          else if (type !== "i64" && type !== "ptr" && this.mcpu >= 3) {
             this.emit(minst("mov32_imm", { dst, imm: Number(BigInt.asIntN(32, val)), span }));
           } else {
             const u = BigInt.asUintN(64, val);
@@ -331,8 +362,11 @@ export class Selector {
     if (src !== dst) this.emit(minst("mov64_reg", { dst, src, span }));
   }
 
-  /** Sign-extends the low `fromBits` of `r` in place; result kept as an `to` value (i32 zero-extended). */
-  signExtendInPlace(r: Reg, fromBits: number, to: IrType): void {
+  /**
+   * Sign-extends the low `fromBits` of `r` in place; the result is kept as a `to` value: an i32 is
+   * zero-extended afterwards unless `keepHigh` (its uses tolerate the sign bits, isel-high-bits.ts).
+   */
+  signExtendInPlace(r: Reg, fromBits: number, to: IrType, keepHigh = false): void {
     const span = this.span;
     if (fromBits >= 64 || (fromBits === 32 && to === "i32")) return;
     if (this.mcpu >= 4 && (fromBits === 8 || fromBits === 16 || fromBits === 32)) {
@@ -342,7 +376,7 @@ export class Selector {
     }
     this.emit(minst("lsh64_imm", { dst: r, imm: 64 - fromBits, span }));
     this.emit(minst("arsh64_imm", { dst: r, imm: 64 - fromBits, span }));
-    if (to === "i32") this.emit(minst("mov32_reg", { dst: r, src: r, span }));
+    if (to === "i32" && !keepHigh) this.zeroExtend32(r);
   }
 
   /** Emits a conditional branch on an i1 value (fused with its icmp when deferred). */

@@ -33,45 +33,60 @@ function binWithConst(q: IdiomQuery, v: ValueId, op: BinaryOp, c: bigint): Value
   return undefined;
 }
 
-/** The low byte moved up: `(x & 0xff) << 8` or `(x << 8) & 0xff00`. */
-function lowByteUp(q: IdiomQuery, v: ValueId): { x: ValueId; interior: ValueId[] } | undefined {
-  const a = binWithConst(q, v, "shl", 8n);
-  if (a !== undefined) {
-    const x = binWithConst(q, a, "and", 0xffn);
+/** One step of a chain: a binary operation with a constant operand. */
+type ConstStep = readonly [BinaryOp, bigint];
+
+/**
+ * Matches `v = outer(inner(x, c1), c2)` for the first form `[outer, inner]` that fits; returns x and
+ * the values the idiom replaces (v and the intermediate).
+ */
+function matchChain(
+  q: IdiomQuery,
+  v: ValueId,
+  forms: readonly (readonly [ConstStep, ConstStep])[],
+): { x: ValueId; interior: ValueId[] } | undefined {
+  for (const [[outerOp, outerC], [innerOp, innerC]] of forms) {
+    const a = binWithConst(q, v, outerOp, outerC);
+    if (a === undefined) continue;
+    const x = binWithConst(q, a, innerOp, innerC);
     if (x !== undefined) return { x, interior: [v, a] };
-  }
-  const b = binWithConst(q, v, "and", 0xff00n);
-  if (b !== undefined) {
-    const x = binWithConst(q, b, "shl", 8n);
-    if (x !== undefined) return { x, interior: [v, b] };
   }
   return undefined;
 }
+
+/** The low byte moved up: `(x & 0xff) << 8` or `(x << 8) & 0xff00`. */
+const LOW_BYTE_UP: readonly (readonly [ConstStep, ConstStep])[] = [
+  [
+    ["shl", 8n],
+    ["and", 0xffn],
+  ],
+  [
+    ["and", 0xff00n],
+    ["shl", 8n],
+  ],
+];
 
 /** The second byte moved down: `(x >> 8) & 0xff` or `(x & 0xff00) >> 8`. */
-function highByteDown(q: IdiomQuery, v: ValueId): { x: ValueId; interior: ValueId[] } | undefined {
-  const a = binWithConst(q, v, "and", 0xffn);
-  if (a !== undefined) {
-    const x = binWithConst(q, a, "lshr", 8n);
-    if (x !== undefined) return { x, interior: [v, a] };
-  }
-  const b = binWithConst(q, v, "lshr", 8n);
-  if (b !== undefined) {
-    const x = binWithConst(q, b, "and", 0xff00n);
-    if (x !== undefined) return { x, interior: [v, b] };
-  }
-  return undefined;
-}
+const HIGH_BYTE_DOWN: readonly (readonly [ConstStep, ConstStep])[] = [
+  [
+    ["and", 0xffn],
+    ["lshr", 8n],
+  ],
+  [
+    ["lshr", 8n],
+    ["and", 0xff00n],
+  ],
+];
 
-/** Recognises `or(lowByteUp(x), highByteDown(x))` (either order) as a 16-bit byte swap of x. */
+/** Recognises `or(LOW_BYTE_UP(x), HIGH_BYTE_DOWN(x))` (either order) as a 16-bit byte swap of x. */
 export function matchByteSwap16(q: IdiomQuery, d: InstData): ByteSwap16 | undefined {
   if (d.op !== "binary" || d.binop !== "or") return undefined;
   for (const [p, r] of [
     [d.lhs, d.rhs],
     [d.rhs, d.lhs],
   ] as const) {
-    const lo = lowByteUp(q, p);
-    const hi = highByteDown(q, r);
+    const lo = matchChain(q, p, LOW_BYTE_UP);
+    const hi = matchChain(q, r, HIGH_BYTE_DOWN);
     if (!lo || !hi || lo.x !== hi.x) continue;
     const interior = [...lo.interior, ...hi.interior];
     if (interior.every((v) => q.uses(v) === 1)) return { source: lo.x, interior };

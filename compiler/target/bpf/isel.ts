@@ -16,11 +16,13 @@
  * - stores of constants use `st` (never into the context, which the verifier forbids).
  *
  * i32 values are kept zero-extended in their 64-bit register. With -mcpu ≥ v3 they are computed with
- * ALU32 (w registers, which zero-extend) and compared with JMP32; below v3 with ALU64 plus a `w = w`
- * re-zero-extension after operations that may set the high half, and 64-bit compares (after
- * sign-extending both sides for signed conditions). i8/i16/i1 values are zero-extended within their
+ * ALU32 (w registers, which zero-extend) and compared with JMP32; below v3, like clang, with no ALU32
+ * instruction at all: ALU64 plus an `r <<= 32; r >>= 32` re-zero-extension after operations that may
+ * set the high half, and 64-bit compares (after sign-extending both sides for signed conditions).
+ * Values whose every use reads only the low half skip the re-zero-extension (isel-high-bits.ts). i8/i16/i1 values are zero-extended within their
  * width (trunc masks).
  */
+import { IR_BITS } from "../../ir/evaluate.ts";
 import type { Func, Inst, IrType, Module, ValueId } from "../../ir/types.ts";
 import type { BackendDiagnostic } from "./frame.ts";
 import type { Mcpu } from "./layout.ts";
@@ -147,13 +149,13 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
             span,
           }),
         );
-        if (d.type === "i32") s.emit(minst("mov32_reg", { dst, src: dst, span }));
+        if (d.type === "i32" && !s.highBitsOf(r!)) s.zeroExtend32(dst);
         return;
       }
       s.emit(
         minst(`ldx${SIZE_SUFFIX[d.size]}`, { dst, src: a.reg, off: a.off, frame: a.frame, span }),
       );
-      if (d.signed && narrow) s.signExtendInPlace(dst, d.size * 8, d.type);
+      if (d.signed && narrow) s.signExtendInPlace(dst, d.size * 8, d.type, !!s.highBitsOf(r!));
       return;
     }
     case "store": {
@@ -314,13 +316,20 @@ function selectBinary(
   if (narrow64 && pat.signedInput) s.signExtendInPlace(dst, 32, "i64");
   const c = s.constOf(rhs);
   const immOk = c !== undefined && (w32 ? true : fitsImm32(BigInt.asIntN(64, c)));
-  if (immOk) {
-    const imm = Number(BigInt.asIntN(32, c));
+  const imm = immOk ? Number(BigInt.asIntN(32, c)) : undefined;
+  if (imm !== undefined) {
     s.emit(minst(`${pat.op}${width}_imm`, { dst, imm, span }));
   } else {
     s.emit(minst(`${pat.op}${width}_reg`, { dst, src: s.use(rhs), span }));
   }
-  if (narrow64 && pat.dirtiesHighBits) s.emit(minst("mov32_reg", { dst, src: dst, span }));
+  // The 64-bit form may have disturbed the high half: an operation that carries into it, an operand
+  // that brought one along, or a negative imm, which ALU64 sign-extends (`r |= -1` sets all 64 bits).
+  const bitwise = binop === "and" || binop === "or" || binop === "xor";
+  const disturbed =
+    pat.dirtiesHighBits ||
+    (bitwise && (s.highBitsOf(lhs) !== undefined || s.highBitsOf(rhs) !== undefined)) ||
+    ((binop === "or" || binop === "xor") && imm !== undefined && imm < 0);
+  if (narrow64 && disturbed && !s.highBitsOf(r)) s.zeroExtend32(dst);
 }
 
 const MASKS: Readonly<Record<string, number>> = { i1: 1, i8: 0xff, i16: 0xffff };
@@ -328,7 +337,12 @@ const MASKS: Readonly<Record<string, number>> = { i1: 1, i8: 0xff, i16: 0xffff }
 function selectTrunc(s: Selector, r: ValueId, to: IrType, arg: ValueId): void {
   const dst = s.reg(r);
   if (to === "i32") {
-    s.emit(minst("mov32_reg", { dst, src: s.use(arg), span: s.span }));
+    if (s.mcpu >= 3) {
+      s.emit(minst("mov32_reg", { dst, src: s.use(arg), span: s.span }));
+      return;
+    }
+    s.copyInto(dst, arg);
+    if (!s.highBitsOf(r) && !s.hasZeroHighHalf(arg)) s.zeroExtend32(dst);
     return;
   }
   s.copyInto(dst, arg);
@@ -336,12 +350,12 @@ function selectTrunc(s: Selector, r: ValueId, to: IrType, arg: ValueId): void {
   if (mask !== undefined) s.emit(minst("and64_imm", { dst, imm: mask, span: s.span }));
 }
 
-const BITS: Readonly<Record<string, number>> = { i1: 1, i8: 8, i16: 16, i32: 32, i64: 64 };
-
 function selectSext(s: Selector, r: ValueId, to: IrType, arg: ValueId): void {
   const dst = s.reg(r);
   s.copyInto(dst, arg);
-  s.signExtendInPlace(dst, BITS[s.typeOf(arg)]!, to);
+  // Sign-extending a value whose register already holds its 64-bit sign extension changes nothing.
+  if (to === "i64" && s.highBitsOf(arg) === "sext") return;
+  s.signExtendInPlace(dst, IR_BITS[s.typeOf(arg)], to, !!s.highBitsOf(r));
 }
 
 /** Expands memcpy/memset into the widest accesses the alignment allows. */

@@ -15,7 +15,7 @@
  * - r10 (the frame pointer) is only ever read; it is not allocatable.
  */
 import type { InsnSpec } from "../../../core/isa/index.ts";
-import { insnSpec } from "../../../core/isa/index.ts";
+import { insnSpec, makeInsn } from "../../../core/isa/index.ts";
 import type { Span } from "../../ir/types.ts";
 
 /** A register operand: 0–10 physical, `VREG_BASE` and up virtual. */
@@ -108,14 +108,8 @@ export function minst(
   name: string,
   fields: Partial<Omit<MInst, "spec">> & { span?: Span | null } = {},
 ): MInst {
-  const spec = insnSpec(name);
   return {
-    spec,
-    dst: fields.dst ?? 0,
-    src: fields.src ?? spec.srcMatch ?? 0,
-    off: fields.off ?? spec.offMatch ?? 0,
-    imm: fields.imm ?? spec.immMatch ?? 0,
-    imm2: fields.imm2 ?? 0,
+    ...makeInsn(insnSpec(name), fields),
     span: fields.span ?? null,
     ...(fields.target !== undefined ? { target: fields.target } : {}),
     ...(fields.nargs !== undefined ? { nargs: fields.nargs } : {}),

@@ -7,8 +7,9 @@
  * Consumes an `MFunc` over physical registers (after register allocation and its checker); produces
  * the same function with matched windows replaced. The matcher tracks which registers are known to be
  * zero-extended (their high 32 bits are 0) from the start of the block: ALU32 and `mov32` results,
- * narrow `ldx` loads and non-negative `mov64` immediates are (RFC 9669 §4.1: 32-bit operations zero
- * the upper half; §5: loads zero-extend); a call forgets r0–r5.
+ * narrow zero-extending `ldx` loads (not the sign-extending `ldxs*` of v4) and non-negative `mov64`
+ * immediates are (RFC 9669 §4.1: 32-bit operations zero the upper half; §5: loads zero-extend); a
+ * call forgets r0–r5.
  */
 import { minst, operandsOf, type MFunc, type MInst, type Reg } from "./mir.ts";
 
@@ -140,7 +141,7 @@ function trackZeroExtension(i: MInst, zext: Set<Reg>): void {
   const s = i.spec;
   const zeroes =
     ((s.kind === "alu" || s.kind === "mov") && s.width === 32) ||
-    (s.kind === "ldx" && s.memSize < 8) ||
+    (s.kind === "ldx" && s.memSize < 8 && s.extBits === 0) ||
     (s.kind === "mov" && s.source === "imm" && i.imm >= 0) ||
     (s.kind === "alu" && s.op === "rsh" && s.source === "imm" && i.imm >= 32);
   if (zeroes) for (const r of ops.defs) zext.add(r);

@@ -8,24 +8,17 @@
  * attaching fails up front with a LoaderError that points at fentry/fexit, which attach to the same
  * kernel functions through BTF and trampolines.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { LoaderError } from "../errors.ts";
 import { FdScope } from "../fd.ts";
-import { perfEventOpen } from "../sys/perf.ts";
+import { perfEventOpen, readProbePmu, type ProbePmu } from "../sys/perf.ts";
 import { KernelLink } from "./link.ts";
 import { linkPerfEvent, type AttachableProgram } from "./perf-link.ts";
 
 const PMU = "/sys/bus/event_source/devices/kprobe";
 
 /** The kprobe PMU's perf type and retprobe config bit, or undefined when this kernel has none. */
-export function kprobePmu(): { type: number; retprobeBit: number } | undefined {
-  if (!existsSync(`${PMU}/type`)) return undefined;
-  const type = Number(readFileSync(`${PMU}/type`, "utf8").trim());
-  const fmt = existsSync(`${PMU}/format/retprobe`)
-    ? readFileSync(`${PMU}/format/retprobe`, "utf8").trim()
-    : "config:0";
-  const bit = Number(/config:(\d+)/.exec(fmt)?.[1] ?? 0);
-  return { type, retprobeBit: bit };
+export function kprobePmu(): ProbePmu | undefined {
+  return readProbePmu(PMU);
 }
 
 /** Attaches a kprobe program to kernel function `func` (`kretprobe` when `retprobe`). */

@@ -10,6 +10,7 @@ import { tryBpf } from "../sys/bpf.ts";
 import { AttachType, BpfCmd } from "../sys/constants.ts";
 import { LINK_CREATE_PERF } from "../sys/layouts.ts";
 import { PerfIoctl, perfIoctl } from "../sys/perf.ts";
+import { ERRNO } from "../sys/errno.ts";
 
 /** A program as attachment needs it. */
 export interface AttachableProgram {
@@ -18,8 +19,6 @@ export interface AttachableProgram {
   readonly type: number;
   readonly expectedAttachType: number;
 }
-
-const EINVAL = 22;
 
 /**
  * Links `prog` to the perf event `perf`. Returns the link fd, or undefined when the legacy ioctl
@@ -36,7 +35,7 @@ export function linkPerfEvent(
     attach_type: AttachType.PERF_EVENT,
   });
   if (r.errno === 0) return new OwnedFd(r.ret);
-  if (r.errno !== EINVAL) throw new KernelError("BPF_LINK_CREATE", r.errno, what);
+  if (r.errno !== ERRNO.EINVAL) throw new KernelError("BPF_LINK_CREATE", r.errno, what);
   perfIoctl(perf.fd, PerfIoctl.SET_BPF, prog.fd, what);
   perfIoctl(perf.fd, PerfIoctl.ENABLE, 0, what);
   return undefined;

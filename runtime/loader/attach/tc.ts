@@ -18,11 +18,10 @@ import { LINK_CREATE } from "../sys/layouts.ts";
 import { KernelLink } from "./link.ts";
 import type { AttachableProgram } from "./perf-link.ts";
 import { resolveInterface } from "./xdp.ts";
+import { ERRNO } from "../sys/errno.ts";
 
 /** Which way packets flow through the hook. */
 export type TcDirection = "ingress" | "egress";
-
-const EINVAL = 22;
 
 /** BPF_TCX_INGRESS / BPF_TCX_EGRESS (newer than the generated header: constants.ts keeps them). */
 const TCX: Readonly<Record<TcDirection, number>> = {
@@ -58,7 +57,7 @@ export function attachTcx(
   });
   if (r.errno !== 0) {
     const hint =
-      r.errno === EINVAL
+      r.errno === ERRNO.EINVAL
         ? "the kernel does not accept a tcx link here: tcx needs Linux 6.6+ built with CONFIG_NET_XGRESS"
         : undefined;
     throw new KernelError("BPF_LINK_CREATE", r.errno, what, hint);

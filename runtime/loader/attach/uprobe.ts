@@ -13,12 +13,12 @@
  * Scope: without `pid` the probe fires in every process that maps the file (perf event opened with
  * pid -1 on CPU 0, which for uprobes means "all tasks": the program hangs off the trace event).
  */
-import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { readBinaryImage, resolveSymbolOffset } from "../elf-symbols.ts";
 import { LoaderError } from "../errors.ts";
 import { FdScope } from "../fd.ts";
-import { perfEventOpen } from "../sys/perf.ts";
+import { perfEventOpen, readProbePmu, type ProbePmu } from "../sys/perf.ts";
 import { KernelLink } from "./link.ts";
 import { linkPerfEvent, type AttachableProgram } from "./perf-link.ts";
 
@@ -37,13 +37,8 @@ export interface UprobeTarget {
 }
 
 /** The uprobe PMU's perf type and retprobe config bit, or undefined when this kernel has none. */
-export function uprobePmu(): { type: number; retprobeBit: number } | undefined {
-  if (!existsSync(`${PMU}/type`)) return undefined;
-  const type = Number(readFileSync(`${PMU}/type`, "utf8").trim());
-  const fmt = existsSync(`${PMU}/format/retprobe`)
-    ? readFileSync(`${PMU}/format/retprobe`, "utf8").trim()
-    : "config:0";
-  return { type, retprobeBit: Number(/config:(\d+)/.exec(fmt)?.[1] ?? 0) };
+export function uprobePmu(): ProbePmu | undefined {
+  return readProbePmu(PMU);
 }
 
 /**

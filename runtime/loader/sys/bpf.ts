@@ -9,6 +9,7 @@ import { KernelError } from "../errors.ts";
 import { encodeAttr, type AttrLayout, type FieldValue } from "./attr.ts";
 import { BpfCmd, SYS } from "./constants.ts";
 import { rawBpf } from "./libc.ts";
+import { ERRNO } from "./errno.ts";
 
 const CMD_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(BpfCmd).map(([name, n]) => [n, `BPF_${name}`]),
@@ -32,9 +33,6 @@ export interface BpfTry extends BpfResult {
   readonly errno: number;
 }
 
-const EINTR = 4;
-const EAGAIN = 11;
-
 /** Issues bpf(cmd) and returns errno instead of throwing (for callers that handle e.g. ENOENT). */
 export function tryBpf<F extends string>(
   cmd: number,
@@ -45,7 +43,7 @@ export function tryBpf<F extends string>(
   for (let attempt = 0; ; attempt++) {
     const { ret, errno } = rawBpf(SYS.bpf, cmd, attr);
     if (ret >= 0) return { ret, attr, errno: 0 };
-    const retry = errno === EINTR || (errno === EAGAIN && cmd === BpfCmd.PROG_LOAD);
+    const retry = errno === ERRNO.EINTR || (errno === ERRNO.EAGAIN && cmd === BpfCmd.PROG_LOAD);
     if (!retry || attempt >= 5) return { ret, attr, errno };
   }
 }

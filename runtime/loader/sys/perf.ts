@@ -6,7 +6,9 @@
  *
  * `struct perf_event_attr` is encoded with the same layout machinery as bpf_attr, up to
  * `branch_sample_type` (PERF_ATTR_SIZE_VER2, 80 bytes), which every kernel since 3.x accepts.
+ * `readProbePmu` reads a dynamic probe PMU (kprobe, uprobe) from sysfs.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { KernelError } from "../errors.ts";
 import { OwnedFd } from "../fd.ts";
 import { defineLayout, encodeAttr } from "./attr.ts";
@@ -92,4 +94,24 @@ export function perfEventOpen(spec: PerfEventSpec, what: string): OwnedFd {
 export function perfIoctl(fd: number, request: number, arg: number, what: string): void {
   const r = rawIoctl(fd, request, arg);
   if (r.ret < 0) throw new KernelError("ioctl", r.errno, what);
+}
+
+/** A dynamic probe PMU: its perf type and the config bit that asks for a return probe. */
+export interface ProbePmu {
+  readonly type: number;
+  readonly retprobeBit: number;
+}
+
+/**
+ * Reads the PMU at `dir` (e.g. /sys/bus/event_source/devices/kprobe): `type` holds the perf type and
+ * `format/retprobe` the retprobe bit as `config:N` (bit 0 when the file is missing). Undefined when
+ * this kernel has no such PMU.
+ */
+export function readProbePmu(dir: string): ProbePmu | undefined {
+  if (!existsSync(`${dir}/type`)) return undefined;
+  const type = Number(readFileSync(`${dir}/type`, "utf8").trim());
+  const fmt = existsSync(`${dir}/format/retprobe`)
+    ? readFileSync(`${dir}/format/retprobe`, "utf8").trim()
+    : "config:0";
+  return { type, retprobeBit: Number(/config:(\d+)/.exec(fmt)?.[1] ?? 0) };
 }
