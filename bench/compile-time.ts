@@ -8,6 +8,12 @@
  * tsbpf / clang (below 1 = tsbpf is faster). Also once: the very first build after a source change
  * (bundle rebuild, empty code cache) and the build through tsx without the bundle.
  *
+ * A second table splits an in-process rebuild (what `--watch` does per edit, through the front end's
+ * one persistent TypeScript project) into its stages: TypeScript's parse and check of the user's
+ * file, tsbpf's subset check and lowering, the IR passes, the BPF back end (isel, regalloc, encoding)
+ * and the object emitter, each the median over RUNS edits after WARM_EDITS warm-up edits.
+ * `npm run bench:compile -- runqlat xdp-firewall` measures only the examples named.
+ *
  * Not a test: it prints a table and exits 0 whatever it finds. Timings on a shared machine are noisy;
  * compare ratios from one run, not absolute numbers across runs.
  */
@@ -17,6 +23,7 @@ import {
   copyFileSync,
   existsSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   rmSync,
 } from "node:fs";
@@ -30,6 +37,11 @@ import {
   hasCommand,
 } from "./codegen/clang-build.ts";
 import { median } from "./codegen/stats.ts";
+import { writeBpfObject } from "../core/object/write.ts";
+import { buildObjectSpec } from "../compiler/emit/object.ts";
+import { compileToIr } from "../compiler/frontend/index.ts";
+import { runPipeline } from "../compiler/passes/pipeline.ts";
+import { compileFunction, type EncodedFunc } from "../compiler/target/bpf/index.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/tsbpf.js");
@@ -94,15 +106,61 @@ async function watchRebuildMs(example: string): Promise<number> {
   }
 }
 
+/** Edits compiled in-process before the breakdown's samples, so V8 has optimised the compiler. */
+const WARM_EDITS = 10;
+const STAGES = ["typescript", "check+lower", "passes", "backend", "emit"] as const;
+
+/** Median stage times (ms) of an in-process rebuild of `example`, each edit a new comment line. */
+function rebuildBreakdown(example: string): Record<(typeof STAGES)[number], number> {
+  const source = readFileSync(join(ROOT, "examples", `${example}.ts`), "utf8");
+  const samples: Record<string, number[]> = {};
+  for (let i = 0; i < WARM_EDITS + RUNS; i++) {
+    const text = `${source}// edit ${i}\n`;
+    const t: Record<string, number> = {};
+    const fe = compileToIr(text, `examples/${example}.ts`, { timings: t, verify: false });
+    if (!fe.module) throw new Error(`${example}: front-end errors`);
+    let t0 = performance.now();
+    const { module: opt } = runPipeline(fe.module, { optimize: true, verify: false });
+    const passes = performance.now() - t0;
+    t0 = performance.now();
+    const encoded: EncodedFunc[] = [];
+    for (const f of opt.functions) {
+      const r = compileFunction(f, opt, { mcpu: 3, check: false });
+      if (!r.encoded) throw new Error(`${example}: back-end errors`);
+      encoded.push(r.encoded);
+    }
+    const backend = performance.now() - t0;
+    t0 = performance.now();
+    writeBpfObject(buildObjectSpec(opt, encoded, new Map([[`examples/${example}.ts`, text]])));
+    const emit = performance.now() - t0;
+    if (i < WARM_EDITS) continue;
+    const row = {
+      typescript: t.typescript!,
+      "check+lower": t.check! + t.lower!,
+      passes,
+      backend,
+      emit,
+    };
+    for (const [k, v] of Object.entries(row)) (samples[k] ??= []).push(v);
+  }
+  return Object.fromEntries(STAGES.map((k) => [k, median(samples[k]!)!])) as Record<
+    (typeof STAGES)[number],
+    number
+  >;
+}
+
 const fmt = (ms: number | undefined): string => (ms === undefined ? "-" : `${Math.round(ms)}`);
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined ? "-" : (a / b).toFixed(2);
 
 async function main(): Promise<void> {
+  const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
   const examples = readdirSync(join(ROOT, "examples"))
     .filter((f) => f.endsWith(".ts"))
     .map((f) => f.replace(/\.ts$/, ""))
+    .filter((e) => only.length === 0 || only.includes(e))
     .sort();
+  if (examples.length === 0) throw new Error(`no example named ${only.join(", ")}`);
   const first = examples.includes("syscount") ? "syscount" : examples[0]!;
   const build = (ex: string, env?: NodeJS.ProcessEnv) => () =>
     timeProcess(
@@ -131,7 +189,11 @@ async function main(): Promise<void> {
   if (clangMissing) console.log(`clang column skipped: ${clangMissing}`);
 
   const rows: string[][] = [];
+  const stageRows: string[][] = [];
   for (const ex of examples) {
+    const b = rebuildBreakdown(ex);
+    const total = STAGES.reduce((n, k) => n + b[k], 0);
+    stageRows.push([ex, ...STAGES.map((k) => b[k].toFixed(1)), total.toFixed(1)]);
     const cold = medianOf(build(ex));
     const twin = join(ROOT, "bench/c", `${ex}.bpf.c`);
     const clang =
@@ -151,9 +213,17 @@ async function main(): Promise<void> {
     "watch rebuild ms",
     "watch/clang",
   ];
+  console.log(`\nmedian of ${RUNS} runs after a warm-up; ratios below 1 mean tsbpf is faster`);
+  printTable(head, rows);
+  console.log(
+    `\nin-process rebuild by stage, ms (median of ${RUNS} edits after ${WARM_EDITS} warm-up edits)`,
+  );
+  printTable(["example", ...STAGES, "total"], stageRows);
+}
+
+function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
   const line = (cells: string[]) => cells.map((c, k) => c.padStart(widths[k]!)).join("  ");
-  console.log(`\nmedian of ${RUNS} runs after a warm-up; ratios below 1 mean tsbpf is faster`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
 }

@@ -3,11 +3,12 @@
  * bcc's biolatency, on the stable block tracepoints).
  *
  * Shows: a struct map key (device + start sector, with explicit padding so the key has no holes),
- * two programs sharing a hash map, and a bounded log2 loop the verifier accepts.
+ * two programs sharing a hash map, and the stdlib's `log2(v, cap)`, a
+ * bounded loop the verifier accepts.
  *
  * Run it: `tsbpf run examples/biolatency.ts` (root), generate disk I/O, read `hist`.
  */
-import { ArrayMap, HashMap, atomicAdd, ktimeGetNs, tracepoint, u32, u64 } from "tsbpf";
+import { ArrayMap, HashMap, atomicAdd, ktimeGetNs, log2, tracepoint, u32, u64 } from "tsbpf";
 
 const MAX_SLOTS = 27;
 
@@ -21,18 +22,6 @@ interface RqKey {
 const start = new HashMap<RqKey, u64>({ maxEntries: 10240 });
 const hist = new ArrayMap<u64>({ maxEntries: MAX_SLOTS });
 
-/** floor(log2(v)) clamped to the last slot; 0 and 1 both land in slot 0. */
-function log2Slot(v: u64): u32 {
-  let slot: u32 = 0;
-  let x = v;
-  for (let i = 0; i < MAX_SLOTS - 1; i++) {
-    x = x >> 1;
-    if (x === 0) break;
-    slot++;
-  }
-  return slot;
-}
-
 export const onIssue = tracepoint("block/block_rq_issue", (ctx) => {
   const key: RqKey = { dev: ctx.dev, _pad: 0, sector: ctx.sector };
   start.update(key, ktimeGetNs());
@@ -43,7 +32,7 @@ export const onComplete = tracepoint("block/block_rq_complete", (ctx) => {
   const key: RqKey = { dev: ctx.dev, _pad: 0, sector: ctx.sector };
   const ts = start.lookup(key);
   if (ts === null) return 0;
-  const count = hist.lookup(log2Slot((ktimeGetNs() - ts.value) / 1000));
+  const count = hist.lookup(log2((ktimeGetNs() - ts.value) / 1000, MAX_SLOTS - 1));
   if (count !== null) atomicAdd(count.value, 1);
   start.delete(key);
   return 0;

@@ -8,13 +8,23 @@
  *
  * Run it: `tsbpf run examples/sockfilter.ts --iface eth0` (root; attaches to an AF_PACKET socket).
  */
-import { ArrayMap, FixedArray, atomicAdd, htons, socketFilter, u8, u32, u64, zeroed } from "tsbpf";
+import {
+  ArrayMap,
+  ETH_HLEN,
+  ETH_P_IP,
+  FixedArray,
+  IPPROTO_TCP,
+  atomicAdd,
+  htons,
+  socketFilter,
+  u8,
+  u32,
+  u64,
+  zeroed,
+} from "tsbpf";
 
-const ETH_P_IP = 0x0800;
-const ETH_HLEN = 14;
 /** offsetof(struct iphdr, protocol). */
 const IP_PROTOCOL_OFFSET = 9;
-const IPPROTO_TCP = 6;
 const protoCounts = new ArrayMap<u64>({ maxEntries: 256 });
 
 export const sockfilter = socketFilter((ctx) => {

@@ -10,42 +10,22 @@
  */
 import {
   BPF_NOEXIST,
+  ETH_HLEN,
+  ETH_P_IP,
+  EthHdr,
   HashMap,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  Ipv4Hdr,
   TC_ACT_OK,
   atomicAdd,
   htons,
   ntohs,
   tc,
-  u8,
   u16,
   u32,
   u64,
 } from "tsbpf";
-
-/** struct ethhdr. */
-interface EthHdr {
-  dst0: u16;
-  dst1: u16;
-  dst2: u16;
-  src0: u16;
-  src1: u16;
-  src2: u16;
-  proto: u16;
-}
-
-/** struct iphdr without options (20 bytes). */
-interface Ipv4Hdr {
-  versionIhl: u8;
-  tos: u8;
-  totLen: u16;
-  id: u16;
-  fragOff: u16;
-  ttl: u8;
-  protocol: u8;
-  check: u16;
-  saddr: u32;
-  daddr: u32;
-}
 
 /** The ports at the start of a TCP or UDP header (network order). */
 interface Ports {
@@ -53,21 +33,17 @@ interface Ports {
   dest: u16;
 }
 
-const ETH_P_IP = 0x0800;
-const ETH_HLEN = 14;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
 const portCounts = new HashMap<u16, u64>({ maxEntries: 65536 });
 
 export const portcount = tc((ctx) => {
   const eth = ctx.header<EthHdr>(0);
   if (eth === null) return TC_ACT_OK;
-  if (eth.value.proto !== htons(ETH_P_IP)) return TC_ACT_OK;
+  if (eth.value.h_proto !== htons(ETH_P_IP)) return TC_ACT_OK;
   const ip = ctx.header<Ipv4Hdr>(ETH_HLEN);
   if (ip === null) return TC_ACT_OK;
   const proto = ip.value.protocol;
   if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return TC_ACT_OK;
-  const ihl: u32 = ip.value.versionIhl & 0xf;
+  const ihl: u32 = ip.value.version_ihl & 0xf;
   const ports = ctx.header<Ports>(ETH_HLEN + ihl * 4);
   if (ports === null) return TC_ACT_OK;
   const port = ntohs(ports.value.dest);

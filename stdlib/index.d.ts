@@ -4,6 +4,8 @@
  * recognises these names and lowers them; nothing here runs. See stdlib/README.md for the reference.
  */
 
+export * from "./net.js";
+
 // ---------------------------------------------------------------------------------------------
 // Integer types: plain aliases of `number` (see README "Integer types" for why), checked for width
 // and signedness by tsbpf itself. Each also has a conversion function of the same name that
@@ -203,6 +205,13 @@ export declare function printk(format: string, a?: number, b?: number, c?: numbe
 export declare function getPrandomU32(): u32;
 /** The current CPU number (bpf_get_smp_processor_id). */
 export declare function getSmpProcessorId(): u32;
+/**
+ * floor(log2(v)), 0 for 0 and 1 (libbpf-tools' `log2l`); with `cap` (a constant 0..63) clamped to
+ * it, the usual histogram slot: `hist.lookup(log2(deltaUs, MAX_SLOTS - 1))`. Inlined: with a cap,
+ * a loop the verifier walks at most `cap` times (the C tools' bounded loop); without, a five-step
+ * branchy binary search of constant cost.
+ */
+export declare function log2(v: u64, cap?: number): u32;
 /** Byte-order conversions between host (little-endian) and network order. */
 export declare function htons(x: u16): u16;
 export declare function ntohs(x: u16): u16;

@@ -87,7 +87,7 @@ export const MAP_KINDS: ReadonlyMap<string, MapKind> = new Map([
   ["StackTraceMap", { kind: "stack_trace", shape: "stack" }],
 ] as const);
 
-/** Named integer constants of the stdlib (include/uapi/linux/bpf.h, pkt_cls.h). */
+/** Named integer constants of the stdlib (include/uapi/linux/bpf.h, pkt_cls.h; net.d.ts below). */
 export const CONSTANTS: ReadonlyMap<string, bigint> = new Map([
   ["BPF_ANY", 0n],
   ["BPF_NOEXIST", 1n],
@@ -103,6 +103,33 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map([
   ["BPF_F_USER_STACK", 1n << 8n],
   ["BPF_F_FAST_STACK_CMP", 1n << 9n],
   ["BPF_F_REUSE_STACKID", 1n << 10n],
+  // stdlib/net.d.ts: linux/if_ether.h, linux/in.h, linux/in6.h, include/net/ip.h, include/net/tcp.h.
+  ["ETH_ALEN", 6n],
+  ["ETH_HLEN", 14n],
+  ["ETH_P_IP", 0x0800n],
+  ["ETH_P_ARP", 0x0806n],
+  ["ETH_P_8021Q", 0x8100n],
+  ["ETH_P_8021AD", 0x88a8n],
+  ["ETH_P_IPV6", 0x86ddn],
+  ["IPPROTO_IP", 0n],
+  ["IPPROTO_ICMP", 1n],
+  ["IPPROTO_TCP", 6n],
+  ["IPPROTO_UDP", 17n],
+  ["IPPROTO_IPV6", 41n],
+  ["IPPROTO_GRE", 47n],
+  ["IPPROTO_ICMPV6", 58n],
+  ["IPPROTO_SCTP", 132n],
+  ["IP_DF", 0x4000n],
+  ["IP_MF", 0x2000n],
+  ["IP_OFFSET", 0x1fffn],
+  ["TCPHDR_FIN", 0x01n],
+  ["TCPHDR_SYN", 0x02n],
+  ["TCPHDR_RST", 0x04n],
+  ["TCPHDR_PSH", 0x08n],
+  ["TCPHDR_ACK", 0x10n],
+  ["TCPHDR_URG", 0x20n],
+  ["TCPHDR_ECE", 0x40n],
+  ["TCPHDR_CWR", 0x80n],
 ]);
 
 /** Stack depth of a StackTraceMap without `maxDepth`: PERF_MAX_STACK_DEPTH, the sysctl default. */

@@ -1,12 +1,24 @@
 /**
- * The front end's TypeScript project: an in-memory ts-morph Project holding the user's file, tsbpf's
- * minimal global lib (stdlib/lib.d.ts, with `noLib`) and the `tsbpf` module (stdlib/index.d.ts,
- * mounted as /node_modules/tsbpf so `import ... from "tsbpf"` resolves without any configuration).
+ * The front end's TypeScript project: ONE in-memory ts-morph Project per process, holding tsbpf's
+ * minimal global lib (stdlib/lib.d.ts, with `noLib`), the `tsbpf` module (stdlib/index.d.ts and the
+ * files it re-exports, such as net.d.ts, mounted as /node_modules/tsbpf so `import ... from "tsbpf"`
+ * resolves without any configuration) and the user's file.
  *
  * Consumes source text; produces the ts-morph `SourceFile` and TypeScript's own diagnostics, mapped
  * to `Diagnostic` records with their `TSnnnn` codes. Only this folder imports ts-morph.
+ *
+ * Why one project: creating a Project, parsing and binding the stdlib and building a program from
+ * nothing costs most of a small compile. Keeping the project alive and only overwriting the user's
+ * file lets TypeScript's language service reuse the old program's structure: the stdlib and lib
+ * source files (parsed and bound once) are taken as they are, and only the user's file is parsed,
+ * bound and checked again (`build --watch`, tests and benchmarks compiling in-process).
+ *
+ * Invariants: a `LoadedProgram` (and every ts-morph node reached from it) is valid only until the
+ * next `loadProgram` call, which overwrites the user's file; compilations are synchronous, so no
+ * caller holds nodes across calls. `reloadStdlib` drops the project so the next call rereads the
+ * stdlib texts.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Project, ts } from "ts-morph";
 import type { SourceFile } from "ts-morph";
@@ -14,35 +26,19 @@ import { typescriptDiagnostic } from "../diag/index.ts";
 import type { Diagnostic } from "../diag/index.ts";
 
 const STDLIB_DIR = fileURLToPath(new URL("../../stdlib/", import.meta.url));
-let stdlibCache: { lib: string; index: string } | null = null;
-
-/** The stdlib declaration texts (read once per process). */
-function stdlibTexts(): { lib: string; index: string } {
-  stdlibCache ??= {
-    lib: readFileSync(STDLIB_DIR + "lib.d.ts", "utf8"),
-    index: readFileSync(STDLIB_DIR + "index.d.ts", "utf8"),
-  };
-  return stdlibCache;
-}
-
-/** Forgets the stdlib texts read so far, so the next compilation rereads them (`build --watch`). */
-export function reloadStdlib(): void {
-  stdlibCache = null;
-}
 
 /** In-memory path of the user's program. */
 export const USER_ROOT = "/src/";
 
-/** The loaded program: the user's source file inside its project. */
-export interface LoadedProgram {
+/** The process-wide project and the user's file currently in it. */
+interface Session {
   readonly project: Project;
-  readonly sourceFile: SourceFile;
-  /** The name diagnostics report (the caller's file name). */
-  readonly fileName: string;
+  user: SourceFile | undefined;
 }
+let session: Session | null = null;
 
-/** Creates the in-memory project and adds `source` as the user's file. */
-export function loadProgram(source: string, fileName: string): LoadedProgram {
+/** Creates the project with the stdlib files (read from disk now). */
+function createSession(): Session {
   const project = new Project({
     useInMemoryFileSystem: true,
     compilerOptions: {
@@ -56,19 +52,50 @@ export function loadProgram(source: string, fileName: string): LoadedProgram {
       allowUnreachableCode: true,
     },
   });
-  const { lib, index } = stdlibTexts();
-  project.createSourceFile("/lib/tsbpf-lib.d.ts", lib);
-  project.createSourceFile("/node_modules/tsbpf/index.d.ts", index);
+  project.createSourceFile("/lib/tsbpf-lib.d.ts", readFileSync(STDLIB_DIR + "lib.d.ts", "utf8"));
+  for (const name of readdirSync(STDLIB_DIR)) {
+    if (!name.endsWith(".d.ts") || name === "lib.d.ts") continue;
+    project.createSourceFile(
+      "/node_modules/tsbpf/" + name,
+      readFileSync(STDLIB_DIR + name, "utf8"),
+    );
+  }
   project.createSourceFile(
     "/node_modules/tsbpf/package.json",
     '{ "name": "tsbpf", "types": "index.d.ts" }',
   );
+  return { project, user: undefined };
+}
+
+/**
+ * Forgets the project (and the stdlib texts it holds), so the next compilation rereads stdlib/*.d.ts
+ * (`build --watch` calls this when the stdlib changes).
+ */
+export function reloadStdlib(): void {
+  session = null;
+}
+
+/** The loaded program: the user's source file inside its project. */
+export interface LoadedProgram {
+  readonly project: Project;
+  readonly sourceFile: SourceFile;
+  /** The name diagnostics report (the caller's file name). */
+  readonly fileName: string;
+}
+
+/**
+ * Puts `source` into the process's project as the user's file (replacing the previous user's file)
+ * and returns it. The result is valid until the next call.
+ */
+export function loadProgram(source: string, fileName: string): LoadedProgram {
+  const s = (session ??= createSession());
   const base = fileName.split(/[\\/]/).pop() || "program.ts";
-  const sourceFile = project.createSourceFile(
-    USER_ROOT + (base.endsWith(".ts") ? base : base + ".ts"),
-    source,
-  );
-  return { project, sourceFile, fileName };
+  const path = USER_ROOT + (base.endsWith(".ts") ? base : base + ".ts");
+  if (s.user && !s.user.wasForgotten() && s.user.getFilePath() !== path) {
+    s.project.removeSourceFile(s.user);
+  }
+  s.user = s.project.createSourceFile(path, source, { overwrite: true });
+  return { project: s.project, sourceFile: s.user, fileName };
 }
 
 /** TypeScript's own syntactic and semantic diagnostics for the user's file. */

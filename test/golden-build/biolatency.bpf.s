@@ -1,11 +1,11 @@
 onIssue:  ; section tracepoint/block/block_rq_issue
-; examples/biolatency.ts:37
+; examples/biolatency.ts:26
     0: w2 = *(u32 *)(r1 + 8)
     1: *(u32 *)(r10 - 16) = w2
     2: *(u32 *)(r10 - 12) = 0
     3: r1 = *(u64 *)(r1 + 16)
     4: *(u64 *)(r10 - 8) = r1
-; examples/biolatency.ts:38
+; examples/biolatency.ts:27
     5: call 5
     6: *(u64 *)(r10 - 24) = r0
     7: r1 = 0 ll  ; map start
@@ -15,59 +15,52 @@ onIssue:  ; section tracepoint/block/block_rq_issue
    12: r3 += -24
    13: r4 = 0
    14: call 2
-; examples/biolatency.ts:39
+; examples/biolatency.ts:28
    15: r0 = 0
    16: exit
 
 onComplete:  ; section tracepoint/block/block_rq_complete
-; examples/biolatency.ts:43
+; examples/biolatency.ts:32
     0: w2 = *(u32 *)(r1 + 8)
     1: *(u32 *)(r10 - 16) = w2
     2: *(u32 *)(r10 - 12) = 0
     3: r1 = *(u64 *)(r1 + 16)
     4: *(u64 *)(r10 - 8) = r1
-; examples/biolatency.ts:44
+; examples/biolatency.ts:33
     5: r1 = 0 ll  ; map start
     7: r2 = r10
     8: r2 += -16
     9: call 1
    10: r6 = r0
-; examples/biolatency.ts:45
-   11: if r6 == 0 goto +24
-; examples/biolatency.ts:46
+; examples/biolatency.ts:34
+   11: if r6 == 0 goto +23
+; examples/biolatency.ts:35
    12: call 5
-   13: r3 = r0
+   13: r2 = r0
    14: r1 = *(u64 *)(r6 + 0)
-   15: r3 -= r1
-   16: r3 /= 1000
-; examples/biolatency.ts:28
+   15: r2 -= r1
+   16: r2 /= 1000
    17: r1 = 0
-   18: r2 = 0
-   19: if r1 s>= 26 goto +2
-; examples/biolatency.ts:29
-   20: r3 >>= 1
-; examples/biolatency.ts:30
-   21: if r3 != 0 goto +16
-; examples/biolatency.ts:46
-   22: *(u32 *)(r10 - 20) = w2
-   23: r1 = 0 ll  ; map hist
-   25: r2 = r10
-   26: r2 += -20
-   27: call 1
-; examples/biolatency.ts:47
-   28: if r0 == 0 goto +2
-   29: r1 = 1
-   30: lock *(u64 *)(r0 + 0) += r1
-; examples/biolatency.ts:48
-   31: r1 = 0 ll  ; map start
-   33: r2 = r10
-   34: r2 += -16
-   35: call 3
-; examples/biolatency.ts:45
-   36: r0 = 0
-   37: exit
-; examples/biolatency.ts:31
-   38: w2 += 1
-; examples/biolatency.ts:28
-   39: r1 += 1
-   40: goto -22
+   18: if w1 >= 26 goto +2
+   19: r2 >>= 1
+   20: if r2 != 0 goto +16
+   21: *(u32 *)(r10 - 20) = w1
+   22: r1 = 0 ll  ; map hist
+   24: r2 = r10
+   25: r2 += -20
+   26: call 1
+; examples/biolatency.ts:36
+   27: if r0 == 0 goto +2
+   28: r1 = 1
+   29: lock *(u64 *)(r0 + 0) += r1
+; examples/biolatency.ts:37
+   30: r1 = 0 ll  ; map start
+   32: r2 = r10
+   33: r2 += -16
+   34: call 3
+; examples/biolatency.ts:34
+   35: r0 = 0
+   36: exit
+; examples/biolatency.ts:35
+   37: w1 += 1
+   38: goto -21

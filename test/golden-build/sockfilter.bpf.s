@@ -1,10 +1,10 @@
 sockfilter:  ; section socket
-; examples/sockfilter.ts:20
+; examples/sockfilter.ts:30
     0: r7 = r1
-; examples/sockfilter.ts:21
+; examples/sockfilter.ts:31
     1: w1 = *(u32 *)(r7 + 16)
     2: if w1 != 8 goto +21
-; examples/sockfilter.ts:23
+; examples/sockfilter.ts:33
     3: r1 = r7
     4: r2 = 23
     5: r3 = r10
@@ -12,23 +12,23 @@ sockfilter:  ; section socket
     7: r4 = 1
     8: call 26
     9: if r0 s< 0 goto +14
-; examples/sockfilter.ts:24
+; examples/sockfilter.ts:34
    10: w6 = *(u8 *)(r10 - 5)
-; examples/sockfilter.ts:25
+; examples/sockfilter.ts:35
    11: *(u32 *)(r10 - 4) = w6
    12: r1 = 0 ll  ; map protoCounts
    14: r2 = r10
    15: r2 += -4
    16: call 1
-; examples/sockfilter.ts:26
+; examples/sockfilter.ts:36
    17: if r0 == 0 goto +2
    18: r2 = 1
    19: lock *(u64 *)(r0 + 0) += r2
-; examples/sockfilter.ts:27
+; examples/sockfilter.ts:37
    20: r0 = 0
    21: if w6 != 6 goto +1
    22: w0 = *(u32 *)(r7 + 0)
    23: exit
-; examples/sockfilter.ts:21
+; examples/sockfilter.ts:31
    24: r0 = 0
    25: exit

@@ -1,0 +1,143 @@
+/**
+ * Map method calls: `lookup`/`update`/`delete` on hash and array maps (bpf_map_*_elem), ring buffer
+ * `output`/`reserve`/`submit`/`discard`, perf event array `output`, stack trace map `getStackId` and
+ * prog array `tailCall`.
+ *
+ * Consumes the map operand (its `MapInfo`: kind, key and value types) and the argument nodes; produces
+ * helper calls on `mapref` handles. A lookup or reserve yields a `ref` operand that must be
+ * null-tested before use; anything else a map does not support is TSB1010 naming the method.
+ */
+import type { CallExpression, Node } from "ts-morph";
+import type { ValueId } from "../ir/index.ts";
+import { BPF_F_CURRENT_CPU } from "./builtins.ts";
+import { badArg, callHelper, pointerTo } from "./call-support.ts";
+import type { Operand } from "./func-state.ts";
+import { ERROR, FuncState } from "./func-state.ts";
+import { lowerExpr } from "./lower-expr.ts";
+import { I64, U32, U64, sizeOf } from "./types.ts";
+
+/** Lowers `map.method(args)`. */
+export function callMapMethod(
+  fs: FuncState,
+  node: CallExpression,
+  obj: Operand & { k: "map" },
+  method: string,
+  args: Node[],
+): Operand {
+  const map = obj.map;
+  const mapref = (): ValueId => fs.val({ op: "mapref", map: map.name }, "ptr", node, map.name);
+  const flagsArg = (i: number, dflt: bigint): ValueId | null =>
+    args[i] ? fs.coerce(lowerExpr(fs, args[i]!, U64), U64, args[i]!) : fs.iconst("i64", dflt, node);
+  const shape = map.kind.shape;
+  if ((shape === "kv" || shape === "v") && map.key && map.value) {
+    if (method === "lookup" && args.length === 1) {
+      const key = pointerTo(fs, args[0]!, map.key, "key");
+      if (key === null) return ERROR;
+      return {
+        k: "ref",
+        target: map.value,
+        ptr: callHelper(fs, "map_lookup_elem", [mapref(), key], node, "ptr"),
+      };
+    }
+    if (method === "update" && (args.length === 2 || args.length === 3)) {
+      const key = pointerTo(fs, args[0]!, map.key, "key");
+      const value = pointerTo(fs, args[1]!, map.value, "value");
+      const flags = flagsArg(2, 0n);
+      if (key === null || value === null || flags === null) return ERROR;
+      return {
+        k: "val",
+        type: I64,
+        v: callHelper(fs, "map_update_elem", [mapref(), key, value, flags], node),
+      };
+    }
+    if (method === "delete" && args.length === 1) {
+      const key = pointerTo(fs, args[0]!, map.key, "key");
+      if (key === null) return ERROR;
+      return { k: "val", type: I64, v: callHelper(fs, "map_delete_elem", [mapref(), key], node) };
+    }
+  }
+  if (map.kind.kind === "ringbuf" && map.value) {
+    const size = (): ValueId => fs.iconst("i64", BigInt(sizeOf(map.value!)), node);
+    if (method === "output" && (args.length === 1 || args.length === 2)) {
+      const data = pointerTo(fs, args[0]!, map.value, "record");
+      const flags = flagsArg(1, 0n);
+      if (data === null || flags === null) return ERROR;
+      return {
+        k: "val",
+        type: I64,
+        v: callHelper(fs, "ringbuf_output", [mapref(), data, size(), flags], node),
+      };
+    }
+    if (method === "reserve" && args.length === 0) {
+      return {
+        k: "ref",
+        target: map.value,
+        ptr: callHelper(
+          fs,
+          "ringbuf_reserve",
+          [mapref(), size(), fs.iconst("i64", 0n, node)],
+          node,
+          "ptr",
+        ),
+      };
+    }
+    if ((method === "submit" || method === "discard") && (args.length === 1 || args.length === 2)) {
+      const rec = lowerExpr(fs, args[0]!);
+      const flags = flagsArg(1, 0n);
+      if (rec.k === "error" || flags === null) return ERROR;
+      if (rec.k !== "ref") return badArg(fs, args[0]!, rec, "the record returned by reserve()");
+      callHelper(
+        fs,
+        method === "submit" ? "ringbuf_submit" : "ringbuf_discard",
+        [rec.ptr, flags],
+        node,
+      );
+      return { k: "void" };
+    }
+  }
+  if (
+    map.kind.kind === "perf_event_array" &&
+    map.value &&
+    method === "output" &&
+    args.length === 2
+  ) {
+    const ctx = lowerExpr(fs, args[0]!);
+    if (ctx.k !== "ctx") return badArg(fs, args[0]!, ctx, "the program's ctx");
+    const data = pointerTo(fs, args[1]!, map.value, "record");
+    if (data === null) return ERROR;
+    const flags = fs.iconst("i64", BPF_F_CURRENT_CPU, node);
+    const size = fs.iconst("i64", BigInt(sizeOf(map.value)), node);
+    return {
+      k: "val",
+      type: I64,
+      v: callHelper(fs, "perf_event_output", [ctx.ptr, mapref(), flags, data, size], node),
+    };
+  }
+  if (
+    map.kind.kind === "stack_trace" &&
+    method === "getStackId" &&
+    (args.length === 1 || args.length === 2)
+  ) {
+    const ctx = lowerExpr(fs, args[0]!);
+    if (ctx.k === "error") return ctx;
+    if (ctx.k !== "ctx") return badArg(fs, args[0]!, ctx, "the program's ctx");
+    const flags = flagsArg(1, 0n);
+    if (flags === null) return ERROR;
+    return {
+      k: "val",
+      type: I64,
+      v: callHelper(fs, "get_stackid", [ctx.ptr, mapref(), flags], node),
+    };
+  }
+  if (map.kind.kind === "prog_array" && method === "tailCall" && args.length === 2) {
+    const ctx = lowerExpr(fs, args[0]!);
+    if (ctx.k !== "ctx") return badArg(fs, args[0]!, ctx, "the program's ctx");
+    const idx = fs.coerce(lowerExpr(fs, args[1]!, U32), U32, args[1]!);
+    if (idx === null) return ERROR;
+    return { k: "val", type: I64, v: callHelper(fs, "tail_call", [ctx.ptr, mapref(), idx], node) };
+  }
+  fs.m.report("TSB1010", node.getExpression(), {
+    name: `${map.name}.${method} with ${args.length} arguments`,
+  });
+  return ERROR;
+}
