@@ -7,11 +7,13 @@
  * the kernel objects (program, map and link ids, from `bpftool -j`) the run created.
  *
  * Leftover checks work by id, not by name, because other test suites may load programs with the
- * same names at the same time: ids that were not there before the run and belong to the example's
- * program names are "ours"; they are recorded while the tool runs (so the check is known to look at
- * something real) and must all be gone after it exits.
+ * same names at the same time: "ours" are exactly the program, map and link ids the child process
+ * holds file descriptors for (read from /proc/<pid>/fdinfo while the tool runs, so the check is known
+ * to look at something real), and they must all be gone after it exits. The kernel frees programs and
+ * maps asynchronously after the last fd closes, so the check polls for a few seconds.
  */
 import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { hasCommand } from "../support/env.ts";
@@ -53,26 +55,27 @@ function bpftoolJson<T>(...args: string[]): T[] {
   return text ? (JSON.parse(text) as T[]) : [];
 }
 
-function progIds(): Set<number> {
-  return new Set(bpftoolJson<ProgJson>("prog", "show").map((p) => p.id));
-}
-
-/** The kernel names of programs: the function names cut to BPF_OBJ_NAME_LEN - 1 = 15 bytes. */
-function kernelName(name: string): string {
-  return name.slice(0, 15);
-}
-
-/** New programs named like `programs`, their maps and the links that hold them. */
-function findOurs(before: ReadonlySet<number>, programs: readonly string[]): KernelIds {
-  const names = new Set(programs.map(kernelName));
-  const progs = bpftoolJson<ProgJson>("prog", "show").filter(
-    (p) => !before.has(p.id) && p.name !== undefined && names.has(p.name),
-  );
-  const ids = new Set(progs.map((p) => p.id));
-  const links = bpftoolJson<{ id: number; prog_id: number }>("link", "show")
-    .filter((l) => ids.has(l.prog_id))
-    .map((l) => l.id);
-  return { progs: [...ids], maps: [...new Set(progs.flatMap((p) => p.map_ids ?? []))], links };
+/** The BPF program, map and link ids that process `pid` holds file descriptors for. */
+function idsHeldBy(pid: number): KernelIds {
+  const out = { progs: [] as number[], maps: [] as number[], links: [] as number[] };
+  const dir = `/proc/${pid}/fdinfo`;
+  for (const fd of readdirSync(dir)) {
+    let info: string;
+    try {
+      info = readFileSync(join(dir, fd), "utf8");
+    } catch {
+      continue; // closed meanwhile
+    }
+    const field = (key: string) => new RegExp(`^${key}:\\s+(\\d+)$`, "m").exec(info)?.[1];
+    // A link's fdinfo names its program too, so links are checked first.
+    const link = field("link_id");
+    const prog = field("prog_id");
+    const map = field("map_id");
+    if (link) out.links.push(Number(link));
+    else if (prog) out.progs.push(Number(prog));
+    else if (map) out.maps.push(Number(map));
+  }
+  return out;
 }
 
 /**
@@ -86,7 +89,6 @@ export function runExample(
   programs: readonly string[],
   during?: (pid: number) => Promise<void> | void,
 ): Promise<Outcome> {
-  const before = progIds();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, "run", `examples/${tool}.ts`, ...args], {
       cwd: ROOT,
@@ -103,7 +105,12 @@ export function runExample(
       if (!started && stderr.includes("Ctrl-C to stop")) {
         started = true;
         activity = (async () => {
-          ours = findOurs(before, programs);
+          ours = idsHeldBy(child.pid!);
+          if (ours.progs.length < programs.length) {
+            throw new Error(
+              `tsbpf run holds ${ours.progs.length} programs, expected ${programs.length} (${programs.join(", ")})`,
+            );
+          }
           await during?.(child.pid!);
         })();
         activity.catch((e: unknown) => {
@@ -125,12 +132,22 @@ export function runExample(
 /** Asserts the run attached something and that none of it is left in the kernel. */
 export function expectNothingLeft(out: Outcome): void {
   expect(out.ours.progs.length).toBeGreaterThan(0);
-  const progs = new Set(bpftoolJson<ProgJson>("prog", "show").map((p) => p.id));
-  const maps = new Set(bpftoolJson<{ id: number }>("map", "show").map((m) => m.id));
-  const links = new Set(bpftoolJson<{ id: number }>("link", "show").map((l) => l.id));
-  expect(out.ours.progs.filter((id) => progs.has(id))).toEqual([]);
-  expect(out.ours.maps.filter((id) => maps.has(id))).toEqual([]);
-  expect(out.ours.links.filter((id) => links.has(id))).toEqual([]);
+  const left = () => {
+    const progs = new Set(bpftoolJson<ProgJson>("prog", "show").map((p) => p.id));
+    const maps = new Set(bpftoolJson<{ id: number }>("map", "show").map((m) => m.id));
+    const links = new Set(bpftoolJson<{ id: number }>("link", "show").map((l) => l.id));
+    return {
+      progs: out.ours.progs.filter((id) => progs.has(id)),
+      maps: out.ours.maps.filter((id) => maps.has(id)),
+      links: out.ours.links.filter((id) => links.has(id)),
+    };
+  };
+  let now = left();
+  for (let i = 0; i < 50 && now.progs.length + now.maps.length + now.links.length > 0; i++) {
+    execFileSync("sleep", ["0.1"]);
+    now = left();
+  }
+  expect(now).toEqual({ progs: [], maps: [], links: [] });
 }
 
 /** Asserts a clean run: exit 0, each program attached, no stack trace. */
