@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { statSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/eventually.ts";
 import {
   AttachType,
   attachBySection,
@@ -99,7 +100,7 @@ describe.runIf(run)("attaching to live kernel hooks", () => {
     expect(readCounter(map) - before).toBeGreaterThanOrEqual(20n);
     link.detach();
     link.detach();
-    expect(listLinkIds()).not.toContain(id);
+    eventually(() => expect(listLinkIds()).not.toContain(id));
   });
 
   it("raw tracepoint: counts sys_enter", async () => {

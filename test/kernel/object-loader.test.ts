@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/eventually.ts";
 import {
   loadObject,
   LoaderError,
@@ -82,10 +83,12 @@ describe.runIf(run && clang)("object loader on clang-compiled objects", () => {
       obj.close();
     }
     if (hasCommand("bpftool", ["version"])) {
-      const progs = JSON.parse(
-        execFileSync("bpftool", ["-j", "prog", "show"], { encoding: "utf8" }),
-      );
-      expect((progs as { id: number }[]).map((p) => p.id)).not.toContain(progId);
+      eventually(() => {
+        const progs = JSON.parse(
+          execFileSync("bpftool", ["-j", "prog", "show"], { encoding: "utf8" }),
+        );
+        expect((progs as { id: number }[]).map((p) => p.id)).not.toContain(progId);
+      });
     }
   });
 
@@ -122,8 +125,9 @@ describe.runIf(run && clang)("object loader on clang-compiled objects", () => {
     expect(v.message).toMatch(/at instruction \d+ \(\*value \+= 1;/);
     expect(v.log).toMatch(/^; \*value \+= 1; @ bad-deref\.bpf\.c:16$/m);
     if (hasCommand("bpftool", ["version"])) {
-      const leaked = mapIdsNamed("counts").filter((id) => !before.includes(id));
-      expect(leaked).toEqual([]);
+      eventually(() =>
+        expect(mapIdsNamed("counts").filter((id) => !before.includes(id))).toEqual([]),
+      );
     }
   });
 

@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/eventually.ts";
 import { hasCommand } from "../support/env.ts";
 import { clangForFixtures, kernelReady } from "../support/kernel-setup.ts";
 
@@ -157,9 +158,11 @@ describe.runIf(run && clang && hasCommand("bpftool", ["version"]))(
       expect(out.stdout).toMatch(/^@total_opens: \d+$/m);
       expect(out.stdout).not.toContain("unused_event");
 
-      expect(bpftool("prog", "show")).not.toContain("tsbpf_t_opens");
-      expect(bpftool("map", "show")).not.toMatch(/opens_by_pid|name_len_hist/);
-      expect(bpftool("link", "show")).not.toMatch(new RegExp(`prog ${progId}\\b`));
+      eventually(() => {
+        expect(bpftool("prog", "show")).not.toContain("tsbpf_t_opens");
+        expect(bpftool("map", "show")).not.toMatch(/opens_by_pid|name_len_hist/);
+        expect(bpftool("link", "show")).not.toMatch(new RegExp(`prog ${progId}\\b`));
+      });
     }, 60_000);
 
     it("compiles and runs a TypeScript probe", async () => {
@@ -171,7 +174,9 @@ describe.runIf(run && clang && hasCommand("bpftool", ["version"]))(
       );
       expect(out.stdout).toMatch(new RegExp(`^@opens\\[${process.pid}\\]: \\d+$`, "m"));
       expect(out.stdout).toMatch(/^@total: \d+$/m);
-      expect(bpftool("prog", "show")).not.toMatch(/name count\b/);
+      eventually(() => {
+        expect(bpftool("prog", "show")).not.toMatch(/name count\b/);
+      });
     }, 90_000);
 
     it("prints JSON lines for events and one document per map", async () => {
@@ -204,7 +209,9 @@ describe.runIf(run && clang && hasCommand("bpftool", ["version"]))(
       });
       expect(out.code).toBe(0);
       expect(out.stdout).toMatch(new RegExp(`^@opens_by_pid\\[${process.pid}\\]: \\d+$`, "m"));
-      expect(bpftool("prog", "show")).not.toContain("tsbpf_t_opens");
+      eventually(() => {
+        expect(bpftool("prog", "show")).not.toContain("tsbpf_t_opens");
+      });
     }, 60_000);
 
     it("a verifier rejection is one clear error and leaves nothing behind", async () => {
@@ -215,8 +222,10 @@ describe.runIf(run && clang && hasCommand("bpftool", ["version"]))(
       );
       expect(out.stderr).toContain("R0 invalid mem access 'map_value_or_null'");
       expect(out.stderr).not.toMatch(/^\s+at /m);
-      expect(bpftool("prog", "show")).not.toMatch(/tsbpf_rej_(ok|bad)/);
-      expect(bpftool("map", "show")).not.toContain("tsbpf_rej_map");
+      eventually(() => {
+        expect(bpftool("prog", "show")).not.toMatch(/tsbpf_rej_(ok|bad)/);
+        expect(bpftool("map", "show")).not.toContain("tsbpf_rej_map");
+      });
     }, 60_000);
 
     it("runs only the programs chosen with --prog", async () => {
@@ -224,7 +233,9 @@ describe.runIf(run && clang && hasCommand("bpftool", ["version"]))(
       expect(out.code).toBe(0);
       expect(out.stderr).toContain("attached tsbpf_rej_ok (tracepoint/syscalls/sys_enter_getpid)");
       expect(out.stdout).toContain("@tsbpf_rej_map: (no entries)");
-      expect(bpftool("prog", "show")).not.toContain("tsbpf_rej_ok");
+      eventually(() => {
+        expect(bpftool("prog", "show")).not.toContain("tsbpf_rej_ok");
+      });
     }, 60_000);
 
     it("without privileges says so once and suggests --vm", async () => {
