@@ -24,6 +24,9 @@ import {
 import { formatEncoded } from "./target/bpf/print-asm.ts";
 
 /** What the driver should produce. */
+/** Back-end stages `dumpAfter` may name besides the IR passes of compiler/passes. */
+export const BACKEND_STAGES: readonly string[] = ["isel", "regalloc"];
+
 export type EmitKind = "ir" | "ir-opt" | "asm" | "obj";
 
 /** Compiler options. */
@@ -80,7 +83,10 @@ export function compileModule(
   const { module: opt, dumps } = runPipeline(m, {
     optimize: opts.optimize ?? true,
     verify: opts.check ?? false,
-    ...(opts.dumpAfter !== undefined ? { dumpAfter: opts.dumpAfter } : {}),
+    // "isel" and "regalloc" name back-end stages, dumped below; the rest name IR passes.
+    ...(opts.dumpAfter !== undefined && !BACKEND_STAGES.includes(opts.dumpAfter)
+      ? { dumpAfter: opts.dumpAfter }
+      : {}),
   });
   const irOpt = printModule(opt);
   if (emit === "ir-opt") return { diagnostics: [], ir, irOpt, dumps, stats: [] };

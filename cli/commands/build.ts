@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import type { Command } from "commander";
 import {
+  BACKEND_STAGES,
   compileModule,
   compileSource,
   type CompileOptions,
@@ -24,7 +25,6 @@ import type { Mcpu } from "../../compiler/target/bpf/index.ts";
 
 const EMITS: readonly EmitKind[] = ["ir", "ir-opt", "asm", "obj"];
 /** Back-end stages that `--dump-after` also accepts. */
-const BACKEND_DUMPS = ["isel", "regalloc"];
 
 /** Command-line options of `tsbpf build`, as commander parses them. */
 export interface BuildCliOptions {
@@ -75,7 +75,7 @@ export function parseBuildOptions(input: string, opts: BuildCliOptions): BuildRe
   if (!EMITS.includes(opts.emit as EmitKind)) {
     throw new UsageError(`--emit must be one of ${EMITS.join(", ")} (got '${opts.emit}')`);
   }
-  const passes = [...PASSES.map((p) => p.name), ...BACKEND_DUMPS];
+  const passes = [...PASSES.map((p) => p.name), ...BACKEND_STAGES];
   if (opts.dumpAfter !== undefined && !passes.includes(opts.dumpAfter)) {
     throw new UsageError(
       `--dump-after: unknown pass '${opts.dumpAfter}'; one of ${passes.join(", ")}`,
