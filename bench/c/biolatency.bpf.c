@@ -35,19 +35,7 @@ struct {
 	__type(value, u64);
 } hist SEC(".maps");
 
-/* floor(log2(v)) clamped to the last slot; 0 and 1 both land in slot 0. */
-static __always_inline u32 log2_slot(u64 v)
-{
-	u32 slot = 0;
-
-	for (int i = 0; i < MAX_SLOTS - 1; i++) {
-		v >>= 1;
-		if (v == 0)
-			break;
-		slot++;
-	}
-	return slot;
-}
+#include "bits.bpf.h"
 
 SEC("tracepoint/block/block_rq_issue")
 int block_rq_issue(struct trace_event_raw_block_rq *ctx)

@@ -30,19 +30,7 @@ struct {
 	__type(value, u64);
 } hist SEC(".maps");
 
-/* floor(log2(v)) clamped to the last slot; 0 and 1 both land in slot 0. */
-static __always_inline u32 log2_slot(u64 v)
-{
-	u32 slot = 0;
-
-	for (int i = 0; i < MAX_SLOTS - 1; i++) {
-		v >>= 1;
-		if (v == 0)
-			break;
-		slot++;
-	}
-	return slot;
-}
+#include "bits.bpf.h"
 
 SEC("tracepoint/sched/sched_wakeup")
 int sched_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
