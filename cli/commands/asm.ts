@@ -54,7 +54,12 @@ export function registerAsm(program: Command): void {
     .option("-o, --output <file>", "output bytecode file (default: <file> with .bin)")
     .option("--mcpu <version>", "also validate the program for this ISA version (v1-v4)")
     .action((file: string, opts: { output?: string; mcpu?: string }) => {
-      const insns = assemble(readInput(file).toString("utf8"), { file });
+      const bytes = readInput(file);
+      // A NUL byte means bytecode or an executable: the assembler would quote it back as garbage.
+      if (bytes.includes(0)) {
+        throw new InputError(`${file} is binary, not assembly text (bytecode: tsbpf disasm)`);
+      }
+      const insns = assemble(bytes.toString("utf8"), { file });
       if (opts.mcpu !== undefined) {
         const problems = validateProgram(insns, { mcpu: parseMcpu(opts.mcpu) });
         if (problems.length > 0) {

@@ -24,7 +24,6 @@ import { PASSES } from "../../compiler/passes/pipeline.ts";
 import type { Mcpu } from "../../compiler/target/bpf/index.ts";
 
 const EMITS: readonly EmitKind[] = ["ir", "ir-opt", "asm", "obj"];
-/** Back-end stages that `--dump-after` also accepts. */
 
 /** Command-line options of `tsbpf build`, as commander parses them. */
 export interface BuildCliOptions {
@@ -96,13 +95,37 @@ export function parseBuildOptions(input: string, opts: BuildCliOptions): BuildRe
   };
 }
 
-/** Reads the input file; an unreadable one is a `UsageError` naming the reason. */
+function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code ?? "";
+  return ERRNO_TEXT[code] ?? (code || String(e));
+}
+
+/**
+ * Reads the input file; an unreadable one, or one holding binary data (a NUL byte: an object file
+ * or executable, which the TypeScript parser would echo back as screens of garbage), is a
+ * `UsageError` naming the reason.
+ */
 export function readInput(input: string): string {
+  let text: string;
   try {
-    return readFileSync(input, "utf8");
+    text = readFileSync(input, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "";
-    throw new UsageError(`cannot read ${input}: ${ERRNO_TEXT[code] ?? (code || String(e))}`);
+    throw new UsageError(`cannot read ${input}: ${errnoText(e)}`);
+  }
+  if (text.includes("\0")) {
+    throw new UsageError(
+      `${input} is binary, not TypeScript or IR source (objects: tsbpf objdump)`,
+    );
+  }
+  return text;
+}
+
+/** Writes an output file; an unwritable path is a `UsageError` naming the reason. */
+function writeOutput(file: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(file, data);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${errnoText(e)}`);
   }
 }
 
@@ -133,12 +156,12 @@ export async function buildOnce(req: BuildRequest): Promise<BuildResult> {
   if (hasErrors(out.diagnostics)) return { code: 1 };
   const text = { ir: out.ir, "ir-opt": out.irOpt, asm: out.asm, obj: undefined }[req.emit];
   if (req.emit !== "obj") {
-    if (req.output) writeFileSync(req.output, text ?? "");
+    if (req.output) writeOutput(req.output, text ?? "");
     else process.stdout.write(text ?? "");
     return { code: 0 };
   }
   const file = req.output ?? `${basename(req.input, extname(req.input))}.o`;
-  writeFileSync(file, out.object!);
+  writeOutput(file, out.object!);
   const insns = out.stats.reduce((n, s) => n + s.insns, 0);
   const ms = Math.round(performance.now() - t0);
   return { code: 0, summary: `built ${file}: ${insns} insns in ${ms} ms` };

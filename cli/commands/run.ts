@@ -34,6 +34,7 @@ import {
   type SessionEvent,
 } from "../../runtime/user/index.ts";
 import type { RunInput } from "../../runtime/vm/api.ts";
+import { VmError } from "../../runtime/vm/contract.ts";
 
 interface RunFlags {
   duration?: string;
@@ -207,6 +208,11 @@ function vmInput(o: RunFlags): RunInput {
 }
 
 function runVm(bytes: Uint8Array, o: RunFlags): number {
+  if (o.duration !== undefined || o.iface !== undefined) {
+    throw new RunError(
+      "--duration/--iface are for live probes; --vm runs each program --repeat times",
+    );
+  }
   const repeat = number(o.repeat, "--repeat", 1, 10_000_000);
   const input = vmInput(o);
   const set = o.set ? assignments(o.set) : undefined;
@@ -223,9 +229,19 @@ function runVm(bytes: Uint8Array, o: RunFlags): number {
   }
   try {
     const last = new Map<string, bigint>();
-    for (let i = 0; i < repeat; i++) {
-      for (const r of session.runAll(input)) last.set(r.program, r.result.r0);
-      for (const e of session.poll()) emitEvent(e, o.json === true);
+    try {
+      for (let i = 0; i < repeat; i++) {
+        for (const r of session.runAll(input)) last.set(r.program, r.result.r0);
+        for (const e of session.poll()) emitEvent(e, o.json === true);
+      }
+    } catch (e) {
+      // Without an input the context is empty, so a program's first ctx read faults: say why.
+      if (e instanceof VmError && input.packet === undefined && input.ctx === undefined) {
+        throw new RunError(
+          `${e.message}; no input given: pass --packet/--packet-hex or --ctx/--ctx-hex`,
+        );
+      }
+      throw e;
     }
     for (const [p, r0] of last) {
       process.stderr.write(

@@ -63,7 +63,6 @@ export const U8 = INT_TYPES.get("u8")!;
 export const U16 = INT_TYPES.get("u16")!;
 export const U32 = INT_TYPES.get("u32")!;
 export const U64 = INT_TYPES.get("u64")!;
-export const I32 = INT_TYPES.get("i32")!;
 export const I64 = INT_TYPES.get("i64")!;
 /**
  * A tracepoint `__data_loc` field (`field:__data_loc char[] filename` in a format file): a u32 whose

@@ -38,12 +38,6 @@ export interface PlacedFunction {
   readonly isSubprogram: boolean;
 }
 
-/** One map definition's BTF and size in `.maps`. */
-export interface MapLayout {
-  readonly varId: number;
-  readonly size: number;
-}
-
 /** Result of `buildObjectBtf`. */
 export interface ObjectBtf {
   readonly btf: Btf;

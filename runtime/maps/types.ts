@@ -127,13 +127,6 @@ export function checkSize(spec: MapSpec, what: "key" | "value", bytes: Uint8Arra
   }
 }
 
-/** A stable string for a key, usable as a JS Map key (one char per byte). */
-export function keyString(key: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]!);
-  return s;
-}
-
 /**
  * A compact JS Map key for the `size` key bytes at `bytes[offset..]`, without copying them: keys of
  * up to 4 bytes become the int32 they spell little-endian (a small integer, the cheapest Map key),

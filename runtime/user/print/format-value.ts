@@ -59,14 +59,6 @@ export function toJson(v: UserValue): unknown {
   return v;
 }
 
-/** A number view of an integer-like value (for sorting and bars); NaN otherwise. */
-export function numericValue(v: UserValue): number {
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
-  if (typeof v === "boolean") return v ? 1 : 0;
-  return NaN;
-}
-
 /** Compares values for display order: numbers numerically, everything else by text. */
 export function compareValues(a: UserValue, b: UserValue): number {
   if (

@@ -1,0 +1,68 @@
+/**
+ * Bad input to the real CLI (bin/tsbpf.js) gives one clean line on stderr and exit 1, never a stack
+ * trace or an "internal error": an unwritable `build -o`, a binary file given to `build` or `asm`,
+ * and `run --vm` without an input or with live-only flags.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { tsbpf, type RunResult } from "../build/support.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "tsbpf-cli-bad-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const FIREWALL = "examples/xdp-firewall.ts";
+
+/** Exit 1 and exactly one stderr line, with no trace and nothing on stdout. */
+function expectOneLine(r: RunResult): string {
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).not.toMatch(/^\s+at |internal error/m);
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe("tsbpf build: unusable paths", () => {
+  it("an output path that is a directory is one line, not an internal error", () => {
+    const out = join(dir, "outdir");
+    mkdirSync(out);
+    const line = expectOneLine(tsbpf(["build", FIREWALL, "-o", out]));
+    expect(line).toBe(`tsbpf build: cannot write ${out}: is a directory`);
+  });
+
+  it("an output path in a missing directory is one line (text output too)", () => {
+    const out = join(dir, "missing", "x.s");
+    const line = expectOneLine(tsbpf(["build", FIREWALL, "--emit", "asm", "-o", out]));
+    expect(line).toBe(`tsbpf build: cannot write ${out}: no such file`);
+  });
+
+  it("a binary file (an executable) is refused instead of echoed as TypeScript errors", () => {
+    const line = expectOneLine(tsbpf(["build", "/bin/ls"]));
+    expect(line).toMatch(/^tsbpf build: \/bin\/ls is binary, not TypeScript or IR source/);
+  });
+});
+
+describe("tsbpf asm: binary input", () => {
+  it("an executable is refused in one line instead of quoted back as an unknown instruction", () => {
+    const line = expectOneLine(tsbpf(["asm", "/bin/ls", "-o", join(dir, "ls.bin")]));
+    expect(line).toBe("tsbpf: /bin/ls is binary, not assembly text (bytecode: tsbpf disasm)");
+  });
+});
+
+describe("tsbpf run --vm: missing or misplaced inputs", () => {
+  it("a packet program run without --packet says which input is missing", () => {
+    const line = expectOneLine(tsbpf(["run", FIREWALL, "--vm"]));
+    expect(line).toMatch(/^tsbpf run: .*unmapped.*; no input given: pass --packet/);
+  });
+
+  it.each([
+    ["--duration", "3"],
+    ["--iface", "lo"],
+  ])("%s is rejected with --vm rather than silently ignored", (flag, value) => {
+    const line = expectOneLine(tsbpf(["run", FIREWALL, "--vm", flag, value]));
+    expect(line).toBe(
+      "tsbpf run: --duration/--iface are for live probes; --vm runs each program --repeat times",
+    );
+  });
+});
