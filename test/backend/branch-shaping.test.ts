@@ -64,6 +64,26 @@ describe("block ordering by chain merging", () => {
   });
 });
 
+describe("block ordering of if/else joins", () => {
+  it("lets the else arm fall into the join and the then arm jump forward to it, as clang does", () => {
+    const f = func([
+      {
+        id: 0,
+        insts: [minst("jeq64_imm", { dst: 1, imm: 0, target: 2 }), minst("ja", { target: 1 })],
+      },
+      { id: 1, insts: [minst("mov64_imm", { dst: 0, imm: 1 }), minst("ja", { target: 3 })] },
+      { id: 2, insts: [minst("mov64_imm", { dst: 0, imm: 2 }), minst("ja", { target: 3 })] },
+      { id: 3, insts: [minst("exit")] },
+    ]);
+    // Not `0, 1, 3, 2` with the else arm jumping back: the verifier should reach the join last.
+    const ordered = orderBlocks(f);
+    expect(ordered.blocks.map((b) => b.id)).toEqual([0, 1, 2, 3]);
+    const jumps = layoutBranches(ordered, 3).insts.filter((i) => i.spec.name === "ja");
+    expect(jumps.length).toBe(1);
+    expect(jumps[0]!.off).toBeGreaterThan(0);
+  });
+});
+
 describe("hoisting constant moves out of branch arms", () => {
   const select = (armReg: number): MFunc =>
     func([

@@ -5,7 +5,7 @@ onSample:  ; section perf_event
     1: call 14
     2: r0 >>= 32
 ; examples/profile.ts:41
-    3: if w0 == 0 goto +25
+    3: if w0 == 0 goto +35
 ; examples/profile.ts:43
     4: *(u32 *)(r10 - 36) = w0
 ; examples/profile.ts:44
@@ -31,20 +31,19 @@ onSample:  ; section perf_event
    24: r2 += -36
    25: call 1
 ; examples/profile.ts:48
-   26: if r0 == 0 goto +4
+   26: if r0 == 0 goto +3
    27: r1 = 1
    28: lock *(u64 *)(r0 + 0) += r1
-; examples/profile.ts:41
-   29: r0 = 0
-   30: exit
+   29: goto +9
 ; examples/profile.ts:49
-   31: *(u64 *)(r10 - 8) = 1
-   32: r1 = 0 ll  ; map counts
-   34: r2 = r10
-   35: r2 += -36
-   36: r3 = r10
-   37: r3 += -8
-   38: r4 = 1
-   39: call 2
-; examples/profile.ts:48
-   40: goto -12
+   30: *(u64 *)(r10 - 8) = 1
+   31: r1 = 0 ll  ; map counts
+   33: r2 = r10
+   34: r2 += -36
+   35: r3 = r10
+   36: r3 += -8
+   37: r4 = 1
+   38: call 2
+; examples/profile.ts:41
+   39: r0 = 0
+   40: exit

@@ -8,45 +8,44 @@ countSyscalls:  ; section tracepoint/raw_syscalls/sys_enter
     5: r2 += -20
     6: call 1
 ; examples/syscount.ts:14
-    7: if r0 == 0 goto +15
+    7: if r0 == 0 goto +3
 ; examples/syscount.ts:15
     8: r1 = 1
     9: lock *(u64 *)(r0 + 0) += r1
-; examples/syscount.ts:19
-   10: call 14
-   11: r0 >>= 32
-; examples/syscount.ts:20
-   12: *(u32 *)(r10 - 24) = w0
-   13: r1 = 0 ll  ; map byPid
-   15: r2 = r10
-   16: r2 += -24
-   17: call 1
-; examples/syscount.ts:21
-   18: if r0 == 0 goto +14
-   19: r1 = 1
-   20: lock *(u64 *)(r0 + 0) += r1
-; examples/syscount.ts:23
-   21: r0 = 0
-   22: exit
-; examples/syscount.ts:17
-   23: *(u64 *)(r10 - 8) = 1
-   24: r1 = 0 ll  ; map bySyscall
-   26: r2 = r10
-   27: r2 += -20
-   28: r3 = r10
-   29: r3 += -8
-   30: r4 = 0
-   31: call 2
 ; examples/syscount.ts:14
-   32: goto -23
-; examples/syscount.ts:22
-   33: *(u64 *)(r10 - 16) = 1
-   34: r1 = 0 ll  ; map byPid
-   36: r2 = r10
-   37: r2 += -24
-   38: r3 = r10
-   39: r3 += -16
-   40: r4 = 0
-   41: call 2
+   10: goto +9
+; examples/syscount.ts:17
+   11: *(u64 *)(r10 - 8) = 1
+   12: r1 = 0 ll  ; map bySyscall
+   14: r2 = r10
+   15: r2 += -20
+   16: r3 = r10
+   17: r3 += -8
+   18: r4 = 0
+   19: call 2
+; examples/syscount.ts:19
+   20: call 14
+   21: r0 >>= 32
+; examples/syscount.ts:20
+   22: *(u32 *)(r10 - 24) = w0
+   23: r1 = 0 ll  ; map byPid
+   25: r2 = r10
+   26: r2 += -24
+   27: call 1
 ; examples/syscount.ts:21
-   42: goto -22
+   28: if r0 == 0 goto +3
+   29: r1 = 1
+   30: lock *(u64 *)(r0 + 0) += r1
+   31: goto +9
+; examples/syscount.ts:22
+   32: *(u64 *)(r10 - 16) = 1
+   33: r1 = 0 ll  ; map byPid
+   35: r2 = r10
+   36: r2 += -24
+   37: r3 = r10
+   38: r3 += -16
+   39: r4 = 0
+   40: call 2
+; examples/syscount.ts:23
+   41: r0 = 0
+   42: exit

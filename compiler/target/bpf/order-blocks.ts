@@ -6,7 +6,12 @@
  * 1. edges into a block with a single predecessor (nobody else can fall into it);
  * 2. unconditional `ja` edges (falling through deletes the `ja`);
  * 3. conditional edges (layout inverts the test and the `ja` disappears).
- * Within one priority, edges go in the original block order, and of two edges leaving one block the
+ * Within one priority, edges go in the original block order, except that of several forward `ja`
+ * edges into one join the one from the latest block wins: `if (c) { A } else { B } join` lays out as
+ * `A; ja join; B; join`, as clang does, instead of `A; join; ...; B; ja join` jumping back. The kernel
+ * verifier then reaches the join only after walking B, with enough instructions since its last
+ * checkpoint to record one there, and prunes every later path into the join (the early-out checks'
+ * jumps) against it: tc-portcount verifies in 57 insns instead of 60. Of two edges leaving one block the
  * one to the earlier block wins (the source order: an `if` falls into its `then` arm, as with clang,
  * which the kernel verifier also walks first). Chains are then placed entry chain
  * first, chains ending in a shared exit (an `exit` block reached from two or more places, such as one
@@ -59,7 +64,13 @@ export function orderBlocks(f: MFunc): MFunc {
     if (last?.spec.kind === "ja") add(last.target, 1);
     if (prev?.spec.kind === "jcond") add(prev.target, 2);
   }
-  edges.sort((a, b) => a.rank - b.rank || a.at - b.at || position.get(a.to)! - position.get(b.to)!);
+  const backward = (e: { to: number; at: number }) => (position.get(e.to)! <= e.at ? 1 : 0);
+  edges.sort(
+    (a, b) =>
+      a.rank - b.rank ||
+      (a.rank === 1 ? backward(a) - backward(b) || b.at - a.at : a.at - b.at) ||
+      position.get(a.to)! - position.get(b.to)!,
+  );
 
   // Chains as linked lists: next/prev block, and each block's chain head.
   const next = new Map<number, number>();

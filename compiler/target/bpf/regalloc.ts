@@ -1,6 +1,8 @@
 /**
  * Register allocation by graph colouring (Chaitin–Briggs with optimistic colouring and biased
- * selection for copy coalescing), iterated with spill-everywhere rewriting.
+ * selection for copy coalescing), iterated with spill-everywhere rewriting. Two-address copies are
+ * coalesced conservatively before colouring (coalesce.ts); their members take the representative's
+ * colour.
  *
  * Consumes an `MFunc` over virtual registers (plus the physical registers isel pinned: r1–r5 for call
  * arguments, r0 for results and the return value, r1 for the context at entry); produces the same code
@@ -18,6 +20,7 @@
  * assignment, so the independent checker (regalloc-check.ts) can validate it.
  */
 import { buildInterference, computeLiveness } from "./liveness.ts";
+import { coalesceCopies, twoAddressCopies } from "./coalesce.ts";
 import {
   ALLOCATABLE,
   FP,
@@ -61,7 +64,13 @@ export function allocateRegisters(input: MFunc): Allocation {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const live = computeLiveness(f);
     const graph = buildInterference(f, live);
-    const { colours, spills } = colour(graph, origin);
+    const merged = coalesceCopies(graph, twoAddressCopies(f), origin);
+    const { colours, spills: repSpills } = colour(merged.graph, origin);
+    for (const [m, r] of merged.rep) if (colours.has(r)) colours.set(m, colours.get(r)!);
+    const spills = [...merged.rep]
+      .filter(([, r]) => repSpills.includes(r))
+      .map(([m]) => m)
+      .concat(repSpills);
     if (spills.length === 0) {
       const result = rewrite(f, colours);
       return {
