@@ -18,15 +18,16 @@ import type {
 import { newFunc } from "../ir/builder.ts";
 import type { Func, Module } from "../ir/index.ts";
 import { MAX_STACK_BYTES } from "../ir/index.ts";
-import { CONSTANTS, DEFAULT_STACK_DEPTH, MAP_KINDS, PROGRAM_KINDS } from "./builtins.ts";
+import { MAP_KINDS, PROGRAM_KINDS } from "./builtins.ts";
 import type { ProgramKind } from "./builtins.ts";
 import { FuncState } from "./func-state.ts";
 import { bindKernelArgs } from "./kernel-args.ts";
-import { lowerExpr, parseIntegerLiteral } from "./lower-expr.ts";
+import { lowerExpr } from "./lower-expr.ts";
 import { lowerStatements } from "./lower-stmt.ts";
 import type { FuncInfo, ModuleState, ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
-import { I64, U32, alignOf, irTypeOf, isScalar, sizeOf, VOID } from "./types.ts";
+import { I64, irTypeOf, isScalar, VOID } from "./types.ts";
+import { addGlobal, constantOf, registerMap } from "./lower-data-decls.ts";
 
 type Body = ArrowFunction | FunctionExpression;
 interface PendingProgram {
@@ -158,178 +159,6 @@ function registerVariable(
   }
   const t = (type as ScalarType | null) ?? I64;
   addGlobal(m, d, name, t, value);
-}
-
-function addGlobal(m: ModuleState, d: Node, name: string, type: TsbType, value: bigint): void {
-  const size = sizeOf(type);
-  const init = new Uint8Array(size);
-  let v = BigInt.asUintN(size * 8, value);
-  for (let i = 0; i < size && v !== 0n; i++, v >>= 8n) init[i] = Number(v & 0xffn);
-  const section = value === 0n ? ".bss" : ".data";
-  m.globals.push({
-    name,
-    section,
-    size,
-    align: alignOf(type),
-    init,
-    type: m.sourceTypes.ref(type),
-    span: m.span(d),
-  });
-  m.top.set(name, { k: "global", name, type });
-}
-
-/**
- * A compile-time integer: literals, true/false, earlier top-level constants, the stdlib's named
- * constants (XDP_PASS, BPF_ANY, ...), conversions of constants, and + - * / % << >> & | ^ ~ on constants.
- */
-function constantOf(m: ModuleState, n: Node): bigint | null {
-  if (Node.isParenthesizedExpression(n)) return constantOf(m, n.getExpression());
-  if (Node.isNumericLiteral(n) || Node.isBigIntLiteral(n)) return parseIntegerLiteral(n.getText());
-  if (n.getKind() === SyntaxKind.TrueKeyword) return 1n;
-  if (n.getKind() === SyntaxKind.FalseKeyword) return 0n;
-  if (Node.isIdentifier(n)) {
-    const top = m.top.get(n.getText());
-    if (top) return top.k === "const" ? top.value : null;
-    return CONSTANTS.get(n.getText()) ?? null;
-  }
-  if (Node.isPrefixUnaryExpression(n)) {
-    const inner = constantOf(m, n.getOperand());
-    if (inner === null) return null;
-    if (n.getOperatorToken() === SyntaxKind.MinusToken) return -inner;
-    if (n.getOperatorToken() === SyntaxKind.TildeToken) return ~inner;
-    return n.getOperatorToken() === SyntaxKind.PlusToken ? inner : null;
-  }
-  if (Node.isBinaryExpression(n)) {
-    const a = constantOf(m, n.getLeft());
-    const b = constantOf(m, n.getRight());
-    if (a === null || b === null) return null;
-    switch (n.getOperatorToken().getKind()) {
-      case SyntaxKind.PlusToken:
-        return a + b;
-      case SyntaxKind.MinusToken:
-        return a - b;
-      case SyntaxKind.AsteriskToken:
-        return a * b;
-      case SyntaxKind.SlashToken:
-        return b === 0n ? 0n : a / b;
-      case SyntaxKind.PercentToken:
-        return b === 0n ? a : a % b;
-      case SyntaxKind.LessThanLessThanToken:
-        return a << b;
-      case SyntaxKind.GreaterThanGreaterThanToken:
-        return a >> b;
-      case SyntaxKind.AmpersandToken:
-        return a & b;
-      case SyntaxKind.BarToken:
-        return a | b;
-      case SyntaxKind.CaretToken:
-        return a ^ b;
-      default:
-        return null;
-    }
-  }
-  if (
-    Node.isCallExpression(n) &&
-    n.getArguments().length === 1 &&
-    /^[ui](8|16|32|64)$/.test(n.getExpression().getText())
-  ) {
-    return constantOf(m, n.getArguments()[0]!);
-  }
-  return null;
-}
-
-function registerMap(
-  m: ModuleState,
-  d: VariableDeclaration,
-  name: string,
-  cls: string,
-  init: Node & { getTypeArguments(): Node[]; getArguments(): Node[] },
-): void {
-  const kind = MAP_KINDS.get(cls)!;
-  const targs = init.getTypeArguments();
-  const resolve = (i: number): TsbType | null => (targs[i] ? m.resolveType(targs[i]!) : null);
-  let key: TsbType | null = null;
-  let value: TsbType | null = null;
-  const need = kind.shape === "kv" ? 2 : kind.shape === "none" || kind.shape === "stack" ? 0 : 1;
-  if (targs.length !== need) {
-    m.report("TSB3002", init, {
-      name,
-      problem: `${cls} needs ${need} type argument${need === 1 ? "" : "s"}${need ? " (key/value types)" : ""}`,
-    });
-    return;
-  }
-  if (kind.shape === "kv") [key, value] = [resolve(0), resolve(1)];
-  else if (kind.shape === "v") [key, value] = [U32, resolve(0)];
-  else if (kind.shape === "record") value = resolve(0);
-  if ((need > 0 && !value) || (kind.shape === "kv" && !key)) return;
-  const opts = init.getArguments()[0];
-  let maxEntries: bigint | null = null;
-  let flags = 0n;
-  let maxDepth: bigint = BigInt(DEFAULT_STACK_DEPTH);
-  if (opts && Node.isObjectLiteralExpression(opts)) {
-    for (const p of opts.getProperties()) {
-      if (!Node.isPropertyAssignment(p)) continue;
-      const v = constantOf(m, p.getInitializerOrThrow());
-      if (v === null) m.report("TSB3010", p, { what: `map option '${p.getName()}'` });
-      else if (p.getName() === "maxEntries") maxEntries = v;
-      else if (p.getName() === "flags") flags = v;
-      else if (p.getName() === "maxDepth" && kind.shape === "stack") {
-        if (v <= 0n || v > BigInt(DEFAULT_STACK_DEPTH)) {
-          m.report("TSB3002", p, {
-            name,
-            problem: `maxDepth must be 1..${DEFAULT_STACK_DEPTH} (kernel.perf_event_max_stack)`,
-          });
-          return;
-        }
-        maxDepth = v;
-      }
-    }
-  }
-  if (maxEntries === null || maxEntries <= 0n) {
-    m.report("TSB3002", opts ?? init, {
-      name,
-      problem: "needs { maxEntries: <positive constant> }",
-    });
-    return;
-  }
-  // kernel/bpf/ringbuf.c: the data area is a power-of-2 number of pages.
-  if (kind.kind === "ringbuf" && (maxEntries < 4096n || (maxEntries & (maxEntries - 1n)) !== 0n)) {
-    m.report("TSB3002", opts ?? init, {
-      name,
-      problem: `a ring buffer's maxEntries is its size in bytes and must be a power of two of at least 4096 (a page), not ${maxEntries}`,
-    });
-    return;
-  }
-  if (kind.shape === "stack") {
-    // The kernel sizes nothing from BTF here: key_size 4 (the stack id), value_size depth * 8.
-    m.maps.push({
-      name,
-      kind: kind.kind,
-      keySize: 4,
-      valueSize: Number(maxDepth) * 8,
-      maxEntries: Number(maxEntries),
-      flags: Number(flags),
-      keyType: null,
-      valueType: null,
-      span: m.span(d),
-    });
-    m.top.set(name, { k: "map", map: { name, kind, key: U32, value: null } });
-    return;
-  }
-  const isRecord = kind.shape === "record";
-  const isFdArray = kind.kind === "perf_event_array" || kind.kind === "prog_array";
-  m.maps.push({
-    name,
-    kind: kind.kind,
-    keySize: isFdArray ? 4 : isRecord || !key ? 0 : sizeOf(key),
-    valueSize: isFdArray ? 4 : isRecord || !value ? 0 : sizeOf(value),
-    maxEntries: Number(maxEntries),
-    flags: Number(flags),
-    keyType: key && !isRecord ? m.sourceTypes.ref(key) : null,
-    valueType: value ? m.sourceTypes.ref(value) : null,
-    span: m.span(d),
-  });
-  m.top.set(name, { k: "map", map: { name, kind, key, value } });
 }
 
 function programOf(
