@@ -12,6 +12,7 @@ import { registerProg } from "./commands/prog.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerObjdump } from "./commands/objdump.ts";
 import { registerRun } from "./commands/run.ts";
+import { registerPackage } from "./commands/package.ts";
 import { registerVmCommand } from "./commands/vm.ts";
 import { registerConformancePlugin } from "./commands/conformance-plugin.ts";
 
@@ -24,6 +25,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerBuild,
   registerObjdump,
   registerRun,
+  registerPackage,
 ];
 
 /** Builds the CLI program with every subcommand registered. */

@@ -16,10 +16,9 @@
  * second Ctrl-C, SIGTERM) goes through `LiveSession.close()`, so no program, link or map is left
  * in the kernel; user mistakes are one clear line and exit 1, never a stack trace.
  */
-import { readFileSync } from "node:fs";
-import { extname } from "node:path";
 import type { Command } from "commander";
 import { KernelError, VerifierError } from "../../runtime/loader/index.ts";
+import { objectBytes, readInputBytes } from "../object-input.ts";
 import {
   CodecError,
   formatEventJson,
@@ -83,32 +82,7 @@ function parseHex(text: string, what: string): Uint8Array {
 }
 
 function readBytes(path: string, what: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new RunError(
-      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
-}
-
-/** The object bytes: compiled from TypeScript, or read as an ELF object. */
-async function objectBytes(input: string): Promise<Uint8Array> {
-  if (extname(input) !== ".ts") return readBytes(input, "object file");
-  let source: string;
-  try {
-    source = readFileSync(input, "utf8");
-  } catch (e) {
-    throw new RunError(`cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  const { compileSource } = await import("../../compiler/driver.ts");
-  const { formatDiagnostics, hasErrors } = await import("../../compiler/diag/index.ts");
-  const out = await compileSource(source, input, { emit: "obj" });
-  if (out.diagnostics.length > 0) {
-    process.stderr.write(formatDiagnostics(out.diagnostics, new Map([[input, source]])) + "\n");
-  }
-  if (hasErrors(out.diagnostics) || !out.object) throw new RunError(`${input} did not compile`);
-  return out.object;
+  return readInputBytes(path, what, (m) => new RunError(m));
 }
 
 function printMaps(snapshots: readonly MapSnapshot[], json: boolean): void {
@@ -296,7 +270,7 @@ export function registerRun(program: Command): void {
     .option("--cpus <n>", "--vm: number of simulated CPUs")
     .action(async (input: string, o: RunFlags) => {
       try {
-        const bytes = await objectBytes(input);
+        const bytes = await objectBytes(input, (m) => new RunError(m));
         process.exitCode = o.vm ? runVm(bytes, o) : await runLive(bytes, o);
       } catch (e) {
         if (!(e instanceof RunError)) throw e;
