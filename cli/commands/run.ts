@@ -12,6 +12,10 @@
  * interface for XDP and tc programs, and for socket filters, which get a raw packet socket on it;
  * the frames a filter keeps stream as `packet` lines.
  *
+ * `--prometheus HOST:PORT` serves `/metrics` while a live probe runs (runtime/user/metrics): the
+ * maps read at each scrape, records and lost events per buffer, process metrics. The port is
+ * bound before anything is loaded, so a port in use fails before any program is attached.
+ *
  * Invariants: every exit path (success, user error, verifier rejection, exception, first or
  * second Ctrl-C, SIGTERM) goes through `LiveSession.close()`, so no program, link or map is left
  * in the kernel; user mistakes are one clear line and exit 1, never a stack trace.
@@ -21,15 +25,21 @@ import { KernelError, VerifierError } from "../../runtime/loader/index.ts";
 import { objectBytes, readInputBytes } from "../object-input.ts";
 import {
   CodecError,
+  ExporterError,
   formatEventJson,
   formatEventText,
   LiveSession,
+  mapsFamilies,
+  MetricsServer,
+  parseListenAddress,
   parseMapAssignment,
+  processFamilies,
   renderMapJson,
   renderMapText,
   VmSession,
   type MapAssignment,
   type MapSnapshot,
+  type MetricFamily,
   type SessionEvent,
 } from "../../runtime/user/index.ts";
 import type { RunInput } from "../../runtime/vm/api.ts";
@@ -48,6 +58,7 @@ interface RunFlags {
   repeat: string;
   cpus?: string;
   set?: string[];
+  prometheus?: string;
 }
 
 /** A mistake in the command line, the input, or the environment: one line, exit 1. */
@@ -110,6 +121,59 @@ function isPermissionError(e: unknown): boolean {
   return e instanceof Error && e.name === "NativeError" && /errno (1|13)\b/.test(e.message);
 }
 
+/** What `--prometheus` counts from the event stream, beside the maps read at each scrape. */
+interface StreamCounts {
+  readonly records: Map<string, bigint>;
+  readonly lost: Map<string, bigint>;
+}
+
+function countEvent(counts: StreamCounts, e: SessionEvent): void {
+  if (e.kind === "record") counts.records.set(e.map, (counts.records.get(e.map) ?? 0n) + 1n);
+  if (e.kind === "lost") counts.lost.set(e.map, (counts.lost.get(e.map) ?? 0n) + e.count);
+}
+
+const perMap = (counts: ReadonlyMap<string, bigint>) =>
+  [...counts].map(([map, value]) => ({ labels: [["map", map]] as const, value }));
+
+/** Everything one scrape shows: the maps as of now, stream counters, process metrics. */
+function scrape(session: LiveSession | undefined, counts: StreamCounts): MetricFamily[] {
+  const live = session !== undefined && !session.isClosed;
+  return [
+    ...(live ? mapsFamilies(session.snapshots()) : []),
+    {
+      name: "tsbpf_events_total",
+      help: "Records read from each ring buffer or perf event array.",
+      type: "counter",
+      samples: perMap(counts.records),
+    },
+    {
+      name: "tsbpf_lost_events_total",
+      help: "Records each perf event array lost (the kernel's lost-sample count).",
+      type: "counter",
+      samples: perMap(counts.lost),
+    },
+    {
+      name: "tsbpf_programs_attached",
+      help: "Programs of the probe attached right now.",
+      type: "gauge",
+      samples: [{ value: live ? session.links.length : 0 }],
+    },
+    ...processFamilies(),
+  ];
+}
+
+/** Binds the `--prometheus` endpoint; a bad or busy address is a RunError before any attach. */
+async function startExporter(text: string, collect: () => MetricFamily[]): Promise<MetricsServer> {
+  try {
+    const server = await MetricsServer.listen(parseListenAddress(text), collect);
+    process.stderr.write(`serving Prometheus metrics on ${server.url}\n`);
+    return server;
+  } catch (e) {
+    if (e instanceof ExporterError) throw new RunError(e.message);
+    throw e;
+  }
+}
+
 async function runLive(bytes: Uint8Array, o: RunFlags): Promise<number> {
   if (o.packet || o.packetHex || o.ctx || o.ctxHex) {
     throw new RunError("--packet/--ctx inputs are for --vm; live probes run on real kernel events");
@@ -130,7 +194,15 @@ async function runLive(bytes: Uint8Array, o: RunFlags): Promise<number> {
   process.stdout.on("error", onPipeError);
   let session: LiveSession | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let exporter: MetricsServer | undefined;
+  const counts: StreamCounts = { records: new Map(), lost: new Map() };
+  const emit = (e: SessionEvent) => {
+    countEvent(counts, e);
+    emitEvent(e, o.json === true);
+  };
   try {
+    if (o.prometheus !== undefined)
+      exporter = await startExporter(o.prometheus, () => scrape(session, counts));
     try {
       session = LiveSession.open(bytes, {
         ...(o.prog ? { programs: o.prog } : {}),
@@ -153,9 +225,9 @@ async function runLive(bytes: Uint8Array, o: RunFlags): Promise<number> {
       `running ${n} program${n === 1 ? "" : "s"}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
     );
     if (durationMs !== undefined) timer = setTimeout(() => stop.abort(), durationMs);
-    for await (const e of session.events(stop.signal)) emitEvent(e, o.json === true);
+    for await (const e of session.events(stop.signal)) emit(e);
     session.detach();
-    for (const e of session.poll()) emitEvent(e, o.json === true);
+    for (const e of session.poll()) emit(e);
     if (interrupts < 2) {
       if (!o.json) write("\n");
       printMaps(session.snapshots(), o.json === true);
@@ -163,6 +235,7 @@ async function runLive(bytes: Uint8Array, o: RunFlags): Promise<number> {
     return 0;
   } finally {
     if (timer) clearTimeout(timer);
+    await exporter?.close();
     await session?.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -182,9 +255,9 @@ function vmInput(o: RunFlags): RunInput {
 }
 
 function runVm(bytes: Uint8Array, o: RunFlags): number {
-  if (o.duration !== undefined || o.iface !== undefined) {
+  if (o.duration !== undefined || o.iface !== undefined || o.prometheus !== undefined) {
     throw new RunError(
-      "--duration/--iface are for live probes; --vm runs each program --repeat times",
+      "--duration/--iface/--prometheus are for live probes; --vm runs each program --repeat times",
     );
   }
   const repeat = number(o.repeat, "--repeat", 1, 10_000_000);
@@ -268,6 +341,10 @@ export function registerRun(program: Command): void {
     .option("--ctx-hex <hex>", "--vm: raw context bytes as hex")
     .option("--repeat <n>", "--vm: run each program this many times", "1")
     .option("--cpus <n>", "--vm: number of simulated CPUs")
+    .option(
+      "--prometheus <host:port>",
+      "serve the maps as Prometheus metrics on http://HOST:PORT/metrics while the probe runs",
+    )
     .action(async (input: string, o: RunFlags) => {
       try {
         const bytes = await objectBytes(input, (m) => new RunError(m));

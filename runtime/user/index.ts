@@ -59,3 +59,14 @@ export {
   recordDecoder,
   usesPrintk,
 } from "./object-codecs.ts";
+export {
+  ExporterError,
+  mapFamilies,
+  mapsFamilies,
+  MetricsServer,
+  parseListenAddress,
+  processFamilies,
+  renderExposition,
+  type ListenAddress,
+  type MetricFamily,
+} from "./metrics/index.ts";
