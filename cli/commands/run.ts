@@ -28,6 +28,7 @@ import {
   ExporterError,
   formatEventJson,
   formatEventText,
+  isEventMap,
   LiveSession,
   mapsFamilies,
   MetricsServer,
@@ -132,8 +133,15 @@ function countEvent(counts: StreamCounts, e: SessionEvent): void {
   if (e.kind === "lost") counts.lost.set(e.map, (counts.lost.get(e.map) ?? 0n) + e.count);
 }
 
-const perMap = (counts: ReadonlyMap<string, bigint>) =>
-  [...counts].map(([map, value]) => ({ labels: [["map", map]] as const, value }));
+/** One sample per event map of the probe (0 until something comes), labelled `map`. */
+function perMap(session: LiveSession | undefined, counts: ReadonlyMap<string, bigint>) {
+  const names = new Set(counts.keys());
+  for (const d of session?.object.maps ?? []) if (isEventMap(d)) names.add(d.name);
+  return [...names].map((map) => ({
+    labels: [["map", map]] as const,
+    value: counts.get(map) ?? 0n,
+  }));
+}
 
 /** Everything one scrape shows: the maps as of now, stream counters, process metrics. */
 function scrape(session: LiveSession | undefined, counts: StreamCounts): MetricFamily[] {
@@ -144,13 +152,13 @@ function scrape(session: LiveSession | undefined, counts: StreamCounts): MetricF
       name: "tsbpf_events_total",
       help: "Records read from each ring buffer or perf event array.",
       type: "counter",
-      samples: perMap(counts.records),
+      samples: perMap(session, counts.records),
     },
     {
       name: "tsbpf_lost_events_total",
       help: "Records each perf event array lost (the kernel's lost-sample count).",
       type: "counter",
-      samples: perMap(counts.lost),
+      samples: perMap(session, counts.lost),
     },
     {
       name: "tsbpf_programs_attached",

@@ -62,7 +62,7 @@ describe("tsbpf run --vm: missing or misplaced inputs", () => {
   ])("%s is rejected with --vm rather than silently ignored", (flag, value) => {
     const line = expectOneLine(tsbpf(["run", FIREWALL, "--vm", flag, value]));
     expect(line).toBe(
-      "tsbpf run: --duration/--iface are for live probes; --vm runs each program --repeat times",
+      "tsbpf run: --duration/--iface/--prometheus are for live probes; --vm runs each program --repeat times",
     );
   });
 });
