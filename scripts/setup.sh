@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system tools the tests compare against (clang/llvm for BPF objects, bpftool, libbpf
-# headers) when they are missing and we are root. Without root it only says what is missing.
+# headers, skopeo for bytecode images, prometheus/promtool for the exporter) when they are missing
+# and we are root. Without root it only says what is missing. Services are not started: the tests
+# run their own Prometheus on loopback.
 set -uo pipefail
 need=()
 command -v clang-19 >/dev/null || need+=(clang-19)
@@ -8,6 +10,8 @@ command -v llvm-objdump-19 >/dev/null || need+=(llvm-19)
 command -v bpftool >/dev/null || need+=(bpftool)
 [ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
 [ -f /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
+command -v skopeo >/dev/null || need+=(skopeo)
+command -v prometheus >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: not root; missing ${need[*]} (tests that need them will be skipped)" >&2
@@ -15,4 +19,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages with services (prometheus) must not start them here: a policy-rc.d answering 101 tells
+# invoke-rc.d not to, as Docker images do; one we add is removed again afterwards.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added_policy=1
+fi
 apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null
+status=$?
+[ "$added_policy" -eq 1 ] && rm -f "$policy"
+exit $status

@@ -38,103 +38,114 @@ const one = (series: readonly PromSeries[], what: string): PromSeries => {
 };
 
 describe.runIf(prometheus)("tsbpf run --prometheus, scraped by Prometheus", () => {
-  let prom: PrometheusServer | undefined;
-  afterAll(async () => {
-    await prom?.stop();
-  });
+  /** Runs `fn` with a Prometheus scraping `target`; always stops it. */
+  async function withPrometheus<T>(target: string, fn: (p: PrometheusServer) => Promise<T>) {
+    const p = await PrometheusServer.start([target]);
+    try {
+      return await fn(p);
+    } finally {
+      await p.stop();
+    }
+  }
 
   it("syscount: per-syscall and per-pid counters with a `key` label and our counts", async () => {
     const port = await freePort();
-    prom = await PrometheusServer.start([`127.0.0.1:${port}`]);
-    const calls = 3000;
-    let seen: { bySyscall: PromSeries; byPid: PromSeries; up: PromSeries } | undefined;
-    let attached: PromSeries | undefined;
-    let rss: PromSeries | undefined;
-    const out = await runExample(
-      "syscount",
-      ["--duration", "40", "--prometheus", `127.0.0.1:${port}`],
-      ["countSyscalls"],
-      async (pid) => {
-        const childPid = await runToEnd("perl", ["-e", `syscall(${SYS_GETPPID}) for 1..${calls}`]);
-        seen = await waitFor("the counts in Prometheus", 20_000, async () => {
-          const bySyscall = await prom!.query(`tsbpf_by_syscall_total{key="${SYS_GETPPID}"}`);
-          const byPid = await prom!.query(`tsbpf_by_pid_total{key="${childPid}"}`);
-          const up = await prom!.query('up{job="tsbpf"}');
-          if (bySyscall[0] === undefined || byPid[0] === undefined) return undefined;
-          if (bySyscall[0].value < calls) return undefined;
-          return { bySyscall: bySyscall[0], byPid: byPid[0], up: one(up, "up") };
-        });
-        // The attach gauge and the process metrics are scraped too.
-        attached = one(await prom!.query('tsbpf_programs_attached{job="tsbpf"}'), "attached");
-        rss = one(await prom!.query('process_resident_memory_bytes{job="tsbpf"}'), "rss");
-        process.kill(pid, "SIGINT");
-      },
-    );
-    expectRan(out, ["countSyscalls"]);
-    expect(attached!.value).toBe(1);
-    expect(rss!.value).toBeGreaterThan(1e6);
-    expect(out.stderr).toMatch(
-      new RegExp(`serving Prometheus metrics on http://127\\.0\\.0\\.1:${port}/metrics`),
-    );
-    expect(seen!.up.value).toBe(1);
-    expect(seen!.bySyscall.value).toBeGreaterThanOrEqual(calls);
-    expect(seen!.byPid.value).toBeGreaterThanOrEqual(calls);
-    expect(Object.keys(seen!.bySyscall.metric).sort()).toEqual([
-      "__name__",
-      "instance",
-      "job",
-      "key",
-    ]);
-    expect(seen!.bySyscall.metric.instance).toBe(`127.0.0.1:${port}`);
-    // The final map print still happens after the exporter stops.
-    expect(out.stdout).toMatch(new RegExp(`^@bySyscall\\[${SYS_GETPPID}\\]: \\d+$`, "m"));
-    expectNothingLeft(out);
-    await prom.stop();
-    prom = undefined;
+    await withPrometheus(`127.0.0.1:${port}`, async (prom) => {
+      const calls = 3000;
+      let seen: { bySyscall: PromSeries; byPid: PromSeries; up: PromSeries } | undefined;
+      let attached: PromSeries | undefined;
+      let rss: PromSeries | undefined;
+      const out = await runExample(
+        "syscount",
+        ["--duration", "40", "--prometheus", `127.0.0.1:${port}`],
+        ["countSyscalls"],
+        async (pid) => {
+          const childPid = await runToEnd("perl", [
+            "-e",
+            `syscall(${SYS_GETPPID}) for 1..${calls}`,
+          ]);
+          seen = await waitFor("the counts in Prometheus", 20_000, async () => {
+            const bySyscall = await prom.query(`tsbpf_by_syscall_total{key="${SYS_GETPPID}"}`);
+            const byPid = await prom.query(`tsbpf_by_pid_total{key="${childPid}"}`);
+            const up = await prom.query('up{job="tsbpf"}');
+            if (bySyscall[0] === undefined || byPid[0] === undefined) return undefined;
+            if (bySyscall[0].value < calls) return undefined;
+            return { bySyscall: bySyscall[0], byPid: byPid[0], up: one(up, "up") };
+          });
+          // The attach gauge and the process metrics are scraped too.
+          attached = one(await prom.query('tsbpf_programs_attached{job="tsbpf"}'), "attached");
+          rss = one(await prom.query('process_resident_memory_bytes{job="tsbpf"}'), "rss");
+          process.kill(pid, "SIGINT");
+        },
+      );
+      expectRan(out, ["countSyscalls"]);
+      expect(attached!.value).toBe(1);
+      expect(rss!.value).toBeGreaterThan(1e6);
+      expect(out.stderr).toMatch(
+        new RegExp(`serving Prometheus metrics on http://127\\.0\\.0\\.1:${port}/metrics`),
+      );
+      expect(seen!.up.value).toBe(1);
+      expect(seen!.bySyscall.value).toBeGreaterThanOrEqual(calls);
+      expect(seen!.byPid.value).toBeGreaterThanOrEqual(calls);
+      expect(Object.keys(seen!.bySyscall.metric).sort()).toEqual([
+        "__name__",
+        "instance",
+        "job",
+        "key",
+      ]);
+      expect(seen!.bySyscall.metric.instance).toBe(`127.0.0.1:${port}`);
+      // The final map print still happens after the exporter stops.
+      expect(out.stdout).toMatch(new RegExp(`^@bySyscall\\[${SYS_GETPPID}\\]: \\d+$`, "m"));
+      expectNothingLeft(out);
+    });
   }, 90_000);
 
   it("runqlat: the latency map is a Prometheus histogram with cumulative log2 le buckets", async () => {
     const port = await freePort();
-    prom = await PrometheusServer.start([`127.0.0.1:${port}`]);
-    const sleeps = 300;
-    let series: PromSeries[] = [];
-    let quantile: PromSeries | undefined;
-    const out = await runExample(
-      "runqlat",
-      ["--duration", "40", "--prometheus", `127.0.0.1:${port}`],
-      ["onWakeup", "onSwitch"],
-      async (pid) => {
-        // Each short sleep is a wakeup followed by a switch-in: one latency sample at least.
-        await runToEnd("perl", ["-e", `select(undef, undef, undef, 0.001) for 1..${sleeps}`]);
-        series = await waitFor("the histogram in Prometheus", 20_000, async () => {
-          const s = await prom!.query(
-            '{__name__=~"tsbpf_histogram_(bucket|count|sum)",job="tsbpf"}',
+    await withPrometheus(`127.0.0.1:${port}`, async (prom) => {
+      const sleeps = 300;
+      let series: PromSeries[] = [];
+      let quantile: PromSeries | undefined;
+      const out = await runExample(
+        "runqlat",
+        ["--duration", "40", "--prometheus", `127.0.0.1:${port}`],
+        ["onWakeup", "onSwitch"],
+        async (pid) => {
+          // Each short sleep is a wakeup followed by a switch-in: one latency sample at least.
+          await runToEnd("perl", ["-e", `select(undef, undef, undef, 0.001) for 1..${sleeps}`]);
+          series = await waitFor("the histogram in Prometheus", 20_000, async () => {
+            const s = await prom.query(
+              '{__name__=~"tsbpf_histogram_(bucket|count|sum)",job="tsbpf"}',
+            );
+            const count = s.find((x) => x.metric.__name__ === "tsbpf_histogram_count");
+            return count && count.value >= sleeps ? s : undefined;
+          });
+          quantile = one(
+            await prom.query('histogram_quantile(0.5, tsbpf_histogram_bucket{job="tsbpf"})'),
+            "quantile",
           );
-          const count = s.find((x) => x.metric.__name__ === "tsbpf_histogram_count");
-          return count && count.value >= sleeps ? s : undefined;
-        });
-        quantile = one(
-          await prom!.query('histogram_quantile(0.5, tsbpf_histogram_bucket{job="tsbpf"})'),
-          "quantile",
-        );
-        process.kill(pid, "SIGINT");
-      },
-    );
-    expectRan(out, ["onWakeup", "onSwitch"]);
-    const buckets = series.filter((s) => s.metric.__name__ === "tsbpf_histogram_bucket");
-    const count = series.find((s) => s.metric.__name__ === "tsbpf_histogram_count")!;
-    // 26 log2 slots of the array map (le = 2^(k+1) - 1) plus +Inf.
-    const expectedLe = [...Array.from({ length: 26 }, (_, k) => String(2 ** (k + 1) - 1)), "+Inf"];
-    const byLe = new Map(buckets.map((b) => [b.metric.le!, b.value]));
-    expect([...byLe.keys()].sort()).toEqual([...expectedLe].sort());
-    const ordered = expectedLe.map((le) => byLe.get(le)!);
-    for (let i = 1; i < ordered.length; i++)
-      expect(ordered[i]!).toBeGreaterThanOrEqual(ordered[i - 1]!);
-    expect(byLe.get("+Inf")).toBe(count.value);
-    expect(count.value).toBeGreaterThanOrEqual(sleeps);
-    expect(Number.isFinite(quantile!.value)).toBe(true);
-    expect(quantile!.value).toBeGreaterThan(0);
-    expectNothingLeft(out);
+          process.kill(pid, "SIGINT");
+        },
+      );
+      expectRan(out, ["onWakeup", "onSwitch"]);
+      const buckets = series.filter((s) => s.metric.__name__ === "tsbpf_histogram_bucket");
+      const count = series.find((s) => s.metric.__name__ === "tsbpf_histogram_count")!;
+      // 26 log2 slots of the array map (le = 2^(k+1) - 1) plus +Inf.
+      const expectedLe = [
+        ...Array.from({ length: 26 }, (_, k) => String(2 ** (k + 1) - 1)),
+        "+Inf",
+      ];
+      const byLe = new Map(buckets.map((b) => [b.metric.le!, b.value]));
+      expect([...byLe.keys()].sort()).toEqual([...expectedLe].sort());
+      const ordered = expectedLe.map((le) => byLe.get(le)!);
+      for (let i = 1; i < ordered.length; i++)
+        expect(ordered[i]!).toBeGreaterThanOrEqual(ordered[i - 1]!);
+      expect(byLe.get("+Inf")).toBe(count.value);
+      expect(count.value).toBeGreaterThanOrEqual(sleeps);
+      expect(Number.isFinite(quantile!.value)).toBe(true);
+      expect(quantile!.value).toBeGreaterThan(0);
+      expectNothingLeft(out);
+    });
   }, 90_000);
 });
 
