@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "vitest";
 
 /** The repository root and the CLI launcher. */
 export const ROOT = join(import.meta.dirname, "../..");
@@ -46,6 +47,19 @@ export function tsbpf(
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ) {
   return run(process.execPath, [BIN, ...args], opts);
+}
+
+/**
+ * Asserts a clean user error: exit 1, nothing on stdout, exactly one stderr line and no stack trace
+ * or "internal error"; returns the line.
+ */
+export function expectOneLine(r: RunResult): string {
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).not.toMatch(/^\s+at |internal error/m);
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
 }
 
 /** Runs a tool and returns its stdout; throws with its stderr when it fails. */

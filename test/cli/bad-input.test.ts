@@ -7,21 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { tsbpf, type RunResult } from "../build/support.ts";
+import { expectOneLine, tsbpf } from "../build/support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tsbpf-cli-bad-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const FIREWALL = "examples/xdp-firewall.ts";
-
-/** Exit 1 and exactly one stderr line, with no trace and nothing on stdout. */
-function expectOneLine(r: RunResult): string {
-  expect(r.code).toBe(1);
-  expect(r.stdout).toBe("");
-  expect(r.stderr).not.toMatch(/^\s+at |internal error/m);
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
-}
 
 describe("tsbpf build: unusable paths", () => {
   it("an output path that is a directory is one line, not an internal error", () => {

@@ -26,7 +26,14 @@ import { mapTypeName } from "../../core/kernel/index.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import { imageLabels, PackageError } from "../../fleet/index.ts";
 import { loadObject } from "../../runtime/loader/index.ts";
-import { EXAMPLES, exampleSource, run, tsbpf, type RunResult } from "../build/support.ts";
+import {
+  EXAMPLES,
+  exampleSource,
+  expectOneLine,
+  run,
+  tsbpf,
+  type RunResult,
+} from "../build/support.ts";
 import { capability, hasCommand } from "../support/env.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
@@ -75,16 +82,6 @@ function tree(root: string): Map<string, Buffer> {
 function ok(r: RunResult): RunResult {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
   return r;
-}
-
-/** Exit 1 with exactly one stderr line and nothing on stdout; returns the line. */
-function oneLine(r: RunResult): string {
-  expect(r.code).toBe(1);
-  expect(r.stdout).toBe("");
-  expect(r.stderr).not.toMatch(/^\s+at |internal error/m);
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
 }
 
 interface Inspect {
@@ -277,7 +274,7 @@ describe("tsbpf package: bad input is one line and nothing is written", () => {
 
   it("an object with no programs", () => {
     const before = readdirSync(dir);
-    const line = oneLine(
+    const line = expectOneLine(
       tsbpf(["package", "test/fleet/fixtures/maps-only.ts", "-o", join(dir, "np")]),
     );
     expect(line).toBe(
@@ -288,7 +285,7 @@ describe("tsbpf package: bad input is one line and nothing is written", () => {
 
   it("a program type bpfman does not know (a socket filter)", () => {
     const before = readdirSync(dir);
-    const line = oneLine(tsbpf(["package", "examples/sockfilter.ts", "-o", join(dir, "sf")]));
+    const line = expectOneLine(tsbpf(["package", "examples/sockfilter.ts", "-o", join(dir, "sf")]));
     expect(line).toBe(
       'tsbpf package: program "sockfilter" (section "socket") has a type bpfman cannot load; ' +
         "bpfman knows xdp, tc, tcx, tracepoint, kprobe, kretprobe, uprobe, uretprobe, fentry, fexit",
@@ -300,7 +297,7 @@ describe("tsbpf package: bad input is one line and nothing is written", () => {
     const file = join(dir, "a-file");
     writeFileSync(file, "x");
     const before = readdirSync(dir);
-    const line = oneLine(tsbpf(["package", "examples/syscount.ts", "-o", join(file, "out")]));
+    const line = expectOneLine(tsbpf(["package", "examples/syscount.ts", "-o", join(file, "out")]));
     expect(line).toBe(
       `tsbpf package: cannot write ${join(file, "out")}: a parent is not a directory`,
     );
@@ -311,7 +308,7 @@ describe("tsbpf package: bad input is one line and nothing is written", () => {
     const other = join(dir, "mine");
     mkdirSync(other, { recursive: true });
     writeFileSync(join(other, "notes.txt"), "keep me");
-    const line = oneLine(tsbpf(["package", "examples/syscount.ts", "-o", other]));
+    const line = expectOneLine(tsbpf(["package", "examples/syscount.ts", "-o", other]));
     expect(line).toBe(
       `tsbpf package: cannot write ${other}: the folder is not empty and is not an OCI image layout; refusing to replace it`,
     );
@@ -319,7 +316,7 @@ describe("tsbpf package: bad input is one line and nothing is written", () => {
   });
 
   it("a tag outside the OCI grammar", () => {
-    const line = oneLine(
+    const line = expectOneLine(
       tsbpf(["package", "examples/syscount.ts", "-o", join(dir, "t"), "--tag", "-bad"]),
     );
     expect(line).toMatch(/^tsbpf package: '-bad' is not a valid image tag/);

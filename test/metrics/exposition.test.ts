@@ -37,6 +37,14 @@ const snap = (
   entries: MapSnapshot["entries"],
 ): MapSnapshot => ({ name, kind, keyCodec, valueCodec, entries });
 
+/** A struct codec from [name, offset, codec] fields. */
+const struct = (name: string, size: number, fields: [string, number, Codec][]): Codec => ({
+  kind: "struct",
+  size,
+  name,
+  fields: fields.map(([n, offset, codec]) => ({ name: n, offset, codec })),
+});
+
 const text = (fams: readonly MetricFamily[]) => renderExposition(fams);
 
 describe("text format writer", () => {
@@ -97,16 +105,11 @@ describe("map snapshots as metric families", () => {
   });
 
   it("a struct key gives one label per BTF field; addresses are hex text, strings text", () => {
-    const key: Codec = {
-      kind: "struct",
-      size: 32,
-      name: "key_t",
-      fields: [
-        { name: "ip", offset: 0, codec: ptr },
-        { name: "comm", offset: 8, codec: comm },
-        { name: "pid", offset: 24, codec: u32 },
-      ],
-    };
+    const key = struct("key_t", 32, [
+      ["ip", 0, ptr],
+      ["comm", 8, comm],
+      ["pid", 24, u32],
+    ]);
     const m = snap("calls", "hash", key, u64, [
       { key: { ip: 0xffffffff81000010n, comm: "bash", pid: 42 }, value: 7n },
     ]);
@@ -116,15 +119,10 @@ describe("map snapshots as metric families", () => {
   });
 
   it("a struct value gives one family per numeric field", () => {
-    const value: Codec = {
-      kind: "struct",
-      size: 16,
-      name: "stats",
-      fields: [
-        { name: "packets", offset: 0, codec: u64 },
-        { name: "lastDelta", offset: 8, codec: s64 },
-      ],
-    };
+    const value = struct("stats", 16, [
+      ["packets", 0, u64],
+      ["lastDelta", 8, s64],
+    ]);
     const out = text(
       mapFamilies(
         snap("flows", "hash", u32, value, [{ key: 5, value: { packets: 9n, lastDelta: -2n } }]),
