@@ -24,7 +24,11 @@ describe("package exports", () => {
     ["./compiler", ["compileSource", "compileModule"]],
     ["./vm", ["VmObject", "VmApiError"]],
     ["./loader", ["loadObject", "loadProgram", "testRun", "attachTracepoint"]],
-    ["./user", ["LiveSession", "RingBufferReader", "renderMapText"]],
+    [
+      "./user",
+      ["LiveSession", "RingBufferReader", "renderMapText", "MetricsServer", "mapsFamilies"],
+    ],
+    ["./fleet", ["buildImage", "writeImageLayout", "imageLabels", "clusterBpfApplicationYaml"]],
     ["./isa", ["INSNS", "assemble", "disassemble", "encodeProgram", "decodeProgram"]],
     ["./object", ["readBpfObject", "writeBpfObject"]],
   ])("%s exports %j", async (sub, names) => {
