@@ -22,6 +22,7 @@ import {
   type Mcpu,
 } from "./target/bpf/index.ts";
 import { formatEncoded } from "./target/bpf/print-asm.ts";
+import type { FrontEndHost } from "./frontend/host.ts";
 
 /** What the driver should produce. */
 /** Back-end stages `dumpAfter` may name besides the IR passes of compiler/passes. */
@@ -42,6 +43,8 @@ export interface CompileOptions {
   readonly check?: boolean;
   /** Kernel BTF for typed fentry/kprobe/tp_btf arguments (default /sys/kernel/btf/vmlinux). */
   readonly btf?: string | Uint8Array;
+  /** Where the front end reads the stdlib and kernel BTF (default: the local file system). */
+  readonly host?: FrontEndHost;
 }
 
 /** Per-function numbers, for reports. */
@@ -121,7 +124,7 @@ export function compileModule(
 export type FrontEnd = (
   source: string,
   fileName: string,
-  options?: { readonly btf?: string | Uint8Array },
+  options?: { readonly btf?: string | Uint8Array; readonly host?: FrontEndHost },
 ) => { readonly module?: Module; readonly diagnostics: readonly Diagnostic[] };
 
 /** Loads the front end (compiler/frontend/index.ts, `compileToIr`). */
@@ -144,7 +147,10 @@ export async function compileSource(
   opts: CompileOptions = {},
 ): Promise<CompileOutput> {
   const frontEnd = await loadFrontEnd();
-  const fe = frontEnd(source, fileName, opts.btf !== undefined ? { btf: opts.btf } : {});
+  const fe = frontEnd(source, fileName, {
+    ...(opts.btf !== undefined ? { btf: opts.btf } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+  });
   if (!fe.module || hasErrors(fe.diagnostics)) {
     return { diagnostics: fe.diagnostics, dumps: [], stats: [] };
   }

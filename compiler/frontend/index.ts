@@ -13,6 +13,7 @@ import { InternalCompilerError, assertValid } from "../ir/index.ts";
 import { checkSubset } from "./check-subset.ts";
 import { lowerModule } from "./lower-module.ts";
 import { ModuleState } from "./module-state.ts";
+import { getDefaultHost, type FrontEndHost } from "./host.ts";
 import { loadProgram, typescriptDiagnostics } from "./project.ts";
 
 /** Options of `compileToIr`. */
@@ -26,6 +27,8 @@ export interface CompileOptions {
    * /sys/kernel/btf/vmlinux, read only when a program declares arguments).
    */
   readonly btf?: string | Uint8Array;
+  /** Where the stdlib and kernel BTF files come from (default: the local file system, `nodeHost`). */
+  readonly host?: FrontEndHost;
 }
 
 /** The front end's result: a module when there were no errors, and every diagnostic. */
@@ -46,13 +49,14 @@ export function compileToIr(
   };
   try {
     let t0 = performance.now();
-    const program = loadProgram(source, fileName);
+    const host = options.host ?? getDefaultHost();
+    const program = loadProgram(source, fileName, host);
     const tsDiags = typescriptDiagnostics(program);
     time("typescript", t0);
     diagnostics.push(...tsDiags);
     if (hasErrors(tsDiags)) return { diagnostics: sortDiagnostics(diagnostics) };
     t0 = performance.now();
-    const state = new ModuleState(program.sourceFile, fileName, options.btf);
+    const state = new ModuleState(program.sourceFile, fileName, host, options.btf);
     checkSubset(state);
     time("check", t0);
     if (hasErrors(state.diagnostics))
@@ -85,3 +89,4 @@ export function compileToIr(
 }
 
 export { parseIntegerLiteral } from "./lower-expr.ts";
+export { memoryHost, nodeHost, type FrontEndHost } from "./host.ts";

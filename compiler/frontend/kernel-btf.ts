@@ -14,7 +14,7 @@
  * `BtfError` with what is wrong; the caller turns it into a diagnostic. Output depends only on the
  * bytes, so compilation stays deterministic for a given BTF file.
  */
-import { readFileSync, statSync } from "node:fs";
+import type { FrontEndHost } from "./host.ts";
 import { BtfError, BtfIntEncoding, BtfKindNumber } from "../../core/btf/model.ts";
 
 /** Where the running kernel publishes its BTF. */
@@ -323,19 +323,19 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
   return Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength).indexOf(needle, from);
 }
 
-const cache = new Map<string, { size: number; mtimeMs: number; btf: KernelBtf }>();
+const cache = new Map<string, { stamp: string; btf: KernelBtf }>();
 
 /**
- * Loads and indexes the BTF at `source` (a path), reusing the index while the file's size and mtime
- * are unchanged, or indexes the given bytes. Throws BtfError (malformed) or a Node fs error
- * (unreadable).
+ * Loads and indexes the BTF at `source` (a path, read through `host`), reusing the index while the
+ * host's stamp of the file is unchanged, or indexes the given bytes. Throws BtfError (malformed) or
+ * the host's error (unreadable; `code: "ENOENT"` when absent).
  */
-export function loadKernelBtf(source: string | Uint8Array): KernelBtf {
+export function loadKernelBtf(source: string | Uint8Array, host: FrontEndHost): KernelBtf {
   if (typeof source !== "string") return new KernelBtf(source, "the given BTF");
-  const st = statSync(source);
+  const stamp = host.btfStamp(source);
   const hit = cache.get(source);
-  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.btf;
-  const btf = new KernelBtf(new Uint8Array(readFileSync(source)), source);
-  cache.set(source, { size: st.size, mtimeMs: st.mtimeMs, btf });
+  if (hit && hit.stamp === stamp) return hit.btf;
+  const btf = new KernelBtf(host.readBtf(source), source);
+  cache.set(source, { stamp, btf });
   return btf;
 }

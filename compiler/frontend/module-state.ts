@@ -12,6 +12,7 @@ import type { Func, GlobalDecl, MapDecl, Span } from "../ir/index.ts";
 import type { MapKind } from "./builtins.ts";
 import type { KernelBtf } from "./kernel-btf.ts";
 import { DEFAULT_KERNEL_BTF, loadKernelBtf } from "./kernel-btf.ts";
+import type { FrontEndHost } from "./host.ts";
 import type { IntType, TsbType } from "./types.ts";
 import { SourceTypeTable, TypeResolver } from "./types.ts";
 
@@ -56,10 +57,14 @@ export class ModuleState {
   private formatCount = 0;
   private kernel: { btf: KernelBtf } | { error: string } | null = null;
 
-  /** `btfSource`: the kernel BTF typed program arguments are read from (a path, or the bytes). */
+  /**
+   * `btfSource`: the kernel BTF typed program arguments are read from (a path, read through `host`,
+   * or the bytes).
+   */
   constructor(
     readonly sourceFile: SourceFile,
     readonly fileName: string,
+    readonly host: FrontEndHost,
     readonly btfSource: string | Uint8Array = DEFAULT_KERNEL_BTF,
   ) {}
 
@@ -72,7 +77,7 @@ export class ModuleState {
   kernelBtf(): { btf: KernelBtf } | { error: string } {
     if (this.kernel === null) {
       try {
-        this.kernel = { btf: loadKernelBtf(this.btfSource) };
+        this.kernel = { btf: loadKernelBtf(this.btfSource, this.host) };
       } catch (err) {
         const code = (err as { code?: string }).code;
         this.kernel = {

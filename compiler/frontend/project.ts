@@ -18,27 +18,25 @@
  * caller holds nodes across calls. `reloadStdlib` drops the project so the next call rereads the
  * stdlib texts.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Project, ts } from "ts-morph";
 import type { SourceFile } from "ts-morph";
 import { typescriptDiagnostic } from "../diag/index.ts";
 import type { Diagnostic } from "../diag/index.ts";
-
-const STDLIB_DIR = fileURLToPath(new URL("../../stdlib/", import.meta.url));
+import type { FrontEndHost } from "./host.ts";
 
 /** In-memory path of the user's program. */
 export const USER_ROOT = "/src/";
 
 /** The process-wide project and the user's file currently in it. */
 interface Session {
+  readonly host: FrontEndHost;
   readonly project: Project;
   user: SourceFile | undefined;
 }
 let session: Session | null = null;
 
-/** Creates the project with the stdlib files (read from disk now). */
-function createSession(): Session {
+/** Creates the project with the host's stdlib files (read now). */
+function createSession(host: FrontEndHost): Session {
   const project = new Project({
     useInMemoryFileSystem: true,
     compilerOptions: {
@@ -52,19 +50,16 @@ function createSession(): Session {
       allowUnreachableCode: true,
     },
   });
-  project.createSourceFile("/lib/tsbpf-lib.d.ts", readFileSync(STDLIB_DIR + "lib.d.ts", "utf8"));
-  for (const name of readdirSync(STDLIB_DIR)) {
-    if (!name.endsWith(".d.ts") || name === "lib.d.ts") continue;
-    project.createSourceFile(
-      "/node_modules/tsbpf/" + name,
-      readFileSync(STDLIB_DIR + name, "utf8"),
-    );
+  for (const [name, text] of host.stdlibFiles()) {
+    if (!name.endsWith(".d.ts")) continue;
+    const path = name === "lib.d.ts" ? "/lib/tsbpf-lib.d.ts" : "/node_modules/tsbpf/" + name;
+    project.createSourceFile(path, text);
   }
   project.createSourceFile(
     "/node_modules/tsbpf/package.json",
     '{ "name": "tsbpf", "types": "index.d.ts" }',
   );
-  return { project, user: undefined };
+  return { host, project, user: undefined };
 }
 
 /**
@@ -85,10 +80,12 @@ export interface LoadedProgram {
 
 /**
  * Puts `source` into the process's project as the user's file (replacing the previous user's file)
- * and returns it. The result is valid until the next call.
+ * and returns it. The result is valid until the next call. A different `host` than the previous
+ * call's starts a new project with that host's stdlib.
  */
-export function loadProgram(source: string, fileName: string): LoadedProgram {
-  const s = (session ??= createSession());
+export function loadProgram(source: string, fileName: string, host: FrontEndHost): LoadedProgram {
+  if (session?.host !== host) session = createSession(host);
+  const s = session;
   const base = fileName.split(/[\\/]/).pop() || "program.ts";
   const path = USER_ROOT + (base.endsWith(".ts") ? base : base + ".ts");
   if (s.user && !s.user.wasForgotten() && s.user.getFilePath() !== path) {

@@ -9,3 +9,4 @@ export * from "./spec.ts";
 export { writeBpfObject, functionOffsets } from "./write.ts";
 export { buildObjectBtf, type ObjectBtf, type PlacedFunction } from "./write-btf.ts";
 export { objectToSpec } from "./from-object.ts";
+export { formatObject, formatProgram, type ObjdumpOptions } from "./listing.ts";

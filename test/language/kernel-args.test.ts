@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
 import { DEFAULT_KERNEL_BTF, loadKernelBtf } from "../../compiler/frontend/kernel-btf.ts";
+import { nodeHost } from "../../compiler/frontend/host.ts";
 import type { VmObject } from "../../runtime/vm/api.ts";
 import { fixtureBtf } from "../frontend/btf-fixture.ts";
 import { loadCase, run } from "./support.ts";
@@ -87,7 +88,7 @@ describe("typed kernel arguments in the object", () => {
 describe.runIf(existsSync(DEFAULT_KERNEL_BTF))("the running kernel's BTF", () => {
   it("resolves vfs_read and a tracepoint quickly", () => {
     const t0 = performance.now();
-    const k = loadKernelBtf(DEFAULT_KERNEL_BTF);
+    const k = loadKernelBtf(DEFAULT_KERNEL_BTF, nodeHost());
     const p = k.func("vfs_read")!;
     const elapsed = performance.now() - t0;
     expect(p.params.map((x) => [x.name, x.type.kind])).toEqual([

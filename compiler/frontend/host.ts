@@ -1,0 +1,66 @@
+/**
+ * What the front end reads from its surroundings, behind one seam: the stdlib declaration texts
+ * (stdlib/*.d.ts, mounted into the in-memory TypeScript project) and kernel BTF files (typed program
+ * arguments, /sys/kernel/btf/vmlinux by default).
+ *
+ * The CLI, the API and the editor plugin use `nodeHost()` (files on disk, found from this module's
+ * location or a given stdlib folder); the playground passes a host holding the stdlib texts bundled
+ * into the page and no kernel BTF. Everything else in the front end is the same code everywhere.
+ *
+ * Invariant: a host's answers do not change while it is in use, except that `btfStamp` changes
+ * whenever the file's bytes do (so a cached BTF index is reused only for the same bytes).
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** The front end's view of its environment. */
+export interface FrontEndHost {
+  /**
+   * The stdlib declaration files by base name: `lib.d.ts` (the global lib) and the files of the
+   * `tsbpf` module (`index.d.ts` and the files it re-exports).
+   */
+  stdlibFiles(): ReadonlyMap<string, string>;
+  /** A stamp that changes when the file at `path` changes; throws (`code: "ENOENT"`) when absent. */
+  btfStamp(path: string): string;
+  /** The bytes of the BTF file at `path`; throws like `btfStamp`. */
+  readBtf(path: string): Uint8Array;
+}
+
+/** The stdlib folder of this checkout (stdlib/ next to compiler/). */
+function defaultStdlibDir(): string {
+  return fileURLToPath(new URL("../../stdlib/", import.meta.url));
+}
+
+/** A host over the local file system; `stdlibDir` defaults to this checkout's stdlib/. */
+export function nodeHost(stdlibDir?: string): FrontEndHost {
+  const dir = (stdlibDir ?? defaultStdlibDir()).replace(/\/?$/, "/");
+  return {
+    stdlibFiles: () =>
+      new Map(
+        readdirSync(dir)
+          .filter((n) => n.endsWith(".d.ts"))
+          .sort()
+          .map((n) => [n, readFileSync(dir + n, "utf8")]),
+      ),
+    btfStamp: (path) => {
+      const st = statSync(path);
+      return `${st.size}:${st.mtimeMs}`;
+    },
+    readBtf: (path) => new Uint8Array(readFileSync(path)),
+  };
+}
+
+/** A host with the given stdlib texts and no files at all (a browser page). */
+export function memoryHost(stdlib: ReadonlyMap<string, string>): FrontEndHost {
+  const absent = (path: string): never => {
+    throw Object.assign(new Error(`${path}: no such file`), { code: "ENOENT" });
+  };
+  return { stdlibFiles: () => stdlib, btfStamp: absent, readBtf: absent };
+}
+
+let defaultHost: FrontEndHost | undefined;
+
+/** The host used when a compilation names none: `nodeHost()`, created on first use. */
+export function getDefaultHost(): FrontEndHost {
+  return (defaultHost ??= nodeHost());
+}
