@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system tools the tests compare against (clang/llvm for BPF objects, bpftool, libbpf
 # headers, skopeo for bytecode images, prometheus/promtool for the exporter) when they are missing
-# and we are root. Without root it only says what is missing. Services are not started: the tests
-# run their own Prometheus on loopback.
+# and we are root, and Debian's chromium (the playground's browser tests drive it through
+# playwright-core, which never downloads a browser of its own). Without root it only says what is
+# missing. Services are not started: the tests run their own Prometheus on loopback.
 set -uo pipefail
 need=()
 command -v clang-19 >/dev/null || need+=(clang-19)
@@ -12,6 +13,7 @@ command -v bpftool >/dev/null || need+=(bpftool)
 [ -f /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v prometheus >/dev/null || need+=(prometheus)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: not root; missing ${need[*]} (tests that need them will be skipped)" >&2

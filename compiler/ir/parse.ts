@@ -144,7 +144,7 @@ function parseGlobalDecl(l: Line, file: string): GlobalDecl {
     if (!/^([0-9a-f]{2})*$/.test(hex) || hex.length !== size * 2) {
       l.fail(`init must be ${size} bytes of lowercase hex`);
     }
-    init = new Uint8Array(Buffer.from(hex, "hex"));
+    init = Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
   }
   const span = l.span(file) ?? defaultSpan(file);
   return { name, section, size, align, init, type, span };

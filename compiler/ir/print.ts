@@ -83,7 +83,7 @@ function printMap(m: MapDecl, file: string): string {
 
 function printGlobal(g: GlobalDecl, file: string): string {
   const zero = g.init.every((b) => b === 0);
-  const init = zero ? "" : ` init ${Buffer.from(g.init).toString("hex")}`;
+  const init = zero ? "" : ` init ${Array.from(g.init, (b) => b.toString(16).padStart(2, "0")).join("")}`;
   return (
     `global @${g.name} ${g.section} size ${g.size} align ${g.align} type ${typeRef(g.type)}` +
     `${init}${declSpan(g.span, file)}`
