@@ -2,7 +2,8 @@
  * Codegen benchmark (`npm run bench:codegen [-- --runs N] [tool...]`): tsbpf's bytecode against
  * clang -O2's, program by program. Not a test: it prints a table and exits 0 whatever it finds.
  *
- * For every C twin `bench/c/<tool>.bpf.c` (written to be equivalent to `examples/<tool>.ts`: same maps,
+ * For every C twin `bench/c/<tool>.bpf.c` (written to be equivalent to `examples/<tool>.ts`, or to
+ * `bench/ts/<tool>.ts` for the benchmark-only programs of codegen shapes no example has: same maps,
  * same logic) it reports, per program: instructions emitted by each compiler and their ratio
  * (tsbpf / clang, below 1 = tsbpf is tighter), the kernel verifier's "processed N insns" for each (as
  * root, via bpftool), and the median compile time of the whole tool by each, measured in this run
@@ -24,6 +25,8 @@ import { kernelLoadUnavailable } from "./codegen/verifier.ts";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const C_DIR = join(ROOT, "bench", "c");
 const EXAMPLES_DIR = join(ROOT, "examples");
+/** Benchmark-only programs (codegen shapes no example has), twins in bench/c like the examples'. */
+const BENCH_TS_DIR = join(ROOT, "bench", "ts");
 const C_SUFFIX = ".bpf.c";
 
 interface Args {
@@ -50,6 +53,12 @@ function parseArgs(argv: readonly string[]): Args | string {
   return { runs, tools };
 }
 
+/** The TS side of a twin: the example of that name, else the benchmark-only program. */
+function tsSourceOf(tool: string): string {
+  const bench = join(BENCH_TS_DIR, `${tool}.ts`);
+  return existsSync(bench) ? bench : join(EXAMPLES_DIR, `${tool}.ts`);
+}
+
 /** Every tool with a C twin, in name order, optionally filtered. */
 function listTools(filter: readonly string[]): ToolSources[] | string {
   const all = readdirSync(C_DIR)
@@ -63,7 +72,7 @@ function listTools(filter: readonly string[]): ToolSources[] | string {
     .map((tool) => ({
       tool,
       cSource: join(C_DIR, `${tool}${C_SUFFIX}`),
-      tsSource: join(EXAMPLES_DIR, `${tool}.ts`),
+      tsSource: tsSourceOf(tool),
     }));
 }
 

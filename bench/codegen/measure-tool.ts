@@ -22,7 +22,7 @@ export interface ToolSources {
   readonly tool: string;
   /** `bench/c/syscount.bpf.c`. */
   readonly cSource: string;
-  /** `examples/syscount.ts` (may not exist yet). */
+  /** `examples/syscount.ts`, or `bench/ts/<tool>.ts` for benchmark-only programs (may not exist yet). */
   readonly tsSource: string;
 }
 
@@ -96,7 +96,8 @@ async function measureClang(src: ToolSources, env: Environment): Promise<SideRes
 }
 
 async function measureTsbpf(src: ToolSources, env: Environment): Promise<SideResult> {
-  if (!existsSync(src.tsSource)) return failed("examples/<tool>.ts is not written yet");
+  if (!existsSync(src.tsSource))
+    return failed("examples/<tool>.ts (or bench/ts/<tool>.ts) is not written yet");
   const built = await buildWithTsbpf(src.tsSource, env.cacheDir);
   if (!built.ok) return failed(built.reason);
   return finishSide("tsbpf", built.path, built.bytes, built.rebuild, env);

@@ -21,6 +21,11 @@ const SOURCES = readdirSync(C_DIR)
 
 /** The hooks each tool must have, as SEC() strings: what makes it that tool. */
 const EXPECTED_SECTIONS: Record<string, readonly string[]> = {
+  "addrcopy.bpf.c": ["tracepoint/sock/inet_sock_set_state"],
+  "commscan.bpf.c": ["tracepoint/raw_syscalls/sys_enter"],
+  "fnvhash.bpf.c": ["tracepoint/syscalls/sys_enter_openat"],
+  "v6ext.bpf.c": ["xdp"],
+  "zerorecord.bpf.c": ["tracepoint/sched/sched_process_exit"],
   "biolatency.bpf.c": ["tracepoint/block/block_rq_issue", "tracepoint/block/block_rq_complete"],
   "execsnoop.bpf.c": ["tracepoint/sched/sched_process_exec"],
   "exitsnoop.bpf.c": ["tracepoint/sched/sched_process_exit"],
