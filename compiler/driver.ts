@@ -6,6 +6,7 @@
  * requested artefact (`ir`, `ir-opt`, `asm` or `obj` bytes) plus diagnostics. User mistakes come back
  * as diagnostics, never exceptions; an exception out of here is an internal compiler error.
  */
+import { slotTotal } from "../core/isa/insn.ts";
 import { writeBpfObject } from "../core/object/write.ts";
 import type { BpfObjectSpec } from "../core/object/spec.ts";
 import { hasErrors, makeDiagnostic, type Diagnostic } from "./diag/index.ts";
@@ -50,7 +51,7 @@ export interface CompileOptions {
 /** Per-function numbers, for reports. */
 export interface FunctionStats {
   readonly name: string;
-  /** Instructions (an lddw counts once). */
+  /** Instructions in 8-byte slots (an lddw counts twice, as the kernel and llvm-objdump count). */
   readonly insns: number;
   readonly frameSize: number;
   readonly spilled: number;
@@ -104,7 +105,7 @@ export function compileModule(
     encoded.push(r.encoded);
     stats.push({
       name: f.name,
-      insns: r.encoded.insns.length,
+      insns: slotTotal(r.encoded.insns),
       frameSize: r.encoded.frameSize,
       spilled: r.stats.spilled,
       coalesced: r.stats.coalesced,

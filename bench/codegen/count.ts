@@ -5,9 +5,11 @@
  * `ProgramSize` per program (SEC() function). The count is what the kernel would receive for that
  * program: its own instructions plus those of every subprogram it reaches through BPF-to-BPF calls
  * (clang inlines `static __always_inline` helpers, so a compiler that emits calls instead pays for
- * the callee here too). An lddw counts as one instruction, as llvm-objdump lists it.
+ * the callee here too). Counted in 8-byte slots, so an lddw counts twice, as the kernel (insn_cnt) and
+ * llvm-objdump's addresses count it.
  * Errors: a malformed object throws `ObjectError` / `ElfError` / `BtfError` from core/object.
  */
+import { slotTotal } from "../../core/isa/index.ts";
 import { readBpfObject, type BpfObject, type BpfProgram } from "../../core/object/index.ts";
 
 /** Size of one program. */
@@ -53,7 +55,7 @@ export function programSizes(obj: BpfObject): ProgramSize[] {
     return {
       name: p.name,
       section: p.section,
-      insns: p.insns.length + subs.reduce((n, s) => n + s.insns.length, 0),
+      insns: slotTotal(p.insns) + subs.reduce((n, s) => n + slotTotal(s.insns), 0),
       subprograms: subs.length,
     };
   });

@@ -31,7 +31,7 @@ export function isMeasured(cell: Cell | undefined): cell is number {
 export interface CodegenRow {
   /** `<tool>/<program>`, e.g. `runqlat/sched_switch`. */
   readonly program: string;
-  /** Instructions in the object (an lddw counts once), including the subprograms it calls. */
+  /** Instructions in 8-byte slots (an lddw counts twice), including the subprograms it calls. */
   readonly tsbpfInsns: Cell;
   readonly clangInsns: Cell;
   /** The kernel verifier's "processed N insns". */

@@ -99,10 +99,19 @@ function writeSlot(
   view.setInt32(at + 4, imm | 0, true);
 }
 
-/** Encodes a program to little-endian bytes. */
-export function encodeProgram(insns: readonly Insn[]): Uint8Array {
+/**
+ * Size of a program in 8-byte instruction slots (an lddw takes two): the count the kernel's
+ * `insn_cnt`, its verifier log and llvm-objdump's addresses use.
+ */
+export function slotTotal(insns: readonly Insn[]): number {
   let slots = 0;
   for (const i of insns) slots += slotCount(i);
+  return slots;
+}
+
+/** Encodes a program to little-endian bytes. */
+export function encodeProgram(insns: readonly Insn[]): Uint8Array {
+  const slots = slotTotal(insns);
   const bytes = new Uint8Array(slots * INSN_SIZE);
   const view = new DataView(bytes.buffer);
   let at = 0;
