@@ -359,7 +359,13 @@ export class FuncState {
 
   /** Allocates a stack slot for a value of type `t` and returns its address. */
   stackSlot(t: TsbType, name: string, at: Node): ValueId {
-    const align = Math.min(8, Math.max(1, alignOf(t))) as 1 | 2 | 4 | 8;
+    // Aggregates get the widest alignment their size can use (8 from 8 bytes up), so copies and
+    // zero fills of them move 8 bytes at a time, as clang's stack objects do.
+    const natural = Math.max(1, alignOf(t));
+    const wide = isScalar(t)
+      ? natural
+      : Math.max(natural, 1 << Math.min(3, Math.floor(Math.log2(Math.max(1, sizeOf(t))))));
+    const align = Math.min(8, wide) as 1 | 2 | 4 | 8;
     const slot = this.b.addStackSlot({ size: Math.max(1, sizeOf(t)), align, name });
     return this.val({ op: "stackslot", slot }, "ptr", at, name);
   }

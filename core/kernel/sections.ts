@@ -28,6 +28,19 @@ export interface SectionDef {
   readonly btfTarget?: boolean;
 }
 
+/**
+ * Program types whose context is a plain buffer the verifier lets a program read at any offset that
+ * is a multiple of the access size (tracepoint records, pt_regs, perf-event data, raw tracepoint
+ * argument words: the kernel's tp_prog/kprobe_prog/pe_prog/raw_tp_prog is_valid_access checks
+ * `off % size == 0`). Other contexts (xdp_md, __sk_buff, ...) allow only each field's own width.
+ */
+export const BUFFER_CONTEXT_PROG_TYPES: ReadonlySet<string> = new Set([
+  "TRACEPOINT",
+  "KPROBE",
+  "PERF_EVENT",
+  "RAW_TRACEPOINT",
+]);
+
 /** What a section name selects. */
 export interface SectionInfo {
   readonly def: SectionDef;

@@ -19,6 +19,7 @@ import { operandsOf as irOperands } from "../../ir/builder.ts";
 import type { BackendDiagnostic } from "./frame.ts";
 import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
 import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
+import { pointerAlignment } from "../../passes/pointer-alignment.ts";
 import { matchByteSwap16 } from "./isel-idioms.ts";
 import type { Mcpu } from "./layout.ts";
 import {
@@ -55,6 +56,8 @@ export class Selector {
   private readonly chains = new Map<ValueId, { root: ValueId; off: bigint }>();
   /** i32 values left with a non-zero high half (isel-high-bits.ts). */
   private readonly highBits: ReadonlyMap<ValueId, HighBits>;
+  /** Known alignment (1..8) of a pointer value (compiler/passes/pointer-alignment.ts). */
+  readonly alignOf: (v: ValueId) => number;
 
   constructor(
     readonly f: Func,
@@ -64,6 +67,7 @@ export class Selector {
     this.nextBlock = f.blocks.length;
     this.nextVreg = VREG_BASE + f.values.length;
     this.highBits = analyseHighBits(f, mcpu);
+    this.alignOf = pointerAlignment(f);
     this.analyse();
   }
 

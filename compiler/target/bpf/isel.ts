@@ -365,9 +365,12 @@ function selectMemOp(s: Selector, inst: Inst): void {
   const span = inst.span;
   let done = 0;
   const pattern = d.op === "memset" ? BigInt(d.byte & 0xff) : 0n;
+  // The type's alignment, or more where both addresses are known to be better aligned.
+  const known = Math.min(s.alignOf(d.dst), d.op === "memcpy" ? s.alignOf(d.src) : 8);
+  const align = Math.max(d.align, known);
   while (done < d.size) {
     let chunk: 1 | 2 | 4 | 8 = 8;
-    while (chunk > d.align || chunk > d.size - done || done % chunk !== 0)
+    while (chunk > align || chunk > d.size - done || done % chunk !== 0)
       chunk = (chunk / 2) as 1 | 2 | 4 | 8;
     if (d.op === "memset" && chunk === 8 && pattern !== 0n && pattern !== 0xffn) chunk = 4;
     const to = s.address(d.dst, done);
