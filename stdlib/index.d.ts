@@ -69,6 +69,16 @@ export interface Ref<T> {
 /** A zero-filled value of struct or array type T: `const buf: FixedArray<u32, 4> = zeroed();`. */
 export declare function zeroed<T>(): T;
 
+/**
+ * A local struct or array left uninitialised, for a buffer a helper fills before anything reads it
+ * (`getCurrentComm`, `probeReadKernelStr`/`probeReadUserStr`, `probeRead*`, `ctx.loadBytes`): the
+ * kernel accepts uninitialised stack memory for those destinations, so the zero fill `zeroed()`
+ * costs is skipped. Only as a local declaration's initialiser
+ * (`const comm: CharArray<16> = uninit(); getCurrentComm(comm);`); bytes the helper did not write
+ * (past a string's NUL, or everything when it fails) are undefined: read only what it wrote.
+ */
+export declare function uninit<T>(): T;
+
 /** Atomically adds `delta` to a memory location (a map value, a field of one, or a global). */
 export declare function atomicAdd(place: number, delta: number): void;
 

@@ -19,7 +19,7 @@ struct {
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sys_enter(void *ctx)
 {
-	char comm[TASK_COMM_LEN] = {};
+	char comm[TASK_COMM_LEN];
 	u32 len = 0;
 	u64 one = 1, *count;
 	char last;

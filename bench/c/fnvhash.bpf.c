@@ -21,7 +21,7 @@ struct {
 SEC("tracepoint/syscalls/sys_enter_openat")
 int sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
 {
-	char path[PATH_BYTES] = {};
+	char path[PATH_BYTES];
 	u32 h = FNV_OFFSET;
 	u64 one = 1, *count;
 

@@ -89,9 +89,26 @@ export function storeTo(
   return notWritable(fs, left, `'${left.getText()}'`);
 }
 
+/** True for a call `uninit()` (the declared-uninitialised local of stdlib's `uninit<T>()`). */
+export function isUninitCall(init: Node): boolean {
+  return (
+    Node.isCallExpression(init) &&
+    init.getExpression().getText() === "uninit" &&
+    init.getArguments().length === 0
+  );
+}
+
 /** Initialises an aggregate place from an object literal or another aggregate of the same type. */
 export function initPlace(fs: FuncState, place: Operand & { k: "place" }, init: Node): void {
   const t = place.type;
+  if (isUninitCall(init)) {
+    fs.m.report("TSB1001", init, {
+      construct: "uninit() here",
+      instead:
+        "use it only to declare a local struct or array (`const buf: CharArray<16> = uninit();`)",
+    });
+    return;
+  }
   if (
     Node.isCallExpression(init) &&
     init.getExpression().getText() === "zeroed" &&

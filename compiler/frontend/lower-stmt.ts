@@ -11,7 +11,7 @@ import type { Statement } from "ts-morph";
 import type { BlockId } from "../ir/index.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState } from "./func-state.ts";
-import { initPlace } from "./lower-assign.ts";
+import { initPlace, isUninitCall } from "./lower-assign.ts";
 import { lowerCond } from "./lower-cond.ts";
 import { lowerExpr } from "./lower-expr.ts";
 import type { ScalarType } from "./module-state.ts";
@@ -125,6 +125,12 @@ function lowerDeclaration(
       writable: true,
       what: `'${name}'`,
     } as const;
+    // `uninit()` leaves the slot as it is: for a buffer a helper fills (the kernel accepts
+    // uninitialised stack memory for those arguments), not a zero fill the helper overwrites.
+    if (init && isUninitCall(init)) {
+      fs.bindOperand(name, place);
+      return;
+    }
     if (init) initPlace(fs, place, init);
     else
       fs.emit(

@@ -11,6 +11,17 @@ const prog = (body: string, top = ""): string =>
   `${HEAD}${top}export const p = tracepoint("raw_syscalls/sys_enter", (ctx) => {\n${body}\n  return 0;\n});\n`;
 
 const cases: [string, string, string, number, number, RegExp][] = [
+  [
+    "uninit() outside a local declaration",
+    prog('  let a: FixedArray<u8, 4> = zeroed();\n  printk("%d", a[0]);\n  a = uninit();').replace(
+      "u64 }",
+      "u64, FixedArray, zeroed, uninit }",
+    ),
+    "TSB1001",
+    6,
+    7,
+    /uninit\(\) here: not supported.*only to declare a local struct or array/,
+  ],
   ["float literal", prog("  const x: u32 = 1.5;"), "TSB1002", 4, 18, /non-integer number '1.5'/],
   ["any", prog("  const x: any = 1;"), "TSB1003", 4, 12, /type 'any'/],
   [
