@@ -14,6 +14,7 @@ import { compileSource } from "../../compiler/driver.ts";
 import { formatDiagnostics } from "../../compiler/diag/index.ts";
 import { VmObject, type VmObjectOptions } from "../../runtime/vm/api.ts";
 import { bytes, i32, struct, u16, u32, u64 } from "../../runtime/vm/codecs.ts";
+import { INET_SOCK_SET_STATE, TRACE_ENTRY, traceEntry } from "../examples/support.ts";
 import { capability, hasCommand, hasKernelBpf } from "../support/env.ts";
 
 const DIR = join(import.meta.dirname, "../../bench/ts");
@@ -39,8 +40,7 @@ async function build(name: string): Promise<Uint8Array> {
 const load = async (name: string, options: VmObjectOptions): Promise<VmObject> =>
   VmObject.load(await build(name), options);
 
-const TRACE_ENTRY = { common_type: u16, common_flags: u16, common_pid: i32 };
-const entry = { common_type: 1, common_flags: 0, common_pid: 1 };
+const entry = traceEntry(1);
 
 /** Deterministic pseudo-random bytes. */
 function noise(n: number, seed: number): Uint8Array {
@@ -64,16 +64,7 @@ it("every benchmark program is covered here", () => {
 for (const engine of ["interpreter", "jit"] as const) {
   describe(`addrcopy (${engine})`, () => {
     const CTX = struct({
-      ...TRACE_ENTRY,
-      skaddr: u64,
-      oldstate: i32,
-      newstate: i32,
-      sport: u16,
-      dport: u16,
-      family: u16,
-      protocol: u16,
-      saddr: u32,
-      daddr: u32,
+      ...INET_SOCK_SET_STATE,
       saddr_v6: bytes(16),
       daddr_v6: bytes(16),
     });

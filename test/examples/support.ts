@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { compileSource } from "../../compiler/driver.ts";
 import { formatDiagnostics } from "../../compiler/diag/index.ts";
 import { VmObject, type VmObjectOptions } from "../../runtime/vm/api.ts";
-import { i32, u16, u8 } from "../../runtime/vm/codecs.ts";
+import { i32, u16, u32, u64, u8 } from "../../runtime/vm/codecs.ts";
 
 const cache = new Map<string, Promise<Uint8Array>>();
 
@@ -48,6 +48,19 @@ export const TRACE_ENTRY = {
   common_flags: u8,
   common_preempt_count: u8,
   common_pid: i32,
+};
+/** The IPv4 part of a sock/inet_sock_set_state record (the stdlib's InetSockSetStateArgs). */
+export const INET_SOCK_SET_STATE = {
+  ...TRACE_ENTRY,
+  skaddr: u64,
+  oldstate: i32,
+  newstate: i32,
+  sport: u16,
+  dport: u16,
+  family: u16,
+  protocol: u16,
+  saddr: u32,
+  daddr: u32,
 };
 /** Header values of a record written by process `pid`. */
 export const traceEntry = (pid: number) => ({

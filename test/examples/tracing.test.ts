@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { cString as cStr, i32, struct, u16, u32, u64 } from "../../runtime/vm/codecs.ts";
-import { TRACE_ENTRY, addrWord, cBytes, loadExample, manualClock, traceEntry } from "./support.ts";
+import {
+  INET_SOCK_SET_STATE,
+  TRACE_ENTRY,
+  addrWord,
+  cBytes,
+  loadExample,
+  manualClock,
+  traceEntry,
+} from "./support.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
 import { jhash2 } from "../../runtime/maps/index.ts";
 
@@ -115,18 +123,7 @@ describe("biolatency", () => {
 });
 
 describe("tcpconnect", () => {
-  const STATE = struct({
-    ...TRACE_ENTRY,
-    skaddr: u64,
-    oldstate: i32,
-    newstate: i32,
-    sport: u16,
-    dport: u16,
-    family: u16,
-    protocol: u16,
-    saddr: u32,
-    daddr: u32,
-  });
+  const STATE = struct(INET_SOCK_SET_STATE);
   const EVENT = struct({
     pid: u32,
     uid: u32,
