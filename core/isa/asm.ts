@@ -215,7 +215,7 @@ function setTarget(
   fixups: Fixup[],
   numberText: string | undefined,
 ): void {
-  const field = spec.fields.includes("off") ? "off" : "imm";
+  const field = spec.target ?? "imm";
   if (numberText === undefined) {
     fixups.push({ label: text, column, field });
     return;

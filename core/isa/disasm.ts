@@ -56,7 +56,7 @@ function formatHole(
         ? ` - ${formatNumber(-insn.imm, hex)}`
         : ` + ${formatNumber(insn.imm, hex)}`;
     case "target":
-      return formatSigned(spec.fields.includes("off") ? insn.off : insn.imm, hex);
+      return formatSigned(spec.target === "off" ? insn.off : insn.imm, hex);
     case "pctarget":
       return `pc${formatSigned(insn.imm, hex)}`;
     case "imm64":

@@ -5,6 +5,7 @@
 export * from "./opcode.ts";
 export * from "./table.ts";
 export * from "./insn.ts";
+export * from "./roles.ts";
 export * from "./syntax.ts";
 export * from "./disasm.ts";
 export * from "./asm.ts";

@@ -106,6 +106,19 @@ export type ConformanceGroup =
 /** An instruction field that carries meaning for a row; fields not listed must be zero. */
 export type InsnField = "dst" | "src" | "off" | "imm";
 
+/**
+ * A register an instruction reads or writes: the register named by its `dst` or `src` field, a fixed
+ * register (`r0`: results, cmpxchg's comparand; `r6`: the skb of legacy packet loads), or `args`, the
+ * argument registers r1–r5 of a call (how many of them a call really reads is the caller's knowledge).
+ */
+export type RegRole = "dst" | "src" | "r0" | "r6" | "args";
+
+/**
+ * The field a row's jump or local-call target is computed from: the target slot is pc + 1 + that
+ * field (RFC 9669 §4.2, §4.3.2), or null when the row does not transfer control to a slot.
+ */
+export type TargetField = "off" | "imm" | null;
+
 /** One instruction variant. */
 export interface InsnSpec {
   /** Index of this row in `INSNS`. */
@@ -147,9 +160,80 @@ export interface InsnSpec {
   /** Lowest `-mcpu` version that has this instruction. */
   readonly isa: 1 | 2 | 3 | 4;
   readonly group: ConformanceGroup;
+  /**
+   * Registers read, in the order a bad register is reported (the reference semantics the VM's
+   * engines share: ALU and stores name `src` before `dst`, jumps and atomics `dst` first).
+   */
+  readonly reads: readonly RegRole[];
+  /** Registers written (r10 must never be among the field registers a row writes). */
+  readonly writes: readonly RegRole[];
+  /** Registers overwritten besides `writes`: r1–r5 for calls and legacy packet loads, else none. */
+  readonly clobbers: readonly number[];
+  /** Where the jump / local-call target comes from (see `TargetField`). */
+  readonly target: TargetField;
 }
 
 type Row = Omit<InsnSpec, "id">;
+
+/** r1–r5: the argument registers, which a call leaves undefined (RFC 9669 §4.3.1). */
+export const CALLER_SAVED_ARGS: readonly number[] = Object.freeze([1, 2, 3, 4, 5]);
+
+/** What a row reads, writes, clobbers and jumps by, from the products it is generated from. */
+type RoleFields = Pick<InsnSpec, "reads" | "writes" | "clobbers" | "target">;
+
+function rolesOf(kind: InsnKind, op: InsnOp, source: InsnSpec["source"]): RoleFields {
+  const src: RegRole[] = source === "reg" ? ["src"] : [];
+  const none: readonly number[] = [];
+  const plain = (reads: RegRole[], writes: RegRole[]): RoleFields => ({
+    reads,
+    writes,
+    clobbers: none,
+    target: null,
+  });
+  switch (kind) {
+    case "alu":
+      return plain([...src, "dst"], ["dst"]);
+    case "neg":
+    case "end":
+      return plain(["dst"], ["dst"]);
+    case "mov":
+    case "movsx":
+      return plain(src, ["dst"]);
+    case "lddw":
+      return plain([], ["dst"]);
+    case "ldx":
+      return plain(["src"], ["dst"]);
+    case "st":
+      return plain(["dst"], []);
+    case "stx":
+      return plain(["src", "dst"], []);
+    case "atomic":
+      if (op === "atomic_cmpxchg") return plain(["dst", "src", "r0"], ["r0"]);
+      return plain(
+        ["dst", "src"],
+        op === "atomic_xchg" || op.startsWith("atomic_fetch_") ? ["src"] : [],
+      );
+    case "ldabs":
+    case "ldind":
+      // The kernel's legacy packet loads read the skb from r6 and clobber r1–r5 like a call.
+      return { reads: [...src, "r6"], writes: ["r0"], clobbers: CALLER_SAVED_ARGS, target: null };
+    case "jcond":
+      return { ...plain(["dst", ...src], []), target: "off" };
+    case "ja":
+      return { ...plain([], []), target: source === "imm" ? "imm" : "off" };
+    case "call":
+      return {
+        reads: ["args"],
+        writes: ["r0"],
+        clobbers: CALLER_SAVED_ARGS,
+        target: op === "call_local" ? "imm" : null,
+      };
+    case "callx":
+      return { reads: ["dst", "args"], writes: ["r0"], clobbers: CALLER_SAVED_ARGS, target: null };
+    case "exit":
+      return plain(["r0"], []);
+  }
+}
 
 const ALU_OPS: readonly {
   op: InsnOp;
@@ -248,11 +332,14 @@ type RowInput = Pick<Row, "name" | "opcode" | "kind" | "syntax"> & Partial<Row>;
 /**
  * Builds a row from what differs. Defaults: `cls` from the opcode's class bits, no src/off/imm match,
  * `op` = `kind`, no second operand, 64-bit, no memory access or extension, only `dst` meaningful,
- * `mnemonic` = `name`, cpu v1, and the base group of the width. The keys are written in `InsnSpec`
+ * `mnemonic` = `name`, cpu v1, and the base group of the width; register roles and the target field
+ * always follow from kind, op and source (`rolesOf`). The keys are written in `InsnSpec`
  * order so that the rows (and their JSON) keep one shape.
  */
 function row(r: RowInput): Row {
   const width = r.width ?? 64;
+  const op = r.op ?? (r.kind as InsnOp);
+  const source = r.source ?? "none";
   return {
     name: r.name,
     opcode: r.opcode,
@@ -261,8 +348,8 @@ function row(r: RowInput): Row {
     offMatch: r.offMatch ?? null,
     immMatch: r.immMatch ?? null,
     kind: r.kind,
-    op: r.op ?? (r.kind as InsnOp),
-    source: r.source ?? "none",
+    op,
+    source,
     width,
     memSize: r.memSize ?? 0,
     extBits: r.extBits ?? 0,
@@ -271,6 +358,7 @@ function row(r: RowInput): Row {
     syntax: r.syntax,
     isa: r.isa ?? 1,
     group: r.group ?? base(width),
+    ...rolesOf(r.kind, op, source),
   };
 }
 

@@ -11,7 +11,8 @@
  */
 import type { Insn } from "./insn.ts";
 import { slotOffsets } from "./insn.ts";
-import { ATOMIC_FETCH, FRAME_POINTER, PseudoSrc, REG_COUNT } from "./opcode.ts";
+import { FRAME_POINTER, PseudoSrc, REG_COUNT } from "./opcode.ts";
+import { isRegisterField, jumpTarget, writesField } from "./roles.ts";
 import { PSEUDO_SYNTAX } from "./syntax.ts";
 import type { InsnField } from "./table.ts";
 
@@ -31,31 +32,19 @@ export interface ValidationProblem {
   readonly message: string;
 }
 
-/** Kinds that write their dst register (stores, atomics and jumps only read it). */
-const WRITES_DST: ReadonlySet<string> = new Set([
-  "alu",
-  "neg",
-  "mov",
-  "movsx",
-  "end",
-  "lddw",
-  "ldx",
-]);
-
 const KNOWN_PSEUDO = new Set([0, ...PSEUDO_SYNTAX.map((p) => p.src)]);
 
 function mcpuNumber(v: McpuVersion): number {
   return typeof v === "number" ? v : Number(v.slice(1));
 }
 
-/** Slot targets of an instruction's jump, local call or lddw function reference, if it has one. */
+/**
+ * Slot targets of an instruction's jump or local call (the table's target rule), or of an lddw
+ * function reference (the pseudo source BPF_PSEUDO_FUNC counts its imm from the next slot the same way).
+ */
 function targetOf(insn: Insn, slot: number): number | undefined {
-  const { kind, op, fields } = insn.spec;
-  if (kind === "jcond" || kind === "ja")
-    return slot + 1 + (fields.includes("off") ? insn.off : insn.imm);
-  if (op === "call_local") return slot + 1 + insn.imm;
-  if (kind === "lddw" && insn.src === PseudoSrc.FUNC) return slot + 1 + insn.imm;
-  return undefined;
+  if (insn.spec.kind === "lddw" && insn.src === PseudoSrc.FUNC) return slot + 1 + insn.imm;
+  return jumpTarget(insn, slot) ?? undefined;
 }
 
 /** Checks one instruction in isolation; calls `report` for each problem. */
@@ -73,17 +62,14 @@ function checkInsn(insn: Insn, mcpu: number, report: (msg: string) => void): voi
     report(`unused imm field is ${insn.imm}, must be 0`);
   }
   if (spec.kind !== "lddw" && insn.imm2 !== 0) report(`imm2 is only meaningful for lddw`);
-  const isRegSrc = uses("src") && spec.kind !== "lddw" && spec.kind !== "call";
+  const isRegSrc = isRegisterField(spec, "src");
   if (uses("dst") && insn.dst >= REG_COUNT) report(`bad register r${insn.dst}`);
   if (isRegSrc && insn.src >= REG_COUNT) report(`bad register r${insn.src}`);
-  if (WRITES_DST.has(spec.kind) && insn.dst === FRAME_POINTER) {
+  if (writesField(spec, "dst") && insn.dst === FRAME_POINTER) {
     report(`r10 is the read-only frame pointer and cannot be written`);
   }
-  const fetches =
-    spec.kind === "atomic" &&
-    spec.op !== "atomic_cmpxchg" &&
-    ((spec.immMatch ?? 0) & ATOMIC_FETCH) !== 0;
-  if (fetches && insn.src === FRAME_POINTER) report(`atomic fetch would write r10`);
+  if (spec.kind === "atomic" && writesField(spec, "src") && insn.src === FRAME_POINTER)
+    report(`atomic fetch would write r10`);
   if (spec.kind === "lddw" && !KNOWN_PSEUDO.has(insn.src)) {
     report(`unknown lddw pseudo source ${insn.src}`);
   }

@@ -27,7 +27,14 @@ import {
   type ElfSection,
   type ElfSymbol,
 } from "../elf/index.ts";
-import { BytecodeError, decodeProgram, slotOffsets, INSN_SIZE, type Insn } from "../isa/index.ts";
+import {
+  BytecodeError,
+  decodeProgram,
+  jumpTarget,
+  slotOffsets,
+  INSN_SIZE,
+  type Insn,
+} from "../isa/index.ts";
 import { ObjectError } from "./errors.ts";
 import { readMaps, type LocatedMap } from "./maps.ts";
 import type { BpfMapDef, BpfObject, BpfProgram, BpfReloc } from "./model.ts";
@@ -218,7 +225,7 @@ function attachRelocs(elf: ElfFile, funcs: ProgramDraft[], maps: readonly Locate
     const relocated = new Set(fn.relocs.map((r) => r.insnIndex));
     fn.insns.forEach((insn, i) => {
       if (insn.spec.op !== "call_local" || relocated.has(i)) return;
-      const targetOffset = fn.offset + (fn.slots[i]! + insn.imm + 1) * INSN_SIZE;
+      const targetOffset = fn.offset + jumpTarget(insn, fn.slots[i]!)! * INSN_SIZE;
       if (targetOffset < 0 || targetOffset >= fn.section.size) {
         throw new ObjectError(
           `${fn.section.name}: call at instruction ${i} of ${fn.name} jumps outside the section`,

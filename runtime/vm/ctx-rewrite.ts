@@ -23,7 +23,14 @@
  * r0–r5. States merge by intersection, so a load is rewritten only when its base is the context on
  * every path, the condition under which the verifier accepts it.
  */
-import { FRAME_POINTER, insnSpec, makeInsn, slotOffsets, type Insn } from "../../core/isa/index.ts";
+import {
+  FRAME_POINTER,
+  insnSpec,
+  jumpTarget,
+  makeInsn,
+  slotOffsets,
+  type Insn,
+} from "../../core/isa/index.ts";
 
 /** One 32-bit pointer field of a context struct and the offset of its 64-bit VM slot. */
 export interface CtxPointerField {
@@ -48,15 +55,15 @@ function merge(into: State | undefined, from: State): State | null {
   return { regs, stack };
 }
 
-/** The instruction index control reaches after a jump from instruction `i`. */
-function jumpTarget(
+/** The instruction index control reaches after a jump or local call from instruction `i`. */
+function targetIndex(
   insn: Insn,
   i: number,
   slotOf: readonly number[],
   indexAt: Map<number, number>,
 ) {
-  const delta = insn.spec.kind === "ja" && insn.spec.fields.includes("imm") ? insn.imm : insn.off;
-  return indexAt.get(slotOf[i]! + 1 + delta);
+  const slot = jumpTarget(insn, slotOf[i]!);
+  return slot === null ? undefined : indexAt.get(slot);
 }
 
 /** Applies one instruction to a state; returns the state after it (fall-through successor). */
@@ -140,12 +147,12 @@ export function rewriteContextLoads(
     const { kind, op } = insn.spec;
     if (kind === "exit") continue;
     if (kind === "ja") {
-      flow(jumpTarget(insn, i, slotOf, indexAt), after);
+      flow(targetIndex(insn, i, slotOf, indexAt), after);
       continue;
     }
-    if (kind === "jcond") flow(jumpTarget(insn, i, slotOf, indexAt), after);
+    if (kind === "jcond") flow(targetIndex(insn, i, slotOf, indexAt), after);
     if (op === "call_local") {
-      const callee = indexAt.get(slotOf[i]! + 1 + insn.imm);
+      const callee = targetIndex(insn, i, slotOf, indexAt);
       flow(callee, { regs: s.regs & 0b111110, stack: new Set() });
     }
     flow(i + 1, after);

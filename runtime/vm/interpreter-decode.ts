@@ -14,7 +14,7 @@
  * access is checked first), so the run loop never checks register numbers; `tgt` holds the target slot
  * of every jump and local call, or -1 when the target is outside the program or inside an lddw.
  */
-import { INSNS } from "../../core/isa/index.ts";
+import { INSNS, jumpTarget } from "../../core/isa/index.ts";
 import type { Insn, InsnOp, InsnSpec } from "../../core/isa/index.ts";
 import { checksMemoryFirst, registerError } from "./register-checks.ts";
 import { VmMessages, layoutProgram } from "./run-context.ts";
@@ -242,15 +242,6 @@ export interface DecodedProgram {
   readonly insnAt: readonly (Insn | undefined)[];
   /** Error of `Fail` / `FailAfterAccess` slots. */
   readonly msg: readonly (string | undefined)[];
-}
-
-/** The slot a jump or local call goes to, or null for other instructions. */
-export function jumpTarget(insn: Insn, pc: number): number | null {
-  const { spec } = insn;
-  if (spec.kind === "ja") return pc + 1 + (spec.source === "imm" ? insn.imm : insn.off);
-  if (spec.kind === "jcond") return pc + 1 + insn.off;
-  if (spec.op === "call_local") return pc + 1 + insn.imm;
-  return null;
 }
 
 /** Decodes a program for the interpreter (see the file header). */

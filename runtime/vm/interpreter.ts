@@ -25,7 +25,7 @@
  * Invariant: the decoded form is cached per program object, so (as for the JIT) a program must not
  * be mutated after its first run; `EngineProgram` is readonly by contract.
  */
-import { STACK_SIZE } from "../../core/isa/index.ts";
+import { STACK_SIZE, jumpTarget } from "../../core/isa/index.ts";
 import { VmError } from "./contract.ts";
 import type {
   Engine,
@@ -41,7 +41,6 @@ import {
   IMM_OPERAND as IMM_OPERAND_EXPORT,
   Sem,
   decodeProgram,
-  jumpTarget,
 } from "./interpreter-decode.ts";
 import type { DecodedProgram } from "./interpreter-decode.ts";
 import * as ops from "./interpreter-ops.ts";

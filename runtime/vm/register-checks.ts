@@ -1,7 +1,7 @@
 /**
  * Which registers an instruction reads and writes, and the register error it raises when executed.
  *
- * Consumes an `Insn` (keyed on `spec.kind` / `spec.op` / `spec.source`); produces register lists and
+ * Consumes an `Insn` (its row's `reads` / `writes` columns, core/isa/table.ts); produces register lists and
  * a `VmMessages` text or null. Both engines decide register errors here, before running, so an invalid
  * register (> r10) or a write to r10 fails identically in the interpreter and the JIT, and only when
  * the instruction is executed.
@@ -10,46 +10,26 @@
  * register written. Loads and atomics check their memory access before the written register
  * (`checksMemoryFirst`), since the access is what the instruction does before writing its result.
  */
-import { FRAME_POINTER } from "../../core/isa/index.ts";
+import { FRAME_POINTER, registersOf, writesField } from "../../core/isa/index.ts";
 import type { Insn } from "../../core/isa/index.ts";
 import { VmMessages } from "./run-context.ts";
 
-/** Registers an instruction reads, in the order they are checked. */
+/** Field registers an instruction reads, in the order they are checked (the table's `reads`). */
 export function readsOf(insn: Insn): number[] {
-  const { spec } = insn;
-  const src = spec.source === "reg" ? [insn.src] : [];
-  switch (spec.kind) {
-    case "alu":
-      return [...src, insn.dst];
-    case "mov":
-    case "movsx":
-    case "ldx":
-    case "ldind":
-      return src;
-    case "neg":
-    case "end":
-    case "st":
-    case "callx":
-      return [insn.dst];
-    case "stx":
-      return [insn.src, insn.dst];
-    case "atomic":
-      return [insn.dst, insn.src];
-    case "jcond":
-      return [insn.dst, ...src];
-    default:
-      return [];
-  }
+  return registersOf(
+    insn,
+    insn.spec.reads.filter((r) => r === "dst" || r === "src"),
+  );
 }
 
-/** The register an instruction writes, if any. */
+/**
+ * The field register an instruction writes, if any (fixed registers such as r0 are always valid, so
+ * only `dst` / `src` can be a bad or read-only register).
+ */
 export function writtenBy(insn: Insn): number | null {
   const { spec } = insn;
-  if (["alu", "mov", "neg", "movsx", "end", "lddw", "ldx"].includes(spec.kind)) return insn.dst;
-  if (spec.kind === "ldabs" || spec.kind === "ldind") return 0;
-  if (spec.kind === "atomic" && spec.op !== "atomic_cmpxchg" && spec.op !== "atomic_add") {
-    return spec.op.startsWith("atomic_fetch_") || spec.op === "atomic_xchg" ? insn.src : null;
-  }
+  if (writesField(spec, "dst")) return insn.dst;
+  if (writesField(spec, "src")) return insn.src;
   return null;
 }
 

@@ -76,6 +76,45 @@ describe("instruction table invariants", () => {
     }
   });
 
+  it("register roles name only fields the row uses, and the target field is one of them", () => {
+    for (const s of INSNS) {
+      for (const r of [...s.reads, ...s.writes]) {
+        if (r === "dst" || r === "src") expect(s.fields, `${s.name} ${r}`).toContain(r);
+      }
+      if (s.target !== null) expect(s.fields, s.name).toContain(s.target);
+      // A row with a register field but no role for it would leave the field unrenamed by the
+      // register allocator: only calls (src is the call kind) and lddw (src is the pseudo source)
+      // carry a src that is not a register.
+      if (s.fields.includes("src") && !s.reads.includes("src") && !s.writes.includes("src"))
+        expect(["call", "lddw"], s.name).toContain(s.kind);
+    }
+  });
+
+  it("roles and targets of representative rows (RFC 9669 §4, §5)", () => {
+    const row = (name: string) => INSNS.find((s) => s.name === name)!;
+    expect(row("add64_reg")).toMatchObject({
+      reads: ["src", "dst"],
+      writes: ["dst"],
+      target: null,
+    });
+    expect(row("mov64_imm")).toMatchObject({ reads: [], writes: ["dst"] });
+    expect(row("stxw")).toMatchObject({ reads: ["src", "dst"], writes: [] });
+    expect(row("atomic_fetch_add64")).toMatchObject({ reads: ["dst", "src"], writes: ["src"] });
+    expect(row("atomic_add32")).toMatchObject({ writes: [] });
+    expect(row("atomic_cmpxchg64")).toMatchObject({ reads: ["dst", "src", "r0"], writes: ["r0"] });
+    expect(row("ldabsw")).toMatchObject({
+      reads: ["r6"],
+      writes: ["r0"],
+      clobbers: [1, 2, 3, 4, 5],
+    });
+    expect(row("call_helper")).toMatchObject({ reads: ["args"], writes: ["r0"], target: null });
+    expect(row("call_local").target).toBe("imm");
+    expect(row("jeq64_imm")).toMatchObject({ reads: ["dst"], target: "off" });
+    expect(row("ja").target).toBe("off");
+    expect(row("ja32").target).toBe("imm");
+    expect(row("exit")).toMatchObject({ reads: ["r0"], writes: [] });
+  });
+
   it("rejects unknown placeholders", () => {
     expect(() => parseTemplate("{dst} = {bogus}")).toThrow(/unknown placeholder \{bogus\}/);
   });

@@ -4,8 +4,8 @@
  *
  * Produced by instruction selection (isel.ts), rewritten by register allocation (regalloc.ts) into
  * physical registers, then laid out and encoded (layout.ts, encode.ts). Every stage reads operand roles
- * from `operandsOf()`, which derives them from the row's `kind`/`op`/`source`, so nobody keeps a second
- * per-opcode table.
+ * from `operandsOf()`, which reads them from the row's `reads`/`writes`/`clobbers` columns of the
+ * instruction table, so nobody keeps a second per-opcode table.
  *
  * Invariants:
  * - a block ends with `exit`, `ja`, or a `jcond` followed by `ja` (the fall-through is always explicit
@@ -15,7 +15,14 @@
  * - r10 (the frame pointer) is only ever read; it is not allocatable.
  */
 import type { InsnSpec } from "../../../core/isa/index.ts";
-import { insnSpec, makeInsn } from "../../../core/isa/index.ts";
+import {
+  CALLER_SAVED_ARGS,
+  insnSpec,
+  isRegisterField,
+  makeInsn,
+  regsRead,
+  regsWritten,
+} from "../../../core/isa/index.ts";
 import type { Span } from "../../ir/types.ts";
 
 /** A register operand: 0–10 physical, `VREG_BASE` and up virtual. */
@@ -25,8 +32,8 @@ export type Reg = number;
 export const VREG_BASE = 16;
 /** The read-only frame pointer. */
 export const FP = 10;
-/** Registers that carry helper/function arguments, in order. */
-export const ARG_REGS: readonly Reg[] = [1, 2, 3, 4, 5];
+/** Registers that carry helper/function arguments, in order (the ISA table's r1–r5). */
+export const ARG_REGS: readonly Reg[] = CALLER_SAVED_ARGS;
 /** Registers a call clobbers (r0 gets the result). */
 export const CALLER_SAVED: readonly Reg[] = [0, 1, 2, 3, 4, 5];
 /** Registers preserved across calls. */
@@ -128,75 +135,15 @@ export interface Operands {
 }
 
 /**
- * Which registers an instruction reads and writes, derived from its row (RFC 9669 §4, §5). r10 is
- * omitted: it is never allocated and always live.
+ * Which registers an instruction reads and writes: its row's `reads` / `writes` / `clobbers`
+ * (core/isa), with a call reading only the `nargs` argument registers it passes. r10 is omitted: it
+ * is never allocated and always live.
  */
 export function operandsOf(i: MInst): Operands {
-  const s = i.spec;
-  const uses: Reg[] = [];
-  const defs: Reg[] = [];
-  let clobbers: readonly Reg[] = [];
-  switch (s.kind) {
-    case "alu":
-      uses.push(i.dst);
-      if (s.source === "reg") uses.push(i.src);
-      defs.push(i.dst);
-      break;
-    case "neg":
-    case "end":
-      uses.push(i.dst);
-      defs.push(i.dst);
-      break;
-    case "mov":
-    case "movsx":
-      if (s.source === "reg") uses.push(i.src);
-      defs.push(i.dst);
-      break;
-    case "lddw":
-      defs.push(i.dst);
-      break;
-    case "ldx":
-      uses.push(i.src);
-      defs.push(i.dst);
-      break;
-    case "st":
-      uses.push(i.dst);
-      break;
-    case "stx":
-      uses.push(i.dst, i.src);
-      break;
-    case "atomic":
-      uses.push(i.dst, i.src);
-      if (s.op === "atomic_cmpxchg") {
-        uses.push(0);
-        defs.push(0);
-      } else if (s.op === "atomic_xchg" || s.op.startsWith("atomic_fetch_")) {
-        defs.push(i.src);
-      }
-      break;
-    case "jcond":
-      uses.push(i.dst);
-      if (s.source === "reg") uses.push(i.src);
-      break;
-    case "call":
-      for (let a = 0; a < (i.nargs ?? 0); a++) uses.push(ARG_REGS[a]!);
-      defs.push(0);
-      clobbers = ARG_REGS;
-      break;
-    case "exit":
-      uses.push(0);
-      break;
-    case "ja":
-      break;
-    case "ldabs":
-    case "ldind":
-    case "callx":
-      throw new Error(`internal: ${s.name} is not produced by instruction selection`);
-  }
   return {
-    uses: uses.filter((r) => r !== FP),
-    defs: defs.filter((r) => r !== FP),
-    clobbers,
+    uses: regsRead(i, i.nargs ?? 0).filter((r) => r !== FP),
+    defs: regsWritten(i).filter((r) => r !== FP),
+    clobbers: i.spec.clobbers,
   };
 }
 
@@ -221,12 +168,10 @@ export function successors(b: MBlock): number[] {
 
 /** Returns a copy of `i` with registers renamed by `f`. */
 export function mapRegs(i: MInst, f: (r: Reg, role: "dst" | "src") => Reg): MInst {
-  const usesSrc = i.spec.fields.includes("src") && i.spec.kind !== "call" && i.spec.kind !== "lddw";
-  const usesDst = i.spec.fields.includes("dst");
   return {
     ...i,
-    dst: usesDst ? f(i.dst, "dst") : i.dst,
-    src: usesSrc ? f(i.src, "src") : i.src,
+    dst: isRegisterField(i.spec, "dst") ? f(i.dst, "dst") : i.dst,
+    src: isRegisterField(i.spec, "src") ? f(i.src, "src") : i.src,
   };
 }
 

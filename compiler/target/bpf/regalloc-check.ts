@@ -14,6 +14,7 @@
  * - a spill/reload copies the set between a register and its slot;
  * - at a join, states are intersected; iterate to a fixed point.
  */
+import { writesField } from "../../../core/isa/index.ts";
 import type { Allocation } from "./regalloc.ts";
 import {
   ALLOCATABLE,
@@ -28,17 +29,6 @@ import {
 } from "./mir.ts";
 
 type State = Map<string, Set<string>>;
-
-/** Instruction kinds whose dst field is written (r10 must never be among them). */
-const WRITES_DST: ReadonlySet<string> = new Set([
-  "alu",
-  "neg",
-  "end",
-  "mov",
-  "movsx",
-  "lddw",
-  "ldx",
-]);
 
 /** Validates an allocation; returns human-readable errors (empty when correct). */
 export function checkAllocation(a: Allocation): string[] {
@@ -81,7 +71,7 @@ export function checkAllocation(a: Allocation): string[] {
     b.insts.forEach((i, k) => {
       const where = `${f.name} block ${id} inst ${k}`;
       const ops = operandsOf(i);
-      if (WRITES_DST.has(i.spec.kind) && i.dst === FP)
+      if (writesField(i.spec, "dst") && i.dst === FP)
         report(`${where}: writes the frame pointer r10`);
       for (const u of ops.uses) {
         const l = loc(u);

@@ -25,7 +25,7 @@
  * fire only when executed, exactly as in the interpreter. Code is chosen by `spec.kind` (the emitter
  * table below) and then by op/width templates (templates.ts); there is no switch over opcode bytes.
  */
-import { STACK_SIZE } from "../../../core/isa/index.ts";
+import { STACK_SIZE, jumpTarget } from "../../../core/isa/index.ts";
 import type { Insn, InsnKind } from "../../../core/isa/index.ts";
 import { checksMemoryFirst, registerError, writtenBy } from "../register-checks.ts";
 import { MAX_CALL_FRAMES, VmMessages, layoutProgram } from "../run-context.ts";
@@ -136,7 +136,7 @@ function emitHelperCall(pc: number, nl: string, nh: string): string {
 
 function emitLocalCall(site: Site): string {
   const { pc, insn } = site;
-  const target = pc + 1 + insn.imm;
+  const target = jumpTarget(insn, pc)!;
   const save = [6, 7, 8, 9, 10]
     .flatMap((r, i) => [`F[b + ${1 + 2 * i}] = r${r}l;`, `F[b + ${2 + 2 * i}] = r${r}h;`])
     .join(" ");
@@ -194,12 +194,11 @@ const EMITTERS: Readonly<Record<InsnKind, Emitter>> = {
   atomic: emitAtomic,
   ldabs: (site) => emitPacketLoad(site, `${site.insn.imm | 0}`),
   ldind: (site) => emitPacketLoad(site, `(r${site.insn.src}l + ${site.insn.imm | 0}) | 0`),
-  ja: (site) =>
-    jumpTo(site, site.pc + 1 + (site.insn.spec.source === "imm" ? site.insn.imm : site.insn.off)),
+  ja: (site) => jumpTo(site, jumpTarget(site.insn, site.pc)!),
   jcond: (site) => {
     const { insn, pc } = site;
     const cond = jumpCondition(insn.spec.op, insn.spec.width, regOperand(insn.dst), operand(insn));
-    const go = jumpTo(site, pc + 1 + insn.off);
+    const go = jumpTo(site, jumpTarget(insn, pc)!);
     return go === "" ? "" : `if (${cond}) { ${go} }`;
   },
   call: (site) => {
@@ -250,10 +249,7 @@ function findLeaders(layout: ProgramLayout): number[] {
     const pc = layout.slotOf[i]!;
     const { spec } = insn;
     if (ENDS_BLOCK.has(spec.kind) && pc + 1 < layout.slots) leaders.add(pc + 1);
-    let target = -1;
-    if (spec.kind === "ja") target = pc + 1 + (spec.source === "imm" ? insn.imm : insn.off);
-    if (spec.kind === "jcond") target = pc + 1 + insn.off;
-    if (spec.op === "call_local") target = pc + 1 + insn.imm;
+    const target = jumpTarget(insn, pc) ?? -1;
     if (target >= 0 && target < layout.slots && layout.indexAt[target] !== -1) leaders.add(target);
   });
   return [...leaders].sort((a, b) => a - b);
