@@ -7,6 +7,7 @@ export { readBpfObject } from "./read.ts";
 export { decodeBtfMap, isGlobalDataSection, readMaps, type LocatedMap } from "./maps.ts";
 export * from "./spec.ts";
 export { writeBpfObject, functionOffsets } from "./write.ts";
+export { linkProgram, type DataReloc, type LinkedPiece, type LinkedProgram } from "./link.ts";
 export { buildObjectBtf, type ObjectBtf, type PlacedFunction } from "./write-btf.ts";
 export { objectToSpec } from "./from-object.ts";
 export { formatObject, formatProgram, type ObjdumpOptions } from "./listing.ts";

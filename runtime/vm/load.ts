@@ -7,9 +7,9 @@
  * - every map, including the implicit .bss/.data/.rodata maps, whose single value holds the section's
  *   initial bytes (.rodata and BPF_F_RDONLY_PROG maps are read-only to programs);
  * - per program, an `EngineProgram` in which:
- *   - BPF-to-BPF calls are linked as libbpf does: each called function (from .text or the program's
- *     own section) is appended once after the program, recursively, and every call's imm becomes the
- *     slot distance to its callee (an lddw of a function address gets the same distance, src 4);
+ *   - BPF-to-BPF calls are linked by core/object's static linker (the kernel loader's too): each
+ *     called function is appended once after the program, recursively, and every call's imm becomes
+ *     the slot distance to its callee (an lddw of a function address gets the same distance, src 4);
  *   - `lddw rX, map` holds the address of the map's handle region (the VM's BPF_PSEUDO_MAP_FD);
  *   - `lddw rX, global + off` holds the address of the global data value plus `off`
  *     (BPF_PSEUDO_MAP_VALUE);
@@ -21,14 +21,20 @@
  * Errors: `LoadError` with a message naming the program and the problem; map definition problems
  * surface as `MapError` (runtime/maps).
  */
-import { CallSrc, PseudoSrc, slotOffsets, splitImm64, type Insn } from "../../core/isa/index.ts";
+import { splitImm64, type Insn } from "../../core/isa/index.ts";
 import {
   BPF_CONSTANTS,
   BPF_MAP_TYPE,
   resolveSection,
   type SectionInfo,
 } from "../../core/kernel/index.ts";
-import type { BpfMapDef, BpfObject, BpfProgram } from "../../core/object/model.ts";
+import {
+  ObjectError,
+  linkProgram,
+  type BpfMapDef,
+  type BpfObject,
+  type BpfProgram,
+} from "../../core/object/index.ts";
 import {
   createHelperEnv,
   buildHelperTable,
@@ -98,96 +104,38 @@ function mapSpec(def: BpfMapDef): MapSpec {
   };
 }
 
-function byteLength(fn: BpfProgram): number {
-  return slotOffsets(fn.insns)[fn.insns.length]! * 8;
-}
-
-interface Patch {
-  readonly at: number;
-  readonly reloc: BpfProgram["relocs"][number];
-  /** For call relocs: index of the callee's first instruction in the linked program. */
-  readonly target?: number;
-}
-
-/** Appends every function `main` reaches by calls; returns the instructions and the patches to apply. */
-function link(
-  main: BpfProgram,
-  functions: readonly BpfProgram[],
-): { insns: Insn[]; patches: Patch[] } {
-  const insns: Insn[] = [];
-  const patches: Patch[] = [];
-  const start = new Map<BpfProgram, number>();
-  const queue: BpfProgram[] = [main];
-  let queuedLength = main.insns.length;
-  const place = (fn: BpfProgram) => {
-    if (!start.has(fn)) {
-      start.set(fn, queuedLength);
-      queuedLength += fn.insns.length;
-      queue.push(fn);
-    }
-    return start.get(fn)!;
-  };
-  start.set(main, 0);
-  for (let q = 0; q < queue.length; q++) {
-    const fn = queue[q]!;
-    const base = insns.length;
-    insns.push(...fn.insns);
-    for (const r of fn.relocs) {
-      if (r.kind !== "call") {
-        patches.push({ at: base + r.insnIndex, reloc: r });
-        continue;
-      }
-      const callee = functions.find(
-        (f) =>
-          f.section === r.targetSection &&
-          r.targetOffset >= f.sectionOffset &&
-          r.targetOffset < f.sectionOffset + byteLength(f),
-      );
-      if (!callee || callee.sectionOffset !== r.targetOffset) {
-        throw new LoadError(
-          `program ${main.name}: call at instruction ${r.insnIndex} of ${fn.name} targets ` +
-            `${r.targetSection}+${r.targetOffset}, which is not the start of a function`,
-        );
-      }
-      patches.push({ at: base + r.insnIndex, reloc: r, target: place(callee) });
-    }
-  }
-  return { insns, patches };
-}
-
 function setLddw(insn: Insn, value: bigint, src = 0): Insn {
   return { ...insn, src, ...splitImm64(value) };
 }
 
+/** Links `prog` (core/object's static linker) and points its map and global references into memory. */
 function relocate(
+  obj: BpfObject,
   prog: BpfProgram,
-  all: readonly BpfProgram[],
   handles: readonly bigint[],
   valueAddress: (mapIndex: number) => bigint,
 ): { insns: Insn[]; unresolved: string | undefined } {
-  const { insns, patches } = link(prog, all);
-  const slotOf = slotOffsets(insns);
+  let linked;
+  try {
+    linked = linkProgram(obj, prog);
+  } catch (e) {
+    if (e instanceof ObjectError) throw new LoadError(e.message);
+    throw e;
+  }
+  const insns = linked.insns.slice();
   const externs: string[] = [];
-  for (const p of patches) {
-    const insn = insns[p.at]!;
-    const r = p.reloc;
-    if (r.kind === "call") {
-      const distance = slotOf[p.target!]! - slotOf[p.at]! - 1;
-      insns[p.at] =
-        insn.spec.kind === "lddw"
-          ? setLddw(insn, BigInt(distance), PseudoSrc.FUNC)
-          : { ...insn, src: CallSrc.LOCAL, imm: distance };
-    } else if (r.kind === "map") {
-      if (insn.spec.kind !== "lddw")
-        throw new LoadError(`program ${prog.name}: map reloc on non-lddw`);
-      insns[p.at] = setLddw(insn, handles[r.mapIndex]!);
-    } else if (r.kind === "global") {
-      if (insn.spec.kind !== "lddw")
-        throw new LoadError(`program ${prog.name}: global reloc on non-lddw`);
-      insns[p.at] = setLddw(insn, valueAddress(r.mapIndex) + BigInt(r.offset));
-    } else {
+  for (const { at, reloc: r } of linked.dataRelocs) {
+    const insn = insns[at]!;
+    if (r.kind === "extern") {
       externs.push(r.symbol);
+      continue;
     }
+    if (insn.spec.kind !== "lddw")
+      throw new LoadError(`program ${prog.name}: ${r.kind} reloc on non-lddw`);
+    insns[at] =
+      r.kind === "map"
+        ? setLddw(insn, handles[r.mapIndex]!)
+        : setLddw(insn, valueAddress(r.mapIndex) + BigInt(r.offset));
   }
   const unresolved =
     externs.length > 0
@@ -234,11 +182,10 @@ export function loadBpfObject(obj: BpfObject, options: LoadOptions = {}): Loaded
     if (addr === 0n) throw new LoadError(`global data reloc against map ${i}, which has no value`);
     return addr;
   };
-  const functions = [...obj.programs, ...obj.subprograms];
   obj.programs.forEach((prog, i) => {
     const info = resolveSection(prog.section);
     const progType = info?.def.progType;
-    let { insns, unresolved } = relocate(prog, functions, handles, valueAddress);
+    let { insns, unresolved } = relocate(obj, prog, handles, valueAddress);
     let rewritten = 0;
     const layout = packetContextFor(progType);
     if (layout) ({ insns, rewritten } = rewriteContextLoads(insns, pointerFields(layout)));
