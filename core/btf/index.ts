@@ -18,3 +18,4 @@ export {
   typeRefs,
 } from "./query.ts";
 export { dumpBtf, dumpBtfType, formatBtfType, typeToC } from "./format.ts";
+export { LazyBtf, type BtfRawMember, type BtfRawType } from "./lazy.ts";

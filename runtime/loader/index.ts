@@ -73,7 +73,7 @@ export {
   type PerfEventOptions,
   type XdpMode,
 } from "./attach/index.ts";
-export { kernelFuncId, kernelTracepointTypeId, indexBtfNames, vmlinuxBtf } from "./kernel-btf.ts";
+export { kernelFuncId, kernelTracepointTypeId, vmlinuxBtf } from "./kernel-btf.ts";
 export {
   loadObject,
   LoadedObject,

@@ -1,12 +1,11 @@
 // Parts of the loader that need no kernel: attr layouts, log parsing, linking, BTF name index.
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeBtf, findType } from "../../core/btf/index.ts";
+import { LazyBtf, decodeBtf, findType } from "../../core/btf/index.ts";
 import { insnSpec, makeInsn, PseudoSrc, type Insn } from "../../core/isa/index.ts";
 import type { BpfObject, BpfProgram } from "../../core/object/index.ts";
 import {
   annotateVerifierLog,
-  indexBtfNames,
   linkProgram,
   LoaderError,
   parseVerifierLog,
@@ -194,14 +193,21 @@ describe("linkProgram (libbpf-style subprogram linking)", () => {
 describe.runIf(existsSync("/sys/kernel/btf/vmlinux"))("vmlinux BTF name index", () => {
   it("agrees with core/btf decodeBtf on function and typedef ids", () => {
     const bytes = readFileSync("/sys/kernel/btf/vmlinux");
-    const idx = indexBtfNames(bytes, [12, 8]);
+    const idx = new LazyBtf(bytes);
     const btf = decodeBtf(bytes);
+    expect(idx.typeCount).toBe(btf.types.length);
     for (const name of ["vfs_getattr", "schedule", "do_sys_openat2"]) {
-      expect(idx.find(12, name)).toBe(findType(btf, "func", name));
+      expect(idx.find("func", name)).toBe(findType(btf, "func", name));
     }
-    expect(idx.find(8, "btf_trace_sys_enter")).toBe(
+    for (const name of ["task_struct", "sk_buff"])
+      expect(idx.find("struct", name)).toBe(findType(btf, "struct", name));
+    expect(idx.find("typedef", "btf_trace_sys_enter")).toBe(
       findType(btf, "typedef", "btf_trace_sys_enter"),
     );
-    expect(() => indexBtfNames(new Uint8Array(30), [12])).toThrow(/not BTF/);
+    expect(idx.find("func", "no_such_function_xyz")).toBeUndefined();
+    const id = idx.find("func", "vfs_getattr")!;
+    expect(idx.name(id)).toBe("vfs_getattr");
+    expect(idx.type(id).kind).toBe(12);
+    expect(() => new LazyBtf(new Uint8Array(30))).toThrow(/not BTF/);
   });
 });
