@@ -14,7 +14,8 @@
  * (2 insns): the result is [p0, call, p2, f0, f1]; f starts at slot 3, so the call's imm becomes
  * 3 - (1 + 1) = 1 (RFC 9669 §4.3.2: the target of a local call is pc + imm + 1, in slots).
  *
- * Errors: `ObjectError` for a call that does not land on the start of a function of the object.
+ * Errors: a call that does not land on the start of a function of the object throws `fail(message)`
+ * (an `ObjectError` unless the caller gives its own error type).
  */
 import { CallSrc, PseudoSrc, slotOffsets, type Insn } from "../isa/index.ts";
 import { ObjectError } from "./errors.ts";
@@ -59,6 +60,7 @@ function fnKey(section: string, offset: number): string {
 export function linkProgram(
   obj: Pick<BpfObject, "programs" | "subprograms">,
   program: BpfProgram,
+  fail: (message: string) => Error = (m) => new ObjectError(m),
 ): LinkedProgram {
   const byStart = new Map<string, BpfProgram>();
   for (const f of [...obj.programs, ...obj.subprograms])
@@ -66,7 +68,7 @@ export function linkProgram(
   const calleeOf = (fn: BpfProgram, r: BpfReloc & { kind: "call" }): BpfProgram => {
     const target = byStart.get(fnKey(r.targetSection, r.targetOffset));
     if (!target) {
-      throw new ObjectError(
+      throw fail(
         `program ${program.name}: call at instruction ${r.insnIndex} of ${fn.name} targets ` +
           `${r.targetSection}+${r.targetOffset}, which is not the start of a function`,
       );

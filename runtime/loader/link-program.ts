@@ -12,7 +12,6 @@
  */
 import { PseudoSrc, type Insn } from "../../core/isa/index.ts";
 import {
-  ObjectError,
   linkProgram as linkCalls,
   type BpfObject,
   type BpfProgram,
@@ -35,13 +34,7 @@ export function linkProgram(
   program: BpfProgram,
   mapFds: readonly number[],
 ): LinkedProgram {
-  let linked;
-  try {
-    linked = linkCalls(obj, program);
-  } catch (e) {
-    if (e instanceof ObjectError) throw new LoaderError(e.message);
-    throw e;
-  }
+  const linked = linkCalls(obj, program, (m) => new LoaderError(m));
   const out = linked.insns.slice();
   for (const { at, piece, reloc: r } of linked.dataRelocs) {
     const insn = out[at]!;

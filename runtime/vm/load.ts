@@ -29,7 +29,6 @@ import {
   type SectionInfo,
 } from "../../core/kernel/index.ts";
 import {
-  ObjectError,
   linkProgram,
   type BpfMapDef,
   type BpfObject,
@@ -115,13 +114,7 @@ function relocate(
   handles: readonly bigint[],
   valueAddress: (mapIndex: number) => bigint,
 ): { insns: Insn[]; unresolved: string | undefined } {
-  let linked;
-  try {
-    linked = linkProgram(obj, prog);
-  } catch (e) {
-    if (e instanceof ObjectError) throw new LoadError(e.message);
-    throw e;
-  }
+  const linked = linkProgram(obj, prog, (m) => new LoadError(m));
   const insns = linked.insns.slice();
   const externs: string[] = [];
   for (const { at, reloc: r } of linked.dataRelocs) {
