@@ -24,7 +24,7 @@ import {
 
 const MAX_SLOTS = 32;
 const start = new HashMap<u32, u64>({ maxEntries: 10240 });
-const hist = new ArrayMap<u64>({ maxEntries: MAX_SLOTS });
+const hist = new ArrayMap<u64>({ maxEntries: MAX_SLOTS, histogram: "log2" });
 
 export const onReadEntry = fentry("vfs_read", () => {
   const tid = u32(getCurrentPidTgid());

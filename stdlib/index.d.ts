@@ -95,6 +95,24 @@ export interface MapOptions {
   readonly flags?: number;
 }
 
+/**
+ * The histogram a map counts, for `tsbpf run` and the user API (`MapReader`, Prometheus) to show it
+ * as one: the key is the slot, the value the count.
+ * - `"log2"`: slot n counts values in [2^n, 2^(n+1)) (slot 0: 0 and 1), the slot `log2(v, cap)` gives;
+ * - `{ kind: "linear", min, step }`: slot n counts values in [min + n·step, min + (n+1)·step),
+ *   e.g. `(v - min) / step` clamped to the last slot.
+ * The shape travels in the object as a BTF decl tag on the map (`tsbpf.hist=...`), so no name
+ * convention is involved; `min` and `step` are constants, `step` positive.
+ */
+export type HistogramShape =
+  "log2" | { readonly kind: "linear"; readonly min: number; readonly step: number };
+
+/** Options of hash and array maps: those of every map, plus the histogram they count, if any. */
+export interface KeyedMapOptions extends MapOptions {
+  /** Declares that the map counts a histogram (integer key = slot, integer value = count). */
+  readonly histogram?: HistogramShape;
+}
+
 /** `update` flags (include/uapi/linux/bpf.h). */
 export declare const BPF_ANY: 0;
 export declare const BPF_NOEXIST: 1;
@@ -111,7 +129,7 @@ interface KeyedMap<K, V> {
 
 /** BPF_MAP_TYPE_HASH. */
 export declare class HashMap<K, V> implements KeyedMap<K, V> {
-  constructor(options: MapOptions);
+  constructor(options: KeyedMapOptions);
   lookup(key: K): Ref<V> | null;
   update(key: K, value: V, flags?: number): i64;
   delete(key: K): i64;
@@ -122,7 +140,7 @@ export declare class LruHash<K, V> extends HashMap<K, V> {}
 export declare class PerCpuHash<K, V> extends HashMap<K, V> {}
 /** BPF_MAP_TYPE_ARRAY: keys are u32 indexes 0..maxEntries-1, values start zeroed. */
 export declare class ArrayMap<V> implements KeyedMap<u32, V> {
-  constructor(options: MapOptions);
+  constructor(options: KeyedMapOptions);
   lookup(index: u32): Ref<V> | null;
   update(index: u32, value: V, flags?: number): i64;
   delete(index: u32): i64;

@@ -7,6 +7,8 @@
  * - programs go to the ELF section named by their IR `section`; subprograms to `.text`;
  * - maps: BTF-defined maps first (module order), then one data entry per non-empty global data section
  *   (.bss, .data, .rodata); relocation map indices count maps then data entries, as the spec says;
+ * - every map carries its facts as decl tags (core/object/map-facts.ts): the record type of a ring
+ *   buffer / perf event array, and its histogram shape (`none` when it is not one);
  * - globals are placed in their section in declaration order at their alignment;
  * - local calls name the callee's section and byte offset (the writer turns them into R_BPF_64_32 or
  *   pc-relative immediates).
@@ -18,6 +20,8 @@ import type {
   BpfObjectSpec,
 } from "../../core/object/spec.ts";
 import type { BpfReloc } from "../../core/object/model.ts";
+import { mapFactTags } from "../../core/object/map-facts.ts";
+import type { Btf } from "../../core/btf/index.ts";
 import { BPF_MAP_TYPE } from "../../core/kernel/generated.ts";
 import type { Module } from "../ir/types.ts";
 import type { EncodedFunc } from "../target/bpf/index.ts";
@@ -30,6 +34,22 @@ const UNTYPED_MAP_KINDS: ReadonlySet<string> = new Set([
   "perf_event_array",
   "stack_trace",
 ]);
+
+/**
+ * How a `tsbpf.record` tag names a BTF type (`struct event`, `u64`), or undefined for an anonymous
+ * type, which no name can find again.
+ */
+function cSpelling(btf: Btf, id: number): string | undefined {
+  const t = btf.types[id];
+  if (!t || !("name" in t) || t.name === "") return undefined;
+  const tagged: Partial<Record<string, string>> = {
+    struct: "struct",
+    union: "union",
+    enum: "enum",
+  };
+  const prefix = tagged[t.kind];
+  return prefix ? `${prefix} ${t.name}` : t.name;
+}
 
 /** Kernel map type number of a map kind name (`hash` → BPF_MAP_TYPE_HASH), or undefined. */
 export function mapTypeNumber(kind: string): number | undefined {
@@ -50,8 +70,14 @@ export function buildObjectSpec(
     // Record-stream maps (ring buffer, perf event array) and stack-trace maps take no key/value
     // BTF types: libbpf would size the map from `__type(value, ...)` and the kernel requires
     // key = value = 0 for BPF_MAP_TYPE_RINGBUF (kernel/bpf/ringbuf.c ringbuf_map_alloc) and 4-byte
-    // fds for perf event arrays. The record type stays in the program BTF for user space.
+    // fds for perf event arrays. The record type reaches user space as a decl tag instead.
     const typed = !UNTYPED_MAP_KINDS.has(map.kind);
+    const record =
+      !typed && map.valueType !== null ? cSpelling(mb.btf, mb.typeId(map.valueType)) : undefined;
+    const tags = mapFactTags({
+      ...(record !== undefined ? { record } : {}),
+      histogram: map.histogram,
+    });
     return {
       name: map.name,
       type,
@@ -61,6 +87,7 @@ export function buildObjectSpec(
       ...(typed && map.keyType !== null ? { keyTypeId: mb.typeId(map.keyType) } : {}),
       ...(typed && map.valueType !== null ? { valueTypeId: mb.typeId(map.valueType) } : {}),
       ...(map.flags !== 0 ? { flags: map.flags } : {}),
+      tags,
     };
   });
   const placement = new Map<string, { index: number; offset: number }>();

@@ -12,6 +12,7 @@ import { parseIntegerLiteral } from "./lower-expr.ts";
 import type { ModuleState } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { U32, alignOf, sizeOf } from "./types.ts";
+import type { MapHistogram } from "../ir/types.ts";
 
 /** Adds a global variable (.bss when zero, .data otherwise) holding `value`. */
 export function addGlobal(
@@ -127,9 +128,16 @@ export function registerMap(
   let maxEntries: bigint | null = null;
   let flags = 0n;
   let maxDepth: bigint = BigInt(DEFAULT_STACK_DEPTH);
+  let histogram: MapHistogram | null = null;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
+      if (p.getName() === "histogram") {
+        const h = histogramOption(m, name, kind.kind, key, value, p.getInitializerOrThrow());
+        if (h === undefined) return;
+        histogram = h;
+        continue;
+      }
       const v = constantOf(m, p.getInitializerOrThrow());
       if (v === null) m.report("TSB3010", p, { what: `map option '${p.getName()}'` });
       else if (p.getName() === "maxEntries") maxEntries = v;
@@ -172,6 +180,7 @@ export function registerMap(
       flags: Number(flags),
       keyType: null,
       valueType: null,
+      histogram: null,
       span: m.span(d),
     });
     m.top.set(name, { k: "map", map: { name, kind, key: U32, value: null } });
@@ -188,7 +197,67 @@ export function registerMap(
     flags: Number(flags),
     keyType: key && !isRecord ? m.sourceTypes.ref(key) : null,
     valueType: value ? m.sourceTypes.ref(value) : null,
+    histogram,
     span: m.span(d),
   });
   m.top.set(name, { k: "map", map: { name, kind, key, value } });
+}
+
+/** Map kinds whose entries can count a histogram (key = slot, value = count). */
+const HISTOGRAM_KINDS: ReadonlySet<string> = new Set([
+  "hash",
+  "lru_hash",
+  "percpu_hash",
+  "lru_percpu_hash",
+  "array",
+  "percpu_array",
+]);
+
+/**
+ * The `histogram` option of a map (stdlib `HistogramShape`): `"log2"` or
+ * `{ kind: "linear", min, step }` with constant integers, on a hash or array map whose key (the slot)
+ * and value (the count) are integers. Reports TSB3002 / TSB3010 and returns undefined when wrong.
+ */
+function histogramOption(
+  m: ModuleState,
+  name: string,
+  kind: string,
+  key: TsbType | null,
+  value: TsbType | null,
+  init: Node,
+): MapHistogram | undefined {
+  const fail = (at: Node, problem: string): undefined => {
+    m.report("TSB3002", at, { name, problem });
+    return undefined;
+  };
+  if (!HISTOGRAM_KINDS.has(kind))
+    return fail(init, "a histogram must be a hash or array map (key = slot, value = count)");
+  if (key?.kind !== "int" || value?.kind !== "int")
+    return fail(init, "a histogram's key (the slot) and value (the count) must be integers");
+  const shapeText =
+    'histogram must be "log2" or { kind: "linear", min: <constant>, step: <constant> }';
+  if (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)) {
+    return init.getLiteralValue() === "log2" ? { kind: "log2" } : fail(init, shapeText);
+  }
+  if (!Node.isObjectLiteralExpression(init)) return fail(init, shapeText);
+  const field = (f: string): Node | undefined => {
+    const p = init.getProperty(f);
+    return p && Node.isPropertyAssignment(p) ? p.getInitializerOrThrow() : undefined;
+  };
+  const k = field("kind");
+  if (!k || !Node.isStringLiteral(k) || k.getLiteralValue() !== "linear")
+    return fail(init, shapeText);
+  const num = (f: string): bigint | undefined => {
+    const n = field(f);
+    if (!n) return fail(init, shapeText);
+    const v = constantOf(m, n);
+    if (v === null) m.report("TSB3010", n, { what: `histogram option '${f}'` });
+    return v ?? undefined;
+  };
+  const min = num("min");
+  const step = num("step");
+  if (min === undefined || step === undefined) return undefined;
+  if (step <= 0n)
+    return fail(field("step")!, `a linear histogram's step must be positive, not ${step}`);
+  return { kind: "linear", min, step };
 }

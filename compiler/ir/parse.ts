@@ -120,8 +120,20 @@ function parseMapDecl(l: Line, file: string): MapDecl {
   const keyType = typeRefOf(l);
   l.expect("vtype");
   const valueType = typeRefOf(l);
+  let histogram: MapDecl["histogram"] = null;
+  if (l.isWord("hist")) {
+    l.next("hist");
+    const shape = l.word("a histogram shape");
+    if (shape === "log2") histogram = { kind: "log2" };
+    else if (shape === "linear") {
+      const min = l.bigint();
+      const step = l.bigint();
+      if (step <= 0n) l.failPrev("a linear histogram's step must be positive");
+      histogram = { kind: "linear", min, step };
+    } else l.failPrev(`unknown histogram shape '${shape}' (log2, linear)`);
+  }
   const span = l.span(file) ?? defaultSpan(file);
-  return { name, kind, keySize, valueSize, maxEntries, flags, keyType, valueType, span };
+  return { name, kind, keySize, valueSize, maxEntries, flags, keyType, valueType, histogram, span };
 }
 
 function parseGlobalDecl(l: Line, file: string): GlobalDecl {

@@ -77,8 +77,14 @@ function formatSpan(span: Span, file: string): string {
 function printMap(m: MapDecl, file: string): string {
   return (
     `map @${m.name} ${m.kind} key ${m.keySize} value ${m.valueSize} max ${m.maxEntries} ` +
-    `flags ${m.flags} ktype ${typeRef(m.keyType)} vtype ${typeRef(m.valueType)}${declSpan(m.span, file)}`
+    `flags ${m.flags} ktype ${typeRef(m.keyType)} vtype ${typeRef(m.valueType)}` +
+    `${histogramText(m.histogram)}${declSpan(m.span, file)}`
   );
+}
+
+function histogramText(h: MapDecl["histogram"]): string {
+  if (h === null) return "";
+  return h.kind === "log2" ? " hist log2" : ` hist linear ${h.min} ${h.step}`;
 }
 
 function printGlobal(g: GlobalDecl, file: string): string {

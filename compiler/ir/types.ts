@@ -244,8 +244,15 @@ export interface MapDecl {
   /** Source types of key/value for BTF (references into `Module.types`), or null. */
   readonly keyType: TypeRef | null;
   readonly valueType: TypeRef | null;
+  /** The histogram the map counts (stdlib `histogram` option), or null; travels as a BTF decl tag. */
+  readonly histogram: MapHistogram | null;
   readonly span: Span;
 }
+
+/** A histogram shape: log2 slots, or linear buckets of `step` from `min`. */
+export type MapHistogram =
+  | { readonly kind: "log2" }
+  | { readonly kind: "linear"; readonly min: bigint; readonly step: bigint };
 
 /** A global variable (`let` → .bss/.data, `const` → .rodata), or a constant string (printk formats). */
 export interface GlobalDecl {

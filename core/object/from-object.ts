@@ -62,6 +62,7 @@ export function objectToSpec(obj: BpfObject): BpfObjectSpec {
         ...(m.valueTypeId ? { valueTypeId: m.valueTypeId } : {}),
         ...(m.flags ? { flags: m.flags } : {}),
         ...(m.pinning ? { pinning: m.pinning } : {}),
+        ...(m.tags?.length ? { tags: m.tags } : {}),
       });
       continue;
     }

@@ -11,3 +11,4 @@ export { linkProgram, type DataReloc, type LinkedPiece, type LinkedProgram } fro
 export { buildObjectBtf, type ObjectBtf, type PlacedFunction } from "./write-btf.ts";
 export { objectToSpec } from "./from-object.ts";
 export { formatObject, formatProgram, type ObjdumpOptions } from "./listing.ts";
+export * from "./map-facts.ts";

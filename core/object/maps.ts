@@ -4,7 +4,8 @@
  *    value_size, max_entries, map_flags as u32s; the definition size is section size / symbol count);
  * 2. BTF-defined maps: the VARs of the `.maps` DATASEC, each a struct whose members are encoded by the
  *    bpf_helpers.h macros: `__uint(name, N)` is `int (*name)[N]` (pointer to an array of N elements), and
- *    `__type(name, T)` is `T *name` (pointer to the key or value type);
+ *    `__type(name, T)` is `T *name` (pointer to the key or value type); decl tags on the VAR
+ *    (`btf_decl_tag`) become `BpfMapDef.tags`;
  * 3. global data: one single-entry ARRAY map per `.data*`, `.rodata*` and `.bss*` section, named after
  *    the section (loaders add libbpf's object-name prefix when creating it).
  *
@@ -187,6 +188,14 @@ function btfMaps(elf: ElfFile, btf: Btf | undefined, firstIndex: number): Locate
   if (!btf) throw new ObjectError("section .maps needs BTF, but the object has no .BTF section");
   const ds = btf.types.find((t) => t.kind === "datasec" && t.name === ".maps");
   if (!ds || ds.kind !== "datasec") throw new ObjectError("section .maps has no DATASEC in .BTF");
+  // Decl tags on a whole VAR (component -1), by VAR id, in BTF order.
+  const varTags = new Map<number, string[]>();
+  for (const t of btf.types) {
+    if (t.kind !== "decl_tag" || t.componentIdx !== -1) continue;
+    const list = varTags.get(t.type) ?? [];
+    list.push(t.name);
+    varTags.set(t.type, list);
+  }
   return ds.vars.map((vi, i) => {
     const v = btfType(btf, vi.type);
     if (v.kind !== "var")
@@ -194,11 +203,9 @@ function btfMaps(elf: ElfFile, btf: Btf | undefined, firstIndex: number): Locate
     // clang leaves DATASEC offsets 0 (libbpf fixes them up from symbols): prefer the symbol's value.
     const sym = elf.symbols.find((s) => s.shndx === sec.index && s.name === v.name);
     const offset = sym ? sym.value : vi.offset;
-    return {
-      def: decodeBtfMap(btf, v.name, v.type, firstIndex + i),
-      sectionIndex: sec.index,
-      offset,
-    };
+    const def = decodeBtfMap(btf, v.name, v.type, firstIndex + i);
+    const tags = varTags.get(vi.type);
+    return { def: tags ? { ...def, tags } : def, sectionIndex: sec.index, offset };
   });
 }
 

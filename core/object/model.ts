@@ -80,6 +80,8 @@ export interface BpfMapDef {
   readonly initialValue?: Uint8Array;
   /** pinning = LIBBPF_PIN_BY_NAME etc. (0 = none). */
   readonly pinning?: number;
+  /** Values of the BTF decl tags on the map's VAR (`parseMapFacts` reads the tsbpf ones). */
+  readonly tags?: readonly string[];
 }
 
 /** A whole object file. */

@@ -51,6 +51,8 @@ export interface BpfMapSpec {
   readonly valueTypeId?: number;
   readonly flags?: number;
   readonly pinning?: number;
+  /** BTF decl tags on the map's VAR: the facts user space reads (map-facts.ts `mapFactTags`). */
+  readonly tags?: readonly string[];
 }
 
 /** A variable of a global data section. */

@@ -5,7 +5,8 @@
  * Consumes the spec and the layout decided by write.ts (function offsets, data sections); produces
  * the final `Btf` plus `BtfExt`. Adds, as clang does:
  * - per map, an anonymous struct whose members follow bpf_helpers.h: `__uint(f, N)` is
- *   `int (*f)[N]`, `__type(f, T)` is `T *f`; a GLOBAL VAR of it; the `.maps` DATASEC;
+ *   `int (*f)[N]`, `__type(f, T)` is `T *f`; a GLOBAL VAR of it with the map's decl tags (clang's
+ *   `btf_decl_tag` on the variable, component -1); the `.maps` DATASEC;
  * - per data section, VARs (reused by name from an existing DATASEC) and a DATASEC with real sizes
  *   and offsets (clang leaves them 0 for libbpf to fix up; we write the fixed-up values directly);
  * - a line record at instruction 0 of each function lacking one, once any function has line info;
@@ -171,7 +172,10 @@ export function buildObjectBtf(
     const members = mapMembers(b, m);
     const size = members.length * 8;
     const type = b.struct("", size, members);
-    mapVars.push({ type: b.var(m.name, type), offset, size });
+    const v = b.var(m.name, type);
+    for (const tag of m.tags ?? [])
+      b.add({ kind: "decl_tag", name: tag, type: v, componentIdx: -1 });
+    mapVars.push({ type: v, offset, size });
     mapSizes.push(size);
     offset += size;
   }

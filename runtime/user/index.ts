@@ -55,6 +55,7 @@ export {
   decodeRecord,
   isEventMap,
   mapCodecs,
+  mapFacts,
   recordCodec,
   recordDecoder,
   usesPrintk,

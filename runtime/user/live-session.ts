@@ -29,7 +29,7 @@ import {
 } from "../loader/index.ts";
 import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
-import { isEventMap, mapCodecs, recordDecoder, usesPrintk } from "./object-codecs.ts";
+import { isEventMap, mapCodecs, mapFacts, recordDecoder, usesPrintk } from "./object-codecs.ts";
 import { describePacket, PacketSocket } from "./packet-socket.ts";
 import { PerfBufferReader } from "./perf-buffer.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
@@ -269,6 +269,7 @@ export class LiveSession {
       kind: m.kind,
       keyCodec: m.keyCodec,
       valueCodec: m.valueCodec,
+      facts: m.facts,
       entries: m.entries(),
     }));
   }
@@ -313,6 +314,6 @@ function dataMaps(obj: BpfObject, loaded: LoadedObject): TypedMap[] {
     .filter((d) => !isEventMap(d))
     .map((d) => {
       const c = mapCodecs(obj, d);
-      return new TypedMap(kernelMapSource(loaded.map(d.name)), c.key, c.value);
+      return new TypedMap(kernelMapSource(loaded.map(d.name)), c.key, c.value, mapFacts(d));
     });
 }

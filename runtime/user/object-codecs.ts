@@ -3,9 +3,12 @@
  * object a session needs (which maps stream events, whether any program prints with
  * bpf_trace_printk).
  *
- * Record types of ring buffers and perf event arrays (the kernel keeps no BTF for them):
- * 1. the map's own value type when the object names one (the TypeScript front end records
- *    `RingBuf<T>`'s T);
+ * Record types of ring buffers and perf event arrays (the kernel keeps no BTF for them) come from the
+ * map's `tsbpf.record` decl tag (core/object/map-facts.ts; tsbpf writes it for `RingBuf<T>` and
+ * `PerfEventArray<T>`). A map whose tags state facts but no record type, or name a type the BTF lacks,
+ * gets raw bytes: nothing is guessed. Only maps without any tsbpf tag (clang objects that do not use
+ * the vocabulary) get the documented fallback:
+ * 1. the map's own value type when the object names one;
  * 2. else a struct named `<map>_event`, `<map>_record` or `<map>_t`, then a struct named `event`
  *    (the libbpf-tools habit: `struct event`), when the object's BTF has one;
  * 3. else, per record length, the one named struct of the object's BTF with exactly that size
@@ -16,7 +19,14 @@
  */
 import { findType, type Btf } from "../../core/btf/index.ts";
 import { BPF_MAP_TYPE } from "../../core/kernel/index.ts";
-import type { BpfMapDef, BpfObject } from "../../core/object/index.ts";
+import {
+  declaresFacts,
+  findRecordType,
+  parseMapFacts,
+  type BpfMapDef,
+  type BpfObject,
+  type MapFacts,
+} from "../../core/object/index.ts";
 import {
   codecForSize,
   codecFromBtf,
@@ -27,6 +37,11 @@ import {
 
 /** Helper ids of bpf_trace_printk and bpf_trace_vprintk (include/uapi/linux/bpf.h). */
 const PRINTK_HELPERS = new Set([6, 177]);
+
+/** The facts a map's decl tags state (record type, histogram shape). */
+export function mapFacts(def: BpfMapDef): MapFacts {
+  return parseMapFacts(def.tags ?? []);
+}
 
 /** Key and value codecs of a map. */
 export function mapCodecs(obj: BpfObject, def: BpfMapDef): { key: Codec; value: Codec } {
@@ -57,6 +72,11 @@ export function isEventMap(def: BpfMapDef): boolean {
 export function recordCodec(obj: BpfObject, def: BpfMapDef): Codec | undefined {
   const btf = obj.btf;
   if (!btf) return undefined;
+  const facts = mapFacts(def);
+  if (declaresFacts(facts)) {
+    const id = facts.record === undefined ? undefined : findRecordType(btf, facts.record);
+    return id === undefined ? undefined : typed(btf, id, 0);
+  }
   if (def.valueTypeId && def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_RINGBUF)
     return typed(btf, def.valueTypeId, 0);
   for (const name of [`${def.name}_event`, `${def.name}_record`, `${def.name}_t`, "event"]) {
@@ -82,7 +102,7 @@ export function decodeRecord(codec: Codec | undefined, bytes: Uint8Array): UserV
 /** A decoder for the records of an event map (rules 1-3 of the file comment). */
 export function recordDecoder(obj: BpfObject, def: BpfMapDef): (bytes: Uint8Array) => UserValue {
   const fixed = recordCodec(obj, def);
-  if (fixed || !obj.btf) return (b) => decodeRecord(fixed, b);
+  if (fixed || !obj.btf || declaresFacts(mapFacts(def))) return (b) => decodeRecord(fixed, b);
   const btf = obj.btf;
   const perf = def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_PERF_EVENT_ARRAY;
   const bySize = new Map<number, Codec | undefined>();

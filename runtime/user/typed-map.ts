@@ -13,6 +13,7 @@
  * Invariant: a source never hands out bytes that alias live storage, so results stay valid.
  */
 import { mapTypeName } from "../../core/kernel/index.ts";
+import type { MapFacts } from "../../core/object/index.ts";
 import { isPerCpuMap, KernelError, type KernelMap } from "../loader/index.ts";
 import type { MapView } from "../vm/map-view.ts";
 import { decodeValue, encodeValue, type Codec, type UserValue } from "./map-codec.ts";
@@ -133,6 +134,8 @@ export class TypedMap {
     readonly source: RawMapSource,
     readonly keyCodec: Codec,
     readonly valueCodec: Codec,
+    /** What the object states about the map (histogram shape, record type; core/object map-facts). */
+    readonly facts: MapFacts = {},
   ) {}
 
   get name(): string {

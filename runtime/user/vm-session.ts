@@ -11,7 +11,7 @@ import { VmApiError, VmObject, type RunInput, type VmRunResult } from "../vm/api
 import type { SessionEvent } from "./live-session.ts";
 import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
-import { isEventMap, mapCodecs, recordDecoder } from "./object-codecs.ts";
+import { isEventMap, mapCodecs, mapFacts, recordDecoder } from "./object-codecs.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
 import { TypedMap, vmMapSource } from "./typed-map.ts";
 
@@ -109,7 +109,7 @@ export class VmSession {
       .filter((d) => !isEventMap(d))
       .map((d) => {
         const c = mapCodecs(this.object, d);
-        return new TypedMap(vmMapSource(this.vm.map(d.name)), c.key, c.value);
+        return new TypedMap(vmMapSource(this.vm.map(d.name)), c.key, c.value, mapFacts(d));
       });
   }
 
@@ -120,6 +120,7 @@ export class VmSession {
       kind: m.kind,
       keyCodec: m.keyCodec,
       valueCodec: m.valueCodec,
+      facts: m.facts,
       entries: m.entries(),
     }));
   }

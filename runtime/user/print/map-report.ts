@@ -1,16 +1,19 @@
 /**
- * How a map is shown at the end of `tsbpf run`: decides the shape of each map from its name, type
- * and codecs, then renders it as bpftrace-like text or as one JSON document.
+ * How a map is shown at the end of `tsbpf run`: decides the shape of each map from the facts its
+ * object states (core/object/map-facts.ts), its type and codecs, then renders it as bpftrace-like
+ * text or as one JSON document. `classifyMap` is the one decision; other outputs (Prometheus) call it.
  *
  * Shapes (first match wins):
  * - not shown: ring buffers, perf event arrays, prog arrays, maps of maps, stack traces,
  *   `.rodata*` / `.kconfig` (constants), maps the user did not name (`.rodata.str1.1`);
  * - `globals`: `.bss` / `.data` sections: each variable as `@var: value` (pointers skipped: they
  *   only exist to put a type into BTF, like `struct event *unused_event`);
- * - `log2` histogram: the name contains `hist` or `slots` (but not `lhist`), the key is an integer
- *   (the slot, see histogram.ts) and the value an integer count;
- * - `linear` histogram: the name contains `lhist`; an optional `_<min>_<step>` name suffix gives
- *   the bucket range (`sizes_lhist_0_100`: buckets of 100 from 0), else min 0, step 1;
+ * - `log2` / `linear` histogram: the map's `tsbpf.hist` decl tag says so (stdlib's `histogram`
+ *   option), and the key (the slot, see histogram.ts) and value (the count) are integers. A map whose
+ *   tags state facts is never classified by name. Fallback for maps without tags (clang objects not
+ *   using the vocabulary): the name contains `hist` or `slots` (not `lhist`): log2; the name contains
+ *   `lhist`: linear, with an optional `_<min>_<step>` name suffix for the range (`sizes_lhist_0_100`:
+ *   buckets of 100 from 0), else min 0, step 1;
  * - `counts`: a scalar value: `@name[key]: value` lines sorted by value, smallest first (the
  *   biggest ends up next to the prompt, as in bpftrace);
  * - `table`: a struct value: one row per key, one column per field, sorted by key.
@@ -18,6 +21,7 @@
  *
  * Consumes a `MapSnapshot` (decoded entries); produces strings / plain JSON values.
  */
+import { declaresFacts, type MapFacts } from "../../../core/object/index.ts";
 import type { Codec, UserValue } from "../map-codec.ts";
 import type { TypedEntry } from "../typed-map.ts";
 import { compareValues, formatKey, formatValue, toJson } from "./format-value.ts";
@@ -36,6 +40,8 @@ export interface MapSnapshot {
   readonly kind: string;
   readonly keyCodec: Codec;
   readonly valueCodec: Codec;
+  /** What the object states about the map (its decl tags); absent: nothing stated. */
+  readonly facts?: MapFacts;
   readonly entries: readonly TypedEntry[];
 }
 
@@ -68,12 +74,16 @@ const HIDDEN_KINDS = new Set([
 const isScalar = (c: Codec): boolean =>
   c.kind === "int" || c.kind === "bool" || c.kind === "enum" || c.kind === "float";
 
-/** Decides how a map is shown. */
+/**
+ * Decides how a map is shown. `facts` are what the object states about the map (`mapFacts(def)`,
+ * `TypedMap.facts`); without them the name-based fallback of the file comment applies.
+ */
 export function classifyMap(
   name: string,
   kind: string,
   keyCodec: Codec,
   valueCodec: Codec,
+  facts: MapFacts = {},
 ): MapShape {
   if (HIDDEN_KINDS.has(kind)) return { kind: "hidden" };
   if (name.startsWith(".")) {
@@ -81,15 +91,20 @@ export function classifyMap(
       return { kind: "globals" };
     return { kind: "hidden" };
   }
-  const lower = name.toLowerCase();
   const countable = keyCodec.kind === "int" && valueCodec.kind === "int";
+  const scalarShape: MapShape = isScalar(valueCodec) ? { kind: "counts" } : { kind: "table" };
+  if (declaresFacts(facts)) {
+    const h = facts.histogram;
+    return h && countable ? h : scalarShape;
+  }
+  const lower = name.toLowerCase();
   if (countable && lower.includes("lhist")) {
     const m = /_(-?\d+)_(\d+)$/.exec(name);
     const step = m ? BigInt(m[2]!) : 1n;
     return { kind: "linear", min: m ? BigInt(m[1]!) : 0n, step: step > 0n ? step : 1n };
   }
   if (countable && (lower.includes("hist") || lower.includes("slots"))) return { kind: "log2" };
-  return isScalar(valueCodec) ? { kind: "counts" } : { kind: "table" };
+  return scalarShape;
 }
 
 function isZero(v: UserValue): boolean {
@@ -132,7 +147,7 @@ function buckets(m: MapSnapshot, shape: MapShape & { kind: "log2" | "linear" }):
 
 /** The text block for a map (ending with a newline), or "" for hidden maps. */
 export function renderMapText(m: MapSnapshot): string {
-  const shape = classifyMap(m.name, m.kind, m.keyCodec, m.valueCodec);
+  const shape = classifyMap(m.name, m.kind, m.keyCodec, m.valueCodec, m.facts);
   switch (shape.kind) {
     case "hidden":
       return "";
@@ -185,7 +200,7 @@ function renderTable(m: MapSnapshot): string {
 
 /** One JSON document for a map, or undefined for hidden maps. */
 export function renderMapJson(m: MapSnapshot): unknown {
-  const shape = classifyMap(m.name, m.kind, m.keyCodec, m.valueCodec);
+  const shape = classifyMap(m.name, m.kind, m.keyCodec, m.valueCodec, m.facts);
   switch (shape.kind) {
     case "hidden":
       return undefined;
