@@ -133,9 +133,9 @@ export function registerMap(
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
       if (p.getName() === "histogram") {
-        const h = histogramOption(m, name, kind.kind, key, value, p.getInitializerOrThrow());
-        if (h === undefined) return;
-        histogram = h;
+        // A wrong shape is reported and dropped; the map itself stays declared (no follow-on errors).
+        histogram =
+          histogramOption(m, name, kind.kind, key, value, p.getInitializerOrThrow()) ?? null;
         continue;
       }
       const v = constantOf(m, p.getInitializerOrThrow());

@@ -61,7 +61,10 @@ export function parseMapFacts(tags: readonly string[]): MapFacts {
     const key = tag.slice(MAP_FACT_PREFIX.length, eq);
     const value = tag.slice(eq + 1).trim();
     if (key === "record" && value !== "") record = value;
-    else if (key === "hist") histogram = parseHistogram(value) ?? histogram;
+    else if (key === "hist") {
+      const h = parseHistogram(value);
+      if (h !== undefined) histogram = h;
+    }
   }
   return {
     ...(record !== undefined ? { record } : {}),

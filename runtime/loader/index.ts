@@ -31,6 +31,7 @@ export {
   type TestRunResult,
 } from "./test-run.ts";
 export { loadBtf, BtfLoadError, KernelBtf } from "./btf-load.ts";
+export { kernelHasDeclTags, sanitizeBtf, withoutDeclTags } from "./btf-sanitize.ts";
 export { pinObject, openPinned } from "./pin.ts";
 export {
   programInfo,

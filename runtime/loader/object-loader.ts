@@ -27,6 +27,7 @@ import {
   type KernelLink,
 } from "./attach/index.ts";
 import { BtfLoadError, loadBtf, type KernelBtf } from "./btf-load.ts";
+import { sanitizeBtf } from "./btf-sanitize.ts";
 import { programBtfRecords } from "./btf-records.ts";
 import { KernelError, LoaderError } from "./errors.ts";
 import { FdScope } from "./fd.ts";
@@ -177,7 +178,8 @@ interface ObjectBtf {
 
 function loadObjectBtf(obj: BpfObject, warnings: string[]): ObjectBtf | undefined {
   if (!obj.btf) return undefined;
-  const bytes = encodeBtf(obj.btf, obj.btfExt ? btfExtStrings(obj.btfExt) : []);
+  // Kinds the kernel lacks (decl tags before 5.16) are replaced in place, as libbpf does.
+  const bytes = encodeBtf(sanitizeBtf(obj.btf), obj.btfExt ? btfExtStrings(obj.btfExt) : []);
   try {
     return { kernel: loadBtf(bytes), strings: new BtfStringReader(splitBtf(bytes).strings) };
   } catch (e) {
