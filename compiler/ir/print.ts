@@ -89,7 +89,9 @@ function histogramText(h: MapDecl["histogram"]): string {
 
 function printGlobal(g: GlobalDecl, file: string): string {
   const zero = g.init.every((b) => b === 0);
-  const init = zero ? "" : ` init ${Array.from(g.init, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const init = zero
+    ? ""
+    : ` init ${Array.from(g.init, (b) => b.toString(16).padStart(2, "0")).join("")}`;
   return (
     `global @${g.name} ${g.section} size ${g.size} align ${g.align} type ${typeRef(g.type)}` +
     `${init}${declSpan(g.span, file)}`
