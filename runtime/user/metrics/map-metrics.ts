@@ -132,7 +132,7 @@ function globalFamilies(prefix: string, m: MapSnapshot): MetricFamily[] {
 
 /** The metric families of one map (empty for maps that are not exported). */
 export function mapFamilies(m: MapSnapshot, prefix = "tsbpf"): MetricFamily[] {
-  const shape = classifyMap(m.name, m.kind, m.keyCodec, m.valueCodec);
+  const shape = classifyMap(m.name, m.kind, m.keyCodec, m.valueCodec, m.facts);
   const base = metricName(`${prefix}_${snakeCase(m.name)}`);
   switch (shape.kind) {
     case "hidden":
@@ -179,7 +179,7 @@ export function mapsFamilies(maps: readonly MapSnapshot[], prefix = "tsbpf"): Me
   const sizes: Sample[] = [];
   for (const m of maps) {
     const fams = mapFamilies(m, prefix);
-    if (classifyMap(m.name, m.kind, m.keyCodec, m.valueCodec).kind === "hidden") continue;
+    if (classifyMap(m.name, m.kind, m.keyCodec, m.valueCodec, m.facts).kind === "hidden") continue;
     out.push(...fams);
     sizes.push({ labels: [["map", m.name]], value: m.entries.length });
   }
