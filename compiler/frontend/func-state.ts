@@ -64,6 +64,18 @@ export interface LoopTargets {
 
 export const ERROR: Operand = { k: "error" };
 
+/** A function body being inlined into this one (inline-call.ts): where its `return`s go. */
+export interface InlineFrame {
+  readonly name: string;
+  readonly returns: ScalarType | { kind: "void" };
+  /** The result variable (null for void functions). */
+  readonly retVar: VarId | null;
+  /** The block after the call. */
+  readonly exit: BlockId;
+  /** The enclosing inlined call, if any. */
+  readonly parent: InlineFrame | null;
+}
+
 /** Lowering state of one function. */
 export class FuncState {
   readonly b: FuncBuilder;
@@ -71,6 +83,8 @@ export class FuncState {
   readonly scopes: Map<string, Binding>[] = [new Map()];
   readonly loops: LoopTargets[] = [];
   private nextVar = 0;
+  /** The innermost inlined call being lowered, or null in the function's own body. */
+  inline: InlineFrame | null = null;
   /** Current insertion block, or null after a terminator (following code is unreachable). */
   cur: BlockId | null;
 

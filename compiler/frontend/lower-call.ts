@@ -17,6 +17,7 @@ import { callCtxMethod, lowerDataLocAddress } from "./lower-ctx-call.ts";
 import { lowerExpr } from "./lower-expr.ts";
 import { lowerAtomicAdd, lowerByteSwap, lowerLog2, lowerPrintk } from "./lower-intrinsic.ts";
 import { callMapMethod } from "./lower-map-call.ts";
+import { inlineCall, recordCall } from "./inline-call.ts";
 import type { FuncInfo, ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { I64, INT_TYPES, U64, irTypeOf, sizeOf } from "./types.ts";
@@ -115,14 +116,14 @@ function callBuiltin(
 }
 
 function callFunction(fs: FuncState, node: CallExpression, f: FuncInfo): Operand {
+  if (f.mode === "invalid") return ERROR; // its signature was reported
+  if (f.mode === "inline") return inlineCall(fs, node, f);
   const args = node.getArguments();
   if (args.length !== f.params.length) return arity(fs, node, f.name, f.params.length);
-  const calls = fs.m.calls.get(fs.name) ?? new Set<string>();
-  calls.add(f.name);
-  fs.m.calls.set(fs.name, calls);
+  recordCall(fs, f.name);
   const vals: ValueId[] = [];
   for (let i = 0; i < args.length; i++) {
-    const p = f.params[i]!;
+    const p = f.params[i]!.kind as { k: "scalar"; type: ScalarType };
     const v = fs.coerce(lowerExpr(fs, args[i]!, p.type), p.type, args[i]!);
     if (v === null) return ERROR;
     vals.push(v);

@@ -24,7 +24,8 @@ import { FuncState } from "./func-state.ts";
 import { bindKernelArgs } from "./kernel-args.ts";
 import { lowerExpr } from "./lower-expr.ts";
 import { lowerStatements } from "./lower-stmt.ts";
-import type { FuncInfo, ModuleState, ScalarType } from "./module-state.ts";
+import { classifyParam } from "./inline-call.ts";
+import type { FuncInfo, ModuleState, ParamKind, ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { I64, irTypeOf, isScalar, VOID } from "./types.ts";
 import { addGlobal, constantOf, registerMap } from "./lower-data-decls.ts";
@@ -78,7 +79,9 @@ export function lowerModule(m: ModuleState): Module {
   }
   for (const f of functions) {
     const info = m.top.get(f.getName()!);
-    if (info?.k === "func") m.functions.push(lowerFunction(m, info.func, f));
+    // Inlined functions have no body of their own: each call site lowers it (inline-call.ts).
+    if (info?.k === "func" && info.func.mode === "call")
+      m.functions.push(lowerFunction(m, info.func, f));
   }
   for (const p of programs) m.functions.push(lowerProgram(m, p));
   reportRecursion(m);
@@ -197,33 +200,32 @@ function programOf(
 function registerFunction(m: ModuleState, f: FunctionDeclaration): FuncInfo | null {
   const name = f.getName();
   if (!name || !f.hasBody()) return null;
-  const params: { name: string; type: ScalarType }[] = [];
+  const invalid = (): null => {
+    // Calls stay quiet: the signature's diagnostic is the one error (no false TSB1010 per call).
+    m.top.set(name, {
+      k: "func",
+      func: { name, mode: "invalid", params: [], returns: { kind: "void" }, node: f },
+    });
+    return null;
+  };
+  const params: { name: string; kind: ParamKind }[] = [];
+  let ok = true;
   for (const p of f.getParameters()) {
-    const tn = p.getTypeNode();
-    if (!tn) {
-      m.report("TSB2005", p, { what: `parameter '${p.getName()}'` });
-      return null;
-    }
-    const t = m.resolveType(tn);
-    if (!t) return null;
-    if (!isScalar(t)) {
-      m.report("TSB2004", tn, {
-        type: tn.getText(),
-        expected: "function parameters are integers or bool; pass struct fields individually",
-      });
-      return null;
-    }
-    params.push({ name: p.getName(), type: t });
+    const kind = classifyParam(m, p);
+    if (kind) params.push({ name: p.getName(), kind });
+    else ok = false;
   }
-  if (params.length > 5) {
+  if (!ok) return invalid();
+  const mode = params.every((p) => p.kind.k === "scalar") ? "call" : "inline";
+  if (mode === "call" && params.length > 5) {
     m.report("TSB3003", f.getNameNode() ?? f, {
       problem: "eBPF functions take at most 5 parameters",
     });
-    return null;
+    return invalid();
   }
   const rn = f.getReturnTypeNode();
   const returns = rn ? m.resolveType(rn) : VOID;
-  if (!returns) return null;
+  if (!returns) return invalid();
   if (
     !rn &&
     f
@@ -232,17 +234,19 @@ function registerFunction(m: ModuleState, f: FunctionDeclaration): FuncInfo | nu
       .some((r) => r.getExpression())
   ) {
     m.report("TSB2005", f.getNameNode() ?? f, { what: `the return type of '${name}'` });
-    return null;
+    return invalid();
   }
   if (returns.kind !== "void" && !isScalar(returns)) {
     m.report("TSB2004", rn!, {
       type: rn!.getText(),
-      expected: "functions return integers, bool or void",
+      expected:
+        "functions return integers, bool or void (return a struct through a parameter: `out: T`)",
     });
-    return null;
+    return invalid();
   }
   const info: FuncInfo = {
     name,
+    mode,
     params,
     returns: returns as ScalarType | { kind: "void" },
     node: f,
@@ -255,14 +259,14 @@ function lowerFunction(m: ModuleState, info: FuncInfo, f: FunctionDeclaration): 
   const b = newFunc({
     name: info.name,
     section: null,
-    params: info.params.map((p) => irTypeOf(p.type)),
+    params: info.params.map((p) => irTypeOf(scalarParam(p.kind))),
     returns: info.returns.kind === "void" ? null : irTypeOf(info.returns),
     span: m.span(f),
     paramNames: info.params.map((p) => p.name),
   });
   const fs = new FuncState(m, info.name, b, info.returns, false);
   info.params.forEach((p, i) => {
-    const id = fs.declareVar(p.name, p.type, true);
+    const id = fs.declareVar(p.name, scalarParam(p.kind), true);
     fs.writeVar(id, b.paramsOf(b.entry)[i]!);
   });
   lowerStatements(
@@ -272,6 +276,13 @@ function lowerFunction(m: ModuleState, info: FuncInfo, f: FunctionDeclaration): 
       : [],
   );
   return finishFunc(fs, f);
+}
+
+/** The type of a BPF-to-BPF function's parameter (all are scalars: `mode` "call"). */
+function scalarParam(kind: ParamKind): ScalarType {
+  if (kind.k !== "scalar")
+    throw new Error("internal: a called function with a non-scalar parameter");
+  return kind.type;
 }
 
 function lowerProgram(m: ModuleState, p: PendingProgram): Func {

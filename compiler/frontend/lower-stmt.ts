@@ -308,6 +308,7 @@ function lowerLoop(
 }
 
 function lowerReturn(fs: FuncState, s: Node, expr: Node | undefined): void {
+  if (fs.inline) return lowerInlineReturn(fs, s, expr);
   if (fs.returns.kind === "void") {
     if (expr) lowerExpr(fs, expr);
     fs.emit({ op: "ret", value: null }, null, s);
@@ -333,6 +334,24 @@ function lowerReturn(fs: FuncState, s: Node, expr: Node | undefined): void {
   if (v === null) return;
   fs.emit({ op: "ret", value: v }, null, s);
   fs.cur = null;
+}
+
+/** `return` inside an inlined function: set its result variable and continue after the call. */
+function lowerInlineReturn(fs: FuncState, s: Node, expr: Node | undefined): void {
+  const frame = fs.inline!;
+  if (frame.retVar === null) {
+    if (expr) lowerExpr(fs, expr);
+  } else {
+    if (!expr) {
+      fs.m.report("TSB2004", s, { type: "void", expected: "this function returns a value" });
+      return;
+    }
+    const ret = frame.returns as ScalarType;
+    const v = fs.coerce(lowerExpr(fs, expr, ret), ret, expr);
+    if (v === null) return;
+    fs.writeVar(frame.retVar, v);
+  }
+  fs.br(frame.exit, s);
 }
 
 /** `switch`: a chain of equality tests; case bodies fall through in order; `break` leaves. */

@@ -27,10 +27,32 @@ export interface MapInfo {
 /** A scalar type (register-held). */
 export type ScalarType = IntType | { readonly kind: "bool" };
 
-/** A top-level `function` callable with `call`. */
+/**
+ * What a user function's parameter takes: an integer/bool (a register), a map, the program context,
+ * a `Ref<T>`, or a struct/array by reference (the caller's memory, as a JS object is shared).
+ */
+export type ParamKind =
+  | { readonly k: "scalar"; readonly type: ScalarType }
+  | {
+      readonly k: "map";
+      readonly cls: string;
+      readonly key: TsbType | null;
+      readonly value: TsbType | null;
+    }
+  | { readonly k: "ctx"; readonly typeName: string }
+  | { readonly k: "ref"; readonly target: TsbType }
+  | { readonly k: "place"; readonly type: TsbType };
+
+/**
+ * A top-level `function`. `mode`: "call" for a BPF-to-BPF subprogram (integer/bool parameters),
+ * "inline" when a parameter is a map, context, `Ref<T>`, struct or array (the body is lowered at each
+ * call site, like C's `static __always_inline` packet helpers), "invalid" when its signature was
+ * refused (calls then stay quiet: the signature's diagnostic is the one error).
+ */
 export interface FuncInfo {
   readonly name: string;
-  readonly params: readonly { name: string; type: ScalarType }[];
+  readonly mode: "call" | "inline" | "invalid";
+  readonly params: readonly { name: string; kind: ParamKind }[];
   readonly returns: ScalarType | { kind: "void" };
   readonly node: Node;
 }
