@@ -1,26 +1,32 @@
 #!/usr/bin/env node
 /**
- * Launcher of the `tsbpf` CLI (plain JavaScript, so it runs before any TypeScript tooling loads).
+ * Launcher of the `tsbpf` CLI (plain JavaScript, so it runs on plain Node before any TypeScript
+ * tooling loads).
  *
- * Cold start is dominated by two costs: transpiling ~190 TypeScript files through tsx's loader, and
- * V8 parsing ts-morph's bundled TypeScript (~12 MB of JavaScript). The launcher removes both:
+ * Two layouts:
+ * - The installed package (no cli/main.ts next to it): loads the compiled JavaScript, dist/cli/main.js
+ *   (built by `npm run build`, which `npm pack` and `npm ci` run as `prepare`).
+ * - A checkout (cli/main.ts present): runs the sources, so edits are always picked up. Cold start is
+ *   then dominated by transpiling ~200 TypeScript files; the launcher bundles cli/main.ts with esbuild
+ *   (a devDependency) into the cache directory, splitting lazily imported modules (the front end and
+ *   ts-morph) into their own chunks. A manifest lists every bundled input with its size and mtime;
+ *   any change rebuilds the bundle (~0.3 s). Packages stay external and are imported by absolute URL,
+ *   so the bundle works from any cache directory. Each build gets a fresh directory and the manifest
+ *   is replaced atomically, so concurrent launches never see half a bundle. Any failure (no esbuild,
+ *   a bundling error) falls back to the tsx loader, as does `TSBPF_NO_BUNDLE=1`, and when tsx is
+ *   missing too, to dist/.
  *
- * 1. Bundle: the first run bundles cli/main.ts with esbuild (installed as tsx's dependency) into a
- *    cache directory, splitting lazily imported modules (the front end and ts-morph) into their own
- *    chunks. A manifest lists every bundled input with its size and mtime; any change rebuilds the
- *    bundle (~0.3 s), so edits to the sources are always picked up. Packages stay external and are
- *    imported by absolute URL, so the bundle works from any cache directory. Each build gets a fresh
- *    directory and the manifest is replaced atomically, so concurrent launches never see half a
- *    bundle.
- * 2. V8 code cache: CommonJS files of node_modules larger than 64 KiB are compiled through
- *    `vm.Script` with `cachedData` (the technique of the v8-compile-cache package; Node 20 has no
- *    `module.enableCompileCache`). The cache is written at exit, after the run, so it also holds the
- *    functions that the compilation itself needed.
+ * Both use a V8 code cache: CommonJS files of node_modules larger than 64 KiB (TypeScript is ~9 MB)
+ * are compiled through `vm.Script` with `cachedData` (the technique of the v8-compile-cache package;
+ * Node 20 has no `module.enableCompileCache`). The cache is written at exit, after the run, so it
+ * also holds the functions that the compilation itself needed.
  *
- * Any failure of either (no esbuild, read-only directories, a bundling error) falls back silently to
- * the tsx loader, as does `TSBPF_NO_BUNDLE=1`. `TSBPF_DEBUG=1` says why it fell back. The cache lives
- * in node_modules/.cache/tsbpf, or in the system temp directory when that is not writable;
- * `TSBPF_CACHE_DIR` overrides both.
+ * The cache is per user and never inside the package or the checkout, so a `sudo tsbpf run` leaves
+ * nothing root-owned where the user's `npm ci` must delete: `$XDG_CACHE_HOME/tsbpf/<checkout hash>`
+ * (default ~/.cache), used only when that home belongs to the current user; else
+ * `<tmpdir>/tsbpf-<uid>/<checkout hash>`; `TSBPF_CACHE_DIR` overrides both. A directory is used only if
+ * it is owned by the current user and readable and writable; a missing, foreign or unreadable cache
+ * is never fatal: the launcher then runs without one. `TSBPF_DEBUG=1` says what it fell back to.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -35,26 +41,51 @@ const BUNDLE_FORMAT = 2;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const NODE_MODULES = path.join(ROOT, "node_modules") + path.sep;
 const ENTRY = path.join(ROOT, "cli", "main.ts");
+const DIST_ENTRY = path.join(ROOT, "dist", "cli", "main.js");
 const debug = process.env.TSBPF_DEBUG === "1";
+const uid = process.getuid?.();
 
-/** The first writable cache directory, or undefined. */
+function say(text) {
+  if (debug) process.stderr.write(`tsbpf: launcher: ${text}\n`);
+}
+
+/** True when `dir`, or its nearest existing ancestor, belongs to the current user. */
+function ownedByMe(dir) {
+  if (uid === undefined) return true;
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(d) || d === path.dirname(d)) return fs.statSync(d).uid === uid;
+  }
+}
+
+/** The per-user cache directory candidates, best first, each with the folder that must be ours. */
+function cacheCandidates() {
+  if (process.env.TSBPF_CACHE_DIR) return [{ dir: process.env.TSBPF_CACHE_DIR }];
+  const key = createHash("sha1").update(ROOT).digest("hex").slice(0, 12);
+  const out = [];
+  const home = os.homedir();
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : home ? path.join(home, ".cache") : undefined;
+  if (base) out.push({ dir: path.join(base, "tsbpf", key), owner: xdg ? base : home });
+  out.push({ dir: path.join(os.tmpdir(), `tsbpf-${uid ?? "user"}`, key) });
+  return out;
+}
+
+/**
+ * The first usable cache directory (ours, readable and writable), or undefined. A candidate under a
+ * home that is not ours (root with a user's $HOME) is skipped before anything is created in it.
+ */
 function cacheDir() {
-  const candidates = process.env.TSBPF_CACHE_DIR
-    ? [process.env.TSBPF_CACHE_DIR]
-    : [
-        path.join(NODE_MODULES, ".cache", "tsbpf"),
-        path.join(
-          os.tmpdir(),
-          `tsbpf-${process.getuid?.() ?? "user"}-${createHash("sha1").update(ROOT).digest("hex").slice(0, 8)}`,
-        ),
-      ];
-  for (const dir of candidates) {
+  const home = os.homedir();
+  for (const { dir, owner } of cacheCandidates()) {
     try {
-      fs.mkdirSync(dir, { recursive: true });
-      fs.accessSync(dir, fs.constants.W_OK);
+      if (owner === home && !fs.existsSync(home)) throw new Error(`no home ${home}`);
+      if (owner !== undefined && !ownedByMe(owner)) throw new Error(`${owner} is not ours`);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!process.env.TSBPF_CACHE_DIR && !ownedByMe(dir)) throw new Error(`${dir} is not ours`);
+      fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
       return dir;
-    } catch {
-      // try the next one
+    } catch (e) {
+      say(`cache ${dir} unusable (${e.message})`);
     }
   }
   return undefined;
@@ -75,10 +106,13 @@ function writeAtomic(file, data) {
 function installCodeCache(dir) {
   const v8dir = path.join(dir, "v8");
   fs.mkdirSync(v8dir, { recursive: true });
+  fs.accessSync(v8dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
   const pending = [];
   const original = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename) {
-    if (!filename.startsWith(NODE_MODULES) || content.length < 65536 || content.startsWith("#!")) {
+    // Packages only (hoisted next to an installed tsbpf, or in the checkout's node_modules).
+    const pkg = filename.includes(`${path.sep}node_modules${path.sep}`);
+    if (!pkg || content.length < 65536 || content.startsWith("#!")) {
       return original.call(this, content, filename);
     }
     const st = fs.statSync(filename);
@@ -221,22 +255,38 @@ function removeOldBundles(dir, keep) {
   }
 }
 
-/** Resolves the CLI module: the cached bundle when possible, else the sources through tsx. */
+/** Installs the code cache in the cache directory when there is a usable one. */
+function tryCodeCache(dir) {
+  if (dir === undefined || process.env.TSBPF_NO_CODE_CACHE === "1") return;
+  try {
+    installCodeCache(dir);
+  } catch (e) {
+    say(`no code cache (${e.message})`);
+  }
+}
+
+/** Resolves the CLI module: dist/ when installed; in a checkout the cached bundle, else tsx. */
 async function loadCli() {
+  const dir = cacheDir();
+  tryCodeCache(dir);
+  if (!fs.existsSync(ENTRY)) return import(pathToFileURL(DIST_ENTRY).href);
   if (process.env.TSBPF_NO_BUNDLE !== "1") {
     try {
-      const dir = cacheDir();
-      if (dir === undefined) throw new Error("no writable cache directory");
-      installCodeCache(dir);
+      if (dir === undefined) throw new Error("no usable cache directory");
       const entry = freshBundle(dir) ?? (await buildBundle(dir));
       if (debug) process.setSourceMapsEnabled(true);
       return await import(pathToFileURL(entry).href);
     } catch (e) {
-      if (debug) process.stderr.write(`tsbpf: launcher: using tsx (${e.message})\n`);
+      say(`using tsx (${e.message})`);
     }
   }
-  const { register } = await import("tsx/esm/api");
-  register();
+  try {
+    const { register } = await import("tsx/esm/api");
+    register();
+  } catch (e) {
+    say(`using dist/ (${e.message})`);
+    return import(pathToFileURL(DIST_ENTRY).href);
+  }
   return import("../cli/main.ts");
 }
 

@@ -17,8 +17,8 @@
  */
 import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname, extname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { compileSource } from "../../compiler/driver.ts";
+import { STDLIB_DIR } from "../../compiler/frontend/host.ts";
 import { reloadStdlib } from "../../compiler/frontend/project.ts";
 import { buildOnce, readInput, UsageError, type BuildRequest } from "./build.ts";
 
@@ -30,7 +30,6 @@ import { buildOnce, readInput, UsageError, type BuildRequest } from "./build.ts"
 const DEBOUNCE_MS = 5;
 /** Throw-away compilations run while idle after the first build, to warm up V8's JIT. */
 const WARM_UP_BUILDS = 4;
-const STDLIB_DIR = fileURLToPath(new URL("../../stdlib/", import.meta.url));
 
 /** Options for tests: where messages go and which signals stop the watch. */
 export interface WatchIo {

@@ -10,7 +10,7 @@
  * Invariant: a host's answers do not change while it is in use, except that `btfStamp` changes
  * whenever the file's bytes do (so a cached BTF index is reused only for the same bytes).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** The front end's view of its environment. */
@@ -26,9 +26,23 @@ export interface FrontEndHost {
   readBtf(path: string): Uint8Array;
 }
 
-/** The stdlib folder of this checkout (stdlib/ next to compiler/). */
+/**
+ * The package's stdlib/ folder (with a trailing slash), found by walking up from this module: the
+ * sources (compiler/frontend/), the compiled package (dist/compiler/frontend/) and the launcher's
+ * bundle all sit at different depths below the package root.
+ */
+export const STDLIB_DIR = findStdlibDir(new URL(".", import.meta.url));
+
+function findStdlibDir(from: URL): string {
+  for (let dir = from; ; dir = new URL("..", dir)) {
+    const candidate = new URL("stdlib/", dir);
+    if (existsSync(new URL("index.d.ts", candidate))) return fileURLToPath(candidate);
+    if (dir.pathname === "/") throw new Error(`internal: no stdlib/ above ${from.href}`);
+  }
+}
+
 function defaultStdlibDir(): string {
-  return fileURLToPath(new URL("../../stdlib/", import.meta.url));
+  return STDLIB_DIR;
 }
 
 /** A host over the local file system; `stdlibDir` defaults to this checkout's stdlib/. */

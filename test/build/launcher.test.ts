@@ -4,7 +4,15 @@
  * while its inputs are unchanged, is rebuilt when an input's recorded stats no longer match, and
  * leaves a V8 code cache for ts-morph's TypeScript.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -49,5 +57,46 @@ describe("bin/tsbpf.js launcher", () => {
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
     expect(manifest().entry).not.toBe(first.entry);
     expect(readFileSync(join(dir, "c.o")).equals(readFileSync(join(dir, "a.o")))).toBe(true);
+  }, 60_000);
+});
+
+describe("bin/tsbpf.js cache directory (per user, never in the checkout)", () => {
+  it("is $HOME/.cache/tsbpf/<checkout> by default, and nothing is written under node_modules", () => {
+    const home = join(dir, "home");
+    mkdirSync(home);
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    delete env.XDG_CACHE_HOME;
+    delete env.TSBPF_CACHE_DIR;
+    const before = existsSync(join(ROOT, "node_modules/.cache/tsbpf"));
+    const r = tsbpf(["build", "examples/syscount.ts", "-o", join(dir, "home.o")], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const keys = readdirSync(join(home, ".cache/tsbpf"));
+    expect(keys).toHaveLength(1);
+    expect(existsSync(join(home, ".cache/tsbpf", keys[0]!, "manifest.json"))).toBe(true);
+    if (!before) expect(existsSync(join(ROOT, "node_modules/.cache/tsbpf"))).toBe(false);
+
+    // XDG_CACHE_HOME wins over $HOME.
+    const xdg = join(dir, "xdg");
+    const r2 = tsbpf(["--version"], { env: { ...env, XDG_CACHE_HOME: xdg } });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(readdirSync(join(xdg, "tsbpf"))).toEqual(keys);
+  }, 60_000);
+
+  it("an unusable cache directory is not fatal: the build still succeeds, same bytes", () => {
+    const notADir = join(dir, "not-a-dir");
+    writeFileSync(notADir, "");
+    const env = {
+      ...process.env,
+      TSBPF_CACHE_DIR: join(notADir, "cache"),
+      TSBPF_DEBUG: "1",
+    };
+    const r = tsbpf(["build", "examples/syscount.ts", "-o", join(dir, "nocache.o")], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("unusable");
+    const ref = tsbpf(["build", "examples/syscount.ts", "-o", join(dir, "ref.o")]);
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(readFileSync(join(dir, "nocache.o")).equals(readFileSync(join(dir, "ref.o")))).toBe(
+      true,
+    );
   }, 60_000);
 });
