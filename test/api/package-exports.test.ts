@@ -7,10 +7,19 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  exports: Record<string, string | { types: string }>;
+  exports: Record<string, string | { types: string; default?: string }>;
   types: string;
 };
-const load = (sub: string) => import(new URL(`../../${pkg.exports[sub]}`, import.meta.url).href);
+/**
+ * The source module behind an export: `./dist/<path>.js` is compiled from `./<path>.ts` (the compiled
+ * files themselves are tested by test/build/package.test.ts, through a packed and installed tarball).
+ */
+const source = (sub: string): string => {
+  const target = pkg.exports[sub]!;
+  const file = typeof target === "string" ? target : target.default!;
+  return file.replace(/^\.\/dist\/(.*)\.js$/, "./$1.ts");
+};
+const load = (sub: string) => import(new URL(`../../${source(sub)}`, import.meta.url).href);
 
 describe("package exports", () => {
   it('"tsbpf" is the stdlib declarations (types only) for editors', () => {
