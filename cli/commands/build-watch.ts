@@ -18,7 +18,7 @@
 import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname, extname, resolve } from "node:path";
 import { compileSource } from "../../compiler/driver.ts";
-import { STDLIB_DIR } from "../../compiler/frontend/host.ts";
+import { stdlibDir } from "../../compiler/frontend/host.ts";
 import { reloadStdlib } from "../../compiler/frontend/project.ts";
 import { buildOnce, readInput, UsageError, type BuildRequest } from "./build.ts";
 
@@ -107,7 +107,7 @@ export async function watchBuild(req: BuildRequest, io: WatchIo = defaultIo): Pr
     watch(dirname(input), (_event, name) => {
       if (name === basename(input)) schedule(false);
     }),
-    watch(STDLIB_DIR, (_event, name) => {
+    watch(stdlibDir(), (_event, name) => {
       if (name?.endsWith(".d.ts")) schedule(true);
     }),
   ];

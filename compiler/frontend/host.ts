@@ -29,11 +29,11 @@ export interface FrontEndHost {
 /**
  * The package's stdlib/ folder (with a trailing slash), found by walking up from this module: the
  * sources (compiler/frontend/), the compiled package (dist/compiler/frontend/) and the launcher's
- * bundle all sit at different depths below the package root.
+ * bundle all sit at different depths below the package root. A function, not a constant: the
+ * playground bundles this module for the browser, where there is no file system to search.
  */
-export const STDLIB_DIR = findStdlibDir(new URL(".", import.meta.url));
-
-function findStdlibDir(from: URL): string {
+export function stdlibDir(): string {
+  const from = new URL(".", import.meta.url);
   for (let dir = from; ; dir = new URL("..", dir)) {
     const candidate = new URL("stdlib/", dir);
     if (existsSync(new URL("index.d.ts", candidate))) return fileURLToPath(candidate);
@@ -42,7 +42,7 @@ function findStdlibDir(from: URL): string {
 }
 
 function defaultStdlibDir(): string {
-  return STDLIB_DIR;
+  return stdlibDir();
 }
 
 /** A host over the local file system; `stdlibDir` defaults to this checkout's stdlib/. */
