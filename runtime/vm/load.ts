@@ -21,7 +21,14 @@
  * Errors: `LoadError` with a message naming the program and the problem; map definition problems
  * surface as `MapError` (runtime/maps).
  */
-import { CallSrc, PseudoSrc, slotOffsets, splitImm64, type Insn } from "../../core/isa/index.ts";
+import {
+  CallSrc,
+  checkSubprograms,
+  PseudoSrc,
+  slotOffsets,
+  splitImm64,
+  type Insn,
+} from "../../core/isa/index.ts";
 import {
   BPF_CONSTANTS,
   BPF_MAP_TYPE,
@@ -239,6 +246,9 @@ export function loadBpfObject(obj: BpfObject, options: LoadOptions = {}): Loaded
     const info = resolveSection(prog.section);
     const progType = info?.def.progType;
     let { insns, unresolved } = relocate(prog, functions, handles, valueAddress);
+    // As the kernel (check_subprogs) and ubpf do, before anything runs: no jump between functions.
+    const bad = checkSubprograms(insns)[0];
+    if (bad) throw new LoadError(`program ${prog.name}: instruction ${bad.slot}: ${bad.message}`);
     let rewritten = 0;
     const layout = packetContextFor(progType);
     if (layout) ({ insns, rewritten } = rewriteContextLoads(insns, pointerFields(layout)));
