@@ -13,8 +13,8 @@ function allCommands(c: Command, path = "tsbpf"): [string, Command][] {
 
 /** A meaning, the one spelling it has, and spellings it must never have. */
 const MEANINGS = [
-  { flags: "-p, --prog <name>", long: "--prog", others: ["--program", "--programs", "-P"] },
-  { flags: "-d, --duration <sec>", long: "--duration", others: ["--seconds", "--time", "-t"] },
+  { flags: "-p, --prog <name>", long: "--prog", others: ["--program", "--programs"] },
+  { flags: "-d, --duration <sec>", long: "--duration", others: ["--seconds", "--secs"] },
 ];
 
 describe("CLI flags", () => {
