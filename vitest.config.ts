@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The default output, then one summary of the skipped tests grouped by reason.
+    reporters: ["default", "./test/support/skip-summary.ts"],
   },
 });

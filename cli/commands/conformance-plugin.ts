@@ -11,7 +11,13 @@
  */
 import type { Command } from "commander";
 import { decodeProgram } from "../../core/isa/index.ts";
-import { DEFAULT_BUDGET, runWithInput } from "../../runtime/vm/index.ts";
+import { runWithInput } from "../../runtime/vm/index.ts";
+
+/**
+ * The plugin's budget: the runner feeds it test programs (some loop for ever on purpose), so it
+ * stops after 10M instructions, well under the runner's timeout, instead of the VM's default.
+ */
+export const PLUGIN_BUDGET = 10_000_000;
 import type { HelperTable } from "../../runtime/vm/index.ts";
 
 /** Options of one plugin invocation. */
@@ -82,7 +88,7 @@ export function parsePluginArgv(argv: readonly string[], programHex: string): Pl
   if (argv.length > 0 && !argv[0]!.startsWith("--")) memoryHex = argv[i++]!;
   let interpret = false;
   let elf = false;
-  let budget = DEFAULT_BUDGET;
+  let budget = PLUGIN_BUDGET;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--interpret") interpret = true;
@@ -132,7 +138,7 @@ export function registerConformancePlugin(program: Command): void {
     )
     .argument("[memory]", "input memory as hex bytes (one argument), passed in r1/r2")
     .option("--interpret", "use the reference interpreter instead of the JIT")
-    .option("--budget <n>", "instruction budget", String(DEFAULT_BUDGET))
+    .option("--budget <n>", "instruction budget", String(PLUGIN_BUDGET))
     .option("--elf", "input is an ELF object (not supported; reported as an error)")
     .action(
       async (

@@ -1,5 +1,5 @@
 /**
- * `tsbpf prog load obj.o [--log-level N] [--attach] [--iface IF] [--seconds S]`: loads a BPF object
+ * `tsbpf prog load obj.o [--log-level N] [--attach] [--iface IF] [-d SEC] [-p NAME]...`: loads a BPF object
  * into the live kernel with runtime/loader (no libbpf), prints each program's type, section and the
  * verifier's processed-instruction count; with --attach, attaches every program by its section,
  * waits, then prints the non-empty entries of every map, and detaches. Everything is closed on exit.
@@ -10,19 +10,22 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { progTypeName } from "../../core/kernel/index.ts";
+import { objectNameOf } from "../../core/object/index.ts";
 import {
   LoaderError,
   loadObject,
   parseVerifierLog,
   programInfo,
 } from "../../runtime/loader/index.ts";
+import { namingFile } from "../file-errors.ts";
+import { durationOption, progOption } from "../options.ts";
 
 interface LoadFlags {
   logLevel: string;
   attach?: boolean;
   iface?: string;
-  seconds: string;
-  program?: string[];
+  duration: string;
+  prog?: string[];
 }
 
 function intOption(text: string, what: string, min: number, max: number): number {
@@ -39,14 +42,16 @@ function hex(b: Uint8Array): string {
 
 async function runLoad(file: string, flags: LoadFlags): Promise<void> {
   const logLevel = intOption(flags.logLevel, "--log-level", 0, 7);
-  const seconds = intOption(flags.seconds, "--seconds", 0, 86_400);
+  const seconds = intOption(flags.duration, "--duration", 0, 86_400);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
   } catch (e) {
     throw new LoaderError(`cannot read object file ${file}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  const obj = loadObject(bytes, { logLevel, programs: flags.program });
+  const obj = namingFile(file, () =>
+    loadObject(bytes, { logLevel, programs: flags.prog, objectName: objectNameOf(file) }),
+  );
   try {
     for (const w of obj.warnings) process.stderr.write(`tsbpf: warning: ${w}\n`);
     for (const [name, p] of obj.programs) {
@@ -63,12 +68,14 @@ async function runLoad(file: string, flags: LoadFlags): Promise<void> {
       }
     }
     if (!flags.attach) return;
-    for (const name of obj.programs.keys()) obj.attach(name, { iface: flags.iface });
+    namingFile(file, () => {
+      for (const name of obj.programs.keys()) obj.attach(name, { iface: flags.iface });
+    });
     process.stdout.write(`attached; waiting ${seconds}s\n`);
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    for (const [name, map] of obj.maps) {
+    for (const map of obj.maps.values()) {
       const entries = map.keySize > 0 ? [...map.entries()].filter(([, v]) => v.some((b) => b)) : [];
-      process.stdout.write(`map ${name}: ${entries.length} non-zero entries\n`);
+      process.stdout.write(`map ${map.name}: ${entries.length} non-zero entries\n`);
       for (const [k, v] of entries.slice(0, 50)) process.stdout.write(`  ${hex(k)} => ${hex(v)}\n`);
     }
   } finally {
@@ -79,13 +86,14 @@ async function runLoad(file: string, flags: LoadFlags): Promise<void> {
 /** Registers `tsbpf prog`. */
 export function registerProg(program: Command): void {
   const prog = program.command("prog").description("load BPF objects into the live kernel (root)");
-  prog
+  const load = prog
     .command("load <object>")
     .description("load an object's maps and programs; optionally attach them for a while")
     .option("--log-level <n>", "verifier log level (1 = insns, 2 = states, 4 = stats)", "0")
     .option("--attach", "attach every program by its SEC() name")
-    .option("--iface <name>", "interface for XDP programs")
-    .option("--seconds <n>", "how long to stay attached", "5")
-    .option("--program <name...>", "load only these programs")
-    .action((file: string, flags: LoadFlags) => runLoad(file, flags));
+    .option("--iface <name>", "interface for XDP programs");
+  durationOption(load, "--attach: how long to stay attached", "5");
+  progOption(load, "load only this program").action((file: string, flags: LoadFlags) =>
+    runLoad(file, flags),
+  );
 }

@@ -21,6 +21,7 @@
  * in the kernel; user mistakes are one clear line and exit 1, never a stack trace.
  */
 import type { Command } from "commander";
+import { objectNameOf } from "../../core/object/index.ts";
 import { KernelError, VerifierError } from "../../runtime/loader/index.ts";
 import { objectBytes, readInputBytes } from "../object-input.ts";
 import {
@@ -45,6 +46,8 @@ import {
 } from "../../runtime/user/index.ts";
 import type { RunInput } from "../../runtime/vm/api.ts";
 import { VmError } from "../../runtime/vm/contract.ts";
+import { namingFile } from "../file-errors.ts";
+import { collect, durationOption, progOption } from "../options.ts";
 
 interface RunFlags {
   duration?: string;
@@ -182,7 +185,7 @@ async function startExporter(text: string, collect: () => MetricFamily[]): Promi
   }
 }
 
-async function runLive(bytes: Uint8Array, o: RunFlags): Promise<number> {
+async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Promise<number> {
   if (o.packet || o.packetHex || o.ctx || o.ctxHex) {
     throw new RunError("--packet/--ctx inputs are for --vm; live probes run on real kernel events");
   }
@@ -213,6 +216,7 @@ async function runLive(bytes: Uint8Array, o: RunFlags): Promise<number> {
       exporter = await startExporter(o.prometheus, () => scrape(session, counts));
     try {
       session = LiveSession.open(bytes, {
+        objectName: objectNameOf(file),
         ...(o.prog ? { programs: o.prog } : {}),
         ...(o.set ? { set: assignments(o.set) } : {}),
         ...(o.iface ? { attach: { iface: o.iface } } : {}),
@@ -262,7 +266,7 @@ function vmInput(o: RunFlags): RunInput {
   return {};
 }
 
-function runVm(bytes: Uint8Array, o: RunFlags): number {
+function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
   if (o.duration !== undefined || o.iface !== undefined || o.prometheus !== undefined) {
     throw new RunError(
       "--duration/--iface/--prometheus are for live probes; --vm runs each program --repeat times",
@@ -293,7 +297,7 @@ function runVm(bytes: Uint8Array, o: RunFlags): number {
       // Without an input the context is empty, so a program's first ctx read faults: say why.
       if (e instanceof VmError && input.packet === undefined && input.ctx === undefined) {
         throw new RunError(
-          `${e.message}; no input given: pass --packet/--packet-hex or --ctx/--ctx-hex`,
+          `${file}: ${e.message}; no input given: pass --packet/--packet-hex or --ctx/--ctx-hex`,
         );
       }
       throw e;
@@ -323,20 +327,16 @@ function assignments(texts: readonly string[]): MapAssignment[] {
   });
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /** Registers `tsbpf run`. */
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command("run")
     .description("run a probe: load, attach, stream events and printk lines, print maps on Ctrl-C")
-    .argument("<input>", "TypeScript probe (.ts) or BPF object file (.o)")
-    .option("-d, --duration <sec>", "stop after this many seconds")
+    .argument("<input>", "TypeScript probe (.ts) or BPF object file (.o)");
+  durationOption(run, "stop after this many seconds")
     .option("--json", "JSON output: one line per event, one document per map")
-    .option("--vm", "run in the bundled VM on --packet/--ctx inputs instead of the kernel")
-    .option("-p, --prog <name>", "only this program (repeatable)", collect)
+    .option("--vm", "run in the bundled VM on --packet/--ctx inputs instead of the kernel");
+  progOption(run, "only this program")
     .option("--iface <name>", "network interface for XDP, tc and socket filter programs")
     .option(
       "--set <map:key=value>",
@@ -356,7 +356,9 @@ export function registerRun(program: Command): void {
     .action(async (input: string, o: RunFlags) => {
       try {
         const bytes = await objectBytes(input, (m) => new RunError(m));
-        process.exitCode = o.vm ? runVm(bytes, o) : await runLive(bytes, o);
+        process.exitCode = await namingFile(input, () =>
+          o.vm ? runVm(bytes, o, input) : runLive(bytes, o, input),
+        );
       } catch (e) {
         if (!(e instanceof RunError)) throw e;
         process.stderr.write(`tsbpf run: ${e.message}\n`);

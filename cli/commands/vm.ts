@@ -12,6 +12,8 @@ import type { Command } from "commander";
 import { VmApiError, VmObject, type RunInput } from "../../runtime/vm/api.ts";
 import { decodeUint } from "../../runtime/vm/codecs.ts";
 import type { VmMap } from "../../runtime/maps/index.ts";
+import { namingFile } from "../file-errors.ts";
+import { progOption } from "../options.ts";
 
 interface RunFlags {
   prog?: string;
@@ -109,7 +111,14 @@ function runCommand(file: string, flags: RunFlags): void {
   } catch (e) {
     throw new VmApiError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  const obj = VmObject.load(bytes, { engine, cpus });
+  namingFile(file, () => report(VmObject.load(bytes, { engine, cpus }), flags, input));
+}
+
+/** Runs the chosen program `--repeat` times and prints the report. */
+function report(obj: VmObject, flags: RunFlags, input: RunInput): void {
+  const engine = flags.engine;
+  const repeat = positiveInt(flags.repeat, "--repeat", 1_000_000);
+  const maxEntries = positiveInt(flags.maxEntries, "--max-entries", 1_000_000);
   let progName = flags.prog;
   if (progName === undefined) {
     if (obj.programs.length !== 1) {
@@ -165,10 +174,11 @@ function runCommand(file: string, flags: RunFlags): void {
 /** Registers `tsbpf vm`. */
 export function registerVmCommand(program: Command): void {
   const vm = program.command("vm").description("run BPF objects in the bundled VM");
-  vm.command("run")
+  const run = vm
+    .command("run")
     .description("load an object and run one program in the VM")
-    .argument("<object>", "BPF ELF object (.o)")
-    .option("-p, --prog <name>", "program name or section (required if the object has several)")
+    .argument("<object>", "BPF ELF object (.o)");
+  progOption(run, "program name or section (required if the object has several)", true)
     .option("--ctx <file>", "context bytes from a file")
     .option("--ctx-hex <hex>", "context bytes as hex")
     .option("--packet <file>", "packet from a file (XDP / tc / socket programs)")

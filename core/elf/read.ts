@@ -66,11 +66,14 @@ function readString(table: ElfSection, offset: number, what: string): string {
 }
 
 function readHeader(bytes: Uint8Array, v: DataView, opts: ReadElfOptions) {
-  if (bytes.length < EHDR_SIZE)
-    throw new ElfError(`truncated file: ${bytes.length} bytes, the ELF header needs ${EHDR_SIZE}`);
-  if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+  // The magic first: a short file that does not start with \x7fELF is "not an ELF file", and
+  // only a short file that does is a truncated one.
+  const magic = [0x7f, 0x45, 0x4c, 0x46];
+  if (bytes.length < magic.length || magic.some((b, i) => bytes[i] !== b)) {
     throw new ElfError("not an ELF file (wrong magic, expected \\x7fELF)");
   }
+  if (bytes.length < EHDR_SIZE)
+    throw new ElfError(`truncated file: ${bytes.length} bytes, the ELF header needs ${EHDR_SIZE}`);
   if (bytes[4] !== 2)
     throw new ElfError(`unsupported ELF class ${bytes[4]} (only ELF64 is supported)`);
   if (bytes[5] === 2)

@@ -84,6 +84,56 @@ function checkInsn(insn: Insn, mcpu: number, report: (msg: string) => void): voi
 }
 
 /**
+ * The kernel's subprogram rules (verifier `check_subprogs`): the program splits into functions at
+ * slot 0 and at every local-call (and function-pointer lddw) target; a jump must stay inside the
+ * function it is in, and each function's last instruction must be `exit` or `ja`. A jump from a
+ * subprogram back into its caller's body would otherwise run the caller's code on the callee's frame.
+ * Targets outside the program are `validateProgram`'s to report; they are ignored here.
+ */
+export function checkSubprograms(insns: readonly Insn[]): ValidationProblem[] {
+  const slots = slotOffsets(insns);
+  const total = slots[insns.length]!;
+  const starts = new Set<number>([0]);
+  insns.forEach((insn, index) => {
+    const isCall = insn.spec.op === "call_local" || insn.spec.kind === "lddw";
+    const target = isCall ? targetOf(insn, slots[index]!) : undefined;
+    if (target !== undefined && target > 0 && target < total) starts.add(target);
+  });
+  const bounds = [...starts].sort((a, b) => a - b);
+  const functionAt = (slot: number) => {
+    let f = 0;
+    while (f + 1 < bounds.length && bounds[f + 1]! <= slot) f++;
+    return f;
+  };
+  const problems: ValidationProblem[] = [];
+  insns.forEach((insn, index) => {
+    const kind = insn.spec.kind;
+    const slot = slots[index]!;
+    if (kind === "jcond" || kind === "ja") {
+      const target = targetOf(insn, slot)!;
+      const from = functionAt(slot);
+      if (target >= 0 && target < total && functionAt(target) !== from) {
+        problems.push({
+          index,
+          slot,
+          message: `jump out of range: slot ${slot} in the function at slot ${bounds[from]} jumps to slot ${target}, in the function at slot ${bounds[functionAt(target)]}`,
+        });
+      }
+    }
+    const next = index + 1 < insns.length ? slots[index + 1]! : total;
+    const endsFunction = next === total || starts.has(next);
+    if (endsFunction && next !== total && kind !== "exit" && kind !== "ja") {
+      problems.push({
+        index,
+        slot,
+        message: `the function at slot ${bounds[functionAt(slot)]} falls through into the function at slot ${next}: its last instruction must be exit or ja, not ${insn.spec.name}`,
+      });
+    }
+  });
+  return problems;
+}
+
+/**
  * Validates a program. Returns every problem found (empty when the program is well formed); never
  * throws for bad input.
  */
@@ -109,6 +159,7 @@ export function validateProgram(
       report(`target slot ${target} is the second half of an lddw`);
     }
   });
+  problems.push(...checkSubprograms(insns));
   const last = insns[insns.length - 1]!;
   if (last.spec.kind !== "exit" && last.spec.kind !== "ja") {
     problems.push({

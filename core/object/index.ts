@@ -4,7 +4,14 @@
 export * from "./model.ts";
 export * from "./errors.ts";
 export { readBpfObject } from "./read.ts";
-export { decodeBtfMap, isGlobalDataSection, readMaps, type LocatedMap } from "./maps.ts";
+export {
+  decodeBtfMap,
+  internalMapName,
+  isGlobalDataSection,
+  objectNameOf,
+  readMaps,
+  type LocatedMap,
+} from "./maps.ts";
 export * from "./spec.ts";
 export { writeBpfObject, functionOffsets } from "./write.ts";
 export { linkProgram, type DataReloc, type LinkedPiece, type LinkedProgram } from "./link.ts";

@@ -43,6 +43,35 @@ export function isGlobalDataSection(s: ElfSection): boolean {
   return s.type === SHT.PROGBITS && (is(".data") || is(".rodata"));
 }
 
+/** Longest kernel object name, NUL included (BPF_OBJ_NAME_LEN in linux/bpf.h). */
+const OBJ_NAME_LEN = 16;
+
+/**
+ * libbpf's name for an object opened from `path`: the file's base name up to its first `.`
+ * (bpf_object__new), so `out/xdp-firewall.o` is `xdp-firewall`.
+ */
+export function objectNameOf(path: string): string {
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  const dot = base.indexOf(".");
+  return dot < 0 ? base : base.slice(0, dot);
+}
+
+/**
+ * The kernel name libbpf gives the global data map of `section` (internal_map_name): up to 8
+ * characters of the object name, then the section name (`xdp_fire.bss`); a section with a second
+ * dot (`.rodata.str1.1`, `.data.counters`) gets no prefix. Characters the kernel refuses become `_`.
+ * Without an object name (bytes loaded from memory) the name is the section's.
+ */
+export function internalMapName(objectName: string | undefined, section: string): string {
+  const suffix = Math.max(7, section.length);
+  const prefix = !objectName || section.indexOf(".", 1) >= 0 ? 0 : OBJ_NAME_LEN - suffix - 1;
+  const name = ((objectName ?? "").slice(0, Math.max(0, prefix)) + section).slice(
+    0,
+    OBJ_NAME_LEN - 1,
+  );
+  return name.replace(/[^A-Za-z0-9_.]/g, "_");
+}
+
 function legacyMaps(elf: ElfFile, firstIndex: number): LocatedMap[] {
   const sec = elf.sections.find((s) => s.name === "maps");
   if (!sec) return [];

@@ -15,6 +15,7 @@
 import { btfExtStrings, BtfStringReader, encodeBtf, splitBtf } from "../../core/btf/index.ts";
 import { resolveSection } from "../../core/kernel/index.ts";
 import {
+  internalMapName,
   readBpfObject,
   type BpfMapDef,
   type BpfObject,
@@ -46,6 +47,11 @@ export interface ObjectLoadOptions {
   readonly programs?: readonly string[];
   /** Do not load the object's BTF even if present. */
   readonly noBtf?: boolean;
+  /**
+   * The object's name, as libbpf's `object_name` open option: global data maps are created as
+   * `<first 8 characters>.bss` (core/object internalMapName). Use `objectNameOf(path)` for a file.
+   */
+  readonly objectName?: string;
 }
 
 /** One loaded program with the facts it was loaded from. */
@@ -155,7 +161,7 @@ export function loadObject(
     const maps = new Map<string, KernelMap>();
     const mapFds: number[] = [];
     for (const def of obj.maps) {
-      const m = scope.track(createObjectMap(def, btf?.kernel, warnings));
+      const m = scope.track(createObjectMap(def, btf?.kernel, warnings, opts.objectName));
       maps.set(def.name, m);
       mapFds[def.index] = m.fd;
     }
@@ -193,9 +199,10 @@ function createObjectMap(
   def: BpfMapDef,
   btf: KernelBtf | undefined,
   warnings: string[],
+  objectName: string | undefined,
 ): KernelMap {
   const base = {
-    name: def.name,
+    name: def.globalSection ? internalMapName(objectName, def.globalSection) : def.name,
     type: def.type,
     keySize: def.keySize,
     valueSize: def.valueSize,

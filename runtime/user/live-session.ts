@@ -79,6 +79,8 @@ export interface LiveSessionOptions {
   readonly printk?: boolean;
   /** How often an idle stream re-checks for stop/printk, in ms (default 100). */
   readonly pollMs?: number;
+  /** The object's name, for libbpf-style global data map names (`ObjectLoadOptions.objectName`). */
+  readonly objectName?: string;
 }
 
 interface EventSource {
@@ -136,7 +138,10 @@ export class LiveSession {
           "raw packet socket that sees every frame of that interface",
       );
     }
-    const loaded = loadObject(obj, { programs: chosen });
+    const loaded = loadObject(obj, {
+      programs: chosen,
+      ...(opts.objectName !== undefined ? { objectName: opts.objectName } : {}),
+    });
     const links: KernelLink[] = [];
     const sources: EventSource[] = [];
     let epoll: Epoll | undefined;
@@ -314,6 +319,7 @@ function dataMaps(obj: BpfObject, loaded: LoadedObject): TypedMap[] {
     .filter((d) => !isEventMap(d))
     .map((d) => {
       const c = mapCodecs(obj, d);
-      return new TypedMap(kernelMapSource(loaded.map(d.name)), c.key, c.value, mapFacts(d));
+      // The object's name (`.bss`), which the printers read, not the kernel's (`xdp_fire.bss`).
+      return new TypedMap(kernelMapSource(loaded.map(d.name), d.name), c.key, c.value, mapFacts(d));
     });
 }

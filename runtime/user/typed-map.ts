@@ -40,8 +40,8 @@ export interface RawMapSource {
 
 const BATCH_UNSUPPORTED = new Set(["EINVAL", "ENOTSUPP", "EOPNOTSUPP", "ENOSYS", "EPERM"]);
 
-/** A kernel map as a `RawMapSource`. */
-export function kernelMapSource(map: KernelMap): RawMapSource {
+/** A kernel map as a `RawMapSource`, named `name` (default: its kernel name). */
+export function kernelMapSource(map: KernelMap, name = map.name): RawMapSource {
   const perCpu = isPerCpuMap(map.type);
   const split = (all: Uint8Array): Uint8Array[] => {
     if (!perCpu) return [all];
@@ -53,7 +53,7 @@ export function kernelMapSource(map: KernelMap): RawMapSource {
   };
   let batchWorks = true;
   return {
-    name: map.name,
+    name,
     type: map.type,
     keySize: map.keySize,
     valueSize: map.valueSize,

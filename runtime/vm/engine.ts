@@ -5,7 +5,8 @@
  * share semantics and error texts (run-context.ts), so callers may switch freely; the JIT is the
  * default for speed, the interpreter for debugging and differential testing.
  */
-import type { Insn } from "../../core/isa/index.ts";
+import { checkSubprograms, type Insn } from "../../core/isa/index.ts";
+import { VmError } from "./contract.ts";
 import type { Engine, EngineProgram, HelperTable, RunResult } from "./contract.ts";
 import { createMemory } from "./memory.ts";
 import { interpreterEngine } from "./interpreter.ts";
@@ -39,6 +40,9 @@ export function runWithInput(
   helpers: HelperTable,
   options: InputRunOptions = {},
 ): RunResult {
+  // Load-time check, as ubpf's load: a jump from one function into another is refused before it runs.
+  const bad = checkSubprograms(insns)[0];
+  if (bad) throw new VmError(`invalid program: ${bad.message}`, bad.slot);
   const memory = createMemory();
   const program: EngineProgram = { name: "main", insns };
   let args: bigint[] = [0n, 0n];

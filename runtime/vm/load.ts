@@ -21,7 +21,7 @@
  * Errors: `LoadError` with a message naming the program and the problem; map definition problems
  * surface as `MapError` (runtime/maps).
  */
-import { splitImm64, type Insn } from "../../core/isa/index.ts";
+import { checkSubprograms, splitImm64, type Insn } from "../../core/isa/index.ts";
 import {
   BPF_CONSTANTS,
   BPF_MAP_TYPE,
@@ -179,6 +179,9 @@ export function loadBpfObject(obj: BpfObject, options: LoadOptions = {}): Loaded
     const info = resolveSection(prog.section);
     const progType = info?.def.progType;
     let { insns, unresolved } = relocate(obj, prog, handles, valueAddress);
+    // As the kernel (check_subprogs) and ubpf do, before anything runs: no jump between functions.
+    const bad = checkSubprograms(insns)[0];
+    if (bad) throw new LoadError(`program ${prog.name}: instruction ${bad.slot}: ${bad.message}`);
     let rewritten = 0;
     const layout = packetContextFor(progType);
     if (layout) ({ insns, rewritten } = rewriteContextLoads(insns, pointerFields(layout)));

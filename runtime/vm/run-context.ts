@@ -26,8 +26,13 @@ import type {
   Region,
 } from "./contract.ts";
 
-/** Instructions a run may execute when `RunOptions.budget` is not given. */
-export const DEFAULT_BUDGET = 10_000_000;
+/**
+ * Instructions a run may execute when `RunOptions.budget` is not given. The kernel itself puts no
+ * cap on executed instructions (a verified bpf_loop may run 8M iterations), so real programs get
+ * room: a billion is about a second in the JIT. Runners that must never wait long (the conformance
+ * plugin) pass their own, smaller budget.
+ */
+export const DEFAULT_BUDGET = 1_000_000_000;
 /** Maximum nesting of BPF-to-BPF calls, main program included (kernel MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
 /** Maximum tail calls in one run (kernel MAX_TAIL_CALL_CNT). */

@@ -3,7 +3,7 @@
  * trace or an "internal error": an unwritable `build -o`, a binary file given to `build` or `asm`,
  * and `run --vm` without an input or with live-only flags.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -54,5 +54,20 @@ describe("tsbpf run --vm: missing or misplaced inputs", () => {
     expect(line).toBe(
       "tsbpf run: --duration/--iface/--prometheus are for live probes; --vm runs each program --repeat times",
     );
+  });
+});
+
+describe("a file that is not an ELF object", () => {
+  const bad = join(dir, "notes.o");
+  writeFileSync(bad, "eighteen bytes...\n");
+
+  it.each([
+    ["vm run", ["vm", "run", bad]],
+    ["run --vm", ["run", bad, "--vm"]],
+    ["prog load", ["prog", "load", bad]],
+    ["objdump", ["objdump", bad]],
+  ])("%s: 'not an ELF file' (not 'truncated'), naming the file", (_, args) => {
+    const line = expectOneLine(tsbpf(args));
+    expect(line).toMatch(new RegExp(`^tsbpf[a-z ]*: ${bad}: not an ELF file`));
   });
 });

@@ -242,7 +242,8 @@ describe("malformed ELF", () => {
   const symtab = findSection(elf, ".symtab")!;
   const rel = findSection(elf, ".relxdp")!;
   const cases: [string, Uint8Array, RegExp][] = [
-    ["empty file", new Uint8Array(0), /truncated file/],
+    ["empty file", new Uint8Array(0), /not an ELF file/],
+    ["18 bytes, not ELF", new Uint8Array(18).fill(0x41), /not an ELF file/],
     ["truncated header", good.subarray(0, 63), /truncated file: 63 bytes/],
     ["wrong magic", patch(good, 1, 0x41, 1), /wrong magic/],
     ["32-bit class", patch(good, 4, 1, 1), /class 1/],

@@ -26,8 +26,8 @@ describe("validateProgram", () => {
       "*(u64 *)(r10 - 8) = r1",
       "lock *(u64 *)(r10 - 8) += r1",
       "if r1 == 0 goto out",
-      "call pc+2",
-      "r1 = func(+1) ll",
+      "call pc+3",
+      "r1 = func(+2) ll", // both name the function at slot 9, after main's exit
       "out: exit",
       "r0 = 0",
       "exit",

@@ -180,7 +180,7 @@ describe.runIf(live)("packet examples, live on lo", () => {
     const out = await runExample("sockfilter", ["--duration", "1"], ["sockfilter"]);
     expect(out.code).toBe(1);
     expect(out.stderr.trim()).toBe(
-      'tsbpf: socket filter "sockfilter" needs a network interface (--iface): it is attached to a ' +
+      'tsbpf: examples/sockfilter.ts: socket filter "sockfilter" needs a network interface (--iface): it is attached to a ' +
         "raw packet socket that sees every frame of that interface",
     );
   }, 60_000);

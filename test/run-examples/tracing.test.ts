@@ -153,6 +153,8 @@ describe.runIf(live)("tracing examples, live", () => {
     } catch (e) {
       err = (e as { stderr: string }).stderr;
     }
-    expect(err.trim()).toBe('tsbpf: object has no program named "nope" (programs: countSyscalls)');
+    expect(err.trim()).toBe(
+      'tsbpf: examples/syscount.ts: object has no program named "nope" (programs: countSyscalls)',
+    );
   }, 60_000);
 });

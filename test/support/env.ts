@@ -2,12 +2,12 @@
  * How tests decide whether they can use the live kernel or external tools (clang, llvm-objdump,
  * bpftool), and what they do when they cannot.
  *
- * On a laptop without root, such tests are skipped, and each skip is listed at the end of the run with
- * its reason. Under CI (`TSBPF_REQUIRE_KERNEL=1`, set by `.ci/run`) a missing capability is a failure:
+ * On a laptop without root, such tests are skipped, and the run ends with one summary of the skips
+ * grouped by reason (test/support/skip-summary.ts). Under CI (`TSBPF_REQUIRE_KERNEL=1`, set by `.ci/run`) a missing capability is a failure:
  * CI runs as root on a BPF-capable kernel, so anything missing there is a real problem.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 
 /** True when missing capabilities must fail instead of skip (CI). */
 export const isRequired = process.env.TSBPF_REQUIRE_KERNEL === "1";
@@ -43,6 +43,17 @@ export function capability(name: string, available: boolean, what: string): bool
   const msg = `${what}: needs ${name}`;
   if (isRequired)
     throw new Error(`${msg}, which is missing (TSBPF_REQUIRE_KERNEL=1: skips are failures)`);
-  process.stderr.write(`[tsbpf] SKIPPED ${msg}\n`);
+  const log = process.env.TSBPF_SKIP_LOG;
+  // Under the suite's reporter (test/support/skip-summary.ts) the skip is summed up at the end of
+  // the run; a test file run some other way prints its line at once.
+  if (log)
+    appendFileSync(log, JSON.stringify({ file: callerTestFile(), reason: `needs ${name}` }) + "\n");
+  else process.stderr.write(`[tsbpf] SKIPPED ${msg}\n`);
   return false;
+}
+
+/** The `*.test.ts` file on the current call stack (the one asking for a capability). */
+function callerTestFile(): string {
+  const m = /(\/[^\s():]+\.test\.ts)/.exec(new Error().stack ?? "");
+  return m ? m[1]! : "unknown test file";
 }

@@ -202,9 +202,9 @@ describe("tsbpf vm run", () => {
       expect(r.out).toContain("printk (2 lines):\n  len 3\n  len 3");
       const bad = await cli("vm", "run", o, "--prog", "zzz");
       expect(bad.code).toBe(1);
-      expect(bad.err).toBe("tsbpf: no program zzz; the object has: f (socket)\n");
+      expect(bad.err).toBe(`tsbpf: ${o}: no program zzz; the object has: f (socket)\n`);
       const ctx = await cli("vm", "run", o, "--ctx-hex", "00");
-      expect(ctx.err).toMatch(/^tsbpf: program f \(SOCKET_FILTER\) reads packet pointers/);
+      expect(ctx.err).toMatch(/^tsbpf: \S+p\.o: program f \(SOCKET_FILTER\) reads packet pointers/);
     },
   );
 
