@@ -1354,7 +1354,7 @@ export declare function forEachMapElem<K = any, V = any>(
  * @returns The strictly positive length of the formatted string, including the trailing zero character. If the return value is greater than str_size, str contains a truncated string, guaranteed to be zero-terminated except when str_size is 0.
  * @see bpf_snprintf (helper 165)
  */
-export declare function snprintf<T0, T1>(str: T0, fmt: Pointer, data: T1): i64;
+export declare function snprintf<T0, T1>(str: T0, fmt: Pointer | string, data: T1): i64;
 /**
  * Execute bpf syscall with given arguments.
  *
@@ -1494,7 +1494,7 @@ export declare function loop(
  * @returns An integer less than, equal to, or greater than zero if the first s1_sz bytes of s1 is found to be less than, to match, or be greater than s2.
  * @see bpf_strncmp (helper 182)
  */
-export declare function strncmp<T0>(s1: T0 | string, s2: Pointer): i64;
+export declare function strncmp<T0>(s1: T0 | string, s2: Pointer | string): i64;
 /**
  * Get n-th argument register (zero based) of the traced function (for tracing programs) returned in value.
  *

@@ -177,6 +177,10 @@ function lowerArg(
 
 /** A pointer argument: a place's address, a Ref's pointer, or an integer address. */
 function addressOf(fs: FuncState, arg: Node, p: HelperParam): ValueId | null {
+  if ((Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg)) && p.readOnly) {
+    const { name } = fs.m.addFormatString(arg.getLiteralValue(), arg);
+    return fs.val({ op: "globaladdr", global: name, offset: 0 }, "ptr", arg);
+  }
   const o = lowerExpr(fs, arg, U64);
   if (o.k === "error") return null;
   if (o.k === "place" && o.type.kind !== "int" && o.type.kind !== "bool")

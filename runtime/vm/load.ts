@@ -25,6 +25,7 @@ import { CallSrc, PseudoSrc, slotOffsets, splitImm64, type Insn } from "../../co
 import {
   BPF_CONSTANTS,
   BPF_MAP_TYPE,
+  helperRecordById,
   resolveSection,
   type SectionInfo,
 } from "../../core/kernel/index.ts";
@@ -32,6 +33,8 @@ import type { BpfMapDef, BpfObject, BpfProgram } from "../../core/object/model.t
 import {
   createHelperEnv,
   buildHelperTable,
+  VM_HELPER_NAMES,
+  whyNotInVm,
   type HelperEnv,
   type HelperEnvOptions,
 } from "../helpers/index.ts";
@@ -159,6 +162,21 @@ function setLddw(insn: Insn, value: bigint, src = 0): Insn {
   return { ...insn, src, ...splitImm64(value) };
 }
 
+/**
+ * Why a program cannot run in the VM because it calls a helper the VM does not implement (naming the
+ * first such helper and the reason), or undefined.
+ */
+function missingHelper(name: string, insns: readonly Insn[]): string | undefined {
+  for (const i of insns) {
+    if (i.spec.kind !== "call" || i.src !== CallSrc.HELPER) continue;
+    const rec = helperRecordById(i.imm);
+    if (rec && VM_HELPER_NAMES.has(rec.name)) continue;
+    if (!rec) return `program ${name} calls helper ${i.imm}, which the kernel does not define`;
+    return `program ${name} calls bpf_${rec.name} (helper ${rec.id}), which the VM does not implement: ${whyNotInVm(rec)}`;
+  }
+  return undefined;
+}
+
 function relocate(
   prog: BpfProgram,
   all: readonly BpfProgram[],
@@ -238,7 +256,9 @@ export function loadBpfObject(obj: BpfObject, options: LoadOptions = {}): Loaded
   obj.programs.forEach((prog, i) => {
     const info = resolveSection(prog.section);
     const progType = info?.def.progType;
-    let { insns, unresolved } = relocate(prog, functions, handles, valueAddress);
+    const relocated = relocate(prog, functions, handles, valueAddress);
+    let insns = relocated.insns;
+    const unresolved = relocated.unresolved ?? missingHelper(prog.name, insns);
     let rewritten = 0;
     const layout = packetContextFor(progType);
     if (layout) ({ insns, rewritten } = rewriteContextLoads(insns, pointerFields(layout)));

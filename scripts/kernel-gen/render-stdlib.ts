@@ -59,7 +59,7 @@ function paramType(p: HelperParam, generic: () => string): string {
     case "callback":
       return p.name === "callback_fn" ? "HelperCallback" : "Pointer";
     default:
-      return "Pointer";
+      return p.readOnly && p.ctype.includes("char") ? "Pointer | string" : "Pointer";
   }
 }
 
