@@ -28,15 +28,17 @@ import type {
 /**
  * Perform a lookup in map for an entry associated to key.
  *
+ * Kernel helper 1 (bpf_map_lookup_elem).
+ *
  * @returns Map value associated to key, or NULL if no entry was found.
- * @see bpf_map_lookup_elem (helper 1)
  */
 export declare function mapLookupElem<K, V>(map: KeyedMap<K, V>, key: K): Ref<V> | null;
 /**
  * Add or update the value of the entry associated to key in map with value. flags is one of:
  *
+ * Kernel helper 2 (bpf_map_update_elem).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_map_update_elem (helper 2)
  */
 export declare function mapUpdateElem<K, V>(
   map: KeyedMap<K, V>,
@@ -47,50 +49,57 @@ export declare function mapUpdateElem<K, V>(
 /**
  * Delete entry with key from map.
  *
+ * Kernel helper 3 (bpf_map_delete_elem).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_map_delete_elem (helper 3)
  */
 export declare function mapDeleteElem<K, V>(map: KeyedMap<K, V>, key: K): i64;
 /**
  * For tracing programs, safely attempt to read size bytes from kernel space address unsafe_ptr and store the data in dst.
  *
+ * Kernel helper 4 (bpf_probe_read).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_probe_read (helper 4)
  */
 export declare function probeRead<T0>(dst: T0, unsafe_ptr: Pointer): i64;
 /**
  * Return the time elapsed since system boot, in nanoseconds. Does not include time the system was suspended. See: clock_gettime(CLOCK_MONOTONIC)
  *
+ * Kernel helper 5 (bpf_ktime_get_ns).
+ *
  * @returns Current ktime.
- * @see bpf_ktime_get_ns (helper 5)
  */
 export declare function ktimeGetNs(): u64;
 /**
  * This helper is a "printk()-like" facility for debugging. It prints a message defined by format fmt (of size fmt_size) to file \/sys/kernel/debug/tracing/trace from DebugFS, if available. It can take up to three additional u64 arguments (as an eBPF helpers, the total number of arguments is limited to five).
  *
+ * Kernel helper 6 (bpf_trace_printk).
+ *
  * @returns The number of bytes written to the buffer, or a negative error in case of failure.
- * @see bpf_trace_printk (helper 6)
  */
 export declare function tracePrintk(format: string, a?: number, b?: number, c?: number): i64;
 /**
  * Get a pseudo-random number.
  *
+ * Kernel helper 7 (bpf_get_prandom_u32).
+ *
  * @returns A random 32-bit unsigned value.
- * @see bpf_get_prandom_u32 (helper 7)
  */
 export declare function getPrandomU32(): u32;
 /**
  * Get the SMP (symmetric multiprocessing) processor id. Note that all programs run with migration disabled, which means that the SMP processor id is stable during all the execution of the program.
  *
+ * Kernel helper 8 (bpf_get_smp_processor_id).
+ *
  * @returns The SMP id of the processor running the program.
- * @see bpf_get_smp_processor_id (helper 8)
  */
 export declare function getSmpProcessorId(): u32;
 /**
  * Store len bytes from address from into the packet associated to skb, at offset. flags are a combination of BPF_F_RECOMPUTE_CSUM (automatically recompute the checksum for the packet after storing the bytes) and BPF_F_INVALIDATE_HASH (set skb->hash, skb->swhash and skb->l4hash to 0).
  *
+ * Kernel helper 9 (bpf_skb_store_bytes).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_store_bytes (helper 9)
  */
 export declare function skbStoreBytes<T0>(
   skb: SkBuffFields,
@@ -101,8 +110,9 @@ export declare function skbStoreBytes<T0>(
 /**
  * Recompute the layer 3 (e.g. IP) checksum for the packet associated to skb. Computation is incremental, so the helper must know the former value of the header field that was modified (from), the new value of this field (to), and the number of bytes (2 or 4) for this field, stored in size. Alternatively, it is possible to store the difference between the previous and the new values of the header field in to, by setting from and size to 0. For both methods, offset indicates the location of the IP checksum within the packet.
  *
+ * Kernel helper 10 (bpf_l3_csum_replace).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_l3_csum_replace (helper 10)
  */
 export declare function l3CsumReplace(
   skb: SkBuffFields,
@@ -114,8 +124,9 @@ export declare function l3CsumReplace(
 /**
  * Recompute the layer 4 (e.g. TCP, UDP or ICMP) checksum for the packet associated to skb. Computation is incremental, so the helper must know the former value of the header field that was modified (from), the new value of this field (to), and the number of bytes (2 or 4) for this field, stored on the lowest four bits of flags. Alternatively, it is possible to store the difference between the previous and the new values of the header field in to, by setting from and the four lowest bits of flags to 0. For both methods, offset indicates the location of the IP checksum within the packet. In addition to the size of the field, flags can be added (bitwise OR) actual flags. With BPF_F_MARK_MANGLED_0, a null checksum is left untouched (unless BPF_F_MARK_ENFORCE is added as well), and for updates resulting in a null checksum the value is set to CSUM_MANGLED_0 instead. Flag BPF_F_PSEUDO_HDR indicates the checksum is to be computed against a pseudo-header.
  *
+ * Kernel helper 11 (bpf_l4_csum_replace).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_l4_csum_replace (helper 11)
  */
 export declare function l4CsumReplace(
   skb: SkBuffFields,
@@ -127,8 +138,9 @@ export declare function l4CsumReplace(
 /**
  * This special helper is used to trigger a "tail call", or in other words, to jump into another eBPF program. The same stack frame is used (but values on stack and in registers for the caller are not accessible to the callee). This mechanism allows for program chaining, either for raising the maximum number of available eBPF instructions, or to execute given programs in conditional blocks. For security reasons, there is an upper limit to the number of successive tail calls that can be performed.
  *
+ * Kernel helper 12 (bpf_tail_call).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_tail_call (helper 12)
  */
 export declare function tailCall<K = any, V = any>(
   ctx: ProgramContext,
@@ -138,92 +150,105 @@ export declare function tailCall<K = any, V = any>(
 /**
  * Clone and redirect the packet associated to skb to another net device of index ifindex. Both ingress and egress interfaces can be used for redirection. The BPF_F_INGRESS value in flags is used to make the distinction (ingress path is selected if the flag is present, egress path otherwise). This is the only flag supported for now.
  *
+ * Kernel helper 13 (bpf_clone_redirect).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_clone_redirect (helper 13)
  */
 export declare function cloneRedirect(skb: SkBuffFields, ifindex: u32, flags: u64): i64;
 /**
  * Get the current pid and tgid.
  *
+ * Kernel helper 14 (bpf_get_current_pid_tgid).
+ *
  * @returns A 64-bit integer containing the current tgid and pid, and created as such: current_task->tgid << 32 \| current_task->pid.
- * @see bpf_get_current_pid_tgid (helper 14)
  */
 export declare function getCurrentPidTgid(): u64;
 /**
  * Get the current uid and gid.
  *
+ * Kernel helper 15 (bpf_get_current_uid_gid).
+ *
  * @returns A 64-bit integer containing the current GID and UID, and created as such: current_gid << 32 \| current_uid.
- * @see bpf_get_current_uid_gid (helper 15)
  */
 export declare function getCurrentUidGid(): u64;
 /**
  * Copy the comm attribute of the current task into buf of size_of_buf. The comm attribute contains the name of the executable (excluding the path) for the current task. The size_of_buf must be strictly positive. On success, the helper makes sure that the buf is NUL-terminated. On failure, it is filled with zeroes.
  *
+ * Kernel helper 16 (bpf_get_current_comm).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_get_current_comm (helper 16)
  */
 export declare function getCurrentComm(buf: CharArray<16>): i64;
 /**
  * Retrieve the classid for the current task, i.e. for the net_cls cgroup to which skb belongs.
  *
+ * Kernel helper 17 (bpf_get_cgroup_classid).
+ *
  * @returns The classid, or 0 for the default unconfigured classid.
- * @see bpf_get_cgroup_classid (helper 17)
  */
 export declare function getCgroupClassid(skb: SkBuffFields): u32;
 /**
  * Push a vlan_tci (VLAN tag control information) of protocol vlan_proto to the packet associated to skb, then update the checksum. Note that if vlan_proto is different from ETH_P_8021Q and ETH_P_8021AD, it is considered to be ETH_P_8021Q.
  *
+ * Kernel helper 18 (bpf_skb_vlan_push).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_vlan_push (helper 18)
  */
 export declare function skbVlanPush(skb: SkBuffFields, vlan_proto: u16, vlan_tci: u16): i64;
 /**
  * Pop a VLAN header from the packet associated to skb.
  *
+ * Kernel helper 19 (bpf_skb_vlan_pop).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_vlan_pop (helper 19)
  */
 export declare function skbVlanPop(skb: SkBuffFields): i64;
 /**
  * Get tunnel metadata. This helper takes a pointer key to an empty struct bpf_tunnel_key of size, that will be filled with tunnel metadata for the packet associated to skb. The flags can be set to BPF_F_TUNINFO_IPV6, which indicates that the tunnel is based on IPv6 protocol instead of IPv4.
  *
+ * Kernel helper 20 (bpf_skb_get_tunnel_key).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_get_tunnel_key (helper 20)
  */
 export declare function skbGetTunnelKey<T0>(skb: SkBuffFields, key: T0, flags: u64): i64;
 /**
  * Populate tunnel metadata for packet associated to skb. The tunnel metadata is set to the contents of key, of size. The flags can be set to a combination of the following values:
  *
+ * Kernel helper 21 (bpf_skb_set_tunnel_key).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_set_tunnel_key (helper 21)
  */
 export declare function skbSetTunnelKey<T0>(skb: SkBuffFields, key: T0, flags: u64): i64;
 /**
  * Read the value of a perf event counter. This helper relies on a map of type BPF_MAP_TYPE_PERF_EVENT_ARRAY. The nature of the perf event counter is selected when map is updated with perf event file descriptors. The map is an array whose size is the number of available CPUs, and each cell contains a value relative to one CPU. The value to retrieve is indicated by flags, that contains the index of the CPU to look up, masked with BPF_F_INDEX_MASK. Alternatively, flags can be set to BPF_F_CURRENT_CPU to indicate that the value for the current CPU should be retrieved.
  *
+ * Kernel helper 22 (bpf_perf_event_read).
+ *
  * @returns The value of the perf event counter read from the map, or a negative error code in case of failure.
- * @see bpf_perf_event_read (helper 22)
  */
 export declare function perfEventRead<K = any, V = any>(map: BpfMap<K, V>, flags: u64): u64;
 /**
  * Redirect the packet to another net device of index ifindex. This helper is somewhat similar to bpf_clone_redirect(), except that the packet is not cloned, which provides increased performance.
  *
+ * Kernel helper 23 (bpf_redirect).
+ *
  * @returns For XDP, the helper returns XDP_REDIRECT on success or XDP_ABORTED on error. For other program types, the values are TC_ACT_REDIRECT on success or TC_ACT_SHOT on error.
- * @see bpf_redirect (helper 23)
  */
 export declare function redirect(ifindex: u32, flags: u64): i64;
 /**
  * Retrieve the realm or the route, that is to say the tclassid field of the destination for the skb. The identifier retrieved is a user-provided tag, similar to the one used with the net_cls cgroup (see description for bpf_get_cgroup_classid() helper), but here this tag is held by a route (a destination entry), not by a task.
  *
+ * Kernel helper 24 (bpf_get_route_realm).
+ *
  * @returns The realm of the route for the packet associated to skb, or 0 if none was found.
- * @see bpf_get_route_realm (helper 24)
  */
 export declare function getRouteRealm(skb: SkBuffFields): u32;
 /**
  * Write raw data blob into a special BPF perf event held by map of type BPF_MAP_TYPE_PERF_EVENT_ARRAY. This perf event must have the following attributes: PERF_SAMPLE_RAW as sample_type, PERF_TYPE_SOFTWARE as type, and PERF_COUNT_SW_BPF_OUTPUT as config.
  *
+ * Kernel helper 25 (bpf_perf_event_output).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_perf_event_output (helper 25)
  */
 export declare function perfEventOutput<K = any, V = any, T0>(
   ctx: ProgramContext,
@@ -234,15 +259,17 @@ export declare function perfEventOutput<K = any, V = any, T0>(
 /**
  * This helper was provided as an easy way to load data from a packet. It can be used to load len bytes from offset from the packet associated to skb, into the buffer pointed by to.
  *
+ * Kernel helper 26 (bpf_skb_load_bytes).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_load_bytes (helper 26)
  */
 export declare function skbLoadBytes<T0>(skb: SkBuffFields, offset: u32, to: T0): i64;
 /**
  * Walk a user or a kernel stack and return its id. To achieve this, the helper needs ctx, which is a pointer to the context on which the tracing program is executed, and a pointer to a map of type BPF_MAP_TYPE_STACK_TRACE.
  *
+ * Kernel helper 27 (bpf_get_stackid).
+ *
  * @returns The positive or null stack id on success, or a negative error in case of failure.
- * @see bpf_get_stackid (helper 27)
  */
 export declare function getStackid<K = any, V = any>(
   ctx: ProgramContext,
@@ -252,43 +279,49 @@ export declare function getStackid<K = any, V = any>(
 /**
  * Compute a checksum difference, from the raw buffer pointed by from, of length from_size (that must be a multiple of 4), towards the raw buffer pointed by to, of size to_size (same remark). An optional seed can be added to the value (this can be cascaded, the seed may come from a previous call to the helper).
  *
+ * Kernel helper 28 (bpf_csum_diff).
+ *
  * @returns The checksum result, or a negative error code in case of failure.
- * @see bpf_csum_diff (helper 28)
  */
 export declare function csumDiff<T0, T1>(from: T0, to: T1, seed: u32): i64;
 /**
  * Retrieve tunnel options metadata for the packet associated to skb, and store the raw tunnel option data to the buffer opt of size.
  *
+ * Kernel helper 29 (bpf_skb_get_tunnel_opt).
+ *
  * @returns The size of the option data retrieved.
- * @see bpf_skb_get_tunnel_opt (helper 29)
  */
 export declare function skbGetTunnelOpt<T0>(skb: SkBuffFields, opt: T0): i64;
 /**
  * Set tunnel options metadata for the packet associated to skb to the option data contained in the raw buffer opt of size.
  *
+ * Kernel helper 30 (bpf_skb_set_tunnel_opt).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_set_tunnel_opt (helper 30)
  */
 export declare function skbSetTunnelOpt<T0>(skb: SkBuffFields, opt: T0): i64;
 /**
  * Change the protocol of the skb to proto. Currently supported are transition from IPv4 to IPv6, and from IPv6 to IPv4. The helper takes care of the groundwork for the transition, including resizing the socket buffer. The eBPF program is expected to fill the new headers, if any, via skb_store_bytes() and to recompute the checksums with bpf_l3_csum_replace() and bpf_l4_csum_replace(). The main case for this helper is to perform NAT64 operations out of an eBPF program.
  *
+ * Kernel helper 31 (bpf_skb_change_proto).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_change_proto (helper 31)
  */
 export declare function skbChangeProto(skb: SkBuffFields, proto: u16, flags: u64): i64;
 /**
  * Change the packet type for the packet associated to skb. This comes down to setting skb->pkt_type to type, except the eBPF program does not have a write access to skb->pkt_type beside this helper. Using a helper here allows for graceful handling of errors.
  *
+ * Kernel helper 32 (bpf_skb_change_type).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_change_type (helper 32)
  */
 export declare function skbChangeType(skb: SkBuffFields, type: u32): i64;
 /**
  * Check whether skb is a descendant of the cgroup2 held by map of type BPF_MAP_TYPE_CGROUP_ARRAY, at index.
  *
+ * Kernel helper 33 (bpf_skb_under_cgroup).
+ *
  * @returns The return value depends on the result of the test, and can be:
- * @see bpf_skb_under_cgroup (helper 33)
  */
 export declare function skbUnderCgroup<K = any, V = any>(
   skb: SkBuffFields,
@@ -298,29 +331,33 @@ export declare function skbUnderCgroup<K = any, V = any>(
 /**
  * Retrieve the hash of the packet, skb->hash. If it is not set, in particular if the hash was cleared due to mangling, recompute this hash. Later accesses to the hash can be done directly with skb->hash.
  *
+ * Kernel helper 34 (bpf_get_hash_recalc).
+ *
  * @returns The 32-bit hash.
- * @see bpf_get_hash_recalc (helper 34)
  */
 export declare function getHashRecalc(skb: SkBuffFields): u32;
 /**
  * Get the current task.
  *
+ * Kernel helper 35 (bpf_get_current_task).
+ *
  * @returns A pointer to the current task struct.
- * @see bpf_get_current_task (helper 35)
  */
 export declare function getCurrentTask(): u64;
 /**
  * Attempt in a safe way to write len bytes from the buffer src to dst in memory. It only works for threads that are in user context, and dst must be a valid user space address.
  *
+ * Kernel helper 36 (bpf_probe_write_user).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_probe_write_user (helper 36)
  */
 export declare function probeWriteUser<T0>(dst: Pointer, src: T0): i64;
 /**
  * Check whether the probe is being run is the context of a given subset of the cgroup2 hierarchy. The cgroup2 to test is held by map of type BPF_MAP_TYPE_CGROUP_ARRAY, at index.
  *
+ * Kernel helper 37 (bpf_current_task_under_cgroup).
+ *
  * @returns The return value depends on the result of the test, and can be:
- * @see bpf_current_task_under_cgroup (helper 37)
  */
 export declare function currentTaskUnderCgroup<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -329,85 +366,97 @@ export declare function currentTaskUnderCgroup<K = any, V = any>(
 /**
  * Resize (trim or grow) the packet associated to skb to the new len. The flags are reserved for future usage, and must be left at zero.
  *
+ * Kernel helper 38 (bpf_skb_change_tail).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_change_tail (helper 38)
  */
 export declare function skbChangeTail(skb: SkBuffFields, len: u32, flags: u64): i64;
 /**
  * Pull in non-linear data in case the skb is non-linear and not all of len are part of the linear section. Make len bytes from skb readable and writable. If a zero value is passed for len, then all bytes in the linear part of skb will be made readable and writable.
  *
+ * Kernel helper 39 (bpf_skb_pull_data).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_pull_data (helper 39)
  */
 export declare function skbPullData(skb: SkBuffFields, len: u32): i64;
 /**
  * Add the checksum csum into skb->csum in case the driver has supplied a checksum for the entire packet into that field. Return an error otherwise. This helper is intended to be used in combination with bpf_csum_diff(), in particular when the checksum needs to be updated after data has been written into the packet through direct packet access.
  *
+ * Kernel helper 40 (bpf_csum_update).
+ *
  * @returns The checksum on success, or a negative error code in case of failure.
- * @see bpf_csum_update (helper 40)
  */
 export declare function csumUpdate(skb: SkBuffFields, csum: u32): i64;
 /**
  * Invalidate the current skb->hash. It can be used after mangling on headers through direct packet access, in order to indicate that the hash is outdated and to trigger a recalculation the next time the kernel tries to access this hash or when the bpf_get_hash_recalc() helper is called.
  *
+ * Kernel helper 41 (bpf_set_hash_invalid).
+ *
  * @returns void.
- * @see bpf_set_hash_invalid (helper 41)
  */
 export declare function setHashInvalid(skb: SkBuffFields): void;
 /**
  * Return the id of the current NUMA node. The primary use case for this helper is the selection of sockets for the local NUMA node, when the program is attached to sockets using the SO_ATTACH_REUSEPORT_EBPF option (see also socket(7)), but the helper is also available to other eBPF program types, similarly to bpf_get_smp_processor_id().
  *
+ * Kernel helper 42 (bpf_get_numa_node_id).
+ *
  * @returns The id of current NUMA node.
- * @see bpf_get_numa_node_id (helper 42)
  */
 export declare function getNumaNodeId(): i64;
 /**
  * Grows headroom of packet associated to skb and adjusts the offset of the MAC header accordingly, adding len bytes of space. It automatically extends and reallocates memory as required.
  *
+ * Kernel helper 43 (bpf_skb_change_head).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_change_head (helper 43)
  */
 export declare function skbChangeHead(skb: SkBuffFields, len: u32, flags: u64): i64;
 /**
  * Adjust (move) xdp_md->data by delta bytes. Note that it is possible to use a negative value for delta. This helper can be used to prepare the packet for pushing or popping headers.
  *
+ * Kernel helper 44 (bpf_xdp_adjust_head).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_xdp_adjust_head (helper 44)
  */
 export declare function xdpAdjustHead(xdp_md: XdpContext, delta: i32): i64;
 /**
  * Copy a NUL terminated string from an unsafe kernel address unsafe_ptr to dst. See bpf_probe_read_kernel_str() for more details.
  *
+ * Kernel helper 45 (bpf_probe_read_str).
+ *
  * @returns On success, the strictly positive length of the string, including the trailing NUL character. On error, a negative value.
- * @see bpf_probe_read_str (helper 45)
  */
 export declare function probeReadStr<T0>(dst: T0, unsafe_ptr: Pointer): i64;
 /**
  * If the struct sk_buff pointed by skb has a known socket, retrieve the cookie (generated by the kernel) of this socket. If no cookie has been set yet, generate a new cookie. Once generated, the socket cookie remains stable for the life of the socket. This helper can be useful for monitoring per socket networking traffic statistics as it provides a global socket identifier that can be assumed unique.
  *
+ * Kernel helper 46 (bpf_get_socket_cookie).
+ *
  * @returns A 8-byte long unique number on success, or 0 if the socket field is missing inside skb.
- * @see bpf_get_socket_cookie (helper 46)
  */
 export declare function getSocketCookie(ctx: ProgramContext): u64;
 /**
  * Get the owner UID of the socked associated to skb.
  *
+ * Kernel helper 47 (bpf_get_socket_uid).
+ *
  * @returns The owner UID of the socket associated to skb. If the socket is NULL, or if it is not a full socket (i.e. if it is a time-wait or a request socket instead), overflowuid value is returned (note that overflowuid might also be the actual UID value for the socket).
- * @see bpf_get_socket_uid (helper 47)
  */
 export declare function getSocketUid(skb: SkBuffFields): u32;
 /**
  * Set the full hash for skb (set the field skb->hash) to value hash.
  *
+ * Kernel helper 48 (bpf_set_hash).
+ *
  * @returns 0
- * @see bpf_set_hash (helper 48)
  */
 export declare function setHash(skb: SkBuffFields, hash: u32): i64;
 /**
  * Emulate a call to setsockopt() on the socket associated to bpf_socket, which must be a full socket. The level at which the option resides and the name optname of the option must be specified, see setsockopt(2) for more information. The option value of length optlen is pointed by optval.
  *
+ * Kernel helper 49 (bpf_setsockopt).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_setsockopt (helper 49)
  */
 export declare function setsockopt(
   bpf_socket: Pointer,
@@ -419,22 +468,25 @@ export declare function setsockopt(
 /**
  * Grow or shrink the room for data in the packet associated to skb by len_diff, and according to the selected mode.
  *
+ * Kernel helper 50 (bpf_skb_adjust_room).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_adjust_room (helper 50)
  */
 export declare function skbAdjustRoom(skb: SkBuffFields, len_diff: i32, mode: u32, flags: u64): i64;
 /**
  * Redirect the packet to the endpoint referenced by map at index key. Depending on its type, this map can contain references to net devices (for forwarding packets through other ports), or to CPUs (for redirecting XDP frames to another CPU; but this is only implemented for native XDP (with driver support) as of this writing).
  *
+ * Kernel helper 51 (bpf_redirect_map).
+ *
  * @returns XDP_REDIRECT on success, or the value of the two lower bits of the flags argument on error.
- * @see bpf_redirect_map (helper 51)
  */
 export declare function redirectMap<K = any, V = any>(map: BpfMap<K, V>, key: u64, flags: u64): i64;
 /**
  * Redirect the packet to the socket referenced by map (of type BPF_MAP_TYPE_SOCKMAP) at index key. Both ingress and egress interfaces can be used for redirection. The BPF_F_INGRESS value in flags is used to make the distinction (ingress path is selected if the flag is present, egress path otherwise). This is the only flag supported for now.
  *
+ * Kernel helper 52 (bpf_sk_redirect_map).
+ *
  * @returns SK_PASS on success, or SK_DROP on error.
- * @see bpf_sk_redirect_map (helper 52)
  */
 export declare function skRedirectMap<K = any, V = any>(
   skb: SkBuffFields,
@@ -445,8 +497,9 @@ export declare function skRedirectMap<K = any, V = any>(
 /**
  * Add an entry to, or update a map referencing sockets. The skops is used as a new value for the entry associated to key. flags is one of:
  *
+ * Kernel helper 53 (bpf_sock_map_update).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_sock_map_update (helper 53)
  */
 export declare function sockMapUpdate<K = any, V = any>(
   skops: ProgramContext,
@@ -457,15 +510,17 @@ export declare function sockMapUpdate<K = any, V = any>(
 /**
  * Adjust the address pointed by xdp_md->data_meta by delta (which can be positive or negative). Note that this operation modifies the address stored in xdp_md->data, so the latter must be loaded only after the helper has been called.
  *
+ * Kernel helper 54 (bpf_xdp_adjust_meta).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_xdp_adjust_meta (helper 54)
  */
 export declare function xdpAdjustMeta(xdp_md: XdpContext, delta: i32): i64;
 /**
  * Read the value of a perf event counter, and store it into buf of size buf_size. This helper relies on a map of type BPF_MAP_TYPE_PERF_EVENT_ARRAY. The nature of the perf event counter is selected when map is updated with perf event file descriptors. The map is an array whose size is the number of available CPUs, and each cell contains a value relative to one CPU. The value to retrieve is indicated by flags, that contains the index of the CPU to look up, masked with BPF_F_INDEX_MASK. Alternatively, flags can be set to BPF_F_CURRENT_CPU to indicate that the value for the current CPU should be retrieved.
  *
+ * Kernel helper 55 (bpf_perf_event_read_value).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_perf_event_read_value (helper 55)
  */
 export declare function perfEventReadValue<K = any, V = any, T0>(
   map: BpfMap<K, V>,
@@ -475,15 +530,17 @@ export declare function perfEventReadValue<K = any, V = any, T0>(
 /**
  * For en eBPF program attached to a perf event, retrieve the value of the event counter associated to ctx and store it in the structure pointed by buf and of size buf_size. Enabled and running times are also stored in the structure (see description of helper bpf_perf_event_read_value() for more details).
  *
+ * Kernel helper 56 (bpf_perf_prog_read_value).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_perf_prog_read_value (helper 56)
  */
 export declare function perfProgReadValue<T0>(ctx: PerfEventContext, buf: T0): i64;
 /**
  * Emulate a call to getsockopt() on the socket associated to bpf_socket, which must be a full socket. The level at which the option resides and the name optname of the option must be specified, see getsockopt(2) for more information. The retrieved value is stored in the structure pointed by opval and of length optlen.
  *
+ * Kernel helper 57 (bpf_getsockopt).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_getsockopt (helper 57)
  */
 export declare function getsockopt(
   bpf_socket: Pointer,
@@ -495,22 +552,25 @@ export declare function getsockopt(
 /**
  * Used for error injection, this helper uses kprobes to override the return value of the probed function, and to set it to rc. The first argument is the context regs on which the kprobe works.
  *
+ * Kernel helper 58 (bpf_override_return).
+ *
  * @returns 0
- * @see bpf_override_return (helper 58)
  */
 export declare function overrideReturn(regs: ArgsContext, rc: u64): i64;
 /**
  * Attempt to set the value of the bpf_sock_ops_cb_flags field for the full TCP socket associated to bpf_sock_ops to argval.
  *
+ * Kernel helper 59 (bpf_sock_ops_cb_flags_set).
+ *
  * @returns Code -EINVAL if the socket is not a full TCP socket; otherwise, a positive number containing the bits that could not be set is returned (which comes down to 0 if all bits were set as required).
- * @see bpf_sock_ops_cb_flags_set (helper 59)
  */
 export declare function sockOpsCbFlagsSet(bpf_sock: ProgramContext, argval: i32): i64;
 /**
  * This helper is used in programs implementing policies at the socket level. If the message msg is allowed to pass (i.e. if the verdict eBPF program returns SK_PASS), redirect it to the socket referenced by map (of type BPF_MAP_TYPE_SOCKMAP) at index key. Both ingress and egress interfaces can be used for redirection. The BPF_F_INGRESS value in flags is used to make the distinction (ingress path is selected if the flag is present, egress path otherwise). This is the only flag supported for now.
  *
+ * Kernel helper 60 (bpf_msg_redirect_map).
+ *
  * @returns SK_PASS on success, or SK_DROP on error.
- * @see bpf_msg_redirect_map (helper 60)
  */
 export declare function msgRedirectMap<K = any, V = any>(
   msg: ProgramContext,
@@ -521,43 +581,49 @@ export declare function msgRedirectMap<K = any, V = any>(
 /**
  * For socket policies, apply the verdict of the eBPF program to the next bytes (number of bytes) of message msg.
  *
+ * Kernel helper 61 (bpf_msg_apply_bytes).
+ *
  * @returns 0
- * @see bpf_msg_apply_bytes (helper 61)
  */
 export declare function msgApplyBytes(msg: ProgramContext, bytes: u32): i64;
 /**
  * For socket policies, prevent the execution of the verdict eBPF program for message msg until bytes (byte number) have been accumulated.
  *
+ * Kernel helper 62 (bpf_msg_cork_bytes).
+ *
  * @returns 0
- * @see bpf_msg_cork_bytes (helper 62)
  */
 export declare function msgCorkBytes(msg: ProgramContext, bytes: u32): i64;
 /**
  * For socket policies, pull in non-linear data from user space for msg and set pointers msg->data and msg->data_end to start and end bytes offsets into msg, respectively.
  *
+ * Kernel helper 63 (bpf_msg_pull_data).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_msg_pull_data (helper 63)
  */
 export declare function msgPullData(msg: ProgramContext, start: u32, end: u32, flags: u64): i64;
 /**
  * Bind the socket associated to ctx to the address pointed by addr, of length addr_len. This allows for making outgoing connection from the desired IP address, which can be useful for example when all processes inside a cgroup should use one single IP address on a host that has multiple IP configured.
  *
+ * Kernel helper 64 (bpf_bind).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_bind (helper 64)
  */
 export declare function bind<T0>(ctx: ProgramContext, addr: T0): i64;
 /**
  * Adjust (move) xdp_md->data_end by delta bytes. It is possible to both shrink and grow the packet tail. Shrink done via delta being a negative integer.
  *
+ * Kernel helper 65 (bpf_xdp_adjust_tail).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_xdp_adjust_tail (helper 65)
  */
 export declare function xdpAdjustTail(xdp_md: XdpContext, delta: i32): i64;
 /**
  * Retrieve the XFRM state (IP transform framework, see also ip-xfrm(8)) at index in XFRM "security path" for skb.
  *
+ * Kernel helper 66 (bpf_skb_get_xfrm_state).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_get_xfrm_state (helper 66)
  */
 export declare function skbGetXfrmState<T0>(
   skb: SkBuffFields,
@@ -568,15 +634,17 @@ export declare function skbGetXfrmState<T0>(
 /**
  * Return a user or a kernel stack in bpf program provided buffer. To achieve this, the helper needs ctx, which is a pointer to the context on which the tracing program is executed. To store the stacktrace, the bpf program provides buf with a nonnegative size.
  *
+ * Kernel helper 67 (bpf_get_stack).
+ *
  * @returns The non-negative copied buf length equal to or less than size on success, or a negative error in case of failure.
- * @see bpf_get_stack (helper 67)
  */
 export declare function getStack<T0>(ctx: ProgramContext, buf: T0, flags: u64): i64;
 /**
  * This helper is similar to bpf_skb_load_bytes() in that it provides an easy way to load len bytes from offset from the packet associated to skb, into the buffer pointed by to. The difference to bpf_skb_load_bytes() is that a fifth argument start_header exists in order to select a base offset to start from. start_header can be one of:
  *
+ * Kernel helper 68 (bpf_skb_load_bytes_relative).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_load_bytes_relative (helper 68)
  */
 export declare function skbLoadBytesRelative<T0>(
   skb: SkBuffFields,
@@ -587,15 +655,17 @@ export declare function skbLoadBytesRelative<T0>(
 /**
  * Do FIB lookup in kernel tables using parameters in params. If lookup is successful and result shows packet is to be forwarded, the neighbor tables are searched for the nexthop. If successful (ie., FIB lookup shows forwarding and nexthop is resolved), the nexthop address is returned in ipv4_dst or ipv6_dst based on family, smac is set to mac address of egress device, dmac is set to nexthop mac address, rt_metric is set to metric from route (IPv4/IPv6 only), and ifindex is set to the device index of the nexthop from the FIB lookup.
  *
+ * Kernel helper 69 (bpf_fib_lookup).
+ *
  * @returns < 0 if any input argument is invalid 0 on success (packet is forwarded, nexthop neighbor exists) * > 0 one of BPF_FIB_LKUP_RET_ codes explaining why the packet is not forwarded or needs assist from full stack
- * @see bpf_fib_lookup (helper 69)
  */
 export declare function fibLookup<T0>(ctx: ProgramContext, params: T0, flags: u32): i64;
 /**
  * Add an entry to, or update a sockhash map referencing sockets. The skops is used as a new value for the entry associated to key. flags is one of:
  *
+ * Kernel helper 70 (bpf_sock_hash_update).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_sock_hash_update (helper 70)
  */
 export declare function sockHashUpdate<K = any, V = any>(
   skops: ProgramContext,
@@ -606,8 +676,9 @@ export declare function sockHashUpdate<K = any, V = any>(
 /**
  * This helper is used in programs implementing policies at the socket level. If the message msg is allowed to pass (i.e. if the verdict eBPF program returns SK_PASS), redirect it to the socket referenced by map (of type BPF_MAP_TYPE_SOCKHASH) using hash key. Both ingress and egress interfaces can be used for redirection. The BPF_F_INGRESS value in flags is used to make the distinction (ingress path is selected if the flag is present, egress path otherwise). This is the only flag supported for now.
  *
+ * Kernel helper 71 (bpf_msg_redirect_hash).
+ *
  * @returns SK_PASS on success, or SK_DROP on error.
- * @see bpf_msg_redirect_hash (helper 71)
  */
 export declare function msgRedirectHash<K = any, V = any>(
   msg: ProgramContext,
@@ -618,8 +689,9 @@ export declare function msgRedirectHash<K = any, V = any>(
 /**
  * This helper is used in programs implementing policies at the skb socket level. If the sk_buff skb is allowed to pass (i.e. if the verdict eBPF program returns SK_PASS), redirect it to the socket referenced by map (of type BPF_MAP_TYPE_SOCKHASH) using hash key. Both ingress and egress interfaces can be used for redirection. The BPF_F_INGRESS value in flags is used to make the distinction (ingress path is selected if the flag is present, egress otherwise). This is the only flag supported for now.
  *
+ * Kernel helper 72 (bpf_sk_redirect_hash).
+ *
  * @returns SK_PASS on success, or SK_DROP on error.
- * @see bpf_sk_redirect_hash (helper 72)
  */
 export declare function skRedirectHash<K = any, V = any>(
   skb: SkBuffFields,
@@ -630,43 +702,49 @@ export declare function skRedirectHash<K = any, V = any>(
 /**
  * Encapsulate the packet associated to skb within a Layer 3 protocol header. This header is provided in the buffer at address hdr, with len its size in bytes. type indicates the protocol of the header and can be one of:
  *
+ * Kernel helper 73 (bpf_lwt_push_encap).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_lwt_push_encap (helper 73)
  */
 export declare function lwtPushEncap<T0>(skb: SkBuffFields, type: u32, hdr: T0): i64;
 /**
  * Store len bytes from address from into the packet associated to skb, at offset. Only the flags, tag and TLVs inside the outermost IPv6 Segment Routing Header can be modified through this helper.
  *
+ * Kernel helper 74 (bpf_lwt_seg6_store_bytes).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_lwt_seg6_store_bytes (helper 74)
  */
 export declare function lwtSeg6StoreBytes<T0>(skb: SkBuffFields, offset: u32, from: T0): i64;
 /**
  * Adjust the size allocated to TLVs in the outermost IPv6 Segment Routing Header contained in the packet associated to skb, at position offset by delta bytes. Only offsets after the segments are accepted. delta can be as well positive (growing) as negative (shrinking).
  *
+ * Kernel helper 75 (bpf_lwt_seg6_adjust_srh).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_lwt_seg6_adjust_srh (helper 75)
  */
 export declare function lwtSeg6AdjustSrh(skb: SkBuffFields, offset: u32, delta: i32): i64;
 /**
  * Apply an IPv6 Segment Routing action of type action to the packet associated to skb. Each action takes a parameter contained at address param, and of length param_len bytes. action can be one of:
  *
+ * Kernel helper 76 (bpf_lwt_seg6_action).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_lwt_seg6_action (helper 76)
  */
 export declare function lwtSeg6Action<T0>(skb: SkBuffFields, action: u32, param: T0): i64;
 /**
  * This helper is used in programs implementing IR decoding, to report a successfully decoded repeat key message. This delays the generation of a key up event for previously generated key down event.
  *
+ * Kernel helper 77 (bpf_rc_repeat).
+ *
  * @returns 0
- * @see bpf_rc_repeat (helper 77)
  */
 export declare function rcRepeat(ctx: ProgramContext): i64;
 /**
  * This helper is used in programs implementing IR decoding, to report a successfully decoded key press with scancode, toggle value in the given protocol. The scancode will be translated to a keycode using the rc keymap, and reported as an input key down event. After a period a key up event is generated. This period can be extended by calling either bpf_rc_keydown() again with the same values, or calling bpf_rc_repeat().
  *
+ * Kernel helper 78 (bpf_rc_keydown).
+ *
  * @returns 0
- * @see bpf_rc_keydown (helper 78)
  */
 export declare function rcKeydown(
   ctx: ProgramContext,
@@ -677,29 +755,33 @@ export declare function rcKeydown(
 /**
  * Return the cgroup v2 id of the socket associated with the skb. This is roughly similar to the bpf_get_cgroup_classid() helper for cgroup v1 by providing a tag resp. identifier that can be matched on or used for map lookups e.g. to implement policy. The cgroup v2 id of a given path in the hierarchy is exposed in user space through the f_handle API in order to get to the same 64-bit id.
  *
+ * Kernel helper 79 (bpf_skb_cgroup_id).
+ *
  * @returns The id is returned or 0 in case the id could not be retrieved.
- * @see bpf_skb_cgroup_id (helper 79)
  */
 export declare function skbCgroupId(skb: SkBuffFields): u64;
 /**
  * Get the current cgroup id based on the cgroup within which the current task is running.
  *
+ * Kernel helper 80 (bpf_get_current_cgroup_id).
+ *
  * @returns A 64-bit integer containing the current cgroup id based on the cgroup within which the current task is running.
- * @see bpf_get_current_cgroup_id (helper 80)
  */
 export declare function getCurrentCgroupId(): u64;
 /**
  * Get the pointer to the local storage area. The type and the size of the local storage is defined by the map argument. The flags meaning is specific for each map type, and has to be 0 for cgroup local storage.
  *
+ * Kernel helper 81 (bpf_get_local_storage).
+ *
  * @returns A pointer to the local storage area.
- * @see bpf_get_local_storage (helper 81)
  */
 export declare function getLocalStorage<K = any, V = any>(map: BpfMap<K, V>, flags: u64): u64;
 /**
  * Select a SO_REUSEPORT socket from a BPF_MAP_TYPE_REUSEPORT_SOCKARRAY map. It checks the selected socket is matching the incoming request in the socket buffer.
  *
+ * Kernel helper 82 (bpf_sk_select_reuseport).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_sk_select_reuseport (helper 82)
  */
 export declare function skSelectReuseport<K = any, V = any>(
   reuse: ProgramContext,
@@ -710,15 +792,17 @@ export declare function skSelectReuseport<K = any, V = any>(
 /**
  * Return id of cgroup v2 that is ancestor of cgroup associated with the skb at the ancestor_level. The root cgroup is at ancestor_level zero and each step down the hierarchy increments the level. If ancestor_level == level of cgroup associated with skb, then return value will be same as that of bpf_skb_cgroup_id().
  *
+ * Kernel helper 83 (bpf_skb_ancestor_cgroup_id).
+ *
  * @returns The id is returned or 0 in case the id could not be retrieved.
- * @see bpf_skb_ancestor_cgroup_id (helper 83)
  */
 export declare function skbAncestorCgroupId(skb: SkBuffFields, ancestor_level: i32): u64;
 /**
  * Look for TCP socket matching tuple, optionally in a child network namespace netns. The return value must be checked, and if non-NULL, released via bpf_sk_release().
  *
+ * Kernel helper 84 (bpf_sk_lookup_tcp).
+ *
  * @returns Pointer to struct bpf_sock, or NULL in case of failure. For sockets with reuseport option, the struct bpf_sock result is from reuse->socks[] using the hash of the tuple.
- * @see bpf_sk_lookup_tcp (helper 84)
  */
 export declare function skLookupTcp<T0>(
   ctx: ProgramContext,
@@ -729,8 +813,9 @@ export declare function skLookupTcp<T0>(
 /**
  * Look for UDP socket matching tuple, optionally in a child network namespace netns. The return value must be checked, and if non-NULL, released via bpf_sk_release().
  *
+ * Kernel helper 85 (bpf_sk_lookup_udp).
+ *
  * @returns Pointer to struct bpf_sock, or NULL in case of failure. For sockets with reuseport option, the struct bpf_sock result is from reuse->socks[] using the hash of the tuple.
- * @see bpf_sk_lookup_udp (helper 85)
  */
 export declare function skLookupUdp<T0>(
   ctx: ProgramContext,
@@ -741,99 +826,113 @@ export declare function skLookupUdp<T0>(
 /**
  * Release the reference held by sock. sock must be a non-NULL pointer that was returned from bpf_sk_lookup_xxx().
  *
+ * Kernel helper 86 (bpf_sk_release).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_sk_release (helper 86)
  */
 export declare function skRelease(sock: Pointer): i64;
 /**
  * Push an element value in map. flags is one of:
  *
+ * Kernel helper 87 (bpf_map_push_elem).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_map_push_elem (helper 87)
  */
 export declare function mapPushElem<K = any, V = any>(map: BpfMap<K, V>, value: V, flags: u64): i64;
 /**
  * Pop an element from map.
  *
+ * Kernel helper 88 (bpf_map_pop_elem).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_map_pop_elem (helper 88)
  */
 export declare function mapPopElem<K = any, V = any>(map: BpfMap<K, V>, value: V): i64;
 /**
  * Get an element from map without removing it.
  *
+ * Kernel helper 89 (bpf_map_peek_elem).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_map_peek_elem (helper 89)
  */
 export declare function mapPeekElem<K = any, V = any>(map: BpfMap<K, V>, value: V): i64;
 /**
  * For socket policies, insert len bytes into msg at offset start.
  *
+ * Kernel helper 90 (bpf_msg_push_data).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_msg_push_data (helper 90)
  */
 export declare function msgPushData(msg: ProgramContext, start: u32, len: u32, flags: u64): i64;
 /**
  * Will remove len bytes from a msg starting at byte start. This may result in ENOMEM errors under certain situations if an allocation and copy are required due to a full ring buffer. However, the helper will try to avoid doing the allocation if possible. Other errors can occur if input parameters are invalid either due to start byte not being valid part of msg payload and/or pop value being to large.
  *
+ * Kernel helper 91 (bpf_msg_pop_data).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_msg_pop_data (helper 91)
  */
 export declare function msgPopData(msg: ProgramContext, start: u32, len: u32, flags: u64): i64;
 /**
  * This helper is used in programs implementing IR decoding, to report a successfully decoded pointer movement.
  *
+ * Kernel helper 92 (bpf_rc_pointer_rel).
+ *
  * @returns 0
- * @see bpf_rc_pointer_rel (helper 92)
  */
 export declare function rcPointerRel(ctx: ProgramContext, rel_x: i32, rel_y: i32): i64;
 /**
  * Acquire a spinlock represented by the pointer lock, which is stored as part of a value of a map. Taking the lock allows to safely update the rest of the fields in that value. The spinlock can (and must) later be released with a call to bpf_spin_unlock(lock).
  *
+ * Kernel helper 93 (bpf_spin_lock).
+ *
  * @returns 0
- * @see bpf_spin_lock (helper 93)
  */
 export declare function spinLock<T0>(lock: T0): i64;
 /**
  * Release the lock previously locked by a call to bpf_spin_lock(lock).
  *
+ * Kernel helper 94 (bpf_spin_unlock).
+ *
  * @returns 0
- * @see bpf_spin_unlock (helper 94)
  */
 export declare function spinUnlock<T0>(lock: T0): i64;
 /**
  * This helper gets a struct bpf_sock pointer such that all the fields in this bpf_sock can be accessed.
  *
+ * Kernel helper 95 (bpf_sk_fullsock).
+ *
  * @returns A struct bpf_sock pointer on success, or NULL in case of failure.
- * @see bpf_sk_fullsock (helper 95)
  */
 export declare function skFullsock(sk: KernelPtr<"bpf_sock">): KernelPtr<"bpf_sock">;
 /**
  * This helper gets a struct bpf_tcp_sock pointer from a struct bpf_sock pointer.
  *
+ * Kernel helper 96 (bpf_tcp_sock).
+ *
  * @returns A struct bpf_tcp_sock pointer on success, or NULL in case of failure.
- * @see bpf_tcp_sock (helper 96)
  */
 export declare function tcpSock(sk: KernelPtr<"bpf_sock">): KernelPtr<"bpf_tcp_sock">;
 /**
  * Set ECN (Explicit Congestion Notification) field of IP header to CE (Congestion Encountered) if current value is ECT (ECN Capable Transport). Otherwise, do nothing. Works with IPv6 and IPv4.
  *
+ * Kernel helper 97 (bpf_skb_ecn_set_ce).
+ *
  * @returns 1 if the CE flag is set (either by the current helper call or because it was already present), 0 if it is not set.
- * @see bpf_skb_ecn_set_ce (helper 97)
  */
 export declare function skbEcnSetCe(skb: SkBuffFields): i64;
 /**
  * Return a struct bpf_sock pointer in TCP_LISTEN state. bpf_sk_release() is unnecessary and not allowed.
  *
+ * Kernel helper 98 (bpf_get_listener_sock).
+ *
  * @returns A struct bpf_sock pointer on success, or NULL in case of failure.
- * @see bpf_get_listener_sock (helper 98)
  */
 export declare function getListenerSock(sk: KernelPtr<"bpf_sock">): KernelPtr<"bpf_sock">;
 /**
  * Look for TCP socket matching tuple, optionally in a child network namespace netns. The return value must be checked, and if non-NULL, released via bpf_sk_release().
  *
+ * Kernel helper 99 (bpf_skc_lookup_tcp).
+ *
  * @returns Pointer to struct bpf_sock, or NULL in case of failure. For sockets with reuseport option, the struct bpf_sock result is from reuse->socks[] using the hash of the tuple.
- * @see bpf_skc_lookup_tcp (helper 99)
  */
 export declare function skcLookupTcp<T0>(
   ctx: ProgramContext,
@@ -844,57 +943,65 @@ export declare function skcLookupTcp<T0>(
 /**
  * Check whether iph and th contain a valid SYN cookie ACK for the listening socket in sk.
  *
+ * Kernel helper 100 (bpf_tcp_check_syncookie).
+ *
  * @returns 0 if iph and th are a valid SYN cookie ACK, or a negative error otherwise.
- * @see bpf_tcp_check_syncookie (helper 100)
  */
 export declare function tcpCheckSyncookie<T0, T1>(sk: Pointer, iph: T0, th: T1): i64;
 /**
  * Get name of sysctl in /proc/sys/ and copy it into provided by program buffer buf of size buf_len.
  *
+ * Kernel helper 101 (bpf_sysctl_get_name).
+ *
  * @returns Number of character copied (not including the trailing NUL).
- * @see bpf_sysctl_get_name (helper 101)
  */
 export declare function sysctlGetName<T0>(ctx: ProgramContext, buf: T0, flags: u64): i64;
 /**
  * Get current value of sysctl as it is presented in /proc/sys (incl. newline, etc), and copy it as a string into provided by program buffer buf of size buf_len.
  *
+ * Kernel helper 102 (bpf_sysctl_get_current_value).
+ *
  * @returns Number of character copied (not including the trailing NUL).
- * @see bpf_sysctl_get_current_value (helper 102)
  */
 export declare function sysctlGetCurrentValue<T0>(ctx: ProgramContext, buf: T0): i64;
 /**
  * Get new value being written by user space to sysctl (before the actual write happens) and copy it as a string into provided by program buffer buf of size buf_len.
  *
+ * Kernel helper 103 (bpf_sysctl_get_new_value).
+ *
  * @returns Number of character copied (not including the trailing NUL).
- * @see bpf_sysctl_get_new_value (helper 103)
  */
 export declare function sysctlGetNewValue<T0>(ctx: ProgramContext, buf: T0): i64;
 /**
  * Override new value being written by user space to sysctl with value provided by program in buffer buf of size buf_len.
  *
+ * Kernel helper 104 (bpf_sysctl_set_new_value).
+ *
  * @returns 0 on success.
- * @see bpf_sysctl_set_new_value (helper 104)
  */
 export declare function sysctlSetNewValue<T0>(ctx: ProgramContext, buf: T0 | string): i64;
 /**
  * Convert the initial part of the string from buffer buf of size buf_len to a long integer according to the given base and save the result in res.
  *
+ * Kernel helper 105 (bpf_strtol).
+ *
  * @returns Number of characters consumed on success. Must be positive but no more than buf_len.
- * @see bpf_strtol (helper 105)
  */
 export declare function strtol<T0>(buf: T0 | string, flags: u64, res: Pointer): i64;
 /**
  * Convert the initial part of the string from buffer buf of size buf_len to an unsigned long integer according to the given base and save the result in res.
  *
+ * Kernel helper 106 (bpf_strtoul).
+ *
  * @returns Number of characters consumed on success. Must be positive but no more than buf_len.
- * @see bpf_strtoul (helper 106)
  */
 export declare function strtoul<T0>(buf: T0 | string, flags: u64, res: Pointer): i64;
 /**
  * Get a bpf-local-storage from a sk.
  *
+ * Kernel helper 107 (bpf_sk_storage_get).
+ *
  * @returns A bpf-local-storage pointer is returned on success.
- * @see bpf_sk_storage_get (helper 107)
  */
 export declare function skStorageGet<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -905,29 +1012,33 @@ export declare function skStorageGet<K = any, V = any>(
 /**
  * Delete a bpf-local-storage from a sk.
  *
+ * Kernel helper 108 (bpf_sk_storage_delete).
+ *
  * @returns 0 on success.
- * @see bpf_sk_storage_delete (helper 108)
  */
 export declare function skStorageDelete<K = any, V = any>(map: BpfMap<K, V>, sk: Pointer): i64;
 /**
  * Send signal sig to the process of the current task. The signal may be delivered to any of this process's threads.
  *
+ * Kernel helper 109 (bpf_send_signal).
+ *
  * @returns 0 on success or successfully queued.
- * @see bpf_send_signal (helper 109)
  */
 export declare function sendSignal(sig: u32): i64;
 /**
  * Try to issue a SYN cookie for the packet with corresponding IP/TCP headers, iph and th, on the listening socket in sk.
  *
+ * Kernel helper 110 (bpf_tcp_gen_syncookie).
+ *
  * @returns On success, lower 32 bits hold the generated SYN cookie in followed by 16 bits which hold the MSS value for that cookie, and the top 16 bits are unused.
- * @see bpf_tcp_gen_syncookie (helper 110)
  */
 export declare function tcpGenSyncookie<T0, T1>(sk: Pointer, iph: T0, th: T1): i64;
 /**
  * Write raw data blob into a special BPF perf event held by map of type BPF_MAP_TYPE_PERF_EVENT_ARRAY. This perf event must have the following attributes: PERF_SAMPLE_RAW as sample_type, PERF_TYPE_SOFTWARE as type, and PERF_COUNT_SW_BPF_OUTPUT as config.
  *
+ * Kernel helper 111 (bpf_skb_output).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_skb_output (helper 111)
  */
 export declare function skbOutput<K = any, V = any, T0>(
   ctx: ProgramContext,
@@ -938,71 +1049,81 @@ export declare function skbOutput<K = any, V = any, T0>(
 /**
  * Safely attempt to read size bytes from user space address unsafe_ptr and store the data in dst.
  *
+ * Kernel helper 112 (bpf_probe_read_user).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_probe_read_user (helper 112)
  */
 export declare function probeReadUser<T>(dst: T, src: u64): i64;
 /**
  * Safely attempt to read size bytes from kernel space address unsafe_ptr and store the data in dst.
  *
+ * Kernel helper 113 (bpf_probe_read_kernel).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_probe_read_kernel (helper 113)
  */
 export declare function probeReadKernel<T>(dst: T, src: u64): i64;
 /**
  * Copy a NUL terminated string from an unsafe user address unsafe_ptr to dst. The size should include the terminating NUL byte. In case the string length is smaller than size, the target is not padded with further NUL bytes. If the string length is larger than size, just size-1 bytes are copied and the last byte is set to NUL.
  *
+ * Kernel helper 114 (bpf_probe_read_user_str).
+ *
  * @returns On success, the strictly positive length of the output string, including the trailing NUL character. On error, a negative value.
- * @see bpf_probe_read_user_str (helper 114)
  */
 export declare function probeReadUserStr<N extends number>(dst: CharArray<N>, src: u64): i64;
 /**
  * Copy a NUL terminated string from an unsafe kernel address unsafe_ptr to dst. Same semantics as with bpf_probe_read_user_str() apply.
  *
+ * Kernel helper 115 (bpf_probe_read_kernel_str).
+ *
  * @returns On success, the strictly positive length of the string, including the trailing NUL character. On error, a negative value.
- * @see bpf_probe_read_kernel_str (helper 115)
  */
 export declare function probeReadKernelStr<N extends number>(dst: CharArray<N>, src: u64): i64;
 /**
  * Send out a tcp-ack. tp is the in-kernel struct tcp_sock. rcv_nxt is the ack_seq to be sent out.
  *
+ * Kernel helper 116 (bpf_tcp_send_ack).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_tcp_send_ack (helper 116)
  */
 export declare function tcpSendAck(tp: Pointer, rcv_nxt: u32): i64;
 /**
  * Send signal sig to the thread corresponding to the current task.
  *
+ * Kernel helper 117 (bpf_send_signal_thread).
+ *
  * @returns 0 on success or successfully queued.
- * @see bpf_send_signal_thread (helper 117)
  */
 export declare function sendSignalThread(sig: u32): i64;
 /**
  * Obtain the 64bit jiffies
  *
+ * Kernel helper 118 (bpf_jiffies64).
+ *
  * @returns The 64 bit jiffies
- * @see bpf_jiffies64 (helper 118)
  */
 export declare function jiffies64(): u64;
 /**
  * For an eBPF program attached to a perf event, retrieve the branch records (struct perf_branch_entry) associated to ctx and store it in the buffer pointed by buf up to size size bytes.
  *
+ * Kernel helper 119 (bpf_read_branch_records).
+ *
  * @returns On success, number of bytes written to buf. On error, a negative value.
- * @see bpf_read_branch_records (helper 119)
  */
 export declare function readBranchRecords<T0>(ctx: PerfEventContext, buf: T0, flags: u64): i64;
 /**
  * Returns 0 on success, values for pid and tgid as seen from the current namespace will be returned in nsdata.
  *
+ * Kernel helper 120 (bpf_get_ns_current_pid_tgid).
+ *
  * @returns 0 on success, or one of the following in case of failure:
- * @see bpf_get_ns_current_pid_tgid (helper 120)
  */
 export declare function getNsCurrentPidTgid<T0>(dev: u64, ino: u64, nsdata: T0): i64;
 /**
  * Write raw data blob into a special BPF perf event held by map of type BPF_MAP_TYPE_PERF_EVENT_ARRAY. This perf event must have the following attributes: PERF_SAMPLE_RAW as sample_type, PERF_TYPE_SOFTWARE as type, and PERF_COUNT_SW_BPF_OUTPUT as config.
  *
+ * Kernel helper 121 (bpf_xdp_output).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_xdp_output (helper 121)
  */
 export declare function xdpOutput<K = any, V = any, T0>(
   ctx: ProgramContext,
@@ -1013,36 +1134,41 @@ export declare function xdpOutput<K = any, V = any, T0>(
 /**
  * Retrieve the cookie (generated by the kernel) of the network namespace the input ctx is associated with. The network namespace cookie remains stable for its lifetime and provides a global identifier that can be assumed unique. If ctx is NULL, then the helper returns the cookie for the initial network namespace. The cookie itself is very similar to that of bpf_get_socket_cookie() helper, but for network namespaces instead of sockets.
  *
+ * Kernel helper 122 (bpf_get_netns_cookie).
+ *
  * @returns A 8-byte long opaque number.
- * @see bpf_get_netns_cookie (helper 122)
  */
 export declare function getNetnsCookie(ctx: ProgramContext): u64;
 /**
  * Return id of cgroup v2 that is ancestor of the cgroup associated with the current task at the ancestor_level. The root cgroup is at ancestor_level zero and each step down the hierarchy increments the level. If ancestor_level == level of cgroup associated with the current task, then return value will be the same as that of bpf_get_current_cgroup_id().
  *
+ * Kernel helper 123 (bpf_get_current_ancestor_cgroup_id).
+ *
  * @returns The id is returned or 0 in case the id could not be retrieved.
- * @see bpf_get_current_ancestor_cgroup_id (helper 123)
  */
 export declare function getCurrentAncestorCgroupId(ancestor_level: i32): u64;
 /**
  * Helper is overloaded depending on BPF program type. This description applies to BPF_PROG_TYPE_SCHED_CLS and BPF_PROG_TYPE_SCHED_ACT programs.
  *
+ * Kernel helper 124 (bpf_sk_assign).
+ *
  * @returns 0 on success, or a negative error in case of failure:
- * @see bpf_sk_assign (helper 124)
  */
 export declare function skAssign(ctx: ProgramContext, sk: Pointer, flags: u64): i64;
 /**
  * Return the time elapsed since system boot, in nanoseconds. Does include the time the system was suspended. See: clock_gettime(CLOCK_BOOTTIME)
  *
+ * Kernel helper 125 (bpf_ktime_get_boot_ns).
+ *
  * @returns Current ktime.
- * @see bpf_ktime_get_boot_ns (helper 125)
  */
 export declare function ktimeGetBootNs(): u64;
 /**
  * bpf_seq_printf() uses seq_file seq_printf() to print out the format string. The m represents the seq_file. The fmt and fmt_size are for the format string itself. The data and data_len are format string arguments. The data are a u64 array and corresponding format string values are stored in the array. For strings and pointers where pointees are accessed, only the pointer values are stored in the data array. The data_len is the size of data in bytes - must be a multiple of 8.
  *
+ * Kernel helper 126 (bpf_seq_printf).
+ *
  * @returns 0 on success, or a negative error in case of failure:
- * @see bpf_seq_printf (helper 126)
  */
 export declare function seqPrintf<T0, T1>(
   m: KernelPtr<"seq_file">,
@@ -1052,29 +1178,33 @@ export declare function seqPrintf<T0, T1>(
 /**
  * bpf_seq_write() uses seq_file seq_write() to write the data. The m represents the seq_file. The data and len represent the data to write in bytes.
  *
+ * Kernel helper 127 (bpf_seq_write).
+ *
  * @returns 0 on success, or a negative error in case of failure:
- * @see bpf_seq_write (helper 127)
  */
 export declare function seqWrite<T0>(m: KernelPtr<"seq_file">, data: T0): i64;
 /**
  * Return the cgroup v2 id of the socket sk.
  *
+ * Kernel helper 128 (bpf_sk_cgroup_id).
+ *
  * @returns The id is returned or 0 in case the id could not be retrieved.
- * @see bpf_sk_cgroup_id (helper 128)
  */
 export declare function skCgroupId(sk: Pointer): u64;
 /**
  * Return id of cgroup v2 that is ancestor of cgroup associated with the sk at the ancestor_level. The root cgroup is at ancestor_level zero and each step down the hierarchy increments the level. If ancestor_level == level of cgroup associated with sk, then return value will be same as that of bpf_sk_cgroup_id().
  *
+ * Kernel helper 129 (bpf_sk_ancestor_cgroup_id).
+ *
  * @returns The id is returned or 0 in case the id could not be retrieved.
- * @see bpf_sk_ancestor_cgroup_id (helper 129)
  */
 export declare function skAncestorCgroupId(sk: Pointer, ancestor_level: i32): u64;
 /**
  * Copy size bytes from data into a ring buffer ringbuf. If BPF_RB_NO_WAKEUP is specified in flags, no notification of new data availability is sent. If BPF_RB_FORCE_WAKEUP is specified in flags, notification of new data availability is sent unconditionally. If 0 is specified in flags, an adaptive notification of new data availability is sent.
  *
+ * Kernel helper 130 (bpf_ringbuf_output).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_ringbuf_output (helper 130)
  */
 export declare function ringbufOutput<K = any, V = any, T0>(
   ringbuf: BpfMap<K, V>,
@@ -1084,106 +1214,121 @@ export declare function ringbufOutput<K = any, V = any, T0>(
 /**
  * Reserve size bytes of payload in a ring buffer ringbuf. flags must be 0.
  *
+ * Kernel helper 131 (bpf_ringbuf_reserve).
+ *
  * @returns Valid pointer with size bytes of memory available; NULL, otherwise.
- * @see bpf_ringbuf_reserve (helper 131)
  */
 export declare function ringbufReserve<T>(ringbuf: RingBuf<T>): Ref<T> | null;
 /**
  * Submit reserved ring buffer sample, pointed to by data. If BPF_RB_NO_WAKEUP is specified in flags, no notification of new data availability is sent. If BPF_RB_FORCE_WAKEUP is specified in flags, notification of new data availability is sent unconditionally. If 0 is specified in flags, an adaptive notification of new data availability is sent.
  *
+ * Kernel helper 132 (bpf_ringbuf_submit).
+ *
  * @returns Nothing. Always succeeds.
- * @see bpf_ringbuf_submit (helper 132)
  */
 export declare function ringbufSubmit(data: Pointer, flags: u64): void;
 /**
  * Discard reserved ring buffer sample, pointed to by data. If BPF_RB_NO_WAKEUP is specified in flags, no notification of new data availability is sent. If BPF_RB_FORCE_WAKEUP is specified in flags, notification of new data availability is sent unconditionally. If 0 is specified in flags, an adaptive notification of new data availability is sent.
  *
+ * Kernel helper 133 (bpf_ringbuf_discard).
+ *
  * @returns Nothing. Always succeeds.
- * @see bpf_ringbuf_discard (helper 133)
  */
 export declare function ringbufDiscard(data: Pointer, flags: u64): void;
 /**
  * Query various characteristics of provided ring buffer. What exactly is queries is determined by flags:
  *
+ * Kernel helper 134 (bpf_ringbuf_query).
+ *
  * @returns Requested value, or 0, if flags are not recognized.
- * @see bpf_ringbuf_query (helper 134)
  */
 export declare function ringbufQuery<K = any, V = any>(ringbuf: BpfMap<K, V>, flags: u64): u64;
 /**
  * Change the skbs checksum level by one layer up or down, or reset it entirely to none in order to have the stack perform checksum validation. The level is applicable to the following protocols: TCP, UDP, GRE, SCTP, FCOE. For example, a decap of | ETH | IP | UDP | GUE | IP | TCP | into | ETH | IP | TCP | through bpf_skb_adjust_room() helper with passing in BPF_F_ADJ_ROOM_NO_CSUM_RESET flag would require one call to bpf_csum_level() with BPF_CSUM_LEVEL_DEC since the UDP header is removed. Similarly, an encap of the latter into the former could be accompanied by a helper call to bpf_csum_level() with BPF_CSUM_LEVEL_INC if the skb is still intended to be processed in higher layers of the stack instead of just egressing at tc.
  *
+ * Kernel helper 135 (bpf_csum_level).
+ *
  * @returns 0 on success, or a negative error in case of failure. In the case of BPF_CSUM_LEVEL_QUERY, the current skb->csum_level is returned or the error code -EACCES in case the skb is not subject to CHECKSUM_UNNECESSARY.
- * @see bpf_csum_level (helper 135)
  */
 export declare function csumLevel(skb: SkBuffFields, level: u64): i64;
 /**
  * Dynamically cast a sk pointer to a tcp6_sock pointer.
  *
+ * Kernel helper 136 (bpf_skc_to_tcp6_sock).
+ *
  * @returns sk if casting is valid, or NULL otherwise.
- * @see bpf_skc_to_tcp6_sock (helper 136)
  */
 export declare function skcToTcp6Sock(sk: Pointer): KernelPtr<"tcp6_sock">;
 /**
  * Dynamically cast a sk pointer to a tcp_sock pointer.
  *
+ * Kernel helper 137 (bpf_skc_to_tcp_sock).
+ *
  * @returns sk if casting is valid, or NULL otherwise.
- * @see bpf_skc_to_tcp_sock (helper 137)
  */
 export declare function skcToTcpSock(sk: Pointer): KernelPtr<"tcp_sock">;
 /**
  * Dynamically cast a sk pointer to a tcp_timewait_sock pointer.
  *
+ * Kernel helper 138 (bpf_skc_to_tcp_timewait_sock).
+ *
  * @returns sk if casting is valid, or NULL otherwise.
- * @see bpf_skc_to_tcp_timewait_sock (helper 138)
  */
 export declare function skcToTcpTimewaitSock(sk: Pointer): KernelPtr<"tcp_timewait_sock">;
 /**
  * Dynamically cast a sk pointer to a tcp_request_sock pointer.
  *
+ * Kernel helper 139 (bpf_skc_to_tcp_request_sock).
+ *
  * @returns sk if casting is valid, or NULL otherwise.
- * @see bpf_skc_to_tcp_request_sock (helper 139)
  */
 export declare function skcToTcpRequestSock(sk: Pointer): KernelPtr<"tcp_request_sock">;
 /**
  * Dynamically cast a sk pointer to a udp6_sock pointer.
  *
+ * Kernel helper 140 (bpf_skc_to_udp6_sock).
+ *
  * @returns sk if casting is valid, or NULL otherwise.
- * @see bpf_skc_to_udp6_sock (helper 140)
  */
 export declare function skcToUdp6Sock(sk: Pointer): KernelPtr<"udp6_sock">;
 /**
  * Return a user or a kernel stack in bpf program provided buffer. To achieve this, the helper needs task, which is a valid pointer to struct task_struct. To store the stacktrace, the bpf program provides buf with a nonnegative size.
  *
+ * Kernel helper 141 (bpf_get_task_stack).
+ *
  * @returns The non-negative copied buf length equal to or less than size on success, or a negative error in case of failure.
- * @see bpf_get_task_stack (helper 141)
  */
 export declare function getTaskStack<T0>(task: KernelPtr<"task_struct">, buf: T0, flags: u64): i64;
 /**
  * Load header option. Support reading a particular TCP header option for bpf program (BPF_PROG_TYPE_SOCK_OPS).
  *
+ * Kernel helper 142 (bpf_load_hdr_opt).
+ *
  * @returns > 0 when found, the header option is copied to searchby_res. The return value is the total length copied. On failure, a negative error code is returned:
- * @see bpf_load_hdr_opt (helper 142)
  */
 export declare function loadHdrOpt<T0>(skops: ProgramContext, searchby_res: T0, flags: u64): i64;
 /**
  * Store header option. The data will be copied from buffer from with length len to the TCP header.
  *
+ * Kernel helper 143 (bpf_store_hdr_opt).
+ *
  * @returns 0 on success, or negative error in case of failure:
- * @see bpf_store_hdr_opt (helper 143)
  */
 export declare function storeHdrOpt<T0>(skops: ProgramContext, from: T0, flags: u64): i64;
 /**
  * Reserve len bytes for the bpf header option. The space will be used by bpf_store_hdr_opt() later in BPF_SOCK_OPS_WRITE_HDR_OPT_CB.
  *
+ * Kernel helper 144 (bpf_reserve_hdr_opt).
+ *
  * @returns 0 on success, or negative error in case of failure:
- * @see bpf_reserve_hdr_opt (helper 144)
  */
 export declare function reserveHdrOpt(skops: ProgramContext, len: u32, flags: u64): i64;
 /**
  * Get a bpf_local_storage from an inode.
  *
+ * Kernel helper 145 (bpf_inode_storage_get).
+ *
  * @returns A bpf_local_storage pointer is returned on success.
- * @see bpf_inode_storage_get (helper 145)
  */
 export declare function inodeStorageGet<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -1194,8 +1339,9 @@ export declare function inodeStorageGet<K = any, V = any>(
 /**
  * Delete a bpf_local_storage from an inode.
  *
+ * Kernel helper 146 (bpf_inode_storage_delete).
+ *
  * @returns 0 on success.
- * @see bpf_inode_storage_delete (helper 146)
  */
 export declare function inodeStorageDelete<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -1204,71 +1350,81 @@ export declare function inodeStorageDelete<K = any, V = any>(
 /**
  * Return full path for given struct path object, which needs to be the kernel BTF path object. The path is returned in the provided buffer buf of size sz and is zero terminated.
  *
+ * Kernel helper 147 (bpf_d_path).
+ *
  * @returns On success, the strictly positive length of the string, including the trailing NUL character. On error, a negative value.
- * @see bpf_d_path (helper 147)
  */
 export declare function dPath<T0>(path: KernelPtr<"path">, buf: T0): i64;
 /**
  * Read size bytes from user space address user_ptr and store the data in dst. This is a wrapper of copy_from_user().
  *
+ * Kernel helper 148 (bpf_copy_from_user).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_copy_from_user (helper 148)
  */
 export declare function copyFromUser<T0>(dst: T0, user_ptr: Pointer): i64;
 /**
  * Use BTF to store a string representation of ptr->ptr in str, using ptr->type_id. This value should specify the type that ptr->ptr points to. LLVM __builtin_btf_type_id(type, 1) can be used to look up vmlinux BTF type ids. Traversing the data structure using BTF, the type information and values are stored in the first str_size - 1 bytes of str. Safe copy of the pointer data is carried out to avoid kernel crashes during operation. Smaller types can use string space on the stack; larger programs can use map data to store the string representation.
  *
+ * Kernel helper 149 (bpf_snprintf_btf).
+ *
  * @returns The number of bytes that were written (or would have been written if output had to be truncated due to string size), or a negative error in cases of failure.
- * @see bpf_snprintf_btf (helper 149)
  */
 export declare function snprintfBtf<T0, T1>(str: T0, ptr: T1, flags: u64): i64;
 /**
  * Use BTF to write to seq_write a string representation of ptr->ptr, using ptr->type_id as per bpf_snprintf_btf(). flags are identical to those used for bpf_snprintf_btf.
  *
+ * Kernel helper 150 (bpf_seq_printf_btf).
+ *
  * @returns 0 on success or a negative error in case of failure.
- * @see bpf_seq_printf_btf (helper 150)
  */
 export declare function seqPrintfBtf<T0>(m: KernelPtr<"seq_file">, ptr: T0, flags: u64): i64;
 /**
  * See bpf_get_cgroup_classid() for the main description. This helper differs from bpf_get_cgroup_classid() in that the cgroup v1 net_cls class is retrieved only from the skb's associated socket instead of the current process.
  *
+ * Kernel helper 151 (bpf_skb_cgroup_classid).
+ *
  * @returns The id is returned or 0 in case the id could not be retrieved.
- * @see bpf_skb_cgroup_classid (helper 151)
  */
 export declare function skbCgroupClassid(skb: SkBuffFields): u64;
 /**
  * Redirect the packet to another net device of index ifindex and fill in L2 addresses from neighboring subsystem. This helper is somewhat similar to bpf_redirect(), except that it populates L2 addresses as well, meaning, internally, the helper relies on the neighbor lookup for the L2 address of the nexthop.
  *
+ * Kernel helper 152 (bpf_redirect_neigh).
+ *
  * @returns The helper returns TC_ACT_REDIRECT on success or TC_ACT_SHOT on error.
- * @see bpf_redirect_neigh (helper 152)
  */
 export declare function redirectNeigh<T0>(ifindex: u32, params: T0, flags: u64): i64;
 /**
  * Take a pointer to a percpu ksym, percpu_ptr, and return a pointer to the percpu kernel variable on cpu. A ksym is an extern variable decorated with '__ksym'. For ksym, there is a global var (either static or global) defined of the same name in the kernel. The ksym is percpu if the global var is percpu. The returned pointer points to the global percpu var on cpu.
  *
+ * Kernel helper 153 (bpf_per_cpu_ptr).
+ *
  * @returns A pointer pointing to the kernel percpu variable on cpu, or NULL, if cpu is invalid.
- * @see bpf_per_cpu_ptr (helper 153)
  */
 export declare function perCpuPtr(percpu_ptr: Pointer, cpu: u32): u64;
 /**
  * Take a pointer to a percpu ksym, percpu_ptr, and return a pointer to the percpu kernel variable on this cpu. See the description of 'ksym' in bpf_per_cpu_ptr().
  *
+ * Kernel helper 154 (bpf_this_cpu_ptr).
+ *
  * @returns A pointer pointing to the kernel percpu variable on this cpu.
- * @see bpf_this_cpu_ptr (helper 154)
  */
 export declare function thisCpuPtr(percpu_ptr: Pointer): u64;
 /**
  * Redirect the packet to another net device of index ifindex. This helper is somewhat similar to bpf_redirect(), except that the redirection happens to the ifindex' peer device and the netns switch takes place from ingress to ingress without going through the CPU's backlog queue.
  *
+ * Kernel helper 155 (bpf_redirect_peer).
+ *
  * @returns The helper returns TC_ACT_REDIRECT on success or TC_ACT_SHOT on error.
- * @see bpf_redirect_peer (helper 155)
  */
 export declare function redirectPeer(ifindex: u32, flags: u64): i64;
 /**
  * Get a bpf_local_storage from the task.
  *
+ * Kernel helper 156 (bpf_task_storage_get).
+ *
  * @returns A bpf_local_storage pointer is returned on success.
- * @see bpf_task_storage_get (helper 156)
  */
 export declare function taskStorageGet<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -1279,8 +1435,9 @@ export declare function taskStorageGet<K = any, V = any>(
 /**
  * Delete a bpf_local_storage from a task.
  *
+ * Kernel helper 157 (bpf_task_storage_delete).
+ *
  * @returns 0 on success.
- * @see bpf_task_storage_delete (helper 157)
  */
 export declare function taskStorageDelete<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -1289,43 +1446,49 @@ export declare function taskStorageDelete<K = any, V = any>(
 /**
  * Return a BTF pointer to the "current" task. This pointer can also be used in helpers that accept an ARG_PTR_TO_BTF_ID of type task_struct.
  *
+ * Kernel helper 158 (bpf_get_current_task_btf).
+ *
  * @returns Pointer to the current task.
- * @see bpf_get_current_task_btf (helper 158)
  */
 export declare function getCurrentTaskBtf(): KernelPtr<"task_struct">;
 /**
  * Set or clear certain options on bprm:
  *
+ * Kernel helper 159 (bpf_bprm_opts_set).
+ *
  * @returns -EINVAL if invalid flags are passed, zero otherwise.
- * @see bpf_bprm_opts_set (helper 159)
  */
 export declare function bprmOptsSet(bprm: KernelPtr<"linux_binprm">, flags: u64): i64;
 /**
  * Return a coarse-grained version of the time elapsed since system boot, in nanoseconds. Does not include time the system was suspended.
  *
+ * Kernel helper 160 (bpf_ktime_get_coarse_ns).
+ *
  * @returns Current ktime.
- * @see bpf_ktime_get_coarse_ns (helper 160)
  */
 export declare function ktimeGetCoarseNs(): u64;
 /**
  * Returns the stored IMA hash of the inode (if it's available). If the hash is larger than size, then only size bytes will be copied to dst
  *
+ * Kernel helper 161 (bpf_ima_inode_hash).
+ *
  * @returns The hash_algo is returned on success, -EOPNOTSUP if IMA is disabled or -EINVAL if invalid arguments are passed.
- * @see bpf_ima_inode_hash (helper 161)
  */
 export declare function imaInodeHash<T0>(inode: KernelPtr<"inode">, dst: T0): i64;
 /**
  * If the given file represents a socket, returns the associated socket.
  *
+ * Kernel helper 162 (bpf_sock_from_file).
+ *
  * @returns A pointer to a struct socket on success or NULL if the file is not a socket.
- * @see bpf_sock_from_file (helper 162)
  */
 export declare function sockFromFile(file: KernelPtr<"file">): KernelPtr<"socket">;
 /**
  * Check packet size against exceeding MTU of net device (based on ifindex). This helper will likely be used in combination with helpers that adjust/change the packet size.
  *
+ * Kernel helper 163 (bpf_check_mtu).
+ *
  * @returns 0 on success, and populate MTU value in mtu_len* pointer.
- * @see bpf_check_mtu (helper 163)
  */
 export declare function checkMtu(
   ctx: ProgramContext,
@@ -1339,8 +1502,9 @@ export declare function checkMtu(
  *
  * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
  *
+ * Kernel helper 164 (bpf_for_each_map_elem).
+ *
  * @returns The number of traversed map elements for success, -EINVAL for invalid flags.
- * @see bpf_for_each_map_elem (helper 164)
  */
 export declare function forEachMapElem<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -1351,36 +1515,41 @@ export declare function forEachMapElem<K = any, V = any>(
 /**
  * Outputs a string into the str buffer of size str_size based on a format string stored in a read-only map pointed by fmt.
  *
+ * Kernel helper 165 (bpf_snprintf).
+ *
  * @returns The strictly positive length of the formatted string, including the trailing zero character. If the return value is greater than str_size, str contains a truncated string, guaranteed to be zero-terminated except when str_size is 0.
- * @see bpf_snprintf (helper 165)
  */
 export declare function snprintf<T0, T1>(str: T0, fmt: Pointer | string, data: T1): i64;
 /**
  * Execute bpf syscall with given arguments.
  *
+ * Kernel helper 166 (bpf_sys_bpf).
+ *
  * @returns A syscall result.
- * @see bpf_sys_bpf (helper 166)
  */
 export declare function sysBpf<T0>(cmd: u32, attr: T0): i64;
 /**
  * Find BTF type with given name and kind in vmlinux BTF or in module's BTFs.
  *
+ * Kernel helper 167 (bpf_btf_find_by_name_kind).
+ *
  * @returns Returns btf_id and btf_obj_fd in lower and upper 32 bits.
- * @see bpf_btf_find_by_name_kind (helper 167)
  */
 export declare function btfFindByNameKind<T0>(name: T0, kind: u32, flags: i32): i64;
 /**
  * Execute close syscall for given FD.
  *
+ * Kernel helper 168 (bpf_sys_close).
+ *
  * @returns A syscall result.
- * @see bpf_sys_close (helper 168)
  */
 export declare function sysClose(fd: u32): i64;
 /**
  * Initialize the timer. First 4 bits of flags specify clockid. Only CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME are allowed. All other bits of flags are reserved. The verifier will reject the program if timer is not from the same map.
  *
+ * Kernel helper 169 (bpf_timer_init).
+ *
  * @returns 0 on success. -EBUSY if timer is already initialized. -EINVAL if invalid flags are passed. -EPERM if timer is in a map that doesn't have any user references. The user space should either hold a file descriptor to a map with timers or pin such map in bpffs. When map is unpinned or file descriptor is closed all timers in the map will be cancelled and freed.
- * @see bpf_timer_init (helper 169)
  */
 export declare function timerInit<K = any, V = any, T0>(
   timer: T0,
@@ -1392,71 +1561,81 @@ export declare function timerInit<K = any, V = any, T0>(
  *
  * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
  *
+ * Kernel helper 170 (bpf_timer_set_callback).
+ *
  * @returns 0 on success. -EINVAL if timer was not initialized with bpf_timer_init() earlier. -EPERM if timer is in a map that doesn't have any user references. The user space should either hold a file descriptor to a map with timers or pin such map in bpffs. When map is unpinned or file descriptor is closed all timers in the map will be cancelled and freed.
- * @see bpf_timer_set_callback (helper 170)
  */
 export declare function timerSetCallback<T0>(timer: T0, callback_fn: HelperCallback): i64;
 /**
  * Set timer expiration N nanoseconds from the current time. The configured callback will be invoked in soft irq context on some cpu and will not repeat unless another bpf_timer_start() is made. In such case the next invocation can migrate to a different cpu. Since struct bpf_timer is a field inside map element the map owns the timer. The bpf_timer_set_callback() will increment refcnt of BPF program to make sure that callback_fn code stays valid. When user space reference to a map reaches zero all timers in a map are cancelled and corresponding program's refcnts are decremented. This is done to make sure that Ctrl-C of a user process doesn't leave any timers running. If map is pinned in bpffs the callback_fn can re-arm itself indefinitely. bpf_map_update/delete_elem() helpers and user space sys_bpf commands cancel and free the timer in the given map element. The map can contain timers that invoke callback_fn-s from different programs. The same callback_fn can serve different timers from different maps if key/value layout matches across maps. Every bpf_timer_set_callback() can have different callback_fn.
  *
+ * Kernel helper 171 (bpf_timer_start).
+ *
  * @returns 0 on success. -EINVAL if timer was not initialized with bpf_timer_init() earlier or invalid flags are passed.
- * @see bpf_timer_start (helper 171)
  */
 export declare function timerStart<T0>(timer: T0, nsecs: u64, flags: u64): i64;
 /**
  * Cancel the timer and wait for callback_fn to finish if it was running.
  *
+ * Kernel helper 172 (bpf_timer_cancel).
+ *
  * @returns 0 if the timer was not active. 1 if the timer was active. -EINVAL if timer was not initialized with bpf_timer_init() earlier. -EDEADLK if callback_fn tried to call bpf_timer_cancel() on its own timer which would have led to a deadlock otherwise.
- * @see bpf_timer_cancel (helper 172)
  */
 export declare function timerCancel<T0>(timer: T0): i64;
 /**
  * Get address of the traced function (for tracing and kprobe programs).
  *
+ * Kernel helper 173 (bpf_get_func_ip).
+ *
  * @returns Address of the traced function. 0 for kprobes placed within the function (not at the entry).
- * @see bpf_get_func_ip (helper 173)
  */
 export declare function getFuncIp(ctx: ProgramContext): u64;
 /**
  * Get bpf_cookie value provided (optionally) during the program attachment. It might be different for each individual attachment, even if BPF program itself is the same. Expects BPF program context ctx as a first argument.
  *
+ * Kernel helper 174 (bpf_get_attach_cookie).
+ *
  * @returns Value specified by user at BPF link creation/attachment time or 0, if it was not specified.
- * @see bpf_get_attach_cookie (helper 174)
  */
 export declare function getAttachCookie(ctx: ProgramContext): u64;
 /**
  * Get the struct pt_regs associated with task.
  *
+ * Kernel helper 175 (bpf_task_pt_regs).
+ *
  * @returns A pointer to struct pt_regs.
- * @see bpf_task_pt_regs (helper 175)
  */
 export declare function taskPtRegs(task: KernelPtr<"task_struct">): i64;
 /**
  * Get branch trace from hardware engines like Intel LBR. The hardware engine is stopped shortly after the helper is called. Therefore, the user need to filter branch entries based on the actual use case. To capture branch trace before the trigger point of the BPF program, the helper should be called at the beginning of the BPF program.
  *
+ * Kernel helper 176 (bpf_get_branch_snapshot).
+ *
  * @returns On success, number of bytes written to buf. On error, a negative value.
- * @see bpf_get_branch_snapshot (helper 176)
  */
 export declare function getBranchSnapshot<T0>(entries: T0, flags: u64): i64;
 /**
  * Behaves like bpf_trace_printk() helper, but takes an array of u64 to format and can handle more format args as a result.
  *
+ * Kernel helper 177 (bpf_trace_vprintk).
+ *
  * @returns The number of bytes written to the buffer, or a negative error in case of failure.
- * @see bpf_trace_vprintk (helper 177)
  */
 export declare function traceVprintk<T0, T1>(fmt: T0 | string, data: T1): i64;
 /**
  * Dynamically cast a sk pointer to a unix_sock pointer.
  *
+ * Kernel helper 178 (bpf_skc_to_unix_sock).
+ *
  * @returns sk if casting is valid, or NULL otherwise.
- * @see bpf_skc_to_unix_sock (helper 178)
  */
 export declare function skcToUnixSock(sk: Pointer): KernelPtr<"unix_sock">;
 /**
  * Get the address of a kernel symbol, returned in res. res is set to 0 if the symbol is not found.
  *
+ * Kernel helper 179 (bpf_kallsyms_lookup_name).
+ *
  * @returns On success, zero. On error, a negative value.
- * @see bpf_kallsyms_lookup_name (helper 179)
  */
 export declare function kallsymsLookupName<T0>(name: T0 | string, flags: i32, res: Pointer): i64;
 /**
@@ -1464,8 +1643,9 @@ export declare function kallsymsLookupName<T0>(name: T0 | string, flags: i32, re
  *
  * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
  *
+ * Kernel helper 180 (bpf_find_vma).
+ *
  * @returns 0 on success. -ENOENT if task->mm is NULL, or no vma contains addr. -EBUSY if failed to try lock mmap_lock. -EINVAL for invalid flags.
- * @see bpf_find_vma (helper 180)
  */
 export declare function findVma(
   task: KernelPtr<"task_struct">,
@@ -1479,8 +1659,9 @@ export declare function findVma(
  *
  * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
  *
+ * Kernel helper 181 (bpf_loop).
+ *
  * @returns The number of loops performed, -EINVAL for invalid flags, -E2BIG if nr_loops exceeds the maximum number of loops.
- * @see bpf_loop (helper 181)
  */
 export declare function loop(
   nr_loops: u32,
@@ -1491,71 +1672,81 @@ export declare function loop(
 /**
  * Do strncmp() between s1 and s2. s1 doesn't need to be null-terminated and s1_sz is the maximum storage size of s1. s2 must be a read-only string.
  *
+ * Kernel helper 182 (bpf_strncmp).
+ *
  * @returns An integer less than, equal to, or greater than zero if the first s1_sz bytes of s1 is found to be less than, to match, or be greater than s2.
- * @see bpf_strncmp (helper 182)
  */
 export declare function strncmp<T0>(s1: T0 | string, s2: Pointer | string): i64;
 /**
  * Get n-th argument register (zero based) of the traced function (for tracing programs) returned in value.
  *
+ * Kernel helper 183 (bpf_get_func_arg).
+ *
  * @returns 0 on success. -EINVAL if n >= argument register count of traced function.
- * @see bpf_get_func_arg (helper 183)
  */
 export declare function getFuncArg(ctx: ProgramContext, n: u32, value: Pointer): i64;
 /**
  * Get return value of the traced function (for tracing programs) in value.
  *
+ * Kernel helper 184 (bpf_get_func_ret).
+ *
  * @returns 0 on success. -EOPNOTSUPP for tracing programs other than BPF_TRACE_FEXIT or BPF_MODIFY_RETURN.
- * @see bpf_get_func_ret (helper 184)
  */
 export declare function getFuncRet(ctx: ProgramContext, value: Pointer): i64;
 /**
  * Get number of registers of the traced function (for tracing programs) where function arguments are stored in these registers.
  *
+ * Kernel helper 185 (bpf_get_func_arg_cnt).
+ *
  * @returns The number of argument registers of the traced function.
- * @see bpf_get_func_arg_cnt (helper 185)
  */
 export declare function getFuncArgCnt(ctx: ProgramContext): i64;
 /**
  * Get the BPF program's return value that will be returned to the upper layers.
  *
+ * Kernel helper 186 (bpf_get_retval).
+ *
  * @returns The BPF program's return value.
- * @see bpf_get_retval (helper 186)
  */
 export declare function getRetval(): i32;
 /**
  * Set the BPF program's return value that will be returned to the upper layers.
  *
+ * Kernel helper 187 (bpf_set_retval).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_set_retval (helper 187)
  */
 export declare function setRetval(retval: i32): i32;
 /**
  * Get the total size of a given xdp buff (linear and paged area)
  *
+ * Kernel helper 188 (bpf_xdp_get_buff_len).
+ *
  * @returns The total size of a given xdp buffer.
- * @see bpf_xdp_get_buff_len (helper 188)
  */
 export declare function xdpGetBuffLen(xdp_md: XdpContext): u64;
 /**
  * This helper is provided as an easy way to load data from a xdp buffer. It can be used to load len bytes from offset from the frame associated to xdp_md, into the buffer pointed by buf.
  *
+ * Kernel helper 189 (bpf_xdp_load_bytes).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_xdp_load_bytes (helper 189)
  */
 export declare function xdpLoadBytes<T0>(xdp_md: XdpContext, offset: u32, buf: T0): i64;
 /**
  * Store len bytes from buffer buf into the frame associated to xdp_md, at offset.
  *
+ * Kernel helper 190 (bpf_xdp_store_bytes).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_xdp_store_bytes (helper 190)
  */
 export declare function xdpStoreBytes<T0>(xdp_md: XdpContext, offset: u32, buf: T0): i64;
 /**
  * Read size bytes from user space address user_ptr in tsk's address space, and stores the data in dst. flags is not used yet and is provided for future extensibility. This helper can only be used by sleepable programs.
  *
+ * Kernel helper 191 (bpf_copy_from_user_task).
+ *
  * @returns 0 on success, or a negative error in case of failure. On error dst buffer is zeroed out.
- * @see bpf_copy_from_user_task (helper 191)
  */
 export declare function copyFromUserTask<T0>(
   dst: T0,
@@ -1566,29 +1757,33 @@ export declare function copyFromUserTask<T0>(
 /**
  * Change the __sk_buff->tstamp_type to tstamp_type and set tstamp to the __sk_buff->tstamp together.
  *
+ * Kernel helper 192 (bpf_skb_set_tstamp).
+ *
  * @returns 0 on success. -EINVAL for invalid input -EOPNOTSUPP for unsupported protocol
- * @see bpf_skb_set_tstamp (helper 192)
  */
 export declare function skbSetTstamp(skb: SkBuffFields, tstamp: u64, tstamp_type: u32): i64;
 /**
  * Returns a calculated IMA hash of the file. If the hash is larger than size, then only size bytes will be copied to dst
  *
+ * Kernel helper 193 (bpf_ima_file_hash).
+ *
  * @returns The hash_algo is returned on success, -EOPNOTSUP if the hash calculation failed or -EINVAL if invalid arguments are passed.
- * @see bpf_ima_file_hash (helper 193)
  */
 export declare function imaFileHash<T0>(file: KernelPtr<"file">, dst: T0): i64;
 /**
  * Exchange kptr at pointer map_value with ptr, and return the old value. ptr can be NULL, otherwise it must be a referenced pointer which will be released when this helper is called.
  *
+ * Kernel helper 194 (bpf_kptr_xchg).
+ *
  * @returns The old value of kptr (which can be NULL). The returned pointer if not NULL, is a reference which must be released using its corresponding release function, or moved into a BPF map before program exit.
- * @see bpf_kptr_xchg (helper 194)
  */
 export declare function kptrXchg(map_value: Pointer, ptr: Pointer): u64;
 /**
  * Perform a lookup in percpu map for an entry associated to key on cpu.
  *
+ * Kernel helper 195 (bpf_map_lookup_percpu_elem).
+ *
  * @returns Map value associated to key on cpu, or NULL if no entry was found or cpu is invalid.
- * @see bpf_map_lookup_percpu_elem (helper 195)
  */
 export declare function mapLookupPercpuElem<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -1598,22 +1793,25 @@ export declare function mapLookupPercpuElem<K = any, V = any>(
 /**
  * Dynamically cast a sk pointer to a mptcp_sock pointer.
  *
+ * Kernel helper 196 (bpf_skc_to_mptcp_sock).
+ *
  * @returns sk if casting is valid, or NULL otherwise.
- * @see bpf_skc_to_mptcp_sock (helper 196)
  */
 export declare function skcToMptcpSock(sk: Pointer): KernelPtr<"mptcp_sock">;
 /**
  * Get a dynptr to local memory data.
  *
+ * Kernel helper 197 (bpf_dynptr_from_mem).
+ *
  * @returns 0 on success, -E2BIG if the size exceeds DYNPTR_MAX_SIZE, -EINVAL if flags is not 0.
- * @see bpf_dynptr_from_mem (helper 197)
  */
 export declare function dynptrFromMem<T0, T1>(data: T0, flags: u64, ptr: T1): i64;
 /**
  * Reserve size bytes of payload in a ring buffer ringbuf through the dynptr interface. flags must be 0.
  *
+ * Kernel helper 198 (bpf_ringbuf_reserve_dynptr).
+ *
  * @returns 0 on success, or a negative error in case of failure.
- * @see bpf_ringbuf_reserve_dynptr (helper 198)
  */
 export declare function ringbufReserveDynptr<K = any, V = any, T0>(
   ringbuf: BpfMap<K, V>,
@@ -1624,71 +1822,81 @@ export declare function ringbufReserveDynptr<K = any, V = any, T0>(
 /**
  * Submit reserved ring buffer sample, pointed to by data, through the dynptr interface. This is a no-op if the dynptr is invalid/null.
  *
+ * Kernel helper 199 (bpf_ringbuf_submit_dynptr).
+ *
  * @returns Nothing. Always succeeds.
- * @see bpf_ringbuf_submit_dynptr (helper 199)
  */
 export declare function ringbufSubmitDynptr<T0>(ptr: T0, flags: u64): void;
 /**
  * Discard reserved ring buffer sample through the dynptr interface. This is a no-op if the dynptr is invalid/null.
  *
+ * Kernel helper 200 (bpf_ringbuf_discard_dynptr).
+ *
  * @returns Nothing. Always succeeds.
- * @see bpf_ringbuf_discard_dynptr (helper 200)
  */
 export declare function ringbufDiscardDynptr<T0>(ptr: T0, flags: u64): void;
 /**
  * Read len bytes from src into dst, starting from offset into src. flags is currently unused.
  *
+ * Kernel helper 201 (bpf_dynptr_read).
+ *
  * @returns 0 on success, -E2BIG if offset + len exceeds the length of src's data, -EINVAL if src is an invalid dynptr or if flags is not 0.
- * @see bpf_dynptr_read (helper 201)
  */
 export declare function dynptrRead<T0, T1>(dst: T0, src: T1, offset: u32, flags: u64): i64;
 /**
  * Write len bytes from src into dst, starting from offset into dst. flags is currently unused.
  *
+ * Kernel helper 202 (bpf_dynptr_write).
+ *
  * @returns 0 on success, -E2BIG if offset + len exceeds the length of dst's data, -EINVAL if dst is an invalid dynptr or if dst is a read-only dynptr or if flags is not 0.
- * @see bpf_dynptr_write (helper 202)
  */
 export declare function dynptrWrite<T0, T1>(dst: T0, offset: u32, src: T1, flags: u64): i64;
 /**
  * Get a pointer to the underlying dynptr data.
  *
+ * Kernel helper 203 (bpf_dynptr_data).
+ *
  * @returns Pointer to the underlying dynptr data, NULL if the dynptr is read-only, if the dynptr is invalid, or if the offset and length is out of bounds.
- * @see bpf_dynptr_data (helper 203)
  */
 export declare function dynptrData<T0>(ptr: T0, offset: u32, len: u32): u64;
 /**
  * Try to issue a SYN cookie for the packet with corresponding IPv4/TCP headers, iph and th, without depending on a listening socket.
  *
+ * Kernel helper 204 (bpf_tcp_raw_gen_syncookie_ipv4).
+ *
  * @returns On success, lower 32 bits hold the generated SYN cookie in followed by 16 bits which hold the MSS value for that cookie, and the top 16 bits are unused.
- * @see bpf_tcp_raw_gen_syncookie_ipv4 (helper 204)
  */
 export declare function tcpRawGenSyncookieIpv4<T0, T1>(iph: T0, th: T1): i64;
 /**
  * Try to issue a SYN cookie for the packet with corresponding IPv6/TCP headers, iph and th, without depending on a listening socket.
  *
+ * Kernel helper 205 (bpf_tcp_raw_gen_syncookie_ipv6).
+ *
  * @returns On success, lower 32 bits hold the generated SYN cookie in followed by 16 bits which hold the MSS value for that cookie, and the top 16 bits are unused.
- * @see bpf_tcp_raw_gen_syncookie_ipv6 (helper 205)
  */
 export declare function tcpRawGenSyncookieIpv6<T0, T1>(iph: T0, th: T1): i64;
 /**
  * Check whether iph and th contain a valid SYN cookie ACK without depending on a listening socket.
  *
+ * Kernel helper 206 (bpf_tcp_raw_check_syncookie_ipv4).
+ *
  * @returns 0 if iph and th are a valid SYN cookie ACK.
- * @see bpf_tcp_raw_check_syncookie_ipv4 (helper 206)
  */
 export declare function tcpRawCheckSyncookieIpv4<T0, T1>(iph: T0, th: T1): i64;
 /**
  * Check whether iph and th contain a valid SYN cookie ACK without depending on a listening socket.
  *
+ * Kernel helper 207 (bpf_tcp_raw_check_syncookie_ipv6).
+ *
  * @returns 0 if iph and th are a valid SYN cookie ACK.
- * @see bpf_tcp_raw_check_syncookie_ipv6 (helper 207)
  */
 export declare function tcpRawCheckSyncookieIpv6<T0, T1>(iph: T0, th: T1): i64;
 /**
  * A nonsettable system-wide clock derived from wall-clock time but ignoring leap seconds. This clock does not experience discontinuities and backwards jumps caused by NTP inserting leap seconds as CLOCK_REALTIME does.
  *
+ * Kernel helper 208 (bpf_ktime_get_tai_ns).
+ *
  * @returns Current ktime.
- * @see bpf_ktime_get_tai_ns (helper 208)
  */
 export declare function ktimeGetTaiNs(): u64;
 /**
@@ -1696,8 +1904,9 @@ export declare function ktimeGetTaiNs(): u64;
  *
  * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
  *
+ * Kernel helper 209 (bpf_user_ringbuf_drain).
+ *
  * @returns The number of drained samples if no error was encountered while draining samples, or 0 if no samples were present in the ring buffer. If a user-space producer was epoll-waiting on this map, and at least one sample was drained, they will receive an event notification notifying them of available space in the ring buffer. If the BPF_RB_NO_WAKEUP flag is passed to this function, no wakeup notification will be sent. If the BPF_RB_FORCE_WAKEUP flag is passed, a wakeup notification will be sent even if no sample was drained.
- * @see bpf_user_ringbuf_drain (helper 209)
  */
 export declare function userRingbufDrain<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -1708,8 +1917,9 @@ export declare function userRingbufDrain<K = any, V = any>(
 /**
  * Get a bpf_local_storage from the cgroup.
  *
+ * Kernel helper 210 (bpf_cgrp_storage_get).
+ *
  * @returns A bpf_local_storage pointer is returned on success.
- * @see bpf_cgrp_storage_get (helper 210)
  */
 export declare function cgrpStorageGet<K = any, V = any>(
   map: BpfMap<K, V>,
@@ -1720,8 +1930,9 @@ export declare function cgrpStorageGet<K = any, V = any>(
 /**
  * Delete a bpf_local_storage from a cgroup.
  *
+ * Kernel helper 211 (bpf_cgrp_storage_delete).
+ *
  * @returns 0 on success.
- * @see bpf_cgrp_storage_delete (helper 211)
  */
 export declare function cgrpStorageDelete<K = any, V = any>(
   map: BpfMap<K, V>,

@@ -140,8 +140,9 @@ export function renderStdlibHelpers(
         ` *`,
         ` * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.`,
       );
+    out.push(` *`, ` * Kernel helper ${h.id} (bpf_${h.name}).`);
     if (h.returns) out.push(` *`, ` * @returns ${doc(h.returns)}`);
-    out.push(` * @see bpf_${h.name} (helper ${h.id})`, ` */`);
+    out.push(` */`);
     out.push(`export declare function ${overrides[h.name]?.ts ?? deriveDeclaration(h)};`);
   }
   out.push(``);
