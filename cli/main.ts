@@ -11,6 +11,7 @@ import { reportFatal } from "./report.ts";
 import { registerProg } from "./commands/prog.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerObjdump } from "./commands/objdump.ts";
+import { registerFeatures } from "./commands/features.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerPackage } from "./commands/package.ts";
 import { registerVmCommand } from "./commands/vm.ts";
@@ -26,6 +27,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerObjdump,
   registerRun,
   registerPackage,
+  registerFeatures,
 ];
 
 /** Builds the CLI program with every subcommand registered. */

@@ -13,6 +13,12 @@
  * ids in the `___BPF_FUNC_MAPPER(FN, ctx)` form (Linux ≥ 6.2), positions in the older
  * `__BPF_FUNC_MAPPER(FN)` form.
  *
+ * It also writes the kernel records every stage reads (scripts/kernel-gen/): core/kernel/helper-records.ts
+ * (all helpers of libbpf's `bpf/bpf_helper_defs.h`, with argument kinds and summaries),
+ * core/kernel/context-layouts.ts (uapi context structs as clang lays them out for the BPF target) and
+ * stdlib/helpers.d.ts (the stdlib declaration of every helper). test/vm-system/kernel-records.test.ts
+ * reproduces them byte for byte.
+ *
  * Usage: `npm run gen:kernel-tables [-- --header path --out path]`.
  */
 import { execFileSync } from "node:child_process";
@@ -20,6 +26,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
+import { HELPER_OVERRIDES } from "../core/kernel/helper-overrides.ts";
+import { dumpLayouts, parseLayoutDump } from "./kernel-gen/context-layouts.ts";
+import { parseHelperDefs } from "./kernel-gen/helper-defs.ts";
+import {
+  renderContextLayouts,
+  renderHelperRecords,
+  toRecords,
+} from "./kernel-gen/render-records.ts";
+import { renderStdlibHelpers } from "./kernel-gen/render-stdlib.ts";
 
 /** Enums copied as they are: output constant name → C enum name. */
 const NAMED_ENUMS: readonly (readonly [string, string])[] = [
@@ -279,12 +294,54 @@ export function readHeaderVersion(includeDir = "/usr/include"): string {
   return version;
 }
 
+/** libbpf's version (`1:1.1.2-0+deb12u1` of libbpf-dev), naming bpf_helper_defs.h; "unknown" off Debian. */
+export function readLibbpfVersion(): string {
+  try {
+    const v = execFileSync("dpkg-query", ["-W", "-f", "${Version}", "libbpf-dev"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    return v ? `libbpf-dev ${v}` : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+async function prettify(text: string, like: string): Promise<string> {
+  const config = (await resolveConfig(join(ROOT, like))) ?? {};
+  return format(text, { ...config, parser: "typescript", filepath: join(ROOT, like) });
+}
+
 /** Generates the formatted module text from a header file. */
 export async function generateKernelTables(headerPath: string, version: string): Promise<string> {
   const text = renderKernelTables(parseBpfHeader(readFileSync(headerPath, "utf8")), version);
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-  const config = (await resolveConfig(join(root, "core/kernel/generated.ts"))) ?? {};
-  return format(text, { ...config, parser: "typescript" });
+  return prettify(text, "core/kernel/generated.ts");
+}
+
+/** Sources and versions the kernel records are generated from. */
+export interface RecordSources {
+  /** Include directory holding linux/bpf.h and bpf/bpf_helper_defs.h. */
+  readonly includeDir: string;
+  readonly headerVersion: string;
+  readonly libbpfVersion: string;
+}
+
+/** The record files (path relative to the repo root → formatted text). */
+export async function generateKernelRecords(src: RecordSources): Promise<Map<string, string>> {
+  const defs = readFileSync(join(src.includeDir, "bpf/bpf_helper_defs.h"), "utf8");
+  const records = toRecords(parseHelperDefs(defs));
+  const layouts = parseLayoutDump(dumpLayouts(src.includeDir));
+  const files = new Map<string, string>();
+  const put = async (path: string, text: string) => files.set(path, await prettify(text, path));
+  await put("core/kernel/helper-records.ts", renderHelperRecords(records, src.libbpfVersion));
+  await put("core/kernel/context-layouts.ts", renderContextLayouts(layouts, src.headerVersion));
+  await put(
+    "stdlib/helpers.d.ts",
+    renderStdlibHelpers(records, HELPER_OVERRIDES, src.libbpfVersion),
+  );
+  return files;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -300,9 +357,20 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const text = await generateKernelTables(header, readHeaderVersion(join(dirname(header), "..")));
+  const includeDir = join(dirname(header), "..");
+  const headerVersion = readHeaderVersion(includeDir);
+  const text = await generateKernelTables(header, headerVersion);
   writeFileSync(outPath, text);
   process.stdout.write(`wrote ${outPath}\n`);
+  const records = await generateKernelRecords({
+    includeDir,
+    headerVersion,
+    libbpfVersion: readLibbpfVersion(),
+  });
+  for (const [path, body] of records) {
+    writeFileSync(join(root, path), body);
+    process.stdout.write(`wrote ${path}\n`);
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -5,6 +5,7 @@
  */
 
 export * from "./net.js";
+export * from "./helpers.js";
 
 // ---------------------------------------------------------------------------------------------
 // Integer types: plain aliases of `number` (see README "Integer types" for why), checked for width
@@ -118,7 +119,8 @@ export declare const BPF_ANY: 0;
 export declare const BPF_NOEXIST: 1;
 export declare const BPF_EXIST: 2;
 
-interface KeyedMap<K, V> {
+/** A map with keyed lookups: HashMap, ArrayMap and their variants. */
+export interface KeyedMap<K, V> {
   /** The value for `key`, or null; test it before use (the kernel verifier insists). */
   lookup(key: K): Ref<V> | null;
   /** Inserts or replaces; flags: BPF_ANY (default), BPF_NOEXIST, BPF_EXIST. Returns 0 or -errno. */
@@ -204,24 +206,22 @@ export declare const BPF_F_REUSE_STACKID: 1024;
 // Helpers (bpf-helpers(7)).
 // ---------------------------------------------------------------------------------------------
 
-/** Nanoseconds since boot, excluding suspend (bpf_ktime_get_ns). */
-export declare function ktimeGetNs(): u64;
-/** Nanoseconds since boot, including suspend (bpf_ktime_get_boot_ns). */
-export declare function ktimeGetBootNs(): u64;
-/** `tgid << 32 | pid` of the current task (bpf_get_current_pid_tgid). */
-export declare function getCurrentPidTgid(): u64;
-/** `gid << 32 | uid` of the current task (bpf_get_current_uid_gid). */
-export declare function getCurrentUidGid(): u64;
-/** Copies the current task's name into `buf` (bpf_get_current_comm). */
-export declare function getCurrentComm(buf: CharArray<16>): i64;
-/** Copies `sizeof dst` bytes from kernel address `src` into `dst` (bpf_probe_read_kernel). */
-export declare function probeReadKernel<T>(dst: T, src: u64): i64;
-/** Copies from user address `src` (bpf_probe_read_user). */
-export declare function probeReadUser<T>(dst: T, src: u64): i64;
-/** Copies a NUL-terminated string from kernel memory; returns its length with NUL or -errno. */
-export declare function probeReadKernelStr<N extends number>(dst: CharArray<N>, src: u64): i64;
-/** Copies a NUL-terminated string from user memory (bpf_probe_read_user_str). */
-export declare function probeReadUserStr<N extends number>(dst: CharArray<N>, src: u64): i64;
+// Every kernel helper is declared in helpers.d.ts (generated from libbpf's bpf_helper_defs.h):
+// `ktimeGetNs()`, `getCurrentPidTgid()`, `probeReadKernel(dst, src)`, `skbStoreBytes(ctx, off, buf, 0)`,
+// ... A buffer argument is one typed value (its size is supplied by the compiler); a map argument
+// is a map; a context argument is the program's `ctx`. These types appear in their signatures:
+
+/** Any map of the stdlib (a helper's `map` argument). */
+export type BpfMap<K = any, V = any> =
+  KeyedMap<K, V> | RingBuf<V> | PerfEventArray<V> | ProgArray | StackTraceMap;
+/** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
+export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
+/** A pointer argument: a place (passed by address), a `Ref<T>`, or an address. */
+export type Pointer = u64 | object;
+/** The `ctx` of any program kind. */
+export type ProgramContext = object;
+/** A callback function (bpf_loop, bpf_for_each_map_elem, timers). */
+export type HelperCallback = (...args: never[]) => number;
 /**
  * The kernel address of the data a tracepoint `__data_loc` field points to: `ctx` plus the field's
  * low 16 bits. Read it with probeReadKernelStr: `probeReadKernelStr(buf, dataLocAddress(ctx, ctx.filename))`.
@@ -229,10 +229,6 @@ export declare function probeReadUserStr<N extends number>(dst: CharArray<N>, sr
 export declare function dataLocAddress(ctx: object, field: DataLoc): u64;
 /** Writes to the trace pipe (bpf_trace_printk): a constant format and at most 3 integer arguments. */
 export declare function printk(format: string, a?: number, b?: number, c?: number): i64;
-/** A pseudo-random u32 (bpf_get_prandom_u32). */
-export declare function getPrandomU32(): u32;
-/** The current CPU number (bpf_get_smp_processor_id). */
-export declare function getSmpProcessorId(): u32;
 /**
  * floor(log2(v)), 0 for 0 and 1 (libbpf-tools' `log2l`); with `cap` (a constant 0..63) clamped to
  * it, the usual histogram slot: `hist.lookup(log2(deltaUs, MAX_SLOTS - 1))`. Inlined: with a cap,

@@ -127,6 +127,20 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "parameter '{param}' does not match `{proto}`: {problem}",
   },
+  TSB3016: {
+    severity: "error",
+    template: "{helper} takes a callback ('{param}'); callback functions are not supported yet",
+  },
+  TSB3017: {
+    severity: "error",
+    template:
+      '{helper} is GPL-only in {progType} programs and the kernel refuses it under {license}; declare a GPL-compatible license (`export const license = "GPL"`)',
+  },
+  TSB3018: {
+    severity: "error",
+    template:
+      "{helper} cannot be called from {progType} programs (the kernel's verifier refuses it); it is available to {allowed}",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

@@ -1,68 +1,15 @@
 /**
- * Records describing what stdlib/index.d.ts declares: kernel helper ids, map kinds, program kinds
- * (section naming and context layout), and named constants. The lowering looks names up here instead
- * of switching on them, so adding a helper or program kind is adding a row.
+ * Records describing what stdlib/index.d.ts declares: map kinds, program kinds (section naming and
+ * context layout), and named constants. The lowering looks names up here instead of switching on
+ * them, so adding a program kind is adding a row. Helpers are not here: every kernel helper is a
+ * generated record of core/kernel (helper-records.ts), declared in stdlib/helpers.d.ts.
  *
- * Helper ids are `enum bpf_func_id` (include/uapi/linux/bpf.h, `___BPF_FUNC_MAPPER`); context offsets
- * are those of `struct xdp_md`, `struct __sk_buff`, `struct bpf_perf_event_data` and x86-64
- * `struct pt_regs` from the same uapi headers (linux 6.x); `bpf_perf_event_data.sample_period` follows
- * the 168-byte x86-64 `pt_regs`.
+ * Context offsets come from core/kernel's generated layouts of `struct xdp_md`, `struct __sk_buff`,
+ * `struct bpf_perf_event_data` and x86-64 `struct pt_regs` (uapi headers, laid out by clang).
  */
+import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
 import type { TsbType } from "./types.ts";
 import { U32, U64 } from "./types.ts";
-
-/** Kernel helper ids used by the lowering. */
-export const HELPERS = {
-  map_lookup_elem: 1,
-  map_update_elem: 2,
-  map_delete_elem: 3,
-  ktime_get_ns: 5,
-  trace_printk: 6,
-  get_prandom_u32: 7,
-  get_smp_processor_id: 8,
-  tail_call: 12,
-  get_current_pid_tgid: 14,
-  get_current_uid_gid: 15,
-  get_current_comm: 16,
-  perf_event_output: 25,
-  skb_load_bytes: 26,
-  get_stackid: 27,
-  probe_read_user: 112,
-  probe_read_kernel: 113,
-  probe_read_user_str: 114,
-  probe_read_kernel_str: 115,
-  ktime_get_boot_ns: 125,
-  ringbuf_output: 130,
-  ringbuf_reserve: 131,
-  ringbuf_submit: 132,
-  ringbuf_discard: 133,
-} as const;
-
-/** A helper that takes no arguments and returns an integer (a direct call). */
-export interface NullaryHelper {
-  readonly helper: keyof typeof HELPERS;
-  readonly result: TsbType;
-}
-/** stdlib functions that are plain zero-argument helper calls. */
-export const NULLARY_HELPERS: ReadonlyMap<string, NullaryHelper> = new Map([
-  ["ktimeGetNs", { helper: "ktime_get_ns", result: U64 }],
-  ["ktimeGetBootNs", { helper: "ktime_get_boot_ns", result: U64 }],
-  ["getCurrentPidTgid", { helper: "get_current_pid_tgid", result: U64 }],
-  ["getCurrentUidGid", { helper: "get_current_uid_gid", result: U64 }],
-  ["getPrandomU32", { helper: "get_prandom_u32", result: U32 }],
-  ["getSmpProcessorId", { helper: "get_smp_processor_id", result: U32 }],
-]);
-
-/** `probeRead*(dst, src)`: copy into a memory location. */
-export const PROBE_READS: ReadonlyMap<
-  string,
-  { helper: keyof typeof HELPERS; stringOnly: boolean }
-> = new Map([
-  ["probeReadKernel", { helper: "probe_read_kernel", stringOnly: false }],
-  ["probeReadUser", { helper: "probe_read_user", stringOnly: false }],
-  ["probeReadKernelStr", { helper: "probe_read_kernel_str", stringOnly: true }],
-  ["probeReadUserStr", { helper: "probe_read_user_str", stringOnly: true }],
-] as const);
 
 /** A map class of the stdlib. */
 export interface MapKind {
@@ -184,56 +131,67 @@ export interface KernelArgs {
   readonly returnValue: "none" | "last" | "only";
 }
 
+/**
+ * A fixed context: the named fields of uapi struct `struct` at their generated offsets
+ * (core/kernel context-layouts.ts), typed u32 or u64 by size.
+ */
 const fixed = (
-  fields: [string, number, TsbType][],
-  packet?: { data: number; dataEnd: number },
+  struct: string,
+  names: readonly string[],
+  packet = false,
   skb = false,
   noDirectAccess?: string,
-): CtxShape => ({
-  kind: "fixed",
-  fields: new Map(fields.map(([name, offset, type]) => [name, { offset, type }])),
-  ...(packet ? { packet } : {}),
-  ...(skb ? { skb } : {}),
-  ...(noDirectAccess !== undefined ? { noDirectAccess } : {}),
-});
+): CtxShape => {
+  const layout = CONTEXT_LAYOUTS[struct]!;
+  const field = (n: string) => layout.fields.find((f) => f.name === n)!;
+  return {
+    kind: "fixed",
+    fields: new Map(
+      names.map((n) => [n, { offset: field(n).offset, type: field(n).size === 8 ? U64 : U32 }]),
+    ),
+    ...(packet
+      ? { packet: { data: field("data").offset, dataEnd: field("data_end").offset } }
+      : {}),
+    ...(skb ? { skb } : {}),
+    ...(noDirectAccess !== undefined ? { noDirectAccess } : {}),
+  };
+};
 /** struct xdp_md. */
-const XDP_MD = fixed(
-  [
-    ["ingress_ifindex", 12, U32],
-    ["rx_queue_index", 16, U32],
-    ["egress_ifindex", 20, U32],
-  ],
-  { data: 0, dataEnd: 4 },
-);
+const XDP_MD = fixed("xdp_md", ["ingress_ifindex", "rx_queue_index", "egress_ifindex"], true);
 /** The `struct __sk_buff` fields tsbpf exposes. */
-const SK_BUFF_FIELDS: [string, number, TsbType][] = [
-  ["len", 0, U32],
-  ["pkt_type", 4, U32],
-  ["mark", 8, U32],
-  ["queue_mapping", 12, U32],
-  ["protocol", 16, U32],
-  ["vlan_present", 20, U32],
-  ["vlan_tci", 24, U32],
-  ["vlan_proto", 28, U32],
-  ["priority", 32, U32],
-  ["ingress_ifindex", 36, U32],
-  ["ifindex", 40, U32],
+const SK_BUFF_FIELDS = [
+  "len",
+  "pkt_type",
+  "mark",
+  "queue_mapping",
+  "protocol",
+  "vlan_present",
+  "vlan_tci",
+  "vlan_proto",
+  "priority",
+  "ingress_ifindex",
+  "ifindex",
 ];
 /** struct __sk_buff for tc: `data`/`data_end` are readable, so header<T>() works. */
-const SK_BUFF = fixed(SK_BUFF_FIELDS, { data: 76, dataEnd: 80 }, true);
+const SK_BUFF = fixed("__sk_buff", SK_BUFF_FIELDS, true, true);
 /**
  * struct __sk_buff for socket filters: the kernel's `sk_filter_is_valid_access`
  * (net/core/filter.c) refuses reads of `data`/`data_end`, so packets are read with
  * bpf_skb_load_bytes only.
  */
 const SOCKET_SK_BUFF = fixed(
+  "__sk_buff",
   SK_BUFF_FIELDS,
-  undefined,
+  false,
   true,
   "sk_filter_is_valid_access refuses the data/data_end fields of __sk_buff",
 );
-/** x86-64 struct pt_regs: di, si, dx, cx, r8, r9; ax holds the return value. */
-const PT_REGS: CtxShape = { kind: "args", argOffsets: [112, 104, 96, 88, 72, 64], retOffset: 80 };
+/** x86-64 struct pt_regs: di, si, dx, cx, r8, r9 carry the arguments; ax the return value. */
+const PT_REGS: CtxShape = {
+  kind: "args",
+  argOffsets: ["rdi", "rsi", "rdx", "rcx", "r8", "r9"].map((r) => contextOffset("pt_regs", r)),
+  retOffset: contextOffset("pt_regs", "rax"),
+};
 /** fentry/fexit and raw tracepoints: an array of u64 arguments. */
 const ARG_WORDS: CtxShape = {
   kind: "args",
@@ -301,7 +259,7 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         fn: "perfEvent",
         hasTarget: false,
         section: () => "perf_event",
-        ctx: fixed([["sample_period", 168, U64]]),
+        ctx: fixed("bpf_perf_event_data", ["sample_period"]),
       },
     ] satisfies ProgramKind[]
   ).map((k): [string, ProgramKind] => [k.fn, k]),

@@ -9,7 +9,7 @@
 import { Node } from "ts-morph";
 import type { CallExpression } from "ts-morph";
 import type { ValueId } from "../ir/index.ts";
-import { HELPERS } from "./builtins.ts";
+import { helperRecord } from "../../core/kernel/index.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
 import { initPlace } from "./lower-assign.ts";
@@ -17,18 +17,21 @@ import { lowerExpr } from "./lower-expr.ts";
 import type { TsbType } from "./types.ts";
 import { isScalar, typeName } from "./types.ts";
 
-/** A kernel helper's name in `HELPERS`. */
-export type Helper = keyof typeof HELPERS;
-
-/** Emits `callhelper` for `helper` with `args`; the result is an i64 or (lookups) a pointer. */
+/**
+ * Emits `callhelper` for the kernel helper `helper` (its name in the records, `map_lookup_elem`) with
+ * `args`; the result is an i64 or (lookups) a pointer. The id comes from core/kernel's records.
+ */
 export function callHelper(
   fs: FuncState,
-  helper: Helper,
+  helper: string,
   args: ValueId[],
   at: Node,
   result: "i64" | "ptr" = "i64",
 ): ValueId {
-  return fs.val({ op: "callhelper", helper: HELPERS[helper], name: helper, args }, result, at);
+  const rec = helperRecord(helper);
+  if (!rec) throw new Error(`internal: no kernel helper named ${helper}`);
+  fs.m.helperCalls.push({ helper, node: at, func: fs.name });
+  return fs.val({ op: "callhelper", helper: rec.id, name: helper, args }, result, at);
 }
 
 /** Reports a wrong argument count (TSB2004) and returns ERROR. */

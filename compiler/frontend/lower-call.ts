@@ -9,12 +9,14 @@
 import { Node } from "ts-morph";
 import type { CallExpression } from "ts-morph";
 import type { ValueId } from "../ir/index.ts";
-import { NULLARY_HELPERS, PROBE_READS } from "./builtins.ts";
+import { helperRecordByFn } from "../../core/kernel/index.ts";
+import type { HelperRecord } from "../../core/kernel/index.ts";
 import { arity, badArg, callHelper, placeArg } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState } from "./func-state.ts";
 import { callCtxMethod, lowerDataLocAddress } from "./lower-ctx-call.ts";
 import { lowerExpr } from "./lower-expr.ts";
+import { type BuiltinLowering, lowerHelperCall } from "./lower-helper-call.ts";
 import { lowerAtomicAdd, lowerByteSwap, lowerLog2, lowerPrintk } from "./lower-intrinsic.ts";
 import { callMapMethod } from "./lower-map-call.ts";
 import { inlineCall, recordCall } from "./inline-call.ts";
@@ -61,41 +63,7 @@ function callBuiltin(
     if (!r) return badArg(fs, args[0]!, x, "an integer or bool");
     return { k: "val", type: conv, v: fs.convert(r.v, r.type, conv, node) };
   }
-  const nullary = NULLARY_HELPERS.get(name);
-  if (nullary) {
-    if (args.length !== 0) return arity(fs, node, name, 0);
-    const v = callHelper(fs, nullary.helper, [], node);
-    const t = nullary.result as ScalarType;
-    return {
-      k: "val",
-      type: t,
-      v: irTypeOf(t) === "i64" ? v : fs.val({ op: "trunc", type: "i32", arg: v }, "i32", node),
-    };
-  }
-  const probe = PROBE_READS.get(name);
-  if (probe) {
-    if (args.length !== 2) return arity(fs, node, name, 2);
-    const dst = placeArg(fs, args[0]!, name);
-    const src = fs.coerce(lowerExpr(fs, args[1]!, U64), U64, args[1]!);
-    if (!dst || src === null) return ERROR;
-    if (probe.stringOnly && dst.type.kind !== "array")
-      return badArg(
-        fs,
-        args[0]!,
-        { k: "place", ...dst, writable: true, what: "" },
-        "a CharArray<N> buffer",
-      );
-    const size = fs.iconst("i32", BigInt(sizeOf(dst.type)), node);
-    return { k: "val", type: I64, v: callHelper(fs, probe.helper, [dst.addr, size, src], node) };
-  }
   switch (name) {
-    case "getCurrentComm": {
-      if (args.length !== 1) return arity(fs, node, name, 1);
-      const dst = placeArg(fs, args[0]!, name);
-      if (!dst) return ERROR;
-      const size = fs.iconst("i32", BigInt(sizeOf(dst.type)), node);
-      return { k: "val", type: I64, v: callHelper(fs, "get_current_comm", [dst.addr, size], node) };
-    }
     case "dataLocAddress":
       return lowerDataLocAddress(fs, node, args);
     case "log2":
@@ -111,9 +79,44 @@ function callBuiltin(
     case "ntohl":
       return lowerByteSwap(fs, node, args, name.endsWith("s") ? 16 : 32);
   }
+  const rec = helperRecordByFn(name);
+  if (rec) return lowerHelperCall(fs, node, rec, args, BUILTIN_LOWERINGS);
   fs.m.report("TSB1010", node.getExpression(), { name });
   return ERROR;
 }
+
+/**
+ * `probeRead*(dst, src)`: the size is `dst`'s; the `_str` variants need a CharArray<N> buffer
+ * (a string needs a byte array to land in).
+ */
+function lowerProbeRead(
+  fs: FuncState,
+  node: CallExpression,
+  args: Node[],
+  rec: HelperRecord,
+  stringOnly: boolean,
+): Operand {
+  if (args.length !== 2) return arity(fs, node, rec.fn, 2);
+  const dst = placeArg(fs, args[0]!, rec.fn);
+  const src = fs.coerce(lowerExpr(fs, args[1]!, U64), U64, args[1]!);
+  if (!dst || src === null) return ERROR;
+  if (stringOnly && dst.type.kind !== "array")
+    return badArg(
+      fs,
+      args[0]!,
+      { k: "place", ...dst, writable: true, what: "" },
+      "a CharArray<N> buffer",
+    );
+  const size = fs.iconst("i32", BigInt(sizeOf(dst.type)), node);
+  return { k: "val", type: I64, v: callHelper(fs, rec.name, [dst.addr, size, src], node) };
+}
+
+/** The dedicated lowerings helper-overrides.ts names (`lowering: { kind: "builtin" }`). */
+const BUILTIN_LOWERINGS: ReadonlyMap<string, BuiltinLowering> = new Map<string, BuiltinLowering>([
+  ["printk", (fs, node, args) => lowerPrintk(fs, node, args)],
+  ["probeRead", (fs, node, args, rec) => lowerProbeRead(fs, node, args, rec, false)],
+  ["probeReadStr", (fs, node, args, rec) => lowerProbeRead(fs, node, args, rec, true)],
+]);
 
 function callFunction(fs: FuncState, node: CallExpression, f: FuncInfo): Operand {
   if (f.mode === "invalid") return ERROR; // its signature was reported

@@ -19,6 +19,7 @@ import { newFunc } from "../ir/builder.ts";
 import type { Func, Module } from "../ir/index.ts";
 import { MAX_STACK_BYTES } from "../ir/index.ts";
 import { MAP_KINDS, PROGRAM_KINDS } from "./builtins.ts";
+import { checkHelperCalls } from "./helper-checks.ts";
 import type { ProgramKind } from "./builtins.ts";
 import { FuncState } from "./func-state.ts";
 import { bindKernelArgs } from "./kernel-args.ts";
@@ -94,6 +95,7 @@ export function lowerModule(m: ModuleState): Module {
       );
     if (!exported) m.report("TSB3007", sf.getStatements()[0] ?? sf);
   }
+  checkHelperCalls(m);
   return {
     source: m.fileName,
     functions: m.functions,
@@ -294,6 +296,7 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
     span: m.span(p.decl),
     paramNames: ["ctx"],
   });
+  m.programSections.set(p.name, p.kind.section(p.target));
   const fs = new FuncState(m, p.name, b, I64, true);
   const param = p.body.getParameters()[0];
   if (param) {

@@ -76,6 +76,11 @@ export class ModuleState {
   /** Call edges between top-level functions, for recursion detection. */
   readonly calls = new Map<string, Set<string>>();
   license = "";
+  /** Every kernel helper call, for the GPL and program-type checks (helper-checks.ts). */
+  readonly helperCalls: { readonly helper: string; readonly node: Node; readonly func: string }[] =
+    [];
+  /** Program name → its ELF section, for the program-type checks. */
+  readonly programSections = new Map<string, string>();
   private formatCount = 0;
   private kernel: { btf: KernelBtf } | { error: string } | null = null;
 

@@ -9,7 +9,7 @@
  * - a load, an atomic, a memcpy source, or any helper/local call the slot's address is passed to
  *   reads bytes (calls: conservatively the whole slot, since the size read is not in the IR);
  * - a store, memset or memcpy destination writes its bytes, and so does a helper in
- *   `FULL_WRITE_HELPER_ARGS` (memory-model.ts) for the constant size it is given: those helpers fill
+ *   core/kernel `helperFullWrite` (helper-overrides.ts) for the constant size it is given: those helpers fill
  *   their whole output buffer even when they fail, because the kernel verifier treats it as
  *   initialised afterwards (ARG_PTR_TO_UNINIT_MEM, kernel Documentation/bpf/verifier.rst);
  * - nothing is live at `ret`: the frame ends.
@@ -21,7 +21,8 @@
  */
 import { successorsOf } from "../ir/builder.ts";
 import type { BlockId, Func, Inst, InstData, InstId, Value, ValueId } from "../ir/types.ts";
-import { FULL_WRITE_HELPER_ARGS, buildMemoryModel, type MemoryModel } from "./memory-model.ts";
+import { helperFullWrite } from "../../core/kernel/index.ts";
+import { buildMemoryModel, type MemoryModel } from "./memory-model.ts";
 import { constValue, rewriteFunc, type PassResult } from "./rewrite.ts";
 
 /** Live bytes per slot index (bit k = byte k of the slot). */
@@ -185,7 +186,7 @@ function accessEffect(
       break;
     case "callhelper":
     case "call": {
-      const full = d.op === "callhelper" ? FULL_WRITE_HELPER_ARGS.get(d.helper) : undefined;
+      const full = d.op === "callhelper" ? helperFullWrite(d.helper) : undefined;
       d.args.forEach((a, k) => {
         const s = mm.slotOf(a);
         if (!s || !tracked(s.slot)) return;

@@ -12,46 +12,15 @@
  *   passed to, and by helpers it is passed to in a writable argument position. Kernel helpers cannot
  *   keep a stack pointer after they return (kernel Documentation/bpf/verifier.rst, "stack" rules);
  *   arguments the kernel declares `const` / ARG_PTR_TO_MAP_KEY / ARG_PTR_TO_MAP_VALUE are read-only
- *   (the `READ_ONLY_HELPER_ARGS` table, from include/uapi/linux/bpf.h);
+ *   (core/kernel `helperReadOnlyArgs`, from the helper records);
  * - any helper or local call may change memory outside the stack (map values, packet data, context
  *   fields such as xdp_md.data after bpf_xdp_adjust_head).
  */
+import { helperReadOnlyArgs } from "../../core/kernel/index.ts";
 import { operandsOf, successorsOf } from "../ir/builder.ts";
 import { computeDominators } from "../ir/verify.ts";
 import type { BlockId, Func, InstData, InstId, ValueId } from "../ir/types.ts";
 import { constValue, defInst } from "./rewrite.ts";
-
-/**
- * Helper id → argument indices the helper only reads through (include/uapi/linux/bpf.h prototypes:
- * `const void *key`, `const void *value`, `const char *fmt`, `void *data` of output helpers).
- */
-export const READ_ONLY_HELPER_ARGS: ReadonlyMap<number, readonly number[]> = new Map([
-  [1, [1]], // map_lookup_elem(map, const key)
-  [2, [1, 2]], // map_update_elem(map, const key, const value, flags)
-  [3, [1]], // map_delete_elem(map, const key)
-  [6, [0]], // trace_printk(const fmt, size, ...)
-  [25, [3]], // perf_event_output(ctx, map, flags, data, size): data is read
-  [87, [1]], // map_push_elem(map, const value, flags)
-  [130, [1]], // ringbuf_output(ringbuf, data, size, flags): data is read
-]);
-
-/**
- * Helper id → the output buffer argument and its constant size argument, for helpers that write every
- * byte of the buffer whatever happens (they zero it on failure): kernel/bpf/helpers.c
- * `bpf_get_current_comm` (strscpy_pad, or memset on error), kernel/trace/bpf_trace.c
- * `bpf_probe_read_{kernel,user}` (memset on a fault), net/core/filter.c `bpf_skb_load_bytes`
- * (memset on error). The `_str` variants are absent: they leave the bytes after the string alone.
- */
-export const FULL_WRITE_HELPER_ARGS: ReadonlyMap<
-  number,
-  { readonly buffer: number; readonly size: number }
-> = new Map([
-  [4, { buffer: 0, size: 1 }], // probe_read(dst, size, src)
-  [16, { buffer: 0, size: 1 }], // get_current_comm(buf, size)
-  [26, { buffer: 2, size: 3 }], // skb_load_bytes(skb, offset, to, len)
-  [112, { buffer: 0, size: 1 }], // probe_read_user(dst, size, src)
-  [113, { buffer: 0, size: 1 }], // probe_read_kernel(dst, size, src)
-]);
 
 /** A memory location: a byte range of a stack slot or at a pointer value. */
 export type Location =
@@ -145,7 +114,7 @@ export function buildMemoryModel(f: Func): MemoryModel {
     return escaped.has(slot.slot);
   };
   const argWritable = (d: InstData & { op: "callhelper" | "call" }, k: number) =>
-    d.op === "call" || !(READ_ONLY_HELPER_ARGS.get(d.helper) ?? []).includes(k);
+    d.op === "call" || !helperReadOnlyArgs(d.helper).includes(k);
   const clobbers = (id: InstId, loc: Location): boolean => {
     const d = f.insts[id]!.data;
     switch (d.op) {

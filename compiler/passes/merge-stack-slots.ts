@@ -18,7 +18,8 @@
  */
 import { operandsOf } from "../ir/builder.ts";
 import type { BlockId, Func, InstData, InstId, ValueId } from "../ir/types.ts";
-import { buildMemoryModel, READ_ONLY_HELPER_ARGS, type Location } from "./memory-model.ts";
+import { helperReadOnlyArgs } from "../../core/kernel/index.ts";
+import { buildMemoryModel, type Location } from "./memory-model.ts";
 import { rewriteFunc, type PassResult } from "./rewrite.ts";
 
 interface SlotUse {
@@ -115,7 +116,7 @@ function roles(d: InstData): [ValueId, SlotUse["kind"]][] {
     case "load":
       return [[d.base, "read"]];
     case "callhelper": {
-      const ro = READ_ONLY_HELPER_ARGS.get(d.helper) ?? [];
+      const ro = helperReadOnlyArgs(d.helper);
       return d.args.map((a, k) => [a, ro.includes(k) ? "read" : "other"]);
     }
     default:

@@ -4,12 +4,13 @@
  *
  * Consumes `HelperImpl` records (name + fn, optionally a fast form) and a `HelperEnv`; produces a
  * `HelperTable` (runtime/vm/contract.ts) of `{ name, fn, fast }` by id. A helper the VM does not implement is simply absent,
- * so calling it is the engine's clean "unknown helper N" VmError.
+ * and a program calling it cannot run: vm/load.ts names the helper and why (`whyNotInVm`).
  *
  * Invariant: every implementation's name exists in the generated table (checked when the table is
  * built; a typo is an internal error, caught by test/vm-system/helpers.test.ts).
  */
-import { helperByName } from "../../core/kernel/index.ts";
+import { helperRecord } from "../../core/kernel/index.ts";
+import type { HelperRecord as KernelHelperRecord } from "../../core/kernel/index.ts";
 import type { FastHelperFn, HelperFn, HelperTable } from "../vm/contract.ts";
 import type { HelperEnv } from "./env.ts";
 import { MAP_HELPERS } from "./map-helpers.ts";
@@ -17,7 +18,8 @@ import { OUTPUT_HELPERS } from "./output-helpers.ts";
 import { PRINTK_HELPERS } from "./printk.ts";
 import { PROBE_READ_HELPERS } from "./probe-read.ts";
 import { PROCESS_HELPERS } from "./process-helpers.ts";
-import { SKB_HELPERS } from "./skb-load-bytes.ts";
+import { PACKET_HELPERS } from "./packet-bytes.ts";
+import { STRING_HELPERS } from "./string-helpers.ts";
 import { STACK_HELPERS } from "./stack-helpers.ts";
 import type { HelperImpl } from "./types.ts";
 
@@ -37,7 +39,8 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...PRINTK_HELPERS,
   ...PROBE_READ_HELPERS,
   ...OUTPUT_HELPERS,
-  ...SKB_HELPERS,
+  ...PACKET_HELPERS,
+  ...STRING_HELPERS,
   ...STACK_HELPERS,
 ];
 
@@ -48,7 +51,7 @@ export function buildHelperTable(
 ): HelperTable {
   const table = new Map<number, HelperRecord>();
   for (const impl of impls) {
-    const k = helperByName(impl.name);
+    const k = helperRecord(impl.name);
     if (!k) throw new Error(`helper implementation ${impl.name} has no kernel helper id`);
     const fast = impl.fast;
     table.set(k.id, {
@@ -59,4 +62,22 @@ export function buildHelperTable(
     });
   }
   return table;
+}
+
+/** Names of the helpers the VM implements. */
+export const VM_HELPER_NAMES: ReadonlySet<string> = new Set(ALL_HELPERS.map((h) => h.name));
+
+/** Why the VM does not implement a helper, derived from its record, for the error naming it. */
+export function whyNotInVm(rec: KernelHelperRecord): string {
+  if (rec.params.some((p) => p.kind === "callback"))
+    return "it calls back into the program, and callbacks are not supported yet";
+  const kobj =
+    rec.params.find((p) => p.kind === "kptr")?.struct ?? /^struct (\w+) \*$/.exec(rec.ret)?.[1];
+  if (kobj) return `it works on kernel objects (struct ${kobj}) the VM does not model`;
+  const ctx = rec.params.find((p) => p.kind === "ctx")?.ctxStruct;
+  if (ctx && ctx !== "__sk_buff" && ctx !== "xdp_md")
+    return `it acts on the kernel state behind struct ${ctx}, which the VM does not model`;
+  if (ctx)
+    return "it changes kernel packet state (checksums, headroom, redirects, metadata) the VM does not model";
+  return "it needs a running kernel";
 }

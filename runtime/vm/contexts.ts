@@ -3,8 +3,8 @@
  * `struct __sk_buff` for socket filters, tc classifiers/actions, cgroup skb and the like.
  *
  * Consumes a packet and the program type name (`XDP`, `SCHED_CLS`, ...); produces a context region and
- * a packet region in VM memory. The context is the uapi struct (offsets checked against clang's
- * `offsetof` on linux/bpf.h) followed by one 64-bit VM slot per pointer field; ctx-rewrite.ts points
+ * a packet region in VM memory. The context is the uapi struct (offsets from core/kernel's generated
+ * layouts, which clang computed from linux/bpf.h) followed by one 64-bit VM slot per pointer field; ctx-rewrite.ts points
  * the program's 32-bit pointer-field loads at those slots, as the kernel rewrites them to the real
  * `xdp_buff` / `sk_buff` pointers. The uapi fields themselves hold the low 32 bits (the offset).
  *
@@ -16,6 +16,7 @@
  *   0      4          8                 24       32           40
  * ```
  */
+import { CONTEXT_LAYOUTS, PROGRAM_TYPE_CONTEXTS, contextOffset } from "../../core/kernel/index.ts";
 import type { CtxPointerField } from "./ctx-rewrite.ts";
 import type { Memory, Region } from "./contract.ts";
 
@@ -31,42 +32,37 @@ export interface PacketContextLayout {
   readonly dataMeta: CtxPointerField;
 }
 
-/** `struct xdp_md`: data 0, data_end 4, data_meta 8, ingress_ifindex 12, rx_queue_index 16. */
-export const XDP_MD: PacketContextLayout = {
-  kind: "xdp_md",
-  uapiSize: 24,
-  size: 48,
-  data: { offset: 0, vmOffset: 24 },
-  dataEnd: { offset: 4, vmOffset: 32 },
-  dataMeta: { offset: 8, vmOffset: 40 },
-};
+/**
+ * A packet context layout from the generated uapi struct (core/kernel context-layouts.ts): the three
+ * pointer fields get VM slots after the struct, in the order data, data_end, data_meta.
+ */
+function packetLayout(kind: "xdp_md" | "__sk_buff"): PacketContextLayout {
+  const uapiSize = CONTEXT_LAYOUTS[kind]!.size;
+  const slot = (field: string, k: number): CtxPointerField => ({
+    offset: contextOffset(kind, field),
+    vmOffset: uapiSize + 8 * k,
+  });
+  return {
+    kind,
+    uapiSize,
+    size: uapiSize + 24,
+    data: slot("data", 0),
+    dataEnd: slot("data_end", 1),
+    dataMeta: slot("data_meta", 2),
+  };
+}
 
-/** `struct __sk_buff`: len 0, protocol 16, ifindex 40, data 76, data_end 80, data_meta 140 (192 bytes). */
-export const SK_BUFF: PacketContextLayout = {
-  kind: "__sk_buff",
-  uapiSize: 192,
-  size: 216,
-  data: { offset: 76, vmOffset: 192 },
-  dataEnd: { offset: 80, vmOffset: 200 },
-  dataMeta: { offset: 140, vmOffset: 208 },
-};
+/** `struct xdp_md` (24 bytes). */
+export const XDP_MD: PacketContextLayout = packetLayout("xdp_md");
 
-const SKB_PROG_TYPES = new Set([
-  "SOCKET_FILTER",
-  "SCHED_CLS",
-  "SCHED_ACT",
-  "CGROUP_SKB",
-  "LWT_IN",
-  "LWT_OUT",
-  "LWT_XMIT",
-  "LWT_SEG6LOCAL",
-  "SK_SKB",
-]);
+/** `struct __sk_buff` (192 bytes). */
+export const SK_BUFF: PacketContextLayout = packetLayout("__sk_buff");
 
 /** The packet context layout of a program type (name without prefix), or undefined. */
 export function packetContextFor(progType: string | undefined): PacketContextLayout | undefined {
-  if (progType === "XDP") return XDP_MD;
-  return progType !== undefined && SKB_PROG_TYPES.has(progType) ? SK_BUFF : undefined;
+  const uapi = progType === undefined ? undefined : PROGRAM_TYPE_CONTEXTS[progType]?.uapi;
+  if (uapi === "xdp_md") return XDP_MD;
+  return uapi === "__sk_buff" ? SK_BUFF : undefined;
 }
 
 /** The pointer fields a layout's loads must be rewritten for. */
@@ -111,17 +107,19 @@ export function buildPacketContext(
   put(layout.dataEnd, packet.length);
   put(layout.dataMeta, 0);
   const ifindex = opts.ifindex ?? 1;
+  const set = (field: string, v: number) =>
+    view.setUint32(contextOffset(layout.kind, field), v, true);
   if (layout.kind === "xdp_md") {
-    view.setUint32(12, ifindex, true);
-    view.setUint32(16, opts.rxQueue ?? 0, true);
+    set("ingress_ifindex", ifindex);
+    set("rx_queue_index", opts.rxQueue ?? 0);
   } else {
-    view.setUint32(0, packet.length, true); // len
-    view.setUint32(8, opts.mark ?? 0, true); // mark
+    set("len", packet.length);
+    set("mark", opts.mark ?? 0);
     // protocol: skb->protocol is the EtherType in network order, read as a native u16.
-    if (packet.length >= 14) view.setUint32(16, packet[12]! | (packet[13]! << 8), true);
-    view.setUint32(36, ifindex, true); // ingress_ifindex
-    view.setUint32(40, ifindex, true); // ifindex
-    view.setUint32(160, packet.length, true); // wire_len
+    if (packet.length >= 14) set("protocol", packet[12]! | (packet[13]! << 8));
+    set("ingress_ifindex", ifindex);
+    set("ifindex", ifindex);
+    set("wire_len", packet.length);
   }
   const ctx = memory.map(bytes, { writable: true, kind: "context", name: layout.kind });
   return { ctx, packet: pkt };

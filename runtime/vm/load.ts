@@ -21,10 +21,11 @@
  * Errors: `LoadError` with a message naming the program and the problem; map definition problems
  * surface as `MapError` (runtime/maps).
  */
-import { checkSubprograms, splitImm64, type Insn } from "../../core/isa/index.ts";
+import { CallSrc, checkSubprograms, splitImm64, type Insn } from "../../core/isa/index.ts";
 import {
   BPF_CONSTANTS,
   BPF_MAP_TYPE,
+  helperRecordById,
   resolveSection,
   type SectionInfo,
 } from "../../core/kernel/index.ts";
@@ -37,6 +38,8 @@ import {
 import {
   createHelperEnv,
   buildHelperTable,
+  VM_HELPER_NAMES,
+  whyNotInVm,
   type HelperEnv,
   type HelperEnvOptions,
 } from "../helpers/index.ts";
@@ -105,6 +108,21 @@ function mapSpec(def: BpfMapDef): MapSpec {
 
 function setLddw(insn: Insn, value: bigint, src = 0): Insn {
   return { ...insn, src, ...splitImm64(value) };
+}
+
+/**
+ * Why a program cannot run in the VM because it calls a helper the VM does not implement (naming the
+ * first such helper and the reason), or undefined.
+ */
+function missingHelper(name: string, insns: readonly Insn[]): string | undefined {
+  for (const i of insns) {
+    if (i.spec.kind !== "call" || i.src !== CallSrc.HELPER) continue;
+    const rec = helperRecordById(i.imm);
+    if (rec && VM_HELPER_NAMES.has(rec.name)) continue;
+    if (!rec) return `program ${name} calls helper ${i.imm}, which the kernel does not define`;
+    return `program ${name} calls bpf_${rec.name} (helper ${rec.id}), which the VM does not implement: ${whyNotInVm(rec)}`;
+  }
+  return undefined;
 }
 
 /** Links `prog` (core/object's static linker) and points its map and global references into memory. */
@@ -178,7 +196,9 @@ export function loadBpfObject(obj: BpfObject, options: LoadOptions = {}): Loaded
   obj.programs.forEach((prog, i) => {
     const info = resolveSection(prog.section);
     const progType = info?.def.progType;
-    let { insns, unresolved } = relocate(obj, prog, handles, valueAddress);
+    const relocated = relocate(obj, prog, handles, valueAddress);
+    let insns = relocated.insns;
+    const unresolved = relocated.unresolved ?? missingHelper(prog.name, insns);
     // As the kernel (check_subprogs) and ubpf do, before anything runs: no jump between functions.
     const bad = checkSubprograms(insns)[0];
     if (bad) throw new LoadError(`program ${prog.name}: instruction ${bad.slot}: ${bad.message}`);

@@ -185,7 +185,7 @@ describe("tsbpf/ts-plugin in tsserver", () => {
     });
     const d = (det.body as { documentation: { text: string }[] }[])[0]!;
     const doc = d.documentation.map((p) => p.text).join("");
-    expect(doc).toContain("Nanoseconds since boot");
+    expect(doc).toContain("Return the time elapsed since system boot, in nanoseconds.");
     expect(doc).toMatch(/BPF helper #5: `u64 bpf_ktime_get_ns\(void\)`/);
   });
 });

@@ -1,0 +1,156 @@
+/**
+ * `tsbpf features [--json]`: the coverage table, generated from the kernel records (core/kernel):
+ * every helper, map type and libbpf section, with whether the stdlib declares it (and can lower it),
+ * the VM implements it, and a test of `npm test` loads it on the kernel.
+ *
+ * `kernelTested` is derived, not claimed: the kernel tests load every examples/*.ts on the live
+ * kernel (test/golden-build/golden.test.ts iterates that directory), so this command compiles the
+ * same examples and collects the helpers their programs call, the map types they create and the
+ * sections they use. Programs in sections with a BTF attach target (fentry, fexit, ...) do not
+ * count: this kernel refuses them before the verifier, and the tests accept exactly that refusal.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import type { Command } from "commander";
+import { compileSource } from "../../compiler/driver.ts";
+import { MAP_KINDS, PROGRAM_KINDS } from "../../compiler/frontend/builtins.ts";
+import {
+  BPF_MAP_TYPE,
+  HELPER_RECORDS,
+  SECTION_DEFS,
+  matchesSection,
+  resolveSection,
+} from "../../core/kernel/index.ts";
+import { CallSrc } from "../../core/isa/index.ts";
+import { VM_HELPER_NAMES } from "../../runtime/helpers/index.ts";
+import { SUPPORTED_MAP_KINDS } from "../../runtime/maps/index.ts";
+
+/** One row per kind, in the shape of issue 8. */
+export interface FeaturesTable {
+  readonly helpers: {
+    name: string;
+    id: number;
+    declared: boolean;
+    vm: boolean;
+    kernelTested: boolean;
+  }[];
+  readonly mapTypes: { name: string; declared: boolean; vm: boolean; kernelTested: boolean }[];
+  readonly programTypes: {
+    section: string;
+    declared: boolean;
+    vm: boolean;
+    kernelTested: boolean;
+  }[];
+}
+
+/** What the kernel tests load: helper ids, map type numbers and sections of the examples. */
+export interface KernelCoverage {
+  readonly helpers: ReadonlySet<number>;
+  readonly mapTypes: ReadonlySet<number>;
+  readonly sections: ReadonlySet<string>;
+}
+
+const EXAMPLES_DIR = new URL("../../examples/", import.meta.url);
+
+/** Compiles every example and collects what its kernel-loaded programs use. */
+export async function kernelCoverage(dir: URL = EXAMPLES_DIR): Promise<KernelCoverage> {
+  const helpers = new Set<number>();
+  const mapTypes = new Set<number>();
+  const sections = new Set<string>();
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith(".ts"))
+    .sort()) {
+    const source = readFileSync(new URL(name, dir), "utf8");
+    const out = await compileSource(source, `examples/${name}`, { check: true });
+    if (!out.spec) continue;
+    for (const m of out.spec.maps) mapTypes.add(m.type);
+    for (const p of out.spec.programs) {
+      if (resolveSection(p.section)?.def.btfTarget) continue;
+      sections.add(p.section);
+      for (const i of p.insns)
+        if (i.spec.kind === "call" && i.src === CallSrc.HELPER) helpers.add(i.imm);
+    }
+  }
+  return { helpers, mapTypes, sections };
+}
+
+/** The table from the records and the coverage. */
+export function featuresTable(cov: KernelCoverage): FeaturesTable {
+  const stdlibMapKinds = new Set([...MAP_KINDS.values()].map((k) => k.kind));
+  const vmMapKinds = new Set<string>(SUPPORTED_MAP_KINDS);
+  const stdlibSections = [...PROGRAM_KINDS.values()].map((k) => k.section("x"));
+  return {
+    helpers: HELPER_RECORDS.map((h) => ({
+      name: `bpf_${h.name}`,
+      id: h.id,
+      declared: !h.params.some((p) => p.kind === "callback"),
+      vm: VM_HELPER_NAMES.has(h.name),
+      kernelTested: cov.helpers.has(h.id),
+    })),
+    mapTypes: Object.entries(BPF_MAP_TYPE)
+      .filter(([n]) => n !== "BPF_MAP_TYPE_UNSPEC")
+      .map(([name, type]) => {
+        const kind = name.slice("BPF_MAP_TYPE_".length).toLowerCase();
+        return {
+          name,
+          declared: stdlibMapKinds.has(kind),
+          vm: vmMapKinds.has(kind),
+          kernelTested: cov.mapTypes.has(type),
+        };
+      }),
+    programTypes: SECTION_DEFS.map((d) => {
+      const declared = stdlibSections.some((s) => matchesSection(d.pattern, s));
+      return {
+        section: d.pattern.replace(/\+$/, ""),
+        declared,
+        // The VM runs every stdlib program kind (packet contexts, argument words, tracepoint structs).
+        vm: declared,
+        kernelTested: [...cov.sections].some((s) => matchesSection(d.pattern, s)),
+      };
+    }),
+  };
+}
+
+/** The text table: counts, then one line per kind. */
+export function formatFeatures(t: FeaturesTable): string {
+  const count = (rows: readonly { declared: boolean; vm: boolean; kernelTested: boolean }[]) =>
+    `declared ${rows.filter((r) => r.declared).length}/${rows.length}, vm ${rows.filter((r) => r.vm).length}, kernel-tested ${rows.filter((r) => r.kernelTested).length}`;
+  const mark = (b: boolean) => (b ? "yes" : "-");
+  const lines = [
+    `helpers: ${count(t.helpers)}`,
+    `map types: ${count(t.mapTypes)}`,
+    `program types (libbpf sections): ${count(t.programTypes)}`,
+    "",
+    `${"helper".padEnd(36)} ${"id".padStart(3)}  declared  vm   kernel`,
+  ];
+  for (const h of t.helpers)
+    lines.push(
+      `${h.name.padEnd(36)} ${String(h.id).padStart(3)}  ${mark(h.declared).padEnd(8)}  ${mark(h.vm).padEnd(3)}  ${mark(h.kernelTested)}`,
+    );
+  lines.push("", `${"map type".padEnd(40)} declared  vm   kernel`);
+  for (const m of t.mapTypes)
+    lines.push(
+      `${m.name.padEnd(40)} ${mark(m.declared).padEnd(8)}  ${mark(m.vm).padEnd(3)}  ${mark(m.kernelTested)}`,
+    );
+  lines.push("", `${"section".padEnd(40)} declared  vm   kernel`);
+  for (const p of t.programTypes)
+    lines.push(
+      `${p.section.padEnd(40)} ${mark(p.declared).padEnd(8)}  ${mark(p.vm).padEnd(3)}  ${mark(p.kernelTested)}`,
+    );
+  return lines.join("\n") + "\n";
+}
+
+/** Registers `tsbpf features`. */
+export function registerFeatures(program: Command): void {
+  program
+    .command("features")
+    .description(
+      "coverage of kernel helpers, map types and program types (from the kernel records)",
+    )
+    .option("--json", "print the table as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const table = featuresTable(await kernelCoverage());
+      process.stdout.write(
+        opts.json ? JSON.stringify(table, null, 2) + "\n" : formatFeatures(table),
+      );
+    });
+}

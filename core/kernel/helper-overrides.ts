@@ -1,0 +1,84 @@
+/**
+ * Hand-written facts per helper that the headers do not carry, keyed by helper name (without
+ * `bpf_`). Read by the stdlib generator (scripts/gen-kernel-tables.ts: the TS declaration), the front
+ * end (how a call is lowered) and the memory model (which buffers a helper reads or fully writes).
+ * Everything else about a helper comes from the generated records (helper-records.ts).
+ *
+ * A helper of an existing shape needs no row here: its declaration and lowering follow from its
+ * prototype. A row is needed only where tsbpf offers a richer form than the prototype (a typed
+ * `Ref<V>` for a map lookup), or where the kernel's `bpf_func_proto` differs from the header's C
+ * types (an output buffer the header does not mark `const`).
+ */
+
+/** A stdlib lowering that replaces the one derived from the prototype. */
+export type HelperLowering =
+  /** The call is the map method `method` on its first argument (`mapLookupElem(m, k)` = `m.lookup(k)`). */
+  | { readonly kind: "method"; readonly method: string }
+  /** A dedicated front-end lowering (compiler/frontend/lower-call.ts `BUILTIN_LOWERINGS`). */
+  | { readonly kind: "builtin"; readonly builtin: string };
+
+/** Facts about one helper. */
+export interface HelperOverride {
+  /** The TS declaration, the text after `export declare function ` (name included). */
+  readonly ts?: string;
+  readonly lowering?: HelperLowering;
+  /**
+   * Pointer arguments (C positions) the helper only reads although the header does not say `const`
+   * (the kernel's proto has ARG_PTR_TO_MEM | MEM_RDONLY).
+   */
+  readonly readOnlyArgs?: readonly number[];
+  /**
+   * The output buffer and its size argument (C positions) when the helper writes every byte of it
+   * whatever happens (it zeroes the buffer on failure): kernel/bpf/helpers.c bpf_get_current_comm
+   * (strscpy_pad, or memset on error), kernel/trace/bpf_trace.c bpf_probe_read_{kernel,user}
+   * (memset on a fault), net/core/filter.c bpf_skb_load_bytes (memset on error). The `_str`
+   * variants leave the bytes after the string alone.
+   */
+  readonly fullWrite?: { readonly buffer: number; readonly size: number };
+}
+
+const probeRead = (dst: string): HelperOverride => ({
+  ts: `${dst}<T>(dst: T, src: u64): i64`,
+  lowering: { kind: "builtin", builtin: "probeRead" },
+  fullWrite: { buffer: 0, size: 1 },
+});
+const probeReadStr = (dst: string): HelperOverride => ({
+  ts: `${dst}<N extends number>(dst: CharArray<N>, src: u64): i64`,
+  lowering: { kind: "builtin", builtin: "probeReadStr" },
+});
+
+/** The overrides, by helper name. */
+export const HELPER_OVERRIDES: Readonly<Record<string, HelperOverride>> = {
+  map_lookup_elem: {
+    ts: "mapLookupElem<K, V>(map: KeyedMap<K, V>, key: K): Ref<V> | null",
+    lowering: { kind: "method", method: "lookup" },
+  },
+  map_update_elem: {
+    ts: "mapUpdateElem<K, V>(map: KeyedMap<K, V>, key: K, value: V, flags?: u64): i64",
+    lowering: { kind: "method", method: "update" },
+  },
+  map_delete_elem: {
+    ts: "mapDeleteElem<K, V>(map: KeyedMap<K, V>, key: K): i64",
+    lowering: { kind: "method", method: "delete" },
+  },
+  ringbuf_reserve: {
+    ts: "ringbufReserve<T>(ringbuf: RingBuf<T>): Ref<T> | null",
+    lowering: { kind: "method", method: "reserve" },
+  },
+  trace_printk: {
+    ts: "tracePrintk(format: string, a?: number, b?: number, c?: number): i64",
+    lowering: { kind: "builtin", builtin: "printk" },
+  },
+  get_current_comm: {
+    ts: "getCurrentComm(buf: CharArray<16>): i64",
+    fullWrite: { buffer: 0, size: 1 },
+  },
+  probe_read: { fullWrite: { buffer: 0, size: 1 } },
+  probe_read_kernel: probeRead("probeReadKernel"),
+  probe_read_user: probeRead("probeReadUser"),
+  probe_read_kernel_str: probeReadStr("probeReadKernelStr"),
+  probe_read_user_str: probeReadStr("probeReadUserStr"),
+  skb_load_bytes: { fullWrite: { buffer: 2, size: 3 } },
+  perf_event_output: { readOnlyArgs: [3] },
+  ringbuf_output: { readOnlyArgs: [1] },
+};

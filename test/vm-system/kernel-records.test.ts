@@ -1,0 +1,109 @@
+/**
+ * The generated kernel records: reproduced byte for byte from the installed headers (libbpf's
+ * bpf_helper_defs.h, linux/bpf.h laid out by clang), consistent with the uapi helper ids, and the
+ * hand-written program-type contexts checked against the running kernel's BTF when readable.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  CONTEXT_LAYOUTS,
+  HELPER_DEFS_VERSION,
+  HELPER_RECORDS,
+  KERNEL_HEADER_VERSION,
+  KERNEL_HELPERS,
+  PROGRAM_TYPE_CONTEXTS,
+  contextOffset,
+  helperReadOnlyArgs,
+} from "../../core/kernel/index.ts";
+import {
+  generateKernelRecords,
+  readHeaderVersion,
+  readLibbpfVersion,
+} from "../../scripts/gen-kernel-tables.ts";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+describe("generated kernel records", () => {
+  const same =
+    existsSync("/usr/include/bpf/bpf_helper_defs.h") &&
+    readLibbpfVersion() === HELPER_DEFS_VERSION &&
+    readHeaderVersion() === KERNEL_HEADER_VERSION;
+  it.skipIf(!same)("are reproduced byte for byte by the generator", async () => {
+    const files = await generateKernelRecords({
+      includeDir: "/usr/include",
+      headerVersion: KERNEL_HEADER_VERSION,
+      libbpfVersion: HELPER_DEFS_VERSION,
+    });
+    expect([...files.keys()].sort()).toEqual([
+      "core/kernel/context-layouts.ts",
+      "core/kernel/helper-records.ts",
+      "stdlib/helpers.d.ts",
+    ]);
+    for (const [path, text] of files)
+      expect(text === readFileSync(join(ROOT, path), "utf8"), path).toBe(true);
+  });
+
+  it("agree with linux/bpf.h on every helper id it has (1..209)", () => {
+    for (const k of KERNEL_HELPERS.slice(1)) expect(HELPER_RECORDS[k.id - 1]!.name).toBe(k.name);
+    expect(HELPER_RECORDS.length).toBeGreaterThan(KERNEL_HELPERS.length - 1);
+  });
+
+  it("hold the uapi context offsets", () => {
+    expect(contextOffset("xdp_md", "data_end")).toBe(4);
+    expect(contextOffset("__sk_buff", "data")).toBe(76);
+    expect(contextOffset("__sk_buff", "data_meta")).toBe(140);
+    expect(CONTEXT_LAYOUTS["__sk_buff"]!.size).toBe(192);
+    expect(contextOffset("bpf_perf_event_data", "sample_period")).toBe(168);
+    expect(contextOffset("pt_regs", "rdi")).toBe(112);
+    expect(contextOffset("bpf_sock_addr", "user_port")).toBe(24);
+  });
+
+  it("derive read-only helper arguments from const, plus the overrides", () => {
+    expect(helperReadOnlyArgs(1)).toEqual([1]); // map_lookup_elem(map, const key)
+    expect(helperReadOnlyArgs(2)).toEqual([1, 2]);
+    expect(helperReadOnlyArgs(130)).toEqual([1]); // ringbuf_output data (override)
+  });
+
+  const btfPath = "/sys/kernel/btf/vmlinux";
+  it.skipIf(!existsSync(btfPath))(
+    "name each program type's contexts as the kernel's bpf_ctx_convert does",
+    () => {
+      const dump = (() => {
+        try {
+          return execFileSync("bpftool", ["btf", "dump", "file", btfPath, "format", "raw"], {
+            encoding: "utf8",
+            maxBuffer: 1 << 30,
+          }) as string;
+        } catch {
+          return "";
+        }
+      })();
+      if (!dump) return;
+      const types = new Map<string, string>();
+      for (const m of dump.matchAll(/^\[(\d+)\] (\w+) '([^']*)'(?: type_id=(\d+))?/gm))
+        types.set(m[1]!, `${m[2]} ${m[3]} ${m[4] ?? ""}`);
+      const nameOf = (id: string): string => {
+        const [kind, name, next] = types.get(id)!.split(" ");
+        if (kind === "STRUCT") return name!;
+        if (kind === "TYPEDEF" && next) return nameOf(next);
+        return "";
+      };
+      const block = /STRUCT 'bpf_ctx_convert'[^\n]*\n((?:\t[^\n]*\n)+)/.exec(dump)![1]!;
+      const fromBtf = new Map<string, string>();
+      for (const m of block.matchAll(/'BPF_PROG_TYPE_(\w+)_(prog|kern)' type_id=(\d+)/g))
+        fromBtf.set(`${m[1]}/${m[2]}`, nameOf(m[3]!));
+      let checked = 0;
+      for (const [type, ctx] of Object.entries(PROGRAM_TYPE_CONTEXTS)) {
+        if (ctx.uapi && fromBtf.has(`${type}/prog`)) {
+          expect(fromBtf.get(`${type}/prog`), type).toBe(ctx.uapi);
+          checked++;
+        }
+        if (ctx.kernel && fromBtf.has(`${type}/kern`))
+          expect(fromBtf.get(`${type}/kern`), type).toBe(ctx.kernel);
+      }
+      expect(checked).toBeGreaterThan(20);
+    },
+  );
+});
