@@ -250,7 +250,7 @@ export declare function getRouteRealm(skb: SkBuffFields): u32;
  *
  * @returns 0 on success, or a negative error in case of failure.
  */
-export declare function perfEventOutput<K = any, V = any, T0>(
+export declare function perfEventOutput<K = any, V = any, T0 = any>(
   ctx: ProgramContext,
   map: BpfMap<K, V>,
   flags: u64,
@@ -522,7 +522,7 @@ export declare function xdpAdjustMeta(xdp_md: XdpContext, delta: i32): i64;
  *
  * @returns 0 on success, or a negative error in case of failure.
  */
-export declare function perfEventReadValue<K = any, V = any, T0>(
+export declare function perfEventReadValue<K = any, V = any, T0 = any>(
   map: BpfMap<K, V>,
   flags: u64,
   buf: T0,
@@ -1040,7 +1040,7 @@ export declare function tcpGenSyncookie<T0, T1>(sk: Pointer, iph: T0, th: T1): i
  *
  * @returns 0 on success, or a negative error in case of failure.
  */
-export declare function skbOutput<K = any, V = any, T0>(
+export declare function skbOutput<K = any, V = any, T0 = any>(
   ctx: ProgramContext,
   map: BpfMap<K, V>,
   flags: u64,
@@ -1125,7 +1125,7 @@ export declare function getNsCurrentPidTgid<T0>(dev: u64, ino: u64, nsdata: T0):
  *
  * @returns 0 on success, or a negative error in case of failure.
  */
-export declare function xdpOutput<K = any, V = any, T0>(
+export declare function xdpOutput<K = any, V = any, T0 = any>(
   ctx: ProgramContext,
   map: BpfMap<K, V>,
   flags: u64,
@@ -1206,7 +1206,7 @@ export declare function skAncestorCgroupId(sk: Pointer, ancestor_level: i32): u6
  *
  * @returns 0 on success, or a negative error in case of failure.
  */
-export declare function ringbufOutput<K = any, V = any, T0>(
+export declare function ringbufOutput<K = any, V = any, T0 = any>(
   ringbuf: BpfMap<K, V>,
   data: T0,
   flags: u64,
@@ -1551,7 +1551,7 @@ export declare function sysClose(fd: u32): i64;
  *
  * @returns 0 on success. -EBUSY if timer is already initialized. -EINVAL if invalid flags are passed. -EPERM if timer is in a map that doesn't have any user references. The user space should either hold a file descriptor to a map with timers or pin such map in bpffs. When map is unpinned or file descriptor is closed all timers in the map will be cancelled and freed.
  */
-export declare function timerInit<K = any, V = any, T0>(
+export declare function timerInit<K = any, V = any, T0 = any>(
   timer: T0,
   map: BpfMap<K, V>,
   flags: u64,
@@ -1813,7 +1813,7 @@ export declare function dynptrFromMem<T0, T1>(data: T0, flags: u64, ptr: T1): i6
  *
  * @returns 0 on success, or a negative error in case of failure.
  */
-export declare function ringbufReserveDynptr<K = any, V = any, T0>(
+export declare function ringbufReserveDynptr<K = any, V = any, T0 = any>(
   ringbuf: BpfMap<K, V>,
   size: u32,
   flags: u64,

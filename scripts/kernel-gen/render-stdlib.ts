@@ -86,7 +86,7 @@ export function deriveDeclaration(h: HelperRecord): string {
     }
     const t = paramType(p, () => {
       const g = `T${generics.length - (mapGenerics ? 2 : 0)}`;
-      generics.push(g);
+      generics.push(mapGenerics ? `${g} = any` : g);
       return g;
     });
     params.push(`${p.name}: ${t}`);
