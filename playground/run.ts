@@ -7,7 +7,8 @@
  * assignments; produces plain text. User mistakes (unknown map in an assignment, a packet for a
  * tracepoint, a fault in the VM) come back as `error`, never as an exception.
  */
-import { CONSTANTS } from "../compiler/frontend/builtins.ts";
+import { returnName } from "../core/kernel/return-codes.ts";
+import { parseHexText } from "../runtime/user/hex.ts";
 import { parseMapAssignment } from "../runtime/user/map-assign.ts";
 import { formatEventText } from "../runtime/user/print/event-format.ts";
 import { renderMapText } from "../runtime/user/print/map-report.ts";
@@ -31,26 +32,9 @@ export interface PageRun {
   readonly printk: string;
 }
 
-/** Stdlib constant prefixes naming the return values of each program type. */
-const RETURN_PREFIX: Readonly<Record<string, string>> = { XDP: "XDP_", SCHED_CLS: "TC_ACT_" };
-
-/** The name of `r0` for a program type (`XDP_DROP`), or undefined. */
-export function returnName(progType: string | undefined, r0: bigint): string | undefined {
-  const prefix = progType !== undefined ? RETURN_PREFIX[progType] : undefined;
-  if (progType === "SOCKET_FILTER") return r0 === 0n ? "drop" : `keep ${r0} bytes`;
-  if (prefix === undefined) return undefined;
-  for (const [name, value] of CONSTANTS) {
-    if (name.startsWith(prefix) && value === r0) return name;
-  }
-  return undefined;
-}
-
 /** Parses hex bytes (`45 00 0a`, `0x4500`, with `:` `,` `_` `-` separators allowed). */
 export function parseHexBytes(text: string): Uint8Array | string {
-  const clean = text.replace(/0x/gi, "").replace(/[\s:,_-]/g, "");
-  if (!/^[0-9a-fA-F]*$/.test(clean) || clean.length % 2 !== 0)
-    return "not a hex byte string (pairs of 0-9a-f)";
-  return Uint8Array.from(clean.match(/../g) ?? [], (h) => parseInt(h, 16));
+  return parseHexText(text) ?? "not a hex byte string (pairs of 0-9a-f)";
 }
 
 /** Hex text of bytes, 16 per line. */

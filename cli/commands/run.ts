@@ -24,6 +24,7 @@ import type { Command } from "commander";
 import { objectNameOf } from "../../core/object/index.ts";
 import { KernelError, VerifierError } from "../../runtime/loader/index.ts";
 import { objectBytes, readInputBytes } from "../object-input.ts";
+import { parseHexText } from "../../runtime/user/hex.ts";
 import {
   CodecError,
   ExporterError,
@@ -89,11 +90,10 @@ function number(text: string, what: string, min: number, max: number, integer = 
 }
 
 function parseHex(text: string, what: string): Uint8Array {
-  const clean = text.replace(/0x/gi, "").replace(/[\s:,_-]/g, "");
-  if (!/^[0-9a-fA-F]*$/.test(clean) || clean.length % 2 !== 0) {
+  const bytes = parseHexText(text);
+  if (bytes === undefined)
     throw new RunError(`${what}: not a hex byte string: ${JSON.stringify(text)}`);
-  }
-  return Uint8Array.from(clean.match(/../g) ?? [], (h) => parseInt(h, 16));
+  return bytes;
 }
 
 function readBytes(path: string, what: string): Uint8Array {

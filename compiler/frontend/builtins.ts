@@ -8,6 +8,7 @@
  * `struct bpf_perf_event_data` and x86-64 `struct pt_regs` (uapi headers, laid out by clang).
  */
 import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
+import { RETURN_CODES } from "../../core/kernel/return-codes.ts";
 import type { TsbType } from "./types.ts";
 import { U32, U64 } from "./types.ts";
 
@@ -35,17 +36,11 @@ export const MAP_KINDS: ReadonlyMap<string, MapKind> = new Map([
 ] as const);
 
 /** Named integer constants of the stdlib (include/uapi/linux/bpf.h, pkt_cls.h; net.d.ts below). */
-export const CONSTANTS: ReadonlyMap<string, bigint> = new Map([
+export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_ANY", 0n],
   ["BPF_NOEXIST", 1n],
   ["BPF_EXIST", 2n],
-  ["XDP_ABORTED", 0n],
-  ["XDP_DROP", 1n],
-  ["XDP_PASS", 2n],
-  ["XDP_TX", 3n],
-  ["XDP_REDIRECT", 4n],
-  ["TC_ACT_OK", 0n],
-  ["TC_ACT_SHOT", 2n],
+  ...Object.values(RETURN_CODES).flat(),
   ["BPF_F_SKIP_FIELD_MASK", 0xffn],
   ["BPF_F_USER_STACK", 1n << 8n],
   ["BPF_F_FAST_STACK_CMP", 1n << 9n],

@@ -103,3 +103,4 @@ export function contextOffset(struct: string, field: string): number {
   if (!f) throw new Error(`internal: struct ${struct} has no field ${field}`);
   return f.offset;
 }
+export { RETURN_CODES, returnName } from "./return-codes.ts";

@@ -10,7 +10,8 @@ import { memoryHost } from "../../compiler/frontend/host.ts";
 import { readAssets } from "../../playground/assets.ts";
 import { compileInPage } from "../../playground/compile.ts";
 import { buildPacket } from "../../playground/packet-fields.ts";
-import { parseHexBytes, returnName, runInPage } from "../../playground/run.ts";
+import { returnName } from "../../core/kernel/return-codes.ts";
+import { parseHexBytes, runInPage } from "../../playground/run.ts";
 
 const assets = readAssets(fileURLToPath(new URL("../../", import.meta.url)));
 const host = memoryHost(new Map(Object.entries(assets.stdlib)));

@@ -1,0 +1,31 @@
+/**
+ * The named return values of the program types that give their return value a meaning: uapi
+ * `linux/bpf.h` `enum xdp_action` for XDP, `linux/pkt_cls.h` `TC_ACT_*` for tc classifiers. The
+ * stdlib constants of the same names (compiler/frontend/builtins.ts `CONSTANTS`) and every place that
+ * prints a return value by name (the playground; `tsbpf run`) read them from here.
+ */
+
+/** Named return values per program type (uapi names), in value order. */
+export const RETURN_CODES: Readonly<Record<string, readonly (readonly [string, bigint])[]>> = {
+  XDP: [
+    ["XDP_ABORTED", 0n],
+    ["XDP_DROP", 1n],
+    ["XDP_PASS", 2n],
+    ["XDP_TX", 3n],
+    ["XDP_REDIRECT", 4n],
+  ],
+  SCHED_CLS: [
+    ["TC_ACT_OK", 0n],
+    ["TC_ACT_SHOT", 2n],
+  ],
+};
+
+/**
+ * The name of `r0` for a program type (`XDP_DROP`), or undefined when the type gives it none. A
+ * socket filter's return value is the number of bytes it keeps (0: drop).
+ */
+export function returnName(progType: string | undefined, r0: bigint): string | undefined {
+  if (progType === "SOCKET_FILTER") return r0 === 0n ? "drop" : `keep ${r0} bytes`;
+  const codes = progType !== undefined ? RETURN_CODES[progType] : undefined;
+  return codes?.find(([, value]) => value === r0)?.[0];
+}
