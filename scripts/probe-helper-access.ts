@@ -23,7 +23,7 @@ import { release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
-import { HELPER_RECORDS, SECTION_DEFS, attachTypeId, progTypeId } from "../core/kernel/index.ts";
+import { HELPER_RECORDS, SECTION_DEFS, attachType, programType } from "../core/kernel/index.ts";
 import { KernelError, VerifierError, loadProgram } from "../runtime/loader/index.ts";
 
 /** What the verifier said about one (program type, helper). */
@@ -80,10 +80,10 @@ export function probe(t: ProbedType, id: number): Verdict {
     const p = loadProgram(
       {
         name: "probe",
-        type: progTypeId(t.progType)!,
+        type: programType(t.progType)!.id,
         insns: probeBytes(id),
         license: "MIT",
-        ...(t.attachType ? { expectedAttachType: attachTypeId(t.attachType)! } : {}),
+        ...(t.attachType ? { expectedAttachType: attachType(t.attachType)!.id } : {}),
       },
       { logLevel: 1 },
     );

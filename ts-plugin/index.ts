@@ -26,7 +26,7 @@ import type tsModule from "typescript";
 import type { Diagnostic } from "../compiler/diag/index.ts";
 import { compileModule } from "../compiler/driver.ts";
 import { compileToIr, nodeHost, type FrontEndHost } from "../compiler/frontend/index.ts";
-import { helperByName } from "../core/kernel/index.ts";
+import { helperRecord, helperSignature } from "../core/kernel/index.ts";
 
 type Ts = typeof tsModule;
 
@@ -72,8 +72,8 @@ function toTsDiagnostic(ts: Ts, d: Diagnostic, sf: tsModule.SourceFile): tsModul
 export function helperNotes(doc: string): string[] {
   const names = new Set([...doc.matchAll(/\bbpf_([a-z0-9_]+)\b/g)].map((m) => m[1]!));
   return [...names].flatMap((n) => {
-    const h = helperByName(n);
-    return h ? [`BPF helper #${h.id}: \`${h.signature}\``] : [];
+    const h = helperRecord(n);
+    return h ? [`BPF helper #${h.id}: \`${helperSignature(h)}\``] : [];
   });
 }
 

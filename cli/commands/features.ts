@@ -12,10 +12,10 @@
 import { readFileSync, readdirSync } from "node:fs";
 import type { Command } from "commander";
 import { compileSource } from "../../compiler/driver.ts";
-import { MAP_KINDS, PROGRAM_KINDS } from "../../compiler/frontend/builtins.ts";
+import { PROGRAM_KINDS } from "../../compiler/frontend/builtins.ts";
 import {
-  BPF_MAP_TYPE,
   HELPER_RECORDS,
+  MAP_KIND_RECORDS,
   SECTION_DEFS,
   matchesSection,
   resolveSection,
@@ -75,7 +75,6 @@ export async function kernelCoverage(dir: URL = EXAMPLES_DIR): Promise<KernelCov
 
 /** The table from the records and the coverage. */
 export function featuresTable(cov: KernelCoverage): FeaturesTable {
-  const stdlibMapKinds = new Set([...MAP_KINDS.values()].map((k) => k.kind));
   const vmMapKinds = new Set<string>(SUPPORTED_MAP_KINDS);
   const stdlibSections = [...PROGRAM_KINDS.values()].map((k) => k.section("x"));
   return {
@@ -86,17 +85,12 @@ export function featuresTable(cov: KernelCoverage): FeaturesTable {
       vm: VM_HELPER_NAMES.has(h.name),
       kernelTested: cov.helpers.has(h.id),
     })),
-    mapTypes: Object.entries(BPF_MAP_TYPE)
-      .filter(([n]) => n !== "BPF_MAP_TYPE_UNSPEC")
-      .map(([name, type]) => {
-        const kind = name.slice("BPF_MAP_TYPE_".length).toLowerCase();
-        return {
-          name,
-          declared: stdlibMapKinds.has(kind),
-          vm: vmMapKinds.has(kind),
-          kernelTested: cov.mapTypes.has(type),
-        };
-      }),
+    mapTypes: MAP_KIND_RECORDS.map((r) => ({
+      name: r.name,
+      declared: r.stdlib !== null,
+      vm: vmMapKinds.has(r.kind),
+      kernelTested: cov.mapTypes.has(r.id),
+    })),
     programTypes: SECTION_DEFS.map((d) => {
       const declared = stdlibSections.some((s) => matchesSection(d.pattern, s));
       return {

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { progTypeName } from "../../core/kernel/index.ts";
+import { programTypeById } from "../../core/kernel/index.ts";
 import { objectNameOf } from "../../core/object/index.ts";
 import {
   LoaderError,
@@ -56,7 +56,7 @@ async function runLoad(file: string, flags: LoadFlags): Promise<void> {
     for (const w of obj.warnings) process.stderr.write(`tsbpf: warning: ${w}\n`);
     for (const [name, p] of obj.programs) {
       const info = programInfo(p.program.fd);
-      const type = progTypeName(info.type) ?? String(info.type);
+      const type = programTypeById(info.type)?.type ?? String(info.type);
       process.stdout.write(
         `${name}: ${type} (section ${p.section}), id ${info.id}, ${info.verifiedInsns} insns verified\n`,
       );

@@ -22,18 +22,12 @@ import type {
 import type { BpfReloc } from "../../core/object/model.ts";
 import { mapFactTags } from "../../core/object/map-facts.ts";
 import type { Btf } from "../../core/btf/index.ts";
-import { BPF_MAP_TYPE } from "../../core/kernel/generated.ts";
+import { mapKind } from "../../core/kernel/kinds.ts";
 import type { Module } from "../ir/types.ts";
 import type { EncodedFunc } from "../target/bpf/index.ts";
 import { buildModuleBtf, lineInfoOf } from "./btf.ts";
 
 const GLOBAL_SECTIONS = [".bss", ".data", ".rodata"] as const;
-/** Map kinds whose `.maps` definition gives sizes only (`__uint(key_size, ...)`), never `__type`. */
-const UNTYPED_MAP_KINDS: ReadonlySet<string> = new Set([
-  "ringbuf",
-  "perf_event_array",
-  "stack_trace",
-]);
 
 /**
  * How a `tsbpf.record` tag names a BTF type (`struct event`, `u64`), or undefined for an anonymous
@@ -51,11 +45,6 @@ function cSpelling(btf: Btf, id: number): string | undefined {
   return prefix ? `${prefix} ${t.name}` : t.name;
 }
 
-/** Kernel map type number of a map kind name (`hash` → BPF_MAP_TYPE_HASH), or undefined. */
-export function mapTypeNumber(kind: string): number | undefined {
-  return (BPF_MAP_TYPE as Record<string, number>)[`BPF_MAP_TYPE_${kind.toUpperCase()}`];
-}
-
 /** Builds the writer's input from the encoded functions of a module. */
 export function buildObjectSpec(
   m: Module,
@@ -64,14 +53,14 @@ export function buildObjectSpec(
 ): BpfObjectSpec {
   const mb = buildModuleBtf(m);
   const maps: BpfMapSpec[] = m.maps.map((map) => {
-    const type = mapTypeNumber(map.kind);
-    if (type === undefined)
+    const kind = mapKind(map.kind);
+    if (kind === undefined)
       throw new Error(`internal: unknown map kind '${map.kind}' of ${map.name}`);
-    // Record-stream maps (ring buffer, perf event array) and stack-trace maps take no key/value
-    // BTF types: libbpf would size the map from `__type(value, ...)` and the kernel requires
-    // key = value = 0 for BPF_MAP_TYPE_RINGBUF (kernel/bpf/ringbuf.c ringbuf_map_alloc) and 4-byte
-    // fds for perf event arrays. The record type reaches user space as a decl tag instead.
-    const typed = !UNTYPED_MAP_KINDS.has(map.kind);
+    // Kinds the kernel describes without BTF key/value types (record streams, stack traces, fd
+    // arrays: the record's `btfKeyValue`) get sizes only: libbpf would size the map from
+    // `__type(value, ...)` and the kernel requires key = value = 0 for BPF_MAP_TYPE_RINGBUF
+    // (kernel/bpf/ringbuf.c ringbuf_map_alloc). A record type reaches user space as a decl tag.
+    const typed = kind.btfKeyValue;
     const record =
       !typed && map.valueType !== null ? cSpelling(mb.btf, mb.typeId(map.valueType)) : undefined;
     const tags = mapFactTags({
@@ -80,7 +69,7 @@ export function buildObjectSpec(
     });
     return {
       name: map.name,
-      type,
+      type: kind.id,
       maxEntries: map.maxEntries,
       keySize: map.keySize,
       valueSize: map.valueSize,

@@ -1,39 +1,42 @@
 /**
- * Records describing what stdlib/index.d.ts declares: map kinds, program kinds (section naming and
- * context layout), and named constants. The lowering looks names up here instead of switching on
+ * Records describing what stdlib/index.d.ts declares: map classes (read from core/kernel's map kind
+ * records, which name each kind's stdlib class), program kinds (section naming and context layout),
+ * and named constants. The lowering looks names up here instead of switching on
  * them, so adding a program kind is adding a row. Helpers are not here: every kernel helper is a
  * generated record of core/kernel (helper-records.ts), declared in stdlib/helpers.d.ts.
  *
  * Context offsets come from core/kernel's generated layouts of `struct xdp_md`, `struct __sk_buff`,
  * `struct bpf_perf_event_data` and x86-64 `struct pt_regs` (uapi headers, laid out by clang).
  */
-import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
+import {
+  CONTEXT_LAYOUTS,
+  MAP_KIND_RECORDS,
+  contextOffset,
+  programType,
+  resolveSection,
+  type MapKindName,
+  type MapKindRecord,
+  type MapShape,
+} from "../../core/kernel/index.ts";
 import { RETURN_CODES } from "../../core/kernel/return-codes.ts";
 import type { TsbType } from "./types.ts";
 import { U32, U64 } from "./types.ts";
 
 /** A map class of the stdlib. */
 export interface MapKind {
-  /** Kernel map type, as `MapDecl.kind`. */
-  readonly kind: string;
-  /**
-   * How the class's type arguments map to key and value: "kv", "v" (u32 key), "record", "none", or
-   * "stack" (no type arguments: u32 stack id → `maxDepth` u64 addresses).
-   */
-  readonly shape: "kv" | "v" | "record" | "none" | "stack";
+  /** libbpf kind name, as `MapDecl.kind`. */
+  readonly kind: MapKindName;
+  /** How the class's type arguments map to key and value (records.ts `MapShape`). */
+  readonly shape: MapShape;
+  /** The kind's record. */
+  readonly record: MapKindRecord;
 }
-/** The stdlib map classes. */
-export const MAP_KINDS: ReadonlyMap<string, MapKind> = new Map([
-  ["HashMap", { kind: "hash", shape: "kv" }],
-  ["LruHash", { kind: "lru_hash", shape: "kv" }],
-  ["PerCpuHash", { kind: "percpu_hash", shape: "kv" }],
-  ["ArrayMap", { kind: "array", shape: "v" }],
-  ["PerCpuArray", { kind: "percpu_array", shape: "v" }],
-  ["RingBuf", { kind: "ringbuf", shape: "record" }],
-  ["PerfEventArray", { kind: "perf_event_array", shape: "record" }],
-  ["ProgArray", { kind: "prog_array", shape: "none" }],
-  ["StackTraceMap", { kind: "stack_trace", shape: "stack" }],
-] as const);
+/** The stdlib map classes, by class name: every map kind record with a stdlib class. */
+export const MAP_KINDS: ReadonlyMap<string, MapKind> = new Map(
+  MAP_KIND_RECORDS.flatMap((r): [string, MapKind][] =>
+    r.stdlib ? [[r.stdlib.class, { kind: r.kind, shape: r.stdlib.shape, record: r }]] : [],
+  ),
+);
 
 /** Named integer constants of the stdlib (include/uapi/linux/bpf.h, pkt_cls.h; net.d.ts below). */
 export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
@@ -126,6 +129,13 @@ export interface KernelArgs {
   readonly returnValue: "none" | "last" | "only";
 }
 
+/** The uapi context struct of the program type a libbpf section selects (program-kinds.ts). */
+const contextOf = (section: string): string => {
+  const uapi = programType(resolveSection(section)!.def.progType)!.uapi;
+  if (uapi === null) throw new Error(`internal: section ${section} has no uapi context`);
+  return uapi;
+};
+
 /**
  * A fixed context: the named fields of uapi struct `struct` at their generated offsets
  * (core/kernel context-layouts.ts), typed u32 or u64 by size.
@@ -152,7 +162,11 @@ const fixed = (
   };
 };
 /** struct xdp_md. */
-const XDP_MD = fixed("xdp_md", ["ingress_ifindex", "rx_queue_index", "egress_ifindex"], true);
+const XDP_MD = fixed(
+  contextOf("xdp"),
+  ["ingress_ifindex", "rx_queue_index", "egress_ifindex"],
+  true,
+);
 /** The `struct __sk_buff` fields tsbpf exposes. */
 const SK_BUFF_FIELDS = [
   "len",
@@ -168,14 +182,14 @@ const SK_BUFF_FIELDS = [
   "ifindex",
 ];
 /** struct __sk_buff for tc: `data`/`data_end` are readable, so header<T>() works. */
-const SK_BUFF = fixed("__sk_buff", SK_BUFF_FIELDS, true, true);
+const SK_BUFF = fixed(contextOf("tc"), SK_BUFF_FIELDS, true, true);
 /**
  * struct __sk_buff for socket filters: the kernel's `sk_filter_is_valid_access`
  * (net/core/filter.c) refuses reads of `data`/`data_end`, so packets are read with
  * bpf_skb_load_bytes only.
  */
 const SOCKET_SK_BUFF = fixed(
-  "__sk_buff",
+  contextOf("socket"),
   SK_BUFF_FIELDS,
   false,
   true,
@@ -184,8 +198,10 @@ const SOCKET_SK_BUFF = fixed(
 /** x86-64 struct pt_regs: di, si, dx, cx, r8, r9 carry the arguments; ax the return value. */
 const PT_REGS: CtxShape = {
   kind: "args",
-  argOffsets: ["rdi", "rsi", "rdx", "rcx", "r8", "r9"].map((r) => contextOffset("pt_regs", r)),
-  retOffset: contextOffset("pt_regs", "rax"),
+  argOffsets: ["rdi", "rsi", "rdx", "rcx", "r8", "r9"].map((r) =>
+    contextOffset(contextOf("kprobe"), r),
+  ),
+  retOffset: contextOffset(contextOf("kprobe"), "rax"),
 };
 /** fentry/fexit and raw tracepoints: an array of u64 arguments. */
 const ARG_WORDS: CtxShape = {
@@ -254,7 +270,7 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         fn: "perfEvent",
         hasTarget: false,
         section: () => "perf_event",
-        ctx: fixed("bpf_perf_event_data", ["sample_period"]),
+        ctx: fixed(contextOf("perf_event"), ["sample_period"]),
       },
     ] satisfies ProgramKind[]
   ).map((k): [string, ProgramKind] => [k.fn, k]),

@@ -7,7 +7,7 @@
  */
 import { Node, SyntaxKind } from "ts-morph";
 import type { VariableDeclaration } from "ts-morph";
-import { CONSTANTS, DEFAULT_STACK_DEPTH, MAP_KINDS } from "./builtins.ts";
+import { CONSTANTS, DEFAULT_STACK_DEPTH, MAP_KINDS, type MapKind } from "./builtins.ts";
 import { parseIntegerLiteral } from "./lower-expr.ts";
 import type { ModuleState } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
@@ -134,8 +134,7 @@ export function registerMap(
       if (!Node.isPropertyAssignment(p)) continue;
       if (p.getName() === "histogram") {
         // A wrong shape is reported and dropped; the map itself stays declared (no follow-on errors).
-        histogram =
-          histogramOption(m, name, kind.kind, key, value, p.getInitializerOrThrow()) ?? null;
+        histogram = histogramOption(m, name, kind, key, value, p.getInitializerOrThrow()) ?? null;
         continue;
       }
       const v = constantOf(m, p.getInitializerOrThrow());
@@ -187,7 +186,7 @@ export function registerMap(
     return;
   }
   const isRecord = kind.shape === "record";
-  const isFdArray = kind.kind === "perf_event_array" || kind.kind === "prog_array";
+  const isFdArray = kind.record.fdArray;
   m.maps.push({
     name,
     kind: kind.kind,
@@ -203,16 +202,6 @@ export function registerMap(
   m.top.set(name, { k: "map", map: { name, kind, key, value } });
 }
 
-/** Map kinds whose entries can count a histogram (key = slot, value = count). */
-const HISTOGRAM_KINDS: ReadonlySet<string> = new Set([
-  "hash",
-  "lru_hash",
-  "percpu_hash",
-  "lru_percpu_hash",
-  "array",
-  "percpu_array",
-]);
-
 /**
  * The `histogram` option of a map (stdlib `HistogramShape`): `"log2"` or
  * `{ kind: "linear", min, step }` with constant integers, on a hash or array map whose key (the slot)
@@ -221,7 +210,7 @@ const HISTOGRAM_KINDS: ReadonlySet<string> = new Set([
 function histogramOption(
   m: ModuleState,
   name: string,
-  kind: string,
+  kind: MapKind,
   key: TsbType | null,
   value: TsbType | null,
   init: Node,
@@ -230,7 +219,7 @@ function histogramOption(
     m.report("TSB3002", at, { name, problem });
     return undefined;
   };
-  if (!HISTOGRAM_KINDS.has(kind))
+  if (!kind.record.histogram)
     return fail(init, "a histogram must be a hash or array map (key = slot, value = count)");
   if (key?.kind !== "int" || value?.kind !== "int")
     return fail(init, "a histogram's key (the slot) and value (the count) must be integers");

@@ -14,7 +14,7 @@
  * - `ptradd` of a known base and a constant: the alignment both share.
  * Anything else (packet pointers, block parameters, loaded pointers) is 1: unknown.
  */
-import { resolveSection, BUFFER_CONTEXT_PROG_TYPES } from "../../core/kernel/sections.ts";
+import { programType, resolveSection } from "../../core/kernel/index.ts";
 import type { Func, ValueId } from "../ir/types.ts";
 
 /** Helpers whose non-null result points at a map value or ring-buffer record (8-aligned). */
@@ -35,7 +35,8 @@ function alignOfOffset(n: bigint): number {
 export function pointerAlignment(f: Func): (v: ValueId) => number {
   const memo = new Map<ValueId, number>();
   const section = f.section === null ? undefined : resolveSection(f.section);
-  const bufferCtx = section !== undefined && BUFFER_CONTEXT_PROG_TYPES.has(section.def.progType);
+  const bufferCtx =
+    section !== undefined && (programType(section.def.progType)?.bufferContext ?? false);
   const entry = f.layout[0]?.block;
   const constOf = (v: ValueId): bigint | undefined => {
     const def = f.values[v]!.def;

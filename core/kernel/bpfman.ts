@@ -14,11 +14,11 @@
  *
  * Maps: bpfman's label spelling is the uapi kind in lower case with `percpu` written `per_cpu`
  * (`BPF_MAP_TYPE_PERCPU_ARRAY` → `per_cpu_array`, `LRU_PERCPU_HASH` → `lru_per_cpu_hash`); it is
- * derived from generated.ts, not listed.
+ * derived from the map kind records (map-kinds.ts), not listed.
  *
- * Imported directly (`core/kernel/bpfman.ts`), not re-exported by index.ts, which it reads.
+ * Imported directly (`core/kernel/bpfman.ts`), not re-exported by index.ts.
  */
-import { mapTypeName } from "./index.ts";
+import { mapKindById } from "./kinds.ts";
 import { resolveSection } from "./sections.ts";
 
 /** One bpfman program type: its label spelling, CRD `type` value and CRD attach field. */
@@ -82,5 +82,5 @@ export function bpfmanProgramLabels(): string[] {
 
 /** bpfman's `io.ebpf.maps` spelling of a BPF_MAP_TYPE_* number, or undefined for an unknown one. */
 export function bpfmanMapType(type: number): string | undefined {
-  return mapTypeName(type)?.replace("percpu", "per_cpu");
+  return mapKindById(type)?.kind.replace("percpu", "per_cpu");
 }

@@ -1,11 +1,11 @@
 /**
  * Kernel facts the compiler, VM and loader share: the generated uapi tables (generated.ts, from
- * linux/bpf.h), the generated helper records (helper-records.ts, from libbpf's bpf_helper_defs.h) and
- * context layouts (context-layouts.ts), hand-written per-helper facts the headers lack
- * (helper-overrides.ts), libbpf's section-name rules (sections.ts), and lookups over them.
+ * linux/bpf.h), the generated records — helpers (helper-records.ts, from libbpf's
+ * bpf_helper_defs.h), map kinds (map-kinds.ts), program and attach types and libbpf's section table
+ * (program-kinds.ts), context layouts (context-layouts.ts) — hand-written per-helper facts the
+ * headers lack (helper-overrides.ts), and lookups over them (kinds.ts, sections.ts, below).
  * A leaf like core/isa: imports nothing outside this folder.
  */
-import { BPF_MAP_TYPE, BPF_PROG_TYPE, KERNEL_HELPERS, type KernelHelper } from "./generated.ts";
 import { CONTEXT_LAYOUTS } from "./context-layouts.ts";
 import { HELPER_RECORDS } from "./helper-records.ts";
 import type { HelperRecord } from "./records.ts";
@@ -18,7 +18,9 @@ export * from "./helper-access.ts";
 export * from "./helper-records.ts";
 export * from "./license.ts";
 export type * from "./records.ts";
-export * from "./program-types.ts";
+export * from "./kinds.ts";
+export * from "./map-kinds.ts";
+export * from "./program-kinds.ts";
 export * from "./sections.ts";
 
 const recordsByName = new Map(HELPER_RECORDS.map((h) => [h.name, h]));
@@ -39,41 +41,13 @@ export function helperRecordByFn(fn: string): HelperRecord | undefined {
   return recordsByFn.get(fn);
 }
 
-const helpersByName = new Map(KERNEL_HELPERS.map((h) => [h.name, h]));
-
-/** The helper with this name (`map_lookup_elem`, with or without `bpf_`), or undefined. */
-export function helperByName(name: string): KernelHelper | undefined {
-  return helpersByName.get(name.startsWith("bpf_") ? name.slice(4) : name);
-}
-
-/** The helper with this id, or undefined (id 0, `unspec`, is not a callable helper). */
-export function helperById(id: number): KernelHelper | undefined {
-  return id > 0 ? KERNEL_HELPERS[id] : undefined;
-}
-
-const MAP_PREFIX = "BPF_MAP_TYPE_";
-const mapTypeNames = new Map<number, string>(
-  Object.entries(BPF_MAP_TYPE).map(([k, v]) => [v, k.slice(MAP_PREFIX.length).toLowerCase()]),
-);
-
-/** Map kind name for a BPF_MAP_TYPE_* number (`1` → `hash`), or undefined. */
-export function mapTypeName(type: number): string | undefined {
-  return mapTypeNames.get(type);
-}
-
-/** BPF_MAP_TYPE_* number for a kind name (`lru_hash` → 9), or undefined. */
-export function mapTypeNumber(kind: string): number | undefined {
-  return (BPF_MAP_TYPE as Readonly<Record<string, number>>)[MAP_PREFIX + kind.toUpperCase()];
-}
-
-const PROG_PREFIX = "BPF_PROG_TYPE_";
-const progTypeNames = new Map<number, string>(
-  Object.entries(BPF_PROG_TYPE).map(([k, v]) => [v, k.slice(PROG_PREFIX.length)]),
-);
-
-/** Program type name without prefix for a BPF_PROG_TYPE_* number (`6` → `XDP`), or undefined. */
-export function progTypeName(type: number): string | undefined {
-  return progTypeNames.get(type);
+/** The C prototype of a helper as the header writes it (`u64 bpf_ktime_get_ns(void)`). */
+export function helperSignature(rec: HelperRecord): string {
+  const params = rec.params.map((p) =>
+    p.kind === "varargs" ? "..." : `${p.ctype}${p.ctype.endsWith("*") ? "" : " "}${p.name}`,
+  );
+  const ret = `${rec.ret}${rec.ret.endsWith("*") ? "" : " "}`;
+  return `${ret}bpf_${rec.name}(${params.length ? params.join(", ") : "void"})`;
 }
 
 const POINTER_KINDS = new Set(["key", "value", "buf", "struct", "kptr", "ptr", "ctx"]);

@@ -78,3 +78,83 @@ export interface ContextLayout {
   readonly size: number;
   readonly fields: readonly ContextField[];
 }
+
+/**
+ * How a stdlib map class's type arguments map to key and value: "kv", "v" (u32 key), "record" (a
+ * record type, no elements), "none", or "stack" (no type arguments: u32 stack id → `maxDepth` u64
+ * addresses).
+ */
+export type MapShape = "kv" | "v" | "record" | "none" | "stack";
+
+/** One map kind: a member of uapi `enum bpf_map_type` and what every stage must know about it. */
+export interface MapKindRecord {
+  /** uapi name (`BPF_MAP_TYPE_HASH`). */
+  readonly name: string;
+  /** `enum bpf_map_type` value: the `map_type` of BPF_MAP_CREATE and of the object's map. */
+  readonly id: number;
+  /** libbpf's name (`libbpf_bpf_map_type_str`: `hash`, `percpu_array`). */
+  readonly kind: string;
+  /** Values hold one 8-byte-aligned slot per possible CPU. */
+  readonly perCpu: boolean;
+  /** The kernel takes BTF key/value type ids for it (false: the object gives sizes only). */
+  readonly btfKeyValue: boolean;
+  /** A u32 index to a u32 file descriptor (key = value = 4 bytes). */
+  readonly fdArray: boolean;
+  /** Records stream to user space through it, framed as a ring buffer or perf event records. */
+  readonly events: "ringbuf" | "perf_event" | null;
+  /** Its elements can count a histogram (integer slot → integer count). */
+  readonly histogram: boolean;
+  /** The stdlib class declaring it, or null. */
+  readonly stdlib: { readonly class: string; readonly shape: MapShape } | null;
+}
+
+/** One program type: a member of uapi `enum bpf_prog_type`. */
+export interface ProgramTypeRecord {
+  /** uapi name (`BPF_PROG_TYPE_XDP`). */
+  readonly name: string;
+  readonly id: number;
+  /** Name without prefix (`XDP`), as sections and the records' other rows name it. */
+  readonly type: string;
+  /** libbpf's name (`libbpf_bpf_prog_type_str`: `xdp`), or null when the installed libbpf lacks it. */
+  readonly libbpf: string | null;
+  /** uapi context struct a program reads (`xdp_md`), or null for an untyped context. */
+  readonly uapi: string | null;
+  /** Kernel struct the verifier rewrites context accesses to (`xdp_buff`), or null. */
+  readonly kernel: string | null;
+  /**
+   * The context is a plain buffer readable at any offset that is a multiple of the access size
+   * (tracepoint records, pt_regs, perf-event data, raw tracepoint argument words).
+   */
+  readonly bufferContext: boolean;
+}
+
+/** One attach type: a member of uapi `enum bpf_attach_type`. */
+export interface AttachTypeRecord {
+  /** uapi name (`BPF_TRACE_FENTRY`). */
+  readonly name: string;
+  readonly id: number;
+  /** Name without `BPF_` (`TRACE_FENTRY`). */
+  readonly type: string;
+  /** libbpf's name (`trace_fentry`), or null when the installed libbpf lacks it. */
+  readonly libbpf: string | null;
+}
+
+/** One row of libbpf's SEC() table: which program and expected attach type a section selects. */
+export interface SectionDef {
+  /** Pattern: `xdp`, `kprobe+`, `tcx/ingress`. */
+  readonly pattern: string;
+  /** Program type without prefix: `XDP` for BPF_PROG_TYPE_XDP. */
+  readonly progType: string;
+  /** BPF_PROG_TYPE_* number. */
+  readonly progTypeId: number;
+  /** Expected attach type without `BPF_` (`TRACE_FENTRY`), or null when the kernel wants none. */
+  readonly attachType: string | null;
+  /** BPF_* attach type number, or null. */
+  readonly attachTypeId: number | null;
+  /** Loaded with BPF_F_SLEEPABLE (`.s` variants). */
+  readonly sleepable: boolean;
+  /** Attach target is a BTF id (fentry, tp_btf, lsm, ...). */
+  readonly btfTarget: boolean;
+  /** The installed libbpf resolves this row to the same types (false: newer than it). */
+  readonly libbpf: boolean;
+}

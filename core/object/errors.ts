@@ -12,11 +12,5 @@ export class ObjectError extends Error {
   }
 }
 
-/** Kernel map and flag numbers the object layer needs (uapi linux/bpf.h). */
-export const BPF_MAP_TYPE_ARRAY = 2;
-/** `BPF_F_RDONLY_PROG`: the program may only read the map (libbpf sets it on .rodata maps). */
-export const BPF_F_RDONLY_PROG = 1 << 7;
-/** `BPF_F_MMAPABLE` (loaders add it to global data maps when the kernel supports it). */
-export const BPF_F_MMAPABLE = 1 << 10;
 /** Size of one legacy `struct bpf_map_def` field block we read: type, key, value, max_entries, flags. */
 export const LEGACY_MAP_DEF_FIELDS = 5;

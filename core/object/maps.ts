@@ -14,12 +14,8 @@
  */
 import { btfSizeof, btfType, resolveType, type Btf, type BtfComposite } from "../btf/index.ts";
 import { SHF, SHT, STT, type ElfFile, type ElfSection } from "../elf/index.ts";
-import {
-  BPF_F_RDONLY_PROG,
-  BPF_MAP_TYPE_ARRAY,
-  LEGACY_MAP_DEF_FIELDS,
-  ObjectError,
-} from "./errors.ts";
+import { BPF_CONSTANTS, BPF_MAP_TYPE } from "../kernel/index.ts";
+import { LEGACY_MAP_DEF_FIELDS, ObjectError } from "./errors.ts";
 import type { BpfMapDef } from "./model.ts";
 
 /** Largest global data section accepted (the kernel caps array values at KMALLOC_MAX_SIZE, 4 MiB). */
@@ -253,11 +249,11 @@ function dataMaps(elf: ElfFile, btf: Btf | undefined, firstIndex: number): Locat
       def: {
         index: firstIndex + out.length,
         name: s.name,
-        type: BPF_MAP_TYPE_ARRAY,
+        type: BPF_MAP_TYPE.BPF_MAP_TYPE_ARRAY,
         keySize: 4,
         valueSize: s.size,
         maxEntries: 1,
-        flags: isRodata ? BPF_F_RDONLY_PROG : 0,
+        flags: isRodata ? BPF_CONSTANTS.BPF_F_RDONLY_PROG : 0,
         keyTypeId: 0,
         valueTypeId: ds > 0 ? ds : 0,
         globalSection: s.name,

@@ -47,20 +47,6 @@ export interface BpfProgram {
   readonly relocs: readonly BpfReloc[];
 }
 
-/** Map types by kernel name (`BPF_MAP_TYPE_HASH` → "hash"); numbers come from core/kernel tables. */
-export type MapKind =
-  | "hash"
-  | "array"
-  | "prog_array"
-  | "perf_event_array"
-  | "percpu_hash"
-  | "percpu_array"
-  | "stack_trace"
-  | "lru_hash"
-  | "lru_percpu_hash"
-  | "ringbuf"
-  | (string & {});
-
 /** One map: BTF-defined (`.maps`), legacy (`maps`), or the implicit map of a global data section. */
 export interface BpfMapDef {
   readonly index: number;

@@ -13,7 +13,8 @@
 import { KernelError, LoaderError } from "./errors.ts";
 import { OwnedFd } from "./fd.ts";
 import { bpf, commandName, tryBpf } from "./sys/bpf.ts";
-import { BpfCmd, MapType, UpdateFlag } from "./sys/constants.ts";
+import { mapKindById } from "../../core/kernel/index.ts";
+import { BpfCmd, UpdateFlag } from "./sys/constants.ts";
 import { ERRNO } from "./sys/errno.ts";
 import { possibleCpus } from "./sys/cpus.ts";
 import { MAP_BATCH, MAP_CREATE, MAP_ELEM } from "./sys/layouts.ts";
@@ -36,15 +37,9 @@ export interface MapSpec {
   readonly mapExtra?: bigint;
 }
 
-const PERCPU_TYPES: ReadonlySet<number> = new Set([
-  MapType.PERCPU_HASH,
-  MapType.PERCPU_ARRAY,
-  MapType.LRU_PERCPU_HASH,
-]);
-
-/** True for map types whose values hold one slot per possible CPU. */
+/** True for map types whose values hold one slot per possible CPU (the kind's record). */
 export function isPerCpuMap(type: number): boolean {
-  return PERCPU_TYPES.has(type);
+  return mapKindById(type)?.perCpu ?? false;
 }
 
 /** Creates a map. Throws `KernelError` (e.g. EINVAL for a bad size/type combination). */

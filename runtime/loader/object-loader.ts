@@ -13,7 +13,7 @@
  * func/line info); a map whose BTF key/value ids are rejected is created again without them.
  */
 import { btfExtStrings, BtfStringReader, encodeBtf, splitBtf } from "../../core/btf/index.ts";
-import { resolveSection } from "../../core/kernel/index.ts";
+import { mapKindById, resolveSection } from "../../core/kernel/index.ts";
 import {
   internalMapName,
   readBpfObject,
@@ -62,29 +62,6 @@ export interface LoadedProgram {
   /** Slot → `source line @ file:line`, from line_info (absent without BTF line info). */
   readonly sourceOf?: (slot: number) => string | undefined;
 }
-
-/**
- * Map types whose key/value the kernel does not describe with BTF (libbpf clears btf ids for them,
- * bpf_object__create_map).
- */
-const NO_BTF_MAP_TYPES: ReadonlySet<number> = new Set([
-  MapType.PERF_EVENT_ARRAY,
-  MapType.STACK_TRACE,
-  MapType.CGROUP_ARRAY,
-  MapType.ARRAY_OF_MAPS,
-  MapType.HASH_OF_MAPS,
-  MapType.DEVMAP,
-  MapType.DEVMAP_HASH,
-  MapType.CPUMAP,
-  MapType.XSKMAP,
-  MapType.SOCKMAP,
-  MapType.SOCKHASH,
-  MapType.QUEUE,
-  MapType.STACK,
-  MapType.RINGBUF,
-  MapType.USER_RINGBUF,
-  MapType.REUSEPORT_SOCKARRAY,
-]);
 
 /** Everything an object put in the kernel. `close()` releases all of it. */
 export class LoadedObject {
@@ -213,7 +190,9 @@ function createObjectMap(
         : def.maxEntries,
     flags: def.flags,
   };
-  const useBtf = btf && !NO_BTF_MAP_TYPES.has(def.type) && (def.keyTypeId || def.valueTypeId);
+  // Kinds the kernel describes without BTF key/value (libbpf clears the ids for them too).
+  const btfKeyValue = mapKindById(def.type)?.btfKeyValue ?? true;
+  const useBtf = btf && btfKeyValue && (def.keyTypeId || def.valueTypeId);
   let map: KernelMap;
   try {
     map = useBtf

@@ -19,6 +19,7 @@
  * element for non-per-CPU hashes, but a program cannot tell while it holds no stale pointer); deleting
  * or evicting an entry unmaps its regions, so stale pointers fault instead of reading freed memory.
  */
+import { knownMapKind, type MapKindRecord } from "../../core/kernel/index.ts";
 import type { Region } from "../vm/contract.ts";
 import {
   Errno,
@@ -50,10 +51,9 @@ interface Entry {
   readonly regions: (Region | undefined)[];
 }
 
-const KINDS = ["hash", "percpu_hash", "lru_hash", "lru_percpu_hash"] as const;
-
-/** A hash map of any of the four kinds. */
+/** A hash map of any of the four kinds (its record says which: per-CPU, LRU). */
 export class HashMap implements VmMap {
+  readonly kind: string;
   readonly perCpu: boolean;
   private readonly lru: boolean;
   private readonly entries = new Map<number | string, Entry>();
@@ -61,15 +61,16 @@ export class HashMap implements VmMap {
   constructor(
     readonly spec: MapSpec,
     private readonly ctx: MapContext,
-    readonly kind: (typeof KINDS)[number] = "hash",
+    record: MapKindRecord = knownMapKind("hash"),
   ) {
-    this.perCpu = kind === "percpu_hash" || kind === "lru_percpu_hash";
-    this.lru = kind.startsWith("lru");
+    this.kind = record.kind;
+    this.perCpu = record.perCpu;
+    this.lru = record.kind.startsWith("lru");
     if (spec.keySize <= 0 || spec.valueSize <= 0) {
-      throw new MapError(`${kind} map ${spec.name}: key and value sizes must be positive`);
+      throw new MapError(`${this.kind} map ${spec.name}: key and value sizes must be positive`);
     }
     if (spec.maxEntries <= 0) {
-      throw new MapError(`${kind} map ${spec.name}: max_entries must be positive`);
+      throw new MapError(`${this.kind} map ${spec.name}: max_entries must be positive`);
     }
   }
 

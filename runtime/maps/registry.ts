@@ -8,7 +8,7 @@
  * Invariant: a handle region is never read or written (size 0: every access faults); it exists only to
  * give each map a unique, checkable address. An unsupported map type is a `MapError` naming it.
  */
-import { mapTypeName } from "../../core/kernel/index.ts";
+import { mapKindById, type MapKindName, type MapKindRecord } from "../../core/kernel/index.ts";
 import type { Region } from "../vm/contract.ts";
 import { ArrayMap } from "./array.ts";
 import { HashMap } from "./hash.ts";
@@ -18,47 +18,44 @@ import { RingBufMap } from "./ringbuf.ts";
 import { StackTraceMap } from "./stack-trace.ts";
 import { MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
 
-/** Map kinds the VM implements. */
-export const SUPPORTED_MAP_KINDS = [
-  "array",
-  "percpu_array",
-  "hash",
-  "percpu_hash",
-  "lru_hash",
-  "lru_percpu_hash",
-  "ringbuf",
-  "perf_event_array",
-  "prog_array",
-  "stack_trace",
-] as const;
+/** How the VM builds a map of one kind (the kind's record says per-CPU, LRU, ...). */
+type MapConstructor = (
+  spec: MapSpec,
+  ctx: MapContext,
+  programs: ProgramResolver,
+  kind: MapKindRecord,
+) => VmMap;
+
+const hash: MapConstructor = (spec, ctx, _, kind) => new HashMap(spec, ctx, kind);
+const array: MapConstructor = (spec, ctx, _, kind) => new ArrayMap(spec, ctx, kind.perCpu);
+
+/** The map kinds the VM implements, by libbpf kind name (core/kernel map-kinds.ts). */
+const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
+  array,
+  percpu_array: array,
+  hash,
+  percpu_hash: hash,
+  lru_hash: hash,
+  lru_percpu_hash: hash,
+  ringbuf: (spec, ctx) => new RingBufMap(spec, ctx),
+  perf_event_array: (spec, ctx) => new PerfEventArrayMap(spec, ctx),
+  prog_array: (spec, _, programs) => new ProgArrayMap(spec, programs),
+  stack_trace: (spec) => new StackTraceMap(spec),
+};
+
+/** Map kinds the VM implements (libbpf names). */
+export const SUPPORTED_MAP_KINDS: readonly string[] = Object.keys(VM_MAPS);
 
 /** Creates the map a spec describes. Throws MapError for kinds the VM does not implement. */
 export function createMap(spec: MapSpec, ctx: MapContext, programs: ProgramResolver): VmMap {
-  const kind = mapTypeName(spec.type);
-  switch (kind) {
-    case "array":
-      return new ArrayMap(spec, ctx, false);
-    case "percpu_array":
-      return new ArrayMap(spec, ctx, true);
-    case "hash":
-    case "percpu_hash":
-    case "lru_hash":
-    case "lru_percpu_hash":
-      return new HashMap(spec, ctx, kind);
-    case "ringbuf":
-      return new RingBufMap(spec, ctx);
-    case "perf_event_array":
-      return new PerfEventArrayMap(spec, ctx);
-    case "prog_array":
-      return new ProgArrayMap(spec, programs);
-    case "stack_trace":
-      return new StackTraceMap(spec);
-    default:
-      throw new MapError(
-        `map ${spec.name}: type ${kind ?? spec.type} is not supported by the VM ` +
-          `(supported: ${SUPPORTED_MAP_KINDS.join(", ")})`,
-      );
-  }
+  const kind = mapKindById(spec.type);
+  const make = kind && VM_MAPS[kind.kind as MapKindName];
+  if (!make)
+    throw new MapError(
+      `map ${spec.name}: type ${kind?.kind ?? spec.type} is not supported by the VM ` +
+        `(supported: ${SUPPORTED_MAP_KINDS.join(", ")})`,
+    );
+  return make(spec, ctx, programs, kind);
 }
 
 /** The maps of one VM address space, reachable by name and by handle address. */

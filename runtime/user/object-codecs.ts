@@ -18,7 +18,7 @@
  * Consumes a `BpfObject`; produces `Codec`s (map-codec.ts).
  */
 import { findType, type Btf } from "../../core/btf/index.ts";
-import { BPF_MAP_TYPE } from "../../core/kernel/index.ts";
+import { mapKindById } from "../../core/kernel/index.ts";
 import {
   declaresFacts,
   findRecordType,
@@ -62,10 +62,7 @@ function typed(btf: Btf | undefined, id: number, size: number): Codec {
 
 /** True for maps whose contents arrive as a stream of records. */
 export function isEventMap(def: BpfMapDef): boolean {
-  return (
-    def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_RINGBUF ||
-    def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_PERF_EVENT_ARRAY
-  );
+  return (mapKindById(def.type)?.events ?? null) !== null;
 }
 
 /** The codec of one record of a ring buffer / perf event array (see the file comment). */
@@ -77,7 +74,7 @@ export function recordCodec(obj: BpfObject, def: BpfMapDef): Codec | undefined {
     const id = facts.record === undefined ? undefined : findRecordType(btf, facts.record);
     return id === undefined ? undefined : typed(btf, id, 0);
   }
-  if (def.valueTypeId && def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_RINGBUF)
+  if (def.valueTypeId && mapKindById(def.type)?.events === "ringbuf")
     return typed(btf, def.valueTypeId, 0);
   for (const name of [`${def.name}_event`, `${def.name}_record`, `${def.name}_t`, "event"]) {
     const id = findType(btf, "struct", name);
@@ -104,7 +101,7 @@ export function recordDecoder(obj: BpfObject, def: BpfMapDef): (bytes: Uint8Arra
   const fixed = recordCodec(obj, def);
   if (fixed || !obj.btf || declaresFacts(mapFacts(def))) return (b) => decodeRecord(fixed, b);
   const btf = obj.btf;
-  const perf = def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+  const perf = mapKindById(def.type)?.events === "perf_event";
   const bySize = new Map<number, Codec | undefined>();
   return (b) => {
     if (!bySize.has(b.length)) bySize.set(b.length, uniqueStructOfLength(btf, b.length, perf));

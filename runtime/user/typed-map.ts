@@ -12,7 +12,7 @@
  *
  * Invariant: a source never hands out bytes that alias live storage, so results stay valid.
  */
-import { mapTypeName } from "../../core/kernel/index.ts";
+import { mapKindById } from "../../core/kernel/index.ts";
 import type { MapFacts } from "../../core/object/index.ts";
 import { isPerCpuMap, KernelError, type KernelMap } from "../loader/index.ts";
 import type { MapView } from "../vm/map-view.ts";
@@ -144,7 +144,7 @@ export class TypedMap {
 
   /** Kind name (`hash`, `percpu_array`, ...). */
   get kind(): string {
-    return mapTypeName(this.source.type) ?? `type ${this.source.type}`;
+    return mapKindById(this.source.type)?.kind ?? `type ${this.source.type}`;
   }
 
   /** The value of `key` (per-CPU: summed), or undefined. */

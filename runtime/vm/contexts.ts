@@ -16,7 +16,7 @@
  *   0      4          8                 24       32           40
  * ```
  */
-import { CONTEXT_LAYOUTS, PROGRAM_TYPE_CONTEXTS, contextOffset } from "../../core/kernel/index.ts";
+import { CONTEXT_LAYOUTS, contextOffset, programType } from "../../core/kernel/index.ts";
 import type { CtxPointerField } from "./ctx-rewrite.ts";
 import type { Memory, Region } from "./contract.ts";
 
@@ -60,7 +60,7 @@ export const SK_BUFF: PacketContextLayout = packetLayout("__sk_buff");
 
 /** The packet context layout of a program type (name without prefix), or undefined. */
 export function packetContextFor(progType: string | undefined): PacketContextLayout | undefined {
-  const uapi = progType === undefined ? undefined : PROGRAM_TYPE_CONTEXTS[progType]?.uapi;
+  const uapi = progType === undefined ? undefined : programType(progType)?.uapi;
   if (uapi === "xdp_md") return XDP_MD;
   return uapi === "__sk_buff" ? SK_BUFF : undefined;
 }

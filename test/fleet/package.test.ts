@@ -22,7 +22,7 @@ import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
-import { mapTypeName } from "../../core/kernel/index.ts";
+import { mapKindById } from "../../core/kernel/index.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import { imageLabels, PackageError } from "../../fleet/index.ts";
 import { loadObject } from "../../runtime/loader/index.ts";
@@ -178,7 +178,9 @@ describe.runIf(skopeo)("tsbpf package: the image skopeo sees", () => {
       const userMaps = o.maps.filter((m) => !m.name.startsWith(".") && !m.globalSection);
       expect(Object.keys(maps).sort(), name).toEqual(userMaps.map((m) => m.name).sort());
       for (const m of userMaps) {
-        expect(maps[m.name]).toBe(mapTypeName(m.type)!.replace(/^(lru_)?percpu_/, "$1per_cpu_"));
+        expect(maps[m.name]).toBe(
+          mapKindById(m.type)!.kind.replace(/^(lru_)?percpu_/, "$1per_cpu_"),
+        );
       }
     }
   }, 120_000);

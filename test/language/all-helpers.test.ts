@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   HELPER_ACCESS,
   HELPER_RECORDS,
-  PROGRAM_TYPE_CONTEXTS,
+  programType,
   type HelperRecord,
 } from "../../core/kernel/index.ts";
 import { compileSource } from "../../compiler/driver.ts";
@@ -39,8 +39,7 @@ type Kind = (typeof KINDS)[number];
 
 /** The uapi context struct `h` takes, if it names one. */
 const ctxOf = (h: HelperRecord) => h.params.find((p) => p.kind === "ctx" && p.ctxStruct)?.ctxStruct;
-const hasCtx = (k: Kind, ctx: string | undefined) =>
-  !ctx || PROGRAM_TYPE_CONTEXTS[k.progType]?.uapi === ctx;
+const hasCtx = (k: Kind, ctx: string | undefined) => !ctx || programType(k.progType)?.uapi === ctx;
 
 /** A kind whose program type may call `h` and whose context is the one `h` takes, if any. */
 function fittingKind(h: HelperRecord): Kind | undefined {

@@ -17,8 +17,8 @@ import {
 } from "../../core/btf/index.ts";
 import { ElfError, SHF, SHT, STB, STT, readElf, writeElf } from "../../core/elf/index.ts";
 import { encodeProgram, insnSpec, makeInsn } from "../../core/isa/index.ts";
+import { BPF_CONSTANTS } from "../../core/kernel/index.ts";
 import {
-  BPF_F_RDONLY_PROG,
   ObjectError,
   objectToSpec,
   readBpfObject,
@@ -116,7 +116,7 @@ describe("reading clang-19 objects", () => {
     expect([...data!.initialValue!]).toEqual([42, 0, 0, 0, 0, 0, 0, 0]);
     expect(rodata).toMatchObject({
       valueSize: 12,
-      flags: BPF_F_RDONLY_PROG,
+      flags: BPF_CONSTANTS.BPF_F_RDONLY_PROG,
       globalSection: ".rodata",
     });
     expect(new TextDecoder().decode(rodata!.initialValue!.subarray(4, 11))).toBe("open %d");

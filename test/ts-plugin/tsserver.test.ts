@@ -170,7 +170,7 @@ describe("tsbpf/ts-plugin in tsserver", () => {
     const body = r.body as { displayString: string; documentation: string };
     expect(body.displayString).toContain("getCurrentPidTgid(): u64");
     expect(body.documentation).toContain("(bpf_get_current_pid_tgid)");
-    expect(body.documentation).toContain("BPF helper #14: `u64 bpf_get_current_pid_tgid(void)`");
+    expect(body.documentation).toContain("BPF helper #14: `__u64 bpf_get_current_pid_tgid(void)`");
   });
 
   it("completion lists the helpers, with the same documentation in the details", async () => {
@@ -186,6 +186,6 @@ describe("tsbpf/ts-plugin in tsserver", () => {
     const d = (det.body as { documentation: { text: string }[] }[])[0]!;
     const doc = d.documentation.map((p) => p.text).join("");
     expect(doc).toContain("Return the time elapsed since system boot, in nanoseconds.");
-    expect(doc).toMatch(/BPF helper #5: `u64 bpf_ktime_get_ns\(void\)`/);
+    expect(doc).toMatch(/BPF helper #5: `__u64 bpf_ktime_get_ns\(void\)`/);
   });
 });

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { assembleText } from "../../core/conformance/index.ts";
-import { BPF_MAP_TYPE, helperByName } from "../../core/kernel/index.ts";
+import { BPF_MAP_TYPE, helperRecord } from "../../core/kernel/index.ts";
 import { buildHelperTable, createHelperEnv } from "../../runtime/helpers/index.ts";
 import { MapRegistry, compactKey, createMap, type VmMap } from "../../runtime/maps/index.ts";
 import {
@@ -189,7 +189,7 @@ describe("map helper fast paths", () => {
 
   it("decline without side effects when an argument would fault", () => {
     const w = world(true);
-    const update = w.table.get(helperByName("map_update_elem")!.id)!.fast!;
+    const update = w.table.get(helperRecord("map_update_elem")!.id)!.fast!;
     const call = new FastCallState(w.memory);
     const stack = w.memory.map(new Uint8Array(32), { writable: true, kind: "stack", name: "s" });
     const hi = Number(stack.base >> 32n);

@@ -4,7 +4,7 @@
  * perf output, tail calls.
  */
 import { describe, expect, it } from "vitest";
-import { BPF_MAP_TYPE, helperByName, KERNEL_HELPERS } from "../../core/kernel/index.ts";
+import { BPF_MAP_TYPE, helperRecord, helperRecordById } from "../../core/kernel/index.ts";
 import {
   ALL_HELPERS,
   buildHelperTable,
@@ -31,7 +31,7 @@ function setup(opts: HelperEnvOptions = {}) {
   });
   const tails: EngineProgram[] = [];
   const call = (name: string, ...args: bigint[]): bigint => {
-    const h = table.get(helperByName(name)!.id)!;
+    const h = table.get(helperRecord(name)!.id)!;
     const a = [...args, 0n, 0n, 0n, 0n, 0n].slice(0, 5) as [bigint, bigint, bigint, bigint, bigint];
     const c: HelperCall = { memory, args: a, pc: 0, ctx: 0n, tailCall: (p) => tails.push(p) };
     return BigInt.asIntN(64, h.fn(c));
@@ -58,8 +58,8 @@ describe("helper table", () => {
     expect(table.get(1)!.name).toBe("map_lookup_elem");
     expect(table.get(6)!.name).toBe("trace_printk");
     expect(table.size).toBe(ALL_HELPERS.length);
-    for (const [id, h] of table) expect(KERNEL_HELPERS[id]!.name).toBe(h.name);
-    expect(table.has(helperByName("clone_redirect")!.id)).toBe(false);
+    for (const [id, h] of table) expect(helperRecordById(id)!.name).toBe(h.name);
+    expect(table.has(helperRecord("clone_redirect")!.id)).toBe(false);
   });
 });
 

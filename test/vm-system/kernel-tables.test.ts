@@ -11,12 +11,14 @@ import {
   BPF_MAP_TYPE,
   BPF_PROG_TYPE,
   KERNEL_HEADER_VERSION,
-  KERNEL_HELPERS,
+  MAP_KIND_RECORDS,
+  PROGRAM_TYPE_RECORDS,
   XDP_ACTION,
-  helperById,
-  helperByName,
-  mapTypeName,
-  mapTypeNumber,
+  helperRecord,
+  helperRecordById,
+  helperSignature,
+  mapKind,
+  mapKindById,
   matchesSection,
   resolveSection,
 } from "../../core/kernel/index.ts";
@@ -38,15 +40,15 @@ describe("generated kernel tables", () => {
   });
 
   it("hold the stable uapi numbers", () => {
-    expect(helperByName("map_lookup_elem")!.id).toBe(1);
-    expect(helperByName("bpf_trace_printk")!.id).toBe(6);
-    expect(helperByName("ringbuf_output")!.id).toBe(130);
-    expect(helperById(12)!.name).toBe("tail_call");
-    expect(helperById(0)).toBeUndefined();
-    KERNEL_HELPERS.forEach((h, i) => expect(h.id).toBe(i));
-    expect(helperByName("map_update_elem")!.signature).toBe(
-      "long bpf_map_update_elem(struct bpf_map *map, const void *key, const void *value, u64 flags)",
+    expect(helperRecord("map_lookup_elem")!.id).toBe(1);
+    expect(helperRecord("bpf_trace_printk")!.id).toBe(6);
+    expect(helperRecord("ringbuf_output")!.id).toBe(130);
+    expect(helperRecordById(12)!.name).toBe("tail_call");
+    expect(helperRecordById(0)).toBeUndefined();
+    expect(helperSignature(helperRecord("map_update_elem")!)).toBe(
+      "long bpf_map_update_elem(void *map, const void *key, const void *value, __u64 flags)",
     );
+    expect(helperSignature(helperRecord("ktime_get_ns")!)).toBe("__u64 bpf_ktime_get_ns(void)");
     expect(BPF_MAP_TYPE.BPF_MAP_TYPE_RINGBUF).toBe(27);
     expect(BPF_PROG_TYPE.BPF_PROG_TYPE_XDP).toBe(6);
     expect(BPF_ATTACH_TYPE.BPF_TRACE_FENTRY).toBe(24);
@@ -54,8 +56,9 @@ describe("generated kernel tables", () => {
     expect(BPF_CONSTANTS.BPF_NOEXIST).toBe(1);
     expect(BPF_CONSTANTS.BPF_F_RDONLY_PROG).toBe(128);
     expect(BPF_CONSTANTS.BPF_F_CTXLEN_MASK).toBe(0xfffff * 2 ** 32);
-    expect(mapTypeName(9)).toBe("lru_hash");
-    expect(mapTypeNumber("percpu_array")).toBe(6);
+    expect(mapKindById(9)!.kind).toBe("lru_hash");
+    expect(mapKind("percpu_array")!.id).toBe(6);
+    expect(PROGRAM_TYPE_RECORDS.find((p) => p.type === "NETFILTER")!.id).toBe(32);
   });
 
   it("parse both FUNC_MAPPER forms and C constant expressions", () => {

@@ -3,7 +3,7 @@
  * per-CPU values, stable value regions, ring buffer layout and perf output.
  */
 import { describe, expect, it } from "vitest";
-import { BPF_CONSTANTS, BPF_MAP_TYPE } from "../../core/kernel/index.ts";
+import { BPF_CONSTANTS, BPF_MAP_TYPE, knownMapKind } from "../../core/kernel/index.ts";
 import {
   ArrayMap,
   Errno,
@@ -155,7 +155,7 @@ describe("hash map", () => {
 
   it("evicts the least recently used entry of a full lru_hash", () => {
     const c = ctx();
-    const m = new HashMap(spec({ maxEntries: 3, type: 9 }), c, "lru_hash");
+    const m = new HashMap(spec({ maxEntries: 3, type: 9 }), c, knownMapKind("lru_hash"));
     for (const k of [1, 2, 3]) m.update(u32(k), u64(BigInt(k)), BPF_ANY);
     const a1 = m.lookupAddress(u32(1)); // 1 becomes most recent; 2 is now the oldest
     expect(m.update(u32(4), u64(4n), BPF_ANY)).toBe(0);
@@ -168,7 +168,7 @@ describe("hash map", () => {
 
   it("sets only the current CPU's value when a program inserts into percpu_hash", () => {
     const c = ctx(2);
-    const m = new HashMap(spec({}), c, "percpu_hash");
+    const m = new HashMap(spec({}), c, knownMapKind("percpu_hash"));
     c.cpus.current = 1;
     m.update(u32(1), u64(42n), BPF_ANY);
     expect(m.lookupAllCpus(u32(1))!.map(readU64)).toEqual([0n, 42n]);

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BPF_CONSTANTS, BPF_MAP_TYPE, helperByName } from "../../core/kernel/index.ts";
+import { BPF_CONSTANTS, BPF_MAP_TYPE, helperRecord } from "../../core/kernel/index.ts";
 import {
   buildHelperTable,
   createHelperEnv,
@@ -64,7 +64,7 @@ function setup(opts: HelperEnvOptions = { process: { kernelStack: KSTACK, userSt
   const call = (name: string, ...args: bigint[]): bigint => {
     const a = [...args, 0n, 0n, 0n, 0n, 0n].slice(0, 5) as [bigint, bigint, bigint, bigint, bigint];
     const c: HelperCall = { memory, args: a, pc: 0, ctx: 0n, tailCall: () => undefined };
-    return BigInt.asIntN(64, table.get(helperByName(name)!.id)!.fn(c));
+    return BigInt.asIntN(64, table.get(helperRecord(name)!.id)!.fn(c));
   };
   const addStackMap = (s: Partial<MapSpec> = {}) => {
     const spec = {

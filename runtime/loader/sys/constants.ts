@@ -1,6 +1,6 @@
 /**
  * The kernel uapi numbers the loader uses, under short names (`BpfCmd.MAP_CREATE`), derived from the
- * generated tables in core/kernel (linux/bpf.h) plus the few numbers those tables do not cover
+ * generated tables and kind records in core/kernel (linux/bpf.h) plus the few numbers those tables do not cover
  * (x86_64 syscall numbers, XDP attach flags, the verifier log limit).
  *
  * Invariant: nothing else in runtime/loader hard-codes a bpf.h enum value.
@@ -11,7 +11,6 @@ import {
   BPF_CONSTANTS,
   BPF_MAP_TYPE,
   BPF_PROG_TYPE,
-  NEWER_ATTACH_TYPES,
 } from "../../../core/kernel/index.ts";
 
 type Strip<T, P extends string> = {
@@ -41,7 +40,7 @@ export const MapType = strip(BPF_MAP_TYPE, "BPF_MAP_TYPE_");
 export const ProgType = strip(BPF_PROG_TYPE, "BPF_PROG_TYPE_");
 
 /** `enum bpf_attach_type` without the `BPF_` prefix, including types newer than the header. */
-export const AttachType = { ...strip(BPF_ATTACH_TYPE, "BPF_"), ...NEWER_ATTACH_TYPES } as const;
+export const AttachType = strip(BPF_ATTACH_TYPE, "BPF_");
 
 /** Map flags (`BPF_F_*` for MAP_CREATE) the loader uses. */
 export const MapFlag = {
