@@ -8,6 +8,7 @@
 import { Command } from "commander";
 import { registerAsm } from "./commands/asm.ts";
 import { reportFatal } from "./report.ts";
+import { tsbpfVersion } from "../compiler/version.ts";
 import { registerProg } from "./commands/prog.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerObjdump } from "./commands/objdump.ts";
@@ -16,6 +17,7 @@ import { registerRun } from "./commands/run.ts";
 import { registerPackage } from "./commands/package.ts";
 import { registerVmCommand } from "./commands/vm.ts";
 import { registerConformancePlugin } from "./commands/conformance-plugin.ts";
+import { registerGolden } from "./commands/golden.ts";
 
 const COMMANDS: ((program: Command) => void)[] = [
   // Each subcommand module adds one line here.
@@ -28,6 +30,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerRun,
   registerPackage,
   registerFeatures,
+  registerGolden,
 ];
 
 /** Builds the CLI program with every subcommand registered. */
@@ -36,7 +39,7 @@ export function buildCli(): Command {
     .description(
       "Write eBPF programs in TypeScript: build, run in the kernel or the bundled VM, inspect",
     )
-    .version("0.1.0")
+    .version(tsbpfVersion())
     .showHelpAfterError();
   for (const register of COMMANDS) register(program);
   return program;

@@ -23,7 +23,8 @@ import {
   type Mcpu,
 } from "./target/bpf/index.ts";
 import { formatEncoded } from "./target/bpf/print-asm.ts";
-import type { FrontEndHost } from "./frontend/host.ts";
+import { getDefaultHost, type FrontEndHost } from "./frontend/host.ts";
+import { projectBtfInputs, type BtfUse, type ProjectConfig } from "./project-config.ts";
 
 /** What the driver should produce. */
 /** Back-end stages `dumpAfter` may name besides the IR passes of compiler/passes. */
@@ -46,6 +47,11 @@ export interface CompileOptions {
   readonly btf?: string | Uint8Array;
   /** Where the front end reads the stdlib and kernel BTF (default: the local file system). */
   readonly host?: FrontEndHost;
+  /**
+   * The project (tsbpf.json, compiler/project-config.ts): its pinned BTF replaces the default host
+   * BTF and its hash is verified; the output then records which BTF was read (`btf`).
+   */
+  readonly project?: ProjectConfig;
 }
 
 /** Per-function numbers, for reports. */
@@ -71,6 +77,8 @@ export interface CompileOutput {
   readonly object?: Uint8Array;
   readonly dumps: readonly string[];
   readonly stats: readonly FunctionStats[];
+  /** With `project`: the kernel BTF the compilation read, if a program needed one. */
+  readonly btf?: BtfUse;
 }
 
 /** Compiles an IR module (already lowered) to the requested output. */
@@ -148,15 +156,22 @@ export async function compileSource(
   opts: CompileOptions = {},
 ): Promise<CompileOutput> {
   const frontEnd = await loadFrontEnd();
+  const project = opts.project
+    ? projectBtfInputs(opts.project, opts.btf, opts.host ?? getDefaultHost())
+    : undefined;
+  const btf = project?.btf ?? opts.btf;
+  const host = project?.host ?? opts.host;
   const fe = frontEnd(source, fileName, {
-    ...(opts.btf !== undefined ? { btf: opts.btf } : {}),
-    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(btf !== undefined ? { btf } : {}),
+    ...(host !== undefined ? { host } : {}),
   });
+  const used = project?.used();
+  const btfUse = used ? { btf: used } : {};
   if (!fe.module || hasErrors(fe.diagnostics)) {
-    return { diagnostics: fe.diagnostics, dumps: [], stats: [] };
+    return { diagnostics: fe.diagnostics, dumps: [], stats: [], ...btfUse };
   }
   const out = compileModule(fe.module, new Map([[fileName, source]]), opts);
-  return { ...out, diagnostics: [...fe.diagnostics, ...out.diagnostics] };
+  return { ...out, diagnostics: [...fe.diagnostics, ...out.diagnostics], ...btfUse };
 }
 
 function toDiagnostic(d: BackendDiagnostic, fallback: Span): Diagnostic {

@@ -17,5 +17,12 @@ export { writeBpfObject, functionOffsets } from "./write.ts";
 export { linkProgram, type DataReloc, type LinkedPiece, type LinkedProgram } from "./link.ts";
 export { buildObjectBtf, type ObjectBtf, type PlacedFunction } from "./write-btf.ts";
 export { objectToSpec } from "./from-object.ts";
-export { formatObject, formatProgram, type ObjdumpOptions } from "./listing.ts";
+export {
+  formatObject,
+  formatProgram,
+  programRows,
+  relocText,
+  type ListingRow,
+  type ObjdumpOptions,
+} from "./listing.ts";
 export * from "./map-facts.ts";

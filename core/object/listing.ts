@@ -5,10 +5,11 @@
  *
  * Consumes a read `BpfObject` (ours or clang's); produces text.
  */
-import { formatInsn, slotOffsets } from "../isa/index.ts";
+import { formatInsn, slotOffsets, type Insn } from "../isa/index.ts";
 import type { BpfObject, BpfProgram, BpfReloc } from "./model.ts";
 
-function relocText(obj: BpfObject, r: BpfReloc): string {
+/** What a relocation patches, named: `map counts`, `.bss + 8`, `call .text + 0`, `extern bpf_foo`. */
+export function relocText(obj: BpfObject, r: BpfReloc): string {
   switch (r.kind) {
     case "map":
       return `map ${obj.maps[r.mapIndex]?.name ?? `#${r.mapIndex}`}`;
@@ -27,29 +28,64 @@ export interface ObjdumpOptions {
   readonly hex?: boolean;
 }
 
+/** One row of a function's listing: a source line, or an instruction with its slot. */
+export type ListingRow =
+  | { readonly kind: "source"; readonly text: string }
+  | {
+      readonly kind: "insn";
+      /** Slot number inside the function (an lddw takes two). */
+      readonly slot: number;
+      /** The instruction in llvm-objdump syntax (alu32 register names). */
+      readonly text: string;
+      /** What a relocation patches into it (`map counts`), if any. */
+      readonly reloc?: string;
+      readonly insn: Insn;
+    };
+
 /**
- * Formats the disassembly of one function with its line info. Source lines follow `llvm-objdump -S`
- * on BTF-only objects: a line is printed before an instruction that has a line_info record, unless the
- * previous instruction had a record for the same file and line; an instruction without a record
- * breaks the run, so the next record prints its line again.
+ * The rows of one function's listing. Source lines follow `llvm-objdump -S` on BTF-only objects: a
+ * line is given before an instruction that has a line_info record, unless the previous instruction
+ * had a record for the same file and line; an instruction without a record breaks the run, so the
+ * next record gives its line again.
  */
-export function formatProgram(obj: BpfObject, p: BpfProgram, opts: ObjdumpOptions = {}): string {
+export function programRows(
+  obj: BpfObject,
+  p: BpfProgram,
+  opts: ObjdumpOptions = {},
+): ListingRow[] {
   const lines = obj.btfExt?.lineInfo.find((s) => s.section === p.section)?.records ?? [];
   const byOff = new Map(lines.map((l) => [l.insnOff, l]));
   const relocs = new Map(p.relocs.map((r) => [r.insnIndex, r]));
   const slots = slotOffsets(p.insns);
-  const out = [`${p.sectionOffset.toString(16).padStart(16, "0")} <${p.name}>:`];
+  const rows: ListingRow[] = [];
   let last: string | undefined;
   p.insns.forEach((insn, k) => {
     const li = byOff.get(p.sectionOffset + slots[k]! * 8);
     const key = li ? `${li.fileName}:${li.lineNum}` : undefined;
-    if (li && key !== last) out.push(`; ${li.line.trimEnd() || `(${key})`}`);
+    if (li && key !== last) rows.push({ kind: "source", text: li.line.trimEnd() || `(${key})` });
     last = key;
     const r = relocs.get(k);
-    out.push(
-      `${String(slots[k]).padStart(8)}:\t${formatInsn(insn, { alu32: true, hex: opts.hex ?? false })}${r ? `\t; ${relocText(obj, r)}` : ""}`,
-    );
+    rows.push({
+      kind: "insn",
+      slot: slots[k]!,
+      text: formatInsn(insn, { alu32: true, hex: opts.hex ?? false }),
+      ...(r ? { reloc: relocText(obj, r) } : {}),
+      insn,
+    });
   });
+  return rows;
+}
+
+/** Formats the disassembly of one function with its line info (`programRows`), like objdump. */
+export function formatProgram(obj: BpfObject, p: BpfProgram, opts: ObjdumpOptions = {}): string {
+  const out = [`${p.sectionOffset.toString(16).padStart(16, "0")} <${p.name}>:`];
+  for (const row of programRows(obj, p, opts)) {
+    out.push(
+      row.kind === "source"
+        ? `; ${row.text}`
+        : `${String(row.slot).padStart(8)}:\t${row.text}${row.reloc ? `\t; ${row.reloc}` : ""}`,
+    );
+  }
   return out.join("\n");
 }
 
