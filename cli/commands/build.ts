@@ -21,6 +21,11 @@ import {
 import { formatDiagnostics, hasErrors } from "../../compiler/diag/index.ts";
 import { parseModule, IrParseError } from "../../compiler/ir/index.ts";
 import { PASSES } from "../../compiler/passes/pipeline.ts";
+import {
+  findProject,
+  ProjectConfigError,
+  projectSourceName,
+} from "../../compiler/project-config.ts";
 import type { Mcpu } from "../../compiler/target/bpf/index.ts";
 
 const EMITS: readonly EmitKind[] = ["ir", "ir-opt", "asm", "obj"];
@@ -129,12 +134,35 @@ function writeOutput(file: string, data: string | Uint8Array): void {
   }
 }
 
+/**
+ * The name a TypeScript input compiles under and its options: inside a project with a tsbpf.json,
+ * the project's pinned BTF and the input's name relative to the project root (so the object does not
+ * depend on the working directory); elsewhere the input as given.
+ */
+function projectInput(req: BuildRequest): { name: string; compile: CompileOptions } {
+  let project;
+  try {
+    project = findProject(req.input);
+  } catch (e) {
+    if (e instanceof ProjectConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (project.file === undefined) return { name: req.input, compile: req.compile };
+  return { name: projectSourceName(project, req.input), compile: { ...req.compile, project } };
+}
+
 /** Compiles the source text of `req.input` (TypeScript, or IR text for `.ir`). */
-async function compileInput(req: BuildRequest, source: string): Promise<CompileOutput> {
-  if (extname(req.input) !== ".ir") return compileSource(source, req.input, req.compile);
+async function compileInput(
+  req: BuildRequest,
+  source: string,
+): Promise<CompileOutput & { name: string }> {
+  if (extname(req.input) !== ".ir") {
+    const { name, compile } = projectInput(req);
+    return { ...(await compileSource(source, name, compile)), name };
+  }
   try {
     const m = parseModule(source);
-    return compileModule(m, new Map([[m.source, source]]), req.compile);
+    return { ...compileModule(m, new Map([[m.source, source]]), req.compile), name: req.input };
   } catch (e) {
     if (e instanceof IrParseError) throw new UsageError(`${req.input}:${e.message}`);
     throw e;
@@ -150,7 +178,7 @@ export async function buildOnce(req: BuildRequest): Promise<BuildResult> {
   const source = readInput(req.input);
   const out = await compileInput(req, source);
   if (out.diagnostics.length > 0) {
-    process.stderr.write(formatDiagnostics(out.diagnostics, new Map([[req.input, source]])) + "\n");
+    process.stderr.write(formatDiagnostics(out.diagnostics, new Map([[out.name, source]])) + "\n");
   }
   for (const d of out.dumps) process.stderr.write(d + "\n");
   if (hasErrors(out.diagnostics)) return { code: 1 };
