@@ -22,6 +22,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { codeFrame } from "./diag/format.ts";
 import { DEFAULT_KERNEL_BTF } from "./frontend/kernel-btf.ts";
@@ -83,15 +84,29 @@ function keyPos(text: string, name: string): number {
   return text.indexOf(`"${name}"`);
 }
 
+/**
+ * Where JSON text is malformed and why, from TypeScript's JSON parser (Node's JSON.parse does not
+ * always say where). Loaded only for a malformed file.
+ */
+function jsonErrorAt(text: string, file: string): { pos: number; message: string } | undefined {
+  const ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
+  const sf = ts.parseJsonText(file, text);
+  const d = (sf as unknown as { parseDiagnostics?: import("typescript").Diagnostic[] })
+    .parseDiagnostics?.[0];
+  if (!d || d.start === undefined) return undefined;
+  return { pos: d.start, message: ts.flattenDiagnosticMessageText(d.messageText, " ") };
+}
+
 /** Parses and checks tsbpf.json's text; `file` is its absolute path. */
 export function parseProjectConfig(text: string, file: string): ProjectConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    const detail = (e as Error).message.replace(/ in JSON at position \d+.*$/, "");
-    fail(file, text, m ? Number(m[1]) : -1, `not valid JSON: ${detail}`);
+    const node = /^(.*?) in JSON at position (\d+)/.exec((e as Error).message);
+    const at =
+      jsonErrorAt(text, file) ?? (node ? { pos: Number(node[2]), message: node[1]! } : undefined);
+    fail(file, text, at?.pos ?? -1, `not valid JSON: ${at?.message ?? (e as Error).message}`);
   }
   const root = dirname(file);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))

@@ -102,7 +102,9 @@ describe("toMatchBytecodeGolden in a user's project, under the real vitest", () 
     expect(bad.out).toContain(
       'golden/probe.bpf.golden:1: not a tsbpf bytecode golden (the first line must be "# tsbpf bytecode golden 1")',
     );
-    expect(bad.out).toContain("regenerate it (then review the diff): npx vitest run probe.test.ts -u");
+    expect(bad.out).toContain(
+      "regenerate it (then review the diff): npx vitest run probe.test.ts -u",
+    );
   }, 120_000);
 });
 
