@@ -10,7 +10,7 @@
  * function, so an edit shifts only the function it is in. Output depends only on the object bytes
  * and the given numbers.
  */
-import { typeToC, type Btf } from "../core/btf/index.ts";
+import { formatBtfType, typeToC, type Btf } from "../core/btf/index.ts";
 import { helperById, mapTypeName } from "../core/kernel/index.ts";
 import { slotOffsets, slotTotal } from "../core/isa/index.ts";
 import {
@@ -37,6 +37,30 @@ function btfType(btf: Btf | undefined, id: number): string {
   if (t?.kind === "datasec")
     return `{ ${t.vars.map((v) => `${typeToC(btf, v.type)};`).join(" ")} }`;
   return typeToC(btf, id);
+}
+
+/** The struct and union definitions map keys and values use, each once, in map order. */
+function recordTypes(obj: BpfObject): string[] {
+  const btf = obj.btf;
+  if (!btf) return [];
+  const seen = new Set<number>();
+  const out: string[] = [];
+  const visit = (id: number, depth: number): void => {
+    const t = btf.types[id];
+    if (!t || seen.has(id) || depth > 8) return;
+    if (t.kind === "typedef" || t.kind === "const" || t.kind === "volatile" || t.kind === "array")
+      return visit(t.type, depth + 1);
+    if (t.kind !== "struct" && t.kind !== "union") return;
+    seen.add(id);
+    for (const m of t.members) visit(m.type, depth + 1);
+    out.push(formatBtfType(btf, id).replaceAll("\t", "  "));
+  };
+  for (const m of obj.maps) {
+    if (m.globalSection) continue;
+    visit(m.keyTypeId, 0);
+    visit(m.valueTypeId, 0);
+  }
+  return out;
 }
 
 function mapLine(obj: BpfObject, m: BpfMapDef): string {
@@ -105,6 +129,9 @@ export function formatListing(
   const out: string[] = [];
   out.push(obj.maps.length ? "maps:" : "maps: none");
   for (const m of obj.maps) out.push(mapLine(obj, m));
+  const records = recordTypes(obj);
+  if (records.length)
+    out.push("types:", ...records.flatMap((t) => t.split("\n").map((l) => `  ${l}`)));
   if (obj.license) out.push(`license: ${obj.license}`);
   for (const p of obj.programs)
     out.push("", ...functionBlock(obj, p, "program", facts.get(p.name)));
