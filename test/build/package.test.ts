@@ -5,7 +5,9 @@
  * with plain Node and no tsx: `npx tsbpf build` builds a probe to the same bytes as the checkout's
  * CLI, the API runs under plain `node`, and plain `tsc` (strict, exactOptionalPropertyTypes, no
  * skipLibCheck, no allowImportingTsExtensions) type-checks a probe and a unit test, and reports a
- * planted type error in each (so the types are real, not `any`).
+ * planted type error in each (so the types are real, not `any`). tsbpf/test: its API runs under plain
+ * node (with no runtime import of vitest, its optional peer), and a vitest test using
+ * `toMatchBytecodeGolden` type-checks with plain tsc and runs under the project's own vitest.
  *
  * Also the caches of a root run (issue 14): the installed CLI writes nothing into node_modules, and as
  * `nobody`, with a root-owned unreadable cache directory and no home, it still builds.
@@ -48,6 +50,8 @@ const rootPkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as 
   engines: { node: string };
   exports: Record<string, string | { types?: string; default?: string }>;
   dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
   bin: Record<string, string>;
 };
 const dir = mkdtempSync(join(tmpdir(), "tsbpf-package-"));
@@ -67,12 +71,46 @@ function npmEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** The project's lock file: the tarball plus the checkout's locked runtime dependencies. */
+/**
+ * The locked packages `name` needs (itself, its dependencies, optional dependencies and required
+ * peers, transitively); the checkout's lock hoists everything to the top level.
+ */
+function lockClosure(packages: Record<string, LockEntry>, name: string): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: string): void => {
+    const key = `node_modules/${n}`;
+    const entry = packages[key] as
+      | (LockEntry & {
+          dependencies?: Record<string, string>;
+          optionalDependencies?: Record<string, string>;
+          peerDependencies?: Record<string, string>;
+          peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+        })
+      | undefined;
+    if (!entry || out.has(key)) return;
+    out.add(key);
+    for (const d of Object.keys(entry.dependencies ?? {})) visit(d);
+    for (const d of Object.keys(entry.optionalDependencies ?? {})) visit(d);
+    for (const d of Object.keys(entry.peerDependencies ?? {}))
+      if (!entry.peerDependenciesMeta?.[d]?.optional) visit(d);
+  };
+  visit(name);
+  return out;
+}
+
+/**
+ * The project's lock file: the tarball plus the checkout's locked runtime dependencies, and vitest
+ * (the optional peer of tsbpf/test) with what it needs, as a user's test setup has it.
+ */
 function projectLock(tarball: string, deps: Record<string, string>): unknown {
   const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
     packages: Record<string, LockEntry>;
   };
-  const needed = new Set(["node_modules/@types/node", "node_modules/undici-types"]);
+  const needed = new Set([
+    "node_modules/@types/node",
+    "node_modules/undici-types",
+    ...lockClosure(lock.packages, "vitest"),
+  ]);
   const packages: Record<string, LockEntry> = {
     "": { name: "probe-project", dependencies: deps },
     "node_modules/tsbpf": {
@@ -82,6 +120,8 @@ function projectLock(tarball: string, deps: Record<string, string>): unknown {
         .update(readFileSync(join(proj, tarball)))
         .digest("base64")}`,
       dependencies: rootPkg.dependencies,
+      peerDependencies: rootPkg.peerDependencies,
+      peerDependenciesMeta: rootPkg.peerDependenciesMeta,
       bin: rootPkg.bin,
       engines: rootPkg.engines,
     },
@@ -121,6 +161,8 @@ import { disassemble } from "tsbpf/isa";
 import { readBpfObject } from "tsbpf/object";
 import { loadObject } from "tsbpf/loader";
 import { renderMapText } from "tsbpf/user";
+import { compileProbe, formatListing, bytecodeMatchers } from "tsbpf/test";
+const probe = await compileProbe("probe.ts");
 const out = await compileSource(readFileSync("probe.ts", "utf8"), "probe.ts", { emit: "obj" });
 const obj = VmObject.load(out.object);
 let r0;
@@ -131,8 +173,20 @@ console.log(JSON.stringify({
   r0: String(r0),
   seen: String(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)),
   programs: parsed.programs.map((p) => p.name),
-  fns: [typeof disassemble, typeof loadObject, typeof renderMapText],
+  fns: [typeof disassemble, typeof loadObject, typeof renderMapText, typeof formatListing],
+  golden: probe.golden.split("\\n").slice(0, 2),
+  sameObject: Buffer.from(probe.object).equals(Buffer.from(out.object)),
+  matchers: Object.keys(bytecodeMatchers),
 }));
+`;
+
+const GOLDEN_TEST = `import { expect, it } from "vitest";
+import { bytecodeMatchers, compileProbe } from "tsbpf/test";
+expect.extend(bytecodeMatchers);
+
+it("the probe's bytecode matches its golden", async () => {
+  expect(await compileProbe("probe.ts")).toMatchBytecodeGolden("probe.bpf.golden");
+});
 `;
 
 describe("the npm package, installed into an empty project", () => {
@@ -148,7 +202,16 @@ describe("the npm package, installed into an empty project", () => {
         version: string;
       }
     ).version;
-    const deps = { tsbpf: `file:${pack.filename}`, "@types/node": typesVersion };
+    const vitestVersion = (
+      JSON.parse(readFileSync(join(ROOT, "node_modules/vitest/package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version;
+    const deps = {
+      tsbpf: `file:${pack.filename}`,
+      "@types/node": typesVersion,
+      vitest: vitestVersion,
+    };
     writeFileSync(
       join(proj, "package.json"),
       JSON.stringify({ name: "probe-project", private: true, type: "module", dependencies: deps }),
@@ -170,6 +233,7 @@ describe("the npm package, installed into an empty project", () => {
     writeFileSync(join(proj, "probe.ts"), PROBE);
     writeFileSync(join(proj, "probe.test.ts"), UNIT_TEST);
     writeFileSync(join(proj, "api.js"), API_SCRIPT);
+    writeFileSync(join(proj, "golden.test.ts"), GOLDEN_TEST);
   }, 180_000);
 
   it("ships dist/, stdlib/, the launcher and the README: no sources, tests, bench or CI files", () => {
@@ -235,8 +299,17 @@ describe("the npm package, installed into an empty project", () => {
       r0: "2",
       seen: "3",
       programs: ["count"],
-      fns: ["function", "function", "function"],
+      fns: ["function", "function", "function", "function"],
+      golden: ["# tsbpf bytecode golden 1", "# source: probe.ts"],
+      sameObject: true,
+      matchers: ["toMatchBytecodeGolden"],
     });
+    // tsbpf/test loads without vitest: the matcher only imports its types.
+    const testing = join(proj, "node_modules/tsbpf/dist/testing");
+    for (const f of readdirSync(testing).filter((n) => n.endsWith(".js")))
+      expect(readFileSync(join(testing, f), "utf8"), f).not.toMatch(
+        /^import .*from "vitest"|import\("vitest"\)/m,
+      );
   });
 
   it("plain tsc type-checks a probe and a unit test, and reports a planted error in each", () => {
@@ -267,6 +340,62 @@ describe("the npm package, installed into an empty project", () => {
     expect(bad.stdout).toMatch(/bad\.test\.ts\(11,7\): error TS2322: Type 'bigint'/);
     expect(bad.stdout.trim().split("\n")).toHaveLength(2);
   });
+
+  it("tsbpf/test: a vitest golden test type-checks with plain tsc and runs under the installed vitest", () => {
+    const tsconfig = (files: string[]) =>
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ["node"],
+        },
+        files,
+      });
+    const tsc = join(proj, "node_modules/typescript/bin/tsc");
+    writeFileSync(join(proj, "tsconfig.json"), tsconfig(["golden.test.ts"]));
+    const ok = run(process.execPath, [tsc, "-p", "."], { cwd: proj });
+    expect(ok.code, ok.stdout).toBe(0);
+    writeFileSync(
+      join(proj, "golden-error.ts"),
+      GOLDEN_TEST.replace('toMatchBytecodeGolden("probe.bpf.golden")', "toMatchBytecodeGolden(42)"),
+    );
+    writeFileSync(join(proj, "tsconfig.json"), tsconfig(["golden-error.ts"]));
+    const bad = run(process.execPath, [tsc, "-p", "."], { cwd: proj });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).toMatch(
+      /golden-error\.ts\(6,64\): error TS2345: Argument of type 'number' is not assignable to parameter of type 'string'/,
+    );
+
+    const vitest = (...args: string[]) =>
+      run(process.execPath, ["node_modules/vitest/vitest.mjs", "run", "golden.test.ts", ...args], {
+        cwd: proj,
+        env: { ...npmEnv(), CI: "1", NO_COLOR: "1" },
+      });
+    const missing = vitest();
+    expect(missing.code).toBe(1);
+    expect(missing.stdout + missing.stderr).toContain(
+      "no bytecode golden probe.bpf.golden for probe.ts; create it (then review and commit it): npx vitest run golden.test.ts -u",
+    );
+    const created = vitest("-u");
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+    expect(readFileSync(join(proj, "probe.bpf.golden"), "utf8")).toMatch(
+      /^# tsbpf bytecode golden 1\n# source: probe\.ts\n/,
+    );
+    const again = vitest();
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    // The installed CLI checks the same file.
+    const check = run("npx", ["tsbpf", "golden", "check", "probe.bpf.golden"], {
+      cwd: proj,
+      env: npmEnv(),
+    });
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toBe("ok probe.bpf.golden\n");
+  }, 120_000);
 
   it("a root run leaves no cache in node_modules; as nobody an unreadable cache is not fatal", () => {
     const rootHome = join(dir, "root-home");
