@@ -1,0 +1,41 @@
+/**
+ * Verifier counts in golden listings: `compileProbe(file, { verifier: true })` loads every program
+ * into the running kernel and records the verifier's processed-instruction count per program (the
+ * kernel's bpf_prog_info.verified_insns, as runtime/loader reads it), and the header names the kernel
+ * they were measured on. A golden made without them says so when compared with one made with them.
+ */
+import { join } from "node:path";
+import { release } from "node:os";
+import { describe, expect, it } from "vitest";
+import { loadObject } from "../../runtime/loader/index.ts";
+import { compareGolden, compileProbe } from "../../testing/index.ts";
+import { kernelReady } from "../support/kernel-setup.ts";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+describe("verifier counts", () => {
+  it("are the kernel's, per program, and only in a listing that asked for them", async (ctx) => {
+    if (!kernelReady("verifier counts in bytecode goldens")) return ctx.skip();
+    const file = join(ROOT, "examples/xdp-firewall.ts");
+    const measured = await compileProbe(file, { verifier: true });
+    const plain = await compileProbe(file);
+    expect(measured.golden).toContain(`# verifier: measured on Linux ${release()}`);
+    const counts = [
+      ...measured.listing.matchAll(/^program (\w+): .*, verifier processed (\d+)$/gm),
+    ];
+    expect(counts.map((m) => m[1])).toEqual(["firewall"]);
+    // The same number the loader reports for the same object.
+    const loaded = loadObject(measured.object);
+    try {
+      expect(Number(counts[0]![2])).toBe(loaded.program("firewall").verifiedInsns);
+    } finally {
+      loaded.close();
+    }
+    expect(Number(counts[0]![2])).toBeGreaterThan(0);
+    expect(plain.listing).not.toContain("verifier processed");
+    const r = compareGolden(plain.golden, "fw.bpf.golden", measured, "UPDATE");
+    expect(r.pass).toBe(false);
+    expect(r.message).toContain(`verifier counts not measured; now measured on Linux ${release()}`);
+    expect(r.message).toMatch(/program firewall: verifier processed - → \d+/);
+  });
+});
