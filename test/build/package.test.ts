@@ -189,6 +189,22 @@ it("the probe's bytecode matches its golden", async () => {
 });
 `;
 
+/** A user's strict tsconfig.json over `files` (no skipLibCheck: the package's types are checked too). */
+function tsconfig(files: string[]): string {
+  return JSON.stringify({
+    compilerOptions: {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noEmit: true,
+      types: ["node"],
+    },
+    files,
+  });
+}
+
 describe("the npm package, installed into an empty project", () => {
   beforeAll(() => {
     mkdirSync(proj);
@@ -313,19 +329,6 @@ describe("the npm package, installed into an empty project", () => {
   });
 
   it("plain tsc type-checks a probe and a unit test, and reports a planted error in each", () => {
-    const tsconfig = (files: string[]) =>
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          exactOptionalPropertyTypes: true,
-          noEmit: true,
-          types: ["node"],
-        },
-        files,
-      });
     const tsc = join(proj, "node_modules/typescript/bin/tsc");
     writeFileSync(join(proj, "tsconfig.json"), tsconfig(["probe.ts", "probe.test.ts"]));
     const ok = run(process.execPath, [tsc, "-p", "."], { cwd: proj });
@@ -342,20 +345,6 @@ describe("the npm package, installed into an empty project", () => {
   });
 
   it("tsbpf/test: a vitest golden test type-checks with plain tsc and runs under the installed vitest", () => {
-    const tsconfig = (files: string[]) =>
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          exactOptionalPropertyTypes: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: ["node"],
-        },
-        files,
-      });
     const tsc = join(proj, "node_modules/typescript/bin/tsc");
     writeFileSync(join(proj, "tsconfig.json"), tsconfig(["golden.test.ts"]));
     const ok = run(process.execPath, [tsc, "-p", "."], { cwd: proj });
