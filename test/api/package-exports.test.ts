@@ -38,6 +38,7 @@ describe("package exports", () => {
       ["LiveSession", "RingBufferReader", "renderMapText", "MetricsServer", "mapsFamilies"],
     ],
     ["./fleet", ["buildImage", "writeImageLayout", "imageLabels", "clusterBpfApplicationYaml"]],
+    ["./test", ["compileProbe", "bytecodeMatchers", "toMatchBytecodeGolden", "formatListing"]],
     ["./isa", ["INSNS", "assemble", "disassemble", "encodeProgram", "decodeProgram"]],
     ["./object", ["readBpfObject", "writeBpfObject"]],
   ])("%s exports %j", async (sub, names) => {
