@@ -223,8 +223,13 @@ function metaDifferences(a: GoldenMeta, b: GoldenMeta): string[] {
     out.push(
       `made with tsbpf ${a.compiler}, mcpu v${a.mcpu}; this is tsbpf ${b.compiler}, mcpu v${b.mcpu}`,
     );
-  if (a.btf?.sha256 !== b.btf?.sha256 || a.btf?.pinned !== b.btf?.pinned)
+  if (a.btf?.sha256 !== b.btf?.sha256 || a.btf?.pinned !== b.btf?.pinned) {
     out.push(`made with kernel BTF ${btfText(a.btf)}; this build read ${btfText(b.btf)}`);
+    if (b.btf && !b.btf.pinned)
+      out.push(
+        `pin the BTF in tsbpf.json ({ "btf": { "file": "<committed copy>", "sha256": "${b.btf.sha256}" } }) so every machine builds with the same one`,
+      );
+  }
   if (a.verifier !== b.verifier)
     out.push(
       `verifier counts ${a.verifier ? `measured on ${a.verifier}` : "not measured"}; now ${b.verifier ? `measured on ${b.verifier}` : "not measured"}`,

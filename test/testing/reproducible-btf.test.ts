@@ -18,7 +18,7 @@ import {
   ProjectConfigError,
   sha256Hex,
 } from "../../compiler/project-config.ts";
-import { checkGolden, compileProbe, updateGolden } from "../../testing/index.ts";
+import { checkGolden, compareGolden, compileProbe, updateGolden } from "../../testing/index.ts";
 import { fixtureBtf } from "../frontend/btf-fixture.ts";
 import { tsbpf } from "../build/support.ts";
 
@@ -163,6 +163,22 @@ describe("without a pin", () => {
     const p = await compileProbe(join(root, "probe.ts"), { host: recordingHost(hostBtf, []) });
     expect(p.meta.btf).toEqual({ sha256: sha, pinned: false });
     expect(p.golden).toContain("(the build host's, not pinned by tsbpf.json)");
+    // Compared on a host with another kernel's BTF, the golden says which BTF each used, and to pin.
+    const other = encodeBtf({
+      types: [
+        ...decodeBtf(btf).types,
+        { kind: "int", name: "x", size: 4, encoding: 0, bitOffset: 0, bits: 32 },
+      ],
+    });
+    const q = await compileProbe(join(root, "probe.ts"), { host: recordingHost(other, []) });
+    const r = compareGolden(p.golden, "probe.bpf.golden", q, "UPDATE");
+    expect(r.pass).toBe(false);
+    expect(r.message).toContain(
+      `made with kernel BTF sha256 ${sha} (the build host's, not pinned by tsbpf.json); this build read sha256 ${sha256Hex(other)} (the build host's, not pinned by tsbpf.json)`,
+    );
+    expect(r.message).toContain(
+      `pin the BTF in tsbpf.json ({ "btf": { "file": "<committed copy>", "sha256": "${sha256Hex(other)}" } })`,
+    );
     expect(findProject(join(root, "probe.ts")).root).toBe(root);
   });
 });
