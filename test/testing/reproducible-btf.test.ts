@@ -184,6 +184,20 @@ describe("without a pin", () => {
 });
 
 describe("tsbpf.json mistakes", () => {
+  it("stop `tsbpf build` and `tsbpf golden` with the place and a code frame, no stack trace", () => {
+    const root = join(dir, "bad-config");
+    mkdirSync(root);
+    writeFileSync(join(root, "tsbpf.json"), '{\n  "btf": { "flie": "kernel.btf" }\n}\n');
+    writeFileSync(join(root, "probe.ts"), PROBE);
+    const frame = `${join(root, "tsbpf.json")}:2:12: unknown "btf" setting "flie" (known: file, sha256)\n  2 |   "btf": { "flie": "kernel.btf" }\n    |            ^\n`;
+    const build = tsbpf(["build", "probe.ts", "-o", join(dir, "bad.o")], { cwd: root });
+    expect(build.code).toBe(1);
+    expect(build.stderr).toBe(`tsbpf build: ${frame}`);
+    const golden = tsbpf(["golden", "update", "probe.ts"], { cwd: root });
+    expect(golden.code).toBe(1);
+    expect(golden.stderr).toBe(`tsbpf golden update: ${frame}`);
+  });
+
   const parse = (text: string) => () => parseProjectConfig(text, "/p/tsbpf.json");
   it("are errors with file:line:col and a code frame", () => {
     expect(parse('{\n  "btf": { "file": 3 }\n}')).toThrow(ProjectConfigError);
