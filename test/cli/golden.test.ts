@@ -4,7 +4,15 @@
  * damaged or binary golden, a golden whose probe is gone, a probe that does not compile, a golden
  * from another compiler version, bad options) are clear messages with the command that fixes them.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -96,6 +104,16 @@ describe("tsbpf golden", () => {
     expect(v2).toContain("# compiler: tsbpf 0.1.0, mcpu v2");
     expect(v2).not.toBe(readFileSync(join(dir, "golden/sock.bpf.golden"), "utf8"));
     expect(golden("check", "golden/sock-v2.bpf.golden").code).toBe(0);
+  });
+
+  it("checks the examples' goldens from any working directory", () => {
+    const files = readdirSync(join(ROOT, "examples/golden")).map((f) =>
+      join(ROOT, "examples/golden", f),
+    );
+    expect(files.length).toBeGreaterThan(0);
+    const r = tsbpf(["golden", "check", ...files], { cwd: tmpdir() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${files.length} of ${files.length} goldens match`);
   });
 
   it("bad inputs are clear messages with the command that fixes them", () => {
