@@ -4,12 +4,15 @@
  * kernel's bpf_prog_info.verified_insns, as runtime/loader reads it), and the header names the kernel
  * they were measured on. A golden made without them says so when compared with one made with them.
  */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { release } from "node:os";
 import { describe, expect, it } from "vitest";
 import { loadObject } from "../../runtime/loader/index.ts";
 import { compareGolden, compileProbe } from "../../testing/index.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+import { tsbpf } from "../build/support.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 
@@ -37,5 +40,24 @@ describe("verifier counts", () => {
     expect(r.pass).toBe(false);
     expect(r.message).toContain(`verifier counts not measured; now measured on Linux ${release()}`);
     expect(r.message).toMatch(/program firewall: verifier processed - → \d+/);
+  });
+
+  it("`tsbpf golden update --verifier` records them, and check rebuilds the same way", (ctx) => {
+    if (!kernelReady("verifier counts through tsbpf golden")) return ctx.skip();
+    const dir = mkdtempSync(join(tmpdir(), "tsbpf-golden-verifier-"));
+    try {
+      writeFileSync(join(dir, "tsbpf.json"), "{}");
+      cpSync(join(ROOT, "examples/xdp-counter.ts"), join(dir, "probe.ts"));
+      const up = tsbpf(["golden", "update", "probe.ts", "--verifier"], { cwd: dir });
+      expect(up.code, up.stderr).toBe(0);
+      const text = readFileSync(join(dir, "probe.bpf.golden"), "utf8");
+      expect(text).toContain(`# verifier: measured on Linux ${release()}`);
+      expect(text).toMatch(/^program countProtocols: .*, verifier processed \d+$/m);
+      // The header says counts were measured, so a plain check measures them again.
+      const check = tsbpf(["golden", "check", "probe.bpf.golden"], { cwd: dir });
+      expect(check.code, check.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
