@@ -165,6 +165,8 @@ export function countDeltas(expected: string, actual: string): string[] {
 
 const stripSlot = (line: string): string => line.replace(INSN_LINE, "  ");
 const CONTEXT = 2;
+/** A diff longer than this is cut: a failure message is for reading, the file's git diff for all. */
+export const MAX_DIFF_LINES = 400;
 
 /**
  * An instruction-level diff of two listings: changed lines with `-`/`+`, two lines of context, and
@@ -207,7 +209,12 @@ export function listingDiff(expected: string, actual: string): string {
     out.push(`${r.mark} ${r.text}`);
     prev = i;
   }
-  return out.join("\n");
+  if (out.length <= MAX_DIFF_LINES) return out.join("\n");
+  const rest = out.slice(MAX_DIFF_LINES).filter((l) => l.startsWith("-") || l.startsWith("+"));
+  return [
+    ...out.slice(0, MAX_DIFF_LINES),
+    `... and ${rest.length} more changed lines (update the golden and read the whole change with git diff)`,
+  ].join("\n");
 }
 
 /** What a comparison found. */

@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileProbe } from "../../testing/index.ts";
+import { compileProbe, listingDiff, MAX_DIFF_LINES } from "../../testing/index.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const VITEST = join(ROOT, "node_modules/vitest/vitest.mjs");
@@ -127,5 +127,18 @@ describe("the listing", () => {
     const lddw = p.listing.split("\n").filter((l) => / ll( |$)/.test(l)).length;
     expect(insnLines.length + lddw).toBe(slots);
     expect(p.listing).toMatch(/^; /m);
+  });
+});
+
+describe("the diff of two listings", () => {
+  it("is cut after MAX_DIFF_LINES lines, saying how many changed lines it left out", async () => {
+    const p = await compileProbe(join(ROOT, "examples/biolatency.ts"));
+    const many = (n: number) =>
+      p.listing + Array.from({ length: n }, (_, i) => `  ${i}: r0 = ${i}`).join("\n") + "\n";
+    const short = listingDiff(p.listing, many(3));
+    expect(short.split("\n").filter((l) => l.startsWith("+ "))).toHaveLength(3);
+    const long = listingDiff(p.listing, many(MAX_DIFF_LINES + 50)).split("\n");
+    expect(long).toHaveLength(MAX_DIFF_LINES + 1);
+    expect(long.at(-1)).toMatch(/^\.\.\. and \d+ more changed lines \(update the golden/);
   });
 });
