@@ -57,7 +57,12 @@ export function toMatchBytecodeGolden(
     return { pass: true, message: () => `${displayPath(path)} was updated` };
   }
   const testFile = this.testPath ? relative(process.cwd(), this.testPath) : "<this test file>";
-  const update = `npx vitest run ${testFile} -u   (or: npx tsbpf golden update ${displayPath(received.path)} --golden ${displayPath(path)})`;
+  const flags = [
+    ...(received.options.mcpu !== 3 ? [`--mcpu v${received.options.mcpu}`] : []),
+    ...(received.options.verifier ? ["--verifier"] : []),
+  ].join(" ");
+  const cli = `npx tsbpf golden update ${displayPath(received.path)} --golden ${displayPath(path)}${flags ? ` ${flags}` : ""}`;
+  const update = `npx vitest run ${testFile} -u   (or: ${cli})`;
   const r = checkGolden(received, path, update);
   return { pass: r.pass, message: () => r.message || `${displayPath(path)} matches` };
 }
