@@ -186,7 +186,7 @@ expect.extend(bytecodeMatchers);
 
 it("the probe's bytecode matches its golden", async () => {
   expect(await compileProbe("probe.ts")).toMatchBytecodeGolden("probe.bpf.golden");
-});
+}, 120_000);
 `;
 
 /** A user's strict tsconfig.json over `files` (no skipLibCheck: the package's types are checked too). */

@@ -25,7 +25,7 @@ it("the firewall's bytecode is reviewed", async () => {
   expect(await compileProbe(new URL("./probe.ts", import.meta.url))).toMatchBytecodeGolden(
     "golden/probe.bpf.golden",
   );
-});
+}, 120_000);
 `;
 
 function vitest(...args: string[]): { code: number | null; out: string } {
