@@ -11,7 +11,7 @@
  * and the given numbers.
  */
 import { formatBtfType, typeToC, type Btf } from "../core/btf/index.ts";
-import { helperById, mapTypeName } from "../core/kernel/index.ts";
+import { helperRecordById, mapKindById } from "../core/kernel/index.ts";
 import { slotOffsets, slotTotal } from "../core/isa/index.ts";
 import {
   programRows,
@@ -64,7 +64,7 @@ function recordTypes(obj: BpfObject): string[] {
 }
 
 function mapLine(obj: BpfObject, m: BpfMapDef): string {
-  const kind = mapTypeName(m.type) ?? `type ${m.type}`;
+  const kind = mapKindById(m.type)?.kind ?? `type ${m.type}`;
   const key = btfType(obj.btf, m.keyTypeId);
   const value = btfType(obj.btf, m.valueTypeId);
   const parts = [
@@ -108,7 +108,7 @@ function functionBlock(
     if (target) notes.push(`call ${target}`);
     else if (row.reloc) notes.push(row.reloc);
     if (row.insn.spec.op === "call_helper") {
-      const helper = helperById(row.insn.imm);
+      const helper = helperRecordById(row.insn.imm);
       if (helper) notes.push(helper.name);
     }
     out.push(
