@@ -24,6 +24,8 @@ import { mergeStackSlots } from "./merge-stack-slots.ts";
 import { simplifyInsts } from "./simplify-insts.ts";
 import { sinkInstructions } from "./sink-instructions.ts";
 import { threadJumps } from "./thread-jumps.ts";
+import { unrollLoops } from "./unroll-loops.ts";
+import { foldRanges } from "./fold-ranges.ts";
 
 /** One pass of the pipeline. */
 export interface PassSpec {
@@ -48,6 +50,7 @@ export const MODULE_PASSES: readonly ModulePassSpec[] = [
 /** The per-function passes, in order (the whole list repeats until nothing changes). */
 export const PASSES: readonly PassSpec[] = [
   { name: "fold-constants", required: false, run: (f) => foldConstants(f) },
+  { name: "fold-ranges", required: false, run: (f) => foldRanges(f) },
   { name: "simplify-insts", required: false, run: (f) => simplifyInsts(f) },
   { name: "thread-jumps", required: false, run: (f) => threadJumps(f) },
   { name: "merge-identical-blocks", required: false, run: (f) => mergeIdenticalBlocks(f) },
@@ -59,6 +62,7 @@ export const PASSES: readonly PassSpec[] = [
   { name: "dead-stores", required: false, run: (f) => eliminateDeadStores(f) },
   { name: "dce", required: false, run: (f) => eliminateDeadCode(f) },
   { name: "sink", required: false, run: (f) => sinkInstructions(f) },
+  { name: "unroll", required: false, run: (f) => unrollLoops(f) },
 ];
 
 /** Ordering constraints: `before` must run before `after` in `PASSES`. */
@@ -122,6 +126,16 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     before: "fold-constants",
     after: "dce",
     reason: "folded instructions leave their constant operands unused",
+  },
+  {
+    before: "fold-ranges",
+    after: "simplify-cfg",
+    reason: "comparisons the ranges decide become constant branches that simplify-cfg removes",
+  },
+  {
+    before: "dce",
+    after: "unroll",
+    reason: "the unroll cost model sizes loops by their live instructions",
   },
 ];
 

@@ -16,7 +16,15 @@
  * in a register that path never reads.
  */
 import { computeLiveness } from "./liveness.ts";
-import { operandsOf, successors, type MBlock, type MFunc } from "./mir.ts";
+import {
+  ALLOCATABLE,
+  mapRegs,
+  operandsOf,
+  successors,
+  type MBlock,
+  type MFunc,
+  type MInst,
+} from "./mir.ts";
 
 /** Hoists constant moves out of single-predecessor arm blocks; returns the function and the count. */
 export function hoistEdgeMoves(f0: MFunc): { func: MFunc; hoisted: number } {
@@ -51,12 +59,22 @@ function hoistOne(f: MFunc): MFunc | undefined {
       if (!arm || (preds.get(armId) ?? []).length !== 1 || !isConstMoveThenJump(arm)) continue;
       const mov = arm.insts[0]!;
       const target = arm.insts[1]!.target!;
-      if (operandsOf(jcond).uses.includes(mov.dst)) continue;
       if (live.liveIn.get(otherId)?.has(mov.dst)) continue;
+      let body = p.insts.slice(0, n - 2);
+      let test = jcond;
+      if (operandsOf(jcond).uses.includes(mov.dst)) {
+        // The branch tests the register the move writes: give the tested value another register.
+        const renamed = renameTested(body, jcond, mov.dst, [
+          live.liveIn.get(otherId),
+          live.liveIn.get(target),
+        ]);
+        if (!renamed) continue;
+        ({ body, test } = renamed);
+      }
       const insts = [
-        ...p.insts.slice(0, n - 2),
+        ...body,
         mov,
-        isJcondArm ? { ...jcond, target } : jcond,
+        isJcondArm ? { ...test, target } : test,
         isJcondArm ? ja : { ...ja, target },
       ];
       const blocks: MBlock[] = f.blocks
@@ -64,6 +82,44 @@ function hoistOne(f: MFunc): MFunc | undefined {
         .map((b) => (b.id === p.id ? { id: b.id, insts } : b));
       return { ...f, blocks };
     }
+  }
+  return undefined;
+}
+
+/**
+ * `rX = load …; if rX … goto` where the move to hoist also writes rX: the loaded value moves to a
+ * register rY that nothing in the block from the load on mentions and that neither successor
+ * reads, so the move can be hoisted above the branch (clang's unrolled byte scans:
+ * `w1 = k; r2 = *(u8 *)(r10 - n); if w2 == 0 goto out`). Only a definition that does not read rX
+ * itself is renamed (a load or a move: its destination is written, not read).
+ */
+function renameTested(
+  body: MInst[],
+  jcond: MInst,
+  rx: number,
+  liveOut: readonly (ReadonlySet<number> | undefined)[],
+): { body: MInst[]; test: MInst } | undefined {
+  let d = body.length - 1;
+  while (d >= 0 && !operandsOf(body[d]!).defs.includes(rx)) {
+    if (operandsOf(body[d]!).uses.includes(rx)) return undefined;
+    d--;
+  }
+  if (d < 0) return undefined;
+  const def = body[d]!;
+  const ops = operandsOf(def);
+  if (ops.clobbers.length > 0 || def.edit || (def.spec.kind !== "ldx" && def.spec.kind !== "mov"))
+    return undefined;
+  if (def.dst !== rx) return undefined;
+  const mentioned = new Set<number>();
+  for (const i of [...body.slice(d), jcond]) {
+    const o = operandsOf(i);
+    for (const r of [...o.uses, ...o.defs, ...o.clobbers]) mentioned.add(r);
+  }
+  for (let ry = 0; ry < ALLOCATABLE; ry++) {
+    if (ry === rx || mentioned.has(ry) || liveOut.some((l) => l?.has(ry))) continue;
+    const renamedDef = mapRegs(def, (r, role) => (role === "dst" && r === rx ? ry : r));
+    const test = mapRegs(jcond, (r) => (r === rx ? ry : r));
+    return { body: [...body.slice(0, d), renamedDef, ...body.slice(d + 1)], test };
   }
   return undefined;
 }
