@@ -26,6 +26,8 @@ import { sinkInstructions } from "./sink-instructions.ts";
 import { threadJumps } from "./thread-jumps.ts";
 import { unrollLoops } from "./unroll-loops.ts";
 import { foldRanges } from "./fold-ranges.ts";
+import { mergeStores } from "./merge-stores.ts";
+import { forwardSlotCopies } from "./forward-slot-copies.ts";
 
 /** One pass of the pipeline. */
 export interface PassSpec {
@@ -52,12 +54,14 @@ export const PASSES: readonly PassSpec[] = [
   { name: "fold-constants", required: false, run: (f) => foldConstants(f) },
   { name: "fold-ranges", required: false, run: (f) => foldRanges(f) },
   { name: "simplify-insts", required: false, run: (f) => simplifyInsts(f) },
+  { name: "merge-stores", required: false, run: (f) => mergeStores(f) },
   { name: "thread-jumps", required: false, run: (f) => threadJumps(f) },
   { name: "merge-identical-blocks", required: false, run: (f) => mergeIdenticalBlocks(f) },
   { name: "simplify-cfg", required: false, run: (f) => simplifyCfg(f) },
   { name: "remove-redundant-params", required: false, run: (f) => removeRedundantParams(f) },
   { name: "cse", required: false, run: (f) => eliminateCommonSubexpressions(f) },
   { name: "forward-memory", required: false, run: (f) => forwardMemory(f) },
+  { name: "forward-slot-copies", required: false, run: (f) => forwardSlotCopies(f) },
   { name: "merge-stack-slots", required: false, run: (f) => mergeStackSlots(f) },
   { name: "dead-stores", required: false, run: (f) => eliminateDeadStores(f) },
   { name: "dce", required: false, run: (f) => eliminateDeadCode(f) },
@@ -126,6 +130,16 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     before: "fold-constants",
     after: "dce",
     reason: "folded instructions leave their constant operands unused",
+  },
+  {
+    before: "simplify-insts",
+    after: "merge-stores",
+    reason: "simplify-insts makes a store read the untruncated value, which merging matches",
+  },
+  {
+    before: "forward-slot-copies",
+    after: "dce",
+    reason: "a forwarded copy leaves its load and slot address unused",
   },
   {
     before: "fold-ranges",
