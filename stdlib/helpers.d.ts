@@ -6,6 +6,7 @@
 import type {
   ArgsContext,
   BpfMap,
+  BpfTimer,
   CharArray,
   HelperCallback,
   KernelPtr,
@@ -16,6 +17,7 @@ import type {
   Ref,
   RingBuf,
   SkBuffFields,
+  SpinLock,
   XdpContext,
   i32,
   i64,
@@ -886,7 +888,7 @@ export declare function rcPointerRel(ctx: ProgramContext, rel_x: i32, rel_y: i32
  *
  * @returns 0
  */
-export declare function spinLock<T0>(lock: T0): i64;
+export declare function spinLock(lock: SpinLock): i64;
 /**
  * Release the lock previously locked by a call to bpf_spin_lock(lock).
  *
@@ -894,7 +896,7 @@ export declare function spinLock<T0>(lock: T0): i64;
  *
  * @returns 0
  */
-export declare function spinUnlock<T0>(lock: T0): i64;
+export declare function spinUnlock(lock: SpinLock): i64;
 /**
  * This helper gets a struct bpf_sock pointer such that all the fields in this bpf_sock can be accessed.
  *
@@ -1500,17 +1502,15 @@ export declare function checkMtu(
 /**
  * For each element in map, call callback_fn function with map, callback_ctx and other map-specific parameters. The callback_fn should be a static function and the callback_ctx should be a pointer to the stack. The flags is used to control certain aspects of the helper. Currently, the flags must be 0.
  *
- * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
- *
  * Kernel helper 164 (bpf_for_each_map_elem).
  *
  * @returns The number of traversed map elements for success, -EINVAL for invalid flags.
  */
-export declare function forEachMapElem<K = any, V = any>(
-  map: BpfMap<K, V>,
-  callback_fn: HelperCallback,
-  callback_ctx: Pointer,
-  flags: u64,
+export declare function forEachMapElem<K, V, C = never>(
+  map: KeyedMap<K, V>,
+  callback_fn: (map: KeyedMap<K, V>, key: Ref<K>, value: Ref<V>, ctx: Ref<C>) => number,
+  callback_ctx: C | null,
+  flags?: u64,
 ): i64;
 /**
  * Outputs a string into the str buffer of size str_size based on a format string stored in a read-only map pointed by fmt.
@@ -1551,21 +1551,18 @@ export declare function sysClose(fd: u32): i64;
  *
  * @returns 0 on success. -EBUSY if timer is already initialized. -EINVAL if invalid flags are passed. -EPERM if timer is in a map that doesn't have any user references. The user space should either hold a file descriptor to a map with timers or pin such map in bpffs. When map is unpinned or file descriptor is closed all timers in the map will be cancelled and freed.
  */
-export declare function timerInit<K = any, V = any, T0 = any>(
-  timer: T0,
-  map: BpfMap<K, V>,
-  flags: u64,
-): i64;
+export declare function timerInit<K, V>(timer: BpfTimer, map: KeyedMap<K, V>, flags: u64): i64;
 /**
  * Configure the timer to call callback_fn static function.
- *
- * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
  *
  * Kernel helper 170 (bpf_timer_set_callback).
  *
  * @returns 0 on success. -EINVAL if timer was not initialized with bpf_timer_init() earlier. -EPERM if timer is in a map that doesn't have any user references. The user space should either hold a file descriptor to a map with timers or pin such map in bpffs. When map is unpinned or file descriptor is closed all timers in the map will be cancelled and freed.
  */
-export declare function timerSetCallback<T0>(timer: T0, callback_fn: HelperCallback): i64;
+export declare function timerSetCallback<K, V>(
+  timer: BpfTimer,
+  callback_fn: (map: u64, key: Ref<K>, value: Ref<V>) => number,
+): i64;
 /**
  * Set timer expiration N nanoseconds from the current time. The configured callback will be invoked in soft irq context on some cpu and will not repeat unless another bpf_timer_start() is made. In such case the next invocation can migrate to a different cpu. Since struct bpf_timer is a field inside map element the map owns the timer. The bpf_timer_set_callback() will increment refcnt of BPF program to make sure that callback_fn code stays valid. When user space reference to a map reaches zero all timers in a map are cancelled and corresponding program's refcnts are decremented. This is done to make sure that Ctrl-C of a user process doesn't leave any timers running. If map is pinned in bpffs the callback_fn can re-arm itself indefinitely. bpf_map_update/delete_elem() helpers and user space sys_bpf commands cancel and free the timer in the given map element. The map can contain timers that invoke callback_fn-s from different programs. The same callback_fn can serve different timers from different maps if key/value layout matches across maps. Every bpf_timer_set_callback() can have different callback_fn.
  *
@@ -1573,7 +1570,7 @@ export declare function timerSetCallback<T0>(timer: T0, callback_fn: HelperCallb
  *
  * @returns 0 on success. -EINVAL if timer was not initialized with bpf_timer_init() earlier or invalid flags are passed.
  */
-export declare function timerStart<T0>(timer: T0, nsecs: u64, flags: u64): i64;
+export declare function timerStart(timer: BpfTimer, nsecs: u64, flags: u64): i64;
 /**
  * Cancel the timer and wait for callback_fn to finish if it was running.
  *
@@ -1581,7 +1578,7 @@ export declare function timerStart<T0>(timer: T0, nsecs: u64, flags: u64): i64;
  *
  * @returns 0 if the timer was not active. 1 if the timer was active. -EINVAL if timer was not initialized with bpf_timer_init() earlier. -EDEADLK if callback_fn tried to call bpf_timer_cancel() on its own timer which would have led to a deadlock otherwise.
  */
-export declare function timerCancel<T0>(timer: T0): i64;
+export declare function timerCancel(timer: BpfTimer): i64;
 /**
  * Get address of the traced function (for tracing and kprobe programs).
  *
@@ -1641,33 +1638,33 @@ export declare function kallsymsLookupName<T0>(name: T0 | string, flags: i32, re
 /**
  * Find vma of task that contains addr, call callback_fn function with task, vma, and callback_ctx. The callback_fn should be a static function and the callback_ctx should be a pointer to the stack. The flags is used to control certain aspects of the helper. Currently, the flags must be 0.
  *
- * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
- *
  * Kernel helper 180 (bpf_find_vma).
  *
  * @returns 0 on success. -ENOENT if task->mm is NULL, or no vma contains addr. -EBUSY if failed to try lock mmap_lock. -EINVAL for invalid flags.
  */
-export declare function findVma(
+export declare function findVma<C = never>(
   task: KernelPtr<"task_struct">,
   addr: u64,
-  callback_fn: HelperCallback,
-  callback_ctx: Pointer,
-  flags: u64,
+  callback_fn: (
+    task: KernelPtr<"task_struct">,
+    vma: KernelPtr<"vm_area_struct">,
+    ctx: Ref<C>,
+  ) => number,
+  callback_ctx: C | null,
+  flags?: u64,
 ): i64;
 /**
  * For nr_loops, call callback_fn function with callback_ctx as the context parameter. The callback_fn should be a static function and the callback_ctx should be a pointer to the stack. The flags is used to control certain aspects of the helper. Currently, the flags must be 0. Currently, nr_loops is limited to 1 << 23 (~8 million) loops.
- *
- * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
  *
  * Kernel helper 181 (bpf_loop).
  *
  * @returns The number of loops performed, -EINVAL for invalid flags, -E2BIG if nr_loops exceeds the maximum number of loops.
  */
-export declare function loop(
+export declare function loop<C = never>(
   nr_loops: u32,
-  callback_fn: HelperCallback,
-  callback_ctx: Pointer,
-  flags: u64,
+  callback_fn: (index: u64, ctx: Ref<C>) => number,
+  callback_ctx: C | null,
+  flags?: u64,
 ): i64;
 /**
  * Do strncmp() between s1 and s2. s1 doesn't need to be null-terminated and s1_sz is the maximum storage size of s1. s2 must be a read-only string.
@@ -1902,17 +1899,15 @@ export declare function ktimeGetTaiNs(): u64;
 /**
  * Drain samples from the specified user ring buffer, and invoke the provided callback for each such sample:
  *
- * Not yet supported by tsbpf: callback arguments need BPF callback subprograms.
- *
  * Kernel helper 209 (bpf_user_ringbuf_drain).
  *
  * @returns The number of drained samples if no error was encountered while draining samples, or 0 if no samples were present in the ring buffer. If a user-space producer was epoll-waiting on this map, and at least one sample was drained, they will receive an event notification notifying them of available space in the ring buffer. If the BPF_RB_NO_WAKEUP flag is passed to this function, no wakeup notification will be sent. If the BPF_RB_FORCE_WAKEUP flag is passed, a wakeup notification will be sent even if no sample was drained.
  */
-export declare function userRingbufDrain<K = any, V = any>(
+export declare function userRingbufDrain<K = any, V = any, C = never>(
   map: BpfMap<K, V>,
-  callback_fn: HelperCallback,
-  ctx: Pointer,
-  flags: u64,
+  callback_fn: (dynptr: KernelPtr<"bpf_dynptr">, ctx: Ref<C>) => number,
+  ctx: C | null,
+  flags?: u64,
 ): i64;
 /**
  * Get a bpf_local_storage from the cgroup.

@@ -223,6 +223,27 @@ export type ProgramContext = object;
 /** A callback function (bpf_loop, bpf_for_each_map_elem, timers). */
 export type HelperCallback = (...args: never[]) => number;
 /**
+ * `struct bpf_spin_lock`: a lock that is a field of a map value (hash or array map). Take it with
+ * `spinLock(value.lock)` and release it with `spinUnlock(value.lock)`; the kernel refuses any other
+ * access to it, and any helper call while it is held.
+ */
+export interface bpf_spin_lock {
+  readonly val: u32;
+}
+/** A lock field of a map value (`struct bpf_spin_lock`). */
+export type SpinLock = bpf_spin_lock;
+/**
+ * `struct bpf_timer`: a timer that is a field of a map value (hash or array map, not in tracing
+ * programs). `timerInit(value.timer, map, 0)`, `timerSetCallback(value.timer, fn)`,
+ * `timerStart(value.timer, nsecs, 0)`; the kernel refuses any other access to it.
+ */
+export interface bpf_timer {
+  readonly opaque0: u64;
+  readonly opaque1: u64;
+}
+/** A timer field of a map value (`struct bpf_timer`). */
+export type BpfTimer = bpf_timer;
+/**
  * The kernel address of the data a tracepoint `__data_loc` field points to: `ctx` plus the field's
  * low 16 bits. Read it with probeReadKernelStr: `probeReadKernelStr(buf, dataLocAddress(ctx, ctx.filename))`.
  */

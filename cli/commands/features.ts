@@ -14,6 +14,7 @@ import type { Command } from "commander";
 import { compileSource } from "../../compiler/driver.ts";
 import { PROGRAM_KINDS } from "../../compiler/frontend/builtins.ts";
 import {
+  HELPER_OVERRIDES,
   HELPER_RECORDS,
   MAP_KIND_RECORDS,
   SECTION_DEFS,
@@ -81,7 +82,10 @@ export function featuresTable(cov: KernelCoverage): FeaturesTable {
     helpers: HELPER_RECORDS.map((h) => ({
       name: `bpf_${h.name}`,
       id: h.id,
-      declared: !h.params.some((p) => p.kind === "callback"),
+      // A callback helper is callable once its callback's parameters are known (helper-overrides.ts).
+      declared:
+        !h.params.some((p) => p.kind === "callback") ||
+        HELPER_OVERRIDES[h.name]?.callback !== undefined,
       vm: VM_HELPER_NAMES.has(h.name),
       kernelTested: cov.helpers.has(h.id),
     })),

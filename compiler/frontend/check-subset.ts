@@ -7,7 +7,9 @@
  */
 import { Node, SyntaxKind } from "ts-morph";
 import type { ModuleState } from "./module-state.ts";
+import { helperRecordByFn } from "../../core/kernel/index.ts";
 import { MAP_KINDS, PROGRAM_KINDS } from "./builtins.ts";
+import { takesCallback } from "./lower-callback.ts";
 
 /** Walks the file and reports every unsupported construct. */
 export function checkSubset(m: ModuleState): void {
@@ -110,6 +112,11 @@ function checkFunctionPlacement(m: ModuleState, fn: Node): void {
       m.report("TSB1004", id, { name, variable: id.getText() });
       return;
     }
+  }
+  // The callback of bpf_loop & co. (lower-callback.ts): its own BPF function, capturing nothing.
+  if (Node.isCallExpression(parent) && parent.getArguments().includes(fn)) {
+    const rec = helperRecordByFn(parent.getExpression().getText());
+    if (rec && takesCallback(rec)) return;
   }
   m.report("TSB1001", fn, {
     construct: "nested functions",

@@ -7,8 +7,8 @@
  *
  * Consumes the call node and the record; produces the `callhelper` result typed by the C return type
  * (a pointer result is a u64 the program may pass on). Overrides (helper-overrides.ts) route a
- * helper to a map method or to a dedicated lowering. Helpers taking callbacks are refused (TSB3016)
- * until BPF callback subprograms exist. Records each call for the module's GPL and program-type
+ * helper to a map method or to a dedicated lowering. Helpers taking callbacks (bpf_loop, ...) are
+ * lowered by lower-callback.ts; one without callback facts would be refused (TSB3016). Records each call for the module's GPL and program-type
  * checks (helper-checks.ts).
  */
 import { Node } from "ts-morph";
@@ -19,6 +19,7 @@ import type { ValueId } from "../ir/index.ts";
 import { arity, badArg, callHelper, pointerTo } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
+import { lowerCallbackHelperCall, takesCallback } from "./lower-callback.ts";
 import { lowerExpr } from "./lower-expr.ts";
 import { callMapMethod } from "./lower-map-call.ts";
 import type { MapInfo, ScalarType } from "./module-state.ts";
@@ -68,6 +69,7 @@ export function lowerHelperCall(
     if (obj.k !== "map") return badArg(fs, args[0]!, obj, "a map");
     return callMapMethod(fs, node, obj, override.method, args.slice(1));
   }
+  if (takesCallback(rec)) return lowerCallbackHelperCall(fs, node, rec, args);
   const callback = rec.params.find((p) => p.kind === "callback");
   if (callback) {
     fs.m.report("TSB3016", node.getExpression(), {

@@ -322,7 +322,12 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
   }
   const args = p.body.getParameters().slice(1);
   bindKernelArgs(fs, p.kind, p.target, p.call, args, b.paramsOf(b.entry)[0]!);
-  const body = p.body.getBody();
+  lowerBody(fs, p.body.getBody());
+  return finishFunc(fs, p.body);
+}
+
+/** Lowers a function body: a block, or an arrow function's expression (its i64 return value). */
+export function lowerBody(fs: FuncState, body: Node): void {
   if (Node.isBlock(body)) lowerStatements(fs, body.getStatements());
   else {
     const r = fs.rvalue(lowerExpr(fs, body, I64), body);
@@ -330,11 +335,10 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
     if (reg) fs.emit({ op: "ret", value: fs.convert(reg.v, reg.type, I64, body) }, null, body);
     fs.cur = null;
   }
-  return finishFunc(fs, p.body);
 }
 
 /** Closes the function (an implicit `return` at the end), completes SSA and checks the frame size. */
-function finishFunc(fs: FuncState, at: Node): Func {
+export function finishFunc(fs: FuncState, at: Node): Func {
   if (fs.cur !== null) {
     const end = at.getLastChild() ?? at;
     if (fs.returns.kind === "void") fs.emit({ op: "ret", value: null }, null, end);

@@ -75,6 +75,8 @@ export class ModuleState {
   readonly top = new Map<string, TopBinding>();
   /** Call edges between top-level functions, for recursion detection. */
   readonly calls = new Map<string, Set<string>>();
+  /** Callback subprograms made of named functions, by function, walked map and context type. */
+  readonly callbackNames = new Map<string, string>();
   license = "";
   /** Every kernel helper call, for the GPL and program-type checks (helper-checks.ts). */
   readonly helperCalls: { readonly helper: string; readonly node: Node; readonly func: string }[] =

@@ -294,6 +294,7 @@ export function mapOperands(d: InstData, f: (v: ValueId) => ValueId): InstData {
     case "const":
     case "stackslot":
     case "mapref":
+    case "funcaddr":
     case "globaladdr":
     case "unreachable":
       return d;

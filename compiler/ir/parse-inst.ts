@@ -147,6 +147,9 @@ export function parseInstData(l: Line, slotCount: number): InstData {
     case "mapref":
       l.expect("@");
       return { op: "mapref", map: l.word() };
+    case "funcaddr":
+      l.expect("@");
+      return { op: "funcaddr", callee: l.word() };
     case "globaladdr": {
       l.expect("@");
       const global = l.word();

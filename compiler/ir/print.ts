@@ -189,6 +189,8 @@ export function printInstBody(
       return `stackslot s${d.slot}`;
     case "mapref":
       return `mapref @${d.map}`;
+    case "funcaddr":
+      return `funcaddr @${d.callee}`;
     case "globaladdr":
       return `globaladdr @${d.global}, ${d.offset}`;
     case "callhelper":

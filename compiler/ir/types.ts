@@ -137,6 +137,11 @@ export type InstData =
   | { readonly op: "stackslot"; readonly slot: number }
   /** Address of a map's handle (lddw BPF_PSEUDO_MAP_FD), for helper arguments. */
   | { readonly op: "mapref"; readonly map: string }
+  /**
+   * Address of a subprogram (lddw BPF_PSEUDO_FUNC), for helpers that take a callback (bpf_loop,
+   * bpf_for_each_map_elem, ...); the callee is a function of the module without a section.
+   */
+  | { readonly op: "funcaddr"; readonly callee: string }
   /** Address of global data (lddw BPF_PSEUDO_MAP_VALUE): section's map plus the symbol's offset. */
   | { readonly op: "globaladdr"; readonly global: string; readonly offset: number }
   /** Helper call by kernel helper id; up to 5 args (i64/i32/ptr); result i64 (or ptr if declared so). */

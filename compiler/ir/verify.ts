@@ -281,6 +281,13 @@ function checkInst(inst: Inst, f: Func, m: Module | undefined, inLayout: Set<Blo
         );
       hasResult("ptr");
       break;
+    case "funcaddr": {
+      const callee = m?.functions.find((x) => x.name === d.callee);
+      if (m) need(callee !== undefined, `unknown function '${d.callee}'`);
+      if (callee) need(callee.section === null, `cannot take the address of program '${d.callee}'`);
+      hasResult("ptr");
+      break;
+    }
     case "globaladdr":
       if (m) {
         const g = m.globals.find((x) => x.name === d.global);

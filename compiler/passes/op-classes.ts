@@ -35,6 +35,7 @@ export const NAMING_OPS: ReadonlySet<InstOp> = new Set<InstOp>([
   "const",
   "stackslot",
   "mapref",
+  "funcaddr",
   "globaladdr",
 ]);
 

@@ -17,6 +17,14 @@ export type HelperLowering =
   /** A dedicated front-end lowering (compiler/frontend/lower-call.ts `BUILTIN_LOWERINGS`). */
   | { readonly kind: "builtin"; readonly builtin: string };
 
+/**
+ * One parameter of a helper's callback, as the kernel passes it (the callback prototype is in the
+ * header's description only, e.g. `long (*callback_fn)(u64 index, void *ctx)` for bpf_loop):
+ * `index` a u64, `map` the map the helper walks (or the timer's map), `key` / `value` pointers to
+ * one of its elements, `ctx` the helper's `callback_ctx`, `kptr` a kernel object pointer.
+ */
+export type CallbackArg = "index" | "map" | "key" | "value" | "ctx" | { readonly kptr: string };
+
 /** Facts about one helper. */
 export interface HelperOverride {
   /** The TS declaration, the text after `export declare function ` (name included). */
@@ -35,6 +43,12 @@ export interface HelperOverride {
    * variants leave the bytes after the string alone.
    */
   readonly fullWrite?: { readonly buffer: number; readonly size: number };
+  /**
+   * The parameters of the helper's `callback_fn` (kernel/bpf/helpers.c, bpf_iter.c, task_iter.c,
+   * ringbuf.c: the arguments each helper passes its callback). A helper with a callback and this
+   * row takes a TS function there, lowered to a BPF callback subprogram.
+   */
+  readonly callback?: readonly CallbackArg[];
 }
 
 const probeRead = (dst: string): HelperOverride => ({
@@ -80,5 +94,30 @@ export const HELPER_OVERRIDES: Readonly<Record<string, HelperOverride>> = {
   probe_read_user_str: probeReadStr("probeReadUserStr"),
   skb_load_bytes: { fullWrite: { buffer: 2, size: 3 } },
   perf_event_output: { readOnlyArgs: [3] },
+  spin_lock: { ts: "spinLock(lock: SpinLock): i64" },
+  spin_unlock: { ts: "spinUnlock(lock: SpinLock): i64" },
+  timer_init: { ts: "timerInit<K, V>(timer: BpfTimer, map: KeyedMap<K, V>, flags: u64): i64" },
+  timer_start: { ts: "timerStart(timer: BpfTimer, nsecs: u64, flags: u64): i64" },
+  timer_cancel: { ts: "timerCancel(timer: BpfTimer): i64" },
+  loop: {
+    ts: "loop<C = never>(nr_loops: u32, callback_fn: (index: u64, ctx: Ref<C>) => number, callback_ctx: C | null, flags?: u64): i64",
+    callback: ["index", "ctx"],
+  },
+  for_each_map_elem: {
+    ts: "forEachMapElem<K, V, C = never>(map: KeyedMap<K, V>, callback_fn: (map: KeyedMap<K, V>, key: Ref<K>, value: Ref<V>, ctx: Ref<C>) => number, callback_ctx: C | null, flags?: u64): i64",
+    callback: ["map", "key", "value", "ctx"],
+  },
+  find_vma: {
+    ts: 'findVma<C = never>(task: KernelPtr<"task_struct">, addr: u64, callback_fn: (task: KernelPtr<"task_struct">, vma: KernelPtr<"vm_area_struct">, ctx: Ref<C>) => number, callback_ctx: C | null, flags?: u64): i64',
+    callback: [{ kptr: "task_struct" }, { kptr: "vm_area_struct" }, "ctx"],
+  },
+  user_ringbuf_drain: {
+    ts: 'userRingbufDrain<K = any, V = any, C = never>(map: BpfMap<K, V>, callback_fn: (dynptr: KernelPtr<"bpf_dynptr">, ctx: Ref<C>) => number, ctx: C | null, flags?: u64): i64',
+    callback: [{ kptr: "bpf_dynptr" }, "ctx"],
+  },
+  timer_set_callback: {
+    ts: "timerSetCallback<K, V>(timer: BpfTimer, callback_fn: (map: u64, key: Ref<K>, value: Ref<V>) => number): i64",
+    callback: ["map", "key", "value"],
+  },
   ringbuf_output: { readOnlyArgs: [1] },
 };

@@ -17,6 +17,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: true,
+    forEach: true,
     stdlib: { class: "HashMap", shape: "kv" },
   },
   {
@@ -28,6 +29,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: true,
+    forEach: true,
     stdlib: { class: "ArrayMap", shape: "v" },
   },
   {
@@ -39,6 +41,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: true,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: { class: "ProgArray", shape: "none" },
   },
   {
@@ -50,6 +53,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: true,
     events: "perf_event",
     histogram: false,
+    forEach: false,
     stdlib: { class: "PerfEventArray", shape: "record" },
   },
   {
@@ -61,6 +65,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: true,
+    forEach: true,
     stdlib: { class: "PerCpuHash", shape: "kv" },
   },
   {
@@ -72,6 +77,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: true,
+    forEach: true,
     stdlib: { class: "PerCpuArray", shape: "v" },
   },
   {
@@ -83,6 +89,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: { class: "StackTraceMap", shape: "stack" },
   },
   {
@@ -94,6 +101,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: true,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -105,6 +113,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: true,
+    forEach: true,
     stdlib: { class: "LruHash", shape: "kv" },
   },
   {
@@ -116,6 +125,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: true,
+    forEach: true,
     stdlib: null,
   },
   {
@@ -127,6 +137,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -138,6 +149,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: true,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -149,6 +161,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -160,6 +173,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -171,6 +185,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -182,6 +197,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -193,6 +209,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -204,6 +221,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -215,6 +233,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -226,6 +245,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -237,6 +257,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -248,6 +269,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -259,6 +281,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -270,6 +293,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -281,6 +305,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -292,6 +317,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -303,6 +329,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: "ringbuf",
     histogram: false,
+    forEach: false,
     stdlib: { class: "RingBuf", shape: "record" },
   },
   {
@@ -314,6 +341,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -325,6 +353,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -336,6 +365,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
   {
@@ -347,6 +377,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
+    forEach: false,
     stdlib: null,
   },
 ] as const satisfies readonly MapKindRecord[];

@@ -104,6 +104,8 @@ export interface MapKindRecord {
   readonly events: "ringbuf" | "perf_event" | null;
   /** Its elements can count a histogram (integer slot → integer count). */
   readonly histogram: boolean;
+  /** bpf_for_each_map_elem can walk it (the kernel's map ops have map_for_each_callback). */
+  readonly forEach: boolean;
   /** The stdlib class declaring it, or null. */
   readonly stdlib: { readonly class: string; readonly shape: MapShape } | null;
 }

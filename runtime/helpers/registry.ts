@@ -13,6 +13,8 @@ import { helperRecord } from "../../core/kernel/index.ts";
 import type { HelperRecord as KernelHelperRecord } from "../../core/kernel/index.ts";
 import type { FastHelperFn, HelperFn, HelperTable } from "../vm/contract.ts";
 import type { HelperEnv } from "./env.ts";
+import { CALLBACK_HELPERS } from "./callback-helpers.ts";
+import { LOCK_HELPERS } from "./lock-helpers.ts";
 import { MAP_HELPERS } from "./map-helpers.ts";
 import { OUTPUT_HELPERS } from "./output-helpers.ts";
 import { PRINTK_HELPERS } from "./printk.ts";
@@ -42,6 +44,8 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...PACKET_HELPERS,
   ...STRING_HELPERS,
   ...STACK_HELPERS,
+  ...CALLBACK_HELPERS,
+  ...LOCK_HELPERS,
 ];
 
 /** Binds implementations to an environment and keys them by kernel id. */
@@ -70,7 +74,7 @@ export const VM_HELPER_NAMES: ReadonlySet<string> = new Set(ALL_HELPERS.map((h) 
 /** Why the VM does not implement a helper, derived from its record, for the error naming it. */
 export function whyNotInVm(rec: KernelHelperRecord): string {
   if (rec.params.some((p) => p.kind === "callback"))
-    return "it calls back into the program, and callbacks are not supported yet";
+    return "its callback runs on kernel objects or events the VM does not simulate";
   const kobj =
     rec.params.find((p) => p.kind === "kptr")?.struct ?? /^struct (\w+) \*$/.exec(rec.ret)?.[1];
   if (kobj) return `it works on kernel objects (struct ${kobj}) the VM does not model`;

@@ -2,9 +2,11 @@
  * The seam between the VM's execution engine (runtime/vm: memory, interpreter, JIT) and the system
  * around it (runtime/maps, runtime/helpers, the object loader and the test API).
  *
- * The engine runs resolved instructions: by the time a program reaches it, every lddw that named a map
- * or global data holds a plain 64-bit address (src 0), and every map is a `VmMap` reachable from the
- * address of its handle region. The engine knows nothing of maps; helpers know nothing of the JIT.
+ * The engine runs resolved instructions: by the time a program reaches it, every lddw that named a map,
+ * global data or a function holds a plain 64-bit address (src 0), and every map is a `VmMap` reachable
+ * from the address of its handle region. A function's address is the slot of its first instruction
+ * in a zero-byte "code" region (so a load or store through it faults); callback helpers run it
+ * through `HelperCall.callFunction`. The engine knows nothing of maps; helpers know nothing of the JIT.
  *
  * Addresses: the VM's address space is a table of regions. An address is `(regionId << 32) | offset`
  * (regionId ≥ 1, so 0 stays NULL), which keeps pointer arithmetic plain 64-bit integer arithmetic, and
@@ -23,7 +25,8 @@ export type RegionKind =
   | "global_data"
   | "ringbuf_record"
   | "helper_buffer"
-  | "input";
+  | "input"
+  | "code";
 
 /** A contiguous block of VM memory. */
 export interface Region {
@@ -79,6 +82,13 @@ export interface HelperCall {
    * (bpf_tail_call). The helper returns 0 to signal the request was accepted; the engine then jumps.
    */
   tailCall(program: EngineProgram): void;
+  /**
+   * Runs the running program's subprogram at `address` (the value of an lddw of a function address,
+   * BPF_PSEUDO_FUNC: an offset into a "code" region) with r1–r5 = `args`, in a fresh stack frame one
+   * level deeper, and returns its r0 (bpf_loop and the other callback helpers). Throws VmError when
+   * `address` is no function of the program or the call depth limit is reached.
+   */
+  callFunction(address: bigint, args: readonly bigint[]): bigint;
 }
 
 /** A helper implementation: returns r0 (unsigned 64-bit, or negative errno as two's complement). */

@@ -153,6 +153,31 @@ class Interpretation {
   ) {
     this.prog = decodedOf(program);
     this.table = rc.memory instanceof VmMemory ? rc.memory.slots : null;
+    rc.programSlots = this.prog.slots;
+    rc.invoker = (slot, args, pc) => this.invoke(slot, args, pc);
+  }
+
+  /**
+   * Runs the subprogram at `slot` for a callback helper (bpf_loop, ...): one frame deeper, r1–r5 =
+   * `args`, until its exit; the caller's registers and frames are restored. Returns its r0.
+   */
+  private invoke(slot: number, args: readonly bigint[], pc: number): bigint {
+    if (this.depth + 1 >= MAX_CALL_FRAMES) throw new VmError(VmMessages.callDepth(), pc);
+    const R = this.R;
+    const saved = R.slice();
+    const depth = this.depth;
+    this.depth = depth + 1;
+    for (let i = 0; i < 5; i++) this.set(2 * i + 2, args[i] ?? 0n);
+    R[20] = STACK_SIZE;
+    R[21] = this.rc.enterFrame(this.depth).id;
+    try {
+      if (!this.runProgram(slot, this.depth))
+        throw new VmError(VmMessages.tailCallInCallback(), pc);
+      return join(R[0]!, R[1]!);
+    } finally {
+      R.set(saved);
+      this.depth = depth;
+    }
   }
 
   /** Region slot by id, for any `Memory` (the generic path builds one per access). */
@@ -208,13 +233,16 @@ class Interpretation {
     return join(this.R[0]!, this.R[1]!);
   }
 
-  /** Runs the current program until it exits (true) or tail-calls another one (false). */
-  private runProgram(): boolean {
+  /**
+   * Runs the current program from `start` until the exit of call depth `base` (true) or a tail call
+   * to another program (false).
+   */
+  private runProgram(start = 0, base = 0): boolean {
     const { sem, aux, dst, src, off, imm, imm2, tgt } = this.prog;
     const R = this.R;
     const budget = this.budget;
     let executed = this.executed;
-    let pc = 0;
+    let pc = start;
     for (;;) {
       const op = sem[pc]!;
       if (++executed > budget && op !== OffEnd) {
@@ -459,14 +487,14 @@ class Interpretation {
         case CallHelper:
         case Callx: {
           const n = op === Callx ? join(al, ah) : BigInt(imm[pc]! >>> 0);
-          if (this.callHelper(n, pc)) {
-            this.executed = executed;
-            return false;
-          }
+          // A callback helper runs subprograms of this program: they count against the budget too.
+          this.executed = executed;
+          if (this.callHelper(n, pc)) return false;
+          executed = this.executed;
           break;
         }
         case Exit: {
-          if (this.depth === 0) {
+          if (this.depth === base) {
             this.executed = executed;
             return true;
           }
@@ -584,6 +612,7 @@ class Interpretation {
     const tail = this.rc.takeTailCall();
     if (tail) {
       this.prog = decodedOf(tail);
+      this.rc.programSlots = this.prog.slots;
       this.start([r1]);
       return true;
     }

@@ -9,7 +9,8 @@
  * - per program, an `EngineProgram` in which:
  *   - BPF-to-BPF calls are linked by core/object's static linker (the kernel loader's too): each
  *     called function is appended once after the program, recursively, and every call's imm becomes
- *     the slot distance to its callee (an lddw of a function address gets the same distance, src 4);
+ *     the slot distance to its callee; an lddw of a function address (src 4, a callback) then holds
+ *     the address of the callee's first slot in the object's zero-byte "code" region;
  *   - `lddw rX, map` holds the address of the map's handle region (the VM's BPF_PSEUDO_MAP_FD);
  *   - `lddw rX, global + off` holds the address of the global data value plus `off`
  *     (BPF_PSEUDO_MAP_VALUE);
@@ -21,7 +22,13 @@
  * Errors: `LoadError` with a message naming the program and the problem; map definition problems
  * surface as `MapError` (runtime/maps).
  */
-import { CallSrc, checkSubprograms, splitImm64, type Insn } from "../../core/isa/index.ts";
+import {
+  CallSrc,
+  PseudoSrc,
+  checkSubprograms,
+  splitImm64,
+  type Insn,
+} from "../../core/isa/index.ts";
 import {
   BPF_CONSTANTS,
   BPF_MAP_TYPE,
@@ -131,9 +138,15 @@ function relocate(
   prog: BpfProgram,
   handles: readonly bigint[],
   valueAddress: (mapIndex: number) => bigint,
+  code: bigint,
 ): { insns: Insn[]; unresolved: string | undefined } {
   const linked = linkProgram(obj, prog, (m) => new LoadError(m));
   const insns = linked.insns.slice();
+  // A function's address (BPF_PSEUDO_FUNC, for callback helpers): its first slot in the code region.
+  insns.forEach((insn, at) => {
+    if (insn.spec.kind === "lddw" && insn.src === PseudoSrc.FUNC)
+      insns[at] = setLddw(insn, code + BigInt(linked.slotOf[at]! + 1 + insn.imm));
+  });
   const externs: string[] = [];
   for (const { at, reloc: r } of linked.dataRelocs) {
     const insn = insns[at]!;
@@ -193,10 +206,12 @@ export function loadBpfObject(obj: BpfObject, options: LoadOptions = {}): Loaded
     if (addr === 0n) throw new LoadError(`global data reloc against map ${i}, which has no value`);
     return addr;
   };
+  // Zero bytes: a load or store through a function address faults; callbacks run by slot.
+  const code = memory.map(new Uint8Array(0), { writable: false, kind: "code", name: "code" }).base;
   obj.programs.forEach((prog, i) => {
     const info = resolveSection(prog.section);
     const progType = info?.def.progType;
-    const relocated = relocate(obj, prog, handles, valueAddress);
+    const relocated = relocate(obj, prog, handles, valueAddress, code);
     let insns = relocated.insns;
     const unresolved = relocated.unresolved ?? missingHelper(prog.name, insns);
     // As the kernel (check_subprogs) and ubpf do, before anything runs: no jump between functions.

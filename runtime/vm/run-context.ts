@@ -51,6 +51,9 @@ export const VmMessages = {
   unknownHelper: (n: bigint | number) => `unknown helper ${n}`,
   kfunc: (imm: number) => `kfunc call ${imm} is not supported by the VM`,
   badLddw: (src: number) => `lddw with unresolved pseudo source ${src} (load the object first)`,
+  notAFunction: (address: bigint) =>
+    `callback address 0x${address.toString(16)} is not a function of the program`,
+  tailCallInCallback: () => "a callback cannot tail-call",
 } as const;
 
 /** Where each instruction sits: the engines address instructions by slot, as jumps do. */
@@ -112,6 +115,13 @@ export class RunContext {
   private readonly requestTail = (program: EngineProgram): void => {
     this.pendingTail = program;
   };
+  /**
+   * How the engine runs a subprogram of the running program at `slot` for a callback helper; set by
+   * the engine before the run (null: no engine attached).
+   */
+  invoker: ((slot: number, args: readonly bigint[], pc: number) => bigint) | null = null;
+  /** Slot count of the running program (function addresses must fall inside it). */
+  programSlots = 0;
 
   constructor(
     readonly memory: Memory,
@@ -178,6 +188,7 @@ export class RunContext {
       pc,
       ctx: this.ctx,
       tailCall: this.requestTail,
+      callFunction: (address, fnArgs) => this.callFunction(address, fnArgs, pc),
     };
     let r: bigint;
     try {
@@ -190,6 +201,19 @@ export class RunContext {
       throw new VmError(`helper ${h.name} returned ${typeof r}, expected a bigint`, pc);
     }
     return BigInt.asUintN(64, r);
+  }
+
+  /** `HelperCall.callFunction`: checks the address is a slot of the program's code, then runs it. */
+  private callFunction(address: bigint, args: readonly bigint[], pc: number): bigint {
+    const a = BigInt.asUintN(64, address);
+    const region = this.memory.region(Number(a >> 32n));
+    const slot = Number(a & 0xffffffffn);
+    if (region?.kind !== "code" || slot >= this.programSlots || this.invoker === null)
+      throw new VmError(VmMessages.notAFunction(a), pc);
+    const saved = this.pendingTail;
+    const r0 = this.invoker(slot, args, pc);
+    this.pendingTail = saved;
+    return BigInt.asUintN(64, r0);
   }
 
   /**

@@ -33,14 +33,16 @@ export interface MapKindFacts {
   readonly events?: "ringbuf" | "perf_event";
   /** Elements map an integer slot to an integer count, so the map can count a histogram. */
   readonly histogram?: boolean;
+  /** The kernel walks it for bpf_for_each_map_elem (its ops have map_for_each_callback). */
+  readonly forEach?: boolean;
   /** The stdlib class declaring the kind, and how its type arguments map to key and value. */
   readonly stdlib?: { readonly class: string; readonly shape: MapShape };
 }
 
 /** Map facts by libbpf kind name. */
 export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
-  hash: { histogram: true, stdlib: { class: "HashMap", shape: "kv" } },
-  array: { histogram: true, stdlib: { class: "ArrayMap", shape: "v" } },
+  hash: { forEach: true, histogram: true, stdlib: { class: "HashMap", shape: "kv" } },
+  array: { forEach: true, histogram: true, stdlib: { class: "ArrayMap", shape: "v" } },
   prog_array: { noBtfKeyValue: true, fdArray: true, stdlib: { class: "ProgArray", shape: "none" } },
   perf_event_array: {
     noBtfKeyValue: true,
@@ -48,12 +50,22 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     events: "perf_event",
     stdlib: { class: "PerfEventArray", shape: "record" },
   },
-  percpu_hash: { perCpu: true, histogram: true, stdlib: { class: "PerCpuHash", shape: "kv" } },
-  percpu_array: { perCpu: true, histogram: true, stdlib: { class: "PerCpuArray", shape: "v" } },
+  percpu_hash: {
+    forEach: true,
+    perCpu: true,
+    histogram: true,
+    stdlib: { class: "PerCpuHash", shape: "kv" },
+  },
+  percpu_array: {
+    forEach: true,
+    perCpu: true,
+    histogram: true,
+    stdlib: { class: "PerCpuArray", shape: "v" },
+  },
   stack_trace: { noBtfKeyValue: true, stdlib: { class: "StackTraceMap", shape: "stack" } },
   cgroup_array: { noBtfKeyValue: true, fdArray: true },
-  lru_hash: { histogram: true, stdlib: { class: "LruHash", shape: "kv" } },
-  lru_percpu_hash: { perCpu: true, histogram: true },
+  lru_hash: { forEach: true, histogram: true, stdlib: { class: "LruHash", shape: "kv" } },
+  lru_percpu_hash: { forEach: true, perCpu: true, histogram: true },
   array_of_maps: { noBtfKeyValue: true, fdArray: true },
   hash_of_maps: { noBtfKeyValue: true },
   devmap: { noBtfKeyValue: true },

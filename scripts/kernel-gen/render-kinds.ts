@@ -66,6 +66,7 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
       fdArray: f.fdArray ?? false,
       events: f.events ?? null,
       histogram: f.histogram ?? false,
+      forEach: f.forEach ?? false,
       stdlib: f.stdlib ?? null,
     };
   });

@@ -112,6 +112,7 @@ export function renderStdlibHelpers(
     `import type {`,
     `  ArgsContext,`,
     `  BpfMap,`,
+    `  BpfTimer,`,
     `  CharArray,`,
     `  HelperCallback,`,
     `  KernelPtr,`,
@@ -122,6 +123,7 @@ export function renderStdlibHelpers(
     `  Ref,`,
     `  RingBuf,`,
     `  SkBuffFields,`,
+    `  SpinLock,`,
     `  XdpContext,`,
     `  i32,`,
     `  i64,`,
@@ -133,7 +135,8 @@ export function renderStdlibHelpers(
     ``,
   ];
   for (const h of records) {
-    const callbacks = h.params.some((p) => p.kind === "callback");
+    const callbacks =
+      h.params.some((p) => p.kind === "callback") && overrides[h.name]?.callback === undefined;
     out.push(`/**`, ` * ${doc(h.summary)}`);
     if (callbacks)
       out.push(

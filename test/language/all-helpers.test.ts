@@ -2,7 +2,7 @@
  * Every kernel helper of the records (ids 1..211) is declared in stdlib/helpers.d.ts and compiles:
  * for each helper, a program of a kind that may call it (by the probed access facts and the
  * helper's context struct) calls it with an argument of each parameter kind, through the whole
- * compiler. Helpers taking callbacks compile to the clean TSB3016 instead.
+ * compiler. Helpers taking callbacks get a TS function, compiled to a callback subprogram.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -87,7 +87,13 @@ function argsFor(h: HelperRecord): string {
         out.push(p.readOnly && p.ctype.includes("char") ? `"x=%d"` : "buf");
         break;
       case "struct":
-        out.push("pair");
+        out.push(
+          p.struct === "bpf_spin_lock"
+            ? "guard.lock"
+            : p.struct === "bpf_timer"
+              ? "timed.timer"
+              : "pair",
+        );
         break;
       case "callback":
         out.push(p.name === "callback_fn" ? "callback" : "0");
@@ -120,6 +126,16 @@ function callFor(h: HelperRecord): string {
     case "probe_read_kernel_str":
     case "probe_read_user_str":
       return `${h.fn}(comm, 0)`;
+    case "loop":
+      return `loop(3, (i, c) => 0, pair)`;
+    case "for_each_map_elem":
+      return `forEachMapElem(counts, (m, k, v, c) => 0, pair)`;
+    case "find_vma":
+      return `findVma(0, 0, (task, vma, c) => 0, pair)`;
+    case "user_ringbuf_drain":
+      return `userRingbufDrain(counts, (dynptr, c) => 0, pair)`;
+    case "timer_set_callback":
+      return `timerSetCallback(timed.timer, (m, k: Ref<u32>, v: Ref<Timed>) => 0)`;
   }
   return `${h.fn}(${argsFor(h)})`;
 }
@@ -127,6 +143,8 @@ function callFor(h: HelperRecord): string {
 const HEAD = [
   `export const license = "GPL";`,
   `interface Pair { a: u64; b: u64 }`,
+  `interface Timed { timer: BpfTimer; n: u64 }`,
+  `interface Guard { lock: SpinLock; n: u64 }`,
   `function callback(): u64 { return 0; }`,
   `const counts = new HashMap<u32, u64>({ maxEntries: 16 });`,
   `const events = new RingBuf<Pair>({ maxEntries: 4096 });`,
@@ -143,12 +161,17 @@ function moduleFor(helpers: readonly HelperRecord[]): string {
       `  const buf: FixedArray<u8, 16> = zeroed();`,
       `  const comm: CharArray<16> = zeroed();`,
       `  const pair: Pair = zeroed();`,
+      `  const timed: Timed = zeroed();`,
+      `  const guard: Guard = zeroed();`,
       `  ${callFor(h)};`,
       `  return 0;`,
       `});`,
     ].join("\n");
   });
   const names = new Set([
+    "BpfTimer",
+    "Ref",
+    "SpinLock",
     "CharArray",
     "FixedArray",
     "HashMap",
@@ -209,7 +232,7 @@ describe("every kernel helper", () => {
     });
   });
 
-  it("taking a callback is a clean TSB3016 until callbacks are lowered", async () => {
+  it("taking a callback compiles: the TS function is a callback subprogram", async () => {
     const helpers = HELPER_RECORDS.filter(isCallback);
     expect(helpers.map((h) => h.name).sort()).toEqual([
       "find_vma",
@@ -218,12 +241,20 @@ describe("every kernel helper", () => {
       "timer_set_callback",
       "user_ringbuf_drain",
     ]);
+    const file = "callbacks.ts";
     const source = moduleFor(helpers);
-    const out = await compileSource(source, "callbacks.ts", { check: true });
-    const codes = out.diagnostics.map((d) => d.code);
-    expect(codes).toEqual(helpers.map(() => "TSB3016"));
-    expect(out.diagnostics[0]!.message).toMatch(
-      /bpf_for_each_map_elem takes a callback \('callback_fn'\)/,
-    );
+    const out = await compileSource(source, file, { check: true });
+    const errors = out.diagnostics.filter((d) => d.severity === "error");
+    expect(errors, formatDiagnostics(errors, { [file]: source })).toEqual([]);
+    // One callback subprogram per call, its address an lddw with BPF_PSEUDO_FUNC (src 4).
+    const subprograms = (out.spec!.subprograms ?? [])
+      .map((s) => s.name)
+      .filter((n) => n !== "callback");
+    expect(subprograms.sort()).toEqual(helpers.map((h) => `h${h.id}__cb`).sort());
+    for (const p of out.spec!.programs)
+      expect(
+        p.insns.some((i) => i.spec.kind === "lddw" && i.src === 4),
+        p.name,
+      ).toBe(true);
   });
 });

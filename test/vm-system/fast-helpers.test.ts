@@ -253,7 +253,16 @@ describe("process helper fast paths", () => {
       for (const [id, h] of withFast) {
         if (h.name.startsWith("map_")) continue;
         const args = [0n, 0n, 0n, 0n, 0n] as const;
-        const c = { memory: slow.memory, args, pc: 0, ctx: 0n, tailCall: () => undefined };
+        const c = {
+          memory: slow.memory,
+          args,
+          pc: 0,
+          ctx: 0n,
+          tailCall: () => undefined,
+          callFunction: () => {
+            throw new Error("no callbacks here");
+          },
+        };
         const expected = BigInt.asUintN(64, slow.table.get(id)!.fn(c));
         expect(h.fast!(call), h.name).toBe(true);
         const got = (BigInt(call.rh >>> 0) << 32n) | BigInt(call.rl >>> 0);

@@ -33,7 +33,16 @@ function setup(opts: HelperEnvOptions = {}) {
   const call = (name: string, ...args: bigint[]): bigint => {
     const h = table.get(helperRecord(name)!.id)!;
     const a = [...args, 0n, 0n, 0n, 0n, 0n].slice(0, 5) as [bigint, bigint, bigint, bigint, bigint];
-    const c: HelperCall = { memory, args: a, pc: 0, ctx: 0n, tailCall: (p) => tails.push(p) };
+    const c: HelperCall = {
+      memory,
+      args: a,
+      pc: 0,
+      ctx: 0n,
+      tailCall: (p) => tails.push(p),
+      callFunction: () => {
+        throw new Error("no callbacks here");
+      },
+    };
     return BigInt.asIntN(64, h.fn(c));
   };
   const addMap = (s: Partial<MapSpec>) => {

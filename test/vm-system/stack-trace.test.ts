@@ -63,7 +63,16 @@ function setup(opts: HelperEnvOptions = { process: { kernelStack: KSTACK, userSt
   const scratch = memory.map(new Uint8Array(512), { writable: true, kind: "stack", name: "buf" });
   const call = (name: string, ...args: bigint[]): bigint => {
     const a = [...args, 0n, 0n, 0n, 0n, 0n].slice(0, 5) as [bigint, bigint, bigint, bigint, bigint];
-    const c: HelperCall = { memory, args: a, pc: 0, ctx: 0n, tailCall: () => undefined };
+    const c: HelperCall = {
+      memory,
+      args: a,
+      pc: 0,
+      ctx: 0n,
+      tailCall: () => undefined,
+      callFunction: () => {
+        throw new Error("no callbacks here");
+      },
+    };
     return BigInt.asIntN(64, table.get(helperRecord(name)!.id)!.fn(c));
   };
   const addStackMap = (s: Partial<MapSpec> = {}) => {

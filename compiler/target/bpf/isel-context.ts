@@ -16,6 +16,7 @@
 import type { DiagnosticCode } from "../../diag/catalogue.ts";
 import type { BlockCall, Cond, Func, IrType, Span, ValueId } from "../../ir/types.ts";
 import { operandsOf as irOperands } from "../../ir/builder.ts";
+import { PseudoSrc } from "../../../core/isa/index.ts";
 import type { BackendDiagnostic } from "./frame.ts";
 import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
 import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
@@ -121,6 +122,7 @@ export class Selector {
           d.op === "const" ||
           d.op === "stackslot" ||
           d.op === "mapref" ||
+          d.op === "funcaddr" ||
           d.op === "globaladdr"
         ) {
           this.deferred.add(r);
@@ -320,6 +322,17 @@ export class Selector {
           return;
         case "mapref":
           this.emit(minst("lddw", { dst, reloc: { kind: "map", map: d.map }, span }));
+          return;
+        case "funcaddr":
+          // As clang emits a callback's address: src BPF_PSEUDO_FUNC, the target in a relocation.
+          this.emit(
+            minst("lddw", {
+              dst,
+              src: PseudoSrc.FUNC,
+              reloc: { kind: "call", callee: d.callee },
+              span,
+            }),
+          );
           return;
         case "globaladdr":
           this.emit(

@@ -67,6 +67,7 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
     case "const":
     case "stackslot":
     case "mapref":
+    case "funcaddr":
     case "globaladdr":
       return; // materialised at each use (deferred)
     case "binary": {

@@ -26,6 +26,7 @@
  * table below) and then by op/width templates (templates.ts); there is no switch over opcode bytes.
  */
 import { STACK_SIZE, jumpTarget } from "../../../core/isa/index.ts";
+import { helperRecordById } from "../../../core/kernel/index.ts";
 import type { Insn, InsnKind } from "../../../core/isa/index.ts";
 import { checksMemoryFirst, registerError, writtenBy } from "../register-checks.ts";
 import { MAX_CALL_FRAMES, VmMessages, layoutProgram } from "../run-context.ts";
@@ -126,12 +127,21 @@ function emitAtomic({ insn, pc }: Site): string {
   return `${chk} ${old}${body}${fetch}`;
 }
 
-function emitHelperCall(pc: number, nl: string, nh: string): string {
+/** True for a helper that may run subprograms of the program (bpf_loop and the other callbacks). */
+function callsBack(helper: number): boolean {
+  return helperRecordById(helper)?.params.some((p) => p.kind === "callback") ?? false;
+}
+
+/**
+ * A helper call. One that may call back into the program (`sync`: a callback helper, or callx)
+ * first hands the budget and call depth to the state, where the callback's run continues them.
+ */
+function emitHelperCall(pc: number, nl: string, nh: string, sync: boolean): string {
   const args = [1, 2, 3, 4, 5].map((r) => `r${r}l, r${r}h`).join(", ");
-  return (
+  const call =
     `if (callHelper(st, ${nl}, ${nh}, ${pc}, ${args}) !== 0) { st.left = left; return 1; } ` +
-    "r0l = st.rl; r0h = st.rh;"
-  );
+    "r0l = st.rl; r0h = st.rh;";
+  return sync ? `st.left = left; st.depth = depth; ${call} left = st.left;` : call;
 }
 
 function emitLocalCall(site: Site): string {
@@ -157,8 +167,9 @@ function emitExit(site: Site): string {
   const restore = [6, 7, 8, 9, 10]
     .flatMap((r, i) => [`r${r}l = F[b + ${1 + 2 * i}];`, `r${r}h = F[b + ${2 + 2 * i}];`])
     .join(" ");
+  // `base`: the depth the run started at (0, or a callback's frame: runJit's invoker).
   return (
-    `if (depth === 0) { ${done} } ` +
+    `if (depth === base) { ${done} } ` +
     `depth--; b = depth * ${FRAME_WORDS}; pc = F[b]; ${restore} continue;`
   );
 }
@@ -205,9 +216,9 @@ const EMITTERS: Readonly<Record<InsnKind, Emitter>> = {
     const { insn, pc } = site;
     if (insn.spec.op === "call_local") return emitLocalCall(site);
     if (insn.spec.op === "call_kfunc") return throwFail(VmMessages.kfunc(insn.imm), pc);
-    return emitHelperCall(pc, `${insn.imm | 0}`, "0");
+    return emitHelperCall(pc, `${insn.imm | 0}`, "0", callsBack(insn.imm));
   },
-  callx: ({ insn, pc }) => emitHelperCall(pc, `r${insn.dst}l`, `r${insn.dst}h`),
+  callx: ({ insn, pc }) => emitHelperCall(pc, `r${insn.dst}l`, `r${insn.dst}h`, true),
   exit: emitExit,
 };
 
@@ -312,7 +323,8 @@ export function generateSource(insns: readonly Insn[], name = "program"): string
     `return function ${fname}(st) {`,
     "const SL = st.slots, F = st.frames, A = st.args;",
     `let ${regs};`,
-    "let left = st.left, depth = 0, pc = 0, a = 0, b = 0, c = 0, t = 0, u = 0, s = SL[0];",
+    "let left = st.left, depth = st.depth0, pc = st.pc0, a = 0, b = 0, c = 0, t = 0, u = 0, s = SL[0];",
+    "const base = depth;",
     "for (;;) { switch (pc) {",
     ...cases,
     `case ${layout.slots}: ${throwFail(VmMessages.ranOffEnd(), layout.slots)}`,

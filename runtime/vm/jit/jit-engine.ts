@@ -18,7 +18,8 @@ import type {
   RunResult,
 } from "../contract.ts";
 import { VmMemory } from "../memory.ts";
-import { RunContext, checkBudget, entryArgs } from "../run-context.ts";
+import { slotOffsets } from "../../../core/isa/index.ts";
+import { MAX_CALL_FRAMES, RunContext, VmMessages, checkBudget, entryArgs } from "../run-context.ts";
 import { generateSource } from "./codegen.ts";
 import { JIT_RUNTIME, JitState, joinHalves } from "./runtime.ts";
 
@@ -48,6 +49,49 @@ function setArgs(st: JitState, args: readonly bigint[]): void {
   }
 }
 
+const slotCounts = new WeakMap<EngineProgram, number>();
+
+function slotCount(program: EngineProgram): number {
+  let n = slotCounts.get(program);
+  if (n === undefined) {
+    n = slotOffsets(program.insns)[program.insns.length]!;
+    slotCounts.set(program, n);
+  }
+  return n;
+}
+
+/**
+ * Runs the subprogram at `slot` of `program` for a callback helper: the compiled function entered
+ * at that slot, one frame deeper than the helper's caller (`st.depth`), with r1–r5 = `args`; the
+ * budget continues in `st.left`. Returns its r0; the caller's entry state is restored.
+ */
+function invoke(
+  st: JitState,
+  program: EngineProgram,
+  slot: number,
+  args: readonly bigint[],
+  pc: number,
+): bigint {
+  const depth = st.depth + 1;
+  if (depth >= MAX_CALL_FRAMES) throw new VmError(VmMessages.callDepth(), pc);
+  const saved = { args: st.args.slice(), pc0: st.pc0, depth0: st.depth0, stack0: st.stack0 };
+  const savedDepth = st.depth;
+  setArgs(st, args);
+  st.pc0 = slot;
+  st.depth0 = depth;
+  st.stack0 = st.rc.enterFrame(depth).id;
+  try {
+    if (compileProgram(program)(st) !== 0) throw new VmError(VmMessages.tailCallInCallback(), pc);
+    return joinHalves(st.r0l, st.r0h);
+  } finally {
+    st.args.set(saved.args);
+    st.pc0 = saved.pc0;
+    st.depth0 = saved.depth0;
+    st.stack0 = saved.stack0;
+    st.depth = savedDepth;
+  }
+}
+
 /** Runs a program through the JIT (see the file header). */
 export function runJit(
   program: EngineProgram,
@@ -64,12 +108,16 @@ export function runJit(
   const st = new JitState(rc, memory);
   st.budget = budget;
   st.left = budget;
+  let prog = program;
+  rc.invoker = (slot, cbArgs, pc) => invoke(st, prog, slot, cbArgs, pc);
   try {
-    let prog = program;
     let entry: readonly bigint[] = args;
     for (;;) {
       const fn = compileProgram(prog);
+      rc.programSlots = slotCount(prog);
       setArgs(st, entry);
+      st.pc0 = 0;
+      st.depth0 = 0;
       st.stack0 = rc.enterFrame(0).id;
       if (fn(st) === 0) return { r0: joinHalves(st.r0l, st.r0h), executed: budget - st.left };
       prog = st.tail!;

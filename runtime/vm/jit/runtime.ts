@@ -39,8 +39,13 @@ export class JitState {
   r0h = 0;
   /** r1–r5 at entry, as int32 halves (index 2k = low of r(k+1)). */
   readonly args = new Int32Array(10);
-  /** Region id of stack frame 0. */
+  /** Region id of the entry frame's stack (frame 0, or a callback's frame). */
   stack0 = 0;
+  /** Slot and call depth the compiled function starts at (0, 0; a callback's for `invoke`). */
+  pc0 = 0;
+  depth0 = 0;
+  /** Call depth at the last callback helper call (set by generated code before it). */
+  depth = 0;
   /** Saved caller state of each BPF-to-BPF call. */
   readonly frames = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
   /** The program a helper tail-called, with its ctx argument. */
