@@ -1,5 +1,5 @@
 /**
- * Functions over real values (test/fixtures/functions.ts): user functions taking a map, the
+ * Functions over real values (test/frontend/cases/functions.ts, golden IR next to it): user functions taking a map, the
  * XDP context, a `Ref<T>`, a struct and a fixed array, inlined at each call. The same object runs in
  * the VM (both engines) and, with root, on the live kernel through BPF_PROG_TEST_RUN: verdicts and
  * map contents must agree with what the TypeScript says. The diagnostics for what stays unsupported
@@ -13,7 +13,7 @@ import { VmObject } from "../../runtime/vm/api.ts";
 import { ethernet, ipv4Packet, ports } from "../examples/support.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
-const FILE = "test/fixtures/functions.ts";
+const FILE = "test/frontend/cases/functions.ts";
 const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
 const XDP_DROP = 1;
 const XDP_PASS = 2;
