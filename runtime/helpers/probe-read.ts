@@ -1,6 +1,8 @@
 /**
- * bpf_probe_read{,_kernel,_user}{,_str} (kernel/trace/bpf_trace.c): copy from memory the program does
- * not own, never faulting.
+ * bpf_probe_read{,_kernel,_user}{,_str} (kernel/trace/bpf_trace.c) and bpf_copy_from_user
+ * (kernel/bpf/helpers.c, for sleepable programs: the same arguments and outcome as
+ * bpf_probe_read_user, since the VM never sleeps): copy from memory the program does not own, never
+ * faulting.
  *
  * The source is looked up in the fake kernel (or user) memory of the `HelperEnv`, then in VM memory
  * (so a pointer a program got from its context also works); a miss returns -EFAULT and zeroes the
@@ -84,4 +86,5 @@ export const PROBE_READ_HELPERS: readonly HelperImpl[] = [
   { name: "probe_read_str", fn: (c, env) => probeReadStr(c, env, "any") },
   { name: "probe_read_kernel_str", fn: (c, env) => probeReadStr(c, env, "kernel") },
   { name: "probe_read_user_str", fn: (c, env) => probeReadStr(c, env, "user") },
+  { name: "copy_from_user", fn: (c, env) => probeRead(c, env, "user") },
 ];

@@ -198,6 +198,11 @@ describe("probe reads", () => {
     expect(call("probe_read_user", dst, 8n, 0x7000n)).toBe(-14n); // runs past the range
     expect(call("probe_read", dst, 2n, 0x7001n)).toBe(0n);
     expect([...scratch.bytes.subarray(0, 2)]).toEqual([2, 3]);
+    // bpf_copy_from_user: user memory only, the destination zeroed on a fault.
+    expect(call("copy_from_user", dst, 3n, 0x7001n)).toBe(0n);
+    expect([...scratch.bytes.subarray(0, 3)]).toEqual([2, 3, 4]);
+    expect(call("copy_from_user", dst, 4n, 0xffff888000001000n)).toBe(-14n);
+    expect([...scratch.bytes.subarray(0, 4)]).toEqual([0, 0, 0, 0]);
   });
 
   it("copy NUL-terminated strings with the kernel's return values", () => {
