@@ -129,7 +129,8 @@ export const DIAGNOSTICS = {
   },
   TSB3016: {
     severity: "error",
-    template: "{helper} takes a callback ('{param}'); callback functions are not supported yet",
+    template:
+      "{helper} takes a callback ('{param}') whose parameters tsbpf does not know (helper-overrides.ts `callback`)",
   },
   TSB3017: {
     severity: "error",

@@ -10,7 +10,7 @@
 import { LoaderError } from "./errors.ts";
 import { readU32 } from "./sys/attr.ts";
 import { bpf } from "./sys/bpf.ts";
-import { BpfCmd } from "./sys/constants.ts";
+import { BpfCmd, ProgType } from "./sys/constants.ts";
 import { TEST_RUN } from "./sys/layouts.ts";
 
 /** Input of one test run. */
@@ -40,22 +40,38 @@ export interface TestRunResult {
   readonly duration: number;
 }
 
-/** Anything with a program fd and a name (a `KernelProgram`). */
+/** Anything with a program fd and a name (a `KernelProgram`, whose type is known). */
 export interface RunnableProgram {
   readonly fd: number;
   readonly name: string;
+  /** BPF_PROG_TYPE_* number, when known. */
+  readonly type?: number;
 }
+
+/**
+ * Raw tracepoint programs run once on their argument words: the kernel
+ * (net/bpf/test_run.c bpf_prog_test_run_raw_tp) refuses a repeat count and a context out buffer.
+ */
+const RAW_TP_TYPES: ReadonlySet<number | undefined> = new Set([
+  ProgType.RAW_TRACEPOINT,
+  ProgType.RAW_TRACEPOINT_WRITABLE,
+]);
 
 /** Runs `prog` on the input with BPF_PROG_TEST_RUN. */
 export function testRun(prog: RunnableProgram, input: TestRunInput = {}): TestRunResult {
-  const repeat = input.repeat ?? 1;
+  const rawTp = RAW_TP_TYPES.has(prog.type);
+  const repeat = input.repeat ?? (rawTp ? 0 : 1);
   if (!Number.isInteger(repeat) || repeat < 0) {
     throw new LoaderError(`test run of "${prog.name}": repeat must be a non-negative integer`);
   }
+  if (rawTp && (repeat !== 0 || input.data))
+    throw new LoaderError(
+      `test run of raw tracepoint "${prog.name}": it runs once on its arguments (ctx), with no packet and no repeat`,
+    );
   const data = input.data;
   const dataOut = data ? new Uint8Array(input.dataOutCapacity ?? data.length + 512) : undefined;
   const ctx = input.ctx;
-  const ctxOut = ctx ? new Uint8Array(ctx.length) : undefined;
+  const ctxOut = ctx && !rawTp ? new Uint8Array(ctx.length) : undefined;
   const { attr } = bpf(
     BpfCmd.PROG_TEST_RUN,
     TEST_RUN,

@@ -19,7 +19,6 @@ const FILES = [
     // kernel-args.ts reads typed arguments from kernel BTF (the golden test gives it a fixture).
     .filter((f) => f.endsWith(".ts") && f !== "kernel-args.ts")
     .map((f) => `test/frontend/cases/${f}`),
-  "test/fixtures/callbacks.ts",
   "examples/xdp-firewall.ts",
 ];
 

@@ -1,5 +1,5 @@
 /**
- * Callbacks (test/fixtures/callbacks.ts): bpf_loop with an inline arrow function and
+ * Callbacks (test/frontend/cases/callbacks.ts): bpf_loop with an inline arrow function and
  * bpf_for_each_map_elem with a named function become BPF callback subprograms (lddw with
  * BPF_PSEUDO_FUNC, static BTF FUNCs with func_info); a bpf_spin_lock field of a map value is taken
  * and released. The same object runs in the VM (both engines) and, with root, on the live kernel
@@ -15,7 +15,7 @@ import { loadObject, testRun } from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
-const FILE = "test/fixtures/callbacks.ts";
+const FILE = "test/frontend/cases/callbacks.ts";
 const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
 const XDP_PASS = 2;
 
@@ -86,6 +86,59 @@ describe("callbacks", () => {
         run: () => testRun(prog, { data: new Uint8Array(64) }).retval,
         lookup: (map, key) => obj.map(map).lookup(le32(key)),
       });
+    } finally {
+      obj.close();
+    }
+  });
+});
+
+describe("callbacks of kernel objects and events (test/fixtures/callbacks-kernel.ts)", () => {
+  const KFILE = "test/fixtures/callbacks-kernel.ts";
+  const KSOURCE = readFileSync(new URL(`../../${KFILE}`, import.meta.url), "utf8");
+
+  it("compile: a bpf_timer field is BTF struct bpf_timer, each callback a static subprogram", async () => {
+    const out = await build(KSOURCE, KFILE);
+    expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const obj = readBpfObject(out.object!);
+    expect(obj.subprograms.map((s) => s.name).sort()).toEqual(["onTimer__cb", "vma__cb"]);
+    const timer = obj.btf!.types.find((t) => t.kind === "struct" && t.name === "bpf_timer");
+    expect(timer).toMatchObject({ size: 16 });
+  });
+
+  it("are refused by the VM naming the helper and why", async () => {
+    const obj = await VmObject.load((await build(KSOURCE, KFILE)).object!);
+    expect(() => obj.program("arm").run({ packet: new Uint8Array(64) })).toThrow(
+      /calls bpf_timer_init \(helper 169\), which the VM does not implement: it needs a running kernel/,
+    );
+    expect(() => obj.program("vma").run({})).toThrow(
+      /calls bpf_find_vma \(helper 180\), which the VM does not implement: its callback runs on kernel objects/,
+    );
+  });
+
+  it("run on the live kernel: the timer fires its callback, find_vma calls back for a mapped address", async () => {
+    if (!kernelReady("bpf_timer and bpf_find_vma callbacks on the kernel")) return;
+    const obj = loadObject((await build(KSOURCE, KFILE)).object!);
+    try {
+      expect(testRun(obj.program("arm"), { data: new Uint8Array(64) }).retval).toBe(XDP_PASS);
+      // The callback runs in softirq context 1 µs later: wait for it (bounded).
+      let fired = 0n;
+      for (let i = 0; i < 100 && fired === 0n; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        const v = obj.map("timers").lookup(le32(0))!;
+        fired = new DataView(v.buffer, v.byteOffset).getBigUint64(16, true);
+      }
+      expect(fired).toBe(1n);
+      // Argument 0 of the raw tracepoint: an address inside this process's first mapping.
+      const first = readFileSync("/proc/self/maps", "utf8").split("-")[0]!;
+      const args = new Uint8Array(16);
+      new DataView(args.buffer).setBigUint64(0, BigInt(`0x${first}`) + 16n, true);
+      expect(testRun(obj.program("vma"), { ctx: args }).retval).toBe(0);
+      expect(u64(obj.map("found").lookup(le32(0)))).toBe(0n); // found
+      expect(u64(obj.map("found").lookup(le32(1)))).toBe(1n); // the callback ran once
+      new DataView(args.buffer).setBigUint64(0, 16n, true); // nothing is mapped at 16
+      expect(testRun(obj.program("vma"), { ctx: args }).retval).toBe(0);
+      expect(u64(obj.map("found").lookup(le32(0)))).toBe(BigInt.asUintN(64, -2n)); // -ENOENT
+      expect(u64(obj.map("found").lookup(le32(1)))).toBe(0n);
     } finally {
       obj.close();
     }
