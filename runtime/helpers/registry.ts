@@ -19,6 +19,7 @@ import { PRINTK_HELPERS } from "./printk.ts";
 import { PROBE_READ_HELPERS } from "./probe-read.ts";
 import { PROCESS_HELPERS } from "./process-helpers.ts";
 import { PACKET_HELPERS } from "./packet-bytes.ts";
+import { PACKET_WRITE_HELPERS } from "./packet-writes.ts";
 import { STRING_HELPERS } from "./string-helpers.ts";
 import { STACK_HELPERS } from "./stack-helpers.ts";
 import type { HelperImpl } from "./types.ts";
@@ -40,6 +41,7 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...PROBE_READ_HELPERS,
   ...OUTPUT_HELPERS,
   ...PACKET_HELPERS,
+  ...PACKET_WRITE_HELPERS,
   ...STRING_HELPERS,
   ...STACK_HELPERS,
 ];
