@@ -80,6 +80,6 @@ export function whyNotInVm(rec: KernelHelperRecord): string {
   if (ctx && ctx !== "__sk_buff" && ctx !== "xdp_md")
     return `it acts on the kernel state behind struct ${ctx}, which the VM does not model`;
   if (ctx)
-    return "it changes kernel packet state (checksums, headroom, redirects, metadata) the VM does not model";
+    return "it reads or changes kernel packet state (tunnel metadata, routes, sockets, hashes) the VM does not model";
   return "it needs a running kernel";
 }
