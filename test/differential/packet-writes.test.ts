@@ -235,6 +235,15 @@ const CASES: readonly Case[] = [
     vm: (r) => expect(r.redirect).toEqual({ helper: "redirect_peer", ifindex: 1, ingress: true }),
   },
   {
+    prog: "tcRedirectNeigh",
+    frame: FRAME,
+    check: (s, cb) => {
+      expect(s.retval).toBe(TC_ACT_REDIRECT);
+      expect(cb[0]).toBe(2);
+    },
+    vm: (r) => expect(r.redirect).toEqual({ helper: "redirect_neigh", ifindex: 1, ingress: false }),
+  },
+  {
     prog: "tcClone",
     frame: FRAME,
     check: (s, cb) => {
