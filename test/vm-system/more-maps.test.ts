@@ -78,14 +78,11 @@ function kernelSide(s: Spec, mapExtra = 0n) {
       const v = m.lookup(k);
       return v ? [...v] : null;
     },
-    delete: (k) =>
-      errno(() =>
-        m.delete(k)
-          ? undefined
-          : (() => {
-              throw new KernelError("delete", 2, "");
-            })(),
-      ),
+    delete: (k) => {
+      let found = false;
+      const e = errno(() => (found = m.delete(k)));
+      return e !== 0 ? e : found ? 0 : -2; // absent: -ENOENT
+    },
     pop: () => {
       const v = m.lookupAndDelete();
       return v ? [...v] : null;
