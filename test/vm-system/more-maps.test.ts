@@ -7,11 +7,10 @@
  * exercised through the VM helper table.
  */
 import { describe, expect, it } from "vitest";
-import { mapTypeNumber } from "../../core/kernel/index.ts";
+import { helperRecord, mapKind } from "../../core/kernel/index.ts";
 import { buildHelperTable, createHelperEnv } from "../../runtime/helpers/index.ts";
 import { createMap as createKernelMap, KernelError } from "../../runtime/loader/index.ts";
 import { MapRegistry, createMap, type VmMap } from "../../runtime/maps/index.ts";
-import { helperByName } from "../../core/kernel/index.ts";
 import { createMemory } from "../../runtime/vm/memory.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
@@ -28,7 +27,7 @@ interface Spec {
   flags: number;
 }
 const vmMap = (s: Spec): VmMap =>
-  createMap({ name: s.kind, type: mapTypeNumber(s.kind)!, ...s }, ctx, programs);
+  createMap({ name: s.kind, type: mapKind(s.kind)!.id, ...s }, ctx, programs);
 
 /** The operations both sides run; each returns what it observed. */
 interface Side {
@@ -56,7 +55,7 @@ function vmSide(m: VmMap): Side {
 function kernelSide(s: Spec, mapExtra = 0n) {
   const m = createKernelMap({
     name: s.kind,
-    type: mapTypeNumber(s.kind)!,
+    type: mapKind(s.kind)!.id,
     keySize: s.keySize,
     valueSize: s.valueSize,
     maxEntries: s.maxEntries,
@@ -231,7 +230,7 @@ describe("LPM trie, queue, stack and bloom filter in the VM", () => {
     const qh = maps.add(q);
     const buf = memory.map(new Uint8Array(8), { writable: true, kind: "stack", name: "buf" });
     const call = (name: string, ...a: bigint[]) =>
-      table.get(helperByName(name)!.id)!.fn({
+      table.get(helperRecord(name)!.id)!.fn({
         memory,
         args: [...a, 0n, 0n, 0n, 0n, 0n].slice(0, 5) as never,
         pc: 0,
