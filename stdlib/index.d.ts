@@ -147,6 +147,20 @@ export declare class ArrayMap<V> implements KeyedMap<u32, V> {
   update(index: u32, value: V, flags?: number): i64;
   delete(index: u32): i64;
 }
+/**
+ * BPF_MAP_TYPE_LPM_TRIE: longest-prefix match. K is a struct starting with `prefixlen: u32` followed
+ * by the address bytes, most significant first (`{ prefixlen: u32; addr: FixedArray<u8, 4> }` for
+ * IPv4, 16 bytes for IPv6); `lookup` finds the entry with the longest prefix covering the key's
+ * first `prefixlen` bits. The kernel requires `flags: BPF_F_NO_PREALLOC`.
+ */
+export declare class LpmTrie<K, V> implements KeyedMap<K, V> {
+  constructor(options: KeyedMapOptions);
+  lookup(key: K): Ref<V> | null;
+  update(key: K, value: V, flags?: number): i64;
+  delete(key: K): i64;
+}
+/** Map flag: allocate elements on demand (required by LpmTrie, optional for hashes). */
+export declare const BPF_F_NO_PREALLOC: 1;
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
 export declare class PerCpuArray<V> extends ArrayMap<V> {}
 

@@ -43,6 +43,7 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_ANY", 0n],
   ["BPF_NOEXIST", 1n],
   ["BPF_EXIST", 2n],
+  ["BPF_F_NO_PREALLOC", 1n],
   ...Object.values(RETURN_CODES).flat(),
   ["BPF_F_SKIP_FIELD_MASK", 0xffn],
   ["BPF_F_USER_STACK", 1n << 8n],

@@ -127,7 +127,7 @@ export const MAP_KIND_RECORDS = [
     fdArray: false,
     events: null,
     histogram: false,
-    stdlib: null,
+    stdlib: { class: "LpmTrie", shape: "kv" },
   },
   {
     name: "BPF_MAP_TYPE_ARRAY_OF_MAPS",
