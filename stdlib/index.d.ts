@@ -147,6 +147,20 @@ export declare class ArrayMap<V> implements KeyedMap<u32, V> {
   update(index: u32, value: V, flags?: number): i64;
   delete(index: u32): i64;
 }
+/**
+ * BPF_MAP_TYPE_LPM_TRIE: longest-prefix match. K is a struct starting with `prefixlen: u32` followed
+ * by the address bytes, most significant first (`{ prefixlen: u32; addr: FixedArray<u8, 4> }` for
+ * IPv4, 16 bytes for IPv6); `lookup` finds the entry with the longest prefix covering the key's
+ * first `prefixlen` bits. The kernel requires `flags: BPF_F_NO_PREALLOC`.
+ */
+export declare class LpmTrie<K, V> implements KeyedMap<K, V> {
+  constructor(options: KeyedMapOptions);
+  lookup(key: K): Ref<V> | null;
+  update(key: K, value: V, flags?: number): i64;
+  delete(key: K): i64;
+}
+/** Map flag: allocate elements on demand (required by LpmTrie, optional for hashes). */
+export declare const BPF_F_NO_PREALLOC: 1;
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
 export declare class PerCpuArray<V> extends ArrayMap<V> {}
 
@@ -463,11 +477,14 @@ export interface PacketContext {
    */
   header<T>(offset: number): Ref<T> | null;
 }
-/** `struct xdp_md`. */
+/**
+ * `struct xdp_md`. No field is writable in XDP (the kernel's `xdp_is_valid_access`): writing one is
+ * compile error TSB3008. Change the packet with the helpers instead (`xdpAdjustHead`, `xdpStoreBytes`).
+ */
 export interface XdpContext extends PacketContext {
-  readonly ingress_ifindex: u32;
-  readonly rx_queue_index: u32;
-  readonly egress_ifindex: u32;
+  ingress_ifindex: u32;
+  rx_queue_index: u32;
+  egress_ifindex: u32;
 }
 /** XDP verdicts (enum xdp_action). */
 export declare const XDP_ABORTED: 0;
@@ -475,19 +492,42 @@ export declare const XDP_DROP: 1;
 export declare const XDP_PASS: 2;
 export declare const XDP_TX: 3;
 export declare const XDP_REDIRECT: 4;
-/** The `struct __sk_buff` fields and methods shared by tc and socket-filter programs. */
+/**
+ * The `struct __sk_buff` fields and methods shared by tc and socket-filter programs. Which fields a
+ * program may assign depends on its program type, as the kernel's verifier decides (probed into
+ * core/kernel/context-access.ts): tc may write `mark`, `queue_mapping`, `priority`, `tc_index`,
+ * `cb`, `tc_classid` and `tstamp`; socket filters only `cb`. Assigning any other field is compile
+ * error TSB3008, which names the writable ones.
+ */
 export interface SkBuffFields {
-  readonly len: u32;
-  readonly pkt_type: u32;
-  readonly mark: u32;
-  readonly queue_mapping: u32;
-  readonly protocol: u32;
-  readonly vlan_present: u32;
-  readonly vlan_tci: u32;
-  readonly vlan_proto: u32;
-  readonly priority: u32;
-  readonly ingress_ifindex: u32;
-  readonly ifindex: u32;
+  len: u32;
+  pkt_type: u32;
+  /** Firewall mark (`skb->mark`). */
+  mark: u32;
+  /** The transmit queue (`skb->queue_mapping`). */
+  queue_mapping: u32;
+  /** EtherType, network order (`skb->protocol`). */
+  protocol: u32;
+  vlan_present: u32;
+  vlan_tci: u32;
+  vlan_proto: u32;
+  /** Queueing priority (`skb->priority`, the tc class when it is a `major:minor` handle). */
+  priority: u32;
+  ingress_ifindex: u32;
+  ifindex: u32;
+  /** Traffic-control index (`skb->tc_index`). */
+  tc_index: u32;
+  /** 20 bytes of per-packet scratch space programs pass to each other (`skb->cb`). */
+  cb: FixedArray<u32, 5>;
+  hash: u32;
+  /** The tc class a classifier in direct-action mode selects (`skb->tc_classid`). */
+  tc_classid: u32;
+  napi_id: u32;
+  /** Timestamp in nanoseconds (`skb->tstamp`): writable in tc, for earliest-departure pacing. */
+  tstamp: u64;
+  wire_len: u32;
+  gso_segs: u32;
+  gso_size: u32;
   /**
    * Copies `sizeof dst` packet bytes starting at `offset` into `dst` (a struct or array place);
    * returns 0, or -EFAULT when the packet is too short (bpf_skb_load_bytes). Socket filters cannot
@@ -505,9 +545,38 @@ export interface SocketFilterContext extends SkBuffFields {
    */
   header<T>(offset: number): Ref<T> | null;
 }
-/** TC verdicts. */
+/** TC verdicts (linux/pkt_cls.h). */
 export declare const TC_ACT_OK: 0;
+export declare const TC_ACT_RECLASSIFY: 1;
 export declare const TC_ACT_SHOT: 2;
+export declare const TC_ACT_PIPE: 3;
+export declare const TC_ACT_STOLEN: 4;
+export declare const TC_ACT_QUEUED: 5;
+export declare const TC_ACT_REPEAT: 6;
+/** What bpf_redirect / redirect_peer / redirect_neigh return in tc: the packet is redirected. */
+export declare const TC_ACT_REDIRECT: 7;
+/** Packet helper flags (include/uapi/linux/bpf.h). */
+/** bpf_skb_store_bytes: update skb->csum over the stored bytes. */
+export declare const BPF_F_RECOMPUTE_CSUM: 1;
+/** bpf_skb_store_bytes: clear skb->hash. */
+export declare const BPF_F_INVALIDATE_HASH: 2;
+/** bpf_l3/l4_csum_replace: the size of the changed field (2 or 4; 0 for a `csum_diff` result). */
+export declare const BPF_F_HDR_FIELD_MASK: 0xf;
+/** bpf_l4_csum_replace: the field is part of the pseudo header (an IP address). */
+export declare const BPF_F_PSEUDO_HDR: 16;
+/** bpf_l4_csum_replace: a zero checksum means "none" (UDP over IPv4), keep it and never produce it. */
+export declare const BPF_F_MARK_MANGLED_0: 32;
+/** bpf_l4_csum_replace: with BPF_F_MARK_MANGLED_0, update a zero checksum too. */
+export declare const BPF_F_MARK_ENFORCE: 64;
+/** bpf_redirect / bpf_clone_redirect: into the interface's receive path. */
+export declare const BPF_F_INGRESS: 1;
+/** bpf_skb_adjust_room modes: make room after the network header, or after the MAC header. */
+export declare const BPF_ADJ_ROOM_NET: 0;
+export declare const BPF_ADJ_ROOM_MAC: 1;
+/** bpf_skb_adjust_room flag: keep gso_size. */
+export declare const BPF_F_ADJ_ROOM_FIXED_GSO: 1;
+/** bpf_skb_adjust_room flag: leave the checksum state alone. */
+export declare const BPF_F_ADJ_ROOM_NO_CSUM_RESET: 32;
 /** `SEC("xdp")`. */
 export declare function xdp(body: (ctx: XdpContext) => number): Program;
 /** `SEC("tc")`. */

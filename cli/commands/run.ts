@@ -45,7 +45,7 @@ import {
   type MetricFamily,
   type SessionEvent,
 } from "../../runtime/user/index.ts";
-import type { RunInput } from "../../runtime/vm/api.ts";
+import type { RunInput, VmRunResult } from "../../runtime/vm/api.ts";
 import { VmError } from "../../runtime/vm/contract.ts";
 import { namingFile } from "../file-errors.ts";
 import { collect, durationOption, progOption } from "../options.ts";
@@ -287,10 +287,10 @@ function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
     throw e;
   }
   try {
-    const last = new Map<string, bigint>();
+    const last = new Map<string, VmRunResult>();
     try {
       for (let i = 0; i < repeat; i++) {
-        for (const r of session.runAll(input)) last.set(r.program, r.result.r0);
+        for (const r of session.runAll(input)) last.set(r.program, r.result);
         for (const e of session.poll()) emitEvent(e, o.json === true);
       }
     } catch (e) {
@@ -302,10 +302,11 @@ function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
       }
       throw e;
     }
-    for (const [p, r0] of last) {
+    for (const [p, r] of last) {
       process.stderr.write(
-        `ran ${p} ${repeat} time${repeat === 1 ? "" : "s"} in the VM; last return value ${r0}\n`,
+        `ran ${p} ${repeat} time${repeat === 1 ? "" : "s"} in the VM; last return value ${r.r0}\n`,
       );
+      for (const line of packetOutcome(r, input.packet)) process.stderr.write(`  ${line}\n`);
     }
     if (!o.json) write("\n");
     printMaps(session.snapshots(), o.json === true);
@@ -313,6 +314,24 @@ function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
   } finally {
     session.close();
   }
+}
+
+/** What a packet program's last run did to its packet: changed bytes, redirect, clones. */
+function packetOutcome(r: VmRunResult, packet: Uint8Array | undefined): string[] {
+  const out: string[] = [];
+  const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+  if (packet && r.packet && hex(r.packet) !== hex(packet)) {
+    out.push(`packet after the run (${r.packet.length} bytes): ${hex(r.packet)}`);
+  }
+  if (r.redirect) {
+    const where = r.redirect.ingress ? "ingress of" : "out of";
+    out.push(`redirected ${where} ifindex ${r.redirect.ifindex} (bpf_${r.redirect.helper})`);
+  }
+  for (const c of r.clones ?? []) {
+    const where = c.ingress ? "ingress of" : "out of";
+    out.push(`clone sent ${where} ifindex ${c.ifindex} (bpf_clone_redirect): ${hex(c.packet)}`);
+  }
+  return out;
 }
 
 /** The `--set` texts, split (a malformed one is a RunError before anything is loaded). */

@@ -43,11 +43,23 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_ANY", 0n],
   ["BPF_NOEXIST", 1n],
   ["BPF_EXIST", 2n],
+  ["BPF_F_NO_PREALLOC", 1n],
   ...Object.values(RETURN_CODES).flat(),
   ["BPF_F_SKIP_FIELD_MASK", 0xffn],
   ["BPF_F_USER_STACK", 1n << 8n],
   ["BPF_F_FAST_STACK_CMP", 1n << 9n],
   ["BPF_F_REUSE_STACKID", 1n << 10n],
+  ["BPF_F_RECOMPUTE_CSUM", 1n],
+  ["BPF_F_INVALIDATE_HASH", 2n],
+  ["BPF_F_HDR_FIELD_MASK", 0xfn],
+  ["BPF_F_PSEUDO_HDR", 1n << 4n],
+  ["BPF_F_MARK_MANGLED_0", 1n << 5n],
+  ["BPF_F_MARK_ENFORCE", 1n << 6n],
+  ["BPF_F_INGRESS", 1n],
+  ["BPF_ADJ_ROOM_NET", 0n],
+  ["BPF_ADJ_ROOM_MAC", 1n],
+  ["BPF_F_ADJ_ROOM_FIXED_GSO", 1n],
+  ["BPF_F_ADJ_ROOM_NO_CSUM_RESET", 1n << 5n],
   // stdlib/net.d.ts: linux/if_ether.h, linux/in.h, linux/in6.h, include/net/ip.h, include/net/tcp.h.
   ["ETH_ALEN", 6n],
   ["ETH_HLEN", 14n],
@@ -136,23 +148,34 @@ const contextOf = (section: string): string => {
   return uapi;
 };
 
+/** Fields of a packet context that hold packet pointers: reached through `header<T>()`, not by name. */
+const PACKET_POINTER_FIELDS = new Set(["data", "data_end", "data_meta"]);
+
 /**
- * A fixed context: the named fields of uapi struct `struct` at their generated offsets
- * (core/kernel context-layouts.ts), typed u32 or u64 by size.
+ * A fixed context: every scalar field of uapi struct `struct` at its generated offset (core/kernel
+ * context-layouts.ts), typed u32 or u64 by size, arrays (`cb[5]`) as fixed arrays. The stdlib
+ * interface decides which of them a program can name; core/kernel context-access.ts which of them
+ * its program type may write.
  */
-const fixed = (
-  struct: string,
-  names: readonly string[],
-  packet = false,
-  skb = false,
-  noDirectAccess?: string,
-): CtxShape => {
+const fixed = (struct: string, packet = false, skb = false, noDirectAccess?: string): CtxShape => {
   const layout = CONTEXT_LAYOUTS[struct]!;
   const field = (n: string) => layout.fields.find((f) => f.name === n)!;
+  const scalar = (size: number): TsbType => (size === 8 ? U64 : U32);
   return {
     kind: "fixed",
     fields: new Map(
-      names.map((n) => [n, { offset: field(n).offset, type: field(n).size === 8 ? U64 : U32 }]),
+      layout.fields
+        .filter((f) => !f.pointer && !PACKET_POINTER_FIELDS.has(f.name))
+        .map((f) => [
+          f.name,
+          {
+            offset: f.offset,
+            type:
+              f.count === undefined
+                ? scalar(f.size)
+                : { kind: "array", element: scalar(f.size), length: f.count },
+          },
+        ]),
     ),
     ...(packet
       ? { packet: { data: field("data").offset, dataEnd: field("data_end").offset } }
@@ -162,27 +185,9 @@ const fixed = (
   };
 };
 /** struct xdp_md. */
-const XDP_MD = fixed(
-  contextOf("xdp"),
-  ["ingress_ifindex", "rx_queue_index", "egress_ifindex"],
-  true,
-);
-/** The `struct __sk_buff` fields tsbpf exposes. */
-const SK_BUFF_FIELDS = [
-  "len",
-  "pkt_type",
-  "mark",
-  "queue_mapping",
-  "protocol",
-  "vlan_present",
-  "vlan_tci",
-  "vlan_proto",
-  "priority",
-  "ingress_ifindex",
-  "ifindex",
-];
+const XDP_MD = fixed(contextOf("xdp"), true);
 /** struct __sk_buff for tc: `data`/`data_end` are readable, so header<T>() works. */
-const SK_BUFF = fixed(contextOf("tc"), SK_BUFF_FIELDS, true, true);
+const SK_BUFF = fixed(contextOf("tc"), true, true);
 /**
  * struct __sk_buff for socket filters: the kernel's `sk_filter_is_valid_access`
  * (net/core/filter.c) refuses reads of `data`/`data_end`, so packets are read with
@@ -190,7 +195,6 @@ const SK_BUFF = fixed(contextOf("tc"), SK_BUFF_FIELDS, true, true);
  */
 const SOCKET_SK_BUFF = fixed(
   contextOf("socket"),
-  SK_BUFF_FIELDS,
   false,
   true,
   "sk_filter_is_valid_access refuses the data/data_end fields of __sk_buff",
@@ -270,7 +274,7 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         fn: "perfEvent",
         hasTarget: false,
         section: () => "perf_event",
-        ctx: fixed(contextOf("perf_event"), ["sample_period"]),
+        ctx: fixed(contextOf("perf_event")),
       },
     ] satisfies ProgramKind[]
   ).map((k): [string, ProgramKind] => [k.fn, k]),

@@ -31,6 +31,8 @@ export type Operand =
       readonly offset: number;
       readonly writable: boolean;
       readonly what: string;
+      /** Why a read-only place cannot be written, when the generic reason would mislead. */
+      readonly readOnly?: string;
     }
   /** A `Ref<T>` (pointer); `packet` when it is a packet view whose null test is a bounds check. */
   | {
@@ -45,6 +47,8 @@ export type Operand =
       readonly k: "ctx";
       readonly ptr: ValueId;
       readonly prog: ProgramKind;
+      /** The program's ELF section (its program and attach type). */
+      readonly section: string;
       readonly struct: TsbType | null;
     }
   | { readonly k: "void" }

@@ -43,7 +43,7 @@ export function lowerAssign(fs: FuncState, left: Node, right: Node, node: Node):
   const target = lowerExpr(fs, left);
   if (target.k === "error") return target;
   if (target.k === "place" && !isScalar(target.type)) {
-    if (!target.writable) return notWritable(fs, left, target.what);
+    if (!target.writable) return notWritable(fs, left, target.what, target.readOnly);
     initPlace(fs, target, right);
     return { k: "void" };
   }
@@ -52,10 +52,10 @@ export function lowerAssign(fs: FuncState, left: Node, right: Node, node: Node):
   return storeTo(fs, target, lowerExpr(fs, right, expected), left, node);
 }
 
-function notWritable(fs: FuncState, at: Node, what: string): Operand {
+function notWritable(fs: FuncState, at: Node, what: string, why?: string): Operand {
   fs.m.report("TSB3008", at, {
     what,
-    why: "it is read-only (a context field, a const, or a readonly field)",
+    why: why ?? "it is read-only (a context field, a const, or a readonly field)",
   });
   return ERROR;
 }
@@ -70,7 +70,7 @@ export function storeTo(
 ): Operand {
   if (value.k === "error" || target.k === "error") return ERROR;
   if (target.k === "place") {
-    if (!target.writable) return notWritable(fs, left, target.what);
+    if (!target.writable) return notWritable(fs, left, target.what, target.readOnly);
     if (!isScalar(target.type)) return typeError(fs, left, target, "a scalar location");
     const v = fs.coerce(value, target.type, nodeRight(node));
     if (v === null) return ERROR;

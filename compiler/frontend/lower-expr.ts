@@ -10,6 +10,7 @@
  * current block. Invariant: on a user error the result is `ERROR` and a diagnostic was reported.
  */
 import { Node, SyntaxKind } from "ts-morph";
+import { contextAccess, resolveSection } from "../../core/kernel/index.ts";
 import { CONSTANTS } from "./builtins.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
@@ -165,6 +166,27 @@ function lowerProperty(
   return fieldError(fs, node, describe(obj), field);
 }
 
+/**
+ * The context fields a program of `section` may write (core/kernel context-access.ts, probed from
+ * the kernel) and the reason to give for any other, or undefined when the type was not probed.
+ */
+function contextWritable(section: string): { fields: readonly string[]; why: string } | undefined {
+  const def = resolveSection(section)?.def;
+  const access = def ? contextAccess(def.progType, def.attachType) : undefined;
+  if (!def || !access) return undefined;
+  const which = `a program in section '${section}' (BPF_PROG_TYPE_${def.progType})`;
+  const list = access.writable.map((f) => `'${f}'`);
+  const names =
+    list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
+  return {
+    fields: access.writable,
+    why:
+      list.length === 0
+        ? `${which} may write no field of struct ${access.struct}`
+        : `${which} may write only ${names} of struct ${access.struct}`,
+  };
+}
+
 function fieldError(fs: FuncState, node: Node, type: string, field: string): Operand {
   fs.m.report("TSB3009", node, { type, field });
   return ERROR;
@@ -175,13 +197,15 @@ function ctxField(fs: FuncState, ctx: Operand & { k: "ctx" }, field: string, nod
   if (shape.kind === "fixed") {
     const f = shape.fields.get(field);
     if (!f) return fieldError(fs, node, `the ${ctx.prog.fn} context`, field);
+    const writable = contextWritable(ctx.section);
     return {
       k: "place",
       type: f.type,
       base: ctx.ptr,
       offset: f.offset,
-      writable: false,
-      what: "a context field",
+      writable: writable?.fields.includes(field) ?? false,
+      what: `'${node.getText()}'`,
+      ...(writable ? { readOnly: writable.why } : {}),
     };
   }
   if (shape.kind === "struct" && ctx.struct?.kind === "struct") {

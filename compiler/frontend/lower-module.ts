@@ -317,6 +317,7 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
       k: "ctx",
       ptr: b.paramsOf(b.entry)[0]!,
       prog: p.kind,
+      section: p.kind.section(p.target),
       struct,
     });
   }

@@ -5,7 +5,9 @@
  * - the value an earlier store wrote to exactly those bytes (same size, and the loaded type is the
  *   stored value's type, so no conversion is needed),
  * provided that earlier access dominates the load and nothing in between may change the location
- * (memory-model.ts decides; helper calls change every non-stack location).
+ * (memory-model.ts decides; helper calls change every non-stack location). Stores to the program's
+ * context are never forwarded: the verifier rewrites them into stores of the kernel's own fields,
+ * which may keep fewer bits than were written.
  *
  * Consumes a `Func`; produces one where such loads are dropped and their uses renamed. Example
  * (xdp-counter): `ctx.header<T>(14)` reloads `xdp_md.data`/`data_end` after the first header check;
@@ -42,9 +44,13 @@ export function forwardMemory(f: Func): PassResult {
       if (d.op === "store") {
         const v = resolve(d.value);
         const type = f.values[v]!.type;
+        const loc = mm.locate(d.base, d.offset, d.size);
+        // The kernel rewrites context stores (a u32 `tc_index` is stored as a u16, a
+        // `queue_mapping` of 0xffff is ignored): a later load must read what it really stored.
+        if (loc.kind === "ptr" && isContext(f, loc.root)) return;
         known.push({
           at,
-          loc: mm.locate(d.base, d.offset, d.size),
+          loc,
           value: v,
           shape: `store:${type}`,
         });
@@ -73,6 +79,17 @@ export function forwardMemory(f: Func): PassResult {
   }
   if (replace.size === 0) return { func: f, changed: false };
   return { func: rewriteFunc(f, { replace, dropInsts: drop }), changed: true };
+}
+
+/** True for a program's context pointer (its first parameter). */
+function isContext(f: Func, v: ValueId): boolean {
+  const def = f.values[v]!.def;
+  return (
+    f.section !== null &&
+    def.kind === "param" &&
+    def.block === f.layout[0]!.block &&
+    def.index === 0
+  );
 }
 
 function bitsOf(t: string): number {

@@ -6,11 +6,13 @@
  * headers lack (helper-overrides.ts), and lookups over them (kinds.ts, sections.ts, below).
  * A leaf like core/isa: imports nothing outside this folder.
  */
+import { CONTEXT_ACCESS } from "./context-access.ts";
 import { CONTEXT_LAYOUTS } from "./context-layouts.ts";
 import { HELPER_RECORDS } from "./helper-records.ts";
-import type { HelperRecord } from "./records.ts";
+import type { ContextAccess, HelperRecord } from "./records.ts";
 import { HELPER_OVERRIDES } from "./helper-overrides.ts";
 
+export * from "./context-access.ts";
 export * from "./context-layouts.ts";
 export * from "./generated.ts";
 export * from "./helper-overrides.ts";
@@ -77,4 +79,19 @@ export function contextOffset(struct: string, field: string): number {
   if (!f) throw new Error(`internal: struct ${struct} has no field ${field}`);
   return f.offset;
 }
-export { RETURN_CODES, returnName } from "./return-codes.ts";
+/**
+ * What a program of `progType` loaded with `attachType` may read and write in its context
+ * (context-access.ts, probed from the kernel): the exact pair, else the type's first probed pair;
+ * undefined for a type that was not probed (tracing, LSM, ...).
+ */
+export function contextAccess(
+  progType: string,
+  attachType: string | null,
+): ContextAccess | undefined {
+  return (
+    CONTEXT_ACCESS.find((c) => c.progType === progType && c.attachType === attachType) ??
+    CONTEXT_ACCESS.find((c) => c.progType === progType)
+  );
+}
+
+export { RETURN_CODES, returnName, returnValue } from "./return-codes.ts";

@@ -138,7 +138,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    stdlib: { class: "LpmTrie", shape: "kv" },
   },
   {
     name: "BPF_MAP_TYPE_ARRAY_OF_MAPS",

@@ -160,3 +160,15 @@ export interface SectionDef {
   /** The installed libbpf resolves this row to the same types (false: newer than it). */
   readonly libbpf: boolean;
 }
+
+/** The context fields one program type (with one expected attach type) may read and write. */
+export interface ContextAccess {
+  /** BPF_PROG_TYPE_* without prefix. */
+  readonly progType: string;
+  /** Expected attach type without `BPF_`, or null. */
+  readonly attachType: string | null;
+  /** The uapi context struct (`__sk_buff`). */
+  readonly struct: string;
+  readonly readable: readonly string[];
+  readonly writable: readonly string[];
+}

@@ -16,7 +16,13 @@ export const RETURN_CODES: Readonly<Record<string, readonly (readonly [string, b
   ],
   SCHED_CLS: [
     ["TC_ACT_OK", 0n],
+    ["TC_ACT_RECLASSIFY", 1n],
     ["TC_ACT_SHOT", 2n],
+    ["TC_ACT_PIPE", 3n],
+    ["TC_ACT_STOLEN", 4n],
+    ["TC_ACT_QUEUED", 5n],
+    ["TC_ACT_REPEAT", 6n],
+    ["TC_ACT_REDIRECT", 7n],
   ],
 };
 
@@ -28,4 +34,13 @@ export function returnName(progType: string | undefined, r0: bigint): string | u
   if (progType === "SOCKET_FILTER") return r0 === 0n ? "drop" : `keep ${r0} bytes`;
   const codes = progType !== undefined ? RETURN_CODES[progType] : undefined;
   return codes?.find(([, value]) => value === r0)?.[0];
+}
+
+/** The value of a named return code (`XDP_REDIRECT` → 4n); an internal error for an unknown name. */
+export function returnValue(name: string): bigint {
+  for (const codes of Object.values(RETURN_CODES)) {
+    const hit = codes.find(([n]) => n === name);
+    if (hit) return hit[1];
+  }
+  throw new Error(`internal: no return code ${name}`);
 }

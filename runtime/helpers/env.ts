@@ -11,6 +11,7 @@
  * `FakeProcessError`, never a later crash inside a helper.
  */
 import type { CpuState, MapRegistry } from "../maps/index.ts";
+import type { PacketState } from "../vm/packet.ts";
 
 /** The process a program believes it runs in (bpf_get_current_*). */
 export interface FakeProcess {
@@ -79,6 +80,8 @@ export interface HelperEnv {
   readonly kernelMemory: FakeAddressSpace;
   readonly userMemory: FakeAddressSpace;
   readonly printk: PrintkLine[];
+  /** The packet of the running packet program (set for the run), which packet helpers change. */
+  packet: PacketState | undefined;
 }
 
 /** Default fake process: a shell-like task. */
@@ -211,5 +214,6 @@ export function createHelperEnv(
     kernelMemory: new FakeAddressSpace(options.kernelMemory),
     userMemory: new FakeAddressSpace(options.userMemory),
     printk: [],
+    packet: undefined,
   };
 }

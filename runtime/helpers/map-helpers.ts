@@ -1,6 +1,7 @@
 /**
- * Map access helpers: bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem and
- * bpf_map_lookup_percpu_elem (kernel/bpf/helpers.c).
+ * Map access helpers: bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem,
+ * bpf_map_lookup_percpu_elem, and bpf_map_push_elem / pop_elem / peek_elem for queues, stacks and
+ * bloom filters (kernel/bpf/helpers.c).
  *
  * Keys and values are read from VM memory with the map's key/value size (a pointer to too few bytes
  * is a VmError, as the verifier would reject it); results are the map's own: a value address or NULL,
@@ -12,7 +13,10 @@
  */
 import type { HelperImpl } from "./types.ts";
 import { errno, mapArg, numArg, setResultInt } from "./types.ts";
+import { BloomFilterMap } from "../maps/bloom-filter.ts";
 import { Errno } from "../maps/index.ts";
+import { QueueStackMap } from "../maps/queue-stack.ts";
+import { helperError } from "./types.ts";
 
 // Module-local aliases for the fast paths (imported bindings may compile to getter calls).
 const setInt = setResultInt;
@@ -93,4 +97,56 @@ export const MAP_HELPERS: readonly HelperImpl[] = [
       }
     },
   },
+  {
+    name: "map_push_elem",
+    fn(call, env) {
+      const m = pushable(call, env, "map_push_elem");
+      const flags = call.args[2];
+      if (flags > 0xffffffffn) return errno(Errno.EINVAL);
+      return BigInt(m.push(call.memory.read(call.args[1], m.spec.valueSize), Number(flags)));
+    },
+  },
+  {
+    name: "map_pop_elem",
+    fn(call, env) {
+      const m = pushable(call, env, "map_pop_elem");
+      if (!(m instanceof QueueStackMap))
+        throw helperError(
+          "map_pop_elem",
+          `map ${m.spec.name} is a ${m.kind}, not a queue or stack`,
+        );
+      call.memory.resolve(call.args[1], m.spec.valueSize, true);
+      const v = m.pop();
+      if (!v) return errno(Errno.ENOENT);
+      call.memory.write(call.args[1], v);
+      return 0n;
+    },
+  },
+  {
+    name: "map_peek_elem",
+    fn(call, env) {
+      const m = pushable(call, env, "map_peek_elem");
+      if (m instanceof BloomFilterMap)
+        return BigInt(m.peek(call.memory.read(call.args[1], m.spec.valueSize)));
+      call.memory.resolve(call.args[1], m.spec.valueSize, true);
+      const v = m.peek();
+      if (!v) return errno(Errno.ENOENT);
+      call.memory.write(call.args[1], v);
+      return 0n;
+    },
+  },
 ];
+
+/** The queue, stack or bloom filter in r1 (the verifier allows these helpers on nothing else). */
+function pushable(
+  call: Parameters<HelperImpl["fn"]>[0],
+  env: Parameters<HelperImpl["fn"]>[1],
+  helper: string,
+): QueueStackMap | BloomFilterMap {
+  const m = mapArg(call, env, 1, helper);
+  if (m instanceof QueueStackMap || m instanceof BloomFilterMap) return m;
+  throw helperError(
+    helper,
+    `map ${m.spec.name} is a ${m.kind}, not a queue, stack or bloom filter`,
+  );
+}

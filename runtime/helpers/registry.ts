@@ -21,6 +21,7 @@ import { PRINTK_HELPERS } from "./printk.ts";
 import { PROBE_READ_HELPERS } from "./probe-read.ts";
 import { PROCESS_HELPERS } from "./process-helpers.ts";
 import { PACKET_HELPERS } from "./packet-bytes.ts";
+import { PACKET_WRITE_HELPERS } from "./packet-writes.ts";
 import { STRING_HELPERS } from "./string-helpers.ts";
 import { STACK_HELPERS } from "./stack-helpers.ts";
 import type { HelperImpl } from "./types.ts";
@@ -42,6 +43,7 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...PROBE_READ_HELPERS,
   ...OUTPUT_HELPERS,
   ...PACKET_HELPERS,
+  ...PACKET_WRITE_HELPERS,
   ...STRING_HELPERS,
   ...STACK_HELPERS,
   ...CALLBACK_HELPERS,
@@ -82,6 +84,6 @@ export function whyNotInVm(rec: KernelHelperRecord): string {
   if (ctx && ctx !== "__sk_buff" && ctx !== "xdp_md")
     return `it acts on the kernel state behind struct ${ctx}, which the VM does not model`;
   if (ctx)
-    return "it changes kernel packet state (checksums, headroom, redirects, metadata) the VM does not model";
+    return "it reads or changes kernel packet state (tunnel metadata, routes, sockets, hashes) the VM does not model";
   return "it needs a running kernel";
 }

@@ -117,9 +117,43 @@ export class KernelMap {
   lookup(key: Uint8Array): Uint8Array | undefined {
     this.#checkKey(key);
     const value = new Uint8Array(this.userValueSize);
-    const r = tryBpf(BpfCmd.MAP_LOOKUP_ELEM, MAP_ELEM, { map_fd: this.fd, key, value });
+    const r = tryBpf(BpfCmd.MAP_LOOKUP_ELEM, MAP_ELEM, {
+      map_fd: this.fd,
+      key: keyArg(key),
+      value,
+    });
     if (r.errno === ERRNO.ENOENT) return undefined;
     if (r.errno !== 0) this.#fail(BpfCmd.MAP_LOOKUP_ELEM, r.errno, "lookup");
+    return value;
+  }
+
+  /** Bloom filter: true when `value` may be in the set, false when it certainly is not. */
+  bloomMayContain(value: Uint8Array): boolean {
+    if (value.length !== this.valueSize) {
+      throw new LoaderError(
+        `map "${this.name}": value must be ${this.valueSize} bytes, got ${value.length}`,
+      );
+    }
+    const r = tryBpf(BpfCmd.MAP_LOOKUP_ELEM, MAP_ELEM, { map_fd: this.fd, key: 0n, value });
+    if (r.errno === ERRNO.ENOENT) return false;
+    if (r.errno !== 0) this.#fail(BpfCmd.MAP_LOOKUP_ELEM, r.errno, "bloom filter peek");
+    return true;
+  }
+
+  /**
+   * Looks up and removes in one step (BPF_MAP_LOOKUP_AND_DELETE_ELEM): pops a queue or stack (key
+   * size 0), or takes a hash entry; undefined when there is none.
+   */
+  lookupAndDelete(key: Uint8Array = new Uint8Array(0)): Uint8Array | undefined {
+    this.#checkKey(key);
+    const value = new Uint8Array(this.userValueSize);
+    const r = tryBpf(BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM, MAP_ELEM, {
+      map_fd: this.fd,
+      key: keyArg(key),
+      value,
+    });
+    if (r.errno === ERRNO.ENOENT) return undefined;
+    if (r.errno !== 0) this.#fail(BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM, r.errno, "lookup and delete");
     return value;
   }
 
@@ -142,7 +176,12 @@ export class KernelMap {
         `map "${this.name}": value must be ${this.userValueSize} bytes, got ${value.length}`,
       );
     }
-    const r = tryBpf(BpfCmd.MAP_UPDATE_ELEM, MAP_ELEM, { map_fd: this.fd, key, value, flags });
+    const r = tryBpf(BpfCmd.MAP_UPDATE_ELEM, MAP_ELEM, {
+      map_fd: this.fd,
+      key: keyArg(key),
+      value,
+      flags,
+    });
     if (r.errno !== 0) this.#fail(BpfCmd.MAP_UPDATE_ELEM, r.errno, "update");
   }
 
@@ -246,4 +285,9 @@ export class KernelMap {
   #fail(cmd: number, errno: number, what: string): never {
     throw new KernelError(commandName(cmd), errno, `${what} on map "${this.name}"`);
   }
+}
+
+/** The key pointer: NULL for keyless maps (queue, stack, bloom filter), as bpf(2) requires. */
+function keyArg(key: Uint8Array): Uint8Array | bigint {
+  return key.length === 0 ? 0n : key;
 }

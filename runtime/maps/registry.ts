@@ -11,7 +11,10 @@
 import { mapKindById, type MapKindName, type MapKindRecord } from "../../core/kernel/index.ts";
 import type { Region } from "../vm/contract.ts";
 import { ArrayMap } from "./array.ts";
+import { BloomFilterMap } from "./bloom-filter.ts";
 import { HashMap } from "./hash.ts";
+import { LpmTrieMap } from "./lpm-trie.ts";
+import { QueueStackMap } from "./queue-stack.ts";
 import { PerfEventArrayMap } from "./perf-event-array.ts";
 import { ProgArrayMap, type ProgramResolver } from "./prog-array.ts";
 import { RingBufMap } from "./ringbuf.ts";
@@ -41,6 +44,10 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   perf_event_array: (spec, ctx) => new PerfEventArrayMap(spec, ctx),
   prog_array: (spec, _, programs) => new ProgArrayMap(spec, programs),
   stack_trace: (spec) => new StackTraceMap(spec),
+  lpm_trie: (spec, ctx) => new LpmTrieMap(spec, ctx),
+  queue: (spec) => new QueueStackMap(spec, "queue"),
+  stack: (spec) => new QueueStackMap(spec, "stack"),
+  bloom_filter: (spec) => new BloomFilterMap(spec),
 };
 
 /** Map kinds the VM implements (libbpf names). */

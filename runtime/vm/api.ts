@@ -17,6 +17,7 @@
  * for the program type), and the VmError / MapError / ObjectError of the layers below.
  */
 import { readFileSync } from "node:fs";
+import { returnValue } from "../../core/kernel/return-codes.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import type { BpfObject } from "../../core/object/model.ts";
 import {
@@ -29,8 +30,12 @@ import { PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts
 import { getEngine } from "./engine.ts";
 import type { Engine, Region } from "./contract.ts";
 import { buildPacketContext, packetContextFor, type PacketOptions } from "./contexts.ts";
+import type { ClonedPacket, PacketState, RedirectTarget } from "./packet.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
 import { MapView } from "./map-view.ts";
+
+const XDP_REDIRECT = returnValue("XDP_REDIRECT");
+const TC_ACT_REDIRECT = returnValue("TC_ACT_REDIRECT");
 
 /** API misuse: unknown names, inputs that do not fit the program. */
 export class VmApiError extends Error {
@@ -79,6 +84,14 @@ export interface RunInput extends PacketOptions {
 
 /** Outcome of one run. */
 export interface VmRunResult {
+  /**
+   * Where a packet program redirected the packet: the target of its last bpf_redirect /
+   * redirect_peer / redirect_neigh / redirect_map call, when its verdict was XDP_REDIRECT or
+   * TC_ACT_REDIRECT.
+   */
+  readonly redirect?: RedirectTarget;
+  /** The copies bpf_clone_redirect sent, in order. */
+  readonly clones?: readonly ClonedPacket[];
   /** r0 at exit, unsigned 64-bit. */
   readonly r0: bigint;
   /** Instructions executed. */
@@ -264,7 +277,7 @@ export class VmObject {
     const memory = this.loaded.memory;
     const regions: Region[] = [];
     let ctx: Region | undefined;
-    let packet: Region | undefined;
+    let packet: PacketState | undefined;
     let ctxVisible = 0;
     try {
       if (input.process !== undefined) this.setProcess(input.process);
@@ -275,8 +288,8 @@ export class VmObject {
             `program ${p.name} (${p.progType ?? `section ${p.section}`}) does not take a packet; pass ctx bytes instead`,
           );
         }
-        ({ ctx, packet } = buildPacketContext(memory, layout, input.packet.slice(), input));
-        regions.push(ctx, packet);
+        ({ ctx, packet } = buildPacketContext(memory, layout, input.packet, input));
+        regions.push(ctx);
         ctxVisible = layout.uapiSize;
       } else if (input.ctx !== undefined) {
         if (packetContextFor(p.progType)) {
@@ -296,17 +309,25 @@ export class VmObject {
         ctxVisible = bytes.length;
       }
       const engine = getEngine(input.engine ?? this.options.engine ?? "jit");
+      this.loaded.env.packet = packet;
       const res = engine.run(p.program, memory, this.loaded.helpers, {
         args: [ctx?.base ?? 0n],
         budget: input.budget ?? this.options.budget,
       });
+      const redirected =
+        packet?.redirect !== undefined &&
+        res.r0 === (packet.isXdp ? XDP_REDIRECT : TC_ACT_REDIRECT);
       return {
         r0: res.r0,
         executed: res.executed,
-        ctx: ctx?.bytes.slice(0, ctxVisible),
-        packet: packet?.bytes.slice(),
+        ctx: packet ? packet.outputContext() : ctx?.bytes.slice(0, ctxVisible),
+        packet: packet?.output(),
+        ...(redirected ? { redirect: packet!.redirect } : {}),
+        ...(packet && packet.clones.length > 0 ? { clones: packet.clones } : {}),
       };
     } finally {
+      this.loaded.env.packet = undefined;
+      packet?.dispose();
       for (const r of regions) memory.unmap(r);
       this.loaded.cpus.current = savedCpu;
       this.loaded.env.process = savedProcess;

@@ -17,8 +17,9 @@
  * ```
  */
 import { CONTEXT_LAYOUTS, contextOffset, programType } from "../../core/kernel/index.ts";
-import type { CtxPointerField } from "./ctx-rewrite.ts";
+import type { CtxNarrowField, CtxPointerField } from "./ctx-rewrite.ts";
 import type { Memory, Region } from "./contract.ts";
+import { PacketState } from "./packet.ts";
 
 /** A context shape that carries packet pointers. */
 export interface PacketContextLayout {
@@ -30,6 +31,14 @@ export interface PacketContextLayout {
   readonly data: CtxPointerField;
   readonly dataEnd: CtxPointerField;
   readonly dataMeta: CtxPointerField;
+  /** `__sk_buff.len` (kept equal to the packet's length); -1 for xdp_md. */
+  readonly lenOffset: number;
+  /** `__sk_buff.protocol` (skb->protocol, which skb helpers read and change); -1 for xdp_md. */
+  readonly protocolOffset: number;
+  /** `__sk_buff.vlan_present` / `vlan_tci` / `vlan_proto`, the accelerated VLAN tag. */
+  readonly vlan: { readonly present: number; readonly tci: number; readonly proto: number };
+  /** Writable fields the kernel stores narrower than u32 (see ctx-rewrite.ts `CtxNarrowField`). */
+  readonly narrow: readonly CtxNarrowField[];
 }
 
 /**
@@ -38,6 +47,7 @@ export interface PacketContextLayout {
  */
 function packetLayout(kind: "xdp_md" | "__sk_buff"): PacketContextLayout {
   const uapiSize = CONTEXT_LAYOUTS[kind]!.size;
+  const skbOffset = (field: string) => (kind === "__sk_buff" ? contextOffset(kind, field) : -1);
   const slot = (field: string, k: number): CtxPointerField => ({
     offset: contextOffset(kind, field),
     vmOffset: uapiSize + 8 * k,
@@ -49,6 +59,22 @@ function packetLayout(kind: "xdp_md" | "__sk_buff"): PacketContextLayout {
     data: slot("data", 0),
     dataEnd: slot("data_end", 1),
     dataMeta: slot("data_meta", 2),
+    lenOffset: skbOffset("len"),
+    protocolOffset: skbOffset("protocol"),
+    vlan: {
+      present: skbOffset("vlan_present"),
+      tci: skbOffset("vlan_tci"),
+      proto: skbOffset("vlan_proto"),
+    },
+    // net/core/filter.c bpf_convert_ctx_access: sk_buff->tc_index and ->queue_mapping and
+    // qdisc_skb_cb->tc_classid are u16, written with BPF_H stores.
+    narrow:
+      kind === "__sk_buff"
+        ? ["tc_index", "queue_mapping", "tc_classid"].map((f) => ({
+            offset: contextOffset(kind, f),
+            size: 2 as const,
+          }))
+        : [],
   };
 }
 
@@ -78,16 +104,20 @@ export interface PacketOptions {
   readonly rxQueue?: number;
   /** `__sk_buff.mark`, default 0. */
   readonly mark?: number;
+  /** `__sk_buff.priority`, default 0. */
+  readonly priority?: number;
+  /** Interfaces that exist for bpf_clone_redirect (default: the loopback device, 1). */
+  readonly interfaces?: readonly number[];
 }
 
-/** The regions of a built packet context; unmap both after the run. */
+/** The regions of a built packet context; dispose of the packet and unmap ctx after the run. */
 export interface PacketContext {
   readonly ctx: Region;
-  readonly packet: Region;
+  readonly packet: PacketState;
 }
 
 /**
- * Maps `packet` (not copied: the program's writes land in the caller's buffer) and a context pointing
+ * Maps a copy of `packet` (with the head- and tailroom packet.ts describes) and a context pointing
  * at it.
  */
 export function buildPacketContext(
@@ -96,16 +126,8 @@ export function buildPacketContext(
   packet: Uint8Array,
   opts: PacketOptions = {},
 ): PacketContext {
-  const pkt = memory.map(packet, { writable: true, kind: "packet", name: "packet" });
   const bytes = new Uint8Array(layout.size);
   const view = new DataView(bytes.buffer);
-  const put = (f: CtxPointerField, offset: number) => {
-    view.setUint32(f.offset, offset, true);
-    view.setBigUint64(f.vmOffset, pkt.base + BigInt(offset), true);
-  };
-  put(layout.data, 0);
-  put(layout.dataEnd, packet.length);
-  put(layout.dataMeta, 0);
   const ifindex = opts.ifindex ?? 1;
   const set = (field: string, v: number) =>
     view.setUint32(contextOffset(layout.kind, field), v, true);
@@ -113,8 +135,8 @@ export function buildPacketContext(
     set("ingress_ifindex", ifindex);
     set("rx_queue_index", opts.rxQueue ?? 0);
   } else {
-    set("len", packet.length);
     set("mark", opts.mark ?? 0);
+    set("priority", opts.priority ?? 0);
     // protocol: skb->protocol is the EtherType in network order, read as a native u16.
     if (packet.length >= 14) set("protocol", packet[12]! | (packet[13]! << 8));
     set("ingress_ifindex", ifindex);
@@ -122,5 +144,5 @@ export function buildPacketContext(
     set("wire_len", packet.length);
   }
   const ctx = memory.map(bytes, { writable: true, kind: "context", name: layout.kind });
-  return { ctx, packet: pkt };
+  return { ctx, packet: new PacketState(memory, layout, ctx, packet, opts.interfaces) };
 }

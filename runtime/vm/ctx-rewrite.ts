@@ -1,6 +1,6 @@
 /**
- * Rewrites context field loads whose uapi width cannot hold a VM pointer, the way the kernel's
- * verifier does (kernel/bpf/verifier.c `convert_ctx_accesses`, e.g. `xdp_md->data` becoming a load of
+ * Rewrites context field loads whose uapi width cannot hold a VM pointer, and stores to fields
+ * the kernel keeps narrower than their uapi width, the way the kernel's verifier does (kernel/bpf/verifier.c `convert_ctx_accesses`, e.g. `xdp_md->data` becoming a load of
  * `xdp_buff->data`).
  *
  * Why: `struct xdp_md` and `struct __sk_buff` expose packet pointers as `__u32` fields, and programs
@@ -36,6 +36,16 @@ import {
 export interface CtxPointerField {
   readonly offset: number;
   readonly vmOffset: number;
+}
+
+/**
+ * A u32 uapi field whose kernel storage is narrower (`__sk_buff.tc_index` is `sk_buff->tc_index`, a
+ * u16): the verifier turns a 32-bit store into a store of the low `size` bytes, so the value read
+ * back is truncated. The VM rewrites such stores the same way; the field's upper bytes stay zero.
+ */
+export interface CtxNarrowField {
+  readonly offset: number;
+  readonly size: 1 | 2;
 }
 
 interface State {
@@ -122,9 +132,11 @@ function step(insn: Insn, s: State): State {
 export function rewriteContextLoads(
   insns: readonly Insn[],
   fields: readonly CtxPointerField[],
+  narrow: readonly CtxNarrowField[] = [],
 ): { insns: Insn[]; rewritten: number } {
   const out = insns.slice();
-  if (fields.length === 0 || insns.length === 0) return { insns: out, rewritten: 0 };
+  if ((fields.length === 0 && narrow.length === 0) || insns.length === 0)
+    return { insns: out, rewritten: 0 };
   const slotOf = slotOffsets(insns);
   const indexAt = new Map<number, number>();
   insns.forEach((_, i) => indexAt.set(slotOf[i]!, i));
@@ -161,6 +173,18 @@ export function rewriteContextLoads(
   let rewritten = 0;
   insns.forEach((insn, i) => {
     const s = before[i];
+    if (s && insn.spec.kind === "stx" && insn.spec.memSize === 4 && s.regs & (1 << insn.dst)) {
+      const n = narrow.find((x) => x.offset === insn.off);
+      if (n) {
+        out[i] = makeInsn(insnSpec(n.size === 1 ? "stxb" : "stxh"), {
+          dst: insn.dst,
+          src: insn.src,
+          off: insn.off,
+        });
+        rewritten++;
+      }
+      return;
+    }
     if (!s || insn.spec.kind !== "ldx" || insn.spec.memSize !== 4 || insn.spec.extBits !== 0)
       return;
     if (!(s.regs & (1 << insn.src))) return;

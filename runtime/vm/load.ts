@@ -219,7 +219,8 @@ export function loadBpfObject(obj: BpfObject, options: LoadOptions = {}): Loaded
     if (bad) throw new LoadError(`program ${prog.name}: instruction ${bad.slot}: ${bad.message}`);
     let rewritten = 0;
     const layout = packetContextFor(progType);
-    if (layout) ({ insns, rewritten } = rewriteContextLoads(insns, pointerFields(layout)));
+    if (layout)
+      ({ insns, rewritten } = rewriteContextLoads(insns, pointerFields(layout), layout.narrow));
     loaded.push({
       id: i + 1,
       name: prog.name,

@@ -66,6 +66,7 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   cgroup_array: { noBtfKeyValue: true, fdArray: true },
   lru_hash: { forEach: true, histogram: true, stdlib: { class: "LruHash", shape: "kv" } },
   lru_percpu_hash: { forEach: true, perCpu: true, histogram: true },
+  lpm_trie: { stdlib: { class: "LpmTrie", shape: "kv" } },
   array_of_maps: { noBtfKeyValue: true, fdArray: true },
   hash_of_maps: { noBtfKeyValue: true },
   devmap: { noBtfKeyValue: true },

@@ -1,0 +1,160 @@
+/**
+ * The packet a packet program runs on, as mutable state the helpers change: the buffer (a VM
+ * region), where data_meta / data / data_end point into it, the link-layer headers' positions and
+ * what the program asked the stack to do with the packet (a redirect, clones sent elsewhere).
+ *
+ * Consumes the packet bytes and the program's context layout (contexts.ts); the context region holds
+ * the 64-bit pointer slots programs read (ctx-rewrite.ts) and the uapi fields, which this keeps in
+ * step with every change (`sync`). Produces the packet after the run: XDP from data_meta (metadata
+ * first, as BPF_PROG_TEST_RUN returns it), skb from data.
+ *
+ * Room, as the kernel's BPF_PROG_TEST_RUN lays packets out (net/bpf/test_run.c):
+ * - XDP: one page per frame, XDP_PACKET_HEADROOM (256) bytes before the data, the last
+ *   SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) bytes reserved (`xdp_data_hard_end`), and the
+ *   first sizeof(struct xdp_frame) bytes never reachable by adjust_head / adjust_meta. Moves happen
+ *   inside that frame.
+ * - skb: NET_SKB_PAD (64) bytes of headroom; helpers that need more reallocate the head
+ *   (`skb_cow`, `pskb_expand_head`), which here maps a new region (the verifier makes programs
+ *   re-derive packet pointers after such helpers).
+ */
+import type { Memory, Region } from "./contract.ts";
+import type { PacketContextLayout } from "./contexts.ts";
+
+/** XDP_PACKET_HEADROOM (include/uapi/linux/bpf.h). */
+export const XDP_HEADROOM = 256;
+/** The frame size of a test-run XDP buffer: one page. */
+export const XDP_FRAME_SIZE = 4096;
+/** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64: reserved at the frame's end. */
+export const XDP_SHINFO_SIZE = 320;
+/** sizeof(struct xdp_frame): the start of the frame adjust_head and adjust_meta cannot reach. */
+export const XDP_FRAME_STRUCT_SIZE = 40;
+/** NET_SKB_PAD + NET_IP_ALIGN on x86-64: the headroom of a test-run skb. */
+export const SKB_HEADROOM = 64;
+/** BPF_SKB_MAX_LEN (net/core/filter.c, SKB_MAX_ALLOC on 4 KiB pages): the largest skb helpers make. */
+export const SKB_MAX_LEN = 16064;
+
+/** Where the program sent the packet (bpf_redirect and its variants), reported in the run result. */
+export interface RedirectTarget {
+  /** The helper that chose it (`redirect`, `redirect_peer`, `redirect_neigh`, `redirect_map`). */
+  readonly helper: string;
+  /** Target interface index (or, for redirect_map, the key). */
+  readonly ifindex: number;
+  /** BPF_F_INGRESS: into the interface's receive path rather than out of it. */
+  readonly ingress: boolean;
+  /** For redirect_map: the map's name. */
+  readonly map?: string;
+}
+
+/** A copy of the packet bpf_clone_redirect sent. */
+export interface ClonedPacket {
+  readonly ifindex: number;
+  readonly ingress: boolean;
+  readonly packet: Uint8Array;
+}
+
+/** The packet of one run; offsets are into `buffer`. */
+export class PacketState {
+  buffer: Region;
+  dataMeta: number;
+  data: number;
+  dataEnd: number;
+  /** Where the network header starts, relative to data (skb: 14 after an Ethernet header). */
+  networkOffset = 14;
+  /** The target of the last redirect helper call. */
+  redirect: RedirectTarget | undefined;
+  readonly clones: ClonedPacket[] = [];
+  /** Interfaces that exist (bpf_clone_redirect refuses others with -EINVAL). */
+  readonly interfaces: ReadonlySet<number>;
+
+  constructor(
+    private readonly memory: Memory,
+    readonly layout: PacketContextLayout,
+    readonly ctx: Region,
+    packet: Uint8Array,
+    interfaces: readonly number[] = [1],
+  ) {
+    this.interfaces = new Set(interfaces);
+    const xdp = layout.kind === "xdp_md";
+    const headroom = xdp ? XDP_HEADROOM : SKB_HEADROOM;
+    const size = xdp
+      ? Math.max(XDP_FRAME_SIZE, headroom + packet.length + XDP_SHINFO_SIZE)
+      : headroom + packet.length;
+    const bytes = new Uint8Array(size);
+    bytes.set(packet, headroom);
+    this.buffer = memory.map(bytes, { writable: true, kind: "packet", name: "packet" });
+    this.dataMeta = this.data = headroom;
+    this.dataEnd = headroom + packet.length;
+    this.sync();
+  }
+
+  get isXdp(): boolean {
+    return this.layout.kind === "xdp_md";
+  }
+
+  /** The packet's length (data to data_end). */
+  get length(): number {
+    return this.dataEnd - this.data;
+  }
+
+  /** Bytes [from, to) of the buffer (copied). */
+  slice(from: number, to: number): Uint8Array {
+    return this.buffer.bytes.slice(from, to);
+  }
+
+  /** XDP: the last offset data_end may reach (`xdp_data_hard_end`). */
+  get hardEnd(): number {
+    return this.buffer.bytes.length - XDP_SHINFO_SIZE;
+  }
+
+  /**
+   * skb: replaces the packet by `bytes` in a fresh buffer with at least the usual headroom, as a
+   * head reallocation does; data_meta follows data (skbs carry no XDP metadata).
+   */
+  replace(bytes: Uint8Array): void {
+    const fresh = new Uint8Array(SKB_HEADROOM + bytes.length);
+    fresh.set(bytes, SKB_HEADROOM);
+    this.memory.unmap(this.buffer);
+    this.buffer = this.memory.map(fresh, { writable: true, kind: "packet", name: "packet" });
+    this.dataMeta = this.data = SKB_HEADROOM;
+    this.dataEnd = SKB_HEADROOM + bytes.length;
+    this.sync();
+  }
+
+  /** Writes the pointers into the context: the VM's 64-bit slots and the uapi u32 fields. */
+  sync(): void {
+    const view = new DataView(this.ctx.bytes.buffer, this.ctx.bytes.byteOffset);
+    const put = (f: { offset: number; vmOffset: number }, offset: number) => {
+      view.setUint32(f.offset, offset, true);
+      view.setBigUint64(f.vmOffset, this.buffer.base + BigInt(offset), true);
+    };
+    put(this.layout.data, this.data);
+    put(this.layout.dataEnd, this.dataEnd);
+    put(this.layout.dataMeta, this.dataMeta);
+    if (!this.isXdp) view.setUint32(this.layout.lenOffset, this.length, true);
+  }
+
+  /** The packet after the run: XDP from data_meta (BPF_PROG_TEST_RUN's data_out), skb from data. */
+  output(): Uint8Array {
+    return this.slice(this.isXdp ? this.dataMeta : this.data, this.dataEnd);
+  }
+
+  /**
+   * The uapi context after the run as BPF_PROG_TEST_RUN's ctx_out has it: xdp_md's data and
+   * data_end relative to data_meta (`xdp_convert_buff_to_md`) and data_meta 0; __sk_buff's packet
+   * pointers 0, as the caller's ctx_in must have them.
+   */
+  outputContext(): Uint8Array {
+    const out = this.ctx.bytes.slice(0, this.layout.uapiSize);
+    const view = new DataView(out.buffer);
+    const xdp = this.isXdp;
+    view.setUint32(this.layout.data.offset, xdp ? this.data - this.dataMeta : 0, true);
+    view.setUint32(this.layout.dataEnd.offset, xdp ? this.dataEnd - this.dataMeta : 0, true);
+    view.setUint32(this.layout.dataMeta.offset, 0, true);
+    return out;
+  }
+
+  /** Unmaps the buffer. */
+  dispose(): void {
+    this.memory.unmap(this.buffer);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * `tsbpf run --vm` on packet programs prints what the run did to the packet: the bytes after the
+ * run when they changed, the redirect target (bpf_redirect & co.) and bpf_clone_redirect's copies.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+/** Ethernet + IPv4 + UDP, 50 bytes. */
+const FRAME =
+  "02000000000102000000000208004500002400000000401100000a0000010a000002" +
+  "00010002001000000000000000000000";
+
+it("tsbpf run --vm prints the redirect target, clones and the rewritten packet", () => {
+  const pkt = join(mkdtempSync(join(tmpdir(), "tsbpf-outcome-")), "frame.bin");
+  writeFileSync(pkt, Buffer.from(FRAME, "hex"));
+  const args = ["bin/tsbpf.js", "run", "test/fixtures/packet-writes.ts", "--vm", "--packet", pkt];
+  for (const p of ["tcRedirect", "tcClone", "xdpPop"]) args.push("-p", p);
+  const r = spawnSync("node", args, { cwd: ROOT, encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toContain(
+    "ran tcRedirect 1 time in the VM; last return value 7\n  redirected ingress of ifindex 1 (bpf_redirect)\n",
+  );
+  expect(r.stderr).toContain(`  clone sent out of ifindex 1 (bpf_clone_redirect): ${FRAME}\n`);
+  // xdpPop strips the Ethernet header.
+  expect(r.stderr).toContain(`  packet after the run (36 bytes): ${FRAME.slice(28)}\n`);
+});
