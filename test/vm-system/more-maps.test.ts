@@ -236,6 +236,9 @@ describe("LPM trie, queue, stack and bloom filter in the VM", () => {
         pc: 0,
         ctx: 0n,
         tailCall: () => {},
+        callFunction: () => {
+          throw new Error("queue helpers take no callback");
+        },
       });
     memory.write(buf.base, u32(42));
     expect(call("map_push_elem", qh, buf.base, 0n)).toBe(0n);
