@@ -86,3 +86,31 @@ export function evalCond(cond: Cond, bits: number, a0: bigint, b0: bigint): bool
       return a <= b;
   }
 }
+
+/** The condition with its operands swapped: `a cond b` ⇔ `b SWAPPED_COND[cond] a`. */
+export const SWAPPED_COND: Readonly<Record<Cond, Cond>> = {
+  eq: "eq",
+  ne: "ne",
+  ult: "ugt",
+  ule: "uge",
+  ugt: "ult",
+  uge: "ule",
+  slt: "sgt",
+  sle: "sge",
+  sgt: "slt",
+  sge: "sle",
+};
+
+/** The negated condition: `!(a cond b)` ⇔ `a NEGATED_COND[cond] b`. */
+export const NEGATED_COND: Readonly<Record<Cond, Cond>> = {
+  eq: "ne",
+  ne: "eq",
+  ult: "uge",
+  ule: "ugt",
+  ugt: "ule",
+  uge: "ult",
+  slt: "sge",
+  sle: "sgt",
+  sgt: "sle",
+  sge: "slt",
+};

@@ -8,7 +8,7 @@
  * Consumes a `Func`; produces plain data (block sets, counts). Nothing is cached: a pass asks again
  * after it changes the function.
  */
-import { evalBinary, evalCond, IR_BITS, normalizeConst } from "../ir/evaluate.ts";
+import { evalBinary, evalCond, IR_BITS, normalizeConst, SWAPPED_COND } from "../ir/evaluate.ts";
 import { successorsOf } from "../ir/builder.ts";
 import { computeDominators } from "../ir/verify.ts";
 import type { BlockId, Cond, Func, InstId, ValueId } from "../ir/types.ts";
@@ -123,7 +123,7 @@ export function countedLoop(f: Func, cfg: Cfg, loop: Loop, maxTrips: number): Co
   if (param < 0 || bound === undefined) {
     param = params.indexOf(test.rhs);
     bound = constValue(f, test.lhs);
-    cond = SWAPPED[test.cond];
+    cond = SWAPPED_COND[test.cond];
   }
   if (param < 0 || bound === undefined) return null;
   const counter = params[param]!;
@@ -164,19 +164,6 @@ export function countedLoop(f: Func, cfg: Cfg, loop: Loop, maxTrips: number): Co
     bodyEntry: thenIn ? t.then.block : t.else.block,
   };
 }
-
-const SWAPPED: Readonly<Record<Cond, Cond>> = {
-  eq: "eq",
-  ne: "ne",
-  ult: "ugt",
-  ule: "uge",
-  ugt: "ult",
-  uge: "ule",
-  slt: "sgt",
-  sle: "sge",
-  sgt: "slt",
-  sge: "sle",
-};
 
 /** Number of instructions in a set of blocks. */
 export function sizeOf(f: Func, blocks: ReadonlySet<BlockId>): number {

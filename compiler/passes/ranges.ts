@@ -8,10 +8,10 @@
  * over-approximations: "unknown" is the full range of the type. Cycles other than counted loops
  * resolve to unknown, so the analysis needs no fixed point.
  */
-import { evalCond, IR_BITS } from "../ir/evaluate.ts";
+import { evalCond, IR_BITS, NEGATED_COND, SWAPPED_COND } from "../ir/evaluate.ts";
 import { successorsOf } from "../ir/builder.ts";
 import type { BlockId, Cond, Func, InstId, IrType, ValueId } from "../ir/types.ts";
-import { buildCfg, countedLoop, findLoops, type Cfg } from "./loops.ts";
+import { buildCfg, countedLoop, dominates, findLoops, type Cfg } from "./loops.ts";
 
 /** A closed interval of signed values. */
 export interface Range {
@@ -73,11 +73,11 @@ export function analyzeRanges(f: Func, cfg: Cfg = buildCfg(f)): Ranges {
         const test = defData(d.cond);
         if (test?.op === "icmp") {
           const taken = d.then.block === b;
-          const cond = taken ? test.cond : NEGATED[test.cond];
+          const cond = taken ? test.cond : NEGATED_COND[test.cond];
           const rc = constOf(test.rhs);
           const lc = constOf(test.lhs);
           if (rc !== undefined) own = { value: test.lhs, cond, bound: rc };
-          else if (lc !== undefined) own = { value: test.rhs, cond: SWAPPED[cond], bound: lc };
+          else if (lc !== undefined) own = { value: test.rhs, cond: SWAPPED_COND[cond], bound: lc };
         }
       }
     }
@@ -137,7 +137,7 @@ export function analyzeRanges(f: Func, cfg: Cfg = buildCfg(f)): Ranges {
     const at = blockOf.get(val.def.inst) ?? b;
     // Operands are evaluated in the block asking (its facts hold for them too: it is dominated by
     // their definitions).
-    const of = (x: ValueId) => rangeAt(x, b === at || dominatesBlock(at, b) ? b : at);
+    const of = (x: ValueId) => rangeAt(x, b === at || dominates(cfg, at, b) ? b : at);
     switch (d.op) {
       case "const":
         return { lo: d.value, hi: d.value };
@@ -174,15 +174,6 @@ export function analyzeRanges(f: Func, cfg: Cfg = buildCfg(f)): Ranges {
       }
       default:
         return full(type);
-    }
-  }
-
-  function dominatesBlock(a: BlockId, b: BlockId): boolean {
-    for (let x = b; ;) {
-      if (x === a) return true;
-      const up = cfg.idom.get(x);
-      if (up === undefined || up === x) return false;
-      x = up;
     }
   }
 
@@ -262,29 +253,3 @@ function decide(cond: Cond, a: Range, c: Range, bits: number): boolean | undefin
       return a.lo >= c.hi ? true : a.hi < c.lo ? false : undefined;
   }
 }
-
-const NEGATED: Readonly<Record<Cond, Cond>> = {
-  eq: "ne",
-  ne: "eq",
-  ult: "uge",
-  ule: "ugt",
-  ugt: "ule",
-  uge: "ult",
-  slt: "sge",
-  sle: "sgt",
-  sgt: "sle",
-  sge: "slt",
-};
-
-const SWAPPED: Readonly<Record<Cond, Cond>> = {
-  eq: "eq",
-  ne: "ne",
-  ult: "ugt",
-  ule: "uge",
-  ugt: "ult",
-  uge: "ule",
-  slt: "sgt",
-  sle: "sge",
-  sgt: "slt",
-  sge: "sle",
-};
