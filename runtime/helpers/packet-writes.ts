@@ -126,70 +126,76 @@ function removeAt(p: PacketState, off: number, len: number): Uint8Array {
 /** `bpf_try_make_writable(skb, len)`: the first `len` bytes exist. */
 const writableUpTo = (p: PacketState, len: number): boolean => len <= p.length;
 
-function l3CsumReplace(c: HelperCall, env: HelperEnv): bigint {
-  const p = packetOf(env, "l3_csum_replace", "skb");
+/**
+ * The 16-bit checksum field both csum_replace helpers update (`bpf_l3/l4_csum_replace`): flags
+ * checked against `known`, the offset even and inside the writable packet; then the new sum from
+ * the old one by the field size in the flags (0: a precomputed diff, 2 or 4: old/new values).
+ * Returns the field's location and old sum, or the errno value to return.
+ */
+function checksumField(
+  c: HelperCall,
+  env: HelperEnv,
+  name: string,
+  known: bigint,
+  replace4: (sum: number, from: number, to: number) => number,
+  replace2: (sum: number, from: number, to: number) => number,
+): { v: DataView; at: number; sum: number; update: () => number | null } | { error: bigint } {
+  const p = packetOf(env, name, "skb");
   const offset = numArg(c, 2);
   const [from, to, flags] = [c.args[2], c.args[3], c.args[4]];
-  if ((flags & ~BPF_F_HDR_FIELD_MASK) !== 0n) return errno(Errno.EINVAL);
-  if (offset > 0xffff || offset & 1) return errno(Errno.EFAULT);
-  if (!writableUpTo(p, offset + 2)) return errno(Errno.EFAULT);
+  if ((flags & ~known) !== 0n) return { error: errno(Errno.EINVAL) };
+  if (offset > 0xffff || offset & 1) return { error: errno(Errno.EFAULT) };
+  if (!writableUpTo(p, offset + 2)) return { error: errno(Errno.EFAULT) };
   const v = view(p);
   const at = p.data + offset;
   const sum = v.getUint16(at, true);
-  let out: number;
-  switch (flags & BPF_F_HDR_FIELD_MASK) {
-    case 0n:
-      if (from !== 0n) return errno(Errno.EINVAL);
-      out = csumReplaceByDiff(sum, Number(to & 0xffffffffn));
-      break;
-    case 2n:
-      out = csumReplace2(sum, Number(from & 0xffffn), Number(to & 0xffffn));
-      break;
-    case 4n:
-      out = csumReplace4(sum, Number(from & 0xffffffffn), Number(to & 0xffffffffn));
-      break;
-    default:
-      return errno(Errno.EINVAL);
-  }
-  v.setUint16(at, out, true);
+  const update = (): number | null => {
+    switch (flags & BPF_F_HDR_FIELD_MASK) {
+      case 0n:
+        return from !== 0n ? null : csumReplaceByDiff(sum, Number(to & 0xffffffffn));
+      case 2n:
+        return replace2(sum, Number(from & 0xffffn), Number(to & 0xffffn));
+      case 4n:
+        return replace4(sum, Number(from & 0xffffffffn), Number(to & 0xffffffffn));
+      default:
+        return null;
+    }
+  };
+  return { v, at, sum, update };
+}
+
+function l3CsumReplace(c: HelperCall, env: HelperEnv): bigint {
+  const f = checksumField(
+    c,
+    env,
+    "l3_csum_replace",
+    BPF_F_HDR_FIELD_MASK,
+    csumReplace4,
+    csumReplace2,
+  );
+  if ("error" in f) return f.error;
+  const out = f.update();
+  if (out === null) return errno(Errno.EINVAL);
+  f.v.setUint16(f.at, out, true);
   return 0n;
 }
 
 function l4CsumReplace(c: HelperCall, env: HelperEnv): bigint {
-  const p = packetOf(env, "l4_csum_replace", "skb");
-  const offset = numArg(c, 2);
-  const [from, to, flags] = [c.args[2], c.args[3], c.args[4]];
+  const flags = c.args[4];
   const known =
     BPF_F_MARK_MANGLED_0 |
     BPF_F_MARK_ENFORCE |
     BPF_F_PSEUDO_HDR |
     BPF_F_HDR_FIELD_MASK |
     BPF_F_IPV6;
-  if ((flags & ~known) !== 0n) return errno(Errno.EINVAL);
-  if (offset > 0xffff || offset & 1) return errno(Errno.EFAULT);
-  if (!writableUpTo(p, offset + 2)) return errno(Errno.EFAULT);
-  const v = view(p);
-  const at = p.data + offset;
-  const sum = v.getUint16(at, true);
+  const f = checksumField(c, env, "l4_csum_replace", known, protoCsumReplace4, protoCsumReplace4);
+  if ("error" in f) return f.error;
   const mangled0 = (flags & BPF_F_MARK_MANGLED_0) !== 0n;
-  if (mangled0 && (flags & BPF_F_MARK_ENFORCE) === 0n && sum === 0) return 0n;
-  let out: number;
-  switch (flags & BPF_F_HDR_FIELD_MASK) {
-    case 0n:
-      if (from !== 0n) return errno(Errno.EINVAL);
-      out = csumReplaceByDiff(sum, Number(to & 0xffffffffn));
-      break;
-    case 2n:
-      out = protoCsumReplace4(sum, Number(from & 0xffffn), Number(to & 0xffffn));
-      break;
-    case 4n:
-      out = protoCsumReplace4(sum, Number(from & 0xffffffffn), Number(to & 0xffffffffn));
-      break;
-    default:
-      return errno(Errno.EINVAL);
-  }
+  if (mangled0 && (flags & BPF_F_MARK_ENFORCE) === 0n && f.sum === 0) return 0n;
+  let out = f.update();
+  if (out === null) return errno(Errno.EINVAL);
   if (mangled0 && out === 0) out = 0xffff; // CSUM_MANGLED_0
-  v.setUint16(at, out, true);
+  f.v.setUint16(f.at, out, true);
   return 0n;
 }
 
