@@ -187,6 +187,7 @@ export class ModuleState {
       align: 1,
       init: bytes,
       type: null,
+      isStatic: true,
       span: this.span(node),
     });
     return { name, size: bytes.length };
