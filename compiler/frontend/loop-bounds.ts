@@ -31,6 +31,14 @@ const COMPARISONS: ReadonlySet<SyntaxKind> = new Set([
   SyntaxKind.ExclamationEqualsToken,
 ]);
 
+/** Comparisons that bound a value checked before a loop (`n > 64`; an equality test does not). */
+const COMPARISONS_ANY: ReadonlySet<SyntaxKind> = new Set([
+  SyntaxKind.LessThanToken,
+  SyntaxKind.LessThanEqualsToken,
+  SyntaxKind.GreaterThanToken,
+  SyntaxKind.GreaterThanEqualsToken,
+]);
+
 /** What a bound expression is known to be. */
 type Origin = "constant" | "bounded" | "runtime" | "unknown";
 
@@ -59,6 +67,7 @@ export function checkLoopBound(
     if (!cmp) continue;
     const origin = originOf(m, cmp.bound);
     if (origin !== "runtime") return; // a visible bound, or one this check cannot judge
+    if (checkedBefore(m, loop, cmp.bound)) return; // `if (n > 64) return 0;` bounds it too
     unseen ??= { test, ...cmp };
   }
   if (!unseen) return;
@@ -71,6 +80,49 @@ export function checkLoopBound(
     },
     `${unseen.test.getText()} && ${unseen.counter} < ${SUGGESTED_BOUND}`,
   );
+}
+
+/**
+ * True when the bound (or what it was computed from: a const's initializer, a conversion's argument)
+ * is compared with a constant earlier in the function, as in `if (n > 64) return 0;`: the verifier
+ * may then know its range, so the check stays quiet.
+ */
+function checkedBefore(m: ModuleState, loop: Node, bound: Node): boolean {
+  const texts = new Set<string>();
+  const collect = (n: Node, depth: number): void => {
+    if (depth > 8) return;
+    if (Node.isParenthesizedExpression(n)) return collect(n.getExpression(), depth + 1);
+    texts.add(n.getText());
+    if (Node.isCallExpression(n) && /^[ui](8|16|32|64)$/.test(n.getExpression().getText())) {
+      const arg = n.getArguments()[0];
+      if (arg) collect(arg, depth + 1);
+    }
+    if (Node.isIdentifier(n)) {
+      const decl = n.getSymbol()?.getDeclarations()[0];
+      const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+      if (init) collect(init, depth + 1);
+    }
+  };
+  collect(bound, 0);
+  const fn = loop.getFirstAncestor(
+    (a) => Node.isArrowFunction(a) || Node.isFunctionExpression(a) || Node.isFunctionDeclaration(a),
+  );
+  if (!fn) return false;
+  const strip = (n: Node): string => {
+    if (Node.isParenthesizedExpression(n)) return strip(n.getExpression());
+    if (Node.isCallExpression(n) && /^[ui](8|16|32|64)$/.test(n.getExpression().getText()))
+      return n.getArguments()[0] ? strip(n.getArguments()[0]!) : n.getText();
+    return n.getText();
+  };
+  return fn.getDescendantsOfKind(SyntaxKind.BinaryExpression).some((b) => {
+    if (b.getEnd() > loop.getStart() || !COMPARISONS_ANY.has(b.getOperatorToken().getKind()))
+      return false;
+    const [l, r] = [b.getLeft(), b.getRight()];
+    return (
+      (texts.has(strip(l)) && constantOf(m, r) !== null) ||
+      (texts.has(strip(r)) && constantOf(m, l) !== null)
+    );
+  });
 }
 
 /** True when `body` can leave the loop other than through its condition (break, return). */

@@ -270,6 +270,7 @@ describe("loops without a bound the verifier can see", () => {
       "a break in the body",
       "for (let i: u32 = 0; i < n; i++) {\n    if (i > 100) break;\n  }\n  for (;;)",
     ],
+    ["an earlier range check", "if (n > 64) return 0;\n  for (let i: u32 = 0; i < n; i++)"],
     ["a constant bound", "for (let i: u32 = 0; i < 10; i++)"],
   ] as const;
   for (const [name, head] of bounded) {
