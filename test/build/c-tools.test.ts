@@ -2,8 +2,8 @@
  * Every example's object, taken through the C toolchain a libbpf user has:
  *
  * - `bpftool gen object` (libbpf's static linker) links it — it needs BTF for every global symbol,
- *   LICENSE and data variables included — and, as root, `bpftool prog loadall` loads the linked
- *   object into the kernel;
+ *   LICENSE and data variables included — and, as root, `bpftool prog loadall` and tsbpf's own
+ *   loader load the linked object into the kernel;
  * - `bpftool btf dump file X.o format c` is a header gcc compiles, with every named struct and typedef
  *   at the size the object's BTF gives it (integer names are typedefs of C base types);
  * - a program with .bss, .data and .rodata globals links and loads the same way, also linked together
@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { btfSizeof } from "../../core/btf/index.ts";
 import { readBpfObject } from "../../core/object/index.ts";
+import { loadObject } from "../../runtime/loader/index.ts";
 import { capability, hasCommand, hasKernelBpf } from "../support/env.ts";
 import { EXAMPLES, exampleSource, run, tsbpf } from "./support.ts";
 
@@ -100,12 +101,22 @@ describe.each(EXAMPLES)("%s: C tools", (ex) => {
     expect(programNames(link(ex, [`${ex}.o`]))).toEqual(programNames(obj()));
   });
 
-  it("the linked object loads into the kernel", (ctx) => {
+  it("the linked object loads into the kernel (bpftool and tsbpf's loader)", (ctx) => {
     if (!capability("root + bpftool", canLoad, `${ex}: load the linked object`)) return ctx.skip();
-    const loaded = loadAll(ex, link(ex, [`${ex}.o`]), exampleSource(ex));
-    // A refused trampoline program is the kernel's known refusal (checked in loadAll), not a skip.
-    if (loaded === null) return;
+    const linked = link(ex, [`${ex}.o`]);
+    const loaded = loadAll(ex, linked, exampleSource(ex));
+    if (loaded === null) {
+      // The kernel's known trampoline refusal (checked in loadAll), which our loader names too.
+      expect(() => loadObject(readFileSync(linked))).toThrow(/BPF trampolines/);
+      return;
+    }
     expect(loaded).toEqual(programNames(obj()));
+    const ours = loadObject(readFileSync(linked));
+    try {
+      expect([...ours.programs.keys()].sort()).toEqual(programNames(obj()));
+    } finally {
+      ours.close();
+    }
   });
 
   it("bpftool btf dump format c compiles with gcc, sizes as in the BTF", (ctx) => {
@@ -156,5 +167,11 @@ describe("global data", () => {
     expect(loadAll("globals1", link("globals1", ["globals1.o"]), "")).toEqual(["count1"]);
     const both = link("globals12", ["globals1.o", "globals2.o"]);
     expect(loadAll("globals12", both, "")).toEqual(["count1", "count2"]);
+    const ours = loadObject(readFileSync(both));
+    try {
+      expect([...ours.programs.keys()].sort()).toEqual(["count1", "count2"]);
+    } finally {
+      ours.close();
+    }
   });
 });
