@@ -31,14 +31,13 @@ export function refineTypescriptDiagnostics(
 ): Diagnostic[] {
   const sf = p.sourceFile;
   const added: Diagnostic[] = [];
-  const covered: Range[] = [];
-  let dropPromise = false;
+  /** Where TypeScript's errors follow from an `async` function / an unknown tracepoint's `ctx`. */
+  const asyncFns: Range[] = [];
+  const untypedCtx: Range[] = [];
   for (const kw of sf.getDescendantsOfKind(SyntaxKind.AsyncKeyword)) {
     added.push(at(p, kw, "TSB1008", { what: "an async function" }));
     const fn = kw.getParent();
-    // The function's own type errors (its result is a Promise), reported at its start.
-    if (fn) covered.push({ pos: fn.getStart(), end: fn.getStart() + 1 });
-    dropPromise = true;
+    if (fn) asyncFns.push({ pos: fn.getStart(), end: fn.getEnd() });
   }
   const known = stdlibTracepoints(p);
   for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
@@ -56,19 +55,25 @@ export function refineTypescriptDiagnostics(
       .map((n) => `'${n}'`)
       .join(", ");
     added.push(at(p, name, "TSB3019", { name: target, nearest }));
-    covered.push({ pos: body.getStart(), end: body.getEnd() });
+    untypedCtx.push({ pos: body.getStart(), end: body.getEnd() });
   }
   const seen = new Set<string>();
   const kept = diags.filter((d) => {
     const key = `${d.code}@${d.line}:${d.col}:${d.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
-    if (dropPromise && d.code === "TS2318" && /'Promise(Like)?'/.test(d.message)) return false;
+    const promise = /'Promise(Like)?'/.test(d.message);
+    // No global Promise: reported once per lookup, with no position in the user's file.
+    if (asyncFns.length > 0 && d.code === "TS2318" && promise) return false;
     const pos = offsetOf(sf, d);
-    if (pos === undefined || !covered.some((r) => pos >= r.pos && pos < r.end)) return true;
-    // Inside a covered range, only what the tsbpf diagnostic explains goes: `unknown` values and
-    // errors at an async function's start.
-    return !(/'unknown'/.test(d.message) || d.code === "TS18046" || d.code === "TS2769");
+    if (pos === undefined) return true;
+    const inside = (rs: Range[]) => rs.find((r) => pos >= r.pos && pos < r.end);
+    // In an async function: the Promise it returns (its type, and the function's own type error).
+    const fn = inside(asyncFns);
+    if (fn && (promise || pos === fn.pos)) return false;
+    // In a body whose ctx is `unknown`: what follows from that.
+    if (inside(untypedCtx) && (d.code === "TS18046" || /'unknown'/.test(d.message))) return false;
+    return true;
   });
   return [...kept, ...added];
 }

@@ -125,6 +125,17 @@ describe("no follow-on errors", () => {
 });
 
 describe("closures and async", () => {
+  it("async top-level functions: one TSB1008 each, nothing about Promise", () => {
+    const s = prog(
+      "",
+      "async function f(a: u32): Promise<u32> {\n  return a;\n}\nasync function g(a: u32) {\n  return a;\n}\n",
+    );
+    expect(diagnostics(s)).toEqual([
+      "TSB1008@3:1 an async function is not supported: eBPF programs run to completion synchronously",
+      "TSB1008@6:1 an async function is not supported: eBPF programs run to completion synchronously",
+    ]);
+  });
+
   it("a captured const is called a constant, not a mutable variable", () => {
     const d = only(
       prog('  const n: u32 = 3;\n  function g(): u32 { return n; }\n  printk("%d", g());'),
