@@ -226,6 +226,16 @@ function registerFunction(m: ModuleState, f: FunctionDeclaration): FuncInfo | nu
   const params: { name: string; kind: ParamKind }[] = [];
   let ok = true;
   for (const p of f.getParameters()) {
+    const init = p.getInitializer();
+    if (init) {
+      // Not "1 arguments, h takes 2" at each call: the default itself is the unsupported part.
+      m.report("TSB1001", init, {
+        construct: "default parameter values",
+        instead: "pass every argument at each call",
+      });
+      ok = false;
+      continue;
+    }
     const kind = classifyParam(m, p);
     if (kind) params.push({ name: p.getName(), kind });
     else ok = false;

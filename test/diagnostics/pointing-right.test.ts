@@ -113,6 +113,16 @@ describe("no follow-on errors", () => {
     ]);
   });
 
+  it("a default parameter value: one error at it, not a wrong argument count at each call", () => {
+    const s = prog(
+      '  printk("%d", h(2));\n  printk("%d", h(3));',
+      "function h(a: u32, b: u32 = 1): u32 {\n  return a + b;\n}\n",
+    );
+    expect(diagnostics(s)).toEqual([
+      "TSB1001@3:29 default parameter values: not supported in tsbpf programs; pass every argument at each call",
+    ]);
+  });
+
   it("a bad loop comparison: its error, then the rest is still checked (no crash)", () => {
     const s = prog(
       "  let sum: u64 = 0;\n  for (let i: u64 = 0; i < ctx.id && i < 8; i++) {\n    sum += 1;\n  }\n  const x: u8 = 300;",
