@@ -220,7 +220,8 @@ function originOf(m: ModuleState, n: Node, depth = 0): Origin {
     const isConst = Node.isVariableDeclarationList(list) && list.getDeclarationKind() === "const";
     if (atTop) return isConst ? "unknown" : "runtime"; // a global: user space may change it
     const init = decl.getInitializer();
-    return isConst && init ? originOf(m, init, depth + 1) : "unknown";
+    // A `let` never written after its declaration is as good as a const.
+    return (isConst || !isWritten(decl)) && init ? originOf(m, init, depth + 1) : "unknown";
   }
   if (Node.isPropertyAccessExpression(n) || Node.isElementAccessExpression(n)) {
     if (Node.isPropertyAccessExpression(n) && n.getName() === "length") return "constant";
@@ -249,6 +250,32 @@ function originOf(m: ModuleState, n: Node, depth = 0): Origin {
     return l === "runtime" || r === "runtime" ? "runtime" : "bounded";
   }
   return "unknown";
+}
+
+/** True when the variable declared by `decl` is assigned, incremented or decremented anywhere. */
+function isWritten(decl: Node): boolean {
+  const scope = decl.getFirstAncestor((a) => Node.isBlock(a) || Node.isSourceFile(a));
+  if (!scope) return true;
+  const refersHere = (n: Node) =>
+    Node.isIdentifier(n) && n.getSymbol()?.getDeclarations()[0] === decl;
+  return scope.getDescendants().some((x) => {
+    if (Node.isBinaryExpression(x)) {
+      const op = x.getOperatorToken().getKind();
+      return (
+        op >= SyntaxKind.FirstAssignment &&
+        op <= SyntaxKind.LastAssignment &&
+        refersHere(x.getLeft())
+      );
+    }
+    if (Node.isPostfixUnaryExpression(x) || Node.isPrefixUnaryExpression(x)) {
+      const op = x.getOperatorToken();
+      return (
+        (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) &&
+        refersHere(x.getOperand())
+      );
+    }
+    return false;
+  });
 }
 
 /** True when an access chain starts at a program's context or at a `.value` of a map/record. */

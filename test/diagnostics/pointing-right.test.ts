@@ -274,6 +274,11 @@ describe("loops without a bound the verifier can see", () => {
     expect([d.code, d.line, d.col, d.fix]).toEqual(["TSB3021", 8, 10, "k < limit && k < 1024"]);
   });
 
+  it("a let bound never written again counts as its initial value", () => {
+    const d = only(loop("let m = n;\n  for (let i: u32 = 0; i < m; i++)"));
+    expect([d.code, d.line, d.col, d.fix]).toEqual(["TSB3021", 7, 24, "i < m && i < 1024"]);
+  });
+
   it("while (true) without break or return: it never ends", () => {
     const d = only(loop("while (true)"));
     expect([d.code, d.line, d.col]).toEqual(["TSB3021", 6, 3]);
@@ -292,6 +297,10 @@ describe("loops without a bound the verifier can see", () => {
       "for (let i: u32 = 0; i < n; i++) {\n    if (i > 100) break;\n  }\n  for (;;)",
     ],
     ["an earlier range check", "if (n > 64) return 0;\n  for (let i: u32 = 0; i < n; i++)"],
+    [
+      "a let bound masked after its declaration",
+      "let m = n;\n  m = m & 7;\n  for (let i: u32 = 0; i < m; i++)",
+    ],
     ["a constant bound", "for (let i: u32 = 0; i < 10; i++)"],
   ] as const;
   for (const [name, head] of bounded) {
