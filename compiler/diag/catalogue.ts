@@ -31,8 +31,7 @@ export const DIAGNOSTICS = {
   },
   TSB1004: {
     severity: "error",
-    template:
-      "function '{name}' captures mutable variable '{variable}'; pass it as a parameter or make it a top-level global",
+    template: "function '{name}' captures {what} '{variable}' of an enclosing function; {instead}",
   },
   TSB1005: {
     severity: "error",
@@ -141,6 +140,21 @@ export const DIAGNOSTICS = {
     severity: "error",
     template:
       "{helper} cannot be called from {progType} programs (the kernel's verifier refuses it); it is available to {allowed}",
+  },
+  TSB3019: {
+    severity: "error",
+    template:
+      "no such tracepoint in the stdlib: '{name}' (nearest: {nearest}); for a tracepoint the stdlib does not describe, declare an interface with the fields of /sys/kernel/tracing/events/{name}/format and annotate ctx with it",
+  },
+  TSB3020: {
+    severity: "error",
+    template:
+      "this ring-buffer record is neither submitted nor discarded on the path that returns at {exit}{where}; call submit() or discard() on it on every path (the kernel refuses a program that can leave a reservation unreleased)",
+  },
+  TSB3021: {
+    severity: "error",
+    template:
+      "loop without a bound the verifier can see: {problem}; the kernel's verifier walks every iteration and refuses the program ('too complex' or 'BPF program is too large'); add a constant bound",
   },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {

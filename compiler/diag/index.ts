@@ -6,3 +6,4 @@ export type { DiagnosticCode, DiagnosticTemplate } from "./catalogue.ts";
 export { makeDiagnostic, typescriptDiagnostic, hasErrors, sortDiagnostics } from "./diagnostic.ts";
 export type { Diagnostic, DiagnosticNote, SourceRange } from "./diagnostic.ts";
 export { formatDiagnostic, formatDiagnostics, codeFrame } from "./format.ts";
+export { editDistance, nearestNames } from "./nearest.ts";

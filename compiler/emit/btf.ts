@@ -1,5 +1,6 @@
 /**
- * Program BTF for a compiled module: the source types of map keys/values and of globals, and a FUNC
+ * Program BTF for a compiled module: the source types of map keys/values and of globals (integers as
+ * typedefs of C base types), and a FUNC
  * with its FUNC_PROTO per function; plus the `.BTF.ext` line_info records of each function.
  *
  * Consumes the IR module (source types, maps, globals, functions), the encoded functions with their
@@ -90,7 +91,7 @@ function sourceType(
 ): number {
   switch (t.kind) {
     case "int":
-      return b.int(t.name, t.bits / 8, { signed: t.signed });
+      return intType(b, t.name, t.bits, t.signed);
     case "bool":
       return b.int("_Bool", 1, { bool: true });
     case "array":
@@ -108,6 +109,26 @@ function sourceType(
       return b.define(id, b.composite("struct", t.name, t.size, members));
     }
   }
+}
+
+/** The C base type of each integer width, unsigned and signed (how clang names them in BTF). */
+const C_INT: Readonly<Record<number, readonly [string, string]>> = {
+  8: ["unsigned char", "signed char"],
+  16: ["unsigned short", "short"],
+  32: ["unsigned int", "int"],
+  64: ["unsigned long long", "long long"],
+};
+
+/**
+ * An integer source type: its C base type, behind a typedef of the source name (`u32` → `typedef
+ * unsigned int u32`) as the kernel's and libbpf's headers define them, so `bpftool btf dump format c`
+ * is C that compiles. A name that is already a base type's stays a plain INT.
+ */
+function intType(b: BtfBuilder, name: string, bits: number, signed: boolean): number {
+  const base = C_INT[bits]?.[signed ? 1 : 0];
+  if (base === undefined) throw new Error(`internal: no C integer type of ${bits} bits`);
+  const int = b.int(base, bits / 8, { signed });
+  return name === base ? int : b.typedef(name, int);
 }
 
 /**

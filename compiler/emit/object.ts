@@ -92,6 +92,7 @@ export function buildObjectSpec(
         offset: at,
         size: g.size,
         ...(g.type !== null ? { typeId: mb.typeId(g.type) } : {}),
+        ...(g.isStatic ? { isStatic: true } : {}),
       };
       placement.set(g.name, { index: maps.length + data.length, offset: at });
       at += g.size;

@@ -17,7 +17,7 @@ export function checkSubset(m: ModuleState): void {
     const kind = node.getKind();
     if (kind === SyntaxKind.AnyKeyword) m.report("TSB1003", node);
     else if (kind === SyntaxKind.AsyncKeyword)
-      m.report("TSB1008", node, { what: "async functions" });
+      m.report("TSB1008", node, { what: "an async function" });
     else if (Node.isAwaitExpression(node)) m.report("TSB1008", node, { what: "await" });
     else if (Node.isYieldExpression(node))
       m.report("TSB1008", node, { what: "generators (yield)" });
@@ -74,6 +74,23 @@ export function checkSubset(m: ModuleState): void {
   });
 }
 
+/** How TSB1004 names a captured local and what to do instead: a `const`, a parameter or a `let`. */
+function captured(decl: Node): { what: string; instead: string } {
+  if (Node.isParameterDeclaration(decl))
+    return { what: "parameter", instead: "pass it as a parameter" };
+  const list = decl.getParent();
+  if (Node.isVariableDeclarationList(list) && list.getDeclarationKind() === "const")
+    return {
+      what: "constant",
+      instead:
+        "pass it as a parameter, or declare it at top level (a top-level const is a compile-time constant)",
+    };
+  return {
+    what: "mutable variable",
+    instead: "pass it as a parameter or make it a top-level global",
+  };
+}
+
 /** Functions are allowed as top-level declarations and as program bodies; nested ones must not capture. */
 function checkFunctionPlacement(m: ModuleState, fn: Node): void {
   const parent = fn.getParent()!;
@@ -109,7 +126,7 @@ function checkFunctionPlacement(m: ModuleState, fn: Node): void {
   for (const id of fn.getDescendantsOfKind(SyntaxKind.Identifier)) {
     const decl = id.getSymbol()?.getDeclarations()[0];
     if (decl && locals.has(decl)) {
-      m.report("TSB1004", id, { name, variable: id.getText() });
+      m.report("TSB1004", id, { name, variable: id.getText(), ...captured(decl) });
       return;
     }
   }

@@ -2,7 +2,8 @@
  * The front end's public API: TypeScript source → verified IR `Module` plus diagnostics.
  *
  * Pipeline: in-memory ts-morph project (project.ts) → TypeScript's own diagnostics (reported with
- * their TSnnnn codes; lowering stops if any is an error) → the subset checker (check-subset.ts) →
+ * their TSnnnn codes, follow-ons of a tsbpf mistake replaced by its diagnostic in ts-followups.ts;
+ * lowering stops if any is an error) → the subset checker (check-subset.ts) →
  * lowering (lower-module.ts) → the IR verifier. A thrown exception anywhere is turned into one
  * TSB0001 internal-compiler-error diagnostic, never a crash.
  */
@@ -15,6 +16,7 @@ import { lowerModule } from "./lower-module.ts";
 import { ModuleState } from "./module-state.ts";
 import { getDefaultHost, type FrontEndHost } from "./host.ts";
 import { loadProgram, typescriptDiagnostics } from "./project.ts";
+import { refineTypescriptDiagnostics } from "./ts-followups.ts";
 
 /** Options of `compileToIr`. */
 export interface CompileOptions {
@@ -51,7 +53,7 @@ export function compileToIr(
     let t0 = performance.now();
     const host = options.host ?? getDefaultHost();
     const program = loadProgram(source, fileName, host);
-    const tsDiags = typescriptDiagnostics(program);
+    const tsDiags = refineTypescriptDiagnostics(program, typescriptDiagnostics(program));
     time("typescript", t0);
     diagnostics.push(...tsDiags);
     if (hasErrors(tsDiags)) return { diagnostics: sortDiagnostics(diagnostics) };

@@ -33,6 +33,7 @@ export function lowerCall(fs: FuncState, node: CallExpression, expected?: TsbTyp
     const local = fs.lookup(name);
     const top = fs.m.top.get(name);
     if (!local && top?.k === "func") return callFunction(fs, node, top.func);
+    if (!local && top?.k === "invalid") return ERROR; // reported at its declaration
     if (!local && !top) return callBuiltin(fs, node, name, args, expected);
   }
   if (Node.isPropertyAccessExpression(callee)) {

@@ -39,6 +39,16 @@ export function condValue(fs: FuncState, node: Node): Operand {
 }
 
 /**
+ * After a condition's diagnostic: branch to both targets (on a dummy test), so the code after it is
+ * still reachable and lowered (its variables read through SSA as usual); the module has an error, so
+ * this IR is never emitted.
+ */
+function errorBranch(fs: FuncState, node: Node, t: BlockId, f: BlockId): void {
+  const zero = fs.iconst("i32", 0n, node);
+  fs.condbr(fs.val({ op: "icmp", cond: "ne", lhs: zero, rhs: zero }, "i1", node), t, f, node);
+}
+
+/**
  * Lowers a condition as control flow: branches to `t` when true, `f` when false. Leaves no current
  * block; the caller seals and enters the targets.
  */
@@ -63,7 +73,7 @@ export function lowerCond(fs: FuncState, node: Node, t: BlockId, f: BlockId): vo
     const cmp = COMPARE[kind];
     if (cmp !== undefined) {
       const c = compare(fs, node.getLeft(), node.getRight(), kind, node);
-      if (c === null) return fs.br(f, node);
+      if (c === null) return errorBranch(fs, node, t, f);
       return fs.condbr(c, t, f, node);
     }
   }
@@ -72,7 +82,7 @@ export function lowerCond(fs: FuncState, node: Node, t: BlockId, f: BlockId): vo
   const r = x.k === "error" ? null : fs.toReg(x, node);
   if (r === null) {
     if (x.k !== "error") typeError(fs, node, x, "a bool, an integer or a Ref to test");
-    return fs.br(f, node);
+    return errorBranch(fs, node, t, f);
   }
   const zero = fs.iconst(irTypeOf(r.type), 0n, node);
   fs.condbr(fs.val({ op: "icmp", cond: "ne", lhs: r.v, rhs: zero }, "i1", node), t, f, node);

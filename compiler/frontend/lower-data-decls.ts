@@ -40,6 +40,20 @@ export function addGlobal(
 }
 
 /**
+ * Reports why `n` is not a compile-time integer: a non-integer literal in it (TSB1002, at the
+ * literal); nothing when it names a top-level declaration that was already refused (that one error
+ * is enough); otherwise TSB3010 for `what`, at `at`.
+ */
+export function reportNotConstant(m: ModuleState, n: Node, what: string, at: Node = n): void {
+  const numbers = [n, ...n.getDescendants()].filter((x) => Node.isNumericLiteral(x));
+  const float = numbers.find((x) => parseIntegerLiteral(x.getText()) === null);
+  if (float) return m.report("TSB1002", float, { text: float.getText() });
+  const names = [n, ...n.getDescendantsOfKind(SyntaxKind.Identifier)];
+  if (names.some((x) => Node.isIdentifier(x) && m.top.get(x.getText())?.k === "invalid")) return;
+  m.report("TSB3010", at, { what });
+}
+
+/**
  * A compile-time integer: literals, true/false, earlier top-level constants, the stdlib's named
  * constants (XDP_PASS, BPF_ANY, ...), conversions of constants, and + - * / % << >> & | ^ ~ on constants.
  */
@@ -129,6 +143,7 @@ export function registerMap(
   let flags = 0n;
   let maxDepth: bigint = BigInt(DEFAULT_STACK_DEPTH);
   let histogram: MapHistogram | null = null;
+  let badOption = false;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
@@ -138,8 +153,10 @@ export function registerMap(
         continue;
       }
       const v = constantOf(m, p.getInitializerOrThrow());
-      if (v === null) m.report("TSB3010", p, { what: `map option '${p.getName()}'` });
-      else if (p.getName() === "maxEntries") maxEntries = v;
+      if (v === null) {
+        reportNotConstant(m, p.getInitializerOrThrow(), `map option '${p.getName()}'`, p);
+        badOption = true;
+      } else if (p.getName() === "maxEntries") maxEntries = v;
       else if (p.getName() === "flags") flags = v;
       else if (p.getName() === "maxDepth" && kind.shape === "stack") {
         if (v <= 0n || v > BigInt(DEFAULT_STACK_DEPTH)) {
@@ -153,6 +170,8 @@ export function registerMap(
       }
     }
   }
+  // The option's own diagnostic is the one error; the map stays undeclared (uses stay quiet).
+  if (badOption) return;
   if (maxEntries === null || maxEntries <= 0n) {
     m.report("TSB3002", opts ?? init, {
       name,
@@ -240,7 +259,7 @@ function histogramOption(
     const n = field(f);
     if (!n) return fail(init, shapeText);
     const v = constantOf(m, n);
-    if (v === null) m.report("TSB3010", n, { what: `histogram option '${f}'` });
+    if (v === null) reportNotConstant(m, n, `histogram option '${f}'`);
     return v ?? undefined;
   };
   const min = num("min");

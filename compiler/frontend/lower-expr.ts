@@ -101,6 +101,7 @@ function lowerIdentifier(fs: FuncState, node: Node): Operand {
   const top = fs.m.top.get(name);
   if (top?.k === "const") return { k: "const", type: top.type, value: top.value };
   if (top?.k === "map") return { k: "map", map: top.map };
+  if (top?.k === "invalid") return ERROR; // its declaration's diagnostic is the one error
   if (top?.k === "global") {
     const base = fs.val({ op: "globaladdr", global: top.name, offset: 0 }, "ptr", node, top.name);
     return {

@@ -29,7 +29,9 @@ import { classifyParam } from "./inline-call.ts";
 import type { FuncInfo, ModuleState, ParamKind, ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { I64, irTypeOf, isScalar, VOID } from "./types.ts";
-import { addGlobal, constantOf, registerMap } from "./lower-data-decls.ts";
+import { hasErrors } from "../diag/index.ts";
+import { checkReservations } from "./reservations.ts";
+import { addGlobal, constantOf, registerMap, reportNotConstant } from "./lower-data-decls.ts";
 
 type Body = ArrowFunction | FunctionExpression;
 interface PendingProgram {
@@ -55,7 +57,14 @@ export function lowerModule(m: ModuleState): Module {
         });
     } else if (Node.isVariableStatement(s)) {
       const isConst = s.getDeclarationKind() === "const";
-      for (const d of s.getDeclarations()) registerVariable(m, d, isConst, programs);
+      for (const d of s.getDeclarations()) {
+        const before = programs.length;
+        registerVariable(m, d, isConst, programs);
+        // Refused (with its diagnostic): uses of the name stay quiet.
+        const name = d.getName();
+        if (!m.top.has(name) && programs.length === before && name !== "license")
+          m.top.set(name, { k: "invalid" });
+      }
     } else if (Node.isFunctionDeclaration(s)) {
       const info = registerFunction(m, s);
       if (info) functions.push(s);
@@ -85,6 +94,8 @@ export function lowerModule(m: ModuleState): Module {
       m.functions.push(lowerFunction(m, info.func, f));
   }
   for (const p of programs) m.functions.push(lowerProgram(m, p));
+  // Checks on the lowered IR need it whole: only when lowering reported no error.
+  if (!hasErrors(m.diagnostics)) for (const f of m.functions) checkReservations(m, f);
   reportRecursion(m);
   if (!m.license) {
     const exported = sf
@@ -153,9 +164,11 @@ function registerVariable(
   }
   const value = init ? constantOf(m, init) : 0n;
   if (value === null) {
-    m.report("TSB3010", init ?? d, {
-      what: isConst ? `top-level const '${name}'` : `the initial value of global '${name}'`,
-    });
+    reportNotConstant(
+      m,
+      init ?? d,
+      isConst ? `top-level const '${name}'` : `the initial value of global '${name}'`,
+    );
     return;
   }
   if (isConst) {
@@ -213,6 +226,16 @@ function registerFunction(m: ModuleState, f: FunctionDeclaration): FuncInfo | nu
   const params: { name: string; kind: ParamKind }[] = [];
   let ok = true;
   for (const p of f.getParameters()) {
+    const init = p.getInitializer();
+    if (init) {
+      // Not "1 arguments, h takes 2" at each call: the default itself is the unsupported part.
+      m.report("TSB1001", init, {
+        construct: "default parameter values",
+        instead: "pass every argument at each call",
+      });
+      ok = false;
+      continue;
+    }
     const kind = classifyParam(m, p);
     if (kind) params.push({ name: p.getName(), kind });
     else ok = false;

@@ -17,6 +17,7 @@ import { lowerExpr } from "./lower-expr.ts";
 import type { ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { I64, isScalar, irTypeOf, sizeOf, alignOf } from "./types.ts";
+import { checkLoopBound } from "./loop-bounds.ts";
 
 /** Lowers a list of statements in the current scope. */
 export function lowerStatements(fs: FuncState, stmts: readonly Node[]): void {
@@ -265,6 +266,7 @@ function lowerLoop(
   body: Statement,
   bodyFirst: boolean,
 ): void {
+  checkLoopBound(fs.m, s, cond, incr, body);
   if (init) {
     if (Node.isVariableDeclarationList(init)) {
       const isConst = init.getDeclarationKind() === "const";

@@ -7,7 +7,7 @@
  */
 import type { Node, SourceFile } from "ts-morph";
 import { makeDiagnostic } from "../diag/index.ts";
-import type { Diagnostic, DiagnosticCode } from "../diag/index.ts";
+import type { Diagnostic, DiagnosticCode, DiagnosticNote } from "../diag/index.ts";
 import type { Func, GlobalDecl, MapDecl, Span } from "../ir/index.ts";
 import type { MapKind } from "./builtins.ts";
 import type { KernelBtf } from "./kernel-btf.ts";
@@ -62,7 +62,12 @@ export type TopBinding =
   | { readonly k: "map"; readonly map: MapInfo }
   | { readonly k: "global"; readonly name: string; readonly type: TsbType }
   | { readonly k: "const"; readonly type: ScalarType | null; readonly value: bigint }
-  | { readonly k: "func"; readonly func: FuncInfo };
+  | { readonly k: "func"; readonly func: FuncInfo }
+  /**
+   * A top-level declaration refused with its own diagnostic: uses stay quiet (no "'x' is not
+   * declared" or "unknown function" after the real error).
+   */
+  | { readonly k: "invalid" };
 
 /** Module-wide lowering state. */
 export class ModuleState {
@@ -148,6 +153,17 @@ export class ModuleState {
     );
   }
 
+  /** Reports a catalogue diagnostic at an IR span (checks that run on lowered IR). */
+  reportAt(
+    code: DiagnosticCode,
+    at: Span,
+    length: number,
+    args: Record<string, string | number>,
+    notes: readonly DiagnosticNote[] = [],
+  ): void {
+    this.diagnostics.push(makeDiagnostic(code, { ...at, length }, args, { notes }));
+  }
+
   /** Resolves a type node, reporting failures (TSB2004) at their node. */
   resolveType(node: Node): TsbType | null {
     const before = this.resolver.problems.length;
@@ -187,6 +203,7 @@ export class ModuleState {
       align: 1,
       init: bytes,
       type: null,
+      isStatic: true,
       span: this.span(node),
     });
     return { name, size: bytes.length };

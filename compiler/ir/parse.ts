@@ -158,6 +158,7 @@ function parseGlobalDecl(l: Line, file: string): GlobalDecl {
     }
     init = Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
   }
+  const isStatic = l.eat("static");
   const span = l.span(file) ?? defaultSpan(file);
-  return { name, section, size, align, init, type, span };
+  return { name, section, size, align, init, type, ...(isStatic ? { isStatic } : {}), span };
 }

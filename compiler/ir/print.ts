@@ -94,7 +94,7 @@ function printGlobal(g: GlobalDecl, file: string): string {
     : ` init ${Array.from(g.init, (b) => b.toString(16).padStart(2, "0")).join("")}`;
   return (
     `global @${g.name} ${g.section} size ${g.size} align ${g.align} type ${typeRef(g.type)}` +
-    `${init}${declSpan(g.span, file)}`
+    `${init}${g.isStatic ? " static" : ""}${declSpan(g.span, file)}`
   );
 }
 

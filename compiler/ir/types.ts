@@ -268,6 +268,11 @@ export interface GlobalDecl {
   /** Initial bytes (all zero for .bss). */
   readonly init: Uint8Array;
   readonly type: TypeRef | null;
+  /**
+   * File-local (STB_LOCAL symbol, static BTF VAR), as clang makes bpf_printk's `static const char
+   * ____fmt[]`: compiler-made globals never clash when objects are linked together.
+   */
+  readonly isStatic?: boolean;
   readonly span: Span;
 }
 

@@ -9,6 +9,7 @@
  *   `btf_decl_tag` on the variable, component -1); the `.maps` DATASEC;
  * - per data section, VARs (reused by name from an existing DATASEC) and a DATASEC with real sizes
  *   and offsets (clang leaves them 0 for libbpf to fix up; we write the fixed-up values directly);
+ * - `char LICENSE[n]` as a VAR in a `license` DATASEC;
  * - a line record at instruction 0 of each function lacking one, once any function has line info;
  * - a FUNC per function lacking `funcTypeId`: `int f(void *ctx)` (global) for programs and
  *   `int f(void)` (static) for subprograms.
@@ -104,6 +105,19 @@ function dataVars(b: BtfBuilder, d: BpfDataSpec) {
 }
 
 /**
+ * `char LICENSE[n]` (n counts the NUL), a GLOBAL VAR in a `license` DATASEC, as clang emits for
+ * `char LICENSE[] SEC("license")`: libbpf's static linker (`bpftool gen object`) needs BTF for every
+ * global symbol. Reuses an existing `license` DATASEC's VAR (a spec read back from an object).
+ */
+function licenseVar(b: BtfBuilder, license: string) {
+  const size = new TextEncoder().encode(license + "\0").length;
+  const { vars } = existingVars(b, "license");
+  const type =
+    vars.get("LICENSE") ?? b.var("LICENSE", b.array(b.int("char", 1, { signed: true }), size));
+  setDatasec(b, "license", size, [{ type, offset: 0, size }]);
+}
+
+/**
  * The function's line records, starting with one at instruction 0 when any function has line info:
  * libbpf and the kernel (check_btf_line) require every function of a program to have a line record at
  * its first instruction once line info is present at all. The added record repeats the function's
@@ -181,6 +195,7 @@ export function buildObjectBtf(
   }
   if (spec.maps.length > 0) setDatasec(b, ".maps", offset, mapVars);
   for (const d of data) setDatasec(b, d.name, d.data.length, dataVars(b, d));
+  licenseVar(b, spec.license);
   const { funcInfo, lineInfo } = funcInfoAndLines(b, placed);
   return { btf: b.build(), ext: { funcInfo, lineInfo, coreRelo: [] }, mapSizes };
 }

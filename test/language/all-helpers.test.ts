@@ -115,7 +115,8 @@ function callFor(h: HelperRecord): string {
     case "map_delete_elem":
       return `mapDeleteElem(counts, key)`;
     case "ringbuf_reserve":
-      return `ringbufReserve(events)`;
+      // Released on every path: an unreleased reservation is refused (TSB3020, and by the kernel).
+      return `const r = ringbufReserve(events);\n  if (r !== null) ringbufDiscard(r, 0)`;
     case "trace_printk":
       return `tracePrintk("x=%d", 1)`;
     case "get_current_comm":
@@ -180,6 +181,7 @@ function moduleFor(helpers: readonly HelperRecord[]): string {
     "u32",
     "u64",
     "zeroed",
+    "ringbufDiscard",
   ]);
   for (const h of helpers) names.add(h.fn).add(kindFor(h).fn);
   return `import { ${[...names].join(", ")} } from "tsbpf";\n${HEAD}\n${progs.join("\n")}\n`;
