@@ -76,6 +76,16 @@ export function parseInstData(l: Line, slotCount: number): InstData {
   switch (op) {
     case "const":
       return { op: "const", type: "i64", value: l.bigint() };
+    case "coreconst": {
+      const value = l.bigint();
+      comma();
+      const kind = Number(l.bigint());
+      comma();
+      const typeId = Number(l.word("a type").replace(/^t/, ""));
+      comma();
+      const access = l.word("an access string").replace(/^"|"$/g, "");
+      return { op: "coreconst", type: "i64", value, relo: { typeId, access, kind } };
+    }
     case "icmp": {
       const cond = l.word("a condition");
       if (!CONDS.has(cond)) l.fail(`unknown condition '${cond}'`);
