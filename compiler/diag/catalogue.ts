@@ -142,6 +142,23 @@ export const DIAGNOSTICS = {
     template:
       "{helper} cannot be called from {progType} programs (the kernel's verifier refuses it); it is available to {allowed}",
   },
+  TSB3019: {
+    severity: "error",
+    template: "{type} has no field '{field}' in {source}; nearest fields: {nearest}",
+  },
+  TSB3020: {
+    severity: "error",
+    template: "no kernel type '{name}' in {source}{hint}",
+  },
+  TSB3021: {
+    severity: "error",
+    template:
+      "kernel struct access needs the kernel's BTF, but {source} cannot be read ({reason}); compile with --btf <file> (a copy of /sys/kernel/btf/vmlinux)",
+  },
+  TSB3022: {
+    severity: "error",
+    template: "{what}: {problem}",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

@@ -136,7 +136,15 @@ export class KernelTypes {
     const btf = this.btf;
     const t = btf.type(id);
     const name = btf.name(id);
-    const key = `${id}:${asName ?? ""}`;
+    // Modifiers, typedefs and arrays pass the pointer mode on to what they name (a typedef met
+    // through a pointer ends at a forward declaration; met by value, at the full struct).
+    const passesMode =
+      t.kind === BtfKindNumber.typedef ||
+      t.kind === BtfKindNumber.const ||
+      t.kind === BtfKindNumber.volatile ||
+      t.kind === BtfKindNumber.restrict ||
+      t.kind === BtfKindNumber.array;
+    const key = `${id}:${asName ?? ""}${passesMode && viaPointer ? ":p" : ""}`;
     const hit = this.full.get(key);
     if (hit !== undefined) return hit;
     if (COMPOSITE.has(t.kind) && viaPointer && name !== "" && asName === undefined) {

@@ -451,27 +451,54 @@ function matchField(
   return { spec: { rootId: tid, access: spec.access, bitOffset, fieldType, bitfieldSize } };
 }
 
+/** Where a field's bytes are and how a u64 holding them is shifted to its value. */
+export interface CoreFieldLayout {
+  readonly byteOffset: number;
+  readonly byteSize: number;
+  /** `v << lshift >> rshift` of the u64 read at byteOffset (little-endian) is the value. */
+  readonly lshift: number;
+  readonly rshift: number;
+}
+
+/**
+ * libbpf bpf_core_calc_field_relo's layout of a field at `bitOffset` of `typeSize` bytes
+ * (`bitfieldSize` 0 for an ordinary field): the smallest naturally aligned power-of-two read
+ * that covers a bitfield.
+ */
+export function coreFieldLayout(
+  bitOffset: number,
+  typeSize: number,
+  bitfieldSize: number,
+): CoreFieldLayout {
+  let byteSz = typeSize;
+  let byteOff: number;
+  let bitSz: number;
+  if (bitfieldSize === 0) {
+    byteOff = Math.floor(bitOffset / 8);
+    bitSz = byteSz * 8;
+  } else {
+    bitSz = bitfieldSize;
+    byteOff = Math.floor(bitOffset / 8 / byteSz) * byteSz;
+    while (bitOffset + bitSz - byteOff * 8 > byteSz * 8) {
+      if (byteSz >= 8) throw new BtfError("CO-RE bitfield spans more than 8 bytes");
+      byteSz *= 2;
+      byteOff = Math.floor(bitOffset / 8 / byteSz) * byteSz;
+    }
+  }
+  return {
+    byteOffset: byteOff,
+    byteSize: byteSz,
+    lshift: 64 - (bitOffset + bitSz - byteOff * 8),
+    rshift: 64 - bitSz,
+  };
+}
+
 /** libbpf bpf_core_calc_field_relo: the value of a field relocation on one spec. */
 function fieldValue(btf: LazyBtf, spec: Spec, kind: number): { value: bigint; validate: boolean } {
   const bitfield = spec.bitfieldSize > 0;
-  const bitOff = spec.bitOffset;
-  let byteSz: number;
-  let byteOff: number;
-  let bitSz: number;
-  if (!bitfield) {
-    byteSz = btf.sizeOf(spec.fieldType);
-    byteOff = Math.floor(bitOff / 8);
-    bitSz = byteSz * 8;
-  } else {
-    byteSz = btf.sizeOf(spec.fieldType);
-    bitSz = spec.bitfieldSize;
-    byteOff = Math.floor(bitOff / 8 / byteSz) * byteSz;
-    while (bitOff + bitSz - byteOff * 8 > byteSz * 8) {
-      if (byteSz >= 8) throw new BtfError("CO-RE bitfield spans more than 8 bytes");
-      byteSz *= 2;
-      byteOff = Math.floor(bitOff / 8 / byteSz) * byteSz;
-    }
-  }
+  const l = coreFieldLayout(spec.bitOffset, btf.sizeOf(spec.fieldType), spec.bitfieldSize);
+  const byteOff = l.byteOffset;
+  const byteSz = l.byteSize;
   switch (kind) {
     case CoreReloKind.FIELD_BYTE_OFFSET:
       return { value: BigInt(byteOff), validate: !bitfield };
@@ -486,9 +513,9 @@ function fieldValue(btf: LazyBtf, spec: Spec, kind: number): { value: bigint; va
       return { value: signed ? 1n : 0n, validate: true };
     }
     case CoreReloKind.FIELD_LSHIFT_U64:
-      return { value: BigInt(64 - (bitOff + bitSz - byteOff * 8)), validate: true };
+      return { value: BigInt(l.lshift), validate: true };
     case CoreReloKind.FIELD_RSHIFT_U64:
-      return { value: BigInt(64 - bitSz), validate: true };
+      return { value: BigInt(l.rshift), validate: true };
     case CoreReloKind.FIELD_EXISTS:
       return { value: 1n, validate: true };
     default:

@@ -29,6 +29,8 @@ export {
   CoreReloKind,
   CORE_RELO_KIND_NAMES,
   coreCandidates,
+  coreFieldLayout,
+  type CoreFieldLayout,
   isEnumValueKind,
   isFieldKind,
   resolveCoreRelo,
