@@ -81,9 +81,11 @@ export function parseInstData(l: Line, slotCount: number): InstData {
       comma();
       const kind = Number(l.bigint());
       comma();
-      const typeId = Number(l.word("a type").replace(/^t/, ""));
+      const ref = l.word("a kernel type (k<id>)");
+      if (!/^k\d+$/.test(ref)) l.failPrev(`expected a kernel type k<id>, found '${ref}'`);
+      const typeId = Number(ref.slice(1));
       comma();
-      const access = l.word("an access string").replace(/^"|"$/g, "");
+      const access = l.str();
       return { op: "coreconst", type: "i64", value, relo: { typeId, access, kind } };
     }
     case "icmp": {

@@ -164,7 +164,7 @@ export function printInstBody(
     case "const":
       return `const ${d.value}`;
     case "coreconst":
-      return `coreconst ${d.value}, ${d.relo.kind}, t${d.relo.typeId}, "${d.relo.access}"`;
+      return `coreconst ${d.value}, ${d.relo.kind}, k${d.relo.typeId}, ${JSON.stringify(d.relo.access)}`;
     case "binary":
       return `${d.binop} ${v(d.lhs)}, ${v(d.rhs)}`;
     case "icmp":
