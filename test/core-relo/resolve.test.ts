@@ -205,3 +205,21 @@ describe("tsbpf gen types", () => {
     expect(text).toContain("  __sk_common: sock_common;\n");
   });
 });
+
+describe("the VM resolves CO-RE against the BTF it is given", () => {
+  it("loads with a BTF that has the fields, refuses one without, naming the chain and line", async () => {
+    const { VmObject } = await import("../../runtime/vm/api.ts");
+    const r = await compile(PROGRAM);
+    expect(() => VmObject.load(r.object!)).toThrow(/give the VM a kernel BTF/);
+    const vm = VmObject.load(r.object!, { coreBtf: new LazyBtf(fixtureBtf(), "fixture") });
+    expect(vm.program("prog")).toBeDefined();
+    const older = variant((types) => {
+      const [tid, task] = composite(types, "task_struct");
+      types[tid] = { ...task, members: task.members.filter((m) => m.name !== "in_execve") };
+    });
+    const line = PROGRAM.split("\n").findIndex((l) => l.includes("task.in_execve")) + 1;
+    expect(() => VmObject.load(r.object!, { coreBtf: older })).toThrow(
+      `CO-RE relocation of struct task_struct->in_execve (byte_off, access 0:1) at prog.ts:${line}: e.value.bit = task.in_execve; cannot be resolved on variant BTF: struct task_struct has no field 'in_execve'`,
+    );
+  });
+});
