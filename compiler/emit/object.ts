@@ -119,7 +119,7 @@ export function buildObjectSpec(
   }
   const mapIndex = new Map(m.maps.map((map, i) => [map.name, i]));
   const toSpec = (f: EncodedFunc): BpfFunctionSpec => {
-    const coreRelos = coreRelosOf(f);
+    const coreRelos = coreRelosOf(f, m);
     const relocs: BpfReloc[] = f.relocs.flatMap(({ insnIndex, reloc }): BpfReloc[] => {
       switch (reloc.kind) {
         case "core":
