@@ -50,4 +50,37 @@ describe.runIf(live)("CO-RE on the kernel loader", () => {
       ok.close();
     }
   });
+
+  it("through currentTaskBtf() fields are direct loads the verifier checks against BTF (tp_btf)", async () => {
+    const source = `import { RingBuf, currentTaskBtf, tpBtf, u32 } from "tsbpf";
+interface Ev { ppid: u32; tgid: u32 }
+const events = new RingBuf<Ev>({ maxEntries: 4096 });
+export const prog = tpBtf("sched_process_exec", (ctx) => {
+  const task = currentTaskBtf();
+  const e = events.reserve();
+  if (e === null) return 0;
+  e.value.ppid = u32(task.real_parent.tgid);
+  e.value.tgid = u32(task.tgid);
+  events.submit(e);
+  return 0;
+});
+export const license = "GPL";
+`;
+    const r = await compileSource(source, "btf.ts", { emit: "obj" });
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const { readBpfObject } = await import("../../core/object/index.ts");
+    const insns = readBpfObject(r.object!).programs[0]!.insns;
+    const calls = insns.filter((i) => i.spec.name === "call_helper").map((i) => i.imm);
+    expect(calls).toContain(158); // bpf_get_current_task_btf
+    expect(calls).not.toContain(113); // no bpf_probe_read_kernel: the loads are direct
+    const loaded = loadObject(r.object!);
+    try {
+      expect(loaded.coreRelocations.map((c) => `${c.kindName} ${c.chain}`)).toEqual([
+        "byte_off struct task_struct->real_parent",
+        "byte_off struct task_struct->tgid",
+      ]);
+    } finally {
+      loaded.close();
+    }
+  });
 });
