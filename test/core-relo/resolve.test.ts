@@ -188,6 +188,26 @@ describe("CO-RE relocations from TypeScript", () => {
   });
 });
 
+describe("___flavor names", () => {
+  it("keep the flavor in the object's type and match the kernel's type by essential name", async () => {
+    const src = `import { kernelPtr, printk, tracepoint } from "tsbpf";
+export const prog = tracepoint("sock/inet_sock_set_state", (ctx) => {
+  printk("%d", kernelPtr("task_struct___v1", ctx.skaddr).tgid);
+  return 0;
+});
+export const license = "GPL";
+`;
+    const r = await compile(src);
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const obj = readBpfObject(r.object!);
+    const rec = obj.btfExt!.coreRelo[0]!.records[0]!;
+    expect(obj.btf!.types[rec.typeId]).toMatchObject({ kind: "struct", name: "task_struct___v1" });
+    expect(values(r.object!, new LazyBtf(fixtureBtf()))).toEqual({
+      "byte_off struct task_struct___v1->tgid": 1268n,
+    });
+  });
+});
+
 describe("tsbpf gen types", () => {
   it("declares the fixture's structs with their fields, pointers as Kernel<...>, anonymous members flattened", () => {
     const text = kernelTypeDeclarations(new LazyBtf(fixtureBtf(), "fixture"), {
