@@ -57,10 +57,12 @@ const RESERVED = new Set([
   "undefined",
   "null",
   // Reserved words TypeScript refuses as type names.
-  ...("break case catch class const continue debugger default delete do else enum export extends " +
+  ...(
+    "break case catch class const continue debugger default delete do else enum export extends " +
     "false finally for function if import in instanceof new return super switch this throw true " +
     "try typeof var while with as implements interface let package private protected public " +
-    "static yield type of declare module namespace readonly keyof infer is asserts").split(" "),
+    "static yield type of declare module namespace readonly keyof infer is asserts"
+  ).split(" "),
 ]);
 
 /** Writes the declarations; see the file comment. */
