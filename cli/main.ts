@@ -13,6 +13,7 @@ import { registerProg } from "./commands/prog.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerObjdump } from "./commands/objdump.ts";
 import { registerFeatures } from "./commands/features.ts";
+import { registerGen } from "./commands/gen.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerPackage } from "./commands/package.ts";
 import { registerVmCommand } from "./commands/vm.ts";
@@ -31,6 +32,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerPackage,
   registerFeatures,
   registerGolden,
+  registerGen,
 ];
 
 /** Builds the CLI program with every subcommand registered. */

@@ -230,6 +230,59 @@ export type BpfMap<K = any, V = any> =
   KeyedMap<K, V> | RingBuf<V> | PerfEventArray<V> | ProgArray | StackTraceMap;
 /** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
 export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
+// ---------------------------------------------------------------------------------------------
+// Kernel structs (CO-RE): field chains through kernel pointers compile to relocated reads that the
+// loader (tsbpf's or libbpf) adapts to the running kernel's layout.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Kernel struct and union types by name. Empty here: `tsbpf gen types -o vmlinux.d.ts` writes a
+ * declaration file that fills it in from BTF (include it in your tsconfig for field names, types
+ * and completion in the editor). The compiler itself reads the kernel's BTF.
+ */
+export interface KernelTypes {}
+/** A kernel struct's fields when no generated declarations name it. */
+export interface KernelStruct {
+  readonly [field: string]: any;
+}
+/**
+ * A pointer to kernel struct `Struct` (`Kernel<"task_struct">`): `p.field` reads the field with a
+ * CO-RE relocation; a chain `p.real_parent.tgid` follows each pointer (one bpf_probe_read_kernel
+ * per hop, as libbpf's BPF_CORE_READ). Nested and anonymous members are reached by name, as in C.
+ */
+export type Kernel<Struct extends string> = Struct extends keyof KernelTypes
+  ? KernelTypes[Struct]
+  : KernelStruct;
+/** The current task (bpf_get_current_task), its fields read with CO-RE probe reads. */
+export declare function currentTask(): Kernel<"task_struct">;
+/**
+ * The current task as a BTF pointer (bpf_get_current_task_btf): its fields are loaded directly,
+ * checked by the verifier against the kernel's BTF (tracing programs: tp_btf, fentry, lsm, iter).
+ */
+export declare function currentTaskBtf(): Kernel<"task_struct">;
+/**
+ * Views a kernel address as a pointer to struct `struct` (as the kernel names it: "sock", "file";
+ * a `___flavor` suffix is kept in the relocation and ignored when matching, libbpf's rule).
+ */
+export declare function kernelPtr<Struct extends string>(
+  struct: Struct,
+  address: u64 | object,
+): Kernel<Struct>;
+/** True when the field exists on the running kernel (bpf_core_field_exists). */
+export declare function coreFieldExists(field: unknown): bool;
+/** The field's size in bytes on the running kernel (bpf_core_field_size). */
+export declare function coreFieldSize(field: unknown): u32;
+/** True when the kernel has a type of this name compatible with the compile-time one (bpf_core_type_exists). */
+export declare function coreTypeExists(type: string): bool;
+/** The type's size in bytes on the running kernel (bpf_core_type_size). */
+export declare function coreTypeSize(type: string): u32;
+/** True when the running kernel's type matches the compile-time one exactly (bpf_core_type_matches). */
+export declare function coreTypeMatches(type: string): bool;
+/** True when the enum has this enumerator on the running kernel (bpf_core_enum_value_exists). */
+export declare function coreEnumValueExists(enumType: string, enumerator: string): bool;
+/** The enumerator's value on the running kernel (bpf_core_enum_value). */
+export declare function coreEnumValue(enumType: string, enumerator: string): i64;
+
 /** A pointer argument: a place (passed by address), a `Ref<T>`, or an address. */
 export type Pointer = u64 | object;
 /** The `ctx` of any program kind. */

@@ -25,6 +25,7 @@ interface RunFlags {
   repeat: string;
   cpus: string;
   maxEntries: string;
+  btf?: string;
 }
 
 /** Parses hex text ("0a 0b", "0a:0b", "0a0b") into bytes. */
@@ -111,7 +112,17 @@ function runCommand(file: string, flags: RunFlags): void {
   } catch (e) {
     throw new VmApiError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  namingFile(file, () => report(VmObject.load(bytes, { engine, cpus }), flags, input));
+  namingFile(file, () =>
+    report(
+      VmObject.load(bytes, {
+        engine,
+        cpus,
+        ...(flags.btf !== undefined ? { coreBtf: flags.btf } : {}),
+      }),
+      flags,
+      input,
+    ),
+  );
 }
 
 /** Runs the chosen program `--repeat` times and prints the report. */
@@ -186,6 +197,7 @@ export function registerVmCommand(program: Command): void {
     .option("--engine <kind>", "jit or interpreter", "jit")
     .option("--repeat <n>", "run N times (maps persist between runs)", "1")
     .option("--cpus <n>", "number of simulated CPUs", "1")
+    .option("--btf <file>", "kernel BTF to resolve CO-RE relocations against")
     .option("--max-entries <n>", "map entries / records to print per map", "32")
     .action((file: string, flags: RunFlags) => runCommand(file, flags));
 }

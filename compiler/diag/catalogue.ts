@@ -156,6 +156,23 @@ export const DIAGNOSTICS = {
     template:
       "loop without a bound the verifier can see: {problem}; the kernel's verifier walks every iteration and refuses the program ('too complex' or 'BPF program is too large'); add a constant bound",
   },
+  TSB3022: {
+    severity: "error",
+    template: "{type} has no field '{field}' in {source}; nearest fields: {nearest}",
+  },
+  TSB3023: {
+    severity: "error",
+    template: "no kernel type '{name}' in {source}{hint}",
+  },
+  TSB3024: {
+    severity: "error",
+    template:
+      "kernel struct access needs the kernel's BTF, but {source} cannot be read ({reason}); compile with --btf <file> (a copy of /sys/kernel/btf/vmlinux)",
+  },
+  TSB3025: {
+    severity: "error",
+    template: "{what}: {problem}",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

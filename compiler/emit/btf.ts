@@ -24,7 +24,8 @@ export interface ModuleBtf {
 
 /** Builds the module's program BTF. */
 export function buildModuleBtf(m: Module): ModuleBtf {
-  const b = new BtfBuilder();
+  // Kernel types for CO-RE first, at their own ids (relocation records name them).
+  const b = new BtfBuilder(m.kernelTypes ? { types: m.kernelTypes } : undefined);
   const ids = new Map<number, number>();
   const typeId = (ref: number): number => {
     const hit = ids.get(ref);

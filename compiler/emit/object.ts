@@ -26,6 +26,7 @@ import { mapKind } from "../../core/kernel/kinds.ts";
 import type { Module } from "../ir/types.ts";
 import type { EncodedFunc } from "../target/bpf/index.ts";
 import { buildModuleBtf, lineInfoOf } from "./btf.ts";
+import { coreRelosOf } from "./core-relo.ts";
 
 const GLOBAL_SECTIONS = [".bss", ".data", ".rodata"] as const;
 
@@ -119,24 +120,29 @@ export function buildObjectSpec(
   }
   const mapIndex = new Map(m.maps.map((map, i) => [map.name, i]));
   const toSpec = (f: EncodedFunc): BpfFunctionSpec => {
-    const relocs: BpfReloc[] = f.relocs.map(({ insnIndex, reloc }) => {
+    const coreRelos = coreRelosOf(f, m);
+    const relocs: BpfReloc[] = f.relocs.flatMap(({ insnIndex, reloc }): BpfReloc[] => {
       switch (reloc.kind) {
+        case "core":
+          return [];
         case "map": {
           const idx = mapIndex.get(reloc.map);
           if (idx === undefined)
             throw new Error(`internal: unknown map '${reloc.map}' in ${f.name}`);
-          return { kind: "map", insnIndex, mapIndex: idx };
+          return [{ kind: "map", insnIndex, mapIndex: idx }];
         }
         case "global": {
           const g = placement.get(reloc.global);
           if (!g) throw new Error(`internal: unknown global '${reloc.global}' in ${f.name}`);
-          return { kind: "global", insnIndex, mapIndex: g.index, offset: g.offset + reloc.offset };
+          return [
+            { kind: "global", insnIndex, mapIndex: g.index, offset: g.offset + reloc.offset },
+          ];
         }
         case "call": {
           const t = where.get(reloc.callee);
           if (!t)
             throw new Error(`internal: unknown function '${reloc.callee}' called from ${f.name}`);
-          return { kind: "call", insnIndex, targetSection: t.section, targetOffset: t.offset };
+          return [{ kind: "call", insnIndex, targetSection: t.section, targetOffset: t.offset }];
         }
       }
     });
@@ -147,6 +153,7 @@ export function buildObjectSpec(
       relocs,
       funcTypeId: mb.funcIds.get(f.name)!,
       lineInfo: lineInfoOf(f, sources),
+      ...(coreRelos.length > 0 ? { coreRelos } : {}),
     };
   };
   return {

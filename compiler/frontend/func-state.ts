@@ -14,6 +14,7 @@ import type { BlockId, InstData, IrType, Span, ValueId } from "../ir/index.ts";
 import type { ProgramKind } from "./builtins.ts";
 import type { MapInfo, ModuleState, ScalarType } from "./module-state.ts";
 import { SsaBuilder } from "./ssa.ts";
+import { readKernelField } from "./lower-kernel.ts";
 import type { VarId } from "./ssa.ts";
 import type { IntType, TsbType } from "./types.ts";
 import { BOOL, I64, U64, alignOf, intOf, irTypeOf, isScalar, sizeOf, typeName } from "./types.ts";
@@ -50,6 +51,35 @@ export type Operand =
       /** The program's ELF section (its program and attach type). */
       readonly section: string;
       readonly struct: TsbType | null;
+    }
+  /**
+   * A typed pointer to a kernel struct/union (`btfId` in the compile-time kernel BTF, `name` as the
+   * program spelled it, perhaps with a `___flavor`); `v` is its address (i64). `direct`: a BTF
+   * pointer the verifier lets the program load through; otherwise fields are probe-read.
+   */
+  | {
+      readonly k: "kptr";
+      readonly btfId: number;
+      readonly name: string;
+      readonly v: ValueId;
+      readonly direct: boolean;
+    }
+  /**
+   * A field reached from a kernel pointer, not read yet (lower-kernel.ts): the root struct, the raw
+   * CO-RE access path from it, the field's BTF type and bit offset from the root.
+   */
+  | {
+      readonly k: "kfield";
+      readonly root: number;
+      readonly rootName: string;
+      readonly access: readonly number[];
+      readonly base: ValueId;
+      readonly type: number;
+      readonly bitOffset: number;
+      readonly bitfieldSize: number;
+      /** The access as written (`task_struct->real_parent.tgid`), for messages. */
+      readonly chain: string;
+      readonly direct: boolean;
     }
   | { readonly k: "void" }
   /** An expression that could not be lowered (a diagnostic was reported). */
@@ -236,6 +266,7 @@ export class FuncState {
 
   /** Loads a scalar place; other operands pass through. */
   rvalue(op: Operand, at: Node): Operand {
+    if (op.k === "kfield") return readKernelField(this, op, at);
     if (op.k !== "place" || !isScalar(op.type)) return op;
     const t = op.type;
     const size = sizeOf(t) as 1 | 2 | 4 | 8;
@@ -253,6 +284,7 @@ export class FuncState {
   toReg(op: Operand, at: Node): { type: ScalarType; v: ValueId } | null {
     const r = this.rvalue(op, at);
     if (r.k === "val") return { type: r.type, v: r.v };
+    if (r.k === "kptr") return { type: U64, v: r.v };
     if (r.k === "const") {
       const type = r.type ?? this.defaultType(r.value);
       return { type, v: this.iconst(irTypeOf(type), this.toIrConst(r.value, type), at) };
@@ -271,8 +303,10 @@ export class FuncState {
    * unsigned to a wider signed type); constants must fit. Reports TSB2001/TSB2003 otherwise.
    */
   coerce(op: Operand, to: ScalarType, at: Node): ValueId | null {
-    const r = this.rvalue(op, at);
-    if (r.k === "error") return null;
+    const r0 = this.rvalue(op, at);
+    if (r0.k === "error") return null;
+    // A kernel pointer is its address wherever a u64 is expected.
+    const r: Operand = r0.k === "kptr" ? { k: "val", type: U64, v: r0.v } : r0;
     if (r.k === "const") {
       if (r.type !== null && r.type.kind !== to.kind) {
         this.m.report("TSB2004", at, {
@@ -406,6 +440,10 @@ export function describe(op: Operand): string {
       return `map '${op.map.name}'`;
     case "ctx":
       return "program context";
+    case "kptr":
+      return `kernel pointer to ${op.name}`;
+    case "kfield":
+      return `kernel field '${op.chain}'`;
     case "void":
       return "void";
     case "error":

@@ -47,7 +47,7 @@ export interface KernelPrototype {
 
 /** Kernel prototypes over an indexed BTF blob. */
 export class KernelBtf {
-  constructor(private readonly btf: LazyBtf) {}
+  constructor(readonly btf: LazyBtf) {}
 
   /** Number of types, void included. */
   get typeCount(): number {

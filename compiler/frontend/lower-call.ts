@@ -19,6 +19,7 @@ import { lowerExpr } from "./lower-expr.ts";
 import { type BuiltinLowering, lowerHelperCall } from "./lower-helper-call.ts";
 import { lowerAtomicAdd, lowerByteSwap, lowerLog2, lowerPrintk } from "./lower-intrinsic.ts";
 import { callMapMethod } from "./lower-map-call.ts";
+import { lowerKernelBuiltin } from "./lower-kernel.ts";
 import { inlineCall, recordCall } from "./inline-call.ts";
 import type { FuncInfo, ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
@@ -64,6 +65,8 @@ function callBuiltin(
     if (!r) return badArg(fs, args[0]!, x, "an integer or bool");
     return { k: "val", type: conv, v: fs.convert(r.v, r.type, conv, node) };
   }
+  const kernel = lowerKernelBuiltin(fs, node, name, args);
+  if (kernel) return kernel;
   switch (name) {
     case "dataLocAddress":
       return lowerDataLocAddress(fs, node, args);

@@ -18,6 +18,7 @@ import { ARITH, COMPARE, COMPOUND, arith, promote, typeError } from "./lower-ari
 import { lowerAssign, lowerIncDec, storeTo } from "./lower-assign.ts";
 import { lowerCall } from "./lower-call.ts";
 import { condValue, lowerCond } from "./lower-cond.ts";
+import { kernelElement, kernelProperty } from "./lower-kernel.ts";
 import type { ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { BOOL, U32, intOf, irTypeOf, isScalar, sizeOf, typeName } from "./types.ts";
@@ -149,6 +150,7 @@ function lowerProperty(
     };
   }
   if (obj.k === "ctx") return ctxField(fs, obj, field, node);
+  if (obj.k === "kptr" || obj.k === "kfield") return kernelProperty(fs, obj, field, node);
   if (obj.k === "place") {
     if (obj.type.kind === "array" && field === "length")
       return { k: "const", type: U32, value: BigInt(obj.type.length) };
@@ -231,6 +233,7 @@ function lowerElement(
 ): Operand {
   const arr = lowerExpr(fs, node.getExpression());
   if (arr.k === "error") return arr;
+  if (arr.k === "kfield") return kernelElement(fs, arr, node.getArgumentExpressionOrThrow(), node);
   if (arr.k !== "place" || arr.type.kind !== "array") {
     fs.m.report("TSB2004", node.getExpression(), {
       type: describe(arr),

@@ -114,6 +114,7 @@ export function lowerModule(m: ModuleState): Module {
     globals: m.globals,
     types: m.sourceTypes.types,
     license: m.license,
+    ...(m.usedKernelTypes ? { kernelTypes: m.usedKernelTypes.table } : {}),
   };
 }
 

@@ -203,6 +203,17 @@ function bindInferred(
     return;
   }
   const r = fs.rvalue(op, init);
+  if (r.k === "kptr") {
+    if (!isConst) {
+      fs.m.report("TSB1001", d, {
+        construct: "a `let` holding a kernel pointer",
+        instead: "declare it with const",
+      });
+      return;
+    }
+    fs.bindOperand(name, r);
+    return;
+  }
   if (isConst && r.k === "const") {
     fs.bindOperand(name, r);
     return;

@@ -12,6 +12,7 @@ import type { Func, GlobalDecl, MapDecl, Span } from "../ir/index.ts";
 import type { MapKind } from "./builtins.ts";
 import type { KernelBtf } from "./kernel-btf.ts";
 import { DEFAULT_KERNEL_BTF, loadKernelBtf } from "./kernel-btf.ts";
+import { KernelTypes } from "./kernel-types.ts";
 import type { FrontEndHost } from "./host.ts";
 import type { IntType, TsbType } from "./types.ts";
 import { SourceTypeTable, TypeResolver } from "./types.ts";
@@ -125,6 +126,22 @@ export class ModuleState {
       }
     }
     return this.kernel;
+  }
+
+  private core: KernelTypes | null = null;
+
+  /** Kernel struct types for CO-RE access, from the same BTF (loaded on first use). */
+  kernelTypes(): KernelTypes | { error: string } {
+    if (this.core) return this.core;
+    const k = this.kernelBtf();
+    if ("error" in k) return k;
+    this.core = new KernelTypes(k.btf.btf, this.btfName);
+    return this.core;
+  }
+
+  /** The local kernel types the module's CO-RE relocations refer to, when any was used. */
+  get usedKernelTypes(): KernelTypes | null {
+    return this.core && this.core.table.length > 1 ? this.core : null;
   }
 
   /** The span of a node's start. */

@@ -292,6 +292,7 @@ export function mapOperands(d: InstData, f: (v: ValueId) => ValueId): InstData {
   const call = (c: BlockCall): BlockCall => ({ block: c.block, args: c.args.map(f) });
   switch (d.op) {
     case "const":
+    case "coreconst":
     case "stackslot":
     case "mapref":
     case "funcaddr":

@@ -209,6 +209,7 @@ function withResultType(d: InstData, type: IrType | null): InstData {
   if (type === null) return d;
   if (
     d.op === "const" ||
+    d.op === "coreconst" ||
     d.op === "zext" ||
     d.op === "sext" ||
     d.op === "trunc" ||

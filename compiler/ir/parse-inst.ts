@@ -76,6 +76,18 @@ export function parseInstData(l: Line, slotCount: number): InstData {
   switch (op) {
     case "const":
       return { op: "const", type: "i64", value: l.bigint() };
+    case "coreconst": {
+      const value = l.bigint();
+      comma();
+      const kind = Number(l.bigint());
+      comma();
+      const ref = l.word("a kernel type (k<id>)");
+      if (!/^k\d+$/.test(ref)) l.failPrev(`expected a kernel type k<id>, found '${ref}'`);
+      const typeId = Number(ref.slice(1));
+      comma();
+      const access = l.str();
+      return { op: "coreconst", type: "i64", value, relo: { typeId, access, kind } };
+    }
     case "icmp": {
       const cond = l.word("a condition");
       if (!CONDS.has(cond)) l.fail(`unknown condition '${cond}'`);

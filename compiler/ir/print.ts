@@ -163,6 +163,8 @@ export function printInstBody(
   switch (d.op) {
     case "const":
       return `const ${d.value}`;
+    case "coreconst":
+      return `coreconst ${d.value}, ${d.relo.kind}, k${d.relo.typeId}, ${JSON.stringify(d.relo.access)}`;
     case "binary":
       return `${d.binop} ${v(d.lhs)}, ${v(d.rhs)}`;
     case "icmp":

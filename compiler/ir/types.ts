@@ -23,6 +23,16 @@
  * only as memory access sizes and as ext/trunc endpoints.
  */
 
+/**
+ * A CO-RE relocation of one constant: the root type (an id of `Module.kernelTypes`, the object's
+ * local BTF), libbpf's access string (`0:12:3`) and the bpf_core_relo_kind number.
+ */
+export interface CoreReloRef {
+  readonly typeId: number;
+  readonly access: string;
+  readonly kind: number;
+}
+
 /** Value types. */
 export type IrType = "i1" | "i8" | "i16" | "i32" | "i64" | "ptr";
 
@@ -74,6 +84,17 @@ export interface BlockCall {
 export type InstData =
   /** Integer or pointer constant (ptr constants are only 0 = null). value is a two's-complement bigint. */
   | { readonly op: "const"; readonly type: IrType; readonly value: bigint }
+  /**
+   * A constant the loader rewrites for the target kernel (a CO-RE relocation, core/btf/core-relo.ts):
+   * `value` is its value on the compile-time BTF; the backend materialises it with one `mov` that
+   * carries the relocation. Never folded: its value is known only at load time.
+   */
+  | {
+      readonly op: "coreconst";
+      readonly type: IrType;
+      readonly value: bigint;
+      readonly relo: CoreReloRef;
+    }
   | {
       readonly op: "binary";
       readonly binop: BinaryOp;
@@ -313,4 +334,10 @@ export interface Module {
   readonly globals: readonly GlobalDecl[];
   readonly types: readonly SourceType[];
   readonly license: string;
+  /**
+   * Kernel types copied from the compile-time BTF for CO-RE (compiler/frontend/kernel-types.ts):
+   * index = BTF id in the object (the module's BTF starts from them); [0] is void. Absent when the
+   * module reads no kernel struct.
+   */
+  readonly kernelTypes?: readonly import("../../core/btf/model.ts").BtfType[];
 }

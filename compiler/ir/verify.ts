@@ -172,6 +172,10 @@ function checkInst(inst: Inst, f: Func, m: Module | undefined, inLayout: Set<Blo
   };
   const arith = (v: IrType | undefined): boolean => v === "i32" || v === "i64";
   switch (d.op) {
+    case "coreconst":
+      hasResult(d.type);
+      need(d.type === "i64" || d.type === "i32", "coreconst must be i32 or i64");
+      break;
     case "const": {
       hasResult(d.type);
       const bits = BigInt(INT_BITS[d.type]);

@@ -25,6 +25,7 @@ export const COMPUTE_OPS: ReadonlySet<InstOp> = new Set<InstOp>([
   "ptrtoint",
   "inttoptr",
   "ptradd",
+  "coreconst",
 ]);
 
 /**

@@ -18,4 +18,23 @@ export {
   typeRefs,
 } from "./query.ts";
 export { dumpBtf, dumpBtfType, formatBtfType, typeToC } from "./format.ts";
-export { LazyBtf, type BtfRawMember, type BtfRawType } from "./lazy.ts";
+export {
+  LazyBtf,
+  essentialName,
+  type BtfRawField,
+  type BtfRawMember,
+  type BtfRawType,
+} from "./lazy.ts";
+export {
+  CoreReloKind,
+  CORE_RELO_KIND_NAMES,
+  coreCandidates,
+  coreFieldLayout,
+  type CoreFieldLayout,
+  isEnumValueKind,
+  isFieldKind,
+  resolveCoreRelo,
+  type CoreReloKindNumber,
+  type CoreReloRecord,
+  type CoreResolution,
+} from "./core-relo.ts";

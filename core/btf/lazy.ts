@@ -33,6 +33,14 @@ export interface BtfRawMember {
   readonly type: number;
 }
 
+/** A STRUCT/UNION member with its position (`bitfieldSize` 0 for ordinary members). */
+export interface BtfRawField {
+  readonly name: string;
+  readonly type: number;
+  readonly bitOffset: number;
+  readonly bitfieldSize: number;
+}
+
 /** Longest typedef / qualifier chain `resolve` follows before reporting a loop. */
 const MAX_CHAIN = 64;
 
@@ -74,6 +82,18 @@ function trailerBytes(kind: number, vlen: number): number | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A type or field name without its `___flavor` suffix, as libbpf compares CO-RE candidates: cut at
+ * the last `X___Y` where X and Y are not underscores (`task_struct___old` → `task_struct`).
+ */
+export function essentialName(name: string): string {
+  for (let i = name.length - 5; i >= 0; i--) {
+    if (name[i] !== "_" && name.startsWith("___", i + 1) && name[i + 4] !== "_")
+      return name.slice(0, i + 1);
+  }
+  return name;
 }
 
 /** An indexed BTF blob; see the file comment. */
@@ -229,6 +249,112 @@ export class LazyBtf {
     }
     return out;
   }
+
+  /** Members of a STRUCT/UNION with names, bit offsets and bitfield sizes (kind_flag encoding). */
+  fields(id: number): BtfRawField[] {
+    const t = this.type(id);
+    if (t.kind !== BtfKindNumber.struct && t.kind !== BtfKindNumber.union)
+      throw new BtfError(`${this.source}: type ${id} is not a struct or union`);
+    const base = this.typeStart + this.offsets[id]! + 12;
+    const out: BtfRawField[] = [];
+    for (let i = 0; i < t.vlen; i++) {
+      const at = base + i * 12;
+      const off = this.u32(at + 8);
+      out.push({
+        name: this.string(this.u32(at)),
+        type: this.u32(at + 4),
+        bitOffset: t.kindFlag ? off & 0xffffff : off,
+        bitfieldSize: t.kindFlag ? off >>> 24 : 0,
+      });
+    }
+    return out;
+  }
+
+  /** An ARRAY's element type, index type and element count. */
+  array(id: number): { type: number; indexType: number; nelems: number } {
+    if (this.type(id).kind !== BtfKindNumber.array)
+      throw new BtfError(`${this.source}: type ${id} is not an array`);
+    const at = this.typeStart + this.offsets[id]! + 12;
+    return { type: this.u32(at), indexType: this.u32(at + 4), nelems: this.u32(at + 8) };
+  }
+
+  /** The enumerators of an ENUM or ENUM64 (values as bigints, signed per kind_flag). */
+  enumValues(id: number): { name: string; value: bigint }[] {
+    const t = this.type(id);
+    const base = this.typeStart + this.offsets[id]! + 12;
+    const out: { name: string; value: bigint }[] = [];
+    if (t.kind === BtfKindNumber.enum) {
+      for (let i = 0; i < t.vlen; i++) {
+        const raw = this.u32(base + i * 8 + 4);
+        out.push({
+          name: this.string(this.u32(base + i * 8)),
+          value: t.kindFlag ? BigInt(raw | 0) : BigInt(raw),
+        });
+      }
+    } else if (t.kind === BtfKindNumber.enum64) {
+      for (let i = 0; i < t.vlen; i++) {
+        const at = base + i * 12;
+        const v = (BigInt(this.u32(at + 8)) << 32n) | BigInt(this.u32(at + 4));
+        out.push({ name: this.string(this.u32(at)), value: t.kindFlag ? BigInt.asIntN(64, v) : v });
+      }
+    } else throw new BtfError(`${this.source}: type ${id} is not an enum`);
+    return out;
+  }
+
+  /** Byte size of a type (typedefs and qualifiers skipped; arrays multiply; pointers 8). */
+  sizeOf(id: number): number {
+    for (let depth = 0; depth < MAX_CHAIN; depth++) {
+      const r = this.resolve(id);
+      const t = this.type(r);
+      switch (t.kind) {
+        case BtfKindNumber.int:
+        case BtfKindNumber.struct:
+        case BtfKindNumber.union:
+        case BtfKindNumber.enum:
+        case BtfKindNumber.enum64:
+        case BtfKindNumber.float:
+        case BtfKindNumber.datasec:
+          return t.type;
+        case BtfKindNumber.ptr:
+          return 8;
+        case BtfKindNumber.array: {
+          const a = this.array(r);
+          return a.nelems * this.sizeOf(a.type);
+        }
+        default:
+          return 0;
+      }
+    }
+    throw new BtfError(`${this.source}: type ${id} nests too deeply`);
+  }
+
+  /** Kind number of type `id` (0 for void). */
+  kindOf(id: number): number {
+    return id === 0 ? 0 : this.kinds[id]!;
+  }
+
+  /**
+   * Ids of the named types whose essential name (the name without a `___flavor` suffix, as libbpf
+   * compares CO-RE candidates) is `essential`, in id order. Indexed on first use.
+   */
+  byEssentialName(essential: string): readonly number[] {
+    if (this.essential === undefined) {
+      const m = new Map<string, number[]>();
+      for (let id = 1; id < this.kinds.length; id++) {
+        if (this.nameOffs[id] === 0) continue;
+        const k = this.kinds[id]!;
+        if (k === BtfKindNumber.func || k === BtfKindNumber.var || k === BtfKindNumber.decl_tag)
+          continue;
+        const n = essentialName(this.string(this.nameOffs[id]!));
+        const list = m.get(n);
+        if (list) list.push(id);
+        else m.set(n, [id]);
+      }
+      this.essential = m;
+    }
+    return this.essential.get(essential) ?? [];
+  }
+  private essential: Map<string, number[]> | undefined;
 
   /** The name of type `id` ("" for anonymous types and void). */
   name(id: number): string {

@@ -9,6 +9,7 @@
 import { slotOffsets, INSN_SIZE } from "../isa/index.ts";
 import type { BpfObject, BpfProgram } from "./model.ts";
 import type {
+  BpfCoreReloSpec,
   BpfDataSpec,
   BpfFunctionSpec,
   BpfLineSpec,
@@ -36,6 +37,14 @@ function toFunction(obj: BpfObject, p: BpfProgram): BpfFunctionSpec {
         column: r.column,
       });
   }
+  const coreRelos: BpfCoreReloSpec[] = [];
+  for (const r of obj.btfExt?.coreRelo.find((s) => s.section === p.section)?.records ?? []) {
+    const rel = r.insnOff - p.sectionOffset;
+    if (rel < 0 || rel >= size) continue;
+    const insnIndex = slots.indexOf(rel / INSN_SIZE);
+    if (insnIndex >= 0)
+      coreRelos.push({ insnIndex, typeId: r.typeId, accessStr: r.accessStr, kind: r.kind });
+  }
   return {
     name: p.name,
     section: p.section,
@@ -43,6 +52,7 @@ function toFunction(obj: BpfObject, p: BpfProgram): BpfFunctionSpec {
     relocs: p.relocs,
     ...(funcTypeId ? { funcTypeId } : {}),
     ...(lineInfo.length ? { lineInfo } : {}),
+    ...(coreRelos.length ? { coreRelos } : {}),
   };
 }
 

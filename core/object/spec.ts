@@ -36,6 +36,19 @@ export interface BpfFunctionSpec {
   /** BTF FUNC type id for func_info; when absent and BTF is written, the writer adds a FUNC. */
   readonly funcTypeId?: number;
   readonly lineInfo?: readonly BpfLineSpec[];
+  /** CO-RE relocations (`.BTF.ext` core_relo); `typeId` refers to `btf`. */
+  readonly coreRelos?: readonly BpfCoreReloSpec[];
+}
+
+/** A CO-RE relocation of one instruction (struct bpf_core_relo, by instruction index). */
+export interface BpfCoreReloSpec {
+  /** Index into the function's `insns`. */
+  readonly insnIndex: number;
+  readonly typeId: number;
+  /** libbpf access string (`0:1:2`). */
+  readonly accessStr: string;
+  /** bpf_core_relo_kind number. */
+  readonly kind: number;
 }
 
 /** A BTF-defined map (written to `.maps`). */

@@ -31,6 +31,7 @@ import type {
   BpfObjectSpec,
 } from "./spec.ts";
 import { ObjectError } from "./errors.ts";
+import { coreReloSections } from "./core-relos.ts";
 
 /** A function placed in a section at a byte offset. */
 export interface PlacedFunction {
@@ -197,5 +198,6 @@ export function buildObjectBtf(
   for (const d of data) setDatasec(b, d.name, d.data.length, dataVars(b, d));
   licenseVar(b, spec.license);
   const { funcInfo, lineInfo } = funcInfoAndLines(b, placed);
-  return { btf: b.build(), ext: { funcInfo, lineInfo, coreRelo: [] }, mapSizes };
+  const coreRelo = coreReloSections(placed);
+  return { btf: b.build(), ext: { funcInfo, lineInfo, coreRelo }, mapSizes };
 }

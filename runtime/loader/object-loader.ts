@@ -12,9 +12,25 @@
  * Fallbacks as libbpf: BTF the kernel rejects is dropped with a warning (programs then load without
  * func/line info); a map whose BTF key/value ids are rejected is created again without them.
  */
-import { btfExtStrings, BtfStringReader, encodeBtf, splitBtf } from "../../core/btf/index.ts";
+import {
+  BtfError,
+  btfExtStrings,
+  BtfStringReader,
+  encodeBtf,
+  splitBtf,
+  type LazyBtf,
+} from "../../core/btf/index.ts";
+import { openBtfFile } from "../../core/btf/file.ts";
+import {
+  applyCoreRelocations,
+  describeUnresolved,
+  hasCoreRelocations,
+  type AppliedCoreRelo,
+} from "../../core/object/core-apply.ts";
+import { vmlinuxBtf } from "./kernel-btf.ts";
 import { mapKindById, resolveSection } from "../../core/kernel/index.ts";
 import {
+  ObjectError,
   internalMapName,
   readBpfObject,
   type BpfMapDef,
@@ -30,7 +46,7 @@ import {
 import { BtfLoadError, loadBtf, type KernelBtf } from "./btf-load.ts";
 import { sanitizeBtf } from "./btf-sanitize.ts";
 import { programBtfRecords } from "./btf-records.ts";
-import { KernelError, LoaderError } from "./errors.ts";
+import { KernelError, LoaderError, VerifierError } from "./errors.ts";
 import { FdScope } from "./fd.ts";
 import { linkProgram } from "./link-program.ts";
 import { createMap, type KernelMap } from "./map.ts";
@@ -47,6 +63,11 @@ export interface ObjectLoadOptions {
   readonly programs?: readonly string[];
   /** Do not load the object's BTF even if present. */
   readonly noBtf?: boolean;
+  /**
+   * The BTF CO-RE relocations are resolved against (a reader or a file path); default the running
+   * kernel's /sys/kernel/btf/vmlinux, read only when the object has CO-RE relocations.
+   */
+  readonly coreBtf?: LazyBtf | string;
   /**
    * The object's name, as libbpf's `object_name` open option: global data maps are created as
    * `<first 8 characters>.bss` (core/object internalMapName). Use `objectNameOf(path)` for a file.
@@ -73,6 +94,8 @@ export class LoadedObject {
     readonly btf: KernelBtf | undefined,
     /** Non-fatal problems (e.g. BTF dropped). */
     readonly warnings: readonly string[],
+    /** The CO-RE relocations applied (with their values for this kernel), in object order. */
+    readonly coreRelocations: readonly AppliedCoreRelo[] = [],
   ) {}
 
   /** The map named `name` (`counts`, `.bss`, ...). */
@@ -122,7 +145,8 @@ export function loadObject(
   input: Uint8Array | BpfObject,
   opts: ObjectLoadOptions = {},
 ): LoadedObject {
-  const obj = input instanceof Uint8Array ? readBpfObject(input) : input;
+  const read = input instanceof Uint8Array ? readBpfObject(input) : input;
+  const { object: obj, relocations, targetName } = relocateCore(read, opts.coreBtf);
   const wanted = opts.programs ? new Set(opts.programs) : undefined;
   if (wanted) {
     for (const n of wanted) {
@@ -146,12 +170,72 @@ export function loadObject(
     const programs = new Map<string, LoadedProgram>();
     for (const def of obj.programs) {
       if (wanted && !wanted.has(def.name)) continue;
-      const loaded = loadObjectProgram(obj, def, mapFds, btf, opts);
+      const loaded = withCoreContext(
+        () => loadObjectProgram(obj, def, mapFds, btf, opts),
+        def.name,
+        relocations.filter(
+          (r) =>
+            r.targetValue === null &&
+            (r.func === def.name || obj.subprograms.some((s) => s.name === r.func)),
+        ),
+        targetName,
+      );
       scope.track(loaded.program);
       programs.set(def.name, loaded);
     }
-    return new LoadedObject(maps, programs, btf?.kernel, warnings);
+    return new LoadedObject(maps, programs, btf?.kernel, warnings, relocations);
   });
+}
+
+/** Applies CO-RE relocations for the target BTF (see `ObjectLoadOptions.coreBtf`). */
+function relocateCore(
+  obj: BpfObject,
+  target: LazyBtf | string | undefined,
+): { object: BpfObject; relocations: readonly AppliedCoreRelo[]; targetName: string } {
+  if (!hasCoreRelocations(obj)) return { object: obj, relocations: [], targetName: "" };
+  let btf: LazyBtf;
+  try {
+    btf =
+      target === undefined
+        ? vmlinuxBtf()
+        : typeof target === "string"
+          ? openBtfFile(target)
+          : target;
+  } catch (e) {
+    if (e instanceof LoaderError) throw e;
+    throw new LoaderError(
+      `cannot read the BTF for CO-RE relocations (${String(target)}): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  try {
+    const r = applyCoreRelocations(obj, btf);
+    return { ...r, targetName: btf.source };
+  } catch (e) {
+    if (e instanceof ObjectError || e instanceof BtfError) throw new LoaderError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Runs a program load; when the verifier refuses a program with unresolved (poisoned) CO-RE
+ * relocations, the error names the relocation, its field chain and its source line instead.
+ */
+function withCoreContext<T>(
+  load: () => T,
+  program: string,
+  poisoned: readonly AppliedCoreRelo[],
+  targetName: string,
+): T {
+  try {
+    return load();
+  } catch (e) {
+    if (poisoned.length === 0 || !(e instanceof VerifierError)) throw e;
+    const hit = poisoned.find((r) => r.func === program && r.slot === e.insnIndex);
+    const named = hit ? [hit] : poisoned;
+    throw new LoaderError(
+      `program "${program}": ${named.map((r) => describeUnresolved(r, targetName)).join("; ")}`,
+    );
+  }
 }
 
 interface ObjectBtf {

@@ -22,6 +22,13 @@
  * Errors: `LoadError` with a message naming the program and the problem; map definition problems
  * surface as `MapError` (runtime/maps).
  */
+import { openBtfFile } from "../../core/btf/file.ts";
+import type { LazyBtf } from "../../core/btf/index.ts";
+import {
+  applyCoreRelocations,
+  describeUnresolved,
+  hasCoreRelocations,
+} from "../../core/object/core-apply.ts";
 import {
   CallSrc,
   PseudoSrc,
@@ -64,10 +71,34 @@ export class LoadError extends Error {
   }
 }
 
+/** Applies CO-RE relocations for `target` (core/object/core-apply.ts), as the kernel loader does. */
+function relocateCore(obj: BpfObject, target: LazyBtf | string | undefined): BpfObject {
+  if (!hasCoreRelocations(obj)) return obj;
+  if (target === undefined)
+    throw new LoadError(
+      "the object has CO-RE relocations (kernel struct reads): give the VM a kernel BTF to resolve them against (coreBtf, or --btf FILE)",
+    );
+  try {
+    const btf = typeof target === "string" ? openBtfFile(target) : target;
+    const r = applyCoreRelocations(obj, btf);
+    const bad = r.relocations.find((x) => x.targetValue === null);
+    if (bad) throw new LoadError(describeUnresolved(bad, btf.source));
+    return r.object;
+  } catch (e) {
+    if (e instanceof LoadError) throw e;
+    throw new LoadError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 /** Options of `loadBpfObject`. */
 export interface LoadOptions extends HelperEnvOptions {
   /** Number of simulated CPUs (default 1). */
   readonly cpus?: number;
+  /**
+   * The kernel BTF the object's CO-RE relocations are resolved against (a reader, or a file path
+   * such as a copy of some kernel's /sys/kernel/btf/vmlinux). Required when the object has any.
+   */
+  readonly coreBtf?: LazyBtf | string;
 }
 
 /** One loaded program. */
@@ -169,7 +200,8 @@ function relocate(
 }
 
 /** Loads an object into a fresh VM address space. */
-export function loadBpfObject(obj: BpfObject, options: LoadOptions = {}): LoadedObject {
+export function loadBpfObject(input: BpfObject, options: LoadOptions = {}): LoadedObject {
+  const obj = relocateCore(input, options.coreBtf);
   const cpuCount = options.cpus ?? 1;
   if (!Number.isInteger(cpuCount) || cpuCount < 1 || cpuCount > 1024) {
     throw new LoadError(`cpus must be an integer from 1 to 1024, got ${cpuCount}`);

@@ -132,6 +132,142 @@ const types: BtfType[] = [
   { kind: "typedef", name: "btf_trace_demo_switch", type: T.tpPtr },
 ];
 
+// Kernel structs for the CO-RE examples (examples/core-*.ts), shaped like the kernel's but small:
+// the fields the examples read, at made-up offsets, with sock_common's anonymous struct/union
+// nesting and task_struct's bitfield kept.
+const add = (t: BtfType): number => types.push(t) - 1;
+const member = (name: string, type: number, bitOffset: number, bitfieldSize = 0) => ({
+  name,
+  type,
+  bitOffset,
+  bitfieldSize,
+});
+const ushort = add(int("unsigned short", 2, 0));
+const ulonglong = add(int("unsigned long long", 8, 0));
+const u16 = add({ kind: "typedef", name: "__u16", type: ushort });
+const u32 = add({ kind: "typedef", name: "__u32", type: T.uint });
+const be16 = add({ kind: "typedef", name: "__be16", type: u16 });
+const be32 = add({ kind: "typedef", name: "__be32", type: u32 });
+const pidT = add({ kind: "typedef", name: "pid_t", type: T.int });
+const u64 = add({ kind: "typedef", name: "u64", type: ulonglong });
+const constUchar = add({ kind: "const", name: "", type: T.uchar });
+const ucharPtr = add({ kind: "ptr", name: "", type: constUchar });
+const qstr = add({
+  kind: "struct",
+  name: "qstr",
+  size: 16,
+  members: [member("hash_len", ulonglong, 0), member("name", ucharPtr, 64)],
+  kindFlag: false,
+});
+const dentry = types.length;
+const dentryPtr = dentry + 1;
+add({
+  kind: "struct",
+  name: "dentry",
+  size: 64,
+  members: [
+    member("d_flags", T.uint, 0),
+    member("d_parent", dentryPtr, 192),
+    member("d_name", qstr, 256),
+  ],
+  kindFlag: false,
+});
+add({ kind: "ptr", name: "", type: dentry });
+const path = add({
+  kind: "struct",
+  name: "path",
+  size: 16,
+  members: [member("mnt", T.voidPtr, 0), member("dentry", dentryPtr, 64)],
+  kindFlag: false,
+});
+types[T.file] = {
+  kind: "struct",
+  name: "file",
+  size: 96,
+  members: [member("f_mode", T.uint, 0), member("f_path", path, 512)],
+  kindFlag: false,
+};
+const mm = add({
+  kind: "struct",
+  name: "mm_struct",
+  size: 1024,
+  members: [member("exe_file", T.filePtr, 7000)],
+  kindFlag: false,
+});
+const mmPtr = add({ kind: "ptr", name: "", type: mm });
+const task = types.length;
+const taskPtr = task + 1;
+add({
+  kind: "struct",
+  name: "task_struct",
+  size: 3072,
+  members: [
+    member("__state", T.uint, 192),
+    member("in_execve", T.uint, 9539, 1),
+    member("in_iowait", T.uint, 9544, 1),
+    member("mm", mmPtr, 9600),
+    member("exit_code", T.int, 9728),
+    member("pid", pidT, 10112),
+    member("tgid", pidT, 10144),
+    member("real_parent", taskPtr, 10240),
+    member("start_time", u64, 12416),
+  ],
+  kindFlag: true,
+});
+add({ kind: "ptr", name: "", type: task });
+const addrs = add({
+  kind: "struct",
+  name: "",
+  size: 8,
+  members: [member("skc_daddr", be32, 0), member("skc_rcv_saddr", be32, 32)],
+  kindFlag: false,
+});
+const addrUnion = add({
+  kind: "union",
+  name: "",
+  size: 8,
+  members: [member("skc_addrpair", ulonglong, 0), member("", addrs, 0)],
+  kindFlag: false,
+});
+const ports = add({
+  kind: "struct",
+  name: "",
+  size: 4,
+  members: [member("skc_dport", be16, 0), member("skc_num", u16, 16)],
+  kindFlag: false,
+});
+const portUnion = add({
+  kind: "union",
+  name: "",
+  size: 4,
+  members: [member("skc_portpair", u32, 0), member("", ports, 0)],
+  kindFlag: false,
+});
+const sockCommon = add({
+  kind: "struct",
+  name: "sock_common",
+  size: 136,
+  members: [member("", addrUnion, 0), member("", portUnion, 96), member("skc_family", ushort, 128)],
+  kindFlag: false,
+});
+add({
+  kind: "struct",
+  name: "sock",
+  size: 760,
+  members: [member("__sk_common", sockCommon, 0)],
+  kindFlag: false,
+});
+add({
+  kind: "enum",
+  name: "pid_type",
+  size: 4,
+  signed: false,
+  values: [
+    { name: "PIDTYPE_PID", value: 0 },
+    { name: "PIDTYPE_TGID", value: 1 },
+  ],
+});
+
 /** The fixture BTF bytes. */
 export function fixtureBtf(): Uint8Array {
   return encodeBtf({ types });

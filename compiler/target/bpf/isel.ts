@@ -30,6 +30,7 @@ import { ARG_REGS, FP, minst, type MFunc, type MReloc } from "./mir.ts";
 import { fitsImm32, lookupRow } from "./isel-compare.ts";
 import { ATOMIC_PATTERNS, BINARY_PATTERNS, SIZE_SUFFIX } from "./isel-tables.ts";
 import { Selector } from "./isel-context.ts";
+import { CoreReloKind } from "../../../core/btf/core-relo.ts";
 
 /** Options of instruction selection. */
 export interface IselOptions {
@@ -70,6 +71,28 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
     case "funcaddr":
     case "globaladdr":
       return; // materialised at each use (deferred)
+    case "coreconst": {
+      // One instruction carrying the relocation: ld_imm64 for enum values (64-bit on the target),
+      // else a mov of the 32-bit immediate (libbpf patches ALU/ALU64 K-form and ld_imm64 alike).
+      const reloc: MReloc = { kind: "core", relo: d.relo };
+      const dst = s.reg(r!);
+      if (d.relo.kind === CoreReloKind.ENUMVAL_VALUE && d.type === "i64") {
+        const v = BigInt.asUintN(64, d.value);
+        s.emit(
+          minst("lddw", {
+            dst,
+            imm: Number(BigInt.asIntN(32, v & 0xffffffffn)),
+            imm2: Number(BigInt.asIntN(32, v >> 32n)),
+            reloc,
+            span,
+          }),
+        );
+      } else {
+        const row = d.type === "i32" ? "mov32_imm" : "mov64_imm";
+        s.emit(minst(row, { dst, imm: Number(BigInt.asIntN(32, d.value)), reloc, span }));
+      }
+      return;
+    }
     case "binary": {
       const swapped = s.byteSwapOf(r!);
       if (swapped === undefined) return selectBinary(s, r!, d.binop, d.lhs, d.rhs);

@@ -23,7 +23,7 @@ import {
   regsRead,
   regsWritten,
 } from "../../../core/isa/index.ts";
-import type { Span } from "../../ir/types.ts";
+import type { CoreReloRef, Span } from "../../ir/types.ts";
 
 /** A register operand: 0–10 physical, `VREG_BASE` and up virtual. */
 export type Reg = number;
@@ -50,7 +50,9 @@ export function isVirtual(r: Reg): boolean {
 export type MReloc =
   | { readonly kind: "map"; readonly map: string }
   | { readonly kind: "global"; readonly global: string; readonly offset: number }
-  | { readonly kind: "call"; readonly callee: string };
+  | { readonly kind: "call"; readonly callee: string }
+  /** A CO-RE relocation of this instruction's immediate (`.BTF.ext` core_relo, not an ELF one). */
+  | { readonly kind: "core"; readonly relo: CoreReloRef };
 
 /** A reference to a frame object whose final offset is added to `off` or `imm` at encoding. */
 export interface FrameRef {
@@ -211,6 +213,7 @@ export function formatMInst(i: MInst): string {
 
 function relocText(r: MReloc): string {
   if (r.kind === "map") return `map[${r.map}]`;
+  if (r.kind === "core") return `core[${r.relo.kind} t${r.relo.typeId} ${r.relo.access}]`;
   if (r.kind === "global") return `global[${r.global}${r.offset ? `+${r.offset}` : ""}]`;
   return r.callee;
 }

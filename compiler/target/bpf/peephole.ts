@@ -114,6 +114,8 @@ export function runPeepholes(
         for (const p of patterns) {
           const m = p.match(cx);
           if (!m || !isImprovement(insts.slice(at, at + m.length), m.replace)) continue;
+          // A CO-RE-relocated instruction stays as it is: the loader patches exactly that one.
+          if (insts.slice(at, at + m.length).some((i) => i.reloc?.kind === "core")) continue;
           insts = [...insts.slice(0, at), ...m.replace, ...insts.slice(at + m.length)];
           rewrites++;
           changed = true;

@@ -12,6 +12,7 @@ import type { MReloc } from "./mir.ts";
 function relocComment(r: MReloc): string {
   if (r.kind === "map") return `map ${r.map}`;
   if (r.kind === "global") return `global ${r.global}${r.offset ? ` + ${r.offset}` : ""}`;
+  if (r.kind === "core") return `CO-RE ${r.relo.kind} t${r.relo.typeId} ${r.relo.access}`;
   return `call ${r.callee}`;
 }
 

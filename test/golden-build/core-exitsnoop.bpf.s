@@ -1,0 +1,70 @@
+onExit:  ; section tracepoint/sched/sched_process_exit
+; examples/core-exitsnoop.ts:34
+    0: call 14
+; examples/core-exitsnoop.ts:36
+    1: r7 = r0
+    2: r7 >>= 32
+    3: if w0 != w7 goto +53
+; examples/core-exitsnoop.ts:37
+    4: call 35
+    5: r6 = r0
+; examples/core-exitsnoop.ts:39
+    6: call 5
+    7: r8 = r0
+    8: r1 = 1552  ; CO-RE 0 t1 0:115
+    9: r3 = r6
+   10: r3 += r1
+   11: r1 = r10
+   12: r1 += -32
+   13: r2 = 8
+   14: call 113
+   15: r1 = *(u64 *)(r10 - 32)
+   16: r0 = r8
+   17: r0 -= r1
+   18: *(u64 *)(r10 - 24) = r0
+; examples/core-exitsnoop.ts:40
+   19: *(u32 *)(r10 - 16) = w7
+; examples/core-exitsnoop.ts:41
+   20: r1 = 1280  ; CO-RE 0 t1 0:95
+   21: r3 = r6
+   22: r3 += r1
+   23: r1 = r10
+   24: r1 += -40
+   25: r2 = 8
+   26: call 113
+   27: r3 = *(u64 *)(r10 - 40)
+   28: r1 = 1268  ; CO-RE 0 t1 0:93
+   29: r3 += r1
+   30: r1 = r10
+   31: r1 += -44
+   32: r2 = 4
+   33: call 113
+   34: w1 = *(u32 *)(r10 - 44)
+   35: *(u32 *)(r10 - 12) = w1
+; examples/core-exitsnoop.ts:42
+   36: r1 = 1164  ; CO-RE 0 t1 0:65
+   37: r3 = r6
+   38: r3 += r1
+   39: r1 = r10
+   40: r1 += -48
+   41: r2 = 4
+   42: call 113
+   43: w2 = *(u32 *)(r10 - 48)
+; examples/core-exitsnoop.ts:43
+   44: r1 = r2
+   45: w1 >>= 8
+   46: *(u32 *)(r10 - 8) = w1
+; examples/core-exitsnoop.ts:44
+   47: r1 = r2
+   48: w1 &= 127
+   49: *(u32 *)(r10 - 4) = w1
+; examples/core-exitsnoop.ts:45
+   50: r1 = 0 ll  ; map events
+   52: r2 = r10
+   53: r2 += -24
+   54: r3 = 24
+   55: r4 = 0
+   56: call 130
+; examples/core-exitsnoop.ts:36
+   57: r0 = 0
+   58: exit
