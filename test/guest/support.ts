@@ -60,7 +60,7 @@ export async function runInGuestTool(
 ): Promise<GuestRun> {
   const b = join(guest.box, name);
   const script = `cd ${ROOT}
-B=${b}
+export B=${b}
 node bin/tsbpf.js run $B.o --duration 600 ${options.args ?? ""} > $B.stdout 2> $B.stderr &
 T=$!
 i=0
