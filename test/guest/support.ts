@@ -21,10 +21,13 @@ export const EXAMPLES = readdirSync(join(ROOT, "examples"))
   .map((n) => n.slice(0, -3))
   .sort();
 
-/** Builds every example on the host into `<box>/<name>.o`; returns name → program names. */
-export async function buildExamplesInto(box: string): Promise<Map<string, string[]>> {
+/** Builds examples (default: every one) on the host into `<box>/<name>.o`; returns name → program names. */
+export async function buildExamplesInto(
+  box: string,
+  names: readonly string[] = EXAMPLES,
+): Promise<Map<string, string[]>> {
   const programs = new Map<string, string[]>();
-  for (const name of EXAMPLES) {
+  for (const name of names) {
     const bytes = await buildExample(name);
     writeFileSync(join(box, `${name}.o`), bytes);
     programs.set(
