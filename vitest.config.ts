@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // The second-kernel tests boot QEMU: `npm run test:kernels` (vitest.guest.config.ts).
-    exclude: ["**/node_modules/**", "test/guest/**"],
+    exclude: ["**/node_modules/**", "**/.git/**", "test/guest/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
