@@ -250,11 +250,15 @@ export async function bootGuest(options: GuestOptions = {}): Promise<Guest> {
   qemu.stderr!.on("data", (d: Buffer) => (consoleText += d.toString()));
   const exit = new Promise<void>((r) => qemu.on("close", () => ((exited = true), r())));
   qemu.on("error", (e) => (consoleText += `\n${e.message}`));
+  // A test process that dies (a killed vitest worker) takes its guest with it.
+  const orphanGuard = () => qemu.kill("SIGKILL");
+  process.once("exit", orphanGuard);
 
   const tail = () => consoleText.split("\n").slice(-40).join("\n");
   const kill = async () => {
     if (!exited) qemu.kill("SIGKILL");
     await exit;
+    process.off("exit", orphanGuard);
     rmSync(work, { recursive: true, force: true });
   };
 
