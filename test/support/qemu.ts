@@ -234,7 +234,10 @@ export async function bootGuest(options: GuestOptions = {}): Promise<Guest> {
     ...["-m", String(options.memoryMiB ?? 1536), "-smp", String(options.cpus ?? 2)],
     ...["-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"],
     ...["-kernel", kernel.vmlinuz, "-initrd", initrd],
-    ...["-append", `console=ttyS0 ${process.env.TSBPF_GUEST_VERBOSE ? "" : "quiet "}panic=-1`],
+    ...[
+      "-append",
+      `console=ttyS0 ${process.env.TSBPF_GUEST_VERBOSE === "1" ? "" : "quiet "}panic=-1`,
+    ],
     ...[
       "-virtfs",
       "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
