@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The second-kernel tests boot QEMU: `npm run test:kernels` (vitest.guest.config.ts).
+    exclude: ["**/node_modules/**", "**/.git/**", "test/guest/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -37,10 +37,12 @@ export interface HelperOverride {
   readonly readOnlyArgs?: readonly number[];
   /**
    * The output buffer and its size argument (C positions) when the helper writes every byte of it
-   * whatever happens (it zeroes the buffer on failure): kernel/bpf/helpers.c bpf_get_current_comm
-   * (strscpy_pad, or memset on error), kernel/trace/bpf_trace.c bpf_probe_read_{kernel,user}
-   * (memset on a fault), net/core/filter.c bpf_skb_load_bytes (memset on error). The `_str`
-   * variants leave the bytes after the string alone.
+   * whatever happens (it zeroes the buffer on failure), on every kernel tsbpf targets:
+   * kernel/trace/bpf_trace.c bpf_probe_read_{kernel,user} (memset on a fault), net/core/filter.c
+   * bpf_skb_load_bytes (memset on error). Not the `_str` variants, which leave the bytes after the
+   * string alone, and not bpf_get_current_comm: recent kernels pad it (6.18 does), but 6.1 copies
+   * only up to the NUL (test/guest/tracing.test.ts saw stack garbage after it), so a `zeroed()`
+   * record's comm must keep its zero stores.
    */
   readonly fullWrite?: { readonly buffer: number; readonly size: number };
   /**
@@ -83,10 +85,7 @@ export const HELPER_OVERRIDES: Readonly<Record<string, HelperOverride>> = {
     ts: "tracePrintk(format: string, a?: number, b?: number, c?: number): i64",
     lowering: { kind: "builtin", builtin: "printk" },
   },
-  get_current_comm: {
-    ts: "getCurrentComm(buf: CharArray<16>): i64",
-    fullWrite: { buffer: 0, size: 1 },
-  },
+  get_current_comm: { ts: "getCurrentComm(buf: CharArray<16>): i64" },
   probe_read: { fullWrite: { buffer: 0, size: 1 } },
   probe_read_kernel: probeRead("probeReadKernel"),
   probe_read_user: probeRead("probeReadUser"),

@@ -1,49 +1,55 @@
 onSample:  ; section perf_event
 ; examples/profile.ts:39
-    0: r6 = r1
+    0: r7 = r1
 ; examples/profile.ts:40
     1: call 14
     2: r0 >>= 32
 ; examples/profile.ts:41
-    3: if w0 == 0 goto +35
+    3: if w0 == 0 goto +40
+; examples/profile.ts:42
+    4: r6 = r10
+    5: r6 += -20
+    6: *(u32 *)(r6 + 0) = 0
+    7: *(u32 *)(r6 + 4) = 0
+    8: *(u32 *)(r6 + 8) = 0
+    9: *(u32 *)(r6 + 12) = 0
 ; examples/profile.ts:43
-    4: *(u32 *)(r10 - 32) = w0
+   10: *(u32 *)(r10 - 32) = w0
 ; examples/profile.ts:44
-    5: r1 = r6
-    6: r2 = 0 ll  ; map stacks
-    8: r3 = 0
-    9: call 27
-   10: *(u32 *)(r10 - 28) = w0
-; examples/profile.ts:45
-   11: r1 = r6
+   11: r1 = r7
    12: r2 = 0 ll  ; map stacks
-   14: r3 = 256
+   14: r3 = 0
    15: call 27
-   16: *(u32 *)(r10 - 24) = w0
+   16: *(u32 *)(r10 - 28) = w0
+; examples/profile.ts:45
+   17: r1 = r7
+   18: r2 = 0 ll  ; map stacks
+   20: r3 = 256
+   21: call 27
+   22: *(u32 *)(r10 - 24) = w0
 ; examples/profile.ts:46
-   17: r1 = r10
-   18: r1 += -20
-   19: r2 = 16
-   20: call 16
+   23: r1 = r6
+   24: r2 = 16
+   25: call 16
 ; examples/profile.ts:47
-   21: r1 = 0 ll  ; map counts
-   23: r2 = r10
-   24: r2 += -32
-   25: call 1
+   26: r1 = 0 ll  ; map counts
+   28: r2 = r10
+   29: r2 += -32
+   30: call 1
 ; examples/profile.ts:48
-   26: if r0 == 0 goto +3
-   27: r1 = 1
-   28: lock *(u64 *)(r0 + 0) += r1
-   29: goto +9
+   31: if r0 == 0 goto +3
+   32: r1 = 1
+   33: lock *(u64 *)(r0 + 0) += r1
+   34: goto +9
 ; examples/profile.ts:49
-   30: *(u64 *)(r10 - 40) = 1
-   31: r1 = 0 ll  ; map counts
-   33: r2 = r10
-   34: r2 += -32
-   35: r3 = r10
-   36: r3 += -40
-   37: r4 = 1
-   38: call 2
+   35: *(u64 *)(r10 - 40) = 1
+   36: r1 = 0 ll  ; map counts
+   38: r2 = r10
+   39: r2 += -32
+   40: r3 = r10
+   41: r3 += -40
+   42: r4 = 1
+   43: call 2
 ; examples/profile.ts:41
-   39: r0 = 0
-   40: exit
+   44: r0 = 0
+   45: exit

@@ -21,7 +21,7 @@ describe("eliminate-dead-stores", () => {
         v3:i64 = const 8
         v4:ptr = ptradd v1, v3
         v5:i32 = const 16
-        v6:i64 = callhelper get_current_comm#16(v4, v5)
+        v6:i64 = callhelper probe_read_kernel#113(v4, v5, v0)
         v7:ptr = mapref @m
         v8:i64 = const 24
         v9:i64 = const 0
@@ -32,6 +32,32 @@ describe("eliminate-dead-stores", () => {
     expect(changed).toBe(true);
     expect(out).not.toContain("memset");
     expect(out).toContain("store.8 v1, 0, v2");
+  });
+
+  it("keeps the zeroes under a comm: get_current_comm writes only up to the NUL on 6.1", () => {
+    const { out } = runPass(
+      eliminateDeadStores,
+      `
+      func @f(ptr) -> i64 {
+        slot s0 size 24 align 8
+      b0(v0:ptr):
+        v1:ptr = stackslot s0
+        memset v1, 0, 24, align 8
+        v2:i64 = callhelper ktime_get_ns#5()
+        store.8 v1, 0, v2
+        v3:i64 = const 8
+        v4:ptr = ptradd v1, v3
+        v5:i32 = const 16
+        v6:i64 = callhelper get_current_comm#16(v4, v5)
+        v7:ptr = mapref @m
+        v8:i64 = const 24
+        v9:i64 = const 0
+        v10:i64 = callhelper ringbuf_output#130(v7, v1, v8, v9)
+        ret v9
+      }`,
+    );
+    // The timestamp's bytes are written again (the memset shrinks past them); the comm's 16 stay.
+    expect(out).toMatch(/v(\d+):ptr = ptradd v1, v\d+\n\s+memset v\1, 0, 16, align 8\n/);
   });
 
   it("shrinks a memset to the bytes still read (tail padding) and keeps the others", () => {
