@@ -2,7 +2,8 @@
 # Installs the system tools the tests compare against (clang/llvm for BPF objects, bpftool, libbpf
 # headers, skopeo for bytecode images, prometheus/promtool for the exporter) when they are missing
 # and we are root, and Debian's chromium (the playground's browser tests drive it through
-# playwright-core, which never downloads a browser of its own). Without root it only says what is
+# playwright-core, which never downloads a browser of its own), lcov (genhtml reads tsbpf/test's
+# coverage) and tcpdump (an independent check of the packet builders' checksums). Without root it only says what is
 # missing. Services are not started: the tests run their own Prometheus on loopback.
 set -uo pipefail
 need=()
@@ -14,6 +15,8 @@ command -v bpftool >/dev/null || need+=(bpftool)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v prometheus >/dev/null || need+=(prometheus)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v genhtml >/dev/null || need+=(lcov)
+command -v tcpdump >/dev/null || need+=(tcpdump)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: not root; missing ${need[*]} (tests that need them will be skipped)" >&2
