@@ -16,3 +16,4 @@ export * from "./context.ts";
 export * from "./coverage.ts";
 export * from "./coverage-lcov.ts";
 export * from "./coverage-setup.ts";
+export * from "./property.ts";
