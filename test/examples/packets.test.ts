@@ -80,8 +80,7 @@ for (const [where, opts] of variants) {
     it("counts IPv4 packets per protocol on the CPU that saw them and passes everything", async (test) => {
       const p = await loadProbe<Counter>("examples/xdp-counter.ts", { ...opts, cpus: 2, test });
       const run = p.program("countProtocols");
-      const ip = (l: Layer) =>
-        packet(ethernet(), ipv4({ src: "1.2.3.4", dst: "5.6.7.8" }), l);
+      const ip = (l: Layer) => packet(ethernet(), ipv4({ src: "1.2.3.4", dst: "5.6.7.8" }), l);
       expect(run.run({ packet: ip(tcp()), cpu: 0 }).retName).toBe("XDP_PASS");
       expect(run.run({ packet: ip(tcp()), cpu: 1 }).retName).toBe("XDP_PASS");
       expect(run.run({ packet: ip(udp()), cpu: 1 }).retName).toBe("XDP_PASS");
