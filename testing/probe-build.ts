@@ -15,14 +15,10 @@ import { fileURLToPath } from "node:url";
 import { readBpfObject, type BpfObject } from "../core/object/index.ts";
 import { formatDiagnostics, hasErrors } from "../compiler/diag/index.ts";
 import { compileSource } from "../compiler/driver.ts";
+// One error class for "the probe does not compile", shared with compileProbe (golden tests).
+import { ProbeCompileError } from "./compile-probe.ts";
 
-/** A probe that does not compile (the message holds the formatted diagnostics). */
-export class ProbeCompileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ProbeCompileError";
-  }
-}
+export { ProbeCompileError };
 
 /** A compiled probe. */
 export interface BuiltProbe {

@@ -5,7 +5,7 @@
  * live kernel and, on the first disagreement (return value, packet out, or whatever the test
  * observes in maps), lets fast-check shrink the input to a minimal one and fails with it.
  *
- * fast-check is loaded when first used (`npm i -D fast-check`), so `tsbpf/test` works without it.
+ * fast-check (a dependency of tsbpf) is loaded when first used, so importing `tsbpf/test` stays light.
  * Both targets see the same sequence of inputs, so map state built up by earlier runs is the same
  * on both sides and stays part of the comparison.
  */
@@ -38,7 +38,9 @@ export function fastCheck(): typeof FastCheck {
     try {
       fcModule = createRequire(import.meta.url)("fast-check") as typeof FastCheck;
     } catch {
-      throw new Error("tsbpf/test's property helpers need fast-check: npm install -D fast-check");
+      throw new Error(
+        "tsbpf/test's property helpers need fast-check (a dependency of tsbpf): npm install",
+      );
     }
   }
   return fcModule;
