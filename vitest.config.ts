@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { probeCoverage } from "./testing/coverage-setup.ts";
 
 export default defineConfig({
   test: {
@@ -10,5 +11,8 @@ export default defineConfig({
     pool: "forks",
     // The default output, then one summary of the skipped tests grouped by reason.
     reporters: ["default", "./test/support/skip-summary.ts"],
+    // TSBPF_COVERAGE=1: line and branch coverage of the probes the tests run in the VM, written to
+    // coverage/tsbpf-lcov.info (testing/coverage-setup.ts).
+    ...(process.env.TSBPF_COVERAGE === "1" ? probeCoverage() : {}),
   },
 });

@@ -19,8 +19,8 @@ interface RqKey {
   sector: u64;
 }
 
-const start = new HashMap<RqKey, u64>({ maxEntries: 10240 });
-const hist = new ArrayMap<u64>({ maxEntries: MAX_SLOTS, histogram: "log2" });
+export const start = new HashMap<RqKey, u64>({ maxEntries: 10240 });
+export const hist = new ArrayMap<u64>({ maxEntries: MAX_SLOTS, histogram: "log2" });
 
 export const onIssue = tracepoint("block/block_rq_issue", (ctx) => {
   const key: RqKey = { dev: ctx.dev, _pad: 0, sector: ctx.sector };

@@ -9,7 +9,7 @@
  * Run it: `tsbpf run examples/execsnoop.ts` (root), then start programs in another shell.
  */
 import {
-  CharArray,
+  type CharArray,
   RingBuf,
   dataLocAddress,
   getCurrentComm,
@@ -28,7 +28,7 @@ interface ExecEvent {
   filename: CharArray<256>;
 }
 
-const events = new RingBuf<ExecEvent>({ maxEntries: 256 * 1024 });
+export const events = new RingBuf<ExecEvent>({ maxEntries: 256 * 1024 });
 
 export const onExec = tracepoint("sched/sched_process_exec", (ctx) => {
   const filename = dataLocAddress(ctx, ctx.filename);

@@ -9,7 +9,7 @@
  * Run it: `tsbpf run examples/exitsnoop.ts` (root), then let some processes finish.
  */
 import {
-  CharArray,
+  type CharArray,
   RingBuf,
   getCurrentComm,
   getCurrentPidTgid,
@@ -31,7 +31,7 @@ interface ExitEvent {
   comm: CharArray<16>;
 }
 
-const events = new RingBuf<ExitEvent>({ maxEntries: 256 * 1024 });
+export const events = new RingBuf<ExitEvent>({ maxEntries: 256 * 1024 });
 
 export const onExit = tracepoint("sched/sched_process_exit", (ctx) => {
   const pidTgid = getCurrentPidTgid();

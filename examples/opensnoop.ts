@@ -3,7 +3,7 @@
  * buffer (like bcc's opensnoop), from the syscalls/sys_enter_openat tracepoint.
  */
 import {
-  CharArray,
+  type CharArray,
   RingBuf,
   getCurrentComm,
   getCurrentPidTgid,
@@ -23,7 +23,7 @@ interface OpenEvent {
   filename: CharArray<256>;
 }
 
-const events = new RingBuf<OpenEvent>({ maxEntries: 256 * 1024 });
+export const events = new RingBuf<OpenEvent>({ maxEntries: 256 * 1024 });
 
 export const traceOpenat = tracepoint("syscalls/sys_enter_openat", (ctx) => {
   const e = events.reserve();

@@ -12,7 +12,7 @@
 import {
   BPF_F_USER_STACK,
   BPF_NOEXIST,
-  CharArray,
+  type CharArray,
   HashMap,
   StackTraceMap,
   atomicAdd,
@@ -33,8 +33,8 @@ interface SampleKey {
   comm: CharArray<16>;
 }
 
-const stacks = new StackTraceMap({ maxEntries: 10240, maxDepth: 127 });
-const counts = new HashMap<SampleKey, u64>({ maxEntries: 10240 });
+export const stacks = new StackTraceMap({ maxEntries: 10240, maxDepth: 127 });
+export const counts = new HashMap<SampleKey, u64>({ maxEntries: 10240 });
 
 export const onSample = perfEvent((ctx) => {
   const pid = u32(getCurrentPidTgid() >> 32);

@@ -8,7 +8,7 @@
  * Run it: `tsbpf run examples/readline.ts` (root), then type commands in an interactive bash.
  */
 import {
-  CharArray,
+  type CharArray,
   RingBuf,
   getCurrentComm,
   getCurrentPidTgid,
@@ -24,7 +24,7 @@ interface LineEvent {
   line: CharArray<80>;
 }
 
-const events = new RingBuf<LineEvent>({ maxEntries: 256 * 1024 });
+export const events = new RingBuf<LineEvent>({ maxEntries: 256 * 1024 });
 
 export const onReadline = uretprobe("/bin/bash:readline", (ctx) => {
   const line = ctx.ret();

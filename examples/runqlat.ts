@@ -6,8 +6,8 @@
 import { ArrayMap, HashMap, atomicAdd, ktimeGetNs, log2, tracepoint, u32, u64 } from "tsbpf";
 
 const MAX_SLOTS = 26;
-const start = new HashMap<u32, u64>({ maxEntries: 10240 });
-const histogram = new ArrayMap<u64>({ maxEntries: 26, histogram: "log2" });
+export const start = new HashMap<u32, u64>({ maxEntries: 10240 });
+export const histogram = new ArrayMap<u64>({ maxEntries: 26, histogram: "log2" });
 
 export const onWakeup = tracepoint("sched/sched_wakeup", (ctx) => {
   const pid = u32(ctx.pid);

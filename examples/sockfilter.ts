@@ -12,7 +12,7 @@ import {
   ArrayMap,
   ETH_HLEN,
   ETH_P_IP,
-  FixedArray,
+  type FixedArray,
   IPPROTO_TCP,
   atomicAdd,
   htons,
@@ -25,7 +25,7 @@ import {
 
 /** offsetof(struct iphdr, protocol). */
 const IP_PROTOCOL_OFFSET = 9;
-const protoCounts = new ArrayMap<u64>({ maxEntries: 256 });
+export const protoCounts = new ArrayMap<u64>({ maxEntries: 256 });
 
 export const sockfilter = socketFilter((ctx) => {
   if (ctx.protocol !== htons(ETH_P_IP)) return 0;

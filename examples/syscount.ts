@@ -4,8 +4,8 @@
  */
 import { HashMap, atomicAdd, getCurrentPidTgid, tracepoint, u32, u64 } from "tsbpf";
 
-const bySyscall = new HashMap<u32, u64>({ maxEntries: 1024 });
-const byPid = new HashMap<u32, u64>({ maxEntries: 10240 });
+export const bySyscall = new HashMap<u32, u64>({ maxEntries: 1024 });
+export const byPid = new HashMap<u32, u64>({ maxEntries: 10240 });
 
 /** Adds one to `map[key]`, inserting 1 the first time. */
 export const countSyscalls = tracepoint("raw_syscalls/sys_enter", (ctx) => {

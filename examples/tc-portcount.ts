@@ -12,11 +12,11 @@ import {
   BPF_NOEXIST,
   ETH_HLEN,
   ETH_P_IP,
-  EthHdr,
+  type EthHdr,
   HashMap,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  Ipv4Hdr,
+  type Ipv4Hdr,
   TC_ACT_OK,
   atomicAdd,
   htons,
@@ -33,7 +33,7 @@ interface Ports {
   dest: u16;
 }
 
-const portCounts = new HashMap<u16, u64>({ maxEntries: 65536 });
+export const portCounts = new HashMap<u16, u64>({ maxEntries: 65536 });
 
 export const portcount = tc((ctx) => {
   const eth = ctx.header<EthHdr>(0);

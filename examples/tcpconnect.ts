@@ -9,7 +9,7 @@
  * Run it: `tsbpf run examples/tcpconnect.ts` (root), then `curl http://example.com` elsewhere.
  */
 import {
-  CharArray,
+  type CharArray,
   RingBuf,
   getCurrentComm,
   getCurrentPidTgid,
@@ -34,7 +34,7 @@ interface ConnectEvent {
   comm: CharArray<16>;
 }
 
-const events = new RingBuf<ConnectEvent>({ maxEntries: 256 * 1024 });
+export const events = new RingBuf<ConnectEvent>({ maxEntries: 256 * 1024 });
 
 export const onStateChange = tracepoint("sock/inet_sock_set_state", (ctx) => {
   if (ctx.protocol !== IPPROTO_TCP || ctx.family !== AF_INET) return 0;

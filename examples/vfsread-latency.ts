@@ -23,8 +23,8 @@ import {
 } from "tsbpf";
 
 const MAX_SLOTS = 32;
-const start = new HashMap<u32, u64>({ maxEntries: 10240 });
-const hist = new ArrayMap<u64>({ maxEntries: MAX_SLOTS, histogram: "log2" });
+export const start = new HashMap<u32, u64>({ maxEntries: 10240 });
+export const hist = new ArrayMap<u64>({ maxEntries: MAX_SLOTS, histogram: "log2" });
 
 export const onReadEntry = fentry("vfs_read", () => {
   const tid = u32(getCurrentPidTgid());

@@ -6,8 +6,8 @@
 import {
   ETH_HLEN,
   ETH_P_IP,
-  EthHdr,
-  Ipv4Hdr,
+  type EthHdr,
+  type Ipv4Hdr,
   PerCpuArray,
   XDP_PASS,
   htons,
@@ -16,7 +16,7 @@ import {
   xdp,
 } from "tsbpf";
 
-const byProtocol = new PerCpuArray<u64>({ maxEntries: 256 });
+export const byProtocol = new PerCpuArray<u64>({ maxEntries: 256 });
 
 export const countProtocols = xdp((ctx) => {
   const eth = ctx.header<EthHdr>(0);

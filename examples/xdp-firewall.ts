@@ -12,9 +12,9 @@
 import {
   ETH_HLEN,
   ETH_P_IP,
-  EthHdr,
+  type EthHdr,
   HashMap,
-  Ipv4Hdr,
+  type Ipv4Hdr,
   PerCpuArray,
   XDP_DROP,
   XDP_PASS,
@@ -26,8 +26,8 @@ import {
   xdp,
 } from "tsbpf";
 
-const blocklist = new HashMap<u32, u64>({ maxEntries: 4096 });
-const verdicts = new PerCpuArray<u64>({ maxEntries: XDP_REDIRECT + 1 });
+export const blocklist = new HashMap<u32, u64>({ maxEntries: 4096 });
+export const verdicts = new PerCpuArray<u64>({ maxEntries: XDP_REDIRECT + 1 });
 
 /** Counts `action` on this CPU and returns it. */
 function countVerdict(action: u32): u32 {

@@ -2,11 +2,12 @@
 # Installs the system tools the tests compare against (clang/llvm for BPF objects, bpftool, libbpf
 # headers, gcc for the C that `bpftool btf dump format c` prints, skopeo for bytecode images, prometheus/promtool for the exporter) when they are missing
 # and we are root, and Debian's chromium (the playground's browser tests drive it through
-# playwright-core, which never downloads a browser of its own), and what the second-kernel tests
-# (`npm run test:kernels`) boot a Linux 6.1 guest with: QEMU with SeaBIOS, a static busybox for its
-# initramfs, xz to unpack its vmlinuz (the kernel package itself is fetched into a per-user cache by
-# scripts/guest-kernel/fetch.ts, never installed). Without root it only says what is missing.
-# Services are not started: the tests run their own Prometheus on loopback.
+# playwright-core, which never downloads a browser of its own), lcov (genhtml reads tsbpf/test's
+# coverage), tcpdump (an independent check of the packet builders' checksums), and what the
+# second-kernel tests (`npm run test:kernels`) boot a Linux 6.1 guest with: QEMU with SeaBIOS, a
+# static busybox for its initramfs, xz to unpack its vmlinuz (the kernel package itself is fetched
+# into a per-user cache by scripts/guest-kernel/fetch.ts, never installed). Without root it only
+# says what is missing. Services are not started: the tests run their own Prometheus on loopback.
 set -uo pipefail
 need=()
 command -v clang-19 >/dev/null || need+=(clang-19)
@@ -22,6 +23,8 @@ command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 [ -f /usr/share/seabios/bios-256k.bin ] || need+=(seabios)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v xz >/dev/null || need+=(xz-utils)
+command -v genhtml >/dev/null || need+=(lcov)
+command -v tcpdump >/dev/null || need+=(tcpdump)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: not root; missing ${need[*]} (tests that need them will be skipped)" >&2

@@ -28,7 +28,7 @@ import {
 } from "../helpers/index.ts";
 import { PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
 import { getEngine } from "./engine.ts";
-import type { Engine, Region } from "./contract.ts";
+import type { Engine, Region, RunOptions } from "./contract.ts";
 import { buildPacketContext, packetContextFor, type PacketOptions } from "./contexts.ts";
 import type { ClonedPacket, PacketState, RedirectTarget } from "./packet.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
@@ -80,6 +80,11 @@ export interface RunInput extends PacketOptions {
   readonly process?: Partial<FakeProcess>;
   readonly engine?: Engine["kind"];
   readonly budget?: number;
+  /**
+   * Counts executed slots and taken jumps into the counters it returns per program (tsbpf/test
+   * coverage); the run then uses the interpreter, which keeps them.
+   */
+  readonly coverage?: RunOptions["coverage"];
 }
 
 /** Outcome of one run. */
@@ -308,11 +313,14 @@ export class VmObject {
         regions.push(ctx);
         ctxVisible = bytes.length;
       }
-      const engine = getEngine(input.engine ?? this.options.engine ?? "jit");
+      const engine = getEngine(
+        input.coverage ? "interpreter" : (input.engine ?? this.options.engine ?? "jit"),
+      );
       this.loaded.env.packet = packet;
       const res = engine.run(p.program, memory, this.loaded.helpers, {
         args: [ctx?.base ?? 0n],
         budget: input.budget ?? this.options.budget,
+        ...(input.coverage ? { coverage: input.coverage } : {}),
       });
       const redirected =
         packet?.redirect !== undefined &&

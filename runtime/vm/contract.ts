@@ -145,6 +145,20 @@ export interface RunOptions {
   readonly args?: readonly bigint[];
   /** Maximum instructions executed before a VmError ("instruction budget exhausted"). */
   readonly budget?: number;
+  /**
+   * Coverage counters per program (the reference interpreter only; the JIT ignores it): for each
+   * program run (the entry program, then any tail-called one) the counters it returns, if any, get
+   * one hit per executed slot and one `taken` per conditional jump that jumped.
+   */
+  readonly coverage?: (program: EngineProgram) => CoverageCounters | undefined;
+}
+
+/** Per-slot execution counts of one program (indexed by slot, like `VmError.pc`). */
+export interface CoverageCounters {
+  /** Times each slot was executed. */
+  readonly hits: Uint32Array;
+  /** Times each conditional jump slot jumped (not taken = hits - taken). */
+  readonly taken: Uint32Array;
 }
 
 /** The outcome of one run. */

@@ -28,6 +28,7 @@
 import { STACK_SIZE, jumpTarget } from "../../core/isa/index.ts";
 import { VmError } from "./contract.ts";
 import type {
+  CoverageCounters,
   Engine,
   EngineProgram,
   HelperTable,
@@ -141,6 +142,8 @@ class Interpretation {
   private depth = 0;
   executed = 0;
   private prog: DecodedProgram;
+  /** Coverage counters of the current program, or null (see `RunOptions.coverage`). */
+  private counters: CoverageCounters | null;
   /** `VmMemory`'s region table, or null for other `Memory` implementations. */
   private readonly table: RegionSlot[] | null;
   /** Offset within the region of the last successful `access`. */
@@ -150,8 +153,10 @@ class Interpretation {
     program: EngineProgram,
     private readonly rc: RunContext,
     private readonly budget: number,
+    private readonly coverage: RunOptions["coverage"],
   ) {
     this.prog = decodedOf(program);
+    this.counters = coverage?.(program) ?? null;
     this.table = rc.memory instanceof VmMemory ? rc.memory.slots : null;
     rc.programSlots = this.prog.slots;
     rc.invoker = (slot, args, pc) => this.invoke(slot, args, pc);
@@ -241,10 +246,13 @@ class Interpretation {
     const { sem, aux, dst, src, off, imm, imm2, tgt } = this.prog;
     const R = this.R;
     const budget = this.budget;
+    const hits = this.counters?.hits ?? null;
+    const taken = this.counters?.taken ?? null;
     let executed = this.executed;
     let pc = start;
     for (;;) {
       const op = sem[pc]!;
+      if (hits !== null) hits[pc]++;
       if (++executed > budget && op !== OffEnd) {
         throw new VmError(VmMessages.budget(budget), pc);
       }
@@ -476,10 +484,16 @@ class Interpretation {
           next = this.target(tgt[pc]!, pc);
           break;
         case Jcond64:
-          if (jump64(aux[pc]!, al, ah, bl, bh)) next = this.target(tgt[pc]!, pc);
+          if (jump64(aux[pc]!, al, ah, bl, bh)) {
+            next = this.target(tgt[pc]!, pc);
+            if (taken !== null) taken[pc]++;
+          }
           break;
         case Jcond32:
-          if (jump32(aux[pc]!, al, bl)) next = this.target(tgt[pc]!, pc);
+          if (jump32(aux[pc]!, al, bl)) {
+            next = this.target(tgt[pc]!, pc);
+            if (taken !== null) taken[pc]++;
+          }
           break;
         case CallLocal:
           next = this.callLocal(tgt[pc]!, pc);
@@ -613,6 +627,7 @@ class Interpretation {
     if (tail) {
       this.prog = decodedOf(tail);
       this.rc.programSlots = this.prog.slots;
+      this.counters = this.coverage?.(tail) ?? null;
       this.start([r1]);
       return true;
     }
@@ -632,7 +647,7 @@ export function interpret(
   const args = entryArgs(options.args);
   const rc = new RunContext(memory, helpers, args[0]!);
   try {
-    const it = new Interpretation(program, rc, budget);
+    const it = new Interpretation(program, rc, budget, options.coverage);
     it.start(args);
     const r0 = it.run();
     return { r0, executed: it.executed };

@@ -1,0 +1,69 @@
+/**
+ * What a probe's tests need from a target, as plain bytes: run a program on an input, read and
+ * write maps, drain ring buffers / perf event arrays and printk lines, and fire tracing programs
+ * while an action runs. probe.ts decodes everything with the probe's own types; probe-vm.ts (the
+ * bundled VM) and probe-kernel.ts (the live kernel) implement it.
+ */
+import type { FakeProcess } from "../runtime/helpers/index.ts";
+import type { AttachOptions } from "../runtime/loader/index.ts";
+import type { RawMapSource } from "../runtime/user/typed-map.ts";
+
+/** Where a probe runs. */
+export type ProbeTarget = "vm" | "kernel";
+
+/** One program run, as bytes. */
+export interface BackendRun {
+  readonly program: string;
+  /** A packet (XDP, tc, socket filters): the target builds the context around it. */
+  readonly packet?: Uint8Array;
+  /** Raw context bytes (tracepoint records, ...). */
+  readonly ctx?: Uint8Array;
+  /** u64 arguments (raw tracepoints, fentry/fexit, tp_btf). */
+  readonly args?: readonly (bigint | number)[];
+  /** Runs (the kernel reports the mean duration; the result is the last run's). */
+  readonly repeat?: number;
+  /** VM only: the CPU and process the helpers observe during this run. */
+  readonly cpu?: number;
+  readonly process?: Partial<FakeProcess>;
+  /** VM only: interface index the packet arrives on. */
+  readonly ifindex?: number;
+}
+
+/** The outcome of a run, as bytes. */
+export interface BackendResult {
+  /** r0 at exit (the kernel reports its low 32 bits). */
+  readonly r0: bigint;
+  readonly packetOut: Uint8Array | undefined;
+  readonly ctxOut: Uint8Array | undefined;
+  /** Kernel only: mean nanoseconds per run. */
+  readonly durationNs?: number;
+}
+
+/** What `trigger` does on each target. */
+export interface TriggerOptions {
+  /** Programs to fire (function names); default every tracing program of the object. */
+  readonly programs?: readonly string[];
+  /**
+   * VM: the runs that stand for the action (the action itself does not run: nothing in this
+   * process reaches the VM's hooks).
+   */
+  readonly vm?: readonly BackendRun[];
+  /** Kernel: passed to attach (perf_event sampling, uprobe target, ...). */
+  readonly attach?: AttachOptions;
+}
+
+/** A loaded probe on one target. */
+export interface ProbeBackend {
+  readonly target: ProbeTarget;
+  /** Program type name without prefix (`XDP`), or undefined. */
+  progType(program: string): string | undefined;
+  run(input: BackendRun): BackendResult;
+  /** A map's bytes (`counts`, `.bss`, ...). */
+  map(name: string): RawMapSource;
+  /** Records of a ring buffer or perf event array since the last call. */
+  drain(name: string): Uint8Array[];
+  /** printk lines since the last call. */
+  printk(): string[];
+  trigger(action: () => unknown, opts: TriggerOptions): Promise<void>;
+  close(): Promise<void>;
+}

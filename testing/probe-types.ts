@@ -1,0 +1,78 @@
+/**
+ * The types of a probe as its tests see them, read from the probe file itself: a test names the
+ * module type (`typeof import("./probe.ts")`) and every exported map and program of the stdlib
+ * kinds gives its own key, value and record types. Nothing is generated.
+ *
+ * The stdlib's integer types are aliases of `number`, so values arrive as numbers (a 64-bit value
+ * beyond 2^53 arrives as a bigint, see `Out`); byte arrays (`CharArray<N>`) arrive as a string when
+ * they hold text, else as an array of numbers; structs as plain objects.
+ *
+ * Types only: nothing here runs.
+ */
+import type {
+  FixedArray,
+  KeyedMap,
+  PerfEventArray,
+  PerCpuArray,
+  PerCpuHash,
+  Program,
+  RingBuf,
+} from "tsbpf";
+
+/** The module type of a probe file (`typeof import("./probe.ts")`), or any record when untyped. */
+export type ProbeModule = object;
+
+/** A decoded key, value or record of type `T` (what reads return). */
+export type Out<T> = T extends number
+  ? number
+  : T extends boolean
+    ? boolean
+    : T extends bigint
+      ? bigint
+      : T extends FixedArray<infer E, number>
+        ? string | Out<E>[]
+        : T extends object
+          ? { -readonly [F in keyof T]: Out<T[F]> }
+          : unknown;
+
+/** A key or value of type `T` as writes accept it (partial structs: missing fields are zero). */
+export type In<T> = T extends number
+  ? number | bigint
+  : T extends boolean
+    ? boolean | number
+    : T extends bigint
+      ? bigint | number
+      : T extends FixedArray<infer E, number>
+        ? string | readonly In<E>[] | Uint8Array
+        : T extends object
+          ? { readonly [F in keyof T]?: In<T[F]> }
+          : never;
+
+/** Names of the exported keyed maps (hash, array and their variants) of module `M`. */
+export type MapNames<M> = {
+  [K in keyof M]: M[K] extends KeyedMap<any, any> ? K : never;
+}[keyof M] &
+  string;
+
+/** Key type of exported map `N`. */
+export type MapKey<M, N extends keyof M> = M[N] extends KeyedMap<infer K, any> ? K : never;
+/** Value type of exported map `N`. */
+export type MapValue<M, N extends keyof M> = M[N] extends KeyedMap<any, infer V> ? V : never;
+/** True for the per-CPU kinds (values exist once per CPU). */
+export type IsPerCpu<T> = T extends PerCpuHash<any, any> | PerCpuArray<any> ? true : false;
+
+/** Names of the exported ring buffers and perf event arrays of module `M`. */
+export type EventNames<M> = {
+  [K in keyof M]: M[K] extends RingBuf<any> | PerfEventArray<any> ? K : never;
+}[keyof M] &
+  string;
+
+/** Record type of exported ring buffer or perf event array `N`. */
+export type EventRecord<M, N extends keyof M> =
+  M[N] extends RingBuf<infer T> ? T : M[N] extends PerfEventArray<infer T> ? T : never;
+
+/** Names of the exported programs of module `M`. */
+export type ProgramNames<M> = {
+  [K in keyof M]: M[K] extends Program ? K : never;
+}[keyof M] &
+  string;
