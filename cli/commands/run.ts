@@ -43,7 +43,9 @@ import {
   type MapAssignment,
   type MapSnapshot,
   type MetricFamily,
+  toJson,
   type SessionEvent,
+  type VmSessionRun,
 } from "../../runtime/user/index.ts";
 import type { RunInput } from "../../runtime/vm/api.ts";
 import { VmError } from "../../runtime/vm/contract.ts";
@@ -287,10 +289,10 @@ function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
     throw e;
   }
   try {
-    const last = new Map<string, bigint>();
+    const last = new Map<string, VmSessionRun>();
     try {
       for (let i = 0; i < repeat; i++) {
-        for (const r of session.runAll(input)) last.set(r.program, r.result.r0);
+        for (const r of session.runAll(input)) last.set(r.program, r);
         for (const e of session.poll()) emitEvent(e, o.json === true);
       }
     } catch (e) {
@@ -302,10 +304,22 @@ function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
       }
       throw e;
     }
-    for (const [p, r0] of last) {
+    for (const [p, r] of last) {
+      const r0 = r.result.r0;
+      const named = r.retName !== undefined ? `${r.retName} (${r0})` : `${r0}`;
       process.stderr.write(
-        `ran ${p} ${repeat} time${repeat === 1 ? "" : "s"} in the VM; last return value ${r0}\n`,
+        `ran ${p} ${repeat} time${repeat === 1 ? "" : "s"} in the VM; last return value ${named}\n`,
       );
+      if (o.json) {
+        const doc = {
+          type: "return",
+          program: p,
+          runs: repeat,
+          value: toJson(r0),
+          name: r.retName,
+        };
+        write(JSON.stringify(doc) + "\n");
+      }
     }
     if (!o.json) write("\n");
     printMaps(session.snapshots(), o.json === true);
