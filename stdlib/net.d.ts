@@ -50,13 +50,19 @@ export declare const TCPHDR_CWR: 0x80;
  * A plain u32 to the language; `tsbpf run`, `--json` and tsbpf/user print it as `10.0.0.2` and
  * `--set` accepts it in that form (BTF `typedef u32 ipv4_addr`).
  */
-export type Ipv4Addr = u32;
+export type Ipv4Addr = u32 & {
+  /** Marks the type for tsbpf/user's typings; no value has it, so any u32 is an Ipv4Addr. */
+  readonly __tsbpfIpv4?: never;
+};
 /**
  * An IPv6 address as packets carry it (`struct in6_addr` as its four 32-bit words, `s6_addr32`),
  * network order. Printed in RFC 5952 form (`2001:db8::1`) by `tsbpf run`, `--json` and tsbpf/user
  * (BTF `typedef u32 ipv6_addr[4]`).
  */
-export type Ipv6Addr = FixedArray<u32, 4>;
+export interface Ipv6Addr extends FixedArray<u32, 4> {
+  /** Marks the type for tsbpf/user's typings; no value has it. */
+  readonly __tsbpfIpv6?: never;
+}
 
 /** `struct ethhdr` (linux/if_ether.h), 14 bytes. */
 export interface EthHdr {
