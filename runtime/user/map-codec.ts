@@ -238,6 +238,7 @@ function charKind(btf: Btf, id: number): "strict" | "loose" | undefined {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
 
 /** The text of NUL-terminated bytes when they look like a string, else undefined. */
 function asText(raw: Uint8Array): string | undefined {
@@ -283,7 +284,7 @@ function decodeAt(c: Codec, bytes: Uint8Array, view: DataView, at: number): User
       const raw = bytes.subarray(at, at + c.size);
       if (c.loose) return asText(raw) ?? [...raw];
       const end = raw.indexOf(0);
-      return new TextDecoder("utf-8").decode(raw.subarray(0, end < 0 ? c.size : end));
+      return lenientUtf8.decode(raw.subarray(0, end < 0 ? c.size : end));
     }
     case "array":
       return Array.from({ length: c.length }, (_, i) =>
