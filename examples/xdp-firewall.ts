@@ -14,6 +14,7 @@ import {
   ETH_P_IP,
   type EthHdr,
   HashMap,
+  type Ipv4Addr,
   type Ipv4Hdr,
   PerCpuArray,
   XDP_DROP,
@@ -26,7 +27,7 @@ import {
   xdp,
 } from "tsbpf";
 
-export const blocklist = new HashMap<u32, u64>({ maxEntries: 4096 });
+export const blocklist = new HashMap<Ipv4Addr, u64>({ maxEntries: 4096 });
 export const verdicts = new PerCpuArray<u64>({ maxEntries: XDP_REDIRECT + 1 });
 
 /** Counts `action` on this CPU and returns it. */

@@ -58,8 +58,14 @@ export interface FixedArray<T, N extends number> {
   [index: number]: T;
   readonly length: N;
 }
-/** `char name[N]`: a byte buffer (comm, file names). */
-export type CharArray<N extends number> = FixedArray<u8, N>;
+/**
+ * `char name[N]`: a byte buffer (comm, file names). Bytes to the program; user space (`tsbpf run`,
+ * tsbpf/user) reads it as the string before its first NUL. `__tsbpfText` only marks the type for
+ * tsbpf/user's typings: no value has it, and any `FixedArray<u8, N>` is assignable to a CharArray.
+ */
+export interface CharArray<N extends number> extends FixedArray<u8, N> {
+  readonly __tsbpfText?: never;
+}
 
 /** A reference to memory owned elsewhere (a map value, a ring buffer record, packet bytes). */
 export interface Ref<T> {

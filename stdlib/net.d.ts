@@ -45,6 +45,25 @@ export declare const TCPHDR_URG: 0x20;
 export declare const TCPHDR_ECE: 0x40;
 export declare const TCPHDR_CWR: 0x80;
 
+/**
+ * An IPv4 address as packets carry it: network byte order (`__be32`), so `ip.value.saddr` is one.
+ * A plain u32 to the language; `tsbpf run`, `--json` and tsbpf/user print it as `10.0.0.2` and
+ * `--set` accepts it in that form (BTF `typedef u32 ipv4_addr`).
+ */
+export type Ipv4Addr = u32 & {
+  /** Marks the type for tsbpf/user's typings; no value has it, so any u32 is an Ipv4Addr. */
+  readonly __tsbpfIpv4?: never;
+};
+/**
+ * An IPv6 address as packets carry it (`struct in6_addr` as its four 32-bit words, `s6_addr32`),
+ * network order. Printed in RFC 5952 form (`2001:db8::1`) by `tsbpf run`, `--json` and tsbpf/user
+ * (BTF `typedef u32 ipv6_addr[4]`).
+ */
+export interface Ipv6Addr extends FixedArray<u32, 4> {
+  /** Marks the type for tsbpf/user's typings; no value has it. */
+  readonly __tsbpfIpv6?: never;
+}
+
 /** `struct ethhdr` (linux/if_ether.h), 14 bytes. */
 export interface EthHdr {
   /** Destination MAC address. */
@@ -79,8 +98,8 @@ export interface Ipv4Hdr {
   /** IPPROTO_* of the payload. */
   protocol: u8;
   check: u16;
-  saddr: u32;
-  daddr: u32;
+  saddr: Ipv4Addr;
+  daddr: Ipv4Addr;
 }
 
 /** `struct ipv6hdr` (linux/ipv6.h), 40 bytes; extension headers follow per `nexthdr`. */
@@ -96,8 +115,8 @@ export interface Ipv6Hdr {
   nexthdr: u8;
   hop_limit: u8;
   /** `struct in6_addr` as its four 32-bit words (`s6_addr32`), network order. */
-  saddr: FixedArray<u32, 4>;
-  daddr: FixedArray<u32, 4>;
+  saddr: Ipv6Addr;
+  daddr: Ipv6Addr;
 }
 
 /** `struct tcphdr` (linux/tcp.h) without options, 20 bytes. */

@@ -43,7 +43,10 @@ import {
   type MapAssignment,
   type MapSnapshot,
   type MetricFamily,
+  lostText,
+  toJson,
   type SessionEvent,
+  type VmSessionRun,
 } from "../../runtime/user/index.ts";
 import type { RunInput, VmRunResult } from "../../runtime/vm/api.ts";
 import { VmError } from "../../runtime/vm/contract.ts";
@@ -110,8 +113,60 @@ function printMaps(snapshots: readonly MapSnapshot[], json: boolean): void {
 }
 
 function emitEvent(e: SessionEvent, json: boolean): void {
-  if (!json && e.kind === "lost") process.stderr.write(formatEventText(e) + "\n");
-  else write((json ? formatEventJson(e) : formatEventText(e)) + "\n");
+  emitEvents([e], json);
+  flushEvents();
+}
+
+/**
+ * Event lines wait here and go to stdout in one write when the event loop next turns (the live
+ * stream lets it turn whenever it waits for the kernel, and every few ms while records pour in),
+ * or once 64 KiB are pending: one write per burst rather than per record.
+ */
+let pending = "";
+let flushScheduled = false;
+
+function flushEvents(): void {
+  flushScheduled = false;
+  if (pending) write(pending);
+  pending = "";
+}
+
+/** Events, in order (text mode: lost counts go to stderr at once). */
+function emitEvents(events: readonly SessionEvent[], json: boolean): void {
+  for (const e of events) {
+    if (!json && e.kind === "lost") process.stderr.write(formatEventText(e) + "\n");
+    else pending += (json ? formatEventJson(e) : formatEventText(e)) + "\n";
+  }
+  if (pending.length >= 65536) flushEvents();
+  else if (pending && !flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushEvents);
+  }
+}
+
+/**
+ * After a live run: what each event map delivered and lost. JSON: one `{"type":"summary",...}`
+ * line per event map; text: a line on stderr only when something was lost.
+ */
+function printSummary(session: LiveSession, json: boolean): void {
+  for (const [map, c] of session.counts()) {
+    const lost = c.kernelLost + c.userLost;
+    if (json) {
+      const doc = {
+        type: "summary",
+        map,
+        records: toJson(c.records),
+        lost: toJson(lost),
+        kernelLost: toJson(c.kernelLost),
+        userLost: toJson(c.userLost),
+      };
+      write(JSON.stringify(doc) + "\n");
+    } else if (lost > 0n) {
+      process.stderr.write(
+        `tsbpf run: ${map}: ${lostText(lost)} in all (${c.kernelLost} counted by the kernel, ${c.userLost} by tsbpf); ${c.records} delivered\n`,
+      );
+    }
+  }
 }
 
 /**
@@ -159,7 +214,7 @@ function scrape(session: LiveSession | undefined, counts: StreamCounts): MetricF
     },
     {
       name: "tsbpf_lost_events_total",
-      help: "Records each perf event array lost (the kernel's lost-sample count).",
+      help: "Records lost per event map: the kernel's count (perf buffers) plus tsbpf's own (queue full).",
       type: "counter",
       samples: perMap(session, counts.lost),
     },
@@ -207,9 +262,9 @@ async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Promise<nu
   let timer: NodeJS.Timeout | undefined;
   let exporter: MetricsServer | undefined;
   const counts: StreamCounts = { records: new Map(), lost: new Map() };
-  const emit = (e: SessionEvent) => {
-    countEvent(counts, e);
-    emitEvent(e, o.json === true);
+  const emit = (batch: readonly SessionEvent[]) => {
+    for (const e of batch) countEvent(counts, e);
+    emitEvents(batch, o.json === true);
   };
   try {
     if (o.prometheus !== undefined)
@@ -237,10 +292,12 @@ async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Promise<nu
       `running ${n} program${n === 1 ? "" : "s"}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
     );
     if (durationMs !== undefined) timer = setTimeout(() => stop.abort(), durationMs);
-    for await (const e of session.events(stop.signal)) emit(e);
+    for await (const batch of session.batches(stop.signal)) emit(batch);
     session.detach();
-    for (const e of session.poll()) emit(e);
+    emit(session.poll());
+    flushEvents();
     if (interrupts < 2) {
+      printSummary(session, o.json === true);
       if (!o.json) write("\n");
       printMaps(session.snapshots(), o.json === true);
     }
@@ -287,10 +344,10 @@ function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
     throw e;
   }
   try {
-    const last = new Map<string, VmRunResult>();
+    const last = new Map<string, VmSessionRun>();
     try {
       for (let i = 0; i < repeat; i++) {
-        for (const r of session.runAll(input)) last.set(r.program, r.result);
+        for (const r of session.runAll(input)) last.set(r.program, r);
         for (const e of session.poll()) emitEvent(e, o.json === true);
       }
     } catch (e) {
@@ -303,10 +360,22 @@ function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
       throw e;
     }
     for (const [p, r] of last) {
+      const r0 = r.result.r0;
+      const named = r.retName !== undefined ? `${r.retName} (${r0})` : `${r0}`;
       process.stderr.write(
-        `ran ${p} ${repeat} time${repeat === 1 ? "" : "s"} in the VM; last return value ${r.r0}\n`,
+        `ran ${p} ${repeat} time${repeat === 1 ? "" : "s"} in the VM; last return value ${named}\n`,
       );
-      for (const line of packetOutcome(r, input.packet)) process.stderr.write(`  ${line}\n`);
+      for (const line of packetOutcome(r.result, input.packet)) process.stderr.write(`  ${line}\n`);
+      if (o.json) {
+        const doc = {
+          type: "return",
+          program: p,
+          runs: repeat,
+          value: toJson(r0),
+          name: r.retName,
+        };
+        write(JSON.stringify(doc) + "\n");
+      }
     }
     if (!o.json) write("\n");
     printMaps(session.snapshots(), o.json === true);

@@ -91,12 +91,16 @@ function sourceType(
   ids: Map<number, number>,
 ): number {
   switch (t.kind) {
-    case "int":
-      return intType(b, t.name, t.bits, t.signed);
+    case "int": {
+      const id = intType(b, t.name, t.bits, t.signed);
+      return t.typedef !== undefined ? b.typedef(t.typedef, id) : id;
+    }
     case "bool":
       return b.int("_Bool", 1, { bool: true });
-    case "array":
-      return b.array(typeId(t.element), t.length);
+    case "array": {
+      const id = b.array(typeId(t.element), t.length);
+      return t.typedef !== undefined ? b.typedef(t.typedef, id) : id;
+    }
     case "ptr":
       return b.ptr(t.target === null ? 0 : typeId(t.target));
     case "struct": {

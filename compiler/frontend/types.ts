@@ -10,6 +10,7 @@
  * `SourceType` entries for the module's BTF type table.
  */
 import { Node, SyntaxKind } from "ts-morph";
+import { ADDRESS_TYPEDEFS } from "../../core/btf/index.ts";
 import type { IrType, SourceType, TypeRef } from "../ir/index.ts";
 
 /** An integer type. */
@@ -18,6 +19,13 @@ export interface IntType {
   readonly name: string;
   readonly bits: 8 | 16 | 32 | 64;
   readonly signed: boolean;
+  /**
+   * Emitted as a BTF typedef of this name (the stdlib's `Ipv4Addr` → `ipv4_addr`), so user space
+   * knows how to print it; the language treats it as the plain integer `name`.
+   */
+  readonly typedef?: string;
+  /** The BTF INT's name when it is not `name` (CharArray's element is C's `char`). */
+  readonly btfName?: string;
 }
 /** A struct field at its byte offset. */
 export interface Field {
@@ -37,7 +45,13 @@ export type TsbType =
       readonly align: number;
       readonly fields: readonly Field[];
     }
-  | { readonly kind: "array"; readonly element: TsbType; readonly length: number }
+  | {
+      readonly kind: "array";
+      readonly element: TsbType;
+      readonly length: number;
+      /** Emitted as a BTF typedef of this name (`Ipv6Addr` → `ipv6_addr`); see IntType. */
+      readonly typedef?: string;
+    }
   | { readonly kind: "void" };
 
 const int = (name: string, bits: 8 | 16 | 32 | 64, signed: boolean): IntType => ({
@@ -71,6 +85,22 @@ export const I64 = INT_TYPES.get("i64")!;
  * accepts only a field of this type.
  */
 export const DATA_LOC: IntType = int("DataLoc", 32, false);
+/**
+ * `CharArray<N>`'s element: a u8 to the language (same name, so it mixes with u8 code), emitted
+ * in BTF as C's `char`, so user space prints a CharArray as the string before its first NUL.
+ */
+export const CHAR: IntType = { ...INT_TYPES.get("u8")!, btfName: "char" };
+/**
+ * The stdlib's address types (stdlib/net.d.ts), by name: the integer / array they are to the
+ * language, with the BTF typedef that makes `tsbpf run` print them as addresses.
+ */
+export const NAMED_TYPES: ReadonlyMap<string, TsbType> = new Map<string, TsbType>([
+  ["Ipv4Addr", { ...INT_TYPES.get("u32")!, typedef: ADDRESS_TYPEDEFS.ipv4 }],
+  [
+    "Ipv6Addr",
+    { kind: "array", element: INT_TYPES.get("u32")!, length: 4, typedef: ADDRESS_TYPEDEFS.ipv6 },
+  ],
+]);
 export const BOOL: TsbType = { kind: "bool" };
 export const VOID: TsbType = { kind: "void" };
 
@@ -184,10 +214,12 @@ export class TypeResolver {
       const direct = INT_TYPES.get(name);
       if (direct && args.length === 0) return direct;
       if (name === "DataLoc" && args.length === 0) return DATA_LOC;
+      const named = NAMED_TYPES.get(name);
+      if (named && args.length === 0) return named;
       if (name === "FixedArray" || name === "CharArray") {
         const elemNode = name === "FixedArray" ? args[0] : undefined;
         const lenNode = args[name === "FixedArray" ? 1 : 0];
-        const element = elemNode ? this.fromNode(elemNode) : U8;
+        const element = elemNode ? this.fromNode(elemNode) : CHAR;
         const length = lenNode && Node.isLiteralTypeNode(lenNode) ? Number(lenNode.getText()) : NaN;
         if (!element) return null;
         if (!Number.isInteger(length) || length <= 0)
@@ -212,7 +244,7 @@ export class TypeResolver {
     if (Node.isTypeAliasDeclaration(decl)) {
       const inner = decl.getTypeNode();
       const name = decl.getName();
-      const alias = INT_TYPES.get(name);
+      const alias = INT_TYPES.get(name) ?? NAMED_TYPES.get(name);
       if (alias) return alias;
       if (inner && Node.isTypeLiteral(inner))
         return this.structOf(decl, name, inner.getProperties(), at);
@@ -275,13 +307,24 @@ export class SourceTypeTable {
     let st: SourceType;
     switch (t.kind) {
       case "int":
-        st = { kind: "int", name: t.name, bits: t.bits, signed: t.signed };
+        st = {
+          kind: "int",
+          name: t.btfName ?? t.name,
+          bits: t.bits,
+          signed: t.signed,
+          ...(t.typedef !== undefined ? { typedef: t.typedef } : {}),
+        };
         break;
       case "bool":
         st = { kind: "bool" };
         break;
       case "array":
-        st = { kind: "array", element: this.ref(t.element)!, length: t.length };
+        st = {
+          kind: "array",
+          element: this.ref(t.element)!,
+          length: t.length,
+          ...(t.typedef !== undefined ? { typedef: t.typedef } : {}),
+        };
         break;
       case "struct":
         st = {

@@ -61,6 +61,11 @@ function typeRefOf(l: Line): number | null {
   return numbered(l.word("a type reference"), "t", l);
 }
 
+/** An optional ` typedef "name"` suffix. */
+function typedefOf(l: Line): { typedef?: string } {
+  return l.eat("typedef") ? { typedef: l.str() } : {};
+}
+
 function parseTypeDecl(l: Line, index: number): SourceType {
   if (numbered(l.word(), "t", l) !== index) l.fail(`types must be numbered in order (t${index})`);
   l.expect("=");
@@ -71,14 +76,20 @@ function parseTypeDecl(l: Line, index: number): SourceType {
       const bits = l.int();
       if (![8, 16, 32, 64].includes(bits)) l.fail("int bits must be 8, 16, 32 or 64");
       const sign = l.word();
-      return { kind: "int", name, bits: bits as 8 | 16 | 32 | 64, signed: sign === "signed" };
+      return {
+        kind: "int",
+        name,
+        bits: bits as 8 | 16 | 32 | 64,
+        signed: sign === "signed",
+        ...typedefOf(l),
+      };
     }
     case "bool":
       return { kind: "bool" };
     case "array": {
       const element = typeRefOf(l);
       if (element === null) l.fail("array element type required");
-      return { kind: "array", element, length: l.int() };
+      return { kind: "array", element, length: l.int(), ...typedefOf(l) };
     }
     case "ptr":
       return { kind: "ptr", target: l.eat("void") ? null : typeRefOf(l) };

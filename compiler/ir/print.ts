@@ -44,14 +44,19 @@ function typeRef(t: number | null): string {
   return t === null ? "-" : `t${t}`;
 }
 
+/** ` typedef "ipv4_addr"` for a type emitted under a typedef name, else nothing. */
+function typedefSuffix(name: string | undefined): string {
+  return name === undefined ? "" : ` typedef ${JSON.stringify(name)}`;
+}
+
 function printSourceType(t: SourceType): string {
   switch (t.kind) {
     case "int":
-      return `int ${JSON.stringify(t.name)} ${t.bits} ${t.signed ? "signed" : "unsigned"}`;
+      return `int ${JSON.stringify(t.name)} ${t.bits} ${t.signed ? "signed" : "unsigned"}${typedefSuffix(t.typedef)}`;
     case "bool":
       return "bool";
     case "array":
-      return `array ${typeRef(t.element)} ${t.length}`;
+      return `array ${typeRef(t.element)} ${t.length}${typedefSuffix(t.typedef)}`;
     case "ptr":
       return `ptr ${t.target === null ? "void" : typeRef(t.target)}`;
     case "struct": {

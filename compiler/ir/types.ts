@@ -307,9 +307,17 @@ export type SourceType =
       readonly name: string;
       readonly bits: 8 | 16 | 32 | 64;
       readonly signed: boolean;
+      /** Emitted as a BTF typedef of this name over the int (`ipv4_addr`, core/btf/address-types.ts). */
+      readonly typedef?: string;
     }
   | { readonly kind: "bool" }
-  | { readonly kind: "array"; readonly element: TypeRef; readonly length: number }
+  | {
+      readonly kind: "array";
+      readonly element: TypeRef;
+      readonly length: number;
+      /** Emitted as a BTF typedef of this name over the array (`ipv6_addr`). */
+      readonly typedef?: string;
+    }
   | {
       readonly kind: "struct";
       readonly name: string;

@@ -17,6 +17,13 @@ export {
   resolveType,
   typeRefs,
 } from "./query.ts";
+export {
+  ADDRESS_SIZE,
+  ADDRESS_TYPEDEFS,
+  addressStructFamily,
+  addressTypedefFamily,
+  type AddressFamily,
+} from "./address-types.ts";
 export { dumpBtf, dumpBtfType, formatBtfType, typeToC } from "./format.ts";
 export {
   LazyBtf,

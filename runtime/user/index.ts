@@ -41,7 +41,7 @@ export {
   type MapShape,
   type MapSnapshot,
 } from "./print/map-report.ts";
-export { formatEventJson, formatEventText } from "./print/event-format.ts";
+export { formatEventJson, formatEventText, lostText } from "./print/event-format.ts";
 export {
   applyMapAssignments,
   parseMapAssignment,
@@ -49,7 +49,30 @@ export {
   type MapAssignment,
 } from "./map-assign.ts";
 export { describePacket, PacketSocket, type KeptPacket } from "./packet-socket.ts";
-export { LiveSession, type LiveSessionOptions, type SessionEvent } from "./live-session.ts";
+export {
+  LiveSession,
+  type LiveSessionOptions,
+  type SessionCounts,
+  type SessionEvent,
+} from "./live-session.ts";
+export {
+  openProbe,
+  toProbeValue,
+  type ProbeEvents,
+  type ProbeInput,
+  type ProbeMap,
+  type ProbeSession,
+} from "./probe-session.ts";
+export type {
+  EventNames,
+  EventRecord,
+  In,
+  IsPerCpu,
+  MapKey,
+  MapNames,
+  MapValue,
+  Out,
+} from "./probe-types.ts";
 export { VmSession, type VmSessionOptions, type VmSessionRun } from "./vm-session.ts";
 export {
   decodeRecord,

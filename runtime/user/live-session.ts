@@ -51,7 +51,18 @@ export type SessionEvent =
       readonly bytes: Uint8Array;
     }
   | { readonly kind: "printk"; readonly line: PrintkLine }
-  | { readonly kind: "lost"; readonly map: string; readonly count: bigint }
+  | {
+      /**
+       * Records that never reached the caller: `kernel` — the kernel's count (perf buffers'
+       * PERF_RECORD_LOST: the ring was full); `user` — tsbpf's own (its queue of records read but
+       * not yet taken reached `maxQueuedBytes`). A full ring buffer (BPF_MAP_TYPE_RINGBUF) makes
+       * the program's `reserve()` fail, which the kernel does not count.
+       */
+      readonly kind: "lost";
+      readonly map: string;
+      readonly count: bigint;
+      readonly source: "kernel" | "user";
+    }
   | {
       /** A frame a socket filter kept, read from its packet socket. */
       readonly kind: "packet";
@@ -81,6 +92,29 @@ export interface LiveSessionOptions {
   readonly pollMs?: number;
   /** The object's name, for libbpf-style global data map names (`ObjectLoadOptions.objectName`). */
   readonly objectName?: string;
+  /**
+   * Bytes of records read out of the kernel but not yet taken by the caller that tsbpf keeps
+   * (default 64 MiB); beyond that, records are dropped and reported as `lost` (source `user`).
+   */
+  readonly maxQueuedBytes?: number;
+  /** Perf buffer data pages per CPU (a power of two; default 64). */
+  readonly perfPages?: number;
+  /**
+   * While idle, `batches()` waits for the kernel by blocking this thread in epoll_wait for at most
+   * this many ms at a time, then lets the event loop run (default 10): one wake-up between the
+   * kernel and the consumer, as a C consumer has, so a burst is drained before the buffer fills.
+   * 0: wait on koffi's worker thread instead (the event loop never blocks; wake-ups are slower).
+   */
+  readonly blockMs?: number;
+}
+
+/** Records delivered and lost per event map, so far. */
+export interface SessionCounts {
+  readonly records: bigint;
+  /** The kernel's count (perf buffers). */
+  readonly kernelLost: bigint;
+  /** tsbpf's own (queue full). */
+  readonly userLost: bigint;
 }
 
 interface EventSource {
@@ -88,12 +122,59 @@ interface EventSource {
   readonly decode: (bytes: Uint8Array) => UserValue;
   readonly ring?: RingBufferReader;
   readonly perf?: PerfBufferReader;
+  /** Records read and queued (taken or still queued). */
+  records: bigint;
+  kernelLost: bigint;
+  userLost: bigint;
+  /** Lost since the last `lost` event was queued. */
+  newKernelLost: bigint;
+  newUserLost: bigint;
+}
+
+/**
+ * Records handed out between two reads of the kernel buffers. Small, so a caller that spends time
+ * on each record (printing it) still empties the kernel's buffers every few records: reading them
+ * when nothing is new costs two loads per buffer.
+ */
+const BATCH = 4;
+/** Longest the event stream keeps the event loop from running while records keep coming (ms). */
+const LOOP_TURN_MS = 5;
+
+/**
+ * A `record` event whose value is decoded when first read (then kept): a consumer that looks only
+ * at some records, or only at their bytes, pays for no decoding.
+ */
+class RecordEvent {
+  readonly kind = "record" as const;
+  #value: UserValue | undefined;
+
+  constructor(
+    readonly map: string,
+    readonly bytes: Uint8Array,
+    private readonly decode: (bytes: Uint8Array) => UserValue,
+    readonly cpu?: number,
+  ) {}
+
+  get value(): UserValue {
+    return (this.#value ??= this.decode(this.bytes));
+  }
+
+  /** A plain object (for spreading, `toEqual`, JSON): the decoded value included. */
+  toJSON(): SessionEvent {
+    const { kind, map, cpu, bytes, value } = this;
+    return { kind, map, ...(cpu !== undefined ? { cpu } : {}), value, bytes };
+  }
 }
 
 /** A loaded and attached object with its event consumers. */
 export class LiveSession {
   #closed = false;
   #wake: (() => void) | undefined;
+  /** Records read from the kernel, oldest first, from `#head` on. */
+  #queue: RecordEvent[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  readonly #maxQueuedBytes: number;
 
   private constructor(
     readonly object: BpfObject,
@@ -104,7 +185,11 @@ export class LiveSession {
     private readonly printk: TracePipeReader | undefined,
     private readonly pollMs: number,
     private readonly packets: PacketSocket | undefined,
-  ) {}
+    maxQueuedBytes: number,
+    private readonly blockMs: number,
+  ) {
+    this.#maxQueuedBytes = maxQueuedBytes;
+  }
 
   /** Loads, attaches every program, and sets up consumers; all-or-nothing. */
   static open(input: Uint8Array | BpfObject, opts: LiveSessionOptions = {}): LiveSession {
@@ -157,11 +242,11 @@ export class LiveSession {
         const decode = recordDecoder(obj, def);
         if (map.type === MapType.RINGBUF) {
           const ring = new RingBufferReader(map.fd, map.maxEntries, def.name);
-          sources.push({ map: def.name, decode, ring });
+          sources.push({ map: def.name, decode, ring, ...zeroCounts() });
           epoll.add(map.fd, `watching ring buffer "${def.name}"`);
         } else {
-          const perf = new PerfBufferReader(map);
-          sources.push({ map: def.name, decode, perf });
+          const perf = new PerfBufferReader(map, opts.perfPages);
+          sources.push({ map: def.name, decode, perf, ...zeroCounts() });
           for (const fd of perf.fds) epoll.add(fd, `watching perf buffer "${def.name}"`);
         }
       }
@@ -192,7 +277,18 @@ export class LiveSession {
       void epoll?.close();
       throw e;
     }
-    return new LiveSession(obj, loaded, links, sources, epoll, printk, opts.pollMs ?? 100, packets);
+    return new LiveSession(
+      obj,
+      loaded,
+      links,
+      sources,
+      epoll,
+      printk,
+      opts.pollMs ?? 100,
+      packets,
+      opts.maxQueuedBytes ?? 64 * 1024 * 1024,
+      opts.blockMs ?? 10,
+    );
   }
 
   /** True once closed. */
@@ -200,28 +296,59 @@ export class LiveSession {
     return this.#closed;
   }
 
-  /** Everything available right now, without waiting. */
-  poll(): SessionEvent[] {
-    const out: SessionEvent[] = [];
-    if (this.#closed) return out;
+  /**
+   * Reads every record available in the kernel's buffers into the queue (a copy per span, no
+   * decoding), counting the kernel's lost samples and the records the full queue drops. Cheap
+   * when nothing is there: a couple of loads per buffer.
+   */
+  #pump(): void {
     for (const s of this.sources) {
       if (s.ring) {
-        for (const b of s.ring.consume())
-          out.push({ kind: "record", map: s.map, value: s.decode(b), bytes: b });
+        for (const bytes of s.ring.consume()) this.#enqueue(s, bytes, undefined);
       } else if (s.perf) {
         const before = s.perf.lost;
-        for (const r of s.perf.consume()) {
-          out.push({
-            kind: "record",
-            map: s.map,
-            cpu: r.cpu,
-            value: s.decode(r.data),
-            bytes: r.data,
-          });
-        }
-        if (s.perf.lost > before)
-          out.push({ kind: "lost", map: s.map, count: s.perf.lost - before });
+        for (const r of s.perf.consume()) this.#enqueue(s, r.data, r.cpu);
+        const lost = s.perf.lost - before;
+        s.kernelLost += lost;
+        s.newKernelLost += lost;
       }
+    }
+  }
+
+  #enqueue(s: EventSource, bytes: Uint8Array, cpu: number | undefined): void {
+    if (this.#queuedBytes + bytes.length > this.#maxQueuedBytes) {
+      s.userLost++;
+      s.newUserLost++;
+      return;
+    }
+    this.#queuedBytes += bytes.length;
+    s.records++;
+    this.#queue.push(new RecordEvent(s.map, bytes, s.decode, cpu));
+  }
+
+  /** Up to `limit` events: records from the queue, lost counts, printk lines, kept packets. */
+  #take(limit: number): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    for (const s of this.sources) {
+      if (s.newKernelLost > 0n)
+        out.push({ kind: "lost", map: s.map, count: s.newKernelLost, source: "kernel" });
+      if (s.newUserLost > 0n)
+        out.push({ kind: "lost", map: s.map, count: s.newUserLost, source: "user" });
+      s.newKernelLost = 0n;
+      s.newUserLost = 0n;
+    }
+    const end = Math.min(this.#queue.length, this.#head + limit);
+    for (; this.#head < end; this.#head++) {
+      const r = this.#queue[this.#head]!;
+      this.#queuedBytes -= r.bytes.length;
+      out.push(r);
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
     }
     if (this.printk) for (const line of this.printk.poll()) out.push({ kind: "printk", line });
     for (const p of this.packets?.drain() ?? []) {
@@ -235,19 +362,54 @@ export class LiveSession {
     return out;
   }
 
+  /** Everything available right now, without waiting. */
+  poll(): SessionEvent[] {
+    if (this.#closed) return [];
+    this.#pump();
+    return this.#take(Infinity);
+  }
+
+  /** Records delivered and lost so far, per event map. */
+  counts(): ReadonlyMap<string, SessionCounts> {
+    return new Map(
+      this.sources.map((s) => [
+        s.map,
+        { records: s.records, kernelLost: s.kernelLost, userLost: s.userLost },
+      ]),
+    );
+  }
+
   /**
-   * Events as they come, until `signal` aborts or the session is closed. Waits on epoll between
-   * batches (at most `pollMs`, so printk lines and stop requests are noticed promptly).
+   * Events as they come, in batches of at most 4 records, until `signal` aborts or the session is
+   * closed. The kernel's buffers are read again before every batch, so a caller that spends time
+   * on each batch (decoding, printing) still empties them as fast as records come. When nothing
+   * is left, waits for the kernel (`blockMs`; at most `pollMs` between looks at printk lines and
+   * stop requests), and lets the event loop run at least every few ms even while records pour in.
    */
-  async *events(signal?: AbortSignal): AsyncGenerator<SessionEvent> {
+  async *batches(signal?: AbortSignal): AsyncGenerator<SessionEvent[]> {
     const stopped = () => this.#closed || signal?.aborted === true;
     const onAbort = () => this.#wake?.();
     signal?.addEventListener("abort", onAbort, { once: true });
+    let turn = performance.now();
+    const loopTurn = async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      turn = performance.now();
+    };
     try {
       while (!stopped()) {
-        const batch = this.poll();
-        for (const e of batch) yield e;
-        if (batch.length > 0 || stopped()) continue;
+        this.#pump();
+        const batch = this.#take(BATCH);
+        if (batch.length > 0) {
+          yield batch;
+          if (performance.now() - turn > LOOP_TURN_MS) await loopTurn();
+          continue;
+        }
+        if (stopped()) break;
+        if (this.blockMs > 0) {
+          const ready = this.epoll.waitSync(Math.min(this.blockMs, this.pollMs));
+          if (ready === 0 || performance.now() - turn > LOOP_TURN_MS) await loopTurn();
+          continue;
+        }
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
           this.epoll.wait(this.pollMs).then(
@@ -260,6 +422,11 @@ export class LiveSession {
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** Events as they come, one by one (`batches`, flattened). */
+  async *events(signal?: AbortSignal): AsyncGenerator<SessionEvent> {
+    for await (const batch of this.batches(signal)) yield* batch;
   }
 
   /** Typed views of every map that holds data (not ring buffers / perf arrays). */
@@ -311,6 +478,10 @@ export class LiveSession {
     await this.epoll.close();
     if (errors.length > 0) throw errors[0];
   }
+}
+
+function zeroCounts() {
+  return { records: 0n, kernelLost: 0n, userLost: 0n, newKernelLost: 0n, newUserLost: 0n };
 }
 
 /** Typed views of the object's data maps (not ring buffers / perf arrays). */

@@ -7,6 +7,7 @@
  * - integers, enums, bools, pointers: `42`, `-1`, `0x2a`, an enum name, `true` / `false`; and for a
  *   4-byte integer, an IPv4 address `a.b.c.d` stored in network byte order (the bytes a b c d, as
  *   a packet carries it; `ip.saddr` loaded from a packet compares equal to it);
+ * - address types (`Ipv4Addr`, `Ipv6Addr`): `10.0.0.2`, `2001:db8::1`;
  * - char arrays: the text itself (or a JSON string);
  * - structs and non-string arrays: JSON (`{"pid": 42, "comm": "bash"}`, `[1, 2, 3]`); integers
  *   too large for a JSON number can be given as strings;
@@ -15,6 +16,7 @@
  * Invariant: every malformed assignment is a `CodecError` naming the part at fault; nothing is
  * written until the whole assignment has been parsed and encoded.
  */
+import { parseAddress } from "./address.ts";
 import { CodecError, type Codec, type UserValue } from "./map-codec.ts";
 import type { TypedMap } from "./typed-map.ts";
 
@@ -55,8 +57,6 @@ export function parseMapAssignment(text: string): MapAssignment {
   throw new CodecError(usage);
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
 function parseJson(text: string, what: string): UserValue {
   try {
     return JSON.parse(text) as UserValue;
@@ -81,11 +81,10 @@ export function parseUserValue(codec: Codec, text: string, what: string): UserVa
     case "int":
     case "enum":
     case "ptr": {
-      const ip = IPV4.exec(text);
-      if (ip && codec.size === 4) {
-        const bytes = ip.slice(1).map(Number);
-        if (bytes.some((b) => b > 255)) throw new CodecError(`${what}: ${text} is not an address`);
-        return new DataView(Uint8Array.from(bytes).buffer).getUint32(0, true);
+      if (codec.size === 4 && /^\d+\.\d+\.\d+\.\d+$/.test(text)) {
+        const bytes = parseAddress("ipv4", text);
+        if (!bytes) throw new CodecError(`${what}: ${text} is not an address`);
+        return new DataView(bytes.buffer).getUint32(0, true);
       }
       return text;
     }
@@ -102,6 +101,11 @@ export function parseUserValue(codec: Codec, text: string, what: string): UserVa
     case "array":
     case "struct":
       return parseJson(text, what);
+    case "addr": {
+      const bytes = parseAddress(codec.family, text);
+      if (!bytes) throw new CodecError(`${what}: ${text} is not an address`);
+      return bytes;
+    }
     case "bytes":
       return parseHexBytes(text, codec.size, what);
   }

@@ -10,9 +10,14 @@
  * - integers of 1, 2 or 4 bytes → `number`; 8 and 16 bytes → `bigint` (u64 counters are exact);
  * - `_Bool` → boolean; enums → the enumerator name, or the number when no enumerator matches;
  * - arrays whose element is a C `char` (an int named `char` / `signed char`, or with the
- *   BTF_INT_CHAR bit) → string cut at the first NUL; arrays of unsigned bytes (`u8`, the
- *   TypeScript `CharArray<N>`, `unsigned char`) → a string when the bytes look like one (printable
- *   UTF-8 then only NULs), else an array of numbers; other arrays → arrays;
+ *   BTF_INT_CHAR bit; the TypeScript `CharArray<N>`, whose element the compiler emits as `char`)
+ *   → string cut at the first NUL, whatever follows it (a reused ring buffer slot leaves bytes of
+ *   older records there); arrays of unsigned bytes (`u8`, `unsigned char`) → a string when the
+ *   bytes look like one (printable UTF-8 then only NULs), else an array of numbers; other arrays
+ *   → arrays;
+ * - network addresses (a typedef named `ipv4_addr` / `ipv6_addr`, the stdlib's `Ipv4Addr` /
+ *   `Ipv6Addr`, or C's `struct in_addr` / `struct in6_addr`; core/btf/address-types.ts) → their
+ *   text, `10.0.0.2` / `2001:db8::1` (address.ts), and encoding takes that text back;
  * - structs → plain objects in member order; unions → only their first member;
  * - pointers → bigint address; floats → number; anything without a layout → `Uint8Array`.
  *
@@ -21,13 +26,18 @@
  * outside `c.size` bytes and rejects values that do not fit with a `CodecError` naming the field.
  */
 import {
+  ADDRESS_SIZE,
+  addressStructFamily,
+  addressTypedefFamily,
   BtfIntEncoding,
   btfSizeof,
   btfType,
   resolveType,
+  type AddressFamily,
   type Btf,
   type BtfType,
 } from "../../core/btf/index.ts";
+import { formatAddress, parseAddress } from "./address.ts";
 
 /** A decoded key, value or record. */
 export type UserValue =
@@ -97,6 +107,12 @@ export type Codec =
       readonly name: string;
       readonly fields: readonly CodecField[];
     }
+  | {
+      /** A network address in network byte order, decoded as its text (`10.0.0.2`). */
+      readonly kind: "addr";
+      readonly size: number;
+      readonly family: AddressFamily;
+    }
   | { readonly kind: "bytes"; readonly size: number };
 
 /** Deepest struct/array nesting followed (BTF from a broken object must not recurse forever). */
@@ -118,6 +134,8 @@ export function codecForSize(size: number): Codec {
 
 function build(btf: Btf, id: number, depth: number): Codec {
   if (depth > MAX_DEPTH) throw new CodecError(`BTF type ${id} nests deeper than ${MAX_DEPTH}`);
+  const family = addressFamily(btf, id);
+  if (family) return { kind: "addr", size: ADDRESS_SIZE[family], family };
   const t = btfType(btf, resolveType(btf, id));
   switch (t.kind) {
     case "int":
@@ -187,6 +205,23 @@ function build(btf: Btf, id: number, depth: number): Codec {
   }
 }
 
+/**
+ * The address family `id` denotes: a typedef along its chain named as one, or a struct
+ * `in_addr` / `in6_addr`, of the family's size; else undefined.
+ */
+function addressFamily(btf: Btf, id: number): AddressFamily | undefined {
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    const t = btfType(btf, id);
+    let family: AddressFamily | undefined;
+    if (t.kind === "typedef") family = addressTypedefFamily(t.name);
+    else if (t.kind === "struct" || t.kind === "union") family = addressStructFamily(t.name);
+    if (family) return btfSizeof(btf, id) === ADDRESS_SIZE[family] ? family : undefined;
+    if (t.kind !== "typedef" && t.kind !== "const" && t.kind !== "volatile") return undefined;
+    id = t.type;
+  }
+  return undefined;
+}
+
 /** The most specific name along the typedef chain (`u32` rather than `unsigned int`). */
 function typeName(btf: Btf, id: number, resolved: BtfType): string {
   const t = btfType(btf, id);
@@ -203,6 +238,7 @@ function charKind(btf: Btf, id: number): "strict" | "loose" | undefined {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
 
 /** The text of NUL-terminated bytes when they look like a string, else undefined. */
 function asText(raw: Uint8Array): string | undefined {
@@ -248,7 +284,7 @@ function decodeAt(c: Codec, bytes: Uint8Array, view: DataView, at: number): User
       const raw = bytes.subarray(at, at + c.size);
       if (c.loose) return asText(raw) ?? [...raw];
       const end = raw.indexOf(0);
-      return new TextDecoder("utf-8").decode(raw.subarray(0, end < 0 ? c.size : end));
+      return lenientUtf8.decode(raw.subarray(0, end < 0 ? c.size : end));
     }
     case "array":
       return Array.from({ length: c.length }, (_, i) =>
@@ -264,6 +300,8 @@ function decodeAt(c: Codec, bytes: Uint8Array, view: DataView, at: number): User
       }
       return out;
     }
+    case "addr":
+      return formatAddress(c.family, bytes.subarray(at, at + c.size));
     case "bytes":
       return bytes.slice(at, at + c.size);
   }
@@ -412,6 +450,18 @@ function encodeAt(
           );
         else encodeAt(f.codec, v, bytes, view, at + f.offset, `${path}.${f.name}`);
       }
+      return;
+    }
+    case "addr": {
+      const raw = typeof value === "string" ? parseAddress(c.family, value) : undefined;
+      if (raw) bytes.set(raw, at);
+      else if (value instanceof Uint8Array && value.length === c.size) bytes.set(value, at);
+      else if (c.family === "ipv4" && typeof value !== "string")
+        writeInt(view, at, 4, toBigInt(value, path, 4, false)); // the u32 as the program sees it
+      else
+        throw new CodecError(
+          `${path}: expected an ${c.family === "ipv4" ? "IPv4 address (10.0.0.2)" : "IPv6 address (2001:db8::1)"}, got ${describe(value)}`,
+        );
       return;
     }
     case "bytes": {

@@ -73,10 +73,13 @@ export class PerfBufferReader {
   #lost = 0n;
   #closed = false;
 
-  /** Opens one event and ring per online CPU (`pages` data pages each, a power of two). */
+  /**
+   * Opens one event and ring per online CPU (`pages` data pages each, a power of two; 64, 256 KiB
+   * with 4 KiB pages, as libbpf-tools' PERF_BUFFER_PAGES).
+   */
   constructor(
     readonly map: KernelMap,
-    pages = 8,
+    pages = 64,
   ) {
     if (pages <= 0 || (pages & (pages - 1)) !== 0)
       throw new Error(`perf buffer pages must be a power of two, got ${pages}`);
@@ -128,30 +131,36 @@ export class PerfBufferReader {
     return this.#lost;
   }
 
-  /** Consumes every complete record of every CPU's ring. */
+  /**
+   * Consumes every complete record of every CPU's ring: the span from data_tail to data_head is
+   * copied out in one piece (two at the wrap), data_tail advanced, and the samples are views into
+   * that private copy. A ring is read again while its head moves, so one call drains it.
+   */
   consume(): PerfSample[] {
     const out: PerfSample[] = [];
     if (this.#closed) return out;
     for (const r of this.#rings) {
-      const head = Atomics.load(r.head, 0);
-      let tail = Atomics.load(r.head, 1);
-      while (tail < head) {
-        const hdr = copyWrapped(r, tail, 8);
-        const hv = new DataView(hdr.buffer);
-        const type = hv.getUint32(0, true);
-        const size = hv.getUint16(6, true);
-        if (size < 8) break; // malformed: never loop on a zero-size record
-        const rec = copyWrapped(r, tail, size);
-        const rv = new DataView(rec.buffer);
-        if (type === PERF_RECORD_SAMPLE && size >= 12) {
-          const len = Math.min(rv.getUint32(8, true), size - 12);
-          out.push({ cpu: r.cpu, data: rec.slice(12, 12 + len) });
-        } else if (type === PERF_RECORD_LOST && size >= 24) {
-          this.#lost += rv.getBigUint64(16, true);
+      for (;;) {
+        const head = Atomics.load(r.head, 0);
+        const tail = Atomics.load(r.head, 1);
+        if (head <= tail) break;
+        const span = copyWrapped(r, tail, Number(head - tail));
+        const view = new DataView(span.buffer);
+        let at = 0;
+        while (at + 8 <= span.length) {
+          const type = view.getUint32(at, true);
+          const size = view.getUint16(at + 6, true);
+          if (size < 8 || at + size > span.length) break; // malformed: never loop on it
+          if (type === PERF_RECORD_SAMPLE && size >= 12) {
+            const len = Math.min(view.getUint32(at + 8, true), size - 12);
+            out.push({ cpu: r.cpu, data: span.subarray(at + 12, at + 12 + len) });
+          } else if (type === PERF_RECORD_LOST && size >= 24) {
+            this.#lost += view.getBigUint64(at + 16, true);
+          }
+          at += size;
         }
-        tail += BigInt(size);
+        Atomics.store(r.head, 1, head);
       }
-      Atomics.store(r.head, 1, tail);
     }
     return out;
   }

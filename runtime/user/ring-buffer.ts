@@ -21,7 +21,9 @@
  * and occupies round_up(length + 8, 8) bytes. Ordering: producer_pos and each header length are
  * read with Atomics.load (sequentially consistent, hence at least acquire: the sample bytes written
  * before the kernel's release-store of the header are visible), and consumer_pos is advanced with
- * Atomics.store after each record (release: the kernel may reuse the space only after we copied it).
+ * Atomics.store after each span of records is copied out (release: the kernel may reuse the space
+ * only after we copied it). After advancing, producer_pos is read again, so a record committed
+ * meanwhile (whose commit saw the old consumer_pos and so sent no wakeup) is not left behind.
  *
  * Consumes a ring buffer map fd and its max_entries. Produces copies of sample bytes.
  * Invariant: no view into the mapping escapes; after `close()` nothing reads it.
@@ -40,7 +42,6 @@ export class RingBufferReader {
   readonly #producerPos: BigUint64Array;
   readonly #data: Uint8Array;
   readonly #header: Uint32Array;
-  readonly #mask: bigint;
   #closed = false;
 
   constructor(
@@ -76,7 +77,6 @@ export class RingBufferReader {
     this.#producerPos = new BigUint64Array(this.#producerMap.buffer, 0, 1);
     this.#data = new Uint8Array(this.#producerMap.buffer, page, 2 * size);
     this.#header = new Uint32Array(this.#producerMap.buffer, page, (2 * size) / 4);
-    this.#mask = BigInt(size - 1);
   }
 
   /** Bytes committed but not yet consumed (including headers and discarded records). */
@@ -86,25 +86,41 @@ export class RingBufferReader {
   }
 
   /**
-   * Consumes every committed record, in order, up to the first one still being written.
-   * Returns the samples (copies); discarded records are skipped. `limit` bounds how many are taken.
+   * Consumes every committed record, in order, up to the first one still being written, and keeps
+   * going while the producer adds more (as libbpf's ring_buffer__consume does), so one call drains
+   * everything available. Returns the samples; discarded records are skipped. `limit` bounds how
+   * many are taken.
+   *
+   * Cost per record is one header load: the committed span is copied out in one piece (the data
+   * area is mapped twice, so it is contiguous) and the samples are views into that private copy;
+   * consumer_pos is advanced once per span, right after the copy.
    */
   consume(limit = Infinity): Uint8Array[] {
     const out: Uint8Array[] = [];
     if (this.#closed) return out;
-    let cons = Atomics.load(this.#consumerPos, 0);
-    let prod = Atomics.load(this.#producerPos, 0);
-    while (cons < prod && out.length < limit) {
-      const at = Number(cons & this.#mask);
-      const word = Atomics.load(this.#header, at / 4);
-      if (word & BUSY_BIT) break;
-      const len = word & ~(BUSY_BIT | DISCARD_BIT);
-      if (!(word & DISCARD_BIT)) out.push(this.#data.slice(at + HEADER, at + HEADER + len));
-      cons += BigInt((len + HEADER + 7) & ~7);
-      Atomics.store(this.#consumerPos, 0, cons);
-      if (cons >= prod) prod = Atomics.load(this.#producerPos, 0);
+    // Positions stay far below 2^53 (that many bytes would take centuries), so Numbers are exact.
+    let cons = Number(Atomics.load(this.#consumerPos, 0));
+    for (;;) {
+      const prod = Number(Atomics.load(this.#producerPos, 0));
+      const start = cons;
+      const spans: number[] = [];
+      // At most `size` bytes are ever uncommitted-or-unconsumed, so the span fits the mapping.
+      while (cons < prod && out.length + spans.length / 2 < limit) {
+        const at = cons % this.size;
+        const word = Atomics.load(this.#header, at / 4);
+        if (word & BUSY_BIT) break;
+        const len = word & ~(BUSY_BIT | DISCARD_BIT);
+        if (!(word & DISCARD_BIT)) spans.push(cons - start + HEADER, len);
+        cons += (len + HEADER + 7) & ~7;
+      }
+      if (cons === start) return out;
+      const at = start % this.size;
+      const copy = this.#data.slice(at, at + (cons - start));
+      Atomics.store(this.#consumerPos, 0, BigInt(cons));
+      for (let i = 0; i < spans.length; i += 2)
+        out.push(copy.subarray(spans[i]!, spans[i]! + spans[i + 1]!));
+      if (out.length >= limit) return out;
     }
-    return out;
   }
 
   /** Unmaps both regions (idempotent). The map fd belongs to the caller. */

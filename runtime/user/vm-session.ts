@@ -6,6 +6,7 @@
  * raw context bytes, or nothing); produces the same `SessionEvent`s (ring buffer / perf records,
  * printk lines) and `MapSnapshot`s as a live session, so printing is shared.
  */
+import { returnName } from "../../core/kernel/return-codes.ts";
 import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
 import { VmApiError, VmObject, type RunInput, type VmRunResult } from "../vm/api.ts";
 import type { SessionEvent } from "./live-session.ts";
@@ -29,6 +30,8 @@ export interface VmSessionOptions {
 export interface VmSessionRun {
   readonly program: string;
   readonly result: VmRunResult;
+  /** `result.r0` by name for the program type (`XDP_DROP`, `TC_ACT_SHOT`), when it has one. */
+  readonly retName?: string;
 }
 
 /** An object loaded into the VM, with its event maps and printk lines drained on `poll()`. */
@@ -64,7 +67,12 @@ export class VmSession {
 
   /** Runs every chosen program once on `input`. */
   runAll(input: RunInput): VmSessionRun[] {
-    return this.programs.map((p) => ({ program: p, result: this.vm.program(p).run(input) }));
+    return this.programs.map((p) => {
+      const prog = this.vm.program(p);
+      const result = prog.run(input);
+      const retName = returnName(prog.progType, result.r0);
+      return { program: p, result, ...(retName !== undefined ? { retName } : {}) };
+    });
   }
 
   /** Ring buffer and perf records and printk lines produced since the last poll. */

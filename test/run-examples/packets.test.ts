@@ -26,7 +26,8 @@ import {
 
 const live = liveReady("packet examples under tsbpf run");
 /** 127.0.0.2 as the little-endian u32 a packet's saddr loads as. */
-const LOOPBACK_2 = String(0x0200007f);
+/** The blocklist key: an `Ipv4Addr`, printed as an address (not 33554559). */
+const LOOPBACK_2 = "127.0.0.2";
 const XDP_DROP = "1";
 const XDP_PASS = "2";
 
@@ -211,7 +212,23 @@ describe("packet examples in the VM (--vm --packet)", () => {
     const pass = runVm("xdp-firewall", ["--packet", allowed, ...set]);
     expect(countLines(pass.stdout, "blocklist").get(LOOPBACK_2)).toBe(0n);
     expect(countLines(pass.stdout, "verdicts")).toEqual(new Map([[XDP_PASS, 1n]]));
-    expect(pass.stderr).toContain("ran firewall 1 time in the VM; last return value 2");
+    expect(drop.stderr).toContain("ran firewall 3 times in the VM; last return value XDP_DROP (1)");
+    expect(pass.stderr).toContain("ran firewall 1 time in the VM; last return value XDP_PASS (2)");
+    const json = runVm("xdp-firewall", ["--packet", blocked, "--json", ...set]);
+    const docs = json.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(docs).toContainEqual({
+      type: "return",
+      program: "firewall",
+      runs: 1,
+      value: 1,
+      name: "XDP_DROP",
+    });
+    expect(docs.find((d) => d["name"] === "blocklist")?.["data"]).toEqual([
+      { key: "127.0.0.2", value: 1 },
+    ]);
   }, 60_000);
 
   it("xdp-counter counts a UDP packet under protocol 17", () => {
@@ -237,14 +254,14 @@ describe("packet examples in the VM (--vm --packet)", () => {
     expect(kept.code).toBe(0);
     expect(countLines(kept.stdout, "protoCounts")).toEqual(new Map([["6", 1n]]));
     expect(kept.stderr).toContain(
-      `ran sockfilter 1 time in the VM; last return value ${tcp.length}`,
+      `ran sockfilter 1 time in the VM; last return value keep ${tcp.length} bytes (${tcp.length})`,
     );
     const dropped = runVm("sockfilter", [
       "--packet",
       file("udp.bin", frame([10, 0, 0, 1], 17, 80)),
     ]);
     expect(countLines(dropped.stdout, "protoCounts")).toEqual(new Map([["17", 1n]]));
-    expect(dropped.stderr).toContain("ran sockfilter 1 time in the VM; last return value 0");
+    expect(dropped.stderr).toContain("ran sockfilter 1 time in the VM; last return value drop (0)");
   }, 60_000);
 
   it("rejects a --set for a map the object lacks, or a value that does not fit", () => {

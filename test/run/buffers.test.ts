@@ -132,6 +132,26 @@ describe.runIf(run && clang)("kernel ring and perf buffers", () => {
     expect(perf.lost).toBe(0n);
   });
 
+  it("counts the samples the kernel lost when a perf ring was full, and loses no other", () => {
+    // One data page per CPU holds ~100 of these records; 1000 are sent unread. The kernel writes
+    // its PERF_RECORD_LOST once there is room again, ahead of the next sample.
+    const perf = new PerfBufferReader(loaded.map("samples"), 1);
+    let got = 0;
+    let after = 0;
+    try {
+      fire(1000);
+      got = perf.consume().length;
+      fire(1);
+      after = perf.consume().length;
+    } finally {
+      perf.close();
+    }
+    expect(got).toBeGreaterThan(50);
+    expect(got).toBeLessThan(1000);
+    expect(after).toBe(1);
+    expect(perf.lost).toBe(BigInt(1000 - got));
+  });
+
   it("wakes an epoll waiter when a record arrives", async () => {
     const map = loaded.map("events");
     const reader = new RingBufferReader(map.fd, map.maxEntries, "events");

@@ -276,7 +276,7 @@ describe.runIf(run && clang && hasCommand("bpftool", ["version"]))(
           "",
         ].join("\n"),
       );
-      expect(out.stderr).toContain("ran rb_xdp 3 times in the VM; last return value 2");
+      expect(out.stderr).toContain("ran rb_xdp 3 times in the VM; last return value XDP_PASS (2)");
       const say = await tsbpf([
         obj("buffers"),
         "--vm",

@@ -2,14 +2,19 @@
  * One line per streamed event: text for people, JSON for scripts.
  *
  * Text: a record as `<map>: <value>` (perf records `<map>[cpu N]: <value>`), a printk line as its
- * message alone (as bpftrace prints printf output), lost samples as `<map>: lost N samples`, a
- * frame a socket filter kept as `packet <iface>: <length> bytes <summary>`.
+ * message alone (as bpftrace prints printf output), lost records as `<map>: N events lost (why)`,
+ * a frame a socket filter kept as `packet <iface>: <length> bytes <summary>`.
  * JSON: `{"type":"event","map":...,"cpu"?:...,"data":...}`, `{"type":"printk","pid":...,"cpu":...,
- * "task":...,"message":...}`, `{"type":"lost","map":...,"count":...}`,
+ * "task":...,"message":...}`, `{"type":"lost","map":...,"count":...,"source":"kernel"|"user"}`,
  * `{"type":"packet","iface":...,"length":...,"summary":...}`.
  */
 import type { SessionEvent } from "../live-session.ts";
 import { formatValue, toJson } from "./format-value.ts";
+
+/** `1 event lost`, `37 events lost`. */
+export function lostText(count: bigint): string {
+  return `${count} event${count === 1n ? "" : "s"} lost`;
+}
 
 /** The text line for an event (no newline). */
 export function formatEventText(e: SessionEvent): string {
@@ -19,7 +24,11 @@ export function formatEventText(e: SessionEvent): string {
     case "printk":
       return e.line.message;
     case "lost":
-      return `${e.map}: lost ${e.count} samples`;
+      return `${e.map}: ${lostText(e.count)} (${
+        e.source === "kernel"
+          ? "the kernel's count: the perf buffer was full"
+          : "tsbpf's own: its queue of unread records was full"
+      })`;
     case "packet":
       return `packet ${e.iface}: ${e.length} bytes ${e.summary}`;
   }
@@ -44,7 +53,12 @@ export function formatEventJson(e: SessionEvent): string {
         message: e.line.message,
       });
     case "lost":
-      return JSON.stringify({ type: "lost", map: e.map, count: toJson(e.count) });
+      return JSON.stringify({
+        type: "lost",
+        map: e.map,
+        count: toJson(e.count),
+        source: e.source,
+      });
     case "packet":
       return JSON.stringify({
         type: "packet",

@@ -74,6 +74,8 @@ interface Fns {
   recv: (fd: number, buf: Uint8Array, len: number, flags: number) => number | bigint;
 }
 
+type EpollWaitSync = (epfd: number, events: Uint8Array, max: number, timeout: number) => number;
+
 let fns: Fns | undefined;
 
 function libc(): Fns {
@@ -174,6 +176,24 @@ export class Epoll {
       throw new NativeError("epoll_ctl", koffi.errno(), what);
     }
     this.#count++;
+  }
+
+  /**
+   * Waits up to `timeoutMs` for any watched fd to become readable, blocking this thread: the
+   * number of ready fds (0 on timeout or EINTR). One wake-up from the kernel to the caller, where
+   * `wait` takes two (koffi's worker thread, then the event loop): what keeps a consumer close
+   * behind a fast producer. Keep `timeoutMs` small on a thread with an event loop.
+   */
+  waitSync(timeoutMs: number): number {
+    if (this.#fd < 0) return 0;
+    const max = Math.max(1, this.#count);
+    const events = new Uint8Array(EPOLL_EVENT_SIZE * max);
+    const ret = (libc().epollWait as unknown as EpollWaitSync)(this.#fd, events, max, timeoutMs);
+    if (ret < 0) {
+      if (koffi.errno() === EINTR) return 0;
+      throw new NativeError("epoll_wait", koffi.errno(), "waiting for events");
+    }
+    return ret;
   }
 
   /**
