@@ -4,8 +4,8 @@
  * kinds gives its own key, value and record types. Nothing is generated.
  *
  * The stdlib's integer types are aliases of `number`, so values arrive as numbers (a 64-bit value
- * beyond 2^53 arrives as a bigint, see `Out`); byte arrays (`CharArray<N>`) arrive as a string when
- * they hold text, else as an array of numbers; structs as plain objects.
+ * beyond 2^53 arrives as a bigint, see `Out`); `CharArray<N>` as the string before its first NUL,
+ * addresses as their text, other arrays as arrays; structs as plain objects.
  *
  * Types only: nothing here runs.
  */
@@ -22,22 +22,40 @@ import type {
 /** The module type of a probe file (`typeof import("./probe.ts")`), or any record when untyped. */
 export type ProbeModule = object;
 
-/** A decoded key, value or record of type `T` (what reads return). */
+/** Members the stdlib declares only to mark a type (never present on a value). */
+type Marker = `__tsbpf${string}`;
+
+/**
+ * A decoded key, value or record of type `T` (what reads return). `CharArray<N>` arrives as the
+ * string before its first NUL, and the address types (`Ipv4Addr`, `Ipv6Addr`, marked by the stdlib
+ * with optional `__tsbpf*` members no value has) as their text (`10.0.0.2`, `2001:db8::1`).
+ */
 export type Out<T> = T extends number
-  ? number
+  ? "__tsbpfIpv4" extends keyof T
+    ? string
+    : number
   : T extends boolean
     ? boolean
     : T extends bigint
       ? bigint
       : T extends FixedArray<infer E, number>
-        ? string | Out<E>[]
+        ? "__tsbpfText" extends keyof T
+          ? string
+          : "__tsbpfIpv6" extends keyof T
+            ? string
+            : Out<E>[]
         : T extends object
-          ? { -readonly [F in keyof T]: Out<T[F]> }
+          ? { -readonly [F in keyof T as F extends Marker ? never : F]: Out<T[F]> }
           : unknown;
 
-/** A key or value of type `T` as writes accept it (partial structs: missing fields are zero). */
+/**
+ * A key or value of type `T` as writes accept it (partial structs: missing fields are zero); an
+ * address as its text or its number in network byte order.
+ */
 export type In<T> = T extends number
-  ? number | bigint
+  ? "__tsbpfIpv4" extends keyof T
+    ? string | number
+    : number | bigint
   : T extends boolean
     ? boolean | number
     : T extends bigint
@@ -45,7 +63,7 @@ export type In<T> = T extends number
       : T extends FixedArray<infer E, number>
         ? string | readonly In<E>[] | Uint8Array
         : T extends object
-          ? { readonly [F in keyof T]?: In<T[F]> }
+          ? { readonly [F in keyof T as F extends Marker ? never : F]?: In<T[F]> }
           : never;
 
 /** Names of the exported keyed maps (hash, array and their variants) of module `M`. */

@@ -124,12 +124,16 @@ const C_INT: Readonly<Record<number, readonly [string, string]>> = {
   64: ["unsigned long long", "long long"],
 };
 
+/** C's plain `char` (CharArray's element), a base type of its own besides the signed/unsigned ones. */
+const C_CHAR = "char";
+
 /**
  * An integer source type: its C base type, behind a typedef of the source name (`u32` → `typedef
  * unsigned int u32`) as the kernel's and libbpf's headers define them, so `bpftool btf dump format c`
- * is C that compiles. A name that is already a base type's stays a plain INT.
+ * is C that compiles. A name that is already a base type's (or `char`) stays a plain INT.
  */
 function intType(b: BtfBuilder, name: string, bits: number, signed: boolean): number {
+  if (name === C_CHAR && bits === 8) return b.int(C_CHAR, 1, { signed });
   const base = C_INT[bits]?.[signed ? 1 : 0];
   if (base === undefined) throw new Error(`internal: no C integer type of ${bits} bits`);
   const int = b.int(base, bits / 8, { signed });

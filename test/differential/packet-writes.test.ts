@@ -13,10 +13,14 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
-import { contextOffset, CONTEXT_LAYOUTS } from "../../core/kernel/index.ts";
+import { contextOffset, CONTEXT_LAYOUTS, helperRecord } from "../../core/kernel/index.ts";
 import { loadObject, testRun } from "../../runtime/loader/index.ts";
 import { VmObject, type VmRunResult } from "../../runtime/vm/api.ts";
+import { probe } from "../../scripts/probe-helper-access.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+
+/** bpf_xdp_adjust_meta's helper id (uapi enum bpf_func_id). */
+const XDP_ADJUST_META = helperRecord("xdp_adjust_meta")!.id;
 
 const FILE = "test/fixtures/packet-writes.ts";
 const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
@@ -401,12 +405,23 @@ describe("packet writes in the VM (interpreter and JIT agree)", () => {
 });
 
 describe("packet writes on the kernel agree with the VM (BPF_PROG_TEST_RUN data_out, ctx_out)", () => {
-  it(`all ${CASES.length} cases`, () => {
+  it(`all ${CASES.length} cases (or the kernel's refusal of a helper its build leaves out)`, () => {
     if (!kernelReady("packet writes VM vs kernel")) return;
-    const obj = loadObject(object);
+    // Some kernel builds leave bpf_xdp_adjust_meta out of XDP (6.18.44-fc-v1300 does; the build the
+    // helper records were probed on allows it). Ask this kernel; where it refuses, the program's load
+    // must fail naming the helper, and the VM's answer is held to the independent check alone.
+    const metaRefused = probe({ progType: "XDP", attachType: null }, XDP_ADJUST_META) === "refused";
+    const refused = new Set(metaRefused ? ["xdpMeta"] : []);
+    for (const name of refused)
+      expect(() => loadObject(object, { programs: [name] })).toThrow(
+        /program of this type cannot use helper bpf_xdp_adjust_meta#54/,
+      );
+    const kept = CASES.filter((c) => !refused.has(c.prog));
+    const obj = loadObject(object, { programs: [...new Set(kept.map((c) => c.prog))] });
     let compared = 0;
     try {
       CASES.forEach((c, i) => {
+        if (refused.has(c.prog)) return;
         const res = testRun(obj.program(c.prog), {
           data: c.frame,
           ctx: kernelCtx(!!c.xdp, c.frame),
@@ -434,6 +449,6 @@ describe("packet writes on the kernel agree with the VM (BPF_PROG_TEST_RUN data_
     } finally {
       obj.close();
     }
-    expect(compared).toBe(CASES.length);
+    expect(compared).toBe(kept.length);
   });
 });

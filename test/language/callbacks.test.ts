@@ -167,7 +167,7 @@ export const license = "GPL";
   return 2;
 });`);
     expect(e).toEqual([
-      "TSB1004 7:23 function '<arrow function>' captures mutable variable 'total'; pass it as a parameter or make it a top-level global",
+      "TSB1004 7:23 function '<arrow function>' captures mutable variable 'total' of an enclosing function; pass it as a parameter or make it a top-level global",
     ]);
   });
 

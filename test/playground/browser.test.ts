@@ -85,7 +85,7 @@ describe.runIf(run)("playground in chromium", () => {
     expect(await page.isVisible("#out-run")).toBe(true);
     // The sample blocklists 10.0.0.2 (network order 0x0200000a) and the packet comes from it.
     const maps = await text(page, "run-maps");
-    expect(maps).toContain("@blocklist[33554442]: 1");
+    expect(maps).toContain("@blocklist[10.0.0.2]: 1"); // an Ipv4Addr key prints as its address
     expect(maps).toContain("@verdicts[1]: 1");
     const ms = await page.evaluate(() => document.body.dataset["firstCompileMs"]);
     process.stderr.write(`[tsbpf] playground: first compile in chromium ${ms} ms\n`);

@@ -22,7 +22,7 @@ it("tsbpf run --vm prints the redirect target, clones and the rewritten packet",
   const r = spawnSync("node", args, { cwd: ROOT, encoding: "utf8" });
   expect(r.status, r.stderr).toBe(0);
   expect(r.stderr).toContain(
-    "ran tcRedirect 1 time in the VM; last return value 7\n  redirected ingress of ifindex 1 (bpf_redirect)\n",
+    "ran tcRedirect 1 time in the VM; last return value TC_ACT_REDIRECT (7)\n  redirected ingress of ifindex 1 (bpf_redirect)\n",
   );
   expect(r.stderr).toContain(`  clone sent out of ifindex 1 (bpf_clone_redirect): ${FRAME}\n`);
   // xdpPop strips the Ethernet header.

@@ -62,7 +62,7 @@ describe("toMatchBytecodeGolden in a user's project, under the real vitest", () 
       "# verifier: not measured",
     ]);
     expect(text).toMatch(/^program firewall: section xdp, \d+ insns, stack 4 bytes$/m);
-    expect(text).toMatch(/^  blocklist: hash, key u32 \(4 bytes\), value u64 \(8 bytes\)/m);
+    expect(text).toMatch(/^  blocklist: hash, key ipv4_addr \(4 bytes\), value u64 \(8 bytes\)/m);
     const again = vitest();
     expect(again.code, again.out).toBe(0);
   }, 240_000);
