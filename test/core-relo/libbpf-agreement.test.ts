@@ -4,33 +4,23 @@
  * - our resolution (core/object/core-apply.ts) gives, for every relocation, the value libbpf 1.1
  *   patches in (libbpf's debug log via test/support/libbpf/core-values.c), on the host's BTF and
  *   on every further BTF file named in TSBPF_CORE_BTF (colon-separated: another kernel's vmlinux
- *   BTF); the same for the C twins' objects (clang-19 BPF_CORE_READ), so the resolver is checked
+ *   BTF; test/guest/core-agreement.test.ts does this for the second kernel's BTF); the same for the C twins' objects (clang-19 BPF_CORE_READ), so the resolver is checked
  *   on clang's records too;
  * - our records name the same root types with the same access strings as clang's for the same
  *   fields (libbpf's `0:95` member paths), so libbpf and bpftool read them unchanged;
  * - each object loads with libbpf (its relocation pass reports no error).
  * Prints relocations per example and the agreement count.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileC, defaultCacheDir, ensureVmlinuxHeader } from "../../bench/codegen/clang-build.ts";
-import { openBtfFile } from "../../core/btf/file.ts";
-import { CORE_RELO_KIND_NAMES, type Btf } from "../../core/btf/index.ts";
-import { applyCoreRelocations } from "../../core/object/core-apply.ts";
-import { readBpfObject } from "../../core/object/index.ts";
-import { compileSource } from "../../compiler/driver.ts";
 import { capability, hasCommand, hasKernelBpf } from "../support/env.ts";
-import { libbpfCoreValues } from "../support/libbpf/core-values.ts";
+import { CORE_EXAMPLES, ROOT, agreement, buildExample, records } from "./agreement.ts";
 
-const ROOT = join(import.meta.dirname, "../..");
 const HOST_BTF = "/sys/kernel/btf/vmlinux";
 const EXTRA_BTF = (process.env.TSBPF_CORE_BTF ?? "").split(":").filter((p) => p !== "");
-const EXAMPLES = readdirSync(join(ROOT, "examples"))
-  .filter((f) => f.endsWith(".ts"))
-  .filter((f) => /currentTask|kernelPtr\(/.test(readFileSync(join(ROOT, "examples", f), "utf8")))
-  .sort();
+const EXAMPLES = CORE_EXAMPLES;
 
 const live = capability(
   "root + cc + libbpf-dev",
@@ -42,55 +32,6 @@ const withClang = capability(
   hasCommand("clang-19") && hasCommand("bpftool", ["version"]),
   "clang twins' CO-RE records",
 );
-
-const dir = mkdtempSync(join(tmpdir(), "tsbpf-core-agree-"));
-
-async function buildExample(file: string): Promise<string> {
-  const source = readFileSync(join(ROOT, "examples", file), "utf8");
-  const r = await compileSource(source, `examples/${file}`, { emit: "obj" });
-  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  const out = join(dir, file.replace(/\.ts$/, ".o"));
-  writeFileSync(out, r.object!);
-  return out;
-}
-
-/** Our values vs libbpf's for one object and one BTF: [equal, total], failing on any difference. */
-function agreement(objectPath: string, btfPath: string): { equal: number; total: number } {
-  const ours = applyCoreRelocations(
-    readBpfObject(readFileSync(objectPath)),
-    openBtfFile(btfPath),
-  ).relocations;
-  const theirs = new Map(
-    libbpfCoreValues(objectPath, btfPath).map((v) => [`${v.prog}#${v.relo}`, v]),
-  );
-  let equal = 0;
-  const diffs: string[] = [];
-  for (const r of ours) {
-    const t = theirs.get(`${r.func}#${r.index}`);
-    const same = t !== undefined && t.insn === r.slot && t.value === r.targetValue;
-    if (same) equal++;
-    else
-      diffs.push(
-        `${r.func} relo #${r.index} ${r.kindName} ${r.chain}: ours ${r.targetValue} at insn ${r.slot}, libbpf ${t ? `${t.value} at insn ${t.insn}` : "none"}`,
-      );
-  }
-  expect(diffs).toEqual([]);
-  expect(theirs.size).toBe(ours.length);
-  return { equal, total: ours.length };
-}
-
-/** `kind root-type access` of each record, with the root type's name. */
-function records(bytes: Uint8Array): Set<string> {
-  const obj = readBpfObject(bytes);
-  const btf = obj.btf as Btf;
-  const out = new Set<string>();
-  for (const s of obj.btfExt?.coreRelo ?? [])
-    for (const r of s.records) {
-      const t = btf.types[r.typeId]!;
-      out.add(`${CORE_RELO_KIND_NAMES[r.kind]} ${"name" in t ? t.name : "?"} ${r.accessStr}`);
-    }
-  return out;
-}
 
 describe("CO-RE relocations agree with libbpf and clang", () => {
   const built = new Map<string, string>();
