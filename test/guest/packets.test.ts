@@ -14,7 +14,8 @@ import { buildExamplesInto, runInGuestTool, type GuestRun } from "./support.ts";
 
 const ready = guestReady("packet examples on the 6.1 guest kernel");
 const EXAMPLES = ["xdp-counter", "xdp-firewall", "sockfilter", "tc-portcount"];
-const LOOPBACK_2 = String(0x0200007f);
+/** The blocklist key, an Ipv4Addr: `tsbpf run` prints it as its address. */
+const LOOPBACK_2 = "127.0.0.2";
 const XDP_DROP = "1";
 const XDP_PASS = "2";
 
