@@ -3,7 +3,7 @@
  * object, built once on the host, runs under `tsbpf run` in the guest, the guest does the traced
  * thing (a child with a known pid that execs, exits with a known code, opens a known file, makes
  * known syscalls, connects to a known port…), and the test finds that real value in the tool's
- * output. vfsread-latency (fentry/fexit) attaches here: 6.1 as Debian builds it allows BPF
+ * output; the CO-RE examples read a parent pid, an exit code and dentry names from 6.1's structs. vfsread-latency (fentry/fexit) attaches here: 6.1 as Debian builds it allows BPF
  * trampolines, which the host kernel refuses.
  *
  * Run with `npm run test:kernels`; see load.test.ts for the load checks of every example.
@@ -99,6 +99,56 @@ describe.runIf(ready)("tracing examples on Linux 6.1 (QEMU guest)", () => {
     expect(ours[0]).toMatch(
       /^events: \{ \.timestamp_ns = \d+, .*\.uid = 0, \.prio = 120, \.comm = sh \}$/,
     );
+  });
+
+  // The CO-RE examples: their relocations, made against the host's 6.18 BTF, resolved by our loader
+  // against 6.1's task_struct, mm_struct, file and dentry layouts.
+  it("core-execsnoop reports a child's exec with its parent's pid and in_execve = 1 (CO-RE)", async () => {
+    const run = await runInGuestTool(
+      guest,
+      "core-execsnoop",
+      `ln -sf /bin/true $B.true; sh -c 'echo $$ > $B.pid; echo $PPID > $B.ppid; exec $B.true'`,
+    );
+    expectRan(run, ["onExec"]);
+    expect(run.fact("ppid")).toMatch(/^\d+$/);
+    // Two execs under the child's pid: the shell's own, then its `exec` of the symlink.
+    const ours = recordLines(run.stdout, "events", `.pid = ${run.fact("pid")}, `);
+    expect(ours, run.log).toHaveLength(2);
+    for (const r of ours) expect(r).toContain(`.ppid = ${run.fact("ppid")}, .in_execve = 1, `);
+  });
+
+  it("core-exitsnoop reports a child's exit code and its parent's pid (CO-RE)", async () => {
+    const run = await runInGuestTool(
+      guest,
+      "core-exitsnoop",
+      `sh -c 'echo $$ > $B.pid; echo $PPID > $B.ppid; sleep 0.2; exit 7'; echo $? > $B.status`,
+    );
+    expectRan(run, ["onExit"]);
+    expect(run.fact("status")).toBe("7");
+    const ours = recordLines(run.stdout, "events", `.pid = ${run.fact("pid")}, `);
+    expect(ours, run.log).toHaveLength(1);
+    expect(ours[0]).toContain(`.ppid = ${run.fact("ppid")}, .exit_code = 7, .sig = 0 }`);
+    const age = Number(/\.duration_ns = (\d+)/.exec(ours[0]!)![1]);
+    expect(age).toBeGreaterThan(150_000_000);
+  });
+
+  it("core-exepath reads an executable's file and directory names through its dentry (CO-RE)", async () => {
+    const name = `tsbpf_exe_${Math.floor(Math.random() * 1e9)}`;
+    const run = await runInGuestTool(
+      guest,
+      "core-exepath",
+      `mkdir -p $B.d && cp /bin/true $B.d/${name} && sh -c 'echo $$ > $B.pid; exec $B.d/${name}'`,
+    );
+    expectRan(run, ["onExec"]);
+    // The shell's own exec shares the pid; the copied binary's is the one with its name.
+    const ours = recordLines(
+      run.stdout,
+      "events",
+      `.pid = ${run.fact("pid")}, `,
+      `.name = ${name}, `,
+    );
+    expect(ours, run.log).toHaveLength(1);
+    expect(ours[0]).toContain(`.name = ${name}, .dir = core-exepath.d }`);
   });
 
   it("tcpconnect reports a connect to a listening port on 127.0.0.1, with the pid", async () => {
