@@ -8,6 +8,7 @@ export * from "./golden-file.ts";
 export * from "./listing.ts";
 export * from "./matcher.ts";
 export * from "./probe.ts";
+export type { RedirectTarget } from "../runtime/vm/packet.ts";
 export type * from "./probe-types.ts";
 export * from "./probe-build.ts";
 export * from "./probe-skip.ts";

@@ -7,6 +7,7 @@
 import type { FakeProcess } from "../runtime/helpers/index.ts";
 import type { AttachOptions } from "../runtime/loader/index.ts";
 import type { RawMapSource } from "../runtime/user/typed-map.ts";
+import type { RedirectTarget } from "../runtime/vm/packet.ts";
 
 /** Where a probe runs. */
 export type ProbeTarget = "vm" | "kernel";
@@ -35,6 +36,8 @@ export interface BackendResult {
   readonly r0: bigint;
   readonly packetOut: Uint8Array | undefined;
   readonly ctxOut: Uint8Array | undefined;
+  /** VM only: where the packet was redirected (`ProbeRunResult.redirect`). */
+  readonly redirect?: RedirectTarget;
   /** Kernel only: mean nanoseconds per run. */
   readonly durationNs?: number;
 }

@@ -52,7 +52,12 @@ export class VmBackend implements ProbeBackend {
         ...(this.coverage ? { coverage: this.coverage } : {}),
       });
     }
-    return { r0: last!.r0, packetOut: last!.packet, ctxOut: last!.ctx };
+    return {
+      r0: last!.r0,
+      packetOut: last!.packet,
+      ctxOut: last!.ctx,
+      ...(last!.redirect ? { redirect: last!.redirect } : {}),
+    };
   }
 
   map(name: string): RawMapSource {

@@ -29,6 +29,7 @@ import { encodeValue, type Codec, type UserValue } from "../runtime/user/map-cod
 import { mapCodecs, mapFacts, recordDecoder } from "../runtime/user/object-codecs.ts";
 import { TypedMap } from "../runtime/user/typed-map.ts";
 import type { VmObjectOptions } from "../runtime/vm/api.ts";
+import type { RedirectTarget } from "../runtime/vm/packet.ts";
 import { buildProbe, type BuiltProbe } from "./probe-build.ts";
 import type { BackendRun, ProbeBackend, ProbeTarget } from "./probe-backend.ts";
 import { KernelBackend } from "./probe-kernel.ts";
@@ -94,6 +95,14 @@ export interface ProbeRunResult {
   readonly packetOut: Uint8Array | undefined;
   /** The context after the run, when the target reports it. */
   readonly ctxOut: Uint8Array | undefined;
+  /**
+   * Where the packet went, when the verdict is a redirect (XDP_REDIRECT, TC_ACT_REDIRECT): the
+   * target of the program's last bpf_redirect / redirect_peer / redirect_neigh / redirect_map
+   * call, as the VM records it. Absent on the kernel: BPF_PROG_TEST_RUN reports only the return
+   * value (the helper's target stays in the kernel's per-CPU redirect state, which test runs
+   * neither act on nor return), so there compare `retName` only.
+   */
+  readonly redirect?: RedirectTarget;
   /** Kernel: mean nanoseconds per run, as BPF_PROG_TEST_RUN measured it. */
   readonly durationNs?: number;
 }
@@ -180,6 +189,7 @@ export class Probe<M extends ProbeModule = ProbeModule> {
           retName: returnName(progType, r32),
           packetOut: r.packetOut,
           ctxOut: r.ctxOut,
+          ...(r.redirect ? { redirect: r.redirect } : {}),
           ...(r.durationNs !== undefined ? { durationNs: r.durationNs } : {}),
         };
       },

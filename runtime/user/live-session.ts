@@ -33,7 +33,7 @@ import { isEventMap, mapCodecs, mapFacts, recordDecoder, usesPrintk } from "./ob
 import { describePacket, PacketSocket } from "./packet-socket.ts";
 import { PerfBufferReader } from "./perf-buffer.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
-import { RingBufferReader } from "./ring-buffer.ts";
+import { DrainWorker, type DrainMessage, type DrainSource } from "./sys/drain-worker.ts";
 import { Epoll } from "./sys/native.ts";
 import { TracePipeReader, type PrintkLine } from "./trace-pipe.ts";
 import { kernelMapSource, TypedMap } from "./typed-map.ts";
@@ -99,13 +99,6 @@ export interface LiveSessionOptions {
   readonly maxQueuedBytes?: number;
   /** Perf buffer data pages per CPU (a power of two; default 64). */
   readonly perfPages?: number;
-  /**
-   * While idle, `batches()` waits for the kernel by blocking this thread in epoll_wait for at most
-   * this many ms at a time, then lets the event loop run (default 10): one wake-up between the
-   * kernel and the consumer, as a C consumer has, so a burst is drained before the buffer fills.
-   * 0: wait on koffi's worker thread instead (the event loop never blocks; wake-ups are slower).
-   */
-  readonly blockMs?: number;
 }
 
 /** Records delivered and lost per event map, so far. */
@@ -120,7 +113,7 @@ export interface SessionCounts {
 interface EventSource {
   readonly map: string;
   readonly decode: (bytes: Uint8Array) => UserValue;
-  readonly ring?: RingBufferReader;
+  /** Perf buffers: their events (the drain worker reads their rings). */
   readonly perf?: PerfBufferReader;
   /** Records read and queued (taken or still queued). */
   records: bigint;
@@ -132,11 +125,10 @@ interface EventSource {
 }
 
 /**
- * Records handed out between two reads of the kernel buffers. Small, so a caller that spends time
- * on each record (printing it) still empties the kernel's buffers every few records: reading them
- * when nothing is new costs two loads per buffer.
+ * Most records one batch hands out. The kernel's buffers are emptied by the drain worker, not
+ * between batches, so this only bounds how much a caller gets at once.
  */
-const BATCH = 4;
+const BATCH = 256;
 /** Longest the event stream keeps the event loop from running while records keep coming (ms). */
 const LOOP_TURN_MS = 5;
 
@@ -174,22 +166,21 @@ export class LiveSession {
   #queue: RecordEvent[] = [];
   #head = 0;
   #queuedBytes = 0;
-  readonly #maxQueuedBytes: number;
+
+  #drain: DrainWorker | undefined;
+  #epollWait: Promise<void> | undefined;
 
   private constructor(
     readonly object: BpfObject,
     readonly loaded: LoadedObject,
     readonly links: readonly KernelLink[],
     private readonly sources: readonly EventSource[],
-    private readonly epoll: Epoll,
+    /** Watches the packet socket (when there is one). */
+    private readonly epoll: Epoll | undefined,
     private readonly printk: TracePipeReader | undefined,
     private readonly pollMs: number,
     private readonly packets: PacketSocket | undefined,
-    maxQueuedBytes: number,
-    private readonly blockMs: number,
-  ) {
-    this.#maxQueuedBytes = maxQueuedBytes;
-  }
+  ) {}
 
   /** Loads, attaches every program, and sets up consumers; all-or-nothing. */
   static open(input: Uint8Array | BpfObject, opts: LiveSessionOptions = {}): LiveSession {
@@ -229,31 +220,43 @@ export class LiveSession {
     });
     const links: KernelLink[] = [];
     const sources: EventSource[] = [];
+    const drained: DrainSource[] = [];
+    let drain: DrainWorker | undefined;
+    let session: LiveSession | undefined;
     let epoll: Epoll | undefined;
     let printk: TracePipeReader | undefined;
     let packets: PacketSocket | undefined;
     try {
       for (const w of loaded.warnings) status(`warning: ${w}`);
       if (opts.set?.length) applyMapAssignments(dataMaps(obj, loaded), opts.set);
-      epoll = new Epoll();
       for (const def of obj.maps) {
         if (!isEventMap(def)) continue;
         const map = loaded.map(def.name);
         const decode = recordDecoder(obj, def);
         if (map.type === MapType.RINGBUF) {
-          const ring = new RingBufferReader(map.fd, map.maxEntries, def.name);
-          sources.push({ map: def.name, decode, ring, ...zeroCounts() });
-          epoll.add(map.fd, `watching ring buffer "${def.name}"`);
+          if (map.maxEntries <= 0 || (map.maxEntries & (map.maxEntries - 1)) !== 0)
+            throw new LoaderError(
+              `ring buffer "${def.name}": size ${map.maxEntries} is not a power of two`,
+            );
+          sources.push({ map: def.name, decode, ...zeroCounts() });
+          drained.push({ kind: "ring", fd: map.fd, size: map.maxEntries });
         } else {
           const perf = new PerfBufferReader(map, opts.perfPages);
           sources.push({ map: def.name, decode, perf, ...zeroCounts() });
-          for (const fd of perf.fds) epoll.add(fd, `watching perf buffer "${def.name}"`);
+          drained.push({ kind: "perf", rings: perf.rings });
         }
+      }
+      if (drained.length > 0) {
+        // Started before any program is attached, so it drains from the first record on.
+        drain = new DrainWorker(drained, opts.maxQueuedBytes ?? 64 * 1024 * 1024, (m) =>
+          session?.accept(m),
+        );
       }
       if (opts.printk ?? usesPrintk(obj)) printk = new TracePipeReader();
       let attach = opts.attach;
       if (needSocket) {
         packets = PacketSocket.open(opts.attach!.iface!);
+        epoll = new Epoll();
         epoll.add(packets.fd, `watching the packet socket on ${packets.iface}`);
         attach = { ...opts.attach, socketFd: packets.fd };
       }
@@ -267,17 +270,15 @@ export class LiveSession {
       }
       packets?.start();
     } catch (e) {
-      for (const s of sources) {
-        s.ring?.close();
-        s.perf?.close();
-      }
+      void drain?.close();
+      for (const s of sources) s.perf?.close();
       printk?.close();
       loaded.close(); // detaches the links first, then the socket may go
       packets?.close();
       void epoll?.close();
       throw e;
     }
-    return new LiveSession(
+    session = new LiveSession(
       obj,
       loaded,
       links,
@@ -286,9 +287,11 @@ export class LiveSession {
       printk,
       opts.pollMs ?? 100,
       packets,
-      opts.maxQueuedBytes ?? 64 * 1024 * 1024,
-      opts.blockMs ?? 10,
     );
+    session.#drain = drain;
+    // Records the worker posted while the programs were being attached.
+    drain?.receive();
+    return session;
   }
 
   /** True once closed. */
@@ -297,33 +300,29 @@ export class LiveSession {
   }
 
   /**
-   * Reads every record available in the kernel's buffers into the queue (a copy per span, no
-   * decoding), counting the kernel's lost samples and the records the full queue drops. Cheap
-   * when nothing is there: a couple of loads per buffer.
+   * Queues the records of one message of the drain worker (views into its transferred copies, no
+   * decoding) and adds up its lost counts; wakes `batches()`.
    */
-  #pump(): void {
-    for (const s of this.sources) {
-      if (s.ring) {
-        for (const bytes of s.ring.consume()) this.#enqueue(s, bytes, undefined);
-      } else if (s.perf) {
-        const before = s.perf.lost;
-        for (const r of s.perf.consume()) this.#enqueue(s, r.data, r.cpu);
-        const lost = s.perf.lost - before;
-        s.kernelLost += lost;
-        s.newKernelLost += lost;
+  private accept(m: DrainMessage): void {
+    for (const item of m.items) {
+      const s = this.sources[item.source]!;
+      const cpu = item.cpu >= 0 ? item.cpu : undefined;
+      const { copy, samples } = item;
+      for (let i = 0; i < samples.length; i += 2) {
+        const bytes = copy.subarray(samples[i]!, samples[i]! + samples[i + 1]!);
+        this.#queuedBytes += bytes.length;
+        this.#queue.push(new RecordEvent(s.map, bytes, s.decode, cpu));
       }
+      s.records += BigInt(samples.length / 2);
     }
-  }
-
-  #enqueue(s: EventSource, bytes: Uint8Array, cpu: number | undefined): void {
-    if (this.#queuedBytes + bytes.length > this.#maxQueuedBytes) {
-      s.userLost++;
-      s.newUserLost++;
-      return;
+    for (const l of m.lost) {
+      const s = this.sources[l.source]!;
+      s.kernelLost += l.kernel;
+      s.newKernelLost += l.kernel;
+      s.userLost += l.user;
+      s.newUserLost += l.user;
     }
-    this.#queuedBytes += bytes.length;
-    s.records++;
-    this.#queue.push(new RecordEvent(s.map, bytes, s.decode, cpu));
+    this.#wake?.();
   }
 
   /** Up to `limit` events: records from the queue, lost counts, printk lines, kept packets. */
@@ -338,11 +337,14 @@ export class LiveSession {
       s.newUserLost = 0n;
     }
     const end = Math.min(this.#queue.length, this.#head + limit);
+    let bytes = 0;
     for (; this.#head < end; this.#head++) {
       const r = this.#queue[this.#head]!;
-      this.#queuedBytes -= r.bytes.length;
+      bytes += r.bytes.length;
       out.push(r);
     }
+    this.#queuedBytes -= bytes;
+    if (bytes > 0) this.#drain?.taken(bytes);
     if (this.#head === this.#queue.length) {
       this.#queue = [];
       this.#head = 0;
@@ -362,10 +364,13 @@ export class LiveSession {
     return out;
   }
 
-  /** Everything available right now, without waiting. */
+  /**
+   * Everything available right now: the drain worker empties the kernel's buffers once more and
+   * this waits (briefly, blocking) until it has; then every queued event.
+   */
   poll(): SessionEvent[] {
     if (this.#closed) return [];
-    this.#pump();
+    this.#drain?.flush();
     return this.#take(Infinity);
   }
 
@@ -380,11 +385,12 @@ export class LiveSession {
   }
 
   /**
-   * Events as they come, in batches of at most 4 records, until `signal` aborts or the session is
-   * closed. The kernel's buffers are read again before every batch, so a caller that spends time
-   * on each batch (decoding, printing) still empties them as fast as records come. When nothing
-   * is left, waits for the kernel (`blockMs`; at most `pollMs` between looks at printk lines and
-   * stop requests), and lets the event loop run at least every few ms even while records pour in.
+   * Events as they come, in batches of at most 256 records, until `signal` aborts or the session
+   * is closed. The drain worker empties the kernel's buffers as records come, whatever the caller
+   * spends on each batch; the records wait here (bounded by `maxQueuedBytes`). When nothing is
+   * left, waits for the worker's next message, the packet socket, or `pollMs` (printk lines, stop
+   * requests), and lets the event loop run at least every few ms even while records pour in.
+   * Throws what the drain worker died of, if it did.
    */
   async *batches(signal?: AbortSignal): AsyncGenerator<SessionEvent[]> {
     const stopped = () => this.#closed || signal?.aborted === true;
@@ -397,7 +403,8 @@ export class LiveSession {
     };
     try {
       while (!stopped()) {
-        this.#pump();
+        if (this.#drain?.error) throw this.#drain.error;
+        this.#drain?.receive();
         const batch = this.#take(BATCH);
         if (batch.length > 0) {
           yield batch;
@@ -405,19 +412,23 @@ export class LiveSession {
           continue;
         }
         if (stopped()) break;
-        if (this.blockMs > 0) {
-          const ready = this.epoll.waitSync(Math.min(this.blockMs, this.pollMs));
-          if (ready === 0 || performance.now() - turn > LOOP_TURN_MS) await loopTurn();
-          continue;
-        }
+        let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
-          this.epoll.wait(this.pollMs).then(
-            () => resolve(),
-            () => resolve(),
-          );
+          timer = setTimeout(resolve, this.pollMs);
+          if (this.epoll && !this.#epollWait) {
+            this.#epollWait = this.epoll.wait(this.pollMs).then(
+              () => {
+                this.#epollWait = undefined;
+                this.#wake?.();
+              },
+              () => (this.#epollWait = undefined),
+            );
+          }
         });
+        clearTimeout(timer);
         this.#wake = undefined;
+        turn = performance.now();
       }
     } finally {
       signal?.removeEventListener("abort", onAbort);
@@ -468,14 +479,12 @@ export class LiveSession {
       }
     };
     for (const l of this.links) attempt(() => l.detach());
-    for (const s of this.sources) {
-      attempt(() => s.ring?.close());
-      attempt(() => s.perf?.close());
-    }
+    await this.#drain?.close();
+    for (const s of this.sources) attempt(() => s.perf?.close());
     attempt(() => this.printk?.close());
     attempt(() => this.packets?.close());
     attempt(() => this.loaded.close());
-    await this.epoll.close();
+    await this.epoll?.close();
     if (errors.length > 0) throw errors[0];
   }
 }

@@ -229,12 +229,26 @@ function typeName(btf: Btf, id: number, resolved: BtfType): string {
   return "name" in resolved ? resolved.name : "";
 }
 
-/** "strict" for C `char`, "loose" for unsigned bytes (`u8`, `unsigned char`), else undefined. */
+/**
+ * "strict" for C `char` (an INT of that name, or a typedef named `char` along the chain: how tsbpf
+ * emits `CharArray`'s element, over `unsigned char`), "loose" for unsigned bytes (`u8`,
+ * `unsigned char`), else undefined.
+ */
 function charKind(btf: Btf, id: number): "strict" | "loose" | undefined {
   const t = btfType(btf, resolveType(btf, id));
+  if (t.kind === "int" && t.size === 1 && typedefNamed(btf, id, "char")) return "strict";
   if (t.kind !== "int" || t.size !== 1 || t.encoding & BtfIntEncoding.BOOL) return undefined;
   if (t.encoding & BtfIntEncoding.CHAR || /^(signed )?char$/.test(t.name)) return "strict";
   return t.encoding & BtfIntEncoding.SIGNED ? undefined : "loose";
+}
+
+/** True when the typedef chain from `id` has a typedef called `name`. */
+function typedefNamed(btf: Btf, id: number, name: string): boolean {
+  for (let t = btfType(btf, id), n = 0; n < 32; t = btfType(btf, t.type), n++) {
+    if (t.kind === "typedef" && t.name === name) return true;
+    if (t.kind !== "typedef" && t.kind !== "const" && t.kind !== "volatile") return false;
+  }
+  return false;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

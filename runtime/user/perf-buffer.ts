@@ -19,6 +19,7 @@
  * Invariant: `close()` removes our entries from the map, unmaps, and closes every perf fd.
  */
 import type { KernelMap } from "../loader/index.ts";
+import { drainPerfRing, perfViews, type PerfViews } from "./drain.ts";
 import { closeFd, ioctlOrThrow, MappedRegion, pageSize, perfEventOpenRaw } from "./sys/native.ts";
 import { readFileSync } from "node:fs";
 
@@ -26,8 +27,6 @@ const PERF_TYPE_SOFTWARE = 1;
 const PERF_COUNT_SW_BPF_OUTPUT = 10;
 const PERF_SAMPLE_RAW = 1 << 10;
 const PERF_EVENT_IOC_ENABLE = 0x2400;
-const PERF_RECORD_LOST = 2;
-const PERF_RECORD_SAMPLE = 9;
 /** PERF_ATTR_SIZE_VER2: every kernel since 3.x accepts it. */
 const ATTR_SIZE = 80;
 
@@ -37,13 +36,10 @@ export interface PerfSample {
   readonly data: Uint8Array;
 }
 
-interface CpuRing {
+interface CpuRing extends PerfViews {
   readonly cpu: number;
   readonly fd: number;
   readonly region: MappedRegion;
-  readonly head: BigUint64Array;
-  readonly data: Uint8Array;
-  readonly size: number;
 }
 
 function onlineCpus(): number[] {
@@ -97,17 +93,7 @@ export class PerfBufferReader {
           closeFd(fd);
           throw e;
         }
-        const meta = new DataView(region.buffer, 0, page);
-        const dataOffset = Number(meta.getBigUint64(1040, true)) || page;
-        const dataSize = Number(meta.getBigUint64(1048, true)) || page * pages;
-        this.#rings.push({
-          cpu,
-          fd,
-          region,
-          head: new BigUint64Array(region.buffer, 1024, 2),
-          data: new Uint8Array(region.buffer, dataOffset, dataSize),
-          size: dataSize,
-        });
+        this.#rings.push({ cpu, fd, region, ...perfViews(region.buffer, page) });
         ioctlOrThrow(fd, PERF_EVENT_IOC_ENABLE, 0, what);
         const key = new Uint8Array(4);
         const value = new Uint8Array(4);
@@ -126,6 +112,11 @@ export class PerfBufferReader {
     return this.#rings.map((r) => r.fd);
   }
 
+  /** Each CPU's event fd and the length of its mapping (for the drain worker to map it too). */
+  get rings(): { cpu: number; fd: number; length: number }[] {
+    return this.#rings.map((r) => ({ cpu: r.cpu, fd: r.fd, length: r.region.length }));
+  }
+
   /** Samples the kernel reported lost (ring full) so far. */
   get lost(): bigint {
     return this.#lost;
@@ -140,26 +131,11 @@ export class PerfBufferReader {
     const out: PerfSample[] = [];
     if (this.#closed) return out;
     for (const r of this.#rings) {
-      for (;;) {
-        const head = Atomics.load(r.head, 0);
-        const tail = Atomics.load(r.head, 1);
-        if (head <= tail) break;
-        const span = copyWrapped(r, tail, Number(head - tail));
-        const view = new DataView(span.buffer);
-        let at = 0;
-        while (at + 8 <= span.length) {
-          const type = view.getUint32(at, true);
-          const size = view.getUint16(at + 6, true);
-          if (size < 8 || at + size > span.length) break; // malformed: never loop on it
-          if (type === PERF_RECORD_SAMPLE && size >= 12) {
-            const len = Math.min(view.getUint32(at + 8, true), size - 12);
-            out.push({ cpu: r.cpu, data: span.subarray(at + 12, at + 12 + len) });
-          } else if (type === PERF_RECORD_LOST && size >= 24) {
-            this.#lost += view.getBigUint64(at + 16, true);
-          }
-          at += size;
-        }
-        Atomics.store(r.head, 1, head);
+      const { spans, lost } = drainPerfRing(r.head, r.data);
+      this.#lost += lost;
+      for (const { copy, samples } of spans) {
+        for (let i = 0; i < samples.length; i += 2)
+          out.push({ cpu: r.cpu, data: copy.subarray(samples[i]!, samples[i]! + samples[i + 1]!) });
       }
     }
     return out;
@@ -181,13 +157,4 @@ export class PerfBufferReader {
       closeFd(r.fd);
     }
   }
-}
-
-function copyWrapped(r: CpuRing, pos: bigint, len: number): Uint8Array {
-  const at = Number(pos % BigInt(r.size));
-  const out = new Uint8Array(len);
-  const first = Math.min(len, r.size - at);
-  out.set(r.data.subarray(at, at + first), 0);
-  if (first < len) out.set(r.data.subarray(0, len - first), first);
-  return out;
 }

@@ -28,20 +28,15 @@
  * Consumes a ring buffer map fd and its max_entries. Produces copies of sample bytes.
  * Invariant: no view into the mapping escapes; after `close()` nothing reads it.
  */
+import { drainRing, ringViews, type RingViews } from "./drain.ts";
 import { MappedRegion, pageSize } from "./sys/native.ts";
-
-const BUSY_BIT = 0x80000000;
-const DISCARD_BIT = 0x40000000;
-const HEADER = 8;
 
 /** Reads committed samples out of a kernel ring buffer. */
 export class RingBufferReader {
   readonly #consumerMap: MappedRegion;
   readonly #producerMap: MappedRegion;
-  readonly #consumerPos: BigUint64Array;
-  readonly #producerPos: BigUint64Array;
-  readonly #data: Uint8Array;
-  readonly #header: Uint32Array;
+  /** The mapping as views, for `drainRing` (valid until `close()`). */
+  readonly #views: RingViews;
   #closed = false;
 
   constructor(
@@ -73,16 +68,14 @@ export class RingBufferReader {
       this.#consumerMap.unmap();
       throw e;
     }
-    this.#consumerPos = new BigUint64Array(this.#consumerMap.buffer, 0, 1);
-    this.#producerPos = new BigUint64Array(this.#producerMap.buffer, 0, 1);
-    this.#data = new Uint8Array(this.#producerMap.buffer, page, 2 * size);
-    this.#header = new Uint32Array(this.#producerMap.buffer, page, (2 * size) / 4);
+    this.#views = ringViews(this.#consumerMap.buffer, this.#producerMap.buffer, page, size);
   }
 
   /** Bytes committed but not yet consumed (including headers and discarded records). */
   get pending(): number {
     if (this.#closed) return 0;
-    return Number(Atomics.load(this.#producerPos, 0) - Atomics.load(this.#consumerPos, 0));
+    const v = this.#views;
+    return Number(Atomics.load(v.producerPos, 0) - Atomics.load(v.consumerPos, 0));
   }
 
   /**
@@ -98,29 +91,11 @@ export class RingBufferReader {
   consume(limit = Infinity): Uint8Array[] {
     const out: Uint8Array[] = [];
     if (this.#closed) return out;
-    // Positions stay far below 2^53 (that many bytes would take centuries), so Numbers are exact.
-    let cons = Number(Atomics.load(this.#consumerPos, 0));
-    for (;;) {
-      const prod = Number(Atomics.load(this.#producerPos, 0));
-      const start = cons;
-      const spans: number[] = [];
-      // At most `size` bytes are ever uncommitted-or-unconsumed, so the span fits the mapping.
-      while (cons < prod && out.length + spans.length / 2 < limit) {
-        const at = cons % this.size;
-        const word = Atomics.load(this.#header, at / 4);
-        if (word & BUSY_BIT) break;
-        const len = word & ~(BUSY_BIT | DISCARD_BIT);
-        if (!(word & DISCARD_BIT)) spans.push(cons - start + HEADER, len);
-        cons += (len + HEADER + 7) & ~7;
-      }
-      if (cons === start) return out;
-      const at = start % this.size;
-      const copy = this.#data.slice(at, at + (cons - start));
-      Atomics.store(this.#consumerPos, 0, BigInt(cons));
-      for (let i = 0; i < spans.length; i += 2)
-        out.push(copy.subarray(spans[i]!, spans[i]! + spans[i + 1]!));
-      if (out.length >= limit) return out;
+    for (const { copy, samples } of drainRing(this.#views, limit)) {
+      for (let i = 0; i < samples.length; i += 2)
+        out.push(copy.subarray(samples[i]!, samples[i]! + samples[i + 1]!));
     }
+    return out;
   }
 
   /** Unmaps both regions (idempotent). The map fd belongs to the caller. */

@@ -4,6 +4,8 @@
  * `Ipv6Addr` keys and record fields as addresses in text, `--json` and the API; a CharArray as the
  * string before its first NUL even when older bytes follow it (a reused ring buffer slot).
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
 import { BtfBuilder } from "../../core/btf/index.ts";
@@ -158,6 +160,22 @@ describe("CharArray", () => {
     const event = { kind: "record" as const, map: "conns", value: value as never, bytes: rec };
     expect(formatEventText(event)).toContain(".comm = ls,");
     expect(JSON.parse(formatEventJson(event)).data.comm).toBe("ls");
+  });
+
+  it("examples/opensnoop.ts: a reused slot's file name and comm print as strings", async () => {
+    // Filled by helpers (getCurrentComm, probeReadUserStr), its CharArray element reaches BTF as
+    // a typedef `char` of `unsigned char`: still C char to user space.
+    const path = join(import.meta.dirname, "../../examples/opensnoop.ts");
+    const out = await compileSource(readFileSync(path, "utf8"), path, { emit: "obj" });
+    const obj = readBpfObject(out.object!);
+    const rec = new Uint8Array(288);
+    const text = new TextEncoder();
+    rec.set(text.encode("/usr/lib/x86_64-linux-gnu/libc.so.6"), 32);
+    rec.set(text.encode("/tmp/a\0"), 32);
+    rec.set(text.encode("sleep\0\x01\x02"), 16);
+    const value = recordDecoder(obj, map(obj, "events"))(rec) as Record<string, unknown>;
+    expect(value["filename"]).toBe("/tmp/a");
+    expect(value["comm"]).toBe("sleep");
   });
 
   it("is C char in BTF, while a FixedArray<u8, N> stays bytes", async () => {

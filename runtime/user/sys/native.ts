@@ -4,7 +4,8 @@
  * spinning: the blocking `epoll_wait` runs on koffi's worker thread through `.async`, so the Node
  * event loop stays free), perf_event_open for PERF_COUNT_SW_BPF_OUTPUT events (the loader's
  * perf_event_open does not set sample_type), ioctl and close, and the three socket calls that open
- * and drain an AF_PACKET socket for socket filters (socket, bind, recv).
+ * and drain an AF_PACKET socket for socket filters (socket, bind, recv), and an eventfd to wake
+ * the drain worker (drain-worker.ts), which binds the same `LIBC_PROTOTYPES` on its own thread.
  *
  * Consumes plain numbers and byte buffers; produces raw results plus errno, or a `NativeError`
  * naming the call and errno where a helper throws. Linux x86_64 only (syscall numbers below).
@@ -52,6 +53,31 @@ const EPOLL_EVENT_SIZE = 12;
 const EINTR = 4;
 const SC_PAGESIZE = 30;
 
+/**
+ * The glibc functions bound here, by name: one list for this thread and for the drain worker
+ * (drain-worker.ts), which binds the same ones on its own thread.
+ */
+export const LIBC_PROTOTYPES = {
+  mmap: "void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)",
+  munmap: "int munmap(void *addr, size_t len)",
+  epollCreate1: "int epoll_create1(int flags)",
+  epollCtl: "int epoll_ctl(int epfd, int op, int fd, void *event)",
+  epollWait: "int epoll_wait(int epfd, _Out_ uint8_t *events, int maxevents, int timeout)",
+  perfEventOpen:
+    "long syscall(long nr, void *attr, long pid, long cpu, long group_fd, unsigned long flags)",
+  ioctl: "int ioctl(int fd, unsigned long request, unsigned long arg)",
+  close: "int close(int fd)",
+  sysconf: "long sysconf(int name)",
+  socket: "int socket(int domain, int type, int protocol)",
+  bind: "int bind(int fd, void *addr, uint32_t len)",
+  recv: "long recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)",
+  eventfd: "int eventfd(unsigned int initval, int flags)",
+  write: "long write(int fd, void *buf, size_t len)",
+  read: "long read(int fd, _Out_ uint8_t *buf, size_t len)",
+  gettid: "int gettid()",
+  schedSetattr: "long syscall(long nr, long pid, void *attr, unsigned long flags)",
+} as const;
+
 interface Fns {
   mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
   munmap: (addr: unknown, len: number) => number;
@@ -72,9 +98,9 @@ interface Fns {
   socket: (domain: number, type: number, protocol: number) => number;
   bind: (fd: number, addr: Uint8Array, len: number) => number;
   recv: (fd: number, buf: Uint8Array, len: number, flags: number) => number | bigint;
+  eventfd: (initval: number, flags: number) => number;
+  write: (fd: number, buf: Uint8Array, len: number) => number | bigint;
 }
-
-type EpollWaitSync = (epfd: number, events: Uint8Array, max: number, timeout: number) => number;
 
 let fns: Fns | undefined;
 
@@ -86,24 +112,9 @@ function libc(): Fns {
     );
   }
   const lib = koffi.load("libc.so.6");
-  fns = {
-    mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)"),
-    munmap: lib.func("int munmap(void *addr, size_t len)"),
-    epollCreate1: lib.func("int epoll_create1(int flags)"),
-    epollCtl: lib.func("int epoll_ctl(int epfd, int op, int fd, void *event)"),
-    epollWait: lib.func(
-      "int epoll_wait(int epfd, _Out_ uint8_t *events, int maxevents, int timeout)",
-    ),
-    perfEventOpen: lib.func(
-      "long syscall(long nr, void *attr, long pid, long cpu, long group_fd, unsigned long flags)",
-    ),
-    ioctl: lib.func("int ioctl(int fd, unsigned long request, unsigned long arg)"),
-    close: lib.func("int close(int fd)"),
-    sysconf: lib.func("long sysconf(int name)"),
-    socket: lib.func("int socket(int domain, int type, int protocol)"),
-    bind: lib.func("int bind(int fd, void *addr, uint32_t len)"),
-    recv: lib.func("long recv(int fd, _Out_ uint8_t *buf, size_t len, int flags)"),
-  } as Fns;
+  fns = Object.fromEntries(
+    Object.entries(LIBC_PROTOTYPES).map(([name, proto]) => [name, lib.func(proto)]),
+  ) as unknown as Fns;
   return fns;
 }
 
@@ -179,24 +190,6 @@ export class Epoll {
   }
 
   /**
-   * Waits up to `timeoutMs` for any watched fd to become readable, blocking this thread: the
-   * number of ready fds (0 on timeout or EINTR). One wake-up from the kernel to the caller, where
-   * `wait` takes two (koffi's worker thread, then the event loop): what keeps a consumer close
-   * behind a fast producer. Keep `timeoutMs` small on a thread with an event loop.
-   */
-  waitSync(timeoutMs: number): number {
-    if (this.#fd < 0) return 0;
-    const max = Math.max(1, this.#count);
-    const events = new Uint8Array(EPOLL_EVENT_SIZE * max);
-    const ret = (libc().epollWait as unknown as EpollWaitSync)(this.#fd, events, max, timeoutMs);
-    if (ret < 0) {
-      if (koffi.errno() === EINTR) return 0;
-      throw new NativeError("epoll_wait", koffi.errno(), "waiting for events");
-    }
-    return ret;
-  }
-
-  /**
    * Waits up to `timeoutMs` for any watched fd to become readable, on koffi's worker thread.
    * Resolves either way (the caller then drains every buffer); rejects only on a real error.
    */
@@ -269,4 +262,20 @@ export function bindOrThrow(fd: number, addr: Uint8Array, what: string): void {
 export function recvRaw(fd: number, buf: Uint8Array, flags: number): number {
   const n = Number(libc().recv(fd, buf, buf.length, flags));
   return n < 0 ? -koffi.errno() : n;
+}
+
+/** A non-blocking eventfd(2) (to wake a thread blocked in epoll_wait); throws on failure. */
+export function eventFdOrThrow(what: string): number {
+  const EFD_NONBLOCK = 0x800;
+  const EFD_CLOEXEC = 0x80000;
+  const fd = libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) throw new NativeError("eventfd", koffi.errno(), what);
+  return fd;
+}
+
+/** Adds 1 to an eventfd's counter, making it readable. */
+export function signalEventFd(fd: number): void {
+  const one = new Uint8Array(8);
+  one[0] = 1;
+  libc().write(fd, one, 8);
 }
