@@ -23,7 +23,7 @@ interface OpenEvent {
   filename: CharArray<256>;
 }
 
-export const events = new RingBuf<OpenEvent>({ maxEntries: 256 * 1024 });
+export const events = new RingBuf<OpenEvent>({ maxEntries: 1024 * 1024 });
 
 export const traceOpenat = tracepoint("syscalls/sys_enter_openat", (ctx) => {
   const e = events.reserve();

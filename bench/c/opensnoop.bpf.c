@@ -22,7 +22,7 @@ struct event {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 1024 * 1024);
 } events SEC(".maps");
 
 SEC("tracepoint/syscalls/sys_enter_openat")
