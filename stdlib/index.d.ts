@@ -230,9 +230,17 @@ export declare class PerfEventArray<T> {
   output(ctx: object, data: T): i64;
 }
 
-/** BPF_MAP_TYPE_PROG_ARRAY, for tail calls. */
+/** Options of a prog array: the programs its slots hold at load time (null: an empty slot). */
+export interface ProgArrayOptions extends MapOptions {
+  readonly values?: readonly (Program | null)[];
+}
+
+/**
+ * BPF_MAP_TYPE_PROG_ARRAY, for tail calls. `values` fills slots when the object loads (libbpf's
+ * `.values`), e.g. `new ProgArray({ maxEntries: 2, values: [parseIpv4, parseIpv6] })`.
+ */
 export declare class ProgArray {
-  constructor(options: MapOptions);
+  constructor(options: ProgArrayOptions);
   /** Jumps to the program at `index`; returns only if there is none (bpf_tail_call). */
   tailCall(ctx: object, index: u32): i64;
 }

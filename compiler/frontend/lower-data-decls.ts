@@ -16,6 +16,7 @@ import {
   type MapKind,
 } from "./builtins.ts";
 import { parseIntegerLiteral } from "./lower-expr.ts";
+import { programValues } from "./map-values.ts";
 import type { ModuleState } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { U32, alignOf, sizeOf, typeName } from "./types.ts";
@@ -147,9 +148,14 @@ export function registerMap(
   let maxDepth: bigint = BigInt(DEFAULT_STACK_DEPTH);
   let histogram: MapHistogram | null = null;
   let badOption = false;
+  let valuesNode: Node | undefined;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
+      if (p.getName() === "values") {
+        valuesNode = p.getInitializerOrThrow();
+        continue;
+      }
       if (p.getName() === "histogram") {
         // A wrong shape is reported and dropped; the map itself stays declared (no follow-on errors).
         histogram = histogramOption(m, name, kind, key, value, p.getInitializerOrThrow()) ?? null;
@@ -190,6 +196,15 @@ export function registerMap(
     });
     return;
   }
+  let values: (string | null)[] | undefined;
+  if (valuesNode && kind.kind !== "prog_array") {
+    m.report("TSB3002", valuesNode, { name, problem: "only a ProgArray takes initial values" });
+    return;
+  }
+  if (valuesNode) {
+    values = programValues(m, name, valuesNode, maxEntries);
+    if (!values) return;
+  }
   const kindProblem = kind.kind === "lpm_trie" ? lpmTrieProblem(key, flags) : null;
   if (kindProblem !== null) {
     m.report("TSB3002", opts ?? init, { name, problem: kindProblem });
@@ -224,6 +239,7 @@ export function registerMap(
     keyType: key && !isRecord ? m.sourceTypes.ref(key) : null,
     valueType: value ? m.sourceTypes.ref(value) : null,
     histogram,
+    ...(values ? { values } : {}),
     span: m.span(d),
   });
   m.top.set(name, { k: "map", map: { name, kind, key, value } });
