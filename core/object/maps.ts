@@ -198,6 +198,8 @@ export function decodeBtfMap(btf: Btf, name: string, structId: number, index: nu
       }
       case "values":
         inner = innerMapDef(btf, m.type, name);
+        // libbpf (parse_btf_map_def): slots of a map of maps or prog array hold 4-byte fds.
+        def.valueSize ||= 4;
         break;
       case "numa_node":
       case "map_extra":
