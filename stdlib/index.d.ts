@@ -146,6 +146,8 @@ export declare class HashMap<K, V> implements KeyedMap<K, V> {
 export declare class LruHash<K, V> extends HashMap<K, V> {}
 /** BPF_MAP_TYPE_PERCPU_HASH: each CPU sees its own value. */
 export declare class PerCpuHash<K, V> extends HashMap<K, V> {}
+/** BPF_MAP_TYPE_LRU_PERCPU_HASH: an LRU hash whose values exist once per CPU. */
+export declare class LruPerCpuHash<K, V> extends HashMap<K, V> {}
 /** BPF_MAP_TYPE_ARRAY: keys are u32 indexes 0..maxEntries-1, values start zeroed. */
 export declare class ArrayMap<V> implements KeyedMap<u32, V> {
   constructor(options: KeyedMapOptions);
@@ -170,6 +172,44 @@ export declare const BPF_F_NO_PREALLOC: 1;
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
 export declare class PerCpuArray<V> extends ArrayMap<V> {}
 
+/** A map of elements without keys: Queue (FIFO) and Stack (LIFO). */
+export interface ElementMap<V> {
+  /**
+   * Adds `value` (bpf_map_push_elem); returns 0 or -errno (-E2BIG when full). With flags BPF_EXIST
+   * a full map drops its oldest element to make room.
+   */
+  push(value: V, flags?: number): i64;
+  /** Removes the next element and returns it, or null when the map is empty (bpf_map_pop_elem). */
+  pop(): Ref<V> | null;
+  /** The next element without removing it, or null when the map is empty (bpf_map_peek_elem). */
+  peek(): Ref<V> | null;
+}
+/** BPF_MAP_TYPE_QUEUE: first in, first out; `maxEntries` elements of type V, no keys. */
+export declare class Queue<V> implements ElementMap<V> {
+  constructor(options: MapOptions);
+  push(value: V, flags?: number): i64;
+  pop(): Ref<V> | null;
+  peek(): Ref<V> | null;
+}
+/** BPF_MAP_TYPE_STACK: last in, first out; `maxEntries` elements of type V, no keys. */
+export declare class Stack<V> implements ElementMap<V> {
+  constructor(options: MapOptions);
+  push(value: V, flags?: number): i64;
+  pop(): Ref<V> | null;
+  peek(): Ref<V> | null;
+}
+/**
+ * BPF_MAP_TYPE_BLOOM_FILTER: a set that may answer "present" for a value never added (a false
+ * positive) but never "absent" for one that was. `maxEntries` sizes it for that many values.
+ */
+export declare class BloomFilter<V> {
+  constructor(options: MapOptions);
+  /** Adds `value` to the set (bpf_map_push_elem); returns 0 or -errno. */
+  push(value: V, flags?: number): i64;
+  /** 0 when `value` may be in the set, -ENOENT when it certainly is not (bpf_map_peek_elem). */
+  peek(value: V): i64;
+}
+
 /** BPF_MAP_TYPE_RINGBUF: `maxEntries` is the buffer size in bytes (a power of two, ≥ 4096). */
 export declare class RingBuf<T> {
   constructor(options: MapOptions);
@@ -190,9 +230,17 @@ export declare class PerfEventArray<T> {
   output(ctx: object, data: T): i64;
 }
 
-/** BPF_MAP_TYPE_PROG_ARRAY, for tail calls. */
+/** Options of a prog array: the programs its slots hold at load time (null: an empty slot). */
+export interface ProgArrayOptions extends MapOptions {
+  readonly values?: readonly (Program | null)[];
+}
+
+/**
+ * BPF_MAP_TYPE_PROG_ARRAY, for tail calls. `values` fills slots when the object loads (libbpf's
+ * `.values`), e.g. `new ProgArray({ maxEntries: 2, values: [parseIpv4, parseIpv6] })`.
+ */
 export declare class ProgArray {
-  constructor(options: MapOptions);
+  constructor(options: ProgArrayOptions);
   /** Jumps to the program at `index`; returns only if there is none (bpf_tail_call). */
   tailCall(ctx: object, index: u32): i64;
 }
@@ -233,7 +281,13 @@ export declare const BPF_F_REUSE_STACKID: 1024;
 
 /** Any map of the stdlib (a helper's `map` argument). */
 export type BpfMap<K = any, V = any> =
-  KeyedMap<K, V> | RingBuf<V> | PerfEventArray<V> | ProgArray | StackTraceMap;
+  | KeyedMap<K, V>
+  | ElementMap<V>
+  | BloomFilter<V>
+  | RingBuf<V>
+  | PerfEventArray<V>
+  | ProgArray
+  | StackTraceMap;
 /** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
 export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
 // ---------------------------------------------------------------------------------------------

@@ -173,6 +173,10 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "{what}: {problem}",
   },
+  TSB3030: {
+    severity: "error",
+    template: "map '{name}': initial value {slot} must be {expected}, not '{text}'",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

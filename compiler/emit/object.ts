@@ -77,6 +77,7 @@ export function buildObjectSpec(
       ...(typed && map.keyType !== null ? { keyTypeId: mb.typeId(map.keyType) } : {}),
       ...(typed && map.valueType !== null ? { valueTypeId: mb.typeId(map.valueType) } : {}),
       ...(map.flags !== 0 ? { flags: map.flags } : {}),
+      ...(map.values ? { values: map.values } : {}),
       tags,
     };
   });

@@ -38,6 +38,33 @@ export const MAP_KINDS: ReadonlyMap<string, MapKind> = new Map(
   ),
 );
 
+/**
+ * Which type argument of a map class of each shape is its key and which its value: an index into
+ * the type arguments, "u32" for the u32 index of array-like maps, or null for none.
+ */
+export const SHAPE_TYPE_ARGS: Readonly<
+  Record<MapShape, { count: number; key: number | "u32" | null; value: number | null }>
+> = {
+  kv: { count: 2, key: 0, value: 1 },
+  v: { count: 1, key: "u32", value: 0 },
+  record: { count: 1, key: null, value: 0 },
+  value: { count: 1, key: null, value: 0 },
+  none: { count: 0, key: null, value: null },
+  stack: { count: 0, key: null, value: null },
+};
+
+/** A map class's key and value types from its type arguments (`resolve(i)` resolves argument i). */
+export function mapTypesOf<T>(
+  shape: MapShape,
+  resolve: (i: number) => T,
+): { key: T | typeof U32 | null; value: T | null } {
+  const a = SHAPE_TYPE_ARGS[shape];
+  return {
+    key: a.key === null ? null : a.key === "u32" ? U32 : resolve(a.key),
+    value: a.value === null ? null : resolve(a.value),
+  };
+}
+
 /** Named integer constants of the stdlib (include/uapi/linux/bpf.h, pkt_cls.h; net.d.ts below). */
 export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_ANY", 0n],

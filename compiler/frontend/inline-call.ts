@@ -11,7 +11,7 @@
  */
 import { Node } from "ts-morph";
 import type { CallExpression, FunctionDeclaration, ParameterDeclaration } from "ts-morph";
-import { MAP_KINDS } from "./builtins.ts";
+import { MAP_KINDS, mapTypesOf } from "./builtins.ts";
 import { arity, badArg } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState } from "./func-state.ts";
@@ -75,11 +75,7 @@ export function classifyParam(m: ModuleState, p: ParameterDeclaration): ParamKin
     if (kind && Node.isClassDeclaration(decl)) {
       const r = (i: number): TsbType | null | undefined =>
         targs[i] ? m.resolveType(targs[i]!) : undefined;
-      let key: TsbType | null | undefined = null;
-      let value: TsbType | null | undefined = null;
-      if (kind.shape === "kv") [key, value] = [r(0), r(1)];
-      else if (kind.shape === "v") [key, value] = [U32, r(0)];
-      else if (kind.shape === "record") value = r(0);
+      const { key, value } = mapTypesOf(kind.shape, r);
       if (key === undefined || value === undefined) {
         m.report("TSB2004", tn, {
           type: tn.getText(),

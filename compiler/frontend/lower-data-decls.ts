@@ -7,11 +7,19 @@
  */
 import { Node, SyntaxKind } from "ts-morph";
 import type { VariableDeclaration } from "ts-morph";
-import { CONSTANTS, DEFAULT_STACK_DEPTH, MAP_KINDS, type MapKind } from "./builtins.ts";
+import {
+  CONSTANTS,
+  DEFAULT_STACK_DEPTH,
+  MAP_KINDS,
+  SHAPE_TYPE_ARGS,
+  mapTypesOf,
+  type MapKind,
+} from "./builtins.ts";
 import { parseIntegerLiteral } from "./lower-expr.ts";
+import { programValues } from "./map-values.ts";
 import type { ModuleState } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
-import { U32, alignOf, sizeOf } from "./types.ts";
+import { U32, alignOf, sizeOf, typeName } from "./types.ts";
 import type { MapHistogram } from "../ir/types.ts";
 
 /** Adds a global variable (.bss when zero, .data otherwise) holding `value`. */
@@ -124,9 +132,7 @@ export function registerMap(
   const kind = MAP_KINDS.get(cls)!;
   const targs = init.getTypeArguments();
   const resolve = (i: number): TsbType | null => (targs[i] ? m.resolveType(targs[i]!) : null);
-  let key: TsbType | null = null;
-  let value: TsbType | null = null;
-  const need = kind.shape === "kv" ? 2 : kind.shape === "none" || kind.shape === "stack" ? 0 : 1;
+  const need = SHAPE_TYPE_ARGS[kind.shape].count;
   if (targs.length !== need) {
     m.report("TSB3002", init, {
       name,
@@ -134,9 +140,7 @@ export function registerMap(
     });
     return;
   }
-  if (kind.shape === "kv") [key, value] = [resolve(0), resolve(1)];
-  else if (kind.shape === "v") [key, value] = [U32, resolve(0)];
-  else if (kind.shape === "record") value = resolve(0);
+  const { key, value } = mapTypesOf(kind.shape, resolve);
   if ((need > 0 && !value) || (kind.shape === "kv" && !key)) return;
   const opts = init.getArguments()[0];
   let maxEntries: bigint | null = null;
@@ -144,9 +148,14 @@ export function registerMap(
   let maxDepth: bigint = BigInt(DEFAULT_STACK_DEPTH);
   let histogram: MapHistogram | null = null;
   let badOption = false;
+  let valuesNode: Node | undefined;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
+      if (p.getName() === "values") {
+        valuesNode = p.getInitializerOrThrow();
+        continue;
+      }
       if (p.getName() === "histogram") {
         // A wrong shape is reported and dropped; the map itself stays declared (no follow-on errors).
         histogram = histogramOption(m, name, kind, key, value, p.getInitializerOrThrow()) ?? null;
@@ -187,6 +196,20 @@ export function registerMap(
     });
     return;
   }
+  let values: (string | null)[] | undefined;
+  if (valuesNode && kind.kind !== "prog_array") {
+    m.report("TSB3002", valuesNode, { name, problem: "only a ProgArray takes initial values" });
+    return;
+  }
+  if (valuesNode) {
+    values = programValues(m, name, valuesNode, maxEntries);
+    if (!values) return;
+  }
+  const kindProblem = kind.kind === "lpm_trie" ? lpmTrieProblem(key, flags) : null;
+  if (kindProblem !== null) {
+    m.report("TSB3002", opts ?? init, { name, problem: kindProblem });
+    return;
+  }
   if (kind.shape === "stack") {
     // The kernel sizes nothing from BTF here: key_size 4 (the stack id), value_size depth * 8.
     m.maps.push({
@@ -216,6 +239,7 @@ export function registerMap(
     keyType: key && !isRecord ? m.sourceTypes.ref(key) : null,
     valueType: value ? m.sourceTypes.ref(value) : null,
     histogram,
+    ...(values ? { values } : {}),
     span: m.span(d),
   });
   m.top.set(name, { k: "map", map: { name, kind, key, value } });
@@ -268,4 +292,21 @@ function histogramOption(
   if (step <= 0n)
     return fail(field("step")!, `a linear histogram's step must be positive, not ${step}`);
   return { kind: "linear", min, step };
+}
+
+/**
+ * What the kernel's trie_alloc (kernel/bpf/lpm_trie.c) would refuse, or null: the flags must
+ * include BPF_F_NO_PREALLOC, and the key is `struct bpf_lpm_trie_key`: a u32 `prefixlen` first,
+ * then 1..256 data bytes (LPM_DATA_SIZE_MAX).
+ */
+function lpmTrieProblem(key: TsbType | null, flags: bigint): string | null {
+  if ((flags & CONSTANTS.get("BPF_F_NO_PREALLOC")!) === 0n)
+    return "an LpmTrie needs flags: BPF_F_NO_PREALLOC (the kernel allocates trie nodes on demand)";
+  const first = key?.kind === "struct" ? key.fields[0] : undefined;
+  if (!first || first.name !== "prefixlen" || typeName(first.type) !== "u32" || first.offset !== 0)
+    return "an LpmTrie key must be a struct whose first field is 'prefixlen: u32', followed by the address bytes";
+  const data = sizeOf(key!) - 4;
+  if (data < 1 || data > 256)
+    return `an LpmTrie key holds 1..256 address bytes after prefixlen, not ${data}`;
+  return null;
 }

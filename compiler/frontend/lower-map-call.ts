@@ -1,7 +1,7 @@
 /**
  * Map method calls: `lookup`/`update`/`delete` on hash and array maps (bpf_map_*_elem), ring buffer
- * `output`/`reserve`/`submit`/`discard`, perf event array `output`, stack trace map `getStackId` and
- * prog array `tailCall`.
+ * `output`/`reserve`/`submit`/`discard`, perf event array `output`, stack trace map `getStackId`,
+ * prog array `tailCall`, queue/stack `push`/`pop`/`peek` and bloom filter `push`/`peek`.
  *
  * Consumes the map operand (its `MapInfo`: kind, key and value types) and the argument nodes; produces
  * helper calls on `mapref` handles. A lookup or reserve yields a `ref` operand that must be
@@ -14,6 +14,7 @@ import { badArg, callHelper, pointerTo } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState } from "./func-state.ts";
 import { lowerExpr } from "./lower-expr.ts";
+import type { TsbType } from "./types.ts";
 import { I64, U32, U64, sizeOf } from "./types.ts";
 
 /** Lowers `map.method(args)`. */
@@ -55,6 +56,11 @@ export function callMapMethod(
       if (key === null) return ERROR;
       return { k: "val", type: I64, v: callHelper(fs, "map_delete_elem", [mapref(), key], node) };
     }
+  }
+  if (shape === "value" && map.value) {
+    const call = { kind: map.kind.kind, value: map.value, method, args, mapref, flagsArg };
+    const elements = elementMethod(fs, node, call);
+    if (elements !== undefined) return elements;
   }
   if (map.kind.kind === "ringbuf" && map.value) {
     const size = (): ValueId => fs.iconst("i64", BigInt(sizeOf(map.value!)), node);
@@ -140,4 +146,56 @@ export function callMapMethod(
     name: `${map.name}.${method} with ${args.length} arguments`,
   });
   return ERROR;
+}
+
+/**
+ * `push(value, flags?)`, `pop()` and `peek()` of a queue or stack, `push(value, flags?)` and
+ * `peek(value)` of a bloom filter (bpf_map_push_elem / pop_elem / peek_elem). A queue's pop and
+ * peek copy the element into a stack slot; the Ref they yield points there when the helper
+ * returned 0 and is null otherwise. Undefined when the call is none of these.
+ */
+function elementMethod(
+  fs: FuncState,
+  node: CallExpression,
+  call: {
+    kind: string;
+    value: TsbType;
+    method: string;
+    args: Node[];
+    mapref: () => ValueId;
+    flagsArg: (i: number, dflt: bigint) => ValueId | null;
+  },
+): Operand | undefined {
+  const { kind, value, method, args, mapref } = call;
+  if (method === "push" && (args.length === 1 || args.length === 2)) {
+    const v = pointerTo(fs, args[0]!, value, "value");
+    const flags = call.flagsArg(1, 0n);
+    if (v === null || flags === null) return ERROR;
+    return { k: "val", type: I64, v: callHelper(fs, "map_push_elem", [mapref(), v, flags], node) };
+  }
+  if (kind === "bloom_filter") {
+    if (method !== "peek" || args.length !== 1) return undefined;
+    const v = pointerTo(fs, args[0]!, value, "value");
+    if (v === null) return ERROR;
+    return { k: "val", type: I64, v: callHelper(fs, "map_peek_elem", [mapref(), v], node) };
+  }
+  if ((method !== "pop" && method !== "peek") || args.length !== 0) return undefined;
+  const slot = fs.stackSlot(value, method === "pop" ? "popped" : "peeked", node);
+  const r = callHelper(
+    fs,
+    method === "pop" ? "map_pop_elem" : "map_peek_elem",
+    [mapref(), slot],
+    node,
+  );
+  const ok = fs.val(
+    { op: "icmp", cond: "eq", lhs: r, rhs: fs.iconst("i64", 0n, node) },
+    "i1",
+    node,
+  );
+  const nul = fs.val({ op: "const", type: "ptr", value: 0n }, "ptr", node);
+  return {
+    k: "ref",
+    target: value,
+    ptr: fs.val({ op: "select", cond: ok, ifTrue: slot, ifFalse: nul }, "ptr", node),
+  };
 }

@@ -143,8 +143,37 @@ function parseMapDecl(l: Line, file: string): MapDecl {
       histogram = { kind: "linear", min, step };
     } else l.failPrev(`unknown histogram shape '${shape}' (log2, linear)`);
   }
+  let values: (string | null)[] | undefined;
+  if (l.isWord("values")) {
+    l.next("values");
+    l.expect("[");
+    values = [];
+    while (!l.isPunct("]")) {
+      if (values.length > 0) l.expect(",");
+      if (l.isPunct("-")) {
+        l.expect("-");
+        values.push(null);
+      } else {
+        l.expect("@");
+        values.push(l.word());
+      }
+    }
+    l.expect("]");
+  }
   const span = l.span(file) ?? defaultSpan(file);
-  return { name, kind, keySize, valueSize, maxEntries, flags, keyType, valueType, histogram, span };
+  return {
+    name,
+    kind,
+    keySize,
+    valueSize,
+    maxEntries,
+    flags,
+    keyType,
+    valueType,
+    histogram,
+    ...(values ? { values } : {}),
+    span,
+  };
 }
 
 function parseGlobalDecl(l: Line, file: string): GlobalDecl {

@@ -83,8 +83,13 @@ function printMap(m: MapDecl, file: string): string {
   return (
     `map @${m.name} ${m.kind} key ${m.keySize} value ${m.valueSize} max ${m.maxEntries} ` +
     `flags ${m.flags} ktype ${typeRef(m.keyType)} vtype ${typeRef(m.valueType)}` +
-    `${histogramText(m.histogram)}${declSpan(m.span, file)}`
+    `${histogramText(m.histogram)}${valuesText(m.values)}${declSpan(m.span, file)}`
   );
+}
+
+/** ` values [@a, -, @b]`: a map's initial values, `-` for an empty slot. */
+function valuesText(v: MapDecl["values"]): string {
+  return v ? ` values [${v.map((n) => (n === null ? "-" : `@${n}`)).join(", ")}]` : "";
 }
 
 function histogramText(h: MapDecl["histogram"]): string {

@@ -272,6 +272,11 @@ export interface MapDecl {
   readonly valueType: TypeRef | null;
   /** The histogram the map counts (stdlib `histogram` option), or null; travels as a BTF decl tag. */
   readonly histogram: MapHistogram | null;
+  /**
+   * Initial values (libbpf `.values`): per slot, the program (prog array) or map (map of maps) it
+   * holds, or null; absent when the map starts empty.
+   */
+  readonly values?: readonly (string | null)[];
   readonly span: Span;
 }
 

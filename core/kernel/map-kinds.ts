@@ -126,7 +126,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
-    stdlib: null,
+    stdlib: { class: "LruPerCpuHash", shape: "kv" },
   },
   {
     name: "BPF_MAP_TYPE_LPM_TRIE",
@@ -270,7 +270,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    stdlib: { class: "Queue", shape: "value" },
   },
   {
     name: "BPF_MAP_TYPE_STACK",
@@ -282,7 +282,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    stdlib: { class: "Stack", shape: "value" },
   },
   {
     name: "BPF_MAP_TYPE_SK_STORAGE",
@@ -366,7 +366,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    stdlib: { class: "BloomFilter", shape: "value" },
   },
   {
     name: "BPF_MAP_TYPE_USER_RINGBUF",

@@ -81,10 +81,10 @@ export interface ContextLayout {
 
 /**
  * How a stdlib map class's type arguments map to key and value: "kv", "v" (u32 key), "record" (a
- * record type, no elements), "none", or "stack" (no type arguments: u32 stack id → `maxDepth` u64
- * addresses).
+ * record type, no elements), "value" (elements without a key: queue, stack, bloom filter; key size
+ * 0), "none", or "stack" (no type arguments: u32 stack id → `maxDepth` u64 addresses).
  */
-export type MapShape = "kv" | "v" | "record" | "none" | "stack";
+export type MapShape = "kv" | "v" | "record" | "value" | "none" | "stack";
 
 /** One map kind: a member of uapi `enum bpf_map_type` and what every stage must know about it. */
 export interface MapKindRecord {

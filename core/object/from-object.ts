@@ -7,7 +7,7 @@
  * from the (fixed-up) DATASEC of the same name. Used for round-trip tests and for re-emitting objects.
  */
 import { slotOffsets, INSN_SIZE } from "../isa/index.ts";
-import type { BpfObject, BpfProgram } from "./model.ts";
+import type { BpfMapDef, BpfObject, BpfProgram } from "./model.ts";
 import type {
   BpfCoreReloSpec,
   BpfDataSpec,
@@ -60,20 +60,23 @@ function toFunction(obj: BpfObject, p: BpfProgram): BpfFunctionSpec {
 export function objectToSpec(obj: BpfObject): BpfObjectSpec {
   const maps: BpfMapSpec[] = [];
   const data: BpfDataSpec[] = [];
+  const mapSpec = (m: BpfMapDef): BpfMapSpec => ({
+    name: m.name,
+    type: m.type,
+    maxEntries: m.maxEntries,
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    ...(m.keyTypeId ? { keyTypeId: m.keyTypeId } : {}),
+    ...(m.valueTypeId ? { valueTypeId: m.valueTypeId } : {}),
+    ...(m.flags ? { flags: m.flags } : {}),
+    ...(m.pinning ? { pinning: m.pinning } : {}),
+    ...(m.tags?.length ? { tags: m.tags } : {}),
+    ...(m.inner ? { inner: mapSpec(m.inner) } : {}),
+    ...(m.initialValues ? { values: m.initialValues } : {}),
+  });
   for (const m of obj.maps) {
     if (m.globalSection === undefined) {
-      maps.push({
-        name: m.name,
-        type: m.type,
-        maxEntries: m.maxEntries,
-        keySize: m.keySize,
-        valueSize: m.valueSize,
-        ...(m.keyTypeId ? { keyTypeId: m.keyTypeId } : {}),
-        ...(m.valueTypeId ? { valueTypeId: m.valueTypeId } : {}),
-        ...(m.flags ? { flags: m.flags } : {}),
-        ...(m.pinning ? { pinning: m.pinning } : {}),
-        ...(m.tags?.length ? { tags: m.tags } : {}),
-      });
+      maps.push(mapSpec(m));
       continue;
     }
     const ds = obj.btf?.types[m.valueTypeId];

@@ -151,6 +151,7 @@ export function decodeBtfMap(btf: Btf, name: string, structId: number, index: nu
     pinning: 0,
   };
   let hasType = false;
+  let inner: BpfMapDef | undefined;
   for (const m of (t as BtfComposite).members) {
     switch (m.name) {
       case "type":
@@ -195,16 +196,83 @@ export function decodeBtfMap(btf: Btf, name: string, structId: number, index: nu
         }
         break;
       }
+      case "values":
+        inner = innerMapDef(btf, m.type, name);
+        // libbpf (parse_btf_map_def): slots of a map of maps or prog array hold 4-byte fds.
+        def.valueSize ||= 4;
+        break;
       case "numa_node":
       case "map_extra":
-      case "values":
-        break; // accepted, not modelled (inner-map init, NUMA placement)
+        break; // accepted, not modelled (NUMA placement, bloom filter hashes)
       default:
         throw new ObjectError(`map ${name}: unknown field ${m.name}`);
     }
   }
   if (!hasType) throw new ObjectError(`map ${name}: missing __uint(type, ...)`);
-  return def;
+  return inner ? { ...def, inner } : def;
+}
+
+/**
+ * `__array(values, T)`: an array of pointers to T. T a map definition struct is the inner map
+ * template of a map of maps; T a function prototype (a prog array's programs) has no template.
+ */
+function innerMapDef(btf: Btf, typeId: number, map: string): BpfMapDef | undefined {
+  const arr = btfType(btf, resolveType(btf, typeId));
+  if (arr.kind !== "array")
+    throw new ObjectError(`map ${map}: values is ${arr.kind}, expected __array`);
+  const ptr = btfType(btf, resolveType(btf, arr.type));
+  if (ptr.kind !== "ptr")
+    throw new ObjectError(`map ${map}: values holds ${ptr.kind}, expected pointers`);
+  const target = btfType(btf, resolveType(btf, ptr.type));
+  if (target.kind === "func_proto") return undefined;
+  return decodeBtfMap(btf, `${map}.inner`, ptr.type, -1);
+}
+
+/**
+ * The `values` member of a map definition struct: its byte offset and slot count (a flexible
+ * array: the slots are the VAR's bytes past the struct, `varSize`), if any.
+ */
+function valuesMember(
+  btf: Btf,
+  structId: number,
+  varSize: number,
+): { offset: number; slots: number } | undefined {
+  const t = btfType(btf, resolveType(btf, structId)) as BtfComposite & { size: number };
+  const m = t.members.find((x) => x.name === "values");
+  if (!m) return undefined;
+  return { offset: m.bitOffset / 8, slots: Math.max(0, Math.floor((varSize - t.size) / 8)) };
+}
+
+/**
+ * Initial values of the BTF-defined maps (libbpf `.values`), by map: the R_BPF_64_ABS64
+ * relocations of `.rel.maps`, each naming the map or program that one slot of the map's `values`
+ * array holds.
+ */
+function initialValues(
+  elf: ElfFile,
+  btf: Btf,
+  sectionIndex: number,
+  maps: readonly { name: string; structId: number; offset: number; size: number }[],
+): Map<string, (string | null)[]> {
+  const out = new Map<string, (string | null)[]>();
+  for (const rs of elf.relocations) {
+    if (rs.target !== sectionIndex) continue;
+    for (const e of rs.entries) {
+      const sym = elf.symbols[e.symbol];
+      // The map whose definition holds the relocated slot: the last one starting at or before it.
+      const m = [...maps].reverse().find((x) => x.offset <= e.offset);
+      const values = m && valuesMember(btf, m.structId, m.size);
+      const slot = m && values ? (e.offset - m.offset - values.offset) / 8 : -1;
+      if (!m || !values || !sym || !Number.isInteger(slot) || slot < 0 || slot >= values.slots)
+        throw new ObjectError(
+          `.rel.maps: relocation at ${e.offset} is not a slot of a map's values`,
+        );
+      const list = out.get(m.name) ?? new Array<string | null>(values.slots).fill(null);
+      list[slot] = sym.name;
+      out.set(m.name, list);
+    }
+  }
+  return out;
 }
 
 function btfMaps(elf: ElfFile, btf: Btf | undefined, firstIndex: number): LocatedMap[] {
@@ -221,7 +289,7 @@ function btfMaps(elf: ElfFile, btf: Btf | undefined, firstIndex: number): Locate
     list.push(t.name);
     varTags.set(t.type, list);
   }
-  return ds.vars.map((vi, i) => {
+  const located = ds.vars.map((vi, i) => {
     const v = btfType(btf, vi.type);
     if (v.kind !== "var")
       throw new ObjectError(`.maps DATASEC entry ${i} is ${v.kind}, expected a VAR`);
@@ -230,7 +298,23 @@ function btfMaps(elf: ElfFile, btf: Btf | undefined, firstIndex: number): Locate
     const offset = sym ? sym.value : vi.offset;
     const def = decodeBtfMap(btf, v.name, v.type, firstIndex + i);
     const tags = varTags.get(vi.type);
-    return { def: tags ? { ...def, tags } : def, sectionIndex: sec.index, offset };
+    return {
+      def: tags ? { ...def, tags } : def,
+      sectionIndex: sec.index,
+      offset,
+      structId: v.type,
+      size: vi.size,
+    };
+  });
+  const values = initialValues(
+    elf,
+    btf,
+    sec.index,
+    located.map((m) => ({ name: m.def.name, ...m })),
+  );
+  return located.map(({ structId: _, size: __, ...m }) => {
+    const init = values.get(m.def.name);
+    return init ? { ...m, def: { ...m.def, initialValues: init } } : m;
   });
 }
 

@@ -68,6 +68,13 @@ export interface BpfMapDef {
   readonly pinning?: number;
   /** Values of the BTF decl tags on the map's VAR (`parseMapFacts` reads the tsbpf ones). */
   readonly tags?: readonly string[];
+  /** A map of maps' inner map template (`__array(values, struct ...)`), index -1. */
+  readonly inner?: BpfMapDef;
+  /**
+   * Initial values from `.rel.maps` (libbpf `.values`): per slot, the map (map of maps) or program
+   * (prog array) symbol it holds, or null.
+   */
+  readonly initialValues?: readonly (string | null)[];
 }
 
 /** A whole object file. */

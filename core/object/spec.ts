@@ -66,6 +66,17 @@ export interface BpfMapSpec {
   readonly pinning?: number;
   /** BTF decl tags on the map's VAR: the facts user space reads (map-facts.ts `mapFactTags`). */
   readonly tags?: readonly string[];
+  /**
+   * A map of maps' inner map template (libbpf `__array(values, struct inner)`): its type, sizes,
+   * max_entries and flags; `name` is ignored.
+   */
+  readonly inner?: BpfMapSpec;
+  /**
+   * Initial values (libbpf's `.values = { [i] = &x }`): per slot, the name of a map of this object
+   * (a map of maps) or of a program (a prog array), or null for an empty slot. Written as
+   * R_BPF_64_ABS64 relocations in `.rel.maps`.
+   */
+  readonly values?: readonly (string | null)[];
 }
 
 /** A variable of a global data section. */

@@ -47,12 +47,22 @@ export interface ObjectBtf {
   readonly ext: BtfExt;
   /** Per map (same order as `spec.maps`): definition size in `.maps`. */
   readonly mapSizes: readonly number[];
+  /** Per map: offset of the last member in its definition (the `values` array, when it has one). */
+  readonly valuesOffsets: readonly number[];
 }
 
-function mapMembers(b: BtfBuilder, m: BpfMapSpec) {
+/**
+ * The members of a map definition struct, each 8 bytes except a trailing `values` flexible array
+ * (libbpf `__array(values, T)`: `T *values[]`; its initial values, 8 bytes each, extend the map's
+ * VAR past the struct): T is the inner map's definition struct for a map of maps, `int (void *)`
+ * for a prog array.
+ */
+function mapMembers(b: BtfBuilder, m: BpfMapSpec): { name: string; type: number; size: number }[] {
   const int = b.int("int", 4, { signed: true });
   const uint = (n: number) => b.ptr(b.array(int, n));
-  const members: { name: string; type: number }[] = [{ name: "type", type: uint(m.type) }];
+  const members: { name: string; type: number; size?: number }[] = [
+    { name: "type", type: uint(m.type) },
+  ];
   members.push({ name: "max_entries", type: uint(m.maxEntries) });
   if (m.keyTypeId) members.push({ name: "key", type: b.ptr(m.keyTypeId) });
   else if (m.keySize) members.push({ name: "key_size", type: uint(m.keySize) });
@@ -60,7 +70,27 @@ function mapMembers(b: BtfBuilder, m: BpfMapSpec) {
   else if (m.valueSize) members.push({ name: "value_size", type: uint(m.valueSize) });
   if (m.flags) members.push({ name: "map_flags", type: uint(m.flags) });
   if (m.pinning) members.push({ name: "pinning", type: uint(m.pinning) });
-  return members.map((x, i) => ({ ...x, bitOffset: i * 64 }));
+  if (m.inner || m.values) {
+    const target = m.inner
+      ? mapStruct(b, m.inner).id
+      : b.funcProto(int, [{ name: "", type: b.ptr(0) }]);
+    // A flexible array (`T *values[]`), as libbpf requires; the initial values follow the struct.
+    members.push({ name: "values", type: b.array(b.ptr(target), 0), size: 0 });
+  }
+  return members.map((x) => ({ ...x, size: x.size ?? 8 }));
+}
+
+/** The anonymous struct of a map definition: its id, size and the offset of its last member. */
+function mapStruct(b: BtfBuilder, m: BpfMapSpec): { id: number; size: number; last: number } {
+  const members = mapMembers(b, m);
+  let at = 0;
+  let last = 0;
+  const placed = members.map(({ name, type, size }) => {
+    last = at;
+    at += size;
+    return { name, type, bitOffset: last * 8 };
+  });
+  return { id: b.struct("", at, placed), size: at, last };
 }
 
 /** Ids of the VARs listed by an existing DATASEC named `name`, by variable name. */
@@ -181,12 +211,13 @@ export function buildObjectBtf(
 ): ObjectBtf {
   const b = new BtfBuilder(spec.btf);
   const mapSizes: number[] = [];
+  const valuesOffsets: number[] = [];
   const mapVars: { type: number; offset: number; size: number }[] = [];
   let offset = 0;
   for (const m of spec.maps) {
-    const members = mapMembers(b, m);
-    const size = members.length * 8;
-    const type = b.struct("", size, members);
+    const { id: type, size: structSize, last } = mapStruct(b, m);
+    const size = structSize + 8 * (m.values?.length ?? 0);
+    valuesOffsets.push(last);
     const v = b.var(m.name, type);
     for (const tag of m.tags ?? [])
       b.add({ kind: "decl_tag", name: tag, type: v, componentIdx: -1 });
@@ -199,5 +230,5 @@ export function buildObjectBtf(
   licenseVar(b, spec.license);
   const { funcInfo, lineInfo } = funcInfoAndLines(b, placed);
   const coreRelo = coreReloSections(placed);
-  return { btf: b.build(), ext: { funcInfo, lineInfo, coreRelo }, mapSizes };
+  return { btf: b.build(), ext: { funcInfo, lineInfo, coreRelo }, mapSizes, valuesOffsets };
 }

@@ -173,6 +173,25 @@ export function writeBpfObject(spec: BpfObjectSpec): Uint8Array {
       at += sizes[i]!;
     });
   }
+  /** Initial values of maps (`.values`): R_BPF_64_ABS64 relocations, resolved once symbols exist. */
+  const mapValueRelocs = (symbolOf: (name: string) => number | undefined): ElfRelocationInput[] => {
+    const out: ElfRelocationInput[] = [];
+    let at = 0;
+    spec.maps.forEach((m, i) => {
+      const base = at + objBtf!.valuesOffsets[i]!;
+      at += objBtf!.mapSizes[i]!;
+      (m.values ?? []).forEach((name, slot) => {
+        if (name === null) return;
+        const symbol = symbolOf(name);
+        if (symbol === undefined)
+          throw new ObjectError(
+            `map ${m.name}: initial value ${slot} names ${name}, which is not a map or program of the object`,
+          );
+        out.push({ offset: base + slot * 8, symbol, type: R_BPF.R_64_ABS64 });
+      });
+    });
+    return out;
+  };
   const license = encoder.encode(spec.license + "\0");
   addSection({
     name: "license",
@@ -210,8 +229,9 @@ export function writeBpfObject(spec: BpfObjectSpec): Uint8Array {
   const relocs = new Map<string, ElfRelocationInput[]>();
   const code = new Map<string, Uint8Array[]>();
   const externs = new Map<string, number>();
+  const funcSymbols = new Map<string, number>();
   for (const p of placed) {
-    addSym({
+    const fnSym = addSym({
       name: p.fn.name,
       value: p.offset,
       size: codeSize(p.fn),
@@ -219,6 +239,7 @@ export function writeBpfObject(spec: BpfObjectSpec): Uint8Array {
       type: STT.FUNC,
       section: secIndex.get(p.section)!,
     });
+    if (!p.isSubprogram) funcSymbols.set(p.fn.name, fnSym);
     const insns: Insn[] = [...p.fn.insns];
     const slots = slotOffsets(insns);
     const out = relocs.get(p.section) ?? [];
@@ -310,6 +331,12 @@ export function writeBpfObject(spec: BpfObjectSpec): Uint8Array {
     relocs.set(p.section, out);
     code.set(p.section, [...(code.get(p.section) ?? []), encodeProgram(insns)]);
   }
+  const mapIndexByName = new Map(spec.maps.map((m, i) => [m.name, i]));
+  const valueRelocs = mapValueRelocs((name) => {
+    const mi = mapIndexByName.get(name);
+    return mi !== undefined ? mapSymbols[mi] : funcSymbols.get(name);
+  });
+  if (valueRelocs.length > 0) relocs.set(".maps", valueRelocs);
   for (const name of codeSections) {
     const parts = code.get(name) ?? [];
     const bytes = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));

@@ -183,6 +183,7 @@ export function loadObject(
       scope.track(loaded.program);
       programs.set(def.name, loaded);
     }
+    for (const def of obj.maps) if (def.initialValues) fillInitialValues(def, maps, programs);
     return new LoadedObject(maps, programs, btf?.kernel, warnings, relocations);
   });
 }
@@ -262,7 +263,11 @@ function createObjectMap(
   warnings: string[],
   objectName: string | undefined,
 ): KernelMap {
+  // A map of maps is created from a template of its inner maps (libbpf: the `__array(values, ...)`
+  // definition), closed again once the outer map holds its description.
+  const template = def.inner && createObjectMap(def.inner, btf, warnings, objectName);
   const base = {
+    ...(template ? { innerMapFd: template.fd } : {}),
     name: def.globalSection ? internalMapName(objectName, def.globalSection) : def.name,
     type: def.type,
     keySize: def.keySize,
@@ -291,6 +296,8 @@ function createObjectMap(
     if (!useBtf || !(e instanceof KernelError) || e.code !== "EINVAL") throw e;
     warnings.push(`map "${def.name}": kernel rejected its BTF types; created without them`);
     map = createMap(base);
+  } finally {
+    template?.close();
   }
   try {
     if (def.initialValue && def.initialValue.some((b) => b !== 0)) {
@@ -307,6 +314,30 @@ function createObjectMap(
     throw e;
   }
   return map;
+}
+
+/**
+ * Writes a map's initial values (libbpf `.values`): slot i of a map of maps gets the fd of the map
+ * it names, slot i of a prog array the fd of the program (skipped when that program was not loaded).
+ */
+function fillInitialValues(
+  def: BpfMapDef,
+  maps: ReadonlyMap<string, KernelMap>,
+  programs: ReadonlyMap<string, LoadedProgram>,
+): void {
+  const outer = maps.get(def.name)!;
+  def.initialValues!.forEach((name, slot) => {
+    if (name === null) return;
+    const fd = maps.get(name)?.fd ?? programs.get(name)?.program.fd;
+    if (fd === undefined) {
+      if (def.type === MapType.PROG_ARRAY) return;
+      throw new LoaderError(
+        `map "${def.name}": initial value ${slot} names "${name}", not a map of the object`,
+      );
+    }
+    const key = new Uint8Array(new Uint32Array([slot]).buffer);
+    outer.update(key, new Uint8Array(new Uint32Array([fd]).buffer));
+  });
 }
 
 function loadObjectProgram(

@@ -57,7 +57,14 @@ import {
   type HelperEnv,
   type HelperEnvOptions,
 } from "../helpers/index.ts";
-import { MapRegistry, createMap, type CpuState, type MapSpec, type VmMap } from "../maps/index.ts";
+import {
+  MapRegistry,
+  ProgArrayMap,
+  createMap,
+  type CpuState,
+  type MapSpec,
+  type VmMap,
+} from "../maps/index.ts";
 import type { EngineProgram, HelperTable } from "./contract.ts";
 import { packetContextFor, pointerFields } from "./contexts.ts";
 import { rewriteContextLoads } from "./ctx-rewrite.ts";
@@ -264,6 +271,17 @@ export function loadBpfObject(input: BpfObject, options: LoadOptions = {}): Load
       ctxLoadsRewritten: rewritten,
     });
   });
+  // Prog arrays' initial values (libbpf `.values`): each slot gets the program it names.
+  for (const def of obj.maps) {
+    const m = mapsByIndex[def.index];
+    if (!def.initialValues || !(m instanceof ProgArrayMap)) continue;
+    def.initialValues.forEach((name, slot) => {
+      const p = name === null ? undefined : loaded.find((x) => x.name === name);
+      if (name !== null && !p)
+        throw new LoadError(`map ${def.name}: initial value ${slot} names ${name}, not a program`);
+      if (p) m.setProgram(slot, { id: p.id, program: p.program });
+    });
+  }
   const env = createHelperEnv(maps, cpus, options);
   return {
     memory,

@@ -65,7 +65,12 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   stack_trace: { noBtfKeyValue: true, stdlib: { class: "StackTraceMap", shape: "stack" } },
   cgroup_array: { noBtfKeyValue: true, fdArray: true },
   lru_hash: { forEach: true, histogram: true, stdlib: { class: "LruHash", shape: "kv" } },
-  lru_percpu_hash: { forEach: true, perCpu: true, histogram: true },
+  lru_percpu_hash: {
+    forEach: true,
+    perCpu: true,
+    histogram: true,
+    stdlib: { class: "LruPerCpuHash", shape: "kv" },
+  },
   lpm_trie: { stdlib: { class: "LpmTrie", shape: "kv" } },
   array_of_maps: { noBtfKeyValue: true, fdArray: true },
   hash_of_maps: { noBtfKeyValue: true },
@@ -75,8 +80,8 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   xskmap: { noBtfKeyValue: true },
   sockmap: { noBtfKeyValue: true },
   sockhash: { noBtfKeyValue: true },
-  queue: { noBtfKeyValue: true },
-  stack: { noBtfKeyValue: true },
+  queue: { noBtfKeyValue: true, stdlib: { class: "Queue", shape: "value" } },
+  stack: { noBtfKeyValue: true, stdlib: { class: "Stack", shape: "value" } },
   ringbuf: {
     noBtfKeyValue: true,
     events: "ringbuf",
@@ -85,6 +90,7 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   user_ringbuf: { noBtfKeyValue: true },
   reuseport_sockarray: { noBtfKeyValue: true },
   percpu_cgroup_storage: { perCpu: true },
+  bloom_filter: { stdlib: { class: "BloomFilter", shape: "value" } },
 };
 
 /** Which libbpf `section_defs` the table below follows. */

@@ -1,0 +1,81 @@
+/**
+ * Map declarations the kernel would refuse, caught at compile time with one diagnostic at the map's
+ * options (exact code, line:col and message), and misused element-map methods:
+ * - an LpmTrie without BPF_F_NO_PREALLOC, or with a key that is not `struct bpf_lpm_trie_key`
+ *   (a u32 `prefixlen` first, then 1..256 address bytes);
+ * - a Queue's `pop` with an argument, a BloomFilter's `pop` (TypeScript's own errors: the stdlib
+ *   declares exactly the methods each kind has).
+ */
+import { describe, expect, it } from "vitest";
+import { compileToIr } from "../../compiler/frontend/index.ts";
+
+const HEAD = `import { BPF_F_NO_PREALLOC, BloomFilter, FixedArray, LpmTrie, Queue, xdp, u8, u16, u32, zeroed } from "tsbpf";\nexport const license = "GPL";\n`;
+/** An XDP program with `body`, after `top` (line 3 on). */
+const prog = (top: string, body = "") =>
+  `${HEAD}${top}export const p = xdp((ctx) => {\n${body}\n  return 2;\n});\n`;
+
+/** Every diagnostic as `CODE@line:col message`. */
+function diagnostics(src: string): string[] {
+  return compileToIr(src, "t.ts").diagnostics.map(
+    (d) => `${d.code}@${d.line}:${d.col} ${d.message}`,
+  );
+}
+
+describe("LpmTrie declarations", () => {
+  it("needs BPF_F_NO_PREALLOC", () => {
+    const s = prog(
+      "interface K { prefixlen: u32; addr: FixedArray<u8, 4> }\nconst t = new LpmTrie<K, u32>({ maxEntries: 16 });\n",
+    );
+    expect(diagnostics(s)).toEqual([
+      "TSB3002@4:31 map 't': an LpmTrie needs flags: BPF_F_NO_PREALLOC (the kernel allocates trie nodes on demand)",
+    ]);
+  });
+
+  it("needs a key starting with prefixlen: u32", () => {
+    const s = prog(
+      "interface K { len: u16; addr: FixedArray<u8, 4> }\nconst t = new LpmTrie<K, u32>({ maxEntries: 16, flags: BPF_F_NO_PREALLOC });\n",
+    );
+    expect(diagnostics(s)).toEqual([
+      "TSB3002@4:31 map 't': an LpmTrie key must be a struct whose first field is 'prefixlen: u32', followed by the address bytes",
+    ]);
+    expect(
+      diagnostics(
+        prog("const t = new LpmTrie<u32, u32>({ maxEntries: 16, flags: BPF_F_NO_PREALLOC });\n"),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("holds 1..256 address bytes", () => {
+    const s = prog(
+      "interface K { prefixlen: u32; addr: FixedArray<u8, 300> }\nconst t = new LpmTrie<K, u32>({ maxEntries: 16, flags: BPF_F_NO_PREALLOC });\n",
+    );
+    expect(diagnostics(s)).toEqual([
+      "TSB3002@4:31 map 't': an LpmTrie key holds 1..256 address bytes after prefixlen, not 300",
+    ]);
+  });
+
+  it("a valid declaration compiles", () => {
+    const s = prog(
+      "interface K { prefixlen: u32; addr: FixedArray<u8, 16> }\nconst t = new LpmTrie<K, u32>({ maxEntries: 16, flags: BPF_F_NO_PREALLOC });\n",
+      "  const k: K = zeroed();\n  k.prefixlen = 128;\n  if (t.lookup(k) === null) return 1;",
+    );
+    expect(diagnostics(s)).toEqual([]);
+  });
+});
+
+describe("element maps", () => {
+  it("refuse methods they do not have", () => {
+    const q = prog("const q = new Queue<u32>({ maxEntries: 4 });\n", "  q.pop(1);");
+    expect(diagnostics(q).map((d) => d.split(" ")[0])).toEqual(["TS2554@5:9"]);
+    const b = prog("const b = new BloomFilter<u32>({ maxEntries: 4 });\n", "  b.pop();");
+    expect(diagnostics(b).map((d) => d.split(" ")[0])).toEqual(["TS2339@5:5"]);
+  });
+
+  it("a Queue of u32 pushes, pops and peeks", () => {
+    const s = prog(
+      "const q = new Queue<u32>({ maxEntries: 4 });\n",
+      "  q.push(7);\n  const v = q.peek();\n  if (v === null) return 1;\n  const w = q.pop();\n  if (w !== null && w.value === v.value) return 3;",
+    );
+    expect(diagnostics(s)).toEqual([]);
+  });
+});

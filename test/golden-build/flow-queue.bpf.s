@@ -1,0 +1,92 @@
+produce:  ; section xdp
+; examples/flow-queue.ts:48
+    0: w4 = *(u32 *)(r1 + 0)
+    1: w3 = *(u32 *)(r1 + 4)
+    2: r1 = r4
+    3: r1 += 14
+; examples/flow-queue.ts:49
+    4: if r1 > r3 goto +36
+    5: w2 = *(u16 *)(r4 + 12)
+    6: if w2 != 8 goto +34
+; examples/flow-queue.ts:50
+    7: r1 = r4
+    8: r1 += 34
+; examples/flow-queue.ts:51
+    9: if r1 > r3 goto +31
+; examples/flow-queue.ts:52
+   10: *(u32 *)(r10 - 8) = 0
+; examples/flow-queue.ts:53
+   11: w1 = *(u32 *)(r4 + 26)
+   12: *(u32 *)(r10 - 16) = w1
+; examples/flow-queue.ts:54
+   13: w1 = *(u32 *)(r4 + 30)
+   14: *(u32 *)(r10 - 12) = w1
+; examples/flow-queue.ts:55
+   15: w1 = *(u8 *)(r4 + 23)
+   16: *(u8 *)(r10 - 8) = w1
+; examples/flow-queue.ts:56
+   17: r1 = 0 ll  ; map seen
+   19: r2 = r10
+   20: r2 += -16
+   21: call 89
+   22: if r0 == 0 goto +18
+; examples/flow-queue.ts:57
+   23: r1 = 0 ll  ; map seen
+   25: r2 = r10
+   26: r2 += -16
+   27: r3 = 0
+   28: call 87
+; examples/flow-queue.ts:58
+   29: r1 = 0 ll  ; map announced
+   31: r2 = r10
+   32: r2 += -16
+   33: r3 = 0
+   34: call 87
+; examples/flow-queue.ts:60
+   35: r1 = 0 ll  ; map recent
+   37: r2 = r10
+   38: r2 += -16
+   39: r3 = 2
+   40: call 87
+; examples/flow-queue.ts:49
+   41: r0 = 2
+   42: exit
+
+consume:  ; section xdp
+; examples/flow-queue.ts:65
+    0: r1 = 0 ll  ; map announced
+    2: r2 = r10
+    3: r2 += -16
+    4: call 88
+    5: r1 = r10
+    6: r1 += -16
+    7: if r0 == 0 goto +1
+    8: r1 = 0
+; examples/flow-queue.ts:66
+    9: if r1 == 0 goto +21
+; examples/flow-queue.ts:67
+   10: w1 = *(u8 *)(r1 + 8)
+; examples/flow-queue.ts:68
+   11: *(u32 *)(r10 - 28) = w1
+   12: r1 = 0 ll  ; map consumed
+   14: r2 = r10
+   15: r2 += -28
+   16: call 1
+; examples/flow-queue.ts:69
+   17: if r0 == 0 goto +4
+   18: r1 = *(u64 *)(r0 + 0)
+   19: r1 += 1
+   20: *(u64 *)(r0 + 0) = r1
+   21: goto +9
+; examples/flow-queue.ts:70
+   22: *(u64 *)(r10 - 24) = 1
+   23: r1 = 0 ll  ; map consumed
+   25: r2 = r10
+   26: r2 += -28
+   27: r3 = r10
+   28: r3 += -24
+   29: r4 = 0
+   30: call 2
+; examples/flow-queue.ts:66
+   31: r0 = 2
+   32: exit
