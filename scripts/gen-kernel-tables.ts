@@ -2,7 +2,7 @@
  * Generates `core/kernel/generated.ts` from the kernel uapi header `linux/bpf.h`.
  *
  * Consumes the header text (and the header package's version, for the banner); produces one
- * TypeScript module holding: the enums `bpf_cmd`, `bpf_link_type`, `xdp_action`, and every constant of the header's anonymous enums and simple `#define BPF_*` flags
+ * TypeScript module holding: the enums `bpf_cmd`, `bpf_link_type`, `xdp_action`, `sk_action`, `bpf_ret_code`, and every constant of the header's anonymous enums and simple `#define BPF_*` flags
  * (`BPF_ANY`, `BPF_F_NO_PREALLOC`, `BPF_RB_NO_WAKEUP`, `BPF_F_CURRENT_CPU`, ...).
  *
  * Invariants: the output is a pure function of (header text, version label) and is run through the
@@ -43,6 +43,8 @@ const NAMED_ENUMS: readonly (readonly [string, string])[] = [
   ["BPF_CMD", "bpf_cmd"],
   ["BPF_LINK_TYPE", "bpf_link_type"],
   ["XDP_ACTION", "xdp_action"],
+  ["SK_ACTION", "sk_action"],
+  ["BPF_RET_CODE", "bpf_ret_code"],
 ];
 
 /** Enums the kind records (map-kinds.ts, program-kinds.ts) are built from, not copied. */

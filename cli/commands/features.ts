@@ -4,12 +4,13 @@
  * the VM implements it, and a test of `npm test` loads it on the kernel.
  *
  * `kernelTested` is derived, not claimed: the kernel tests load every examples/*.ts on the live
- * kernel (test/golden-build/golden.test.ts iterates that directory), so this command compiles the
- * same examples and collects the helpers their programs call, the map types they create and the
- * sections they use. Programs in sections with a BTF attach target (fentry, fexit, ...) do not
+ * kernel (test/golden-build/golden.test.ts iterates that directory) and every test/kernel/kinds/*.ts
+ * (test/kernel/program-kinds.test.ts loads and attaches each), so this command compiles the same
+ * files (the second folder only in a checkout) and collects the helpers their programs call, the
+ * map types they create and the sections they use. Programs in sections with a BTF attach target (fentry, fexit, ...) do not
  * count: this kernel refuses them before the verifier, and the tests accept exactly that refusal.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import type { Command } from "commander";
 import { compileSource } from "../../compiler/driver.ts";
 import { PROGRAM_KINDS } from "../../compiler/frontend/builtins.ts";
@@ -51,17 +52,28 @@ export interface KernelCoverage {
 }
 
 const EXAMPLES_DIR = new URL("../../examples/", import.meta.url);
+/** Fixtures of the program kinds' kernel test (absent from the installed package). */
+const KIND_FIXTURES_DIR = new URL("../../test/kernel/kinds/", import.meta.url);
 
-/** Compiles every example and collects what its kernel-loaded programs use. */
-export async function kernelCoverage(dir: URL = EXAMPLES_DIR): Promise<KernelCoverage> {
+/** Compiles every example (and kind fixture) and collects what its kernel-loaded programs use. */
+export async function kernelCoverage(
+  dirs: readonly URL[] = [EXAMPLES_DIR, KIND_FIXTURES_DIR],
+): Promise<KernelCoverage> {
   const helpers = new Set<number>();
   const mapTypes = new Set<number>();
   const sections = new Set<string>();
-  for (const name of readdirSync(dir)
-    .filter((n) => n.endsWith(".ts"))
-    .sort()) {
-    const source = readFileSync(new URL(name, dir), "utf8");
-    const out = await compileSource(source, `examples/${name}`, { check: true });
+  const files = dirs
+    .filter((d) => existsSync(d))
+    .flatMap((d) =>
+      readdirSync(d)
+        .filter((n) => n.endsWith(".ts"))
+        .sort()
+        .map((n) => new URL(n, d)),
+    );
+  for (const url of files) {
+    const source = readFileSync(url, "utf8");
+    const name = url.pathname.split("/").slice(-2).join("/");
+    const out = await compileSource(source, name, { check: true });
     if (!out.spec) continue;
     for (const m of out.spec.maps) mapTypes.add(m.type);
     for (const p of out.spec.programs) {
@@ -77,7 +89,9 @@ export async function kernelCoverage(dir: URL = EXAMPLES_DIR): Promise<KernelCov
 /** The table from the records and the coverage. */
 export function featuresTable(cov: KernelCoverage): FeaturesTable {
   const vmMapKinds = new Set<string>(SUPPORTED_MAP_KINDS);
-  const stdlibSections = [...PROGRAM_KINDS.values()].map((k) => k.section("x"));
+  const stdlibSections = [...PROGRAM_KINDS.values()].flatMap((k) =>
+    k.targets ? k.targets.map(k.section) : [k.section("x")],
+  );
   return {
     helpers: HELPER_RECORDS.map((h) => ({
       name: `bpf_${h.name}`,

@@ -10,7 +10,11 @@
  * `--set MAP:KEY=VALUE` (repeatable) fills map entries before any program runs, live or in the VM
  * (runtime/user/map-assign.ts says how text becomes a typed key or value). `--iface` names the
  * interface for XDP and tc programs, and for socket filters, which get a raw packet socket on it;
- * the frames a filter keeps stream as `packet` lines.
+ * the frames a filter keeps stream as `packet` lines. `--cgroup` names the cgroup v2 directory cgroup
+ * programs (cgroup_skb, cgroup/connect4, sockops, ...) attach to (default: the hierarchy's root, so
+ * every process), `--netns` the network namespace of sk_lookup and flow dissector programs (default
+ * this one's), `--sockmap` the object's sockmap for sk_skb / sk_msg programs and `--netfilter
+ * FAMILY:HOOK[:PRIORITY]` where netfilter programs run (default ipv4:local_in:0).
  *
  * `--prometheus HOST:PORT` serves `/metrics` while a live probe runs (runtime/user/metrics): the
  * maps read at each scrape, records and lost events per buffer, process metrics. The port is
@@ -22,7 +26,15 @@
  */
 import type { Command } from "commander";
 import { objectNameOf } from "../../core/object/index.ts";
-import { KernelError, VerifierError } from "../../runtime/loader/index.ts";
+import {
+  KernelError,
+  NF_HOOK,
+  NFPROTO,
+  VerifierError,
+  type AttachOptions,
+  type NetfilterOptions,
+  type TcDirection,
+} from "../../runtime/loader/index.ts";
 import { objectBytes, readInputBytes } from "../object-input.ts";
 import { parseHexText } from "../../runtime/user/hex.ts";
 import {
@@ -59,6 +71,11 @@ interface RunFlags {
   vm?: boolean;
   prog?: string[];
   iface?: string;
+  tcDirection?: string;
+  cgroup?: string;
+  netns?: string;
+  sockmap?: string;
+  netfilter?: string;
   packet?: string;
   packetHex?: string;
   ctx?: string;
@@ -274,7 +291,7 @@ async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Promise<nu
         objectName: objectNameOf(file),
         ...(o.prog ? { programs: o.prog } : {}),
         ...(o.set ? { set: assignments(o.set) } : {}),
-        ...(o.iface ? { attach: { iface: o.iface } } : {}),
+        attach: liveAttachOptions(o),
         onStatus: (l) => process.stderr.write(`${l}\n`),
       });
     } catch (e) {
@@ -312,6 +329,46 @@ async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Promise<nu
   }
 }
 
+/** `--netfilter ipv4:local_in:100` as attach options. */
+function netfilterOption(text: string): NetfilterOptions {
+  const [pf, hook, priority, extra] = text.split(":");
+  if (!pf || !hook || extra !== undefined)
+    throw new RunError(
+      `--netfilter must be FAMILY:HOOK[:PRIORITY] (ipv4:local_in:0), got '${text}'`,
+    );
+  if (!(pf in NFPROTO)) throw new RunError(`--netfilter family must be ipv4 or ipv6, got '${pf}'`);
+  if (!(hook in NF_HOOK))
+    throw new RunError(
+      `--netfilter hook must be one of ${Object.keys(NF_HOOK).join(", ")}, got '${hook}'`,
+    );
+  return {
+    pf: pf as keyof typeof NFPROTO,
+    hook: hook as keyof typeof NF_HOOK,
+    ...(priority !== undefined
+      ? { priority: number(priority, "--netfilter priority", -(2 ** 31) + 1, 2 ** 31 - 2) }
+      : {}),
+  };
+}
+
+/** `--tc-direction`: where a bare SEC("tc") program attaches. */
+function tcDirectionOption(text: string): TcDirection {
+  if (text !== "ingress" && text !== "egress")
+    throw new RunError(`--tc-direction must be ingress or egress, got '${text}'`);
+  return text;
+}
+
+/** The attach options of a live run: interface, cgroup, namespace, sockmap, netfilter hook. */
+function liveAttachOptions(o: RunFlags): AttachOptions {
+  return {
+    ...(o.iface !== undefined ? { iface: o.iface } : {}),
+    ...(o.tcDirection !== undefined ? { tcDirection: tcDirectionOption(o.tcDirection) } : {}),
+    ...(o.cgroup !== undefined ? { cgroup: o.cgroup } : {}),
+    ...(o.netns !== undefined ? { netns: o.netns } : {}),
+    ...(o.sockmap !== undefined ? { sockMap: o.sockmap } : {}),
+    ...(o.netfilter !== undefined ? { netfilter: netfilterOption(o.netfilter) } : {}),
+  };
+}
+
 function vmInput(o: RunFlags): RunInput {
   const given = [o.packet, o.packetHex, o.ctx, o.ctxHex].filter((x) => x !== undefined);
   if (given.length > 1)
@@ -324,9 +381,10 @@ function vmInput(o: RunFlags): RunInput {
 }
 
 function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
-  if (o.duration !== undefined || o.iface !== undefined || o.prometheus !== undefined) {
+  const live = [o.duration, o.iface, o.tcDirection, o.prometheus, o.cgroup, o.netns];
+  if ([...live, o.sockmap, o.netfilter].some((x) => x !== undefined)) {
     throw new RunError(
-      "--duration/--iface/--prometheus are for live probes; --vm runs each program --repeat times",
+      "--duration/--iface/--tc-direction/--prometheus/--cgroup/--netns/--sockmap/--netfilter are for live probes; --vm runs each program --repeat times",
     );
   }
   const repeat = number(o.repeat, "--repeat", 1, 10_000_000);
@@ -426,6 +484,17 @@ export function registerRun(program: Command): void {
     .option("--vm", "run in the bundled VM on --packet/--ctx inputs instead of the kernel");
   progOption(run, "only this program")
     .option("--iface <name>", "network interface for XDP, tc and socket filter programs")
+    .option("--tc-direction <dir>", 'ingress (default) or egress, for tc programs in SEC("tc")')
+    .option(
+      "--cgroup <path>",
+      "cgroup v2 directory for cgroup programs (cgroup_skb, cgroup/*, sockops); default the cgroup v2 root",
+    )
+    .option("--netns <path>", "network namespace file for sk_lookup and flow_dissector programs")
+    .option("--sockmap <map>", "the object's sockmap / sockhash for sk_skb and sk_msg programs")
+    .option(
+      "--netfilter <family:hook[:priority]>",
+      "where netfilter programs run (default ipv4:local_in:0)",
+    )
     .option(
       "--set <map:key=value>",
       "write a map entry before the programs run (repeatable; IPv4 a.b.c.d keys in network order)",

@@ -177,6 +177,16 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "map '{name}': initial value {slot} must be {expected}, not '{text}'",
   },
+  TSB3040: {
+    severity: "error",
+    template:
+      "{fn} has no hook '{target}'; it takes one of {targets} (libbpf's SEC() names for this program type)",
+  },
+  TSB3041: {
+    severity: "error",
+    template:
+      "cannot use '{field}' of the context: {which} may read only {readable} and write {writable} of struct {struct} (the kernel's verifier refuses any other field)",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

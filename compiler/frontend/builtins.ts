@@ -6,21 +6,22 @@
  * generated record of core/kernel (helper-records.ts), declared in stdlib/helpers.d.ts.
  *
  * Context offsets come from core/kernel's generated layouts of `struct xdp_md`, `struct __sk_buff`,
- * `struct bpf_perf_event_data` and x86-64 `struct pt_regs` (uapi headers, laid out by clang).
+ * `struct bpf_perf_event_data` and x86-64 `struct pt_regs` (uapi headers, laid out by clang); the
+ * socket and cgroup kinds are in net-program-kinds.ts.
  */
 import {
-  CONTEXT_LAYOUTS,
   MAP_KIND_RECORDS,
   contextOffset,
-  programType,
-  resolveSection,
   type MapKindName,
   type MapKindRecord,
   type MapShape,
 } from "../../core/kernel/index.ts";
 import { RETURN_CODES } from "../../core/kernel/return-codes.ts";
-import type { TsbType } from "./types.ts";
-import { U32, U64 } from "./types.ts";
+import { contextOf, fixed, type CtxShape } from "./context-shapes.ts";
+import { NET_CONSTANTS, NET_PROGRAM_KINDS } from "./net-program-kinds.ts";
+import { U32 } from "./types.ts";
+
+export type { CtxField, CtxShape } from "./context-shapes.ts";
 
 /** A map class of the stdlib. */
 export interface MapKind {
@@ -72,6 +73,7 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_EXIST", 2n],
   ["BPF_F_NO_PREALLOC", 1n],
   ...Object.values(RETURN_CODES).flat(),
+  ...NET_CONSTANTS,
   ["BPF_F_SKIP_FIELD_MASK", 0xffn],
   ["BPF_F_USER_STACK", 1n << 8n],
   ["BPF_F_FAST_STACK_CMP", 1n << 9n],
@@ -119,37 +121,16 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
 /** Stack depth of a StackTraceMap without `maxDepth`: PERF_MAX_STACK_DEPTH, the sysctl default. */
 export const DEFAULT_STACK_DEPTH = 127;
 
-/** A context field at a fixed offset of a kernel context struct. */
-export interface CtxField {
-  readonly offset: number;
-  readonly type: TsbType;
-}
-
-/** How a program kind's context is shaped. */
-export type CtxShape =
-  /** A struct described by the stdlib or user interface (tracepoints): C layout of that interface. */
-  | { readonly kind: "struct" }
-  /** Fixed kernel struct fields; `packet` gives offsets of `data`/`data_end` for header<T>(). */
-  | {
-      readonly kind: "fixed";
-      readonly fields: ReadonlyMap<string, CtxField>;
-      readonly packet?: { readonly data: number; readonly dataEnd: number };
-      /** True for `struct __sk_buff`: `ctx.loadBytes(offset, dst)` (bpf_skb_load_bytes) works. */
-      readonly skb?: boolean;
-      /**
-       * Why `header<T>()` is refused when the struct has packet pointers the program type may not
-       * read (socket filters); absent when direct packet access works or there is no packet.
-       */
-      readonly noDirectAccess?: string;
-    }
-  /** 64-bit argument words: `arg(i)` at `argOffsets[i]`, `ret()` at `retOffset`. */
-  | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number };
-
 /** A program kind: its stdlib function, section naming and context. */
 export interface ProgramKind {
   readonly fn: string;
   /** True if the first argument is a target name (tracepoint name, function, binary:symbol). */
   readonly hasTarget: boolean;
+  /**
+   * The only targets the kind takes, when it has a fixed set (the hooks of `cgroupSockAddr`:
+   * `connect4`, `bind6`, ...); any other is TSB3040. Absent: any non-empty name.
+   */
+  readonly targets?: readonly string[];
   /** The ELF section for a target (libbpf's SEC() names, libbpf/src/libbpf.c section_defs). */
   readonly section: (target: string) => string;
   readonly ctx: CtxShape;
@@ -168,49 +149,6 @@ export interface KernelArgs {
   readonly returnValue: "none" | "last" | "only";
 }
 
-/** The uapi context struct of the program type a libbpf section selects (program-kinds.ts). */
-const contextOf = (section: string): string => {
-  const uapi = programType(resolveSection(section)!.def.progType)!.uapi;
-  if (uapi === null) throw new Error(`internal: section ${section} has no uapi context`);
-  return uapi;
-};
-
-/** Fields of a packet context that hold packet pointers: reached through `header<T>()`, not by name. */
-const PACKET_POINTER_FIELDS = new Set(["data", "data_end", "data_meta"]);
-
-/**
- * A fixed context: every scalar field of uapi struct `struct` at its generated offset (core/kernel
- * context-layouts.ts), typed u32 or u64 by size, arrays (`cb[5]`) as fixed arrays. The stdlib
- * interface decides which of them a program can name; core/kernel context-access.ts which of them
- * its program type may write.
- */
-const fixed = (struct: string, packet = false, skb = false, noDirectAccess?: string): CtxShape => {
-  const layout = CONTEXT_LAYOUTS[struct]!;
-  const field = (n: string) => layout.fields.find((f) => f.name === n)!;
-  const scalar = (size: number): TsbType => (size === 8 ? U64 : U32);
-  return {
-    kind: "fixed",
-    fields: new Map(
-      layout.fields
-        .filter((f) => !f.pointer && !PACKET_POINTER_FIELDS.has(f.name))
-        .map((f) => [
-          f.name,
-          {
-            offset: f.offset,
-            type:
-              f.count === undefined
-                ? scalar(f.size)
-                : { kind: "array", element: scalar(f.size), length: f.count },
-          },
-        ]),
-    ),
-    ...(packet
-      ? { packet: { data: field("data").offset, dataEnd: field("data_end").offset } }
-      : {}),
-    ...(skb ? { skb } : {}),
-    ...(noDirectAccess !== undefined ? { noDirectAccess } : {}),
-  };
-};
 /** struct xdp_md. */
 const XDP_MD = fixed(contextOf("xdp"), true);
 /** struct __sk_buff for tc: `data`/`data_end` are readable, so header<T>() works. */
@@ -303,6 +241,7 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         section: () => "perf_event",
         ctx: fixed(contextOf("perf_event")),
       },
+      ...NET_PROGRAM_KINDS,
     ] satisfies ProgramKind[]
   ).map((k): [string, ProgramKind] => [k.fn, k]),
 );

@@ -65,9 +65,11 @@ export function callCtxMethod(
     if (!target) return ERROR;
     const off = fs.rvalue(lowerExpr(fs, args[0]!, U32), args[0]!);
     if (off.k === "error") return off;
-    // data and data_end are u32 fields the kernel rewrites into packet pointers (load size 4).
+    // data and data_end are fields the kernel rewrites into packet pointers: u32 in xdp_md and
+    // __sk_buff (load size 4), 64-bit `__bpf_md_ptr`s in sk_msg_md, bpf_sockopt, bpf_sock_ops.
+    const size = shape.packet.size;
     const data = fs.val(
-      { op: "load", type: "ptr", size: 4, signed: false, base: ctx.ptr, offset: shape.packet.data },
+      { op: "load", type: "ptr", size, signed: false, base: ctx.ptr, offset: shape.packet.data },
       "ptr",
       node,
       "data",
@@ -76,7 +78,7 @@ export function callCtxMethod(
       {
         op: "load",
         type: "ptr",
-        size: 4,
+        size,
         signed: false,
         base: ctx.ptr,
         offset: shape.packet.dataEnd,

@@ -10,7 +10,7 @@
  * current block. Invariant: on a user error the result is `ERROR` and a diagnostic was reported.
  */
 import { Node, SyntaxKind } from "ts-morph";
-import { contextAccess, resolveSection } from "../../core/kernel/index.ts";
+import { contextAccess, resolveSection, type ContextAccess } from "../../core/kernel/index.ts";
 import { CONSTANTS } from "./builtins.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
@@ -169,24 +169,31 @@ function lowerProperty(
   return fieldError(fs, node, describe(obj), field);
 }
 
+/** `'a', 'b' and 'c'`. */
+const fieldList = (names: readonly string[]): string => {
+  const list = names.map((f) => `'${f}'`);
+  return list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
+};
+
 /**
- * The context fields a program of `section` may write (core/kernel context-access.ts, probed from
- * the kernel) and the reason to give for any other, or undefined when the type was not probed.
+ * What a program of `section` may read and write in its context (core/kernel context-access.ts,
+ * probed from the kernel), with the reason to give for a write of any other field; undefined when
+ * the type was not probed.
  */
-function contextWritable(section: string): { fields: readonly string[]; why: string } | undefined {
+function contextRules(
+  section: string,
+): { access: ContextAccess; which: string; readOnly: string } | undefined {
   const def = resolveSection(section)?.def;
   const access = def ? contextAccess(def.progType, def.attachType) : undefined;
   if (!def || !access) return undefined;
   const which = `a program in section '${section}' (BPF_PROG_TYPE_${def.progType})`;
-  const list = access.writable.map((f) => `'${f}'`);
-  const names =
-    list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
   return {
-    fields: access.writable,
-    why:
-      list.length === 0
+    access,
+    which,
+    readOnly:
+      access.writable.length === 0
         ? `${which} may write no field of struct ${access.struct}`
-        : `${which} may write only ${names} of struct ${access.struct}`,
+        : `${which} may write only ${fieldList(access.writable)} of struct ${access.struct}`,
   };
 }
 
@@ -200,15 +207,27 @@ function ctxField(fs: FuncState, ctx: Operand & { k: "ctx" }, field: string, nod
   if (shape.kind === "fixed") {
     const f = shape.fields.get(field);
     if (!f) return fieldError(fs, node, `the ${ctx.prog.fn} context`, field);
-    const writable = contextWritable(ctx.section);
+    const rules = contextRules(ctx.section);
+    if (rules && !rules.access.readable.includes(field) && !rules.access.writable.includes(field)) {
+      // Only the fields a program can name (pointer fields such as `sk` are not among them).
+      const named = (list: readonly string[]) => fieldList(list.filter((x) => shape.fields.has(x)));
+      fs.m.report("TSB3041", node, {
+        field,
+        which: rules.which,
+        readable: named(rules.access.readable),
+        writable: rules.access.writable.length ? `only ${named(rules.access.writable)}` : "none",
+        struct: rules.access.struct,
+      });
+      return ERROR;
+    }
     return {
       k: "place",
       type: f.type,
       base: ctx.ptr,
       offset: f.offset,
-      writable: writable?.fields.includes(field) ?? false,
+      writable: rules?.access.writable.includes(field) ?? false,
       what: `'${node.getText()}'`,
-      ...(writable ? { readOnly: writable.why } : {}),
+      ...(rules ? { readOnly: rules.readOnly } : {}),
     };
   }
   if (shape.kind === "struct" && ctx.struct?.kind === "struct") {

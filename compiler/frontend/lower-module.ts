@@ -202,6 +202,14 @@ function programOf(
       return null;
     }
     target = t.getLiteralValue();
+    if (kind.targets && !kind.targets.includes(target)) {
+      m.report("TSB3040", t, {
+        fn: kind.fn,
+        target,
+        targets: kind.targets.map((x) => `'${x}'`).join(", "),
+      });
+      return null;
+    }
   }
   const body = args[kind.hasTarget ? 1 : 0];
   if (!body || !(Node.isArrowFunction(body) || Node.isFunctionExpression(body))) {

@@ -72,6 +72,21 @@ export const XDP_ACTION = {
   XDP_REDIRECT: 4,
 } as const;
 
+/** enum sk_action. */
+export const SK_ACTION = {
+  SK_DROP: 0,
+  SK_PASS: 1,
+} as const;
+
+/** enum bpf_ret_code. */
+export const BPF_RET_CODE = {
+  BPF_OK: 0,
+  BPF_DROP: 2,
+  BPF_REDIRECT: 7,
+  BPF_LWT_REROUTE: 128,
+  BPF_FLOW_DISSECTOR_CONTINUE: 129,
+} as const;
+
 /** Constants of the header's anonymous enums and `#define BPF_F_* / BPF_RB_*` flags. */
 export const BPF_CONSTANTS = {
   BPF_REG_0: 0,

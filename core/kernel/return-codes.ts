@@ -1,9 +1,19 @@
+import { BPF_RET_CODE, SK_ACTION } from "./generated.ts";
+
 /**
  * The named return values of the program types that give their return value a meaning: uapi
- * `linux/bpf.h` `enum xdp_action` for XDP, `linux/pkt_cls.h` `TC_ACT_*` for tc classifiers. The
+ * `linux/bpf.h` `enum xdp_action` for XDP, `linux/pkt_cls.h` `TC_ACT_*` for tc classifiers,
+ * `enum sk_action` for sk_skb / sk_msg / sk_lookup, `enum bpf_ret_code` for flow dissectors and
+ * `linux/netfilter.h` `NF_DROP` / `NF_ACCEPT` for netfilter programs. The
  * stdlib constants of the same names (compiler/frontend/builtins.ts `CONSTANTS`) and every place that
  * prints a return value by name (the playground; `tsbpf run`) read them from here.
  */
+
+const entries = (e: Readonly<Record<string, number>>, names?: readonly string[]) =>
+  Object.entries(e)
+    .filter(([n]) => !names || names.includes(n))
+    .map(([n, v]) => [n, BigInt(v)] as const);
+const SK_CODES = entries(SK_ACTION);
 
 /** Named return values per program type (uapi names), in value order. */
 export const RETURN_CODES: Readonly<Record<string, readonly (readonly [string, bigint])[]>> = {
@@ -23,6 +33,14 @@ export const RETURN_CODES: Readonly<Record<string, readonly (readonly [string, b
     ["TC_ACT_QUEUED", 5n],
     ["TC_ACT_REPEAT", 6n],
     ["TC_ACT_REDIRECT", 7n],
+  ],
+  SK_SKB: SK_CODES,
+  SK_MSG: SK_CODES,
+  SK_LOOKUP: SK_CODES,
+  FLOW_DISSECTOR: entries(BPF_RET_CODE, ["BPF_OK", "BPF_DROP", "BPF_FLOW_DISSECTOR_CONTINUE"]),
+  NETFILTER: [
+    ["NF_DROP", 0n],
+    ["NF_ACCEPT", 1n],
   ],
 };
 

@@ -122,7 +122,11 @@ export class LoadedObject {
   /** Attaches program `name` according to its section; the link is released by `close()` too. */
   attach(name: string, opts: AttachOptions = {}): KernelLink {
     const prog = this.program(name);
-    const link = attachBySection(prog, this.programs.get(name)!.section, opts);
+    const sockMap = typeof opts.sockMap === "string" ? this.map(opts.sockMap).fd : opts.sockMap;
+    const link = attachBySection(prog, this.programs.get(name)!.section, {
+      ...opts,
+      ...(sockMap !== undefined ? { sockMap } : {}),
+    });
     this.#links.push(link);
     return link;
   }

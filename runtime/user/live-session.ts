@@ -264,8 +264,13 @@ export class LiveSession {
         const section = loaded.programs.get(name)!.section;
         const link = loaded.attach(name, attach);
         links.push(link);
+        const kind = hookForSection(section)!.hook.kind;
         const on =
-          filters.includes(name) && packets ? ` on a packet socket on ${packets.iface}` : "";
+          filters.includes(name) && packets
+            ? ` on a packet socket on ${packets.iface}`
+            : kind === "cgroup" || kind === "netns" || kind === "netfilter"
+              ? ` on ${kind === "cgroup" ? "cgroup " : ""}${link.target}`
+              : "";
         status(`attached ${name} (${section})${on}`);
       }
       packets?.start();

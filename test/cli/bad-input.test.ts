@@ -49,10 +49,12 @@ describe("tsbpf run --vm: missing or misplaced inputs", () => {
   it.each([
     ["--duration", "3"],
     ["--iface", "lo"],
+    ["--cgroup", "/sys/fs/cgroup"],
+    ["--tc-direction", "egress"],
   ])("%s is rejected with --vm rather than silently ignored", (flag, value) => {
     const line = expectOneLine(tsbpf(["run", FIREWALL, "--vm", flag, value]));
     expect(line).toBe(
-      "tsbpf run: --duration/--iface/--prometheus are for live probes; --vm runs each program --repeat times",
+      "tsbpf run: --duration/--iface/--tc-direction/--prometheus/--cgroup/--netns/--sockmap/--netfilter are for live probes; --vm runs each program --repeat times",
     );
   });
 });

@@ -1,6 +1,7 @@
 /**
  * `tsbpf features`: the coverage table from the kernel records, with kernelTested derived from the
- * examples the kernel tests load (test/golden-build/golden.test.ts loads every examples/*.ts).
+ * examples the kernel tests load (test/golden-build/golden.test.ts loads every examples/*.ts) and the
+ * program-kind fixtures (test/kernel/program-kinds.test.ts loads and attaches test/kernel/kinds/*.ts).
  */
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
@@ -46,6 +47,31 @@ describe("tsbpf features", () => {
     // Only what the examples use: a helper no example calls is not kernel-tested.
     expect(t.helpers.find((h) => h.name === "bpf_strtol")).toMatchObject({
       vm: true,
+      kernelTested: false,
+    });
+  });
+
+  it("socket and cgroup kinds count as kernel-tested through test/kernel/kinds, hooks one by one", async () => {
+    const t = featuresTable(await kernelCoverage());
+    const row = (s: string) => t.programTypes.find((p) => p.section === s);
+    for (const s of [
+      "cgroup/connect4",
+      "cgroup/getsockname_unix",
+      "sockops",
+      "sk_lookup",
+      "netfilter",
+    ])
+      expect(row(s), s).toMatchObject({ declared: true, kernelTested: true });
+    // A legacy alias no stdlib kind produces stays undeclared.
+    expect(row("cgroup/skb")).toMatchObject({ declared: false, kernelTested: false });
+    // Without the fixture folder only the examples count.
+    const examplesOnly = featuresTable(
+      await kernelCoverage([new URL("../../examples/", import.meta.url)]),
+    );
+    expect(
+      examplesOnly.programTypes.find((p) => p.section === "cgroup/getsockname_unix"),
+    ).toMatchObject({
+      declared: true,
       kernelTested: false,
     });
   });

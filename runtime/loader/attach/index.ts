@@ -8,7 +8,10 @@
  * `perf_event` (sampling options from the caller), `uprobe/<binary>:<function>` and
  * `uretprobe/...` (or the target from the caller), `tcx/ingress`, `tcx/egress`, `tc`, `classifier`
  * (interface from the caller; bare `tc` / `classifier` default to ingress), `socket` (socket fd from
- * the caller).
+ * the caller), `cgroup/<hook>`, `cgroup_skb/<direction>`, `sockops` (cgroup v2 directory from the
+ * caller, default the hierarchy's root), `sk_lookup`, `flow_dissector` (network namespace, default
+ * this process's), `sk_skb/<kind>`, `sk_msg` (a sockmap / sockhash from the caller), `netfilter`
+ * (family, hook and priority from the caller).
  */
 import { LoaderError } from "../errors.ts";
 import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
@@ -22,6 +25,8 @@ import { attachXdp, type XdpMode } from "./xdp.ts";
 import { attachUprobe, parseUprobeTarget, type UprobeTarget } from "./uprobe.ts";
 import { attachTcx, parseTcDirection, type TcDirection } from "./tc.ts";
 import { attachSocketFilter } from "./socket.ts";
+import { attachCgroup } from "./cgroup.ts";
+import { attachNetfilter, attachNetns, attachSockMap, type NetfilterOptions } from "./net-links.ts";
 
 /** Caller-supplied details some kinds need (interface for XDP, sampling for perf_event). */
 export interface AttachOptions {
@@ -38,6 +43,17 @@ export interface AttachOptions {
   readonly tcDirection?: TcDirection;
   /** Socket filter: the socket's file descriptor. */
   readonly socketFd?: number;
+  /** Cgroup programs: the cgroup v2 directory (default: the root of the cgroup v2 hierarchy). */
+  readonly cgroup?: string;
+  /** sk_lookup / flow_dissector: the network namespace file (default /proc/self/ns/net). */
+  readonly netns?: string;
+  /**
+   * sk_skb / sk_msg: the sockmap or sockhash, as a map fd (or, for `LoadedObject.attach`, the name
+   * of one of the object's maps).
+   */
+  readonly sockMap?: number | string;
+  /** netfilter: family, hook and priority (default ipv4, local_in, 0). */
+  readonly netfilter?: NetfilterOptions;
 }
 
 /** One attach kind. */
@@ -158,6 +174,32 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
       return attachSocketFilter(p, o.socketFd);
     },
   },
+  {
+    kind: "cgroup",
+    prefixes: ["cgroup", "cgroup_skb", "sockops"],
+    attach: (p, _t, o) => attachCgroup(p, o.cgroup),
+  },
+  {
+    kind: "netns",
+    prefixes: ["sk_lookup", "flow_dissector"],
+    attach: (p, _t, o) => attachNetns(p, o.netns),
+  },
+  {
+    kind: "sockmap",
+    prefixes: ["sk_skb", "sk_msg"],
+    attach: (p, _t, o) => {
+      if (typeof o.sockMap !== "number")
+        throw new LoaderError(
+          `program "${p.name}" attaches to a sockmap or sockhash: pass the map (attach option sockMap)`,
+        );
+      return attachSockMap(p, o.sockMap);
+    },
+  },
+  {
+    kind: "netfilter",
+    prefixes: ["netfilter"],
+    attach: (p, _t, o) => attachNetfilter(p, o.netfilter),
+  },
 ];
 
 /** The hook for a section name and the target part of it, or undefined for unattachable kinds. */
@@ -199,3 +241,13 @@ export {
 } from "./uprobe.ts";
 export { attachTcx, parseTcDirection, type TcDirection } from "./tc.ts";
 export { attachSocketFilter, SocketFilterLink } from "./socket.ts";
+export { attachCgroup, cgroupV2Mounts, defaultCgroup } from "./cgroup.ts";
+export {
+  attachNetfilter,
+  attachNetns,
+  attachSockMap,
+  CURRENT_NETNS,
+  NF_HOOK,
+  NFPROTO,
+  type NetfilterOptions,
+} from "./net-links.ts";

@@ -154,3 +154,18 @@ export const LINK_DETACH = defineLayout([["link_fd", "u32"]]);
 
 /** BPF_ENABLE_STATS. */
 export const ENABLE_STATS = defineLayout([["type", "u32"]]);
+
+/**
+ * BPF_LINK_CREATE for netfilter hooks (attach type BPF_NETFILTER, Linux 6.4+): the `netfilter`
+ * member of the union after `flags` (`priority` is an s32, written as its u32 bits).
+ */
+export const LINK_CREATE_NETFILTER = defineLayout([
+  ["prog_fd", "u32"],
+  ["target_fd", "u32"],
+  ["attach_type", "u32"],
+  ["flags", "u32"],
+  ["pf", "u32"],
+  ["hooknum", "u32"],
+  ["priority", "u32"],
+  ["nf_flags", "u32"],
+]);
