@@ -6,8 +6,9 @@
  * `kernelTested` is derived, not claimed: the kernel tests load every examples/*.ts on the live
  * kernel (test/golden-build/golden.test.ts iterates that directory), so this command compiles the
  * same examples and collects the helpers their programs call, the map types they create and the
- * sections they use. Programs in sections with a BTF attach target (fentry, fexit, ...) do not
- * count: this kernel refuses them before the verifier, and the tests accept exactly that refusal.
+ * sections they use. Programs that need a BPF trampoline (fentry, fexit, lsm, ...) do not count:
+ * this kernel refuses them before the verifier, and the tests accept exactly that refusal. Other
+ * BTF-targeted kinds (tp_btf, iter) load and count.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import type { Command } from "commander";
@@ -23,6 +24,7 @@ import {
 } from "../../core/kernel/index.ts";
 import { CallSrc } from "../../core/isa/index.ts";
 import { VM_HELPER_NAMES } from "../../runtime/helpers/index.ts";
+import { needsTrampoline } from "../../runtime/loader/trampoline-refusal.ts";
 import { SUPPORTED_MAP_KINDS } from "../../runtime/maps/index.ts";
 
 /** One row per kind, in the shape of issue 8. */
@@ -65,7 +67,8 @@ export async function kernelCoverage(dir: URL = EXAMPLES_DIR): Promise<KernelCov
     if (!out.spec) continue;
     for (const m of out.spec.maps) mapTypes.add(m.type);
     for (const p of out.spec.programs) {
-      if (resolveSection(p.section)?.def.btfTarget) continue;
+      const sec = resolveSection(p.section);
+      if (sec && needsTrampoline(sec.progTypeId, sec.attachTypeId ?? 0)) continue;
       sections.add(p.section);
       for (const i of p.insns)
         if (i.spec.kind === "call" && i.src === CallSrc.HELPER) helpers.add(i.imm);
@@ -78,6 +81,10 @@ export async function kernelCoverage(dir: URL = EXAMPLES_DIR): Promise<KernelCov
 export function featuresTable(cov: KernelCoverage): FeaturesTable {
   const vmMapKinds = new Set<string>(SUPPORTED_MAP_KINDS);
   const stdlibSections = [...PROGRAM_KINDS.values()].map((k) => k.section("x"));
+  // An iterator's context holds kernel pointers the VM has no objects behind (and no seq_file).
+  const vmSections = [...PROGRAM_KINDS.values()]
+    .filter((k) => k.ctx.kind !== "btf")
+    .map((k) => k.section("x"));
   return {
     helpers: HELPER_RECORDS.map((h) => ({
       name: `bpf_${h.name}`,
@@ -100,8 +107,9 @@ export function featuresTable(cov: KernelCoverage): FeaturesTable {
       return {
         section: d.pattern.replace(/\+$/, ""),
         declared,
-        // The VM runs every stdlib program kind (packet contexts, argument words, tracepoint structs).
-        vm: declared,
+        // The VM runs the stdlib program kinds on contexts it is given (packet contexts, argument
+        // words, tracepoint structs), not iterators.
+        vm: vmSections.some((s) => matchesSection(d.pattern, s)),
         kernelTested: [...cov.sections].some((s) => matchesSection(d.pattern, s)),
       };
     }),

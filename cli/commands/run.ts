@@ -288,10 +288,13 @@ async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Promise<nu
       throw e;
     }
     const n = session.links.length;
-    process.stderr.write(
-      `running ${n} program${n === 1 ? "" : "s"}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
-    );
+    if (!session.iteratorsOnly)
+      process.stderr.write(
+        `running ${n} program${n === 1 ? "" : "s"}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
+      );
     if (durationMs !== undefined) timer = setTimeout(() => stop.abort(), durationMs);
+    // Iterators print everything while the session opens: nothing more will come.
+    if (session.iteratorsOnly) stop.abort();
     for await (const batch of session.batches(stop.signal)) emit(batch);
     session.detach();
     emit(session.poll());

@@ -173,6 +173,16 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "{what}: {problem}",
   },
+  // TSB3050-TSB3059: tracing program kinds (iterators, LSM, multi-probes, USDT).
+  TSB3050: {
+    severity: "error",
+    template: "seqPrintf: {problem}",
+  },
+  TSB3051: {
+    severity: "error",
+    template:
+      "{what} writes to an iterator's output, which only iter/<target> programs have; {hint}",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

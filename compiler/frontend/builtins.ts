@@ -19,6 +19,7 @@ import {
   type MapShape,
 } from "../../core/kernel/index.ts";
 import { RETURN_CODES } from "../../core/kernel/return-codes.ts";
+import { tracingProgramKinds } from "./tracing-kinds.ts";
 import type { TsbType } from "./types.ts";
 import { U32, U64 } from "./types.ts";
 
@@ -116,7 +117,13 @@ export type CtxShape =
       readonly noDirectAccess?: string;
     }
   /** 64-bit argument words: `arg(i)` at `argOffsets[i]`, `ret()` at `retOffset`. */
-  | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number };
+  | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number }
+  /**
+   * A kernel struct of the compile-time kernel BTF (`bpf_iter__task` for `iter/task`), named by the
+   * program's target: its fields are read at their BTF offsets, pointers to structs become BTF
+   * pointers the program loads through directly (null-checked first when the kernel marks them so).
+   */
+  | { readonly kind: "btf"; readonly struct: (target: string) => string };
 
 /** A program kind: its stdlib function, section naming and context. */
 export interface ProgramKind {
@@ -139,6 +146,8 @@ export interface ProgramKind {
 export interface KernelArgs {
   readonly from: "func" | "tracepoint";
   readonly returnValue: "none" | "last" | "only";
+  /** The BTF function whose prototype applies, when it is not the target (`bpf_lsm_<hook>`). */
+  readonly func?: (target: string) => string;
 }
 
 /** The uapi context struct of the program type a libbpf section selects (program-kinds.ts). */
@@ -276,8 +285,10 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         section: () => "perf_event",
         ctx: fixed(contextOf("perf_event")),
       },
-    ] satisfies ProgramKind[]
-  ).map((k): [string, ProgramKind] => [k.fn, k]),
+    ] satisfies ProgramKind[] as ProgramKind[]
+  )
+    .concat(tracingProgramKinds({ argWords: ARG_WORDS, ptRegs: PT_REGS }))
+    .map((k): [string, ProgramKind] => [k.fn, k]),
 );
 
 /** `BPF_F_CURRENT_CPU` for bpf_perf_event_output's flags. */

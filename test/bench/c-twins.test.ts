@@ -40,6 +40,7 @@ const EXPECTED_SECTIONS: Record<string, readonly string[]> = {
   "sockfilter.bpf.c": ["socket"],
   "syscount.bpf.c": ["tracepoint/raw_syscalls/sys_enter"],
   "tc-portcount.bpf.c": ["tc"],
+  "tasklist.bpf.c": ["iter/task"],
   "tcpconnect.bpf.c": ["tracepoint/sock/inet_sock_set_state"],
   "vfsread-latency.bpf.c": ["fentry/vfs_read", "fexit/vfs_read"],
   "xdp-counter.bpf.c": ["xdp"],

@@ -4,7 +4,7 @@
  * load-time BTF target id (tracing kinds) and how to attach a loaded program.
  *
  * Section shapes follow libbpf: `tracepoint/<category>/<name>`, `raw_tp/<name>`, `tp_btf/<name>`,
- * `fentry/<func>`, `lsm/<hook>`, `kprobe/<func>`, `xdp` (the interface comes from the caller),
+ * `fentry/<func>`, `lsm/<hook>`, `iter/<target>`, `kprobe/<func>`, `xdp` (the interface comes from the caller),
  * `perf_event` (sampling options from the caller), `uprobe/<binary>:<function>` and
  * `uretprobe/...` (or the target from the caller), `tcx/ingress`, `tcx/egress`, `tc`, `classifier`
  * (interface from the caller; bare `tc` / `classifier` default to ingress), `socket` (socket fd from
@@ -12,6 +12,7 @@
  */
 import { LoaderError } from "../errors.ts";
 import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
+import { attachIter, iterTargetId } from "./iter.ts";
 import { attachKprobe } from "./kprobe.ts";
 import type { KernelLink } from "./link.ts";
 import { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
@@ -110,6 +111,12 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p, t) => attachTracing(p, "lsm", t),
   },
   {
+    kind: "iter",
+    prefixes: ["iter", "iter.s"],
+    btfTargetId: (t) => iterTargetId(needTarget("iter", t)),
+    attach: (p, t) => attachIter(p, t),
+  },
+  {
     kind: "xdp",
     prefixes: ["xdp", "xdp.frags"],
     attach: (p, _t, o) => {
@@ -185,6 +192,7 @@ export function attachBySection(
 export { KernelLink } from "./link.ts";
 export type { AttachableProgram } from "./perf-link.ts";
 export { attachTracepoint } from "./tracepoint.ts";
+export { attachIter, iterTargetId, readIterator } from "./iter.ts";
 export { attachRawTracepoint, attachTracing } from "./raw-tracepoint.ts";
 export { attachXdp, resolveInterface, type XdpMode } from "./xdp.ts";
 export { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";

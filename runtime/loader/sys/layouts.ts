@@ -154,3 +154,9 @@ export const LINK_DETACH = defineLayout([["link_fd", "u32"]]);
 
 /** BPF_ENABLE_STATS. */
 export const ENABLE_STATS = defineLayout([["type", "u32"]]);
+
+/** BPF_ITER_CREATE. */
+export const ITER_CREATE = defineLayout([
+  ["link_fd", "u32"],
+  ["flags", "u32"],
+]);
