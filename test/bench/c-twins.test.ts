@@ -33,6 +33,7 @@ const EXPECTED_SECTIONS: Record<string, readonly string[]> = {
   "core-tcpstate.bpf.c": ["tracepoint/sock/inet_sock_set_state"],
   "execsnoop.bpf.c": ["tracepoint/sched/sched_process_exec"],
   "exitsnoop.bpf.c": ["tracepoint/sched/sched_process_exit"],
+  "lsm-fileopen.bpf.c": ["lsm/file_open"],
   "opensnoop.bpf.c": ["tracepoint/syscalls/sys_enter_openat"],
   "profile.bpf.c": ["perf_event"],
   "readline.bpf.c": ["uretprobe//bin/bash:readline"],
@@ -95,9 +96,14 @@ describe("bench/c twins", () => {
       });
       // Kernels under lockdown refuse BPF trampolines (fentry/fexit) even to root, before the verifier
       // runs; that refusal is accepted, with a note, for those hooks only.
-      if (!report.loaded && refused.every((p) => /^f(entry|exit)\//.test(p.section))) {
+      if (
+        !report.loaded &&
+        refused.every((p) => /^(f(entry|exit)|lsm|lsm_cgroup)\//.test(p.section))
+      ) {
         expect(report.error).toMatch(/Operation not permitted/);
-        process.stderr.write(`[tsbpf] NOTE ${file}: fentry/fexit refused by this kernel\n`);
+        process.stderr.write(
+          `[tsbpf] NOTE ${file}: trampoline program (fentry/fexit/lsm) refused by this kernel\n`,
+        );
         return;
       }
       expect(report.error).toBeUndefined();

@@ -76,8 +76,10 @@ function loadAll(name: string, obj: string, source: string): string[] | null {
   const r = run("bpftool", ["prog", "loadall", obj, dir]);
   try {
     const m = /prog '(\w+)': BPF program load failed: Operation not permitted/.exec(r.stderr);
-    if (m && new RegExp(`const ${m[1]} = f(entry|exit)\\(`).test(source)) {
-      process.stderr.write(`[tsbpf] NOTE ${name}: fentry/fexit refused by this kernel\n`);
+    if (m && new RegExp(`const ${m[1]} = (f(entry|exit)|lsm|lsmCgroup)\\(`).test(source)) {
+      process.stderr.write(
+        `[tsbpf] NOTE ${name}: trampoline program (fentry/fexit/lsm) refused by this kernel\n`,
+      );
       return null;
     }
     expect(r.stderr, `bpftool prog loadall ${name}`).not.toMatch(/failed/);

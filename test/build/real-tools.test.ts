@@ -144,9 +144,12 @@ describe.each(EXAMPLES)("%s: real tools", (ex) => {
       // Kernels under lockdown refuse BPF trampolines even to root (see test/golden-build): only a
       // refused fentry/fexit program is accepted as a reason not to load.
       const m = /prog '(\w+)': BPF program load failed: Operation not permitted/.exec(r.stderr);
-      refused = m !== null && new RegExp(`const ${m[1]} = f(entry|exit)\\(`).test(source);
+      refused =
+        m !== null && new RegExp(`const ${m[1]} = (f(entry|exit)|lsm|lsmCgroup)\\(`).test(source);
       if (refused)
-        process.stderr.write(`[tsbpf] NOTE ${ex}: fentry/fexit refused by this kernel\n`);
+        process.stderr.write(
+          `[tsbpf] NOTE ${ex}: trampoline program (fentry/fexit/lsm) refused by this kernel\n`,
+        );
       else if (r.code !== 0) throw new Error(`bpftool prog loadall ${ex}: ${r.stderr}`);
     });
 

@@ -62,8 +62,13 @@ describe("golden builds of examples", () => {
       // Kernels under lockdown refuse BPF trampolines even to root, before the verifier runs (as in
       // test/bench/c-twins.test.ts): accepted only for a refused fentry/fexit program.
       const refused = /prog '(\w+)': BPF program load failed: Operation not permitted/.exec(error);
-      if (refused && new RegExp(`const ${refused[1]} = f(entry|exit)\\(`).test(source)) {
-        process.stderr.write(`[tsbpf] NOTE ${ex}: fentry/fexit refused by this kernel\n`);
+      if (
+        refused &&
+        new RegExp(`const ${refused[1]} = (f(entry|exit)|lsm|lsmCgroup)\\(`).test(source)
+      ) {
+        process.stderr.write(
+          `[tsbpf] NOTE ${ex}: trampoline program (fentry/fexit/lsm) refused by this kernel\n`,
+        );
         return;
       }
       expect(error).toBe("");

@@ -14,6 +14,7 @@ import { LoaderError } from "../errors.ts";
 import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
 import { attachIter, iterTargetId } from "./iter.ts";
 import { attachKprobe } from "./kprobe.ts";
+import { attachLsmCgroup } from "./lsm-cgroup.ts";
 import type { KernelLink } from "./link.ts";
 import { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
 import type { AttachableProgram } from "./perf-link.ts";
@@ -39,6 +40,8 @@ export interface AttachOptions {
   readonly tcDirection?: TcDirection;
   /** Socket filter: the socket's file descriptor. */
   readonly socketFd?: number;
+  /** Cgroup-scoped programs (lsm_cgroup): the cgroup v2 directory; default /sys/fs/cgroup. */
+  readonly cgroup?: string;
 }
 
 /** One attach kind. */
@@ -109,6 +112,12 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     prefixes: ["lsm", "lsm.s"],
     btfTargetId: (t) => kernelFuncId(`bpf_lsm_${needTarget("lsm", t)}`),
     attach: (p, t) => attachTracing(p, "lsm", t),
+  },
+  {
+    kind: "lsm_cgroup",
+    prefixes: ["lsm_cgroup"],
+    btfTargetId: (t) => kernelFuncId(`bpf_lsm_${needTarget("lsm_cgroup", t)}`),
+    attach: (p, t, o) => attachLsmCgroup(p, t, o.cgroup),
   },
   {
     kind: "iter",
