@@ -28,8 +28,8 @@ export function needsTrampoline(progType: number, attachType: number): boolean {
   );
 }
 
-/** "y", "n" (absent) or undefined when the kernel config cannot be read. */
-function kernelConfig(option: string): "y" | "n" | undefined {
+/** "y", "n" (absent) or undefined when the kernel config (/proc/config.gz) cannot be read. */
+export function kernelConfig(option: string): "y" | "n" | undefined {
   try {
     const text = gunzipSync(readFileSync("/proc/config.gz")).toString("utf8");
     return new RegExp(`^${option}=y$`, "m").test(text) ? "y" : "n";

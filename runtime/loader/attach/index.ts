@@ -15,6 +15,7 @@ import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
 import { attachIter, iterTargetId } from "./iter.ts";
 import { attachKprobe } from "./kprobe.ts";
 import { attachLsmCgroup } from "./lsm-cgroup.ts";
+import { attachKprobeMulti, attachUprobeMulti } from "./multi-probe.ts";
 import type { KernelLink } from "./link.ts";
 import { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
 import type { AttachableProgram } from "./perf-link.ts";
@@ -150,6 +151,26 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p, t) => attachKprobe(p, t, true),
   },
   {
+    kind: "kprobe.multi",
+    prefixes: ["kprobe.multi"],
+    attach: (p, t) => attachKprobeMulti(p, t, false),
+  },
+  {
+    kind: "kretprobe.multi",
+    prefixes: ["kretprobe.multi"],
+    attach: (p, t) => attachKprobeMulti(p, t, true),
+  },
+  {
+    kind: "uprobe.multi",
+    prefixes: ["uprobe.multi", "uprobe.multi.s"],
+    attach: (p, t, o) => attachUprobeMulti(p, t, false, o.uprobe?.pid),
+  },
+  {
+    kind: "uretprobe.multi",
+    prefixes: ["uretprobe.multi", "uretprobe.multi.s"],
+    attach: (p, t, o) => attachUprobeMulti(p, t, true, o.uprobe?.pid),
+  },
+  {
     kind: "uprobe",
     prefixes: ["uprobe", "uprobe.s"],
     attach: (p, t, o) => attachUprobe(p, uprobeTarget("uprobe", p.name, t, o), false),
@@ -202,6 +223,13 @@ export { KernelLink } from "./link.ts";
 export type { AttachableProgram } from "./perf-link.ts";
 export { attachTracepoint } from "./tracepoint.ts";
 export { attachIter, iterTargetId, readIterator } from "./iter.ts";
+export { attachLsmCgroup } from "./lsm-cgroup.ts";
+export {
+  attachKprobeMulti,
+  attachUprobeMulti,
+  globPattern,
+  matchBinaryFunctions,
+} from "./multi-probe.ts";
 export { attachRawTracepoint, attachTracing } from "./raw-tracepoint.ts";
 export { attachXdp, resolveInterface, type XdpMode } from "./xdp.ts";
 export { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
