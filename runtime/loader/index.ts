@@ -60,6 +60,8 @@ export {
   attachUprobeMulti,
   globPattern,
   matchBinaryFunctions,
+  attachUsdt,
+  parseUsdtTarget,
   attachXdp,
   resolveInterface,
   attachPerfEvent,
@@ -83,6 +85,7 @@ export {
   type XdpMode,
 } from "./attach/index.ts";
 export { kernelFuncId, kernelTracepointTypeId, vmlinuxBtf } from "./kernel-btf.ts";
+export { parseUsdtArg, readUsdtProbes, type UsdtArg, type UsdtProbe } from "./usdt-notes.ts";
 export {
   loadObject,
   LoadedObject,

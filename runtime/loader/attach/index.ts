@@ -16,6 +16,7 @@ import { attachIter, iterTargetId } from "./iter.ts";
 import { attachKprobe } from "./kprobe.ts";
 import { attachLsmCgroup } from "./lsm-cgroup.ts";
 import { attachKprobeMulti, attachUprobeMulti } from "./multi-probe.ts";
+import { attachUsdt } from "./usdt.ts";
 import type { KernelLink } from "./link.ts";
 import { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
 import type { AttachableProgram } from "./perf-link.ts";
@@ -171,6 +172,11 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p, t, o) => attachUprobeMulti(p, t, true, o.uprobe?.pid),
   },
   {
+    kind: "usdt",
+    prefixes: ["usdt", "usdt.s"],
+    attach: (p, t, o) => attachUsdt(p, needTarget("usdt", t), o.uprobe?.pid),
+  },
+  {
     kind: "uprobe",
     prefixes: ["uprobe", "uprobe.s"],
     attach: (p, t, o) => attachUprobe(p, uprobeTarget("uprobe", p.name, t, o), false),
@@ -224,6 +230,7 @@ export type { AttachableProgram } from "./perf-link.ts";
 export { attachTracepoint } from "./tracepoint.ts";
 export { attachIter, iterTargetId, readIterator } from "./iter.ts";
 export { attachLsmCgroup } from "./lsm-cgroup.ts";
+export { attachUsdt, parseUsdtTarget } from "./usdt.ts";
 export {
   attachKprobeMulti,
   attachUprobeMulti,
