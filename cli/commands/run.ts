@@ -22,7 +22,12 @@
  */
 import type { Command } from "commander";
 import { objectNameOf } from "../../core/object/index.ts";
-import { KernelError, VerifierError } from "../../runtime/loader/index.ts";
+import {
+  KernelError,
+  PERF_EVENTS,
+  VerifierError,
+  type AttachOptions,
+} from "../../runtime/loader/index.ts";
 import { objectBytes, readInputBytes } from "../object-input.ts";
 import { parseHexText } from "../../runtime/user/hex.ts";
 import {
@@ -67,6 +72,7 @@ interface RunFlags {
   cpus?: string;
   set?: string[];
   prometheus?: string;
+  perfEvent?: string;
 }
 
 /** A mistake in the command line, the input, or the environment: one line, exit 1. */
@@ -274,7 +280,7 @@ async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Promise<nu
         objectName: objectNameOf(file),
         ...(o.prog ? { programs: o.prog } : {}),
         ...(o.set ? { set: assignments(o.set) } : {}),
-        ...(o.iface ? { attach: { iface: o.iface } } : {}),
+        ...(o.iface || o.perfEvent ? { attach: attachOptions(o) } : {}),
         onStatus: (l) => process.stderr.write(`${l}\n`),
       });
     } catch (e) {
@@ -406,6 +412,26 @@ function packetOutcome(r: VmRunResult, packet: Uint8Array | undefined): string[]
   return out;
 }
 
+/** Attach options from the command line: the interface, the perf_event program's event. */
+function attachOptions(o: RunFlags): AttachOptions {
+  const ev = o.perfEvent;
+  if (ev !== undefined && !PERF_EVENTS[ev])
+    throw new RunError(
+      `--perf-event must be one of ${Object.keys(PERF_EVENTS).join(", ")}, got '${ev}'`,
+    );
+  return {
+    ...(o.iface ? { iface: o.iface } : {}),
+    ...(ev
+      ? {
+          perf: {
+            ...PERF_EVENTS[ev]!,
+            ...(PERF_EVENTS[ev]!.type === 0 ? { period: 1_000_000 } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** The `--set` texts, split (a malformed one is a RunError before anything is loaded). */
 function assignments(texts: readonly string[]): MapAssignment[] {
   return texts.map((t) => {
@@ -429,6 +455,10 @@ export function registerRun(program: Command): void {
     .option("--vm", "run in the bundled VM on --packet/--ctx inputs instead of the kernel");
   progOption(run, "only this program")
     .option("--iface <name>", "network interface for XDP, tc and socket filter programs")
+    .option(
+      "--perf-event <event>",
+      "perf_event programs: sample cycles, instructions, cache-misses, branch-misses (hardware, every 1M) or cpu-clock / task-clock (99 Hz)",
+    )
     .option(
       "--set <map:key=value>",
       "write a map entry before the programs run (repeatable; IPv4 a.b.c.d keys in network order)",

@@ -65,6 +65,7 @@ export {
   attachXdp,
   resolveInterface,
   attachPerfEvent,
+  PERF_EVENTS,
   attachKprobe,
   kprobePmu,
   attachUprobe,

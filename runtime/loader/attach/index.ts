@@ -239,7 +239,7 @@ export {
 } from "./multi-probe.ts";
 export { attachRawTracepoint, attachTracing } from "./raw-tracepoint.ts";
 export { attachXdp, resolveInterface, type XdpMode } from "./xdp.ts";
-export { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
+export { attachPerfEvent, PERF_EVENTS, type PerfEventOptions } from "./perf-event.ts";
 export { attachKprobe, kprobePmu } from "./kprobe.ts";
 export {
   attachUprobe,
