@@ -16,6 +16,7 @@ import type {
   ProgramContext,
   Ref,
   RingBuf,
+  SeqFile,
   SkBuffFields,
   SpinLock,
   XdpContext,
@@ -1172,11 +1173,7 @@ export declare function ktimeGetBootNs(): u64;
  *
  * @returns 0 on success, or a negative error in case of failure:
  */
-export declare function seqPrintf<T0, T1>(
-  m: KernelPtr<"seq_file">,
-  fmt: T0 | string,
-  data: T1,
-): i64;
+export declare function seqPrintf(seq: SeqFile, format: string, ...args: unknown[]): i64;
 /**
  * bpf_seq_write() uses seq_file seq_write() to write the data. The m represents the seq_file. The data and len represent the data to write in bytes.
  *
@@ -1184,7 +1181,7 @@ export declare function seqPrintf<T0, T1>(
  *
  * @returns 0 on success, or a negative error in case of failure:
  */
-export declare function seqWrite<T0>(m: KernelPtr<"seq_file">, data: T0): i64;
+export declare function seqWrite<T>(seq: SeqFile, data: T): i64;
 /**
  * Return the cgroup v2 id of the socket sk.
  *

@@ -7,6 +7,7 @@
 export * from "./net.js";
 export * from "./helpers.js";
 export * from "./net-programs.js";
+export * from "./tracing.js";
 
 // ---------------------------------------------------------------------------------------------
 // Integer types: plain aliases of `number` (see README "Integer types" for why), checked for width

@@ -7,13 +7,14 @@
  * kernel (test/golden-build/golden.test.ts iterates that directory) and every test/kernel/kinds/*.ts
  * (test/kernel/program-kinds.test.ts loads and attaches each), so this command compiles the same
  * files (the second folder only in a checkout) and collects the helpers their programs call, the
- * map types they create and the sections they use. Programs in sections with a BTF attach target (fentry, fexit, ...) do not
- * count: this kernel refuses them before the verifier, and the tests accept exactly that refusal.
+ * map types they create and the sections they use. Programs that need a BPF trampoline (fentry,
+ * fexit, lsm, ...) do not count: this kernel refuses them before the verifier, and the tests accept
+ * exactly that refusal. Other BTF-targeted kinds (tp_btf, iter) load and count.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import type { Command } from "commander";
 import { compileSource } from "../../compiler/driver.ts";
-import { PROGRAM_KINDS } from "../../compiler/frontend/builtins.ts";
+import { PROGRAM_KINDS, type ProgramKind } from "../../compiler/frontend/builtins.ts";
 import {
   HELPER_OVERRIDES,
   HELPER_RECORDS,
@@ -24,6 +25,7 @@ import {
 } from "../../core/kernel/index.ts";
 import { CallSrc } from "../../core/isa/index.ts";
 import { VM_HELPER_NAMES } from "../../runtime/helpers/index.ts";
+import { needsTrampoline } from "../../runtime/loader/trampoline-refusal.ts";
 import { SUPPORTED_MAP_KINDS } from "../../runtime/maps/index.ts";
 
 /** One row per kind, in the shape of issue 8. */
@@ -77,7 +79,8 @@ export async function kernelCoverage(
     if (!out.spec) continue;
     for (const m of out.spec.maps) mapTypes.add(m.type);
     for (const p of out.spec.programs) {
-      if (resolveSection(p.section)?.def.btfTarget) continue;
+      const sec = resolveSection(p.section);
+      if (sec && needsTrampoline(sec.progTypeId, sec.attachTypeId ?? 0)) continue;
       sections.add(p.section);
       for (const i of p.insns)
         if (i.spec.kind === "call" && i.src === CallSrc.HELPER) helpers.add(i.imm);
@@ -89,9 +92,12 @@ export async function kernelCoverage(
 /** The table from the records and the coverage. */
 export function featuresTable(cov: KernelCoverage): FeaturesTable {
   const vmMapKinds = new Set<string>(SUPPORTED_MAP_KINDS);
-  const stdlibSections = [...PROGRAM_KINDS.values()].flatMap((k) =>
-    k.targets ? k.targets.map(k.section) : [k.section("x")],
-  );
+  const sectionsOf = (k: ProgramKind) => (k.targets ? k.targets.map(k.section) : [k.section("x")]);
+  const stdlibSections = [...PROGRAM_KINDS.values()].flatMap(sectionsOf);
+  // An iterator's context holds kernel pointers the VM has no objects behind (and no seq_file).
+  const vmSections = [...PROGRAM_KINDS.values()]
+    .filter((k) => k.ctx.kind !== "btf")
+    .flatMap(sectionsOf);
   return {
     helpers: HELPER_RECORDS.map((h) => ({
       name: `bpf_${h.name}`,
@@ -114,8 +120,9 @@ export function featuresTable(cov: KernelCoverage): FeaturesTable {
       return {
         section: d.pattern.replace(/\+$/, ""),
         declared,
-        // The VM runs every stdlib program kind (packet contexts, argument words, tracepoint structs).
-        vm: declared,
+        // The VM runs the stdlib program kinds on contexts it is given (packet contexts, argument
+        // words, tracepoint structs), not iterators.
+        vm: vmSections.some((s) => matchesSection(d.pattern, s)),
         kernelTested: [...cov.sections].some((s) => matchesSection(d.pattern, s)),
       };
     }),

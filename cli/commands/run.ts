@@ -30,6 +30,7 @@ import {
   KernelError,
   NF_HOOK,
   NFPROTO,
+  PERF_EVENTS,
   VerifierError,
   type AttachOptions,
   type NetfilterOptions,
@@ -84,6 +85,7 @@ interface RunFlags {
   cpus?: string;
   set?: string[];
   prometheus?: string;
+  perfEvent?: string;
 }
 
 /** A mistake in the command line, the input, or the environment: one line, exit 1. */
@@ -305,10 +307,13 @@ async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Promise<nu
       throw e;
     }
     const n = session.links.length;
-    process.stderr.write(
-      `running ${n} program${n === 1 ? "" : "s"}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
-    );
+    if (!session.iteratorsOnly)
+      process.stderr.write(
+        `running ${n} program${n === 1 ? "" : "s"}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
+      );
     if (durationMs !== undefined) timer = setTimeout(() => stop.abort(), durationMs);
+    // Iterators print everything while the session opens: nothing more will come.
+    if (session.iteratorsOnly) stop.abort();
     for await (const batch of session.batches(stop.signal)) emit(batch);
     session.detach();
     emit(session.poll());
@@ -357,10 +362,26 @@ function tcDirectionOption(text: string): TcDirection {
   return text;
 }
 
-/** The attach options of a live run: interface, cgroup, namespace, sockmap, netfilter hook. */
+/**
+ * The attach options of a live run: interface, cgroup, namespace, sockmap, netfilter hook, and the
+ * perf_event program's event.
+ */
 function liveAttachOptions(o: RunFlags): AttachOptions {
+  const ev = o.perfEvent;
+  if (ev !== undefined && !PERF_EVENTS[ev])
+    throw new RunError(
+      `--perf-event must be one of ${Object.keys(PERF_EVENTS).join(", ")}, got '${ev}'`,
+    );
   return {
     ...(o.iface !== undefined ? { iface: o.iface } : {}),
+    ...(ev
+      ? {
+          perf: {
+            ...PERF_EVENTS[ev]!,
+            ...(PERF_EVENTS[ev]!.type === 0 ? { period: 1_000_000 } : {}),
+          },
+        }
+      : {}),
     ...(o.tcDirection !== undefined ? { tcDirection: tcDirectionOption(o.tcDirection) } : {}),
     ...(o.cgroup !== undefined ? { cgroup: o.cgroup } : {}),
     ...(o.netns !== undefined ? { netns: o.netns } : {}),
@@ -494,6 +515,10 @@ export function registerRun(program: Command): void {
     .option(
       "--netfilter <family:hook[:priority]>",
       "where netfilter programs run (default ipv4:local_in:0)",
+    )
+    .option(
+      "--perf-event <event>",
+      "perf_event programs: sample cycles, instructions, cache-misses, branch-misses (hardware, every 1M) or cpu-clock / task-clock (99 Hz)",
     )
     .option(
       "--set <map:key=value>",

@@ -187,6 +187,16 @@ export const DIAGNOSTICS = {
     template:
       "cannot use '{field}' of the context: {which} may read only {readable} and write {writable} of struct {struct} (the kernel's verifier refuses any other field)",
   },
+  // TSB3050-TSB3059: tracing program kinds (iterators, LSM, multi-probes, USDT).
+  TSB3050: {
+    severity: "error",
+    template: "seqPrintf: {problem}",
+  },
+  TSB3051: {
+    severity: "error",
+    template:
+      "{what} writes to an iterator's output, which only iter/<target> programs have; {hint}",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

@@ -19,6 +19,7 @@ import {
 import { RETURN_CODES } from "../../core/kernel/return-codes.ts";
 import { contextOf, fixed, type CtxShape } from "./context-shapes.ts";
 import { NET_CONSTANTS, NET_PROGRAM_KINDS } from "./net-program-kinds.ts";
+import { tracingProgramKinds } from "./tracing-kinds.ts";
 import { U32 } from "./types.ts";
 
 export type { CtxField, CtxShape } from "./context-shapes.ts";
@@ -147,6 +148,8 @@ export interface ProgramKind {
 export interface KernelArgs {
   readonly from: "func" | "tracepoint";
   readonly returnValue: "none" | "last" | "only";
+  /** The BTF function whose prototype applies, when it is not the target (`bpf_lsm_<hook>`). */
+  readonly func?: (target: string) => string;
 }
 
 /** struct xdp_md. */
@@ -242,8 +245,10 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         ctx: fixed(contextOf("perf_event")),
       },
       ...NET_PROGRAM_KINDS,
-    ] satisfies ProgramKind[]
-  ).map((k): [string, ProgramKind] => [k.fn, k]),
+    ] satisfies ProgramKind[] as ProgramKind[]
+  )
+    .concat(tracingProgramKinds({ argWords: ARG_WORDS, ptRegs: PT_REGS }))
+    .map((k): [string, ProgramKind] => [k.fn, k]),
 );
 
 /** `BPF_F_CURRENT_CPU` for bpf_perf_event_output's flags. */

@@ -35,7 +35,13 @@ export type CtxShape =
       readonly noDirectAccess?: string;
     }
   /** 64-bit argument words: `arg(i)` at `argOffsets[i]`, `ret()` at `retOffset`. */
-  | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number };
+  | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number }
+  /**
+   * A kernel struct of the compile-time kernel BTF (`bpf_iter__task` for `iter/task`), named by the
+   * program's target: its fields are read at their BTF offsets, pointers to structs become BTF
+   * pointers the program loads through directly (null-checked first when the kernel marks them so).
+   */
+  | { readonly kind: "btf"; readonly struct: (target: string) => string };
 
 /** The uapi context struct of the program type a libbpf section selects (program-kinds.ts). */
 export const contextOf = (section: string): string => {

@@ -56,11 +56,12 @@ export function bindKernelArgs(
     return fail();
   }
   const what = kind.kernelArgs.from === "func" ? "kernel function" : "tracepoint";
+  const fname = kind.kernelArgs.func?.(target) ?? target;
   const loaded = m.kernelBtf();
   if ("error" in loaded) {
     m.report("TSB3014", params[0]!, {
       what,
-      name: target,
+      name: fname,
       source: m.btfName,
       reason: loaded.error,
     });
@@ -69,11 +70,11 @@ export function bindKernelArgs(
   let proto: KernelPrototype | null;
   try {
     proto =
-      kind.kernelArgs.from === "func" ? loaded.btf.func(target) : loaded.btf.tracepoint(target);
+      kind.kernelArgs.from === "func" ? loaded.btf.func(fname) : loaded.btf.tracepoint(target);
   } catch (err) {
     m.report("TSB3014", params[0]!, {
       what,
-      name: target,
+      name: fname,
       source: m.btfName,
       reason: err instanceof Error ? err.message : String(err),
     });
@@ -83,11 +84,11 @@ export function bindKernelArgs(
     const file = typeof fs.m.btfSource === "string" ? fs.m.btfSource : "<btf file>";
     const hint =
       kind.kernelArgs.from === "func"
-        ? `list the functions it can attach to with \`bpftool btf dump file ${file} | grep "FUNC '"\` (\`grep "FUNC '${target}'"\` checks one name)`
+        ? `list the functions it can attach to with \`bpftool btf dump file ${file} | grep "FUNC '"\` (\`grep "FUNC '${fname}'"\` checks one name)`
         : `list tracepoints with \`bpftool btf dump file ${file} | grep "btf_trace_"\` (the name is what follows btf_trace_)`;
     m.report("TSB3013", call.getArguments()[0] ?? call, {
       what,
-      name: target,
+      name: fname,
       source: m.btfName,
       hint,
     });

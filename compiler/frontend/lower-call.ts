@@ -18,6 +18,7 @@ import { callCtxMethod, lowerDataLocAddress } from "./lower-ctx-call.ts";
 import { lowerExpr } from "./lower-expr.ts";
 import { type BuiltinLowering, lowerHelperCall } from "./lower-helper-call.ts";
 import { lowerAtomicAdd, lowerByteSwap, lowerLog2, lowerPrintk } from "./lower-intrinsic.ts";
+import { lowerSeqPrintf, lowerSeqWrite } from "./lower-seq.ts";
 import { callMapMethod } from "./lower-map-call.ts";
 import { lowerKernelBuiltin } from "./lower-kernel.ts";
 import { inlineCall, recordCall } from "./inline-call.ts";
@@ -120,6 +121,8 @@ const BUILTIN_LOWERINGS: ReadonlyMap<string, BuiltinLowering> = new Map<string, 
   ["printk", (fs, node, args) => lowerPrintk(fs, node, args)],
   ["probeRead", (fs, node, args, rec) => lowerProbeRead(fs, node, args, rec, false)],
   ["probeReadStr", (fs, node, args, rec) => lowerProbeRead(fs, node, args, rec, true)],
+  ["seqPrintf", (fs, node, args) => lowerSeqPrintf(fs, node, args)],
+  ["seqWrite", (fs, node, args) => lowerSeqWrite(fs, node, args)],
 ]);
 
 function callFunction(fs: FuncState, node: CallExpression, f: FuncInfo): Operand {

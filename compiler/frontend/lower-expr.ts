@@ -18,7 +18,7 @@ import { ARITH, COMPARE, COMPOUND, arith, promote, typeError } from "./lower-ari
 import { lowerAssign, lowerIncDec, storeTo } from "./lower-assign.ts";
 import { lowerCall } from "./lower-call.ts";
 import { condValue, lowerCond } from "./lower-cond.ts";
-import { kernelElement, kernelProperty } from "./lower-kernel.ts";
+import { btfContextField, kernelElement, kernelProperty } from "./lower-kernel.ts";
 import type { ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { BOOL, U32, intOf, irTypeOf, isScalar, sizeOf, typeName } from "./types.ts";
@@ -242,6 +242,14 @@ function ctxField(fs: FuncState, ctx: Operand & { k: "ctx" }, field: string, nod
       what: "a context field",
     };
   }
+  if (shape.kind === "btf")
+    return btfContextField(
+      fs,
+      ctx.ptr,
+      shape.struct(resolveSection(ctx.section)?.target ?? ""),
+      field,
+      node,
+    );
   return fieldError(fs, node, `the ${ctx.prog.fn} context (use ctx.arg(i))`, field);
 }
 

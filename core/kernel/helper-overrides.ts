@@ -119,4 +119,15 @@ export const HELPER_OVERRIDES: Readonly<Record<string, HelperOverride>> = {
     callback: ["map", "key", "value"],
   },
   ringbuf_output: { readOnlyArgs: [1] },
+  // BPF iterators' output (stdlib/tracing.d.ts): the seq_file is the iterator's ctx (or
+  // ctx.meta.seq); seqPrintf's format is checked and its arguments packed into the u64 array.
+  seq_printf: {
+    ts: "seqPrintf(seq: SeqFile, format: string, ...args: unknown[]): i64",
+    lowering: { kind: "builtin", builtin: "seqPrintf" },
+  },
+  seq_write: {
+    ts: "seqWrite<T>(seq: SeqFile, data: T): i64",
+    lowering: { kind: "builtin", builtin: "seqWrite" },
+    readOnlyArgs: [1],
+  },
 };

@@ -52,9 +52,20 @@ export {
   attachTracepoint,
   attachRawTracepoint,
   attachTracing,
+  attachIter,
+  iterTargetId,
+  readIterator,
+  attachLsmCgroup,
+  attachKprobeMulti,
+  attachUprobeMulti,
+  globPattern,
+  matchBinaryFunctions,
+  attachUsdt,
+  parseUsdtTarget,
   attachXdp,
   resolveInterface,
   attachPerfEvent,
+  PERF_EVENTS,
   attachKprobe,
   kprobePmu,
   attachUprobe,
@@ -85,6 +96,7 @@ export {
   type XdpMode,
 } from "./attach/index.ts";
 export { kernelFuncId, kernelTracepointTypeId, vmlinuxBtf } from "./kernel-btf.ts";
+export { parseUsdtArg, readUsdtProbes, type UsdtArg, type UsdtProbe } from "./usdt-notes.ts";
 export {
   loadObject,
   LoadedObject,

@@ -169,7 +169,7 @@ export function loadProgram(spec: ProgramSpec, opts: LoadOptions = {}): KernelPr
 function refusalHint(spec: ProgramSpec, errno: number): string | undefined {
   if (errno !== ERRNO.EPERM || process.getuid?.() !== 0) return undefined;
   if (needsTrampoline(spec.type, spec.expectedAttachType ?? 0)) {
-    return explainTrampolineRefusal();
+    return explainTrampolineRefusal(spec.type, spec.expectedAttachType ?? 0);
   }
   return "refused even as root: kernel lockdown or an LSM forbids this program";
 }

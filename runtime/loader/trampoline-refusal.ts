@@ -13,7 +13,9 @@
  * happens. Produces: one line of evidence-based explanation for the error message.
  */
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { release } from "node:os";
 import { gunzipSync } from "node:zlib";
+import { ATTACH_TYPE_RECORDS, programTypeById } from "../../core/kernel/index.ts";
 import { AttachType, ProgType } from "./sys/constants.ts";
 
 /** True for program / expected attach types that run through a BPF trampoline. */
@@ -26,8 +28,8 @@ export function needsTrampoline(progType: number, attachType: number): boolean {
   );
 }
 
-/** "y", "n" (absent) or undefined when the kernel config cannot be read. */
-function kernelConfig(option: string): "y" | "n" | undefined {
+/** "y", "n" (absent) or undefined when the kernel config (/proc/config.gz) cannot be read. */
+export function kernelConfig(option: string): "y" | "n" | undefined {
   try {
     const text = gunzipSync(readFileSync("/proc/config.gz")).toString("utf8");
     return new RegExp(`^${option}=y$`, "m").test(text) ? "y" : "n";
@@ -59,11 +61,25 @@ function lockdownMode(): string | undefined {
   }
 }
 
-/** One line saying why trampolines are refused here, as precisely as the system lets us tell. */
-export function explainTrampolineRefusal(): string {
+/**
+ * The program's kind as the kernel names it (`BPF_PROG_TYPE_LSM, attach type BPF_LSM_MAC`) and the
+ * running kernel's release, which the refusal is about.
+ */
+function kindOnKernel(progType: number, attachType: number): string {
+  const prog = programTypeById(progType)?.name ?? `program type ${progType}`;
+  const attach = ATTACH_TYPE_RECORDS.find((r) => r.id === attachType)?.name;
+  return `a ${prog} program${attach ? ` (attach type ${attach})` : ""} on Linux ${release()}`;
+}
+
+/**
+ * One line saying why trampolines are refused here, as precisely as the system lets us tell: the
+ * program's kind and the kernel version, then the evidence.
+ */
+export function explainTrampolineRefusal(progType: number, attachType: number): string {
   const head =
-    "refused even as root, before verification: this kernel does not allow BPF trampolines, which " +
-    "fentry/fexit/fmod_ret, lsm and freplace programs need";
+    `${kindOnKernel(progType, attachType)} is refused even as root, before verification: ` +
+    "this kernel does not allow BPF trampolines, which fentry/fexit/fmod_ret, lsm and freplace " +
+    "programs need";
   const tail = "; tp_btf and raw_tp programs still can attach to the same kinds of events";
   const direct = kernelConfig("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS");
   if (direct === "n")

@@ -23,6 +23,7 @@ import {
   LoaderError,
   loadObject,
   MapType,
+  readIterator,
   type AttachOptions,
   type KernelLink,
   type LoadedObject,
@@ -62,6 +63,17 @@ export type SessionEvent =
       readonly map: string;
       readonly count: bigint;
       readonly source: "kernel" | "user";
+    }
+  | {
+      /**
+       * What an iterator program (SEC("iter/...")) printed in one walk over its objects: the
+       * whole output of one BPF_ITER_CREATE file, read to the end.
+       */
+      readonly kind: "iter";
+      readonly program: string;
+      /** The iterator target (`task`, `bpf_map`, `tcp`). */
+      readonly target: string;
+      readonly text: string;
     }
   | {
       /** A frame a socket filter kept, read from its packet socket. */
@@ -169,6 +181,10 @@ export class LiveSession {
 
   #drain: DrainWorker | undefined;
   #epollWait: Promise<void> | undefined;
+  /** Iterator output read at open, handed out by the first `#take`. */
+  #iterEvents: SessionEvent[] = [];
+  /** The program of each link, by index. */
+  readonly #programNames: readonly string[];
 
   private constructor(
     readonly object: BpfObject,
@@ -180,7 +196,10 @@ export class LiveSession {
     private readonly printk: TracePipeReader | undefined,
     private readonly pollMs: number,
     private readonly packets: PacketSocket | undefined,
-  ) {}
+    programNames: readonly string[],
+  ) {
+    this.#programNames = programNames;
+  }
 
   /** Loads, attaches every program, and sets up consumers; all-or-nothing. */
   static open(input: Uint8Array | BpfObject, opts: LiveSessionOptions = {}): LiveSession {
@@ -292,11 +311,37 @@ export class LiveSession {
       printk,
       opts.pollMs ?? 100,
       packets,
+      chosen,
     );
     session.#drain = drain;
     // Records the worker posted while the programs were being attached.
     drain?.receive();
+    try {
+      session.#iterEvents = session.runIterators();
+    } catch (e) {
+      void session.close();
+      throw e;
+    }
     return session;
+  }
+
+  /**
+   * Runs every attached iterator once (a fresh walk each call) and returns what each printed.
+   * `open()` runs them once already; their output is the first thing the event stream yields.
+   */
+  runIterators(): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    for (const [i, link] of this.links.entries()) {
+      if (link.kind !== "iter") continue;
+      const text = new TextDecoder().decode(readIterator(link));
+      out.push({ kind: "iter", program: this.#programNames[i]!, target: link.target, text });
+    }
+    return out;
+  }
+
+  /** True when every attached program is an iterator: all output is there once `open()` returns. */
+  get iteratorsOnly(): boolean {
+    return this.links.length > 0 && this.links.every((l) => l.kind === "iter");
   }
 
   /** True once closed. */
@@ -332,7 +377,8 @@ export class LiveSession {
 
   /** Up to `limit` events: records from the queue, lost counts, printk lines, kept packets. */
   #take(limit: number): SessionEvent[] {
-    const out: SessionEvent[] = [];
+    const out: SessionEvent[] = this.#iterEvents;
+    this.#iterEvents = [];
     for (const s of this.sources) {
       if (s.newKernelLost > 0n)
         out.push({ kind: "lost", map: s.map, count: s.newKernelLost, source: "kernel" });

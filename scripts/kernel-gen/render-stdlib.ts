@@ -122,6 +122,7 @@ export function renderStdlibHelpers(
     `  ProgramContext,`,
     `  Ref,`,
     `  RingBuf,`,
+    `  SeqFile,`,
     `  SkBuffFields,`,
     `  SpinLock,`,
     `  XdpContext,`,

@@ -211,10 +211,12 @@ add({
     member("tgid", pidT, 10144),
     member("real_parent", taskPtr, 10240),
     member("start_time", u64, 12416),
+    member("comm", task + 2, 14464),
   ],
   kindFlag: true,
 });
 add({ kind: "ptr", name: "", type: task });
+add({ kind: "array", type: T.char, indexType: T.uint, nelems: 16 });
 const addrs = add({
   kind: "struct",
   name: "",
@@ -267,6 +269,36 @@ add({
     { name: "PIDTYPE_TGID", value: 1 },
   ],
 });
+
+// The iterator context of examples/tasklist.ts (struct bpf_iter__task, kernel/bpf/task_iter.c) and
+// the LSM hook of examples/lsm-fileopen.ts (bpf_lsm_file_open, kernel/bpf/bpf_lsm.c).
+const seqFile = add({ kind: "struct", name: "seq_file", size: 0, members: [], kindFlag: false });
+const seqFilePtr = add({ kind: "ptr", name: "", type: seqFile });
+const iterMeta = add({
+  kind: "struct",
+  name: "bpf_iter_meta",
+  size: 24,
+  members: [
+    member("seq", seqFilePtr, 0),
+    member("session_id", u64, 64),
+    member("seq_num", u64, 128),
+  ],
+  kindFlag: false,
+});
+const iterMetaPtr = add({ kind: "ptr", name: "", type: iterMeta });
+add({
+  kind: "struct",
+  name: "bpf_iter__task",
+  size: 16,
+  members: [member("meta", iterMetaPtr, 0), member("task", taskPtr, 64)],
+  kindFlag: false,
+});
+const lsmFileOpenProto = add({
+  kind: "func_proto",
+  returnType: T.int,
+  params: [{ name: "file", type: T.filePtr }],
+});
+add({ kind: "func", name: "bpf_lsm_file_open", type: lsmFileOpenProto, linkage: 0 });
 
 /** The fixture BTF bytes. */
 export function fixtureBtf(): Uint8Array {

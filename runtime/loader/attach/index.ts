@@ -4,7 +4,7 @@
  * load-time BTF target id (tracing kinds) and how to attach a loaded program.
  *
  * Section shapes follow libbpf: `tracepoint/<category>/<name>`, `raw_tp/<name>`, `tp_btf/<name>`,
- * `fentry/<func>`, `lsm/<hook>`, `kprobe/<func>`, `xdp` (the interface comes from the caller),
+ * `fentry/<func>`, `lsm/<hook>`, `iter/<target>`, `kprobe/<func>`, `xdp` (the interface comes from the caller),
  * `perf_event` (sampling options from the caller), `uprobe/<binary>:<function>` and
  * `uretprobe/...` (or the target from the caller), `tcx/ingress`, `tcx/egress`, `tc`, `classifier`
  * (interface from the caller; bare `tc` / `classifier` default to ingress), `socket` (socket fd from
@@ -15,7 +15,11 @@
  */
 import { LoaderError } from "../errors.ts";
 import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
+import { attachIter, iterTargetId } from "./iter.ts";
 import { attachKprobe } from "./kprobe.ts";
+import { attachLsmCgroup } from "./lsm-cgroup.ts";
+import { attachKprobeMulti, attachUprobeMulti } from "./multi-probe.ts";
+import { attachUsdt } from "./usdt.ts";
 import type { KernelLink } from "./link.ts";
 import { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
 import type { AttachableProgram } from "./perf-link.ts";
@@ -43,7 +47,10 @@ export interface AttachOptions {
   readonly tcDirection?: TcDirection;
   /** Socket filter: the socket's file descriptor. */
   readonly socketFd?: number;
-  /** Cgroup programs: the cgroup v2 directory (default: the root of the cgroup v2 hierarchy). */
+  /**
+   * Cgroup programs and lsm_cgroup: the cgroup v2 directory (default: the root of the cgroup v2
+   * hierarchy).
+   */
   readonly cgroup?: string;
   /** sk_lookup / flow_dissector: the network namespace file (default /proc/self/ns/net). */
   readonly netns?: string;
@@ -126,6 +133,18 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p, t) => attachTracing(p, "lsm", t),
   },
   {
+    kind: "lsm_cgroup",
+    prefixes: ["lsm_cgroup"],
+    btfTargetId: (t) => kernelFuncId(`bpf_lsm_${needTarget("lsm_cgroup", t)}`),
+    attach: (p, t, o) => attachLsmCgroup(p, t, o.cgroup),
+  },
+  {
+    kind: "iter",
+    prefixes: ["iter", "iter.s"],
+    btfTargetId: (t) => iterTargetId(needTarget("iter", t)),
+    attach: (p, t) => attachIter(p, t),
+  },
+  {
     kind: "xdp",
     prefixes: ["xdp", "xdp.frags"],
     attach: (p, _t, o) => {
@@ -148,6 +167,31 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     kind: "kretprobe",
     prefixes: ["kretprobe"],
     attach: (p, t) => attachKprobe(p, t, true),
+  },
+  {
+    kind: "kprobe.multi",
+    prefixes: ["kprobe.multi"],
+    attach: (p, t) => attachKprobeMulti(p, t, false),
+  },
+  {
+    kind: "kretprobe.multi",
+    prefixes: ["kretprobe.multi"],
+    attach: (p, t) => attachKprobeMulti(p, t, true),
+  },
+  {
+    kind: "uprobe.multi",
+    prefixes: ["uprobe.multi", "uprobe.multi.s"],
+    attach: (p, t, o) => attachUprobeMulti(p, t, false, o.uprobe?.pid),
+  },
+  {
+    kind: "uretprobe.multi",
+    prefixes: ["uretprobe.multi", "uretprobe.multi.s"],
+    attach: (p, t, o) => attachUprobeMulti(p, t, true, o.uprobe?.pid),
+  },
+  {
+    kind: "usdt",
+    prefixes: ["usdt", "usdt.s"],
+    attach: (p, t, o) => attachUsdt(p, needTarget("usdt", t), o.uprobe?.pid),
   },
   {
     kind: "uprobe",
@@ -227,9 +271,18 @@ export function attachBySection(
 export { KernelLink } from "./link.ts";
 export type { AttachableProgram } from "./perf-link.ts";
 export { attachTracepoint } from "./tracepoint.ts";
+export { attachIter, iterTargetId, readIterator } from "./iter.ts";
+export { attachLsmCgroup } from "./lsm-cgroup.ts";
+export { attachUsdt, parseUsdtTarget } from "./usdt.ts";
+export {
+  attachKprobeMulti,
+  attachUprobeMulti,
+  globPattern,
+  matchBinaryFunctions,
+} from "./multi-probe.ts";
 export { attachRawTracepoint, attachTracing } from "./raw-tracepoint.ts";
 export { attachXdp, resolveInterface, type XdpMode } from "./xdp.ts";
-export { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
+export { attachPerfEvent, PERF_EVENTS, type PerfEventOptions } from "./perf-event.ts";
 export { attachKprobe, kprobePmu } from "./kprobe.ts";
 export {
   attachUprobe,

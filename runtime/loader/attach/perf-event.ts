@@ -3,6 +3,9 @@
  * online CPU, each linked to the program. Default: software cpu-clock at 99 Hz, the usual profiler
  * setting (odd frequency avoids lockstep with timers).
  */
+import { existsSync, readdirSync } from "node:fs";
+import { release } from "node:os";
+import { KernelError } from "../errors.ts";
 import { FdScope, type OwnedFd } from "../fd.ts";
 import { onlineCpus } from "../sys/cpus.ts";
 import { PerfSwConfig, PerfType, perfEventOpen } from "../sys/perf.ts";
@@ -24,6 +27,25 @@ export interface PerfEventOptions {
   readonly cpus?: readonly number[];
 }
 
+/**
+ * Events by the names perf(1) uses: PERF_TYPE_HARDWARE counters (enum perf_hw_id) and the
+ * software clocks.
+ */
+export const PERF_EVENTS: Readonly<Record<string, { type: number; config: number }>> = {
+  cycles: { type: PerfType.HARDWARE, config: 0 },
+  instructions: { type: PerfType.HARDWARE, config: 1 },
+  "cache-misses": { type: PerfType.HARDWARE, config: 3 },
+  "branch-misses": { type: PerfType.HARDWARE, config: 5 },
+  "cpu-clock": { type: PerfType.SOFTWARE, config: PerfSwConfig.CPU_CLOCK },
+  "task-clock": { type: PerfType.SOFTWARE, config: PerfSwConfig.TASK_CLOCK },
+};
+
+/** The hardware PMUs sysfs lists (`cpu`, `cpu_core`, ...): none in most VMs. */
+function hardwarePmus(): string[] {
+  const dir = "/sys/bus/event_source/devices";
+  return existsSync(dir) ? readdirSync(dir).filter((d) => /^cpu(_|$)/.test(d)) : [];
+}
+
 /** Attaches a perf_event program to a sampling event on each CPU. */
 export function attachPerfEvent(prog: AttachableProgram, opts: PerfEventOptions = {}): KernelLink {
   const cpus = opts.cpus ?? onlineCpus();
@@ -41,7 +63,7 @@ export function attachPerfEvent(prog: AttachableProgram, opts: PerfEventOptions 
     const perfs: OwnedFd[] = [];
     for (const cpu of cpus) {
       const what = `attaching "${prog.name}" to perf event ${label} on cpu ${cpu}`;
-      const perf = scope.track(
+      const open = () =>
         perfEventOpen(
           {
             type: opts.type ?? PerfType.SOFTWARE,
@@ -52,8 +74,24 @@ export function attachPerfEvent(prog: AttachableProgram, opts: PerfEventOptions 
             cpu,
           },
           what,
-        ),
-      );
+        );
+      let fd: OwnedFd;
+      try {
+        fd = open();
+      } catch (e) {
+        const hw = (opts.type ?? PerfType.SOFTWARE) === PerfType.HARDWARE;
+        if (hw && e instanceof KernelError && ["ENOENT", "EOPNOTSUPP"].includes(e.code))
+          throw new KernelError(
+            "perf_event_open",
+            e.errno,
+            what,
+            hardwarePmus().length === 0
+              ? `this machine (Linux ${release()}) has no hardware PMU: /sys/bus/event_source/devices lists no cpu PMU, so hardware counters (cycles, instructions) cannot be sampled; use cpu-clock`
+              : `Linux ${release()}'s CPU PMU does not count hardware event ${opts.config}`,
+          );
+        throw e;
+      }
+      const perf = scope.track(fd);
       perfs.push(perf);
       const link = linkPerfEvent(prog, perf, what);
       if (link) links.push(scope.track(link));

@@ -64,3 +64,12 @@ export const PROG_F_SLEEPABLE = BPF_CONSTANTS.BPF_F_SLEEPABLE;
 
 /** Largest verifier log buffer we grow to (the kernel accepts up to UINT_MAX >> 2). */
 export const MAX_LOG_SIZE = 1 << 30;
+
+/**
+ * Return-probe flags of multi-probe links: BPF_F_KPROBE_MULTI_RETURN (linux/bpf.h), and
+ * BPF_F_UPROBE_MULTI_RETURN (1U << 0, Linux 6.6: newer than the header the tables come from).
+ */
+export const MultiProbeFlag = {
+  KPROBE_RETURN: BPF_CONSTANTS.BPF_F_KPROBE_MULTI_RETURN,
+  UPROBE_RETURN: 1,
+} as const;

@@ -169,3 +169,37 @@ export const LINK_CREATE_NETFILTER = defineLayout([
   ["priority", "u32"],
   ["nf_flags", "u32"],
 ]);
+
+/** BPF_ITER_CREATE. */
+export const ITER_CREATE = defineLayout([
+  ["link_fd", "u32"],
+  ["flags", "u32"],
+]);
+
+/** BPF_LINK_CREATE for kprobe.multi (the `kprobe_multi` member of the union after `flags`). */
+export const LINK_CREATE_KPROBE_MULTI = defineLayout([
+  ["prog_fd", "u32"],
+  ["target_fd", "u32"],
+  ["attach_type", "u32"],
+  ["flags", "u32"],
+  ["kprobe_flags", "u32"],
+  ["cnt", "u32"],
+  ["syms", "ptr"],
+  ["addrs", "ptr"],
+  ["cookies", "ptr"],
+]);
+
+/** BPF_LINK_CREATE for uprobe.multi (the `uprobe_multi` member, Linux 6.6). */
+export const LINK_CREATE_UPROBE_MULTI = defineLayout([
+  ["prog_fd", "u32"],
+  ["target_fd", "u32"],
+  ["attach_type", "u32"],
+  ["flags", "u32"],
+  ["path", "ptr"],
+  ["offsets", "ptr"],
+  ["ref_ctr_offsets", "ptr"],
+  ["cookies", "ptr"],
+  ["cnt", "u32"],
+  ["uprobe_flags", "u32"],
+  ["pid", "u32"],
+]);

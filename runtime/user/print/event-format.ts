@@ -3,10 +3,12 @@
  *
  * Text: a record as `<map>: <value>` (perf records `<map>[cpu N]: <value>`), a printk line as its
  * message alone (as bpftrace prints printf output), lost records as `<map>: N events lost (why)`,
- * a frame a socket filter kept as `packet <iface>: <length> bytes <summary>`.
+ * a frame a socket filter kept as `packet <iface>: <length> bytes <summary>`, an iterator's output
+ * as it printed it (its final newline dropped).
  * JSON: `{"type":"event","map":...,"cpu"?:...,"data":...}`, `{"type":"printk","pid":...,"cpu":...,
  * "task":...,"message":...}`, `{"type":"lost","map":...,"count":...,"source":"kernel"|"user"}`,
- * `{"type":"packet","iface":...,"length":...,"summary":...}`.
+ * `{"type":"packet","iface":...,"length":...,"summary":...}`,
+ * `{"type":"iter","program":...,"target":...,"output":...}`.
  */
 import type { SessionEvent } from "../live-session.ts";
 import { formatValue, toJson } from "./format-value.ts";
@@ -31,6 +33,8 @@ export function formatEventText(e: SessionEvent): string {
       })`;
     case "packet":
       return `packet ${e.iface}: ${e.length} bytes ${e.summary}`;
+    case "iter":
+      return e.text.endsWith("\n") ? e.text.slice(0, -1) : e.text;
   }
 }
 
@@ -65,6 +69,13 @@ export function formatEventJson(e: SessionEvent): string {
         iface: e.iface,
         length: e.length,
         summary: e.summary,
+      });
+    case "iter":
+      return JSON.stringify({
+        type: "iter",
+        program: e.program,
+        target: e.target,
+        output: e.text,
       });
   }
 }

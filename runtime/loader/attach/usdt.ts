@@ -1,0 +1,90 @@
+/**
+ * SEC("usdt/<binary>:<provider>:<name>") programs: a uprobe at every site of the USDT probe
+ * (usdt-notes.ts reads them from the binary's `.note.stapsdt`), each with the probe's semaphore as
+ * the uprobe's reference counter, so the kernel counts the semaphore up while attached and the
+ * program's guarded probe code runs (uprobe PMU format `ref_ctr_offset`, config:32-63; Linux 4.20).
+ *
+ * Consumes a loaded kprobe-type program and the section target; produces one link holding every
+ * site's perf event and BPF link.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { LoaderError } from "../errors.ts";
+import { FdScope, type OwnedFd } from "../fd.ts";
+import { perfEventOpen } from "../sys/perf.ts";
+import { readUsdtProbes } from "../usdt-notes.ts";
+import { KernelLink } from "./link.ts";
+import { linkPerfEvent, type AttachableProgram } from "./perf-link.ts";
+import { resolveBinaryPath, uprobePmu } from "./uprobe.ts";
+
+const REF_CTR_FORMAT = "/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset";
+
+/** Splits `<binary>:<provider>:<name>` (the binary may itself hold colons). */
+export function parseUsdtTarget(text: string): { path: string; provider: string; name: string } {
+  const parts = text.split(":");
+  if (parts.length < 3 || parts.some((p) => p === ""))
+    throw new LoaderError(
+      `usdt target must be "<binary>:<provider>:<name>" (e.g. "/usr/bin/python3:python:function__entry"), got "${text}"`,
+    );
+  const name = parts.pop()!;
+  const provider = parts.pop()!;
+  return { path: parts.join(":"), provider, name };
+}
+
+/** Attaches a usdt program at every site of its probe (optionally in one process). */
+export function attachUsdt(prog: AttachableProgram, target: string, pid?: number): KernelLink {
+  const t = parseUsdtTarget(target);
+  const path = resolveBinaryPath(t.path);
+  const all = readUsdtProbes(path);
+  const sites = all.filter((p) => p.provider === t.provider && p.name === t.name);
+  if (sites.length === 0) {
+    const known = [...new Set(all.map((p) => `${p.provider}:${p.name}`))];
+    throw new LoaderError(
+      `${path} has no USDT probe ${t.provider}:${t.name}` +
+        (known.length
+          ? ` (it has ${known.slice(0, 12).join(", ")}${known.length > 12 ? ", ..." : ""})`
+          : " (it has no .note.stapsdt notes)"),
+    );
+  }
+  const pmu = uprobePmu();
+  if (!pmu)
+    throw new LoaderError(
+      "usdt probes need uprobes, which this kernel lacks (CONFIG_UPROBE_EVENTS)",
+    );
+  const refBit = existsSync(REF_CTR_FORMAT)
+    ? Number(/config:(\d+)/.exec(readFileSync(REF_CTR_FORMAT, "utf8"))?.[1] ?? 32)
+    : undefined;
+  return FdScope.run((scope) => {
+    const links: OwnedFd[] = [];
+    const perfs: OwnedFd[] = [];
+    for (const s of sites) {
+      const what = `attaching usdt program "${prog.name}" to ${t.provider}:${t.name} at ${path}+0x${s.offset.toString(16)}`;
+      if (s.semaphoreOffset !== 0 && refBit === undefined)
+        throw new LoaderError(
+          `${what}: the probe has a semaphore, and this kernel's uprobes have no reference counters (Linux 4.20)`,
+        );
+      const perf = scope.track(
+        perfEventOpen(
+          {
+            type: pmu.type,
+            config: s.semaphoreOffset !== 0 ? BigInt(s.semaphoreOffset) << BigInt(refBit!) : 0n,
+            config1: new TextEncoder().encode(`${path}\0`),
+            config2: s.offset,
+            samplePeriod: 1,
+            pid: pid ?? -1,
+            cpu: pid === undefined ? 0 : -1,
+          },
+          what,
+        ),
+      );
+      perfs.push(perf);
+      const link = linkPerfEvent(prog, perf, what);
+      if (link) links.push(scope.track(link));
+    }
+    return new KernelLink(
+      "usdt",
+      `${path}:${t.provider}:${t.name} (${sites.length} site${sites.length === 1 ? "" : "s"})`,
+      links,
+      perfs,
+    );
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Tracing program kinds beyond the basic probes, re-exported by `"tsbpf"` (index.d.ts): BPF
+ * iterators, LSM hooks, multi-target kprobes and uprobes, and USDT probes. Declarations only: the
+ * compiler's program-kind table (compiler/frontend/tracing-kinds.ts) says how each lowers, and the
+ * section names are libbpf's.
+ */
+import type { ArgsContext, Kernel, KernelArgs, Program, PtRegs, u32, u64 } from "./index.js";
+
+// ---------------------------------------------------------------------------------------------
+// BPF iterators (`SEC("iter/<target>")`): the kernel runs the program once per object (task, map,
+// TCP socket) when user space reads the iterator, then once more with a null object; what the
+// program prints with `seqPrintf` / `seqWrite` is what the reader gets (`tsbpf run` prints it).
+// ---------------------------------------------------------------------------------------------
+
+/** `struct bpf_iter_meta`: the output file and the position in the walk. */
+export interface IterMeta {
+  /** The output (`struct seq_file *`) `seqPrintf` writes to. */
+  readonly seq: Kernel<"seq_file">;
+  readonly session_id: u64;
+  /** 0 for the first object, counting up. */
+  readonly seq_num: u64;
+}
+/** What every iterator context has: its `meta`. */
+export interface IterContext {
+  readonly meta: IterMeta;
+}
+/**
+ * The context of each iterator target: the kernel's `struct bpf_iter__<target>` (fields are read
+ * at their offsets in the kernel's BTF). The object is null on the last call of a walk.
+ */
+export interface IterContexts {
+  /** `struct bpf_iter__task`: every task (thread) of the system. */
+  task: IterContext & { readonly task: Kernel<"task_struct"> | null };
+  /** `struct bpf_iter__bpf_map`: every BPF map. */
+  bpf_map: IterContext & { readonly map: Kernel<"bpf_map"> | null };
+  /** `struct bpf_iter__tcp`: every TCP socket (listening, established, time-wait). */
+  tcp: IterContext & { readonly sk_common: Kernel<"sock_common"> | null; readonly uid: u32 };
+}
+/** Where `seqPrintf` / `seqWrite` write: an iterator's `ctx`, or its `ctx.meta.seq`. */
+export type SeqFile = IterContext | Kernel<"seq_file">;
+/**
+ * `SEC("iter/<target>")`: a BPF iterator over `task`, `bpf_map` or `tcp`:
+ * `iter("task", (ctx) => { const t = ctx.task; if (!t) return 0; seqPrintf(ctx, "%d %s\n", t.tgid, t.comm); return 0; })`.
+ */
+export declare function iter<T extends keyof IterContexts>(
+  target: T,
+  body: (ctx: IterContexts[T]) => number,
+): Program;
+
+// ---------------------------------------------------------------------------------------------
+// LSM hooks: BPF programs as Linux security modules (CONFIG_BPF_LSM and `bpf` in the `lsm=` list).
+// They run through BPF trampolines, which some kernels refuse even to root.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `SEC("lsm/<hook>")`: runs at security hook `<hook>` (`file_open`, `bprm_check_security`, ...);
+ * the parameters after `ctx` are the hook's arguments, typed from `bpf_lsm_<hook>`'s BTF
+ * prototype, then the verdict of the programs before this one. Return 0 to allow, a negative
+ * errno (`-1` for EPERM) to deny.
+ */
+export declare function lsm<A extends KernelArgs = KernelArgs>(
+  hook: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+): Program;
+/** `SEC("lsm_cgroup/<hook>")`: an LSM hook for the tasks of one cgroup; return 1 to allow, 0 to deny. */
+export declare function lsmCgroup<A extends KernelArgs = KernelArgs>(
+  hook: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+): Program;
+
+// ---------------------------------------------------------------------------------------------
+// Probes on many functions at once, and USDT.
+// ---------------------------------------------------------------------------------------------
+
+/** `SEC("kprobe.multi/<pattern>")`: one program on every kernel function matching a glob. */
+export declare function kprobeMulti(pattern: string, body: (ctx: PtRegs) => number): Program;
+/** `SEC("kretprobe.multi/<pattern>")`: on return from every matching kernel function. */
+export declare function kretprobeMulti(pattern: string, body: (ctx: PtRegs) => number): Program;
+/**
+ * `SEC("uprobe.multi/<binary>:<pattern>")`: one program on every function of a binary whose name
+ * matches a glob (`*`, `?`), attached with one BPF link.
+ */
+export declare function uprobeMulti(target: string, body: (ctx: PtRegs) => number): Program;
+/** `SEC("uretprobe.multi/<binary>:<pattern>")`: on return from every matching function. */
+export declare function uretprobeMulti(target: string, body: (ctx: PtRegs) => number): Program;
+/**
+ * `SEC("usdt/<binary>:<provider>:<name>")`: a statically defined tracepoint of a user program
+ * (`DTRACE_PROBE` / `STAP_PROBE` of <sys/sdt.h>), found in the binary's `.note.stapsdt` notes and
+ * attached as a uprobe at each of its sites (the semaphore, if any, counted up while attached).
+ */
+export declare function usdt(target: string, body: (ctx: PtRegs) => number): Program;

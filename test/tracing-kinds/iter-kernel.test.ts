@@ -1,0 +1,128 @@
+/**
+ * BPF iterators on the live kernel: examples/tasklist.ts (SEC("iter/task")) loaded, attached with a
+ * link and read through BPF_ITER_CREATE, by the API (LiveSession) and by `tsbpf run`; the listing
+ * must hold this test's own process with its parent and command name. Iterators over bpf_map and tcp
+ * are compiled from source here and must list a map this test created and a socket it listens on.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileSource } from "../../compiler/driver.ts";
+import { LiveSession } from "../../runtime/user/index.ts";
+import { kernelReady } from "../support/kernel-setup.ts";
+
+const ROOT = join(import.meta.dirname, "../..");
+const run = kernelReady("BPF iterator tests");
+
+async function build(source: string, name: string): Promise<Uint8Array> {
+  const out = await compileSource(source, name, { emit: "obj", check: true });
+  expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return out.object!;
+}
+
+/** Opens, takes the iterator output events, closes. */
+async function iterate(obj: Uint8Array): Promise<{ program: string; text: string }[]> {
+  const s = LiveSession.open(obj);
+  try {
+    expect(s.iteratorsOnly).toBe(true);
+    return s
+      .poll()
+      .flatMap((e) => (e.kind === "iter" ? [{ program: e.program, text: e.text }] : []));
+  } finally {
+    await s.close();
+  }
+}
+
+/** This process's line of a tasklist listing: `pid ppid comm`. */
+function ownLine(text: string): string[] | undefined {
+  return text
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[0] === String(process.pid));
+}
+
+describe.skipIf(!run)("BPF iterators on the kernel", () => {
+  let server: Server;
+  let port = 0;
+  beforeAll(async () => {
+    server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("tasklist (iter/task) lists this process with its parent and comm, via the API", async () => {
+    const src = readFileSync(join(ROOT, "examples/tasklist.ts"), "utf8");
+    const outs = await iterate(await build(src, "examples/tasklist.ts"));
+    expect(outs.map((o) => o.program)).toEqual(["tasks"]);
+    const comm = readFileSync(`/proc/${process.pid}/comm`, "utf8").trim();
+    expect(ownLine(outs[0]!.text)).toEqual([String(process.pid), String(process.ppid), comm]);
+    // Threads are skipped: every pid appears once.
+    const pids = outs[0]!.text
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[0]);
+    expect(new Set(pids).size).toBe(pids.length);
+    expect(pids.length).toBeGreaterThan(3);
+  });
+
+  it("tsbpf run examples/tasklist.ts prints the listing and exits by itself", () => {
+    const out = execFileSync(
+      process.execPath,
+      [join(ROOT, "bin/tsbpf.js"), "run", join(ROOT, "examples/tasklist.ts")],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    // The child's listing holds its parent: this process.
+    expect(out).toMatch(new RegExp(`^ +${process.pid} +${process.ppid} +\\S`, "m"));
+    const json = execFileSync(
+      process.execPath,
+      [join(ROOT, "bin/tsbpf.js"), "run", "--json", join(ROOT, "examples/tasklist.ts")],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    const doc = JSON.parse(json.split("\n").find((l) => l.includes('"type":"iter"'))!);
+    expect(doc).toMatchObject({ type: "iter", program: "tasks", target: "task" });
+    expect(ownLine(doc.output)?.[0]).toBe(String(process.pid));
+  });
+
+  it("iter/bpf_map lists a map that exists while it runs, with its name and max_entries", async () => {
+    const src = `
+      import { ArrayMap, iter, seqPrintf, u32 } from "tsbpf";
+      export const marker = new ArrayMap<u32>({ maxEntries: 4321 });
+      export const maps = iter("bpf_map", (ctx) => {
+        const m = ctx.map;
+        if (!m) return 0;
+        seqPrintf(ctx, "%u %s %u\\n", m.id, m.name, m.max_entries);
+        return 0;
+      });
+      export const license = "GPL";
+    `;
+    const outs = await iterate(await build(src, "maps.ts"));
+    const lines = outs[0]!.text
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
+    expect(lines.find((f) => f[1] === "marker")?.[2]).toBe("4321");
+  });
+
+  it("iter/tcp lists the socket this test listens on (state LISTEN, its port)", async () => {
+    const src = `
+      import { iter, ntohs, seqPrintf } from "tsbpf";
+      export const tcp = iter("tcp", (ctx) => {
+        const sk = ctx.sk_common;
+        if (!sk) return 0;
+        seqPrintf(ctx, "%u %u %u\\n", sk.skc_num, ntohs(sk.skc_dport), sk.skc_state);
+        return 0;
+      });
+      export const license = "GPL";
+    `;
+    const outs = await iterate(await build(src, "tcp.ts"));
+    const TCP_LISTEN = "10";
+    const lines = outs[0]!.text
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
+    expect(lines).toContainEqual([String(port), "0", TCP_LISTEN]);
+  });
+});
