@@ -165,6 +165,9 @@ function candidates(insts: readonly MInst[], flow: Flow, w: Walk): number[] {
   const out: number[] = [];
   for (const [j, a] of w.arrivals) {
     if (a.recorded || (flow.preds[j] ?? 0) < 2 || !flow.prune.has(j)) continue;
+    // A loop header: the model's optimistic pruning is wrong there (a bounded loop's counter makes
+    // every iteration's state differ), so a nop would only lengthen each iteration.
+    if (flow.target.some((t, from) => t === j && from > j)) continue;
     if (a.jmps + 1 < STATE_JMPS) continue;
     const k = Math.max(0, STATE_INSNS - a.insns - 1);
     const run = runLength(insts, flow, j);
