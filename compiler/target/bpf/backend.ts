@@ -1,7 +1,8 @@
 /**
  * The BPF back end for one function, as a short sequence of stages with plain data between them:
  * instruction selection → register allocation → peepholes → constant moves hoisted out of branch
- * arms → frame layout → block order and branch layout → encoding.
+ * arms → loop rotation (rotate-loops.ts) → frame layout → block order and branch layout → checkpoint nops for the kernel verifier
+ * (checkpoints.ts) → encoding.
  *
  * Consumes a verified, optimised IR `Func` (and its `Module`, for maps and callees); produces the
  * encoded function plus the intermediate forms a debug dump may want (`--emit asm`), and diagnostics.
@@ -15,6 +16,8 @@ import { selectFunction } from "./isel.ts";
 import { layoutBranches, type Mcpu } from "./layout.ts";
 import type { MFunc } from "./mir.ts";
 import { orderBlocks } from "./order-blocks.ts";
+import { insertCheckpointNops } from "./checkpoints.ts";
+import { rotateLoops } from "./rotate-loops.ts";
 import { hoistEdgeMoves } from "./hoist-edge-moves.ts";
 import { runPeepholes } from "./peephole.ts";
 import { allocateRegisters } from "./regalloc.ts";
@@ -53,7 +56,7 @@ export function compileFunction(f: Func, m: Module, opts: BackendOptions): Backe
     }
   }
   const stats = { spilled: alloc.spilled, coalesced: alloc.coalesced };
-  const code = hoistEdgeMoves(runPeepholes(alloc.func).func).func;
+  const code = rotateLoops(hoistEdgeMoves(runPeepholes(alloc.func).func).func);
   const frame = layoutFrame(code);
 
   if (frame.diagnostics.length > 0) {
@@ -71,6 +74,6 @@ export function compileFunction(f: Func, m: Module, opts: BackendOptions): Backe
   if (laid.diagnostics.length > 0) {
     return { selected: sel.func, allocated: alloc.func, diagnostics: laid.diagnostics, stats };
   }
-  const encoded = encodeFunc(code, laid.insts, frame.layout);
+  const encoded = encodeFunc(code, insertCheckpointNops(laid.insts), frame.layout);
   return { encoded, selected: sel.func, allocated: alloc.func, diagnostics: [], stats };
 }

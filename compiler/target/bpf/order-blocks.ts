@@ -112,7 +112,7 @@ export function orderBlocks(f: MFunc): MFunc {
 }
 
 /** Blocks that are one `ja` back to a block on the current depth-first path (loop latches). */
-function latchBlocks(f: MFunc): Set<number> {
+export function latchBlocks(f: MFunc): Set<number> {
   const byId = new Map(f.blocks.map((b) => [b.id, b]));
   const onPath = new Set<number>();
   const done = new Set<number>();
