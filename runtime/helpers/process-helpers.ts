@@ -7,11 +7,15 @@
  * `gid << 32 | uid`, as in the kernel. The VM never suspends, so boot time equals monotonic time;
  * the coarse clock is the monotonic one truncated to the 4 ms tick of a HZ=250 kernel.
  */
+import { contextOffset } from "../../core/kernel/index.ts";
 import { Errno } from "../maps/index.ts";
 import type { HelperImpl } from "./types.ts";
 import { errno, numArg, setResult64 } from "./types.ts";
 import type { FastHelperCall } from "../vm/contract.ts";
 
+
+/** Offset of the saved instruction pointer in the probed arch's struct pt_regs. */
+const PT_REGS_IP = contextOffset("pt_regs", "rip");
 /** Nanoseconds per jiffy at HZ=250. */
 const TICK_NS = 4_000_000n;
 /** bpf_get_current_comm's TASK_COMM_LEN. */
@@ -84,6 +88,15 @@ export const PROCESS_HELPERS: readonly HelperImpl[] = [
       out.set(comm.subarray(0, size - 1));
       call.memory.write(call.args[0], out);
       return 0n;
+    },
+  },
+  {
+    // kprobe/uprobe programs (the only contexts the VM gives a pt_regs): the probed address is the
+    // saved instruction pointer, as kernel/trace/bpf_trace.c bpf_get_func_ip_kprobe/uprobe return.
+    name: "get_func_ip",
+    fn(call) {
+      const b = call.memory.read(call.args[0]! + BigInt(PT_REGS_IP), 8);
+      return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
     },
   },
   { name: "get_current_task", fn: (_c, env) => env.process.task },

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slotTotal, type Insn } from "../../core/isa/index.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import { capability, hasCommand, hasKernelBpf } from "../support/env.ts";
 import { UNKNOWN_TO_BPFTOOL, loadWithOwnLoader } from "../support/own-loader.ts";
@@ -194,17 +195,14 @@ describe.each(EXAMPLES)("%s: real tools", (ex) => {
           expect(d.line_col).toBeGreaterThanOrEqual(1);
         }
         // The kernel's copy covers the program and the subprograms linked into it.
-        const linesIn = (p: {
-          section: string;
-          sectionOffset: number;
-          insns: readonly unknown[];
-        }) =>
+        const linesIn = (p: { section: string; sectionOffset: number; insns: readonly Insn[] }) =>
           parsed
             .btfExt!.lineInfo.filter((s) => s.section === p.section)
             .flatMap((s) => s.records)
             .filter(
               (r) =>
-                r.insnOff >= p.sectionOffset && r.insnOff < p.sectionOffset + p.insns.length * 16,
+                r.insnOff >= p.sectionOffset &&
+                r.insnOff < p.sectionOffset + slotTotal(p.insns) * 8,
             )
             .map((r) => r.lineNum);
         const own = new Set(linesIn(prog));

@@ -173,7 +173,7 @@ describe("CO-RE relocations from TypeScript", () => {
     const d = r.diagnostics.filter((x) => x.severity === "error");
     expect(d.map((x) => x.code)).toEqual(["TSB3022"]);
     expect(d[0]!.message).toBe(
-      "struct task_struct has no field 'tgidd' in the BTF given to the compiler; nearest fields: tgid, pid, mm, __state",
+      "struct task_struct has no field 'tgidd' in the BTF given to the compiler; nearest fields: tgid, pid, comm, mm",
     );
     expect(d[0]!.line).toBe(
       PROGRAM.split("\n").findIndex((l) => l.includes("real_parent.tgid")) + 1,

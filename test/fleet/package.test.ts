@@ -56,13 +56,16 @@ function bpfmanReads(section: string): string | undefined {
     ["tracepoint", "tracepoint"],
     ["fentry", "fentry"],
     ["fexit", "fexit"],
-    ["lsm", "lsm"],
     ["xdp", "xdp"],
     ["tcx", "tcx"],
     ["tc", "tc"],
     ["classifier", "tc"],
   ];
-  return rules.find(([prefix]) => section.startsWith(prefix))?.[1];
+  // A prefix names the kind when a hook (`/…`), a sleepable or frags variant, or nothing follows:
+  // `uprobe.multi/…` is another attach kind (a multi-link), not a uprobe bpfman could attach.
+  const ends = (prefix: string) =>
+    section === prefix || /^(\/|\.s\b|\.s\/|\.frags\b)/.test(section.slice(prefix.length));
+  return rules.find(([prefix]) => section.startsWith(prefix) && ends(prefix))?.[1];
 }
 
 /** Every file of a folder tree, path → bytes. */

@@ -33,7 +33,12 @@ const KINDS: readonly { fn: string; progType: string; open: string }[] = [
   { fn: "socketFilter", progType: "SOCKET_FILTER", open: `socketFilter((ctx) => {` },
   // TRACING: fentry cannot be probed (it needs an attach target), so nothing is checked there.
   { fn: "fentry", progType: "TRACING", open: `fentry("vfs_read", (ctx) => {` },
+  // An iterator (TRACING too): the seq_file helpers write to its output (the context is the seq).
+  { fn: "iter", progType: "TRACING", open: `iter("task", (ctx) => {` },
 ];
+
+/** The helpers that write an iterator's seq_file: only iter programs have one. */
+const SEQ_HELPERS = new Set(["seq_printf", "seq_write"]);
 
 type Kind = (typeof KINDS)[number];
 
@@ -58,6 +63,7 @@ function fittingKind(h: HelperRecord): Kind | undefined {
  * tc for a context no stdlib kind has (`sk_msg_md`, `bpf_sock_ops`, ...).
  */
 function kindFor(h: HelperRecord): Kind {
+  if (SEQ_HELPERS.has(h.name)) return KINDS.find((k) => k.fn === "iter")!;
   return (
     fittingKind(h) ?? KINDS.find((k) => hasCtx(k, ctxOf(h))) ?? KINDS.find((k) => k.fn === "tc")!
   );
@@ -119,6 +125,10 @@ function callFor(h: HelperRecord): string {
       return `const r = ringbufReserve(events);\n  if (r !== null) ringbufDiscard(r, 0)`;
     case "trace_printk":
       return `tracePrintk("x=%d", 1)`;
+    case "seq_printf":
+      return `seqPrintf(ctx, "x=%d", 1)`;
+    case "seq_write":
+      return `seqWrite(ctx, buf)`;
     case "get_current_comm":
       return `getCurrentComm(comm)`;
     case "probe_read_kernel":

@@ -23,13 +23,14 @@ import { buildPlayground } from "../../playground/build.ts";
 import { serveStatic, type StaticServer } from "../../playground/serve.ts";
 import { hasChromium, launchChromium, type Chromium } from "../support/browser.ts";
 import { capability } from "../support/env.ts";
+import { readsKernelBtf } from "../support/kernel-btf.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 // Kernel-struct (CO-RE) examples need a kernel's BTF, which the page has not: they compile to a
 // TSB3024 there (test/playground/page-modules.test.ts checks that).
 const EXAMPLES = readdirSync(join(ROOT, "examples"))
   .filter((f) => f.endsWith(".ts"))
-  .filter((f) => !/currentTask\(|kernelPtr\(/.test(readFileSync(join(ROOT, "examples", f), "utf8")))
+  .filter((f) => !readsKernelBtf(readFileSync(join(ROOT, "examples", f), "utf8")))
   .map((f) => f.slice(0, -3))
   .sort();
 const run = capability("chromium (/usr/bin/chromium)", hasChromium(), "playground browser tests");

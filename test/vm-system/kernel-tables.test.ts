@@ -64,7 +64,8 @@ describe("generated kernel tables", () => {
   it("parse both FUNC_MAPPER forms and C constant expressions", () => {
     const enums =
       "enum bpf_cmd { A }; enum bpf_map_type { B }; enum bpf_prog_type { C };" +
-      "enum bpf_attach_type { D }; enum bpf_link_type { E }; enum xdp_action { F };";
+      "enum bpf_attach_type { D }; enum bpf_link_type { E }; enum xdp_action { F };" +
+      "enum sk_action { G }; enum bpf_ret_code { H };";
     const old = parseBpfHeader(
       `${enums}\n#define __BPF_FUNC_MAPPER(FN)\t\\\n\tFN(unspec),\t\\\n\tFN(map_lookup_elem),\t\\\n\tFN(x),\n`,
     );
