@@ -76,14 +76,18 @@ export function programRows(
   return rows;
 }
 
-/** Formats the disassembly of one function with its line info (`programRows`), like objdump. */
+/**
+ * Formats the disassembly of one function with its line info (`programRows`), like objdump: slots
+ * are numbered from the start of the section, so a second subprogram of `.text` goes on counting.
+ */
 export function formatProgram(obj: BpfObject, p: BpfProgram, opts: ObjdumpOptions = {}): string {
   const out = [`${p.sectionOffset.toString(16).padStart(16, "0")} <${p.name}>:`];
+  const base = p.sectionOffset / 8;
   for (const row of programRows(obj, p, opts)) {
     out.push(
       row.kind === "source"
         ? `; ${row.text}`
-        : `${String(row.slot).padStart(8)}:\t${row.text}${row.reloc ? `\t; ${row.reloc}` : ""}`,
+        : `${String(base + row.slot).padStart(8)}:\t${row.text}${row.reloc ? `\t; ${row.reloc}` : ""}`,
     );
   }
   return out.join("\n");
