@@ -111,7 +111,7 @@ export const PACKET_EXAMPLES: readonly ExampleSpec[] = [
         service("8.8.8.8", 443, 6, "203.0.113.5", 65535),
         service("0.0.0.0", 0, 17, "255.255.255.255", 0),
       ]
-        .map((s, i) => ({
+        .map((s, i): InitialEntry => ({
           map: "backends",
           key: bytes(ipv4Bytes(s.vip), le(s.port, 2), le(s.proto, 1), le(0, 1)),
           values: [bytes(ipv4Bytes(s.to), le(s.toPort, 2), MAC, le(i % 2, 4))],
