@@ -52,6 +52,7 @@ const EXPECTED_SECTIONS: Record<string, readonly string[]> = {
   "vfsread-latency.bpf.c": ["fentry/vfs_read", "fexit/vfs_read"],
   "xdp-counter.bpf.c": ["xdp"],
   "xdp-firewall.bpf.c": ["xdp"],
+  "xdp-nat.bpf.c": ["xdp"],
 };
 
 const canCompile = capability(

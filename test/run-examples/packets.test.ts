@@ -5,6 +5,8 @@
  *   lo` opens for it; the test sends UDP (and TCP) over 127.0.0.1 and finds its packets counted;
  * - xdp-firewall's blocklist is filled with `--set blocklist:127.0.0.2=0`; datagrams from
  *   127.0.0.2 must really be dropped (the receiver never gets them) and counted;
+ * - xdp-nat rewrites datagrams to a `--set` VIP:port (127.0.0.9) to a receiver on 127.0.0.1 and
+ *   sends them back out of lo (XDP_TX); the receiver gets them;
  * - `--vm --packet FILE` runs each packet example on a packet built byte by byte.
  */
 import { spawnSync } from "node:child_process";
@@ -31,13 +33,13 @@ const LOOPBACK_2 = "127.0.0.2";
 const XDP_DROP = "1";
 const XDP_PASS = "2";
 
-/** Sends `count` UDP datagrams from `src` to 127.0.0.1:`port`, one at a time. */
-async function sendUdp(src: string, port: number, count: number): Promise<void> {
+/** Sends `count` UDP datagrams from `src` to `dst`:`port` (default 127.0.0.1), one at a time. */
+async function sendUdp(src: string, port: number, count: number, dst = "127.0.0.1"): Promise<void> {
   const s = createSocket("udp4");
   await new Promise<void>((r) => s.bind({ address: src }, r));
   for (let i = 0; i < count; i++) {
     await new Promise<void>((res, rej) =>
-      s.send(`tsbpf ${i}`, port, "127.0.0.1", (e) => (e ? rej(e) : res())),
+      s.send(`tsbpf ${i}`, port, dst, (e) => (e ? rej(e) : res())),
     );
   }
   s.close();
@@ -121,6 +123,34 @@ describe.runIf(live)("packet examples, live on lo", () => {
       const verdicts = countLines(out.stdout, "verdicts");
       expect(verdicts.get(XDP_DROP)).toBe(5n);
       expect(verdicts.get(XDP_PASS)).toBeGreaterThanOrEqual(3n);
+      expectNothingLeft(out);
+    } finally {
+      rx.close();
+    }
+  }, 60_000);
+
+  it("xdp-nat rewrites datagrams to a --set VIP:port to the backend, which receives them", async () => {
+    const rx = await udpReceiver();
+    const vipPort = uniquePort();
+    const service = `{"addr":"127.0.0.9","port":${vipPort},"proto":17}`;
+    const backend = `{"addr":"127.0.0.1","port":${rx.port},"mac":[0,0,0,0,0,0]}`;
+    try {
+      const out = await runExample(
+        "xdp-nat",
+        ["--iface", "lo", "--duration", "3", "--set", `backends:${service}=${backend}`],
+        ["nat"],
+        async () => {
+          await sendUdp("127.0.0.1", vipPort, 4, "127.0.0.9");
+          await sleep(200);
+        },
+      );
+      expectRan(out, ["nat"]);
+      // Sent to 127.0.0.9:vipPort, delivered to 127.0.0.1:rx.port: XDP_TX put the rewritten frame
+      // back on lo, where it passed the second time (and the stack accepted its checksums).
+      expect(rx.from.filter((a) => a === "127.0.0.1")).toHaveLength(4);
+      const verdicts = countLines(out.stdout, "verdicts");
+      expect(verdicts.get("3")).toBe(4n); // XDP_TX
+      expect(verdicts.get(XDP_PASS)).toBeGreaterThanOrEqual(4n);
       expectNothingLeft(out);
     } finally {
       rx.close();

@@ -35,6 +35,8 @@ export interface ExampleSpec {
    * corpus that never reaches a verdict fails instead of passing vacuously.
    */
   readonly returns: readonly (bigint | "other")[];
+  /** Maps the program only reads (a table user space fills): exempt from "every map changed". */
+  readonly readOnly?: readonly string[];
 }
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -48,6 +50,7 @@ export function le(v: bigint | number, size: number): Uint8Array {
 }
 
 const u64 = (v: bigint | number) => le(v, 8);
+const bytes = (...parts: Uint8Array[]) => new Uint8Array(parts.flatMap((p) => [...p]));
 const one = (map: string, key: Uint8Array, value: bigint | number): InitialEntry => ({
   map,
   key,
@@ -91,6 +94,35 @@ export const PACKET_EXAMPLES: readonly ExampleSpec[] = [
       perCpu("verdicts", le(1, 4), cpus, U64_MAX - 1n, 0n),
     ],
     returns: [1n, 2n], // XDP_DROP, XDP_PASS
+  },
+  {
+    example: "xdp-nat",
+    program: "nat",
+    hook: "xdp",
+    initial: (cpus) => {
+      const MAC = new Uint8Array([2, 0, 0, 0, 0, 0xb1]);
+      // struct Vip { addr (network order), port (host order), proto, pad } -> struct Backend
+      // { addr, port, mac[6], ifindex }; destinations and ports come from the corpus' pools.
+      const service = (vip: string, port: number, proto: number, to: string, toPort: number) =>
+        ({ vip, port, proto, to, toPort }) as const;
+      return [
+        service("10.0.0.1", 80, 6, "192.168.7.9", 8080),
+        service("10.0.0.2", 53, 17, "172.16.0.200", 5353),
+        service("8.8.8.8", 443, 6, "203.0.113.5", 65535),
+        service("0.0.0.0", 0, 17, "255.255.255.255", 0),
+      ]
+        .map((s, i): InitialEntry => ({
+          map: "backends",
+          key: bytes(ipv4Bytes(s.vip), le(s.port, 2), le(s.proto, 1), le(0, 1)),
+          values: [bytes(ipv4Bytes(s.to), le(s.toPort, 2), MAC, le(i % 2, 4))],
+        }))
+        .concat([
+          perCpu("verdicts", le(2, 4), cpus, 7n, 2n),
+          perCpu("verdicts", le(3, 4), cpus, U64_MAX, 0n),
+        ]);
+    },
+    returns: [2n, 3n, 4n], // XDP_PASS, XDP_TX, XDP_REDIRECT
+    readOnly: ["backends"],
   },
   {
     example: "tc-portcount",

@@ -1,0 +1,262 @@
+verdict:
+; examples/xdp-nat.ts:63
+    0: r6 = r1
+; examples/xdp-nat.ts:64
+    1: *(u32 *)(r10 - 4) = w6
+    2: r1 = 0 ll  ; map verdicts
+    4: r2 = r10
+    5: r2 += -4
+    6: call 1
+; examples/xdp-nat.ts:65
+    7: if r0 == 0 goto +3
+    8: r2 = *(u64 *)(r0 + 0)
+    9: r2 += 1
+   10: *(u64 *)(r0 + 0) = r2
+; examples/xdp-nat.ts:66
+   11: r0 = r6
+   12: exit
+
+replace32:
+; examples/xdp-nat.ts:76
+    0: r4 = r2
+    1: r5 = r3
+; examples/xdp-nat.ts:77
+    2: w1 ^= -1
+    3: w1 &= 65535
+    4: w4 ^= -1
+    5: r2 = r4
+    6: w2 &= 65535
+    7: w1 += w2
+    8: r2 = r4
+    9: w2 >>= 16
+   10: w1 += w2
+   11: r3 = r5
+   12: w3 &= 65535
+   13: w1 += w3
+   14: r3 = r5
+   15: w3 >>= 16
+   16: w1 += w3
+; examples/xdp-nat.ts:71
+   17: r3 = r1
+   18: w3 &= 65535
+   19: w1 >>= 16
+   20: w3 += w1
+; examples/xdp-nat.ts:72
+   21: r2 = r3
+   22: w2 &= 65535
+   23: r1 = r3
+   24: w1 >>= 16
+   25: w2 += w1
+; examples/xdp-nat.ts:78
+   26: r0 = r2
+   27: w0 ^= -1
+   28: w0 &= 65535
+   29: w0 &= 65535
+   30: exit
+
+replace16:
+; examples/xdp-nat.ts:83
+    0: w1 ^= -1
+    1: w1 &= 65535
+    2: w2 ^= -1
+    3: w2 &= 65535
+    4: w1 += w2
+    5: w1 += w3
+; examples/xdp-nat.ts:71
+    6: r3 = r1
+    7: w3 &= 65535
+    8: w1 >>= 16
+    9: w3 += w1
+; examples/xdp-nat.ts:72
+   10: r2 = r3
+   11: w2 &= 65535
+   12: r1 = r3
+   13: w1 >>= 16
+   14: w2 += w1
+; examples/xdp-nat.ts:83
+   15: r0 = r2
+   16: w0 ^= -1
+   17: w0 &= 65535
+   18: w0 &= 65535
+   19: exit
+
+nat:  ; section xdp
+; examples/xdp-nat.ts:86
+    0: *(u64 *)(r10 - 32) = r1
+; examples/xdp-nat.ts:87
+    1: w8 = *(u32 *)(r1 + 0)
+    2: r1 = *(u64 *)(r10 - 32)
+    3: w2 = *(u32 *)(r1 + 4)
+    4: r7 = r8
+    5: r7 += 14
+; examples/xdp-nat.ts:88
+    6: if r7 > r2 goto +121
+; examples/xdp-nat.ts:89
+    7: w1 = *(u16 *)(r8 + 12)
+    8: if w1 != 8 goto +119
+; examples/xdp-nat.ts:90
+    9: r7 = r8
+   10: r7 += 34
+; examples/xdp-nat.ts:91
+   11: if r7 > r2 goto +116
+; examples/xdp-nat.ts:92
+   12: w9 = *(u8 *)(r8 + 23)
+; examples/xdp-nat.ts:93
+   13: if w9 == 6 goto +1
+   14: if w9 != 17 goto +113
+; examples/xdp-nat.ts:94
+   15: w1 = *(u16 *)(r8 + 20)
+   16: w1 &= 65311
+   17: if w1 != 0 goto +110
+; examples/xdp-nat.ts:95
+   18: w1 = *(u8 *)(r8 + 14)
+   19: w1 &= 15
+   20: w1 *= 4
+   21: w1 += 14
+; examples/xdp-nat.ts:96
+   22: *(u64 *)(r10 - 64) = r1
+   23: r7 = r8
+   24: r1 = *(u64 *)(r10 - 64)
+   25: r7 += r1
+   26: r1 = r7
+   27: r1 += 8
+; examples/xdp-nat.ts:97
+   28: if r1 > r2 goto +99
+; examples/xdp-nat.ts:99
+   29: *(u32 *)(r10 - 4) = 0
+; examples/xdp-nat.ts:100
+   30: w1 = *(u32 *)(r8 + 30)
+   31: *(u32 *)(r10 - 8) = w1
+; examples/xdp-nat.ts:101
+   32: w1 = *(u16 *)(r7 + 2)
+   33: r1 = be16 r1
+   34: *(u16 *)(r10 - 4) = w1
+; examples/xdp-nat.ts:102
+   35: *(u8 *)(r10 - 2) = w9
+; examples/xdp-nat.ts:103
+   36: r1 = 0 ll  ; map backends
+   38: r2 = r10
+   39: r2 += -8
+   40: call 1
+; examples/xdp-nat.ts:104
+   41: if r0 == 0 goto +86
+; examples/xdp-nat.ts:105
+   42: r1 = *(u64 *)(r0 + 0)
+   43: *(u64 *)(r10 - 24) = r1
+   44: r1 = *(u64 *)(r0 + 8)
+   45: *(u64 *)(r10 - 16) = r1
+; examples/xdp-nat.ts:107
+   46: w1 = *(u32 *)(r8 + 30)
+   47: *(u64 *)(r10 - 48) = r1
+; examples/xdp-nat.ts:108
+   48: w1 = *(u16 *)(r7 + 2)
+   49: *(u64 *)(r10 - 56) = r1
+; examples/xdp-nat.ts:109
+   50: w6 = *(u16 *)(r10 - 20)
+   51: r6 = be16 r6
+; examples/xdp-nat.ts:110
+   52: w1 = *(u32 *)(r10 - 24)
+   53: *(u64 *)(r10 - 40) = r1
+   54: *(u32 *)(r8 + 30) = w1
+; examples/xdp-nat.ts:111
+   55: w1 = *(u16 *)(r8 + 24)
+   56: r2 = *(u64 *)(r10 - 48)
+   57: r3 = *(u64 *)(r10 - 40)
+   58: call pc-1  ; call replace32
+   59: *(u16 *)(r8 + 24) = w0
+; examples/xdp-nat.ts:112
+   60: if w9 != 6 goto +19
+; examples/xdp-nat.ts:113
+   61: r1 = *(u64 *)(r10 - 32)
+   62: w9 = *(u32 *)(r1 + 0)
+   63: r1 = *(u64 *)(r10 - 32)
+   64: w2 = *(u32 *)(r1 + 4)
+   65: r1 = *(u64 *)(r10 - 64)
+   66: r9 += r1
+   67: r1 = r9
+   68: r1 += 20
+; examples/xdp-nat.ts:114
+   69: if r1 > r2 goto +58
+; examples/xdp-nat.ts:115
+   70: w1 = *(u16 *)(r9 + 16)
+   71: r2 = *(u64 *)(r10 - 48)
+   72: r3 = *(u64 *)(r10 - 40)
+   73: call pc-1  ; call replace32
+   74: r1 = r0
+; examples/xdp-nat.ts:116
+   75: r2 = *(u64 *)(r10 - 56)
+   76: r3 = r6
+   77: call pc-1  ; call replace16
+   78: *(u16 *)(r9 + 16) = w0
+; examples/xdp-nat.ts:112
+   79: goto +13
+; examples/xdp-nat.ts:117
+   80: w1 = *(u16 *)(r7 + 6)
+   81: if w1 == 0 goto +11
+; examples/xdp-nat.ts:119
+   82: r2 = *(u64 *)(r10 - 48)
+   83: r3 = *(u64 *)(r10 - 40)
+   84: call pc-1  ; call replace32
+   85: r1 = r0
+   86: r2 = *(u64 *)(r10 - 56)
+   87: r3 = r6
+   88: call pc-1  ; call replace16
+; examples/xdp-nat.ts:120
+   89: if w0 == 0 goto +1
+   90: goto +1
+   91: r0 = 65535
+   92: *(u16 *)(r7 + 6) = w0
+; examples/xdp-nat.ts:122
+   93: *(u16 *)(r7 + 2) = w6
+; examples/xdp-nat.ts:125
+   94: w1 = *(u8 *)(r8 + 0)
+   95: *(u8 *)(r8 + 6) = w1
+; examples/xdp-nat.ts:126
+   96: w1 = *(u8 *)(r10 - 18)
+   97: *(u8 *)(r8 + 0) = w1
+; examples/xdp-nat.ts:125
+   98: w1 = *(u8 *)(r8 + 1)
+   99: *(u8 *)(r8 + 7) = w1
+; examples/xdp-nat.ts:126
+  100: w1 = *(u8 *)(r10 - 17)
+  101: *(u8 *)(r8 + 1) = w1
+; examples/xdp-nat.ts:125
+  102: w1 = *(u8 *)(r8 + 2)
+  103: *(u8 *)(r8 + 8) = w1
+; examples/xdp-nat.ts:126
+  104: w1 = *(u8 *)(r10 - 16)
+  105: *(u8 *)(r8 + 2) = w1
+; examples/xdp-nat.ts:125
+  106: w1 = *(u8 *)(r8 + 3)
+  107: *(u8 *)(r8 + 9) = w1
+; examples/xdp-nat.ts:126
+  108: w1 = *(u8 *)(r10 - 15)
+  109: *(u8 *)(r8 + 3) = w1
+; examples/xdp-nat.ts:125
+  110: w1 = *(u8 *)(r8 + 4)
+  111: *(u8 *)(r8 + 10) = w1
+; examples/xdp-nat.ts:126
+  112: w1 = *(u8 *)(r10 - 14)
+  113: *(u8 *)(r8 + 4) = w1
+; examples/xdp-nat.ts:125
+  114: w1 = *(u8 *)(r8 + 5)
+  115: *(u8 *)(r8 + 11) = w1
+; examples/xdp-nat.ts:126
+  116: w1 = *(u8 *)(r10 - 13)
+  117: *(u8 *)(r8 + 5) = w1
+; examples/xdp-nat.ts:128
+  118: w1 = *(u32 *)(r10 - 12)
+  119: if w1 != 0 goto +3
+  120: r1 = 3
+  121: call pc-1  ; call verdict
+  122: exit
+; examples/xdp-nat.ts:129
+  123: r2 = 0
+  124: call 23
+  125: w1 = w0
+  126: call pc-1  ; call verdict
+  127: exit
+; examples/xdp-nat.ts:88
+  128: r1 = 2
+  129: call pc-1  ; call verdict
+  130: exit
