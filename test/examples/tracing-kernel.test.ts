@@ -8,7 +8,7 @@
  * refusal is what its case checks. Without root every case is skipped with a SKIPPED line.
  */
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, statSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,9 +154,14 @@ describe("tracing examples on the kernel", () => {
     const p = await loadProbe<Profile>("examples/profile.ts", { target, test });
     await p.trigger(
       () => {
+        // Half arithmetic, half system calls: samples land in user and in kernel mode (a sample
+        // taken in user mode has no kernel stack).
         const end = Date.now() + 300;
         let x = 0;
-        while (Date.now() < end) x += Math.sqrt(x + 1);
+        while (Date.now() < end) {
+          for (let i = 0; i < 1000; i++) x += Math.sqrt(x + 1);
+          statSync("/");
+        }
         return x;
       },
       { attach: { perf: { frequency: 999 } } },
