@@ -247,6 +247,39 @@ export declare class ProgArray {
   tailCall(ctx: object, index: u32): i64;
 }
 
+/**
+ * BPF_MAP_TYPE_DEVMAP: slot (u32 index < maxEntries) → interface index (u32), the interfaces an XDP
+ * program sends packets to with `redirectMap(map, slot, fallback)`. User space fills the slots.
+ */
+export declare class DevMap {
+  constructor(options: MapOptions);
+}
+/** BPF_MAP_TYPE_DEVMAP_HASH: like DevMap, keyed by any u32 (an ifindex, say) instead of a slot. */
+export declare class DevMapHash {
+  constructor(options: MapOptions);
+}
+/**
+ * BPF_MAP_TYPE_CPUMAP: CPU number (u32) → queue size (u32); `redirectMap(map, cpu, fallback)` hands
+ * the packet to that CPU's kernel thread.
+ */
+export declare class CpuMap {
+  constructor(options: MapOptions);
+}
+/**
+ * BPF_MAP_TYPE_XSKMAP: receive queue (u32) → AF_XDP socket fd (u32); `redirectMap(map, queue,
+ * fallback)` delivers the frame to that socket.
+ */
+export declare class XskMap {
+  constructor(options: MapOptions);
+}
+/**
+ * redirectMap's flags: the low two bits are the verdict when the key has no entry (XDP_ABORTED,
+ * XDP_DROP, XDP_PASS); BPF_F_BROADCAST sends to every entry (DevMap/DevMapHash), skipping the
+ * receiving interface with BPF_F_EXCLUDE_INGRESS.
+ */
+export declare const BPF_F_BROADCAST: 8;
+export declare const BPF_F_EXCLUDE_INGRESS: 16;
+
 /** Options of a stack trace map: `maxDepth` frames per stack (a constant, 1..127, default 127). */
 export interface StackTraceOptions extends MapOptions {
   readonly maxDepth?: number;
@@ -289,7 +322,11 @@ export type BpfMap<K = any, V = any> =
   | RingBuf<V>
   | PerfEventArray<V>
   | ProgArray
-  | StackTraceMap;
+  | StackTraceMap
+  | DevMap
+  | DevMapHash
+  | CpuMap
+  | XskMap;
 /** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
 export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
 // ---------------------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_NOEXIST", 1n],
   ["BPF_EXIST", 2n],
   ["BPF_F_NO_PREALLOC", 1n],
+  ["BPF_F_BROADCAST", 8n],
+  ["BPF_F_EXCLUDE_INGRESS", 16n],
   ...Object.values(RETURN_CODES).flat(),
   ...NET_CONSTANTS,
   ["BPF_F_SKIP_FIELD_MASK", 0xffn],

@@ -228,7 +228,8 @@ export function registerMap(
     return;
   }
   const isRecord = kind.shape === "record";
-  const isFdArray = kind.record.fdArray;
+  // fd arrays and redirect targets are u32 → u32 whatever their class's type arguments.
+  const isFdArray = kind.record.fdArray || kind.record.redirect;
   m.maps.push({
     name,
     kind: kind.kind,

@@ -100,6 +100,8 @@ export interface MapKindRecord {
   readonly btfKeyValue: boolean;
   /** A u32 index to a u32 file descriptor (key = value = 4 bytes). */
   readonly fdArray: boolean;
+  /** A bpf_redirect_map target: a u32 key to a u32 value (ifindex, CPU queue size, AF_XDP socket). */
+  readonly redirect: boolean;
   /** Records stream to user space through it, framed as a ring buffer or perf event records. */
   readonly events: "ringbuf" | "perf_event" | null;
   /** Its elements can count a histogram (integer slot → integer count). */

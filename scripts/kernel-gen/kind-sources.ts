@@ -29,6 +29,12 @@ export interface MapKindFacts {
   readonly noBtfKeyValue?: boolean;
   /** A u32 index to a u32 file descriptor (key = value = 4 bytes). */
   readonly fdArray?: boolean;
+  /**
+   * A bpf_redirect_map target (kernel/bpf/devmap.c, cpumap.c, net/xdp/xskmap.c): a u32 key to a u32
+   * value (an interface index, a CPU's queue size, an AF_XDP socket fd); the kernel looks the key up
+   * when an XDP program redirects through the map.
+   */
+  readonly redirect?: boolean;
   /** Records stream to user space through this map: how they are framed. */
   readonly events?: "ringbuf" | "perf_event";
   /** Elements map an integer slot to an integer count, so the map can count a histogram. */
@@ -74,10 +80,14 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   lpm_trie: { stdlib: { class: "LpmTrie", shape: "kv" } },
   array_of_maps: { noBtfKeyValue: true, fdArray: true },
   hash_of_maps: { noBtfKeyValue: true },
-  devmap: { noBtfKeyValue: true },
-  devmap_hash: { noBtfKeyValue: true },
-  cpumap: { noBtfKeyValue: true },
-  xskmap: { noBtfKeyValue: true },
+  devmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "DevMap", shape: "none" } },
+  devmap_hash: {
+    noBtfKeyValue: true,
+    redirect: true,
+    stdlib: { class: "DevMapHash", shape: "none" },
+  },
+  cpumap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "CpuMap", shape: "none" } },
+  xskmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "XskMap", shape: "none" } },
   sockmap: { noBtfKeyValue: true },
   sockhash: { noBtfKeyValue: true },
   queue: { noBtfKeyValue: true, stdlib: { class: "Queue", shape: "value" } },

@@ -64,6 +64,7 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
       perCpu: f.perCpu ?? false,
       btfKeyValue: !f.noBtfKeyValue,
       fdArray: f.fdArray ?? false,
+      redirect: f.redirect ?? false,
       events: f.events ?? null,
       histogram: f.histogram ?? false,
       forEach: f.forEach ?? false,
