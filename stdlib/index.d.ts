@@ -280,6 +280,23 @@ export declare class XskMap {
 export declare const BPF_F_BROADCAST: 8;
 export declare const BPF_F_EXCLUDE_INGRESS: 16;
 
+/**
+ * BPF_MAP_TYPE_SOCKMAP: slot (u32 index < maxEntries) → socket. User space stores a socket's fd
+ * (TCP established or listening, UDP, unix); `msgRedirectMap(ctx, map, slot, flags)` from sk_msg and
+ * `skRedirectMap(ctx, map, slot, flags)` from sk_skb send data to it; sockops programs add sockets
+ * with `sockMapUpdate`. sk_skb / sk_msg programs attach to a SockMap or SockHash.
+ */
+export declare class SockMap {
+  constructor(options: MapOptions);
+}
+/**
+ * BPF_MAP_TYPE_SOCKHASH: key K (a struct of addresses and ports, say) → socket, as SockMap but
+ * hashed; `msgRedirectHash` / `skRedirectHash` / `sockHashUpdate` take a K.
+ */
+export declare class SockHash<K> {
+  constructor(options: MapOptions);
+}
+
 /** Options of a stack trace map: `maxDepth` frames per stack (a constant, 1..127, default 127). */
 export interface StackTraceOptions extends MapOptions {
   readonly maxDepth?: number;
@@ -326,7 +343,9 @@ export type BpfMap<K = any, V = any> =
   | DevMap
   | DevMapHash
   | CpuMap
-  | XskMap;
+  | XskMap
+  | SockMap
+  | SockHash<K>;
 /** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
 export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
 // ---------------------------------------------------------------------------------------------

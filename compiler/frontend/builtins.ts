@@ -51,6 +51,7 @@ export const SHAPE_TYPE_ARGS: Readonly<
   v: { count: 1, key: "u32", value: 0 },
   record: { count: 1, key: null, value: 0 },
   value: { count: 1, key: null, value: 0 },
+  key: { count: 1, key: 0, value: null },
   none: { count: 0, key: null, value: null },
   stack: { count: 0, key: null, value: null },
 };

@@ -141,7 +141,8 @@ export function registerMap(
     return;
   }
   const { key, value } = mapTypesOf(kind.shape, resolve);
-  if ((need > 0 && !value) || (kind.shape === "kv" && !key)) return;
+  const args = SHAPE_TYPE_ARGS[kind.shape];
+  if ((args.value !== null && !value) || (typeof args.key === "number" && !key)) return;
   const opts = init.getArguments()[0];
   let maxEntries: bigint | null = null;
   let flags = 0n;
@@ -228,13 +229,15 @@ export function registerMap(
     return;
   }
   const isRecord = kind.shape === "record";
-  // fd arrays and redirect targets are u32 → u32 whatever their class's type arguments.
-  const isFdArray = kind.record.fdArray || kind.record.redirect;
+  // fd arrays and redirect targets are u32 → u32 whatever their class's type arguments; a socket
+  // map's value is a u32 socket fd, its key the class's key type (u32 for a SockMap).
+  const u32Key = kind.record.fdArray || kind.record.redirect || (kind.record.sockets && !key);
+  const u32Value = kind.record.fdArray || kind.record.redirect || kind.record.sockets;
   m.maps.push({
     name,
     kind: kind.kind,
-    keySize: isFdArray ? 4 : isRecord || !key ? 0 : sizeOf(key),
-    valueSize: isFdArray ? 4 : isRecord || !value ? 0 : sizeOf(value),
+    keySize: u32Key ? 4 : isRecord || !key ? 0 : sizeOf(key),
+    valueSize: u32Value ? 4 : isRecord || !value ? 0 : sizeOf(value),
     maxEntries: Number(maxEntries),
     flags: Number(flags),
     keyType: key && !isRecord ? m.sourceTypes.ref(key) : null,

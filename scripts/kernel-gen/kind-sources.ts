@@ -35,6 +35,11 @@ export interface MapKindFacts {
    * when an XDP program redirects through the map.
    */
   readonly redirect?: boolean;
+  /**
+   * Holds sockets (net/core/sock_map.c): user space stores a socket fd as the u32 value; sk_msg and
+   * sk_skb programs redirect to them, sockops programs add them.
+   */
+  readonly sockets?: boolean;
   /** Records stream to user space through this map: how they are framed. */
   readonly events?: "ringbuf" | "perf_event";
   /** Elements map an integer slot to an integer count, so the map can count a histogram. */
@@ -88,8 +93,8 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   },
   cpumap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "CpuMap", shape: "none" } },
   xskmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "XskMap", shape: "none" } },
-  sockmap: { noBtfKeyValue: true },
-  sockhash: { noBtfKeyValue: true },
+  sockmap: { noBtfKeyValue: true, sockets: true, stdlib: { class: "SockMap", shape: "none" } },
+  sockhash: { noBtfKeyValue: true, sockets: true, stdlib: { class: "SockHash", shape: "key" } },
   queue: { noBtfKeyValue: true, stdlib: { class: "Queue", shape: "value" } },
   stack: { noBtfKeyValue: true, stdlib: { class: "Stack", shape: "value" } },
   ringbuf: {

@@ -65,6 +65,7 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
       btfKeyValue: !f.noBtfKeyValue,
       fdArray: f.fdArray ?? false,
       redirect: f.redirect ?? false,
+      sockets: f.sockets ?? false,
       events: f.events ?? null,
       histogram: f.histogram ?? false,
       forEach: f.forEach ?? false,
