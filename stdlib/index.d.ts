@@ -297,6 +297,50 @@ export declare class SockHash<K> {
   constructor(options: MapOptions);
 }
 
+/** Options of a local storage map: no maxEntries (one value per owner); flags default BPF_F_NO_PREALLOC. */
+export interface StorageOptions {
+  readonly flags?: number;
+}
+/** What a local storage map's `get` and `delete` take as the owner of a value. */
+export interface LocalStorage<Owner, V> {
+  /**
+   * The owner's value, or null when it has none; with flags BPF_LOCAL_STORAGE_GET_F_CREATE a
+   * zeroed value is created for it first (bpf_<owner>_storage_get).
+   */
+  get(owner: Owner, flags?: number): Ref<V> | null;
+  /** Removes the owner's value: 0 or -ENOENT (bpf_<owner>_storage_delete). */
+  delete(owner: Owner): i64;
+}
+/**
+ * BPF_MAP_TYPE_SK_STORAGE: one V per socket, e.g. from a cgroup sock program
+ * (`storage.get(ctx, BPF_LOCAL_STORAGE_GET_F_CREATE)`) or sockops.
+ */
+export declare class SkStorage<V> implements LocalStorage<object, V> {
+  constructor(options?: StorageOptions);
+  get(owner: object, flags?: number): Ref<V> | null;
+  delete(owner: object): i64;
+}
+/** BPF_MAP_TYPE_TASK_STORAGE: one V per task, owner `getCurrentTaskBtf()` or a task pointer argument. */
+export declare class TaskStorage<V> implements LocalStorage<KernelPtr<"task_struct">, V> {
+  constructor(options?: StorageOptions);
+  get(owner: KernelPtr<"task_struct">, flags?: number): Ref<V> | null;
+  delete(owner: KernelPtr<"task_struct">): i64;
+}
+/** BPF_MAP_TYPE_INODE_STORAGE: one V per inode, from LSM programs (owner a `struct inode *`). */
+export declare class InodeStorage<V> implements LocalStorage<KernelPtr<"inode">, V> {
+  constructor(options?: StorageOptions);
+  get(owner: KernelPtr<"inode">, flags?: number): Ref<V> | null;
+  delete(owner: KernelPtr<"inode">): i64;
+}
+/** BPF_MAP_TYPE_CGRP_STORAGE (Linux 6.2): one V per cgroup (owner a `struct cgroup *`). */
+export declare class CgrpStorage<V> implements LocalStorage<KernelPtr<"cgroup">, V> {
+  constructor(options?: StorageOptions);
+  get(owner: KernelPtr<"cgroup">, flags?: number): Ref<V> | null;
+  delete(owner: KernelPtr<"cgroup">): i64;
+}
+/** Local storage `get` flag: create the owner's value when it has none. */
+export declare const BPF_LOCAL_STORAGE_GET_F_CREATE: 1;
+
 /** Options of a stack trace map: `maxDepth` frames per stack (a constant, 1..127, default 127). */
 export interface StackTraceOptions extends MapOptions {
   readonly maxDepth?: number;
@@ -345,7 +389,8 @@ export type BpfMap<K = any, V = any> =
   | CpuMap
   | XskMap
   | SockMap
-  | SockHash<K>;
+  | SockHash<K>
+  | LocalStorage<any, V>;
 /** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
 export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
 // ---------------------------------------------------------------------------------------------

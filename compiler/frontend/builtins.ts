@@ -75,6 +75,7 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_EXIST", 2n],
   ["BPF_F_NO_PREALLOC", 1n],
   ["BPF_F_BROADCAST", 8n],
+  ["BPF_LOCAL_STORAGE_GET_F_CREATE", 1n],
   ["BPF_F_EXCLUDE_INGRESS", 16n],
   ...Object.values(RETURN_CODES).flat(),
   ...NET_CONSTANTS,

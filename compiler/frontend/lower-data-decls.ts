@@ -149,6 +149,7 @@ export function registerMap(
   let maxDepth: bigint = BigInt(DEFAULT_STACK_DEPTH);
   let histogram: MapHistogram | null = null;
   let badOption = false;
+  let flagsGiven = false;
   let valuesNode: Node | undefined;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
@@ -167,8 +168,10 @@ export function registerMap(
         reportNotConstant(m, p.getInitializerOrThrow(), `map option '${p.getName()}'`, p);
         badOption = true;
       } else if (p.getName() === "maxEntries") maxEntries = v;
-      else if (p.getName() === "flags") flags = v;
-      else if (p.getName() === "maxDepth" && kind.shape === "stack") {
+      else if (p.getName() === "flags") {
+        flags = v;
+        flagsGiven = true;
+      } else if (p.getName() === "maxDepth" && kind.shape === "stack") {
         if (v <= 0n || v > BigInt(DEFAULT_STACK_DEPTH)) {
           m.report("TSB3002", p, {
             name,
@@ -182,7 +185,18 @@ export function registerMap(
   }
   // The option's own diagnostic is the one error; the map stays undeclared (uses stay quiet).
   if (badOption) return;
-  if (maxEntries === null || maxEntries <= 0n) {
+  // kernel/bpf/bpf_local_storage.c: storage maps have no capacity and allocate per owner.
+  if (kind.record.storage) {
+    if ((maxEntries ?? 0n) !== 0n || (flagsGiven && (flags & 1n) === 0n)) {
+      m.report("TSB3002", opts ?? init, {
+        name,
+        problem: `a ${cls} has one value per ${kind.record.storage === "cgrp" ? "cgroup" : kind.record.storage === "sk" ? "socket" : kind.record.storage}: it takes no maxEntries and its flags must include BPF_F_NO_PREALLOC (the default)`,
+      });
+      return;
+    }
+    maxEntries = 0n;
+    flags |= 1n;
+  } else if (maxEntries === null || maxEntries <= 0n) {
     m.report("TSB3002", opts ?? init, {
       name,
       problem: "needs { maxEntries: <positive constant> }",

@@ -104,6 +104,8 @@ export interface MapKindRecord {
   readonly redirect: boolean;
   /** Holds sockets: the value user space stores is a socket fd (u32); sk_msg/sk_skb redirect to them. */
   readonly sockets: boolean;
+  /** Local storage: whose objects own the values (bpf_<owner>_storage_get), or null. */
+  readonly storage: "sk" | "task" | "inode" | "cgrp" | null;
   /** Records stream to user space through it, framed as a ring buffer or perf event records. */
   readonly events: "ringbuf" | "perf_event" | null;
   /** Its elements can count a histogram (integer slot → integer count). */

@@ -13,7 +13,7 @@
  * - `SECTION_DEFS`: libbpf's `section_defs` table (src/libbpf.c, C code, not a header) as of
  *   `SECTION_DEFS_SOURCE`; the generator asks the installed libbpf (`libbpf_prog_type_by_name`) about
  *   every row and refuses to write records where they disagree.
- * - `NEWER_PROG_TYPES` / `NEWER_ATTACH_TYPES`: uapi enum members newer than the installed
+ * - `NEWER_PROG_TYPES` / `NEWER_ATTACH_TYPES` / `NEWER_MAP_TYPES`: uapi enum members newer than the installed
  *   linux/bpf.h (uapi numbers never change once released).
  */
 import type { MapShape } from "../../core/kernel/records.ts";
@@ -40,6 +40,12 @@ export interface MapKindFacts {
    * sk_skb programs redirect to them, sockops programs add them.
    */
   readonly sockets?: boolean;
+  /**
+   * Local storage (kernel/bpf/bpf_local_storage.c and its sk / task / inode / cgrp users): one value
+   * per owner object, reached with bpf_<owner>_storage_get / _delete; created with BPF_F_NO_PREALLOC,
+   * max_entries 0, an int key and a BTF value type (map_check_btf refuses anything else).
+   */
+  readonly storage?: "sk" | "task" | "inode" | "cgrp";
   /** Records stream to user space through this map: how they are framed. */
   readonly events?: "ringbuf" | "perf_event";
   /** Elements map an integer slot to an integer count, so the map can count a histogram. */
@@ -106,6 +112,10 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   reuseport_sockarray: { noBtfKeyValue: true },
   percpu_cgroup_storage: { perCpu: true },
   bloom_filter: { stdlib: { class: "BloomFilter", shape: "value" } },
+  sk_storage: { storage: "sk", stdlib: { class: "SkStorage", shape: "v" } },
+  task_storage: { storage: "task", stdlib: { class: "TaskStorage", shape: "v" } },
+  inode_storage: { storage: "inode", stdlib: { class: "InodeStorage", shape: "v" } },
+  cgrp_storage: { storage: "cgrp", stdlib: { class: "CgrpStorage", shape: "v" } },
 };
 
 /** Which libbpf `section_defs` the table below follows. */
@@ -319,3 +329,6 @@ export const NEWER_ATTACH_TYPES: Readonly<Record<string, number>> = {
 
 /** Program types newer than the installed linux/bpf.h. */
 export const NEWER_PROG_TYPES: Readonly<Record<string, number>> = { NETFILTER: 32 };
+
+/** uapi `enum bpf_map_type` members newer than the installed linux/bpf.h (Linux 6.2, 6.9). */
+export const NEWER_MAP_TYPES: Readonly<Record<string, number>> = { CGRP_STORAGE: 32, ARENA: 33 };
