@@ -102,6 +102,12 @@ export declare function fetchAdd(place: number, delta: number): number;
 export interface MapOptions {
   readonly maxEntries: number;
   readonly flags?: number;
+  /**
+   * `"byName"` (libbpf's LIBBPF_PIN_BY_NAME): the loader pins the map at `<pin root>/<name>`
+   * (default /sys/fs/bpf) and a later load reuses the pinned map when its type, sizes and flags
+   * match (a LoaderError naming the difference when they do not), so programs share its contents.
+   */
+  readonly pinning?: "byName" | "none";
 }
 
 /**
@@ -300,6 +306,7 @@ export declare class SockHash<K> {
 /** Options of a local storage map: no maxEntries (one value per owner); flags default BPF_F_NO_PREALLOC. */
 export interface StorageOptions {
   readonly flags?: number;
+  readonly pinning?: MapOptions["pinning"];
 }
 /** What a local storage map's `get` and `delete` take as the owner of a value. */
 export interface LocalStorage<Owner, V> {

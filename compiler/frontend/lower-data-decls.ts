@@ -150,12 +150,22 @@ export function registerMap(
   let histogram: MapHistogram | null = null;
   let badOption = false;
   let flagsGiven = false;
+  let pinning = 0;
   let valuesNode: Node | undefined;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
       if (p.getName() === "values") {
         valuesNode = p.getInitializerOrThrow();
+        continue;
+      }
+      if (p.getName() === "pinning") {
+        const init = p.getInitializerOrThrow();
+        if (Node.isStringLiteral(init) && init.getLiteralValue() === "byName") pinning = 1;
+        else if (!(Node.isStringLiteral(init) && init.getLiteralValue() === "none")) {
+          m.report("TSB3031", init, { name, found: init.getText() });
+          badOption = true;
+        }
         continue;
       }
       if (p.getName() === "histogram") {
@@ -237,6 +247,7 @@ export function registerMap(
       keyType: null,
       valueType: null,
       histogram: null,
+      ...(pinning ? { pinning } : {}),
       span: m.span(d),
     });
     m.top.set(name, { k: "map", map: { name, kind, key: U32, value: null } });
@@ -258,6 +269,7 @@ export function registerMap(
     valueType: value ? m.sourceTypes.ref(value) : null,
     histogram,
     ...(values ? { values } : {}),
+    ...(pinning ? { pinning } : {}),
     span: m.span(d),
   });
   m.top.set(name, { k: "map", map: { name, kind, key, value } });

@@ -4,6 +4,7 @@
  * - an LpmTrie without BPF_F_NO_PREALLOC, or with a key that is not `struct bpf_lpm_trie_key`
  *   (a u32 `prefixlen` first, then 1..256 address bytes);
  * - a local storage map whose flags drop BPF_F_NO_PREALLOC, or with a maxEntries;
+ * - a map whose `pinning` is not the literal "byName" or "none" (TSB3031);
  * - a Queue's `pop` with an argument, a BloomFilter's `pop` (TypeScript's own errors: the stdlib
  *   declares exactly the methods each kind has).
  */
@@ -94,5 +95,18 @@ describe("local storage declarations", () => {
     ]);
     expect(diagnostics(storage("{ flags: 0 }"))).toEqual([`TSB3002@3:32 ${problem}`]);
     expect(diagnostics(storage(""))).toEqual([]);
+  });
+});
+
+describe("map pinning", () => {
+  it('is a literal "byName" or "none" (TSB3031 at the value)', () => {
+    const s = prog(
+      `const m = new Queue<u32>({ maxEntries: 4, pinning: 1 > 0 ? "byName" : "none" });\n`,
+    );
+    expect(diagnostics(s)).toEqual([
+      `TSB3031@3:52 map 'm': pinning must be the literal "byName" (pinned as /sys/fs/bpf/<name>, reused by the next load, like LIBBPF_PIN_BY_NAME) or "none", not 1 > 0 ? "byName" : "none"`,
+    ]);
+    const ok = prog(`const m = new Queue<u32>({ maxEntries: 4, pinning: "byName" });\n`);
+    expect(diagnostics(ok)).toEqual([]);
   });
 });
