@@ -7,6 +7,16 @@
 export * from "./net.js";
 export * from "./helpers.js";
 export * from "./net-programs.js";
+export * from "./map-targets.js";
+import type {
+  CpuMap,
+  DevMap,
+  DevMapHash,
+  LocalStorage,
+  SockHash,
+  SockMap,
+  XskMap,
+} from "./map-targets.js";
 export * from "./tracing.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -102,6 +112,12 @@ export declare function fetchAdd(place: number, delta: number): number;
 export interface MapOptions {
   readonly maxEntries: number;
   readonly flags?: number;
+  /**
+   * `"byName"` (libbpf's LIBBPF_PIN_BY_NAME): the loader pins the map at `<pin root>/<name>`
+   * (default /sys/fs/bpf) and a later load reuses the pinned map when its type, sizes and flags
+   * match (a LoaderError naming the difference when they do not), so programs share its contents.
+   */
+  readonly pinning?: "byName" | "none";
 }
 
 /**
@@ -289,7 +305,14 @@ export type BpfMap<K = any, V = any> =
   | RingBuf<V>
   | PerfEventArray<V>
   | ProgArray
-  | StackTraceMap;
+  | StackTraceMap
+  | DevMap
+  | DevMapHash
+  | CpuMap
+  | XskMap
+  | SockMap
+  | SockHash<K>
+  | LocalStorage<any, V>;
 /** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
 export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
 // ---------------------------------------------------------------------------------------------

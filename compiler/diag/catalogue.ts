@@ -177,6 +177,11 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "map '{name}': initial value {slot} must be {expected}, not '{text}'",
   },
+  TSB3031: {
+    severity: "error",
+    template:
+      'map \'{name}\': pinning must be the literal "byName" (pinned as /sys/fs/bpf/<name>, reused by the next load, like LIBBPF_PIN_BY_NAME) or "none", not {found}',
+  },
   TSB3040: {
     severity: "error",
     template:

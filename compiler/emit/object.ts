@@ -78,6 +78,7 @@ export function buildObjectSpec(
       ...(typed && map.valueType !== null ? { valueTypeId: mb.typeId(map.valueType) } : {}),
       ...(map.flags !== 0 ? { flags: map.flags } : {}),
       ...(map.values ? { values: map.values } : {}),
+      ...(map.pinning ? { pinning: map.pinning } : {}),
       tags,
     };
   });

@@ -51,6 +51,7 @@ export const SHAPE_TYPE_ARGS: Readonly<
   v: { count: 1, key: "u32", value: 0 },
   record: { count: 1, key: null, value: 0 },
   value: { count: 1, key: null, value: 0 },
+  key: { count: 1, key: 0, value: null },
   none: { count: 0, key: null, value: null },
   stack: { count: 0, key: null, value: null },
 };
@@ -73,6 +74,9 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_NOEXIST", 1n],
   ["BPF_EXIST", 2n],
   ["BPF_F_NO_PREALLOC", 1n],
+  ["BPF_F_BROADCAST", 8n],
+  ["BPF_LOCAL_STORAGE_GET_F_CREATE", 1n],
+  ["BPF_F_EXCLUDE_INGRESS", 16n],
   ...Object.values(RETURN_CODES).flat(),
   ...NET_CONSTANTS,
   ["BPF_F_SKIP_FIELD_MASK", 0xffn],

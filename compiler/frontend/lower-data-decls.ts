@@ -141,19 +141,31 @@ export function registerMap(
     return;
   }
   const { key, value } = mapTypesOf(kind.shape, resolve);
-  if ((need > 0 && !value) || (kind.shape === "kv" && !key)) return;
+  const args = SHAPE_TYPE_ARGS[kind.shape];
+  if ((args.value !== null && !value) || (typeof args.key === "number" && !key)) return;
   const opts = init.getArguments()[0];
   let maxEntries: bigint | null = null;
   let flags = 0n;
   let maxDepth: bigint = BigInt(DEFAULT_STACK_DEPTH);
   let histogram: MapHistogram | null = null;
   let badOption = false;
+  let flagsGiven = false;
+  let pinning = 0;
   let valuesNode: Node | undefined;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
       if (p.getName() === "values") {
         valuesNode = p.getInitializerOrThrow();
+        continue;
+      }
+      if (p.getName() === "pinning") {
+        const init = p.getInitializerOrThrow();
+        if (Node.isStringLiteral(init) && init.getLiteralValue() === "byName") pinning = 1;
+        else if (!(Node.isStringLiteral(init) && init.getLiteralValue() === "none")) {
+          m.report("TSB3031", init, { name, found: init.getText() });
+          badOption = true;
+        }
         continue;
       }
       if (p.getName() === "histogram") {
@@ -166,8 +178,10 @@ export function registerMap(
         reportNotConstant(m, p.getInitializerOrThrow(), `map option '${p.getName()}'`, p);
         badOption = true;
       } else if (p.getName() === "maxEntries") maxEntries = v;
-      else if (p.getName() === "flags") flags = v;
-      else if (p.getName() === "maxDepth" && kind.shape === "stack") {
+      else if (p.getName() === "flags") {
+        flags = v;
+        flagsGiven = true;
+      } else if (p.getName() === "maxDepth" && kind.shape === "stack") {
         if (v <= 0n || v > BigInt(DEFAULT_STACK_DEPTH)) {
           m.report("TSB3002", p, {
             name,
@@ -181,7 +195,18 @@ export function registerMap(
   }
   // The option's own diagnostic is the one error; the map stays undeclared (uses stay quiet).
   if (badOption) return;
-  if (maxEntries === null || maxEntries <= 0n) {
+  // kernel/bpf/bpf_local_storage.c: storage maps have no capacity and allocate per owner.
+  if (kind.record.storage) {
+    if ((maxEntries ?? 0n) !== 0n || (flagsGiven && (flags & 1n) === 0n)) {
+      m.report("TSB3002", opts ?? init, {
+        name,
+        problem: `a ${cls} has one value per ${kind.record.storage === "cgrp" ? "cgroup" : kind.record.storage === "sk" ? "socket" : kind.record.storage}: it takes no maxEntries and its flags must include BPF_F_NO_PREALLOC (the default)`,
+      });
+      return;
+    }
+    maxEntries = 0n;
+    flags |= 1n;
+  } else if (maxEntries === null || maxEntries <= 0n) {
     m.report("TSB3002", opts ?? init, {
       name,
       problem: "needs { maxEntries: <positive constant> }",
@@ -222,24 +247,29 @@ export function registerMap(
       keyType: null,
       valueType: null,
       histogram: null,
+      ...(pinning ? { pinning } : {}),
       span: m.span(d),
     });
     m.top.set(name, { k: "map", map: { name, kind, key: U32, value: null } });
     return;
   }
   const isRecord = kind.shape === "record";
-  const isFdArray = kind.record.fdArray;
+  // fd arrays and redirect targets are u32 → u32 whatever their class's type arguments; a socket
+  // map's value is a u32 socket fd, its key the class's key type (u32 for a SockMap).
+  const u32Key = kind.record.fdArray || kind.record.redirect || (kind.record.sockets && !key);
+  const u32Value = kind.record.fdArray || kind.record.redirect || kind.record.sockets;
   m.maps.push({
     name,
     kind: kind.kind,
-    keySize: isFdArray ? 4 : isRecord || !key ? 0 : sizeOf(key),
-    valueSize: isFdArray ? 4 : isRecord || !value ? 0 : sizeOf(value),
+    keySize: u32Key ? 4 : isRecord || !key ? 0 : sizeOf(key),
+    valueSize: u32Value ? 4 : isRecord || !value ? 0 : sizeOf(value),
     maxEntries: Number(maxEntries),
     flags: Number(flags),
     keyType: key && !isRecord ? m.sourceTypes.ref(key) : null,
     valueType: value ? m.sourceTypes.ref(value) : null,
     histogram,
     ...(values ? { values } : {}),
+    ...(pinning ? { pinning } : {}),
     span: m.span(d),
   });
   m.top.set(name, { k: "map", map: { name, kind, key, value } });

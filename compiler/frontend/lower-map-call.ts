@@ -30,6 +30,9 @@ export function callMapMethod(
   const flagsArg = (i: number, dflt: bigint): ValueId | null =>
     args[i] ? fs.coerce(lowerExpr(fs, args[i]!, U64), U64, args[i]!) : fs.iconst("i64", dflt, node);
   const shape = map.kind.shape;
+  const owner = map.kind.record.storage;
+  if (owner && map.value)
+    return storageMethod(fs, node, { owner, value: map.value, method, args, mapref, flagsArg });
   if ((shape === "kv" || shape === "v") && map.key && map.value) {
     if (method === "lookup" && args.length === 1) {
       const key = pointerTo(fs, args[0]!, map.key, "key");
@@ -198,4 +201,55 @@ function elementMethod(
     target: value,
     ptr: fs.val({ op: "select", cond: ok, ifTrue: slot, ifFalse: nul }, "ptr", node),
   };
+}
+
+/**
+ * `get(owner, flags?)` and `delete(owner)` of a local storage map (bpf_<owner>_storage_get /
+ * _delete): the owner is the program's ctx (a cgroup sock program's socket) or a kernel pointer
+ * (`getCurrentTaskBtf()`); `get` yields a Ref to the owner's value, null when it has none and
+ * flags lack BPF_LOCAL_STORAGE_GET_F_CREATE. Anything else is TSB1010.
+ */
+function storageMethod(
+  fs: FuncState,
+  node: CallExpression,
+  call: {
+    owner: string;
+    value: TsbType;
+    method: string;
+    args: Node[];
+    mapref: () => ValueId;
+    flagsArg: (i: number, dflt: bigint) => ValueId | null;
+  },
+): Operand {
+  const { owner, value, method, args, mapref } = call;
+  const ownerArg = (): ValueId | null => {
+    const o = lowerExpr(fs, args[0]!, U64);
+    if (o.k === "error") return null;
+    if (o.k === "ctx") return o.ptr;
+    return fs.coerce(o, U64, args[0]!);
+  };
+  if (method === "get" && (args.length === 1 || args.length === 2)) {
+    const o = ownerArg();
+    const flags = call.flagsArg(1, 0n);
+    if (o === null || flags === null) return ERROR;
+    const nul = fs.val({ op: "const", type: "ptr", value: 0n }, "ptr", node);
+    return {
+      k: "ref",
+      target: value,
+      ptr: callHelper(fs, `${owner}_storage_get`, [mapref(), o, nul, flags], node, "ptr"),
+    };
+  }
+  if (method === "delete" && args.length === 1) {
+    const o = ownerArg();
+    if (o === null) return ERROR;
+    return {
+      k: "val",
+      type: I64,
+      v: callHelper(fs, `${owner}_storage_delete`, [mapref(), o], node),
+    };
+  }
+  fs.m.report("TSB1010", node.getExpression(), {
+    name: `storage map ${method} with ${args.length} arguments`,
+  });
+  return ERROR;
 }

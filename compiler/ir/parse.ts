@@ -160,6 +160,11 @@ function parseMapDecl(l: Line, file: string): MapDecl {
     }
     l.expect("]");
   }
+  let pinning = 0;
+  if (l.isWord("pin")) {
+    l.next("pin");
+    pinning = l.int();
+  }
   const span = l.span(file) ?? defaultSpan(file);
   return {
     name,
@@ -172,6 +177,7 @@ function parseMapDecl(l: Line, file: string): MapDecl {
     valueType,
     histogram,
     ...(values ? { values } : {}),
+    ...(pinning ? { pinning } : {}),
     span,
   };
 }

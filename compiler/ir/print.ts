@@ -83,7 +83,8 @@ function printMap(m: MapDecl, file: string): string {
   return (
     `map @${m.name} ${m.kind} key ${m.keySize} value ${m.valueSize} max ${m.maxEntries} ` +
     `flags ${m.flags} ktype ${typeRef(m.keyType)} vtype ${typeRef(m.valueType)}` +
-    `${histogramText(m.histogram)}${valuesText(m.values)}${declSpan(m.span, file)}`
+    `${histogramText(m.histogram)}${valuesText(m.values)}${m.pinning ? ` pin ${m.pinning}` : ""}` +
+    declSpan(m.span, file)
   );
 }
 

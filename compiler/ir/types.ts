@@ -277,6 +277,8 @@ export interface MapDecl {
    * holds, or null; absent when the map starts empty.
    */
   readonly values?: readonly (string | null)[];
+  /** libbpf's `pinning` (1 = LIBBPF_PIN_BY_NAME: pinned under the pin root by its name); absent = 0. */
+  readonly pinning?: number;
   readonly span: Span;
 }
 

@@ -84,7 +84,7 @@ export interface ContextLayout {
  * record type, no elements), "value" (elements without a key: queue, stack, bloom filter; key size
  * 0), "none", or "stack" (no type arguments: u32 stack id → `maxDepth` u64 addresses).
  */
-export type MapShape = "kv" | "v" | "record" | "value" | "none" | "stack";
+export type MapShape = "kv" | "v" | "record" | "value" | "key" | "none" | "stack";
 
 /** One map kind: a member of uapi `enum bpf_map_type` and what every stage must know about it. */
 export interface MapKindRecord {
@@ -100,6 +100,12 @@ export interface MapKindRecord {
   readonly btfKeyValue: boolean;
   /** A u32 index to a u32 file descriptor (key = value = 4 bytes). */
   readonly fdArray: boolean;
+  /** A bpf_redirect_map target: a u32 key to a u32 value (ifindex, CPU queue size, AF_XDP socket). */
+  readonly redirect: boolean;
+  /** Holds sockets: the value user space stores is a socket fd (u32); sk_msg/sk_skb redirect to them. */
+  readonly sockets: boolean;
+  /** Local storage: whose objects own the values (bpf_<owner>_storage_get), or null. */
+  readonly storage: "sk" | "task" | "inode" | "cgrp" | null;
   /** Records stream to user space through it, framed as a ring buffer or perf event records. */
   readonly events: "ringbuf" | "perf_event" | null;
   /** Its elements can count a histogram (integer slot → integer count). */

@@ -22,6 +22,7 @@ import { PROBE_READ_HELPERS } from "./probe-read.ts";
 import { PROCESS_HELPERS } from "./process-helpers.ts";
 import { PACKET_HELPERS } from "./packet-bytes.ts";
 import { PACKET_WRITE_HELPERS } from "./packet-writes.ts";
+import { REDIRECT_MAP_HELPERS } from "./redirect-map.ts";
 import { STRING_HELPERS } from "./string-helpers.ts";
 import { STACK_HELPERS } from "./stack-helpers.ts";
 import type { HelperImpl } from "./types.ts";
@@ -44,6 +45,7 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...OUTPUT_HELPERS,
   ...PACKET_HELPERS,
   ...PACKET_WRITE_HELPERS,
+  ...REDIRECT_MAP_HELPERS,
   ...STRING_HELPERS,
   ...STACK_HELPERS,
   ...CALLBACK_HELPERS,

@@ -32,7 +32,13 @@ export {
 } from "./test-run.ts";
 export { loadBtf, BtfLoadError, KernelBtf } from "./btf-load.ts";
 export { kernelHasDeclTags, sanitizeBtf, withoutDeclTags } from "./btf-sanitize.ts";
-export { pinObject, openPinned } from "./pin.ts";
+export {
+  pinObject,
+  openPinned,
+  pinnedByName,
+  DEFAULT_PIN_ROOT,
+  LIBBPF_PIN_BY_NAME,
+} from "./pin.ts";
 export {
   programInfo,
   mapInfo,

@@ -49,7 +49,9 @@ import { programBtfRecords } from "./btf-records.ts";
 import { KernelError, LoaderError, VerifierError } from "./errors.ts";
 import { FdScope } from "./fd.ts";
 import { linkProgram } from "./link-program.ts";
-import { createMap, type KernelMap } from "./map.ts";
+import { createMap, KernelMap } from "./map.ts";
+import { mapInfo } from "./info.ts";
+import { DEFAULT_PIN_ROOT, LIBBPF_PIN_BY_NAME, pinnedByName } from "./pin.ts";
 import { loadProgram, type KernelProgram, type LoadOptions } from "./program.ts";
 import { MapType, PROG_F_SLEEPABLE } from "./sys/constants.ts";
 import { possibleCpus } from "./sys/cpus.ts";
@@ -73,6 +75,11 @@ export interface ObjectLoadOptions {
    * `<first 8 characters>.bss` (core/object internalMapName). Use `objectNameOf(path)` for a file.
    */
   readonly objectName?: string;
+  /**
+   * Where maps with `pinning` LIBBPF_PIN_BY_NAME are pinned and looked for (libbpf's
+   * `pin_root_path`); default /sys/fs/bpf.
+   */
+  readonly pinRoot?: string;
 }
 
 /** One loaded program with the facts it was loaded from. */
@@ -165,8 +172,21 @@ export function loadObject(
 
     const maps = new Map<string, KernelMap>();
     const mapFds: number[] = [];
+    const reused = new Set<string>();
     for (const def of obj.maps) {
-      const m = scope.track(createObjectMap(def, btf?.kernel, warnings, opts.objectName));
+      const create = () => createObjectMap(def, btf?.kernel, warnings, opts.objectName);
+      let m: KernelMap;
+      if (def.pinning === LIBBPF_PIN_BY_NAME) {
+        const p = pinnedByName(
+          { ...def, flags: def.flags ?? 0 },
+          opts.pinRoot ?? DEFAULT_PIN_ROOT,
+          create,
+          (fd) => new KernelMap(fd, { ...def, flags: def.flags ?? 0 }),
+          mapInfo,
+        );
+        m = scope.track(p.map);
+        if (p.reused) reused.add(def.name);
+      } else m = scope.track(create());
       maps.set(def.name, m);
       mapFds[def.index] = m.fd;
     }
@@ -187,7 +207,9 @@ export function loadObject(
       scope.track(loaded.program);
       programs.set(def.name, loaded);
     }
-    for (const def of obj.maps) if (def.initialValues) fillInitialValues(def, maps, programs);
+    // A reused pinned map keeps the contents it has.
+    for (const def of obj.maps)
+      if (def.initialValues && !reused.has(def.name)) fillInitialValues(def, maps, programs);
     return new LoadedObject(maps, programs, btf?.kernel, warnings, relocations);
   });
 }

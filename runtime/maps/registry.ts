@@ -17,6 +17,7 @@ import { LpmTrieMap } from "./lpm-trie.ts";
 import { QueueStackMap } from "./queue-stack.ts";
 import { PerfEventArrayMap } from "./perf-event-array.ts";
 import { ProgArrayMap, type ProgramResolver } from "./prog-array.ts";
+import { RedirectMap } from "./redirect-map.ts";
 import { RingBufMap } from "./ringbuf.ts";
 import { StackTraceMap } from "./stack-trace.ts";
 import { MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
@@ -31,6 +32,7 @@ type MapConstructor = (
 
 const hash: MapConstructor = (spec, ctx, _, kind) => new HashMap(spec, ctx, kind);
 const array: MapConstructor = (spec, ctx, _, kind) => new ArrayMap(spec, ctx, kind.perCpu);
+const redirect: MapConstructor = (spec, _, __, kind) => new RedirectMap(spec, kind.kind);
 
 /** The map kinds the VM implements, by libbpf kind name (core/kernel map-kinds.ts). */
 const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
@@ -48,6 +50,10 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   queue: (spec) => new QueueStackMap(spec, "queue"),
   stack: (spec) => new QueueStackMap(spec, "stack"),
   bloom_filter: (spec) => new BloomFilterMap(spec),
+  devmap: redirect,
+  devmap_hash: redirect,
+  cpumap: redirect,
+  xskmap: redirect,
 };
 
 /** Map kinds the VM implements (libbpf names). */

@@ -37,12 +37,19 @@ export const SKB_MAX_LEN = 16064;
 export interface RedirectTarget {
   /** The helper that chose it (`redirect`, `redirect_peer`, `redirect_neigh`, `redirect_map`). */
   readonly helper: string;
-  /** Target interface index (or, for redirect_map, the key). */
+  /**
+   * Target interface index; for redirect_map, the entry the key found (a devmap's interface index,
+   * a cpumap's queue size, an xskmap's socket fd), 0 for a broadcast.
+   */
   readonly ifindex: number;
   /** BPF_F_INGRESS: into the interface's receive path rather than out of it. */
   readonly ingress: boolean;
   /** For redirect_map: the map's name. */
   readonly map?: string;
+  /** For redirect_map: the key looked up (a devmap slot, a CPU, an xskmap queue). */
+  readonly key?: number;
+  /** For redirect_map with BPF_F_BROADCAST: to every entry of the devmap (key unused). */
+  readonly broadcast?: boolean;
 }
 
 /** A copy of the packet bpf_clone_redirect sent. */

@@ -13,7 +13,7 @@
  * - `SECTION_DEFS`: libbpf's `section_defs` table (src/libbpf.c, C code, not a header) as of
  *   `SECTION_DEFS_SOURCE`; the generator asks the installed libbpf (`libbpf_prog_type_by_name`) about
  *   every row and refuses to write records where they disagree.
- * - `NEWER_PROG_TYPES` / `NEWER_ATTACH_TYPES`: uapi enum members newer than the installed
+ * - `NEWER_PROG_TYPES` / `NEWER_ATTACH_TYPES` / `NEWER_MAP_TYPES`: uapi enum members newer than the installed
  *   linux/bpf.h (uapi numbers never change once released).
  */
 import type { MapShape } from "../../core/kernel/records.ts";
@@ -29,6 +29,23 @@ export interface MapKindFacts {
   readonly noBtfKeyValue?: boolean;
   /** A u32 index to a u32 file descriptor (key = value = 4 bytes). */
   readonly fdArray?: boolean;
+  /**
+   * A bpf_redirect_map target (kernel/bpf/devmap.c, cpumap.c, net/xdp/xskmap.c): a u32 key to a u32
+   * value (an interface index, a CPU's queue size, an AF_XDP socket fd); the kernel looks the key up
+   * when an XDP program redirects through the map.
+   */
+  readonly redirect?: boolean;
+  /**
+   * Holds sockets (net/core/sock_map.c): user space stores a socket fd as the u32 value; sk_msg and
+   * sk_skb programs redirect to them, sockops programs add them.
+   */
+  readonly sockets?: boolean;
+  /**
+   * Local storage (kernel/bpf/bpf_local_storage.c and its sk / task / inode / cgrp users): one value
+   * per owner object, reached with bpf_<owner>_storage_get / _delete; created with BPF_F_NO_PREALLOC,
+   * max_entries 0, an int key and a BTF value type (map_check_btf refuses anything else).
+   */
+  readonly storage?: "sk" | "task" | "inode" | "cgrp";
   /** Records stream to user space through this map: how they are framed. */
   readonly events?: "ringbuf" | "perf_event";
   /** Elements map an integer slot to an integer count, so the map can count a histogram. */
@@ -74,12 +91,16 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   lpm_trie: { stdlib: { class: "LpmTrie", shape: "kv" } },
   array_of_maps: { noBtfKeyValue: true, fdArray: true },
   hash_of_maps: { noBtfKeyValue: true },
-  devmap: { noBtfKeyValue: true },
-  devmap_hash: { noBtfKeyValue: true },
-  cpumap: { noBtfKeyValue: true },
-  xskmap: { noBtfKeyValue: true },
-  sockmap: { noBtfKeyValue: true },
-  sockhash: { noBtfKeyValue: true },
+  devmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "DevMap", shape: "none" } },
+  devmap_hash: {
+    noBtfKeyValue: true,
+    redirect: true,
+    stdlib: { class: "DevMapHash", shape: "none" },
+  },
+  cpumap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "CpuMap", shape: "none" } },
+  xskmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "XskMap", shape: "none" } },
+  sockmap: { noBtfKeyValue: true, sockets: true, stdlib: { class: "SockMap", shape: "none" } },
+  sockhash: { noBtfKeyValue: true, sockets: true, stdlib: { class: "SockHash", shape: "key" } },
   queue: { noBtfKeyValue: true, stdlib: { class: "Queue", shape: "value" } },
   stack: { noBtfKeyValue: true, stdlib: { class: "Stack", shape: "value" } },
   ringbuf: {
@@ -91,6 +112,10 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   reuseport_sockarray: { noBtfKeyValue: true },
   percpu_cgroup_storage: { perCpu: true },
   bloom_filter: { stdlib: { class: "BloomFilter", shape: "value" } },
+  sk_storage: { storage: "sk", stdlib: { class: "SkStorage", shape: "v" } },
+  task_storage: { storage: "task", stdlib: { class: "TaskStorage", shape: "v" } },
+  inode_storage: { storage: "inode", stdlib: { class: "InodeStorage", shape: "v" } },
+  cgrp_storage: { storage: "cgrp", stdlib: { class: "CgrpStorage", shape: "v" } },
 };
 
 /** Which libbpf `section_defs` the table below follows. */
@@ -304,3 +329,6 @@ export const NEWER_ATTACH_TYPES: Readonly<Record<string, number>> = {
 
 /** Program types newer than the installed linux/bpf.h. */
 export const NEWER_PROG_TYPES: Readonly<Record<string, number>> = { NETFILTER: 32 };
+
+/** uapi `enum bpf_map_type` members newer than the installed linux/bpf.h (Linux 6.2, 6.9). */
+export const NEWER_MAP_TYPES: Readonly<Record<string, number>> = { CGRP_STORAGE: 32, ARENA: 33 };

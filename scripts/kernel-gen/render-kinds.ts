@@ -18,6 +18,7 @@ import {
   BUFFER_CONTEXT_PROG_TYPES,
   MAP_KIND_FACTS,
   NEWER_ATTACH_TYPES,
+  NEWER_MAP_TYPES,
   NEWER_PROG_TYPES,
   PROGRAM_TYPE_CONTEXTS,
   SECTION_DEFS,
@@ -54,22 +55,27 @@ const members = (e: EnumMembers, prefix: string, newer: Readonly<Record<string, 
 
 /** The records, from the header's enums, the facts and libbpf. */
 export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRecords {
-  const maps: MapKindRecord[] = members(enums.mapTypes, "BPF_MAP_TYPE_").map((m) => {
-    const kind = libbpf.mapTypeName(m.id) ?? m.type.toLowerCase();
-    const f = MAP_KIND_FACTS[kind] ?? {};
-    return {
-      name: m.name,
-      id: m.id,
-      kind,
-      perCpu: f.perCpu ?? false,
-      btfKeyValue: !f.noBtfKeyValue,
-      fdArray: f.fdArray ?? false,
-      events: f.events ?? null,
-      histogram: f.histogram ?? false,
-      forEach: f.forEach ?? false,
-      stdlib: f.stdlib ?? null,
-    };
-  });
+  const maps: MapKindRecord[] = members(enums.mapTypes, "BPF_MAP_TYPE_", NEWER_MAP_TYPES).map(
+    (m) => {
+      const kind = libbpf.mapTypeName(m.id) ?? m.type.toLowerCase();
+      const f = MAP_KIND_FACTS[kind] ?? {};
+      return {
+        name: m.name,
+        id: m.id,
+        kind,
+        perCpu: f.perCpu ?? false,
+        btfKeyValue: !f.noBtfKeyValue,
+        fdArray: f.fdArray ?? false,
+        redirect: f.redirect ?? false,
+        sockets: f.sockets ?? false,
+        storage: f.storage ?? null,
+        events: f.events ?? null,
+        histogram: f.histogram ?? false,
+        forEach: f.forEach ?? false,
+        stdlib: f.stdlib ?? null,
+      };
+    },
+  );
   for (const k of Object.keys(MAP_KIND_FACTS))
     if (!maps.some((m) => m.kind === k)) throw new Error(`map kind facts: unknown kind '${k}'`);
   const progTypes: ProgramTypeRecord[] = members(

@@ -3,6 +3,8 @@
  * options (exact code, line:col and message), and misused element-map methods:
  * - an LpmTrie without BPF_F_NO_PREALLOC, or with a key that is not `struct bpf_lpm_trie_key`
  *   (a u32 `prefixlen` first, then 1..256 address bytes);
+ * - a local storage map whose flags drop BPF_F_NO_PREALLOC, or with a maxEntries;
+ * - a map whose `pinning` is not the literal "byName" or "none" (TSB3031);
  * - a Queue's `pop` with an argument, a BloomFilter's `pop` (TypeScript's own errors: the stdlib
  *   declares exactly the methods each kind has).
  */
@@ -77,5 +79,34 @@ describe("element maps", () => {
       "  q.push(7);\n  const v = q.peek();\n  if (v === null) return 1;\n  const w = q.pop();\n  if (w !== null && w.value === v.value) return 3;",
     );
     expect(diagnostics(s)).toEqual([]);
+  });
+});
+
+describe("local storage declarations", () => {
+  const storage = (opts: string) =>
+    `import { TaskStorage, tpBtf, u64 } from "tsbpf";\nexport const license = "GPL";\nconst s = new TaskStorage<u64>(${opts});\nexport const p = tpBtf("sys_enter", () => 0);\n`;
+
+  it("take no maxEntries and keep BPF_F_NO_PREALLOC", () => {
+    const problem =
+      "map 's': a TaskStorage has one value per task: it takes no maxEntries and its flags must include BPF_F_NO_PREALLOC (the default)";
+    // The stdlib's StorageOptions has no maxEntries: TypeScript itself refuses one.
+    expect(diagnostics(storage("{ maxEntries: 16 }"))).toEqual([
+      "TS2353@3:34 Object literal may only specify known properties, and 'maxEntries' does not exist in type 'StorageOptions'.",
+    ]);
+    expect(diagnostics(storage("{ flags: 0 }"))).toEqual([`TSB3002@3:32 ${problem}`]);
+    expect(diagnostics(storage(""))).toEqual([]);
+  });
+});
+
+describe("map pinning", () => {
+  it('is a literal "byName" or "none" (TSB3031 at the value)', () => {
+    const s = prog(
+      `const m = new Queue<u32>({ maxEntries: 4, pinning: 1 > 0 ? "byName" : "none" });\n`,
+    );
+    expect(diagnostics(s)).toEqual([
+      `TSB3031@3:52 map 'm': pinning must be the literal "byName" (pinned as /sys/fs/bpf/<name>, reused by the next load, like LIBBPF_PIN_BY_NAME) or "none", not 1 > 0 ? "byName" : "none"`,
+    ]);
+    const ok = prog(`const m = new Queue<u32>({ maxEntries: 4, pinning: "byName" });\n`);
+    expect(diagnostics(ok)).toEqual([]);
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * Map kinds that hold the kernel's own objects: redirect targets for XDP (devices, CPUs, AF_XDP
+ * sockets), socket maps for sk_msg / sk_skb, and local storage owned by sockets, tasks, inodes and
+ * cgroups. User space fills the first two with interface indexes, queue sizes and socket fds; local
+ * storage values are created by programs for their owners.
+ */
+import type { KernelPtr, MapOptions, Ref, i64 } from "./index.js";
+
+/**
+ * BPF_MAP_TYPE_DEVMAP: slot (u32 index < maxEntries) → interface index (u32), the interfaces an XDP
+ * program sends packets to with `redirectMap(map, slot, fallback)`. User space fills the slots.
+ */
+export declare class DevMap {
+  constructor(options: MapOptions);
+}
+/** BPF_MAP_TYPE_DEVMAP_HASH: like DevMap, keyed by any u32 (an ifindex, say) instead of a slot. */
+export declare class DevMapHash {
+  constructor(options: MapOptions);
+}
+/**
+ * BPF_MAP_TYPE_CPUMAP: CPU number (u32) → queue size (u32); `redirectMap(map, cpu, fallback)` hands
+ * the packet to that CPU's kernel thread.
+ */
+export declare class CpuMap {
+  constructor(options: MapOptions);
+}
+/**
+ * BPF_MAP_TYPE_XSKMAP: receive queue (u32) → AF_XDP socket fd (u32); `redirectMap(map, queue,
+ * fallback)` delivers the frame to that socket.
+ */
+export declare class XskMap {
+  constructor(options: MapOptions);
+}
+/**
+ * redirectMap's flags: the low two bits are the verdict when the key has no entry (XDP_ABORTED,
+ * XDP_DROP, XDP_PASS); BPF_F_BROADCAST sends to every entry (DevMap/DevMapHash), skipping the
+ * receiving interface with BPF_F_EXCLUDE_INGRESS.
+ */
+export declare const BPF_F_BROADCAST: 8;
+export declare const BPF_F_EXCLUDE_INGRESS: 16;
+
+/**
+ * BPF_MAP_TYPE_SOCKMAP: slot (u32 index < maxEntries) → socket. User space stores a socket's fd
+ * (TCP established or listening, UDP, unix); `msgRedirectMap(ctx, map, slot, flags)` from sk_msg and
+ * `skRedirectMap(ctx, map, slot, flags)` from sk_skb send data to it; sockops programs add sockets
+ * with `sockMapUpdate`. sk_skb / sk_msg programs attach to a SockMap or SockHash.
+ */
+export declare class SockMap {
+  constructor(options: MapOptions);
+}
+/**
+ * BPF_MAP_TYPE_SOCKHASH: key K (a struct of addresses and ports, say) → socket, as SockMap but
+ * hashed; `msgRedirectHash` / `skRedirectHash` / `sockHashUpdate` take a K.
+ */
+export declare class SockHash<K> {
+  constructor(options: MapOptions);
+}
+
+/** Options of a local storage map: no maxEntries (one value per owner); flags default BPF_F_NO_PREALLOC. */
+export interface StorageOptions {
+  readonly flags?: number;
+  readonly pinning?: MapOptions["pinning"];
+}
+/** What a local storage map's `get` and `delete` take as the owner of a value. */
+export interface LocalStorage<Owner, V> {
+  /**
+   * The owner's value, or null when it has none; with flags BPF_LOCAL_STORAGE_GET_F_CREATE a
+   * zeroed value is created for it first (bpf_<owner>_storage_get).
+   */
+  get(owner: Owner, flags?: number): Ref<V> | null;
+  /** Removes the owner's value: 0 or -ENOENT (bpf_<owner>_storage_delete). */
+  delete(owner: Owner): i64;
+}
+/**
+ * BPF_MAP_TYPE_SK_STORAGE: one V per socket, e.g. from a cgroup sock program
+ * (`storage.get(ctx, BPF_LOCAL_STORAGE_GET_F_CREATE)`) or sockops.
+ */
+export declare class SkStorage<V> implements LocalStorage<object, V> {
+  constructor(options?: StorageOptions);
+  get(owner: object, flags?: number): Ref<V> | null;
+  delete(owner: object): i64;
+}
+/** BPF_MAP_TYPE_TASK_STORAGE: one V per task, owner `getCurrentTaskBtf()` or a task pointer argument. */
+export declare class TaskStorage<V> implements LocalStorage<KernelPtr<"task_struct">, V> {
+  constructor(options?: StorageOptions);
+  get(owner: KernelPtr<"task_struct">, flags?: number): Ref<V> | null;
+  delete(owner: KernelPtr<"task_struct">): i64;
+}
+/** BPF_MAP_TYPE_INODE_STORAGE: one V per inode, from LSM programs (owner a `struct inode *`). */
+export declare class InodeStorage<V> implements LocalStorage<KernelPtr<"inode">, V> {
+  constructor(options?: StorageOptions);
+  get(owner: KernelPtr<"inode">, flags?: number): Ref<V> | null;
+  delete(owner: KernelPtr<"inode">): i64;
+}
+/** BPF_MAP_TYPE_CGRP_STORAGE (Linux 6.2): one V per cgroup (owner a `struct cgroup *`). */
+export declare class CgrpStorage<V> implements LocalStorage<KernelPtr<"cgroup">, V> {
+  constructor(options?: StorageOptions);
+  get(owner: KernelPtr<"cgroup">, flags?: number): Ref<V> | null;
+  delete(owner: KernelPtr<"cgroup">): i64;
+}
+/** Local storage `get` flag: create the owner's value when it has none. */
+export declare const BPF_LOCAL_STORAGE_GET_F_CREATE: 1;
