@@ -151,6 +151,29 @@ describe.runIf(ready)("tracing examples on Linux 6.1 (QEMU guest)", () => {
     expect(ours[0]).toContain(`.name = ${name}, .dir = core-exepath.d }`);
   });
 
+  it("core-tcpstate reads a connect's destination and port from 6.1's struct sock (CO-RE)", async () => {
+    const js =
+      "const net = require('net'), fs = require('fs'), b = process.env.B;" +
+      "const s = net.createServer((c) => c.end()).listen(0, '127.0.0.1', () => {" +
+      "fs.writeFileSync(b + '.port', String(s.address().port));" +
+      "fs.writeFileSync(b + '.pid', String(process.pid));" +
+      "const c = net.connect(s.address().port, '127.0.0.1', () => { c.end(); s.close(); }); });";
+    const run = await runInGuestTool(guest, "core-tcpstate", `B=$B node -e "${js}"`);
+    expectRan(run, ["onStateChange"]);
+    const port = Number(run.fact("port"));
+    // 127.0.0.1 and the port in network order, read as little-endian integers.
+    const dport = ((port & 0xff) << 8) | (port >> 8);
+    const ours = recordLines(
+      run.stdout,
+      "events",
+      `.pid = ${run.fact("pid")}, `,
+      `.dport = ${dport}, `,
+    );
+    expect(ours, run.log).toHaveLength(1);
+    expect(ours[0]).toContain(`.daddr = ${0x0100007f}, .saddr = ${0x0100007f}, `);
+    expect(ours[0]).toContain(".family = 2 }");
+  });
+
   it("tcpconnect reports a connect to a listening port on 127.0.0.1, with the pid", async () => {
     const js =
       "const net = require('net'), fs = require('fs'), b = process.env.B;" +
