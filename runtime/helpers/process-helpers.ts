@@ -13,7 +13,6 @@ import type { HelperImpl } from "./types.ts";
 import { errno, numArg, setResult64 } from "./types.ts";
 import type { FastHelperCall } from "../vm/contract.ts";
 
-
 /** Offset of the saved instruction pointer in the probed arch's struct pt_regs. */
 const PT_REGS_IP = contextOffset("pt_regs", "rip");
 /** Nanoseconds per jiffy at HZ=250. */
