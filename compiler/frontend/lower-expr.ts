@@ -18,7 +18,8 @@ import { ARITH, COMPARE, COMPOUND, arith, promote, typeError } from "./lower-ari
 import { lowerAssign, lowerIncDec, storeTo } from "./lower-assign.ts";
 import { lowerCall } from "./lower-call.ts";
 import { condValue, lowerCond } from "./lower-cond.ts";
-import { btfContextField, kernelElement, kernelProperty } from "./lower-kernel.ts";
+import { btfContextField } from "./lower-btf-context.ts";
+import { kernelElement, kernelProperty } from "./lower-kernel.ts";
 import type { ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { BOOL, U32, intOf, irTypeOf, isScalar, sizeOf, typeName } from "./types.ts";

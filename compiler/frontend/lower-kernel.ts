@@ -41,9 +41,9 @@ export type KernelPtrOperand = Operand & { k: "kptr" };
 /** A field reached through a kernel pointer, not read yet. */
 export type KernelFieldOperand = Operand & { k: "kfield" };
 
-const COMPOSITE = new Set<number>([BtfKindNumber.struct, BtfKindNumber.union]);
+export const COMPOSITE = new Set<number>([BtfKindNumber.struct, BtfKindNumber.union]);
 
-function types(fs: FuncState, at: Node): KernelTypes | null {
+export function types(fs: FuncState, at: Node): KernelTypes | null {
   const kt = fs.m.kernelTypes();
   if ("error" in kt) {
     fs.m.report("TSB3024", at, { source: fs.m.btfName, reason: kt.error });
@@ -109,7 +109,7 @@ export function kernelProperty(
   };
 }
 
-function missingField(
+export function missingField(
   fs: FuncState,
   kt: KernelTypes,
   id: number,
@@ -329,7 +329,7 @@ function literal(fs: FuncState, arg: Node | undefined, node: Node, what: string)
 }
 
 /** The kernel type named by a literal, or null (reported, naming the BTF searched). */
-function namedType(
+export function namedType(
   fs: FuncState,
   kt: KernelTypes,
   name: string,
@@ -474,66 +474,6 @@ export function lowerKernelBuiltin(
     }
   }
   return undefined;
-}
-
-/**
- * `ctx.field` of a context that is a kernel struct (an iterator's `struct bpf_iter__task`): one
- * load at the member's BTF offset from the context pointer. A pointer to a struct becomes a BTF
- * pointer the program loads through directly (the verifier types it from the same BTF, and makes
- * the program null-check it when the kernel registered it as `PTR_TO_BTF_ID_OR_NULL`); an integer
- * member is its value.
- */
-export function btfContextField(
-  fs: FuncState,
-  ctx: ValueId,
-  struct: string,
-  field: string,
-  node: Node,
-): Operand {
-  const kt = types(fs, node);
-  if (!kt) return ERROR;
-  const id = namedType(fs, kt, struct, node, [BtfKindNumber.struct]);
-  if (id === null) return ERROR;
-  const m = kt.member(id, field);
-  if (!m) return missingField(fs, kt, id, field, node);
-  const btf = kt.btf;
-  const t = btf.resolve(m.type);
-  const kind = btf.kindOf(t);
-  const size = btf.sizeOf(t);
-  const isInt = kind === BtfKindNumber.int || kind === BtfKindNumber.enum;
-  if (
-    m.bitfieldSize > 0 ||
-    m.bitOffset % 8 !== 0 ||
-    !(kind === BtfKindNumber.ptr || isInt) ||
-    ![1, 2, 4, 8].includes(size)
-  ) {
-    fs.m.report("TSB3025", node, {
-      what: `'${struct}.${field}'`,
-      problem: `it is ${kt.label(t)}; a context field must be a pointer or an integer`,
-    });
-    return ERROR;
-  }
-  const ir = size === 8 ? "i64" : "i32";
-  const signed = isSignedKernelInt(btf, t);
-  const v = fs.val(
-    {
-      op: "load",
-      type: ir,
-      size: size as 1 | 2 | 4 | 8,
-      signed: signed && size < 4,
-      base: ctx,
-      offset: m.bitOffset / 8,
-    },
-    ir,
-    node,
-  );
-  if (kind === BtfKindNumber.ptr) {
-    const target = btf.resolve(btf.type(t).type);
-    if (COMPOSITE.has(btf.kindOf(target)))
-      return { k: "kptr", btfId: target, name: btf.name(target) || "(anon)", v, direct: true };
-    return { k: "val", type: U64, v };
-  }
-  return { k: "val", type: intOf(size * 8, signed), v };
 }
 
 /**

@@ -19,12 +19,8 @@ import { arity, callHelper } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
 import { lowerExpr } from "./lower-expr.ts";
-import {
-  btfContextField,
-  kernelFieldAddress,
-  kernelProperty,
-  readKernelField,
-} from "./lower-kernel.ts";
+import { btfContextField } from "./lower-btf-context.ts";
+import { kernelFieldAddress, kernelProperty, readKernelField } from "./lower-kernel.ts";
 import { I64, U64, sizeOf } from "./types.ts";
 import { resolveSection } from "../../core/kernel/index.ts";
 
