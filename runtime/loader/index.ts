@@ -61,7 +61,6 @@ export {
   attachIter,
   iterTargetId,
   readIterator,
-  attachLsmCgroup,
   attachKprobeMulti,
   attachUprobeMulti,
   globPattern,

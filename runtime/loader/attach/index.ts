@@ -17,7 +17,6 @@ import { LoaderError } from "../errors.ts";
 import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
 import { attachIter, iterTargetId } from "./iter.ts";
 import { attachKprobe } from "./kprobe.ts";
-import { attachLsmCgroup } from "./lsm-cgroup.ts";
 import { attachKprobeMulti, attachUprobeMulti } from "./multi-probe.ts";
 import { attachUsdt } from "./usdt.ts";
 import type { KernelLink } from "./link.ts";
@@ -136,7 +135,8 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     kind: "lsm_cgroup",
     prefixes: ["lsm_cgroup"],
     btfTargetId: (t) => kernelFuncId(`bpf_lsm_${needTarget("lsm_cgroup", t)}`),
-    attach: (p, t, o) => attachLsmCgroup(p, t, o.cgroup),
+    // A cgroup link like the cgroup kinds (BPF_LSM_CGROUP is the program's expected attach type).
+    attach: (p, _t, o) => attachCgroup(p, o.cgroup),
   },
   {
     kind: "iter",
@@ -272,7 +272,6 @@ export { KernelLink } from "./link.ts";
 export type { AttachableProgram } from "./perf-link.ts";
 export { attachTracepoint } from "./tracepoint.ts";
 export { attachIter, iterTargetId, readIterator } from "./iter.ts";
-export { attachLsmCgroup } from "./lsm-cgroup.ts";
 export { attachUsdt, parseUsdtTarget } from "./usdt.ts";
 export {
   attachKprobeMulti,
