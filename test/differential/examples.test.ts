@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { possibleCpus } from "../../runtime/loader/index.ts";
 import { buildExample } from "../examples/support.ts";
 import { capability, hasKernelBpf } from "../support/env.ts";
-import { allowedCpus, currentCpu, pinToCpu } from "./examples/cpu-pin.ts";
+import { allowedCpus, currentCpu, pinToCpu } from "../support/cpu-pin.ts";
 import { edgeFrames, generateFrames, type Frame } from "./examples/frames.ts";
 import { runLockstep, type LockstepReport } from "./examples/lockstep.ts";
 import { expectedRefusal, kernelInput, kernelSide, vmSide } from "./examples/sides.ts";

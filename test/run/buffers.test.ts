@@ -21,6 +21,7 @@ import {
   recordCodec,
   type UserValue,
 } from "../../runtime/user/index.ts";
+import { allowedCpus, pinToCpu } from "../support/cpu-pin.ts";
 import { clangForFixtures, kernelReady } from "../support/kernel-setup.ts";
 
 const run = kernelReady("ring/perf buffer consumers");
@@ -134,8 +135,10 @@ describe.runIf(run && clang)("kernel ring and perf buffers", () => {
 
   it("counts the samples the kernel lost when a perf ring was full, and loses no other", () => {
     // One data page per CPU holds ~100 of these records; 1000 are sent unread. The kernel writes
-    // its PERF_RECORD_LOST once there is room again, ahead of the next sample.
+    // its PERF_RECORD_LOST once there is room again, ahead of the next sample — on that CPU's
+    // ring, so every run here stays on one CPU (test runs may otherwise migrate between repeats).
     const perf = new PerfBufferReader(loaded.map("samples"), 1);
+    const restore = pinToCpu(allowedCpus()[0]!);
     let got = 0;
     let after = 0;
     try {
@@ -144,6 +147,7 @@ describe.runIf(run && clang)("kernel ring and perf buffers", () => {
       fire(1);
       after = perf.consume().length;
     } finally {
+      restore();
       perf.close();
     }
     expect(got).toBeGreaterThan(50);

@@ -169,7 +169,7 @@ export function kernelInput(hook: PacketHook, frame: Uint8Array): Uint8Array {
 
 /**
  * Loads the example into the kernel and test-runs it. The caller pins the thread to a CPU first
- * (cpu-pin.ts) and passes the number of possible CPUs (per-CPU values have one slot each).
+ * (test/support/cpu-pin.ts) and passes the number of possible CPUs (per-CPU values have one slot each).
  */
 export function kernelSide(bytes: Uint8Array, spec: ExampleSpec, cpus: number): ExampleSide {
   const loaded = loadObject(bytes, { programs: [spec.program] });
