@@ -164,15 +164,30 @@ function freshBundle(dir) {
   }
 }
 
-/** True when `file` is a CommonJS module (by extension, else by its package's "type"). */
+/**
+ * True when `file` is a CommonJS module: by extension, else by the "type" of the nearest
+ * package.json above it, as Node decides. `file` is a resolved (real) path, which is outside the
+ * checkout when node_modules is a symlink (a worktree sharing another checkout's packages, pnpm).
+ */
 function isCommonJs(file) {
   if (file.endsWith(".cjs")) return true;
   if (!file.endsWith(".js")) return false;
-  for (let dir = path.dirname(file); dir.startsWith(NODE_MODULES); dir = path.dirname(dir)) {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const pkg = path.join(dir, "package.json");
     if (fs.existsSync(pkg)) return JSON.parse(fs.readFileSync(pkg, "utf8")).type !== "module";
   }
   return false;
+}
+
+/** The file `require(specifier)` loads from `importer` when it is CommonJS, else undefined. */
+function resolveCommonJs(specifier, importer) {
+  let file;
+  try {
+    file = Module.createRequire(importer).resolve(specifier);
+  } catch {
+    return undefined;
+  }
+  return isCommonJs(file) ? file : undefined;
 }
 
 /** Bundles cli/main.ts with esbuild into a new directory and records it in the manifest. */
@@ -204,9 +219,12 @@ async function buildBundle(dir) {
         setup(b) {
           // Packages stay external, loaded by absolute path so the bundle can live anywhere.
           // CommonJS ones are require()d: an ESM import would make Node scan their whole source
-          // for export names (cjs-module-lexer), ~0.2 s for ts-morph.
+          // for export names (cjs-module-lexer), ~0.2 s for ts-morph. A package that has both
+          // builds (commander, koffi, yaml) is taken by its "require" entry for the same reason.
           b.onResolve({ filter: /^[^./]/ }, (a) => {
             if (Module.isBuiltin(a.path)) return { path: a.path, external: true };
+            const cjs = resolveCommonJs(a.path, a.importer || ENTRY);
+            if (cjs !== undefined) return { path: cjs, namespace: "cjs-package" };
             const url = import.meta.resolve(a.path);
             if (!isCommonJs(fileURLToPath(url))) return { path: url, external: true };
             return { path: fileURLToPath(url), namespace: "cjs-package" };
