@@ -5,7 +5,8 @@
  * Per example: the cold build (a new `node bin/tsbpf.js build` process, the launcher's bundle and V8
  * code cache already made), clang's time for the twin, and the `--watch` rebuild time (from writing
  * the edited file to the "built" line); each the median of RUNS runs after a warm-up, with the ratios
- * tsbpf / clang (below 1 = tsbpf is faster). Also once: the very first build after a source change
+ * tsbpf / clang (below 1 = tsbpf is faster), and a last row with each column's median over the examples
+ * (the goal: median cold/clang at most 2). Also once: the very first build after a source change
  * (bundle rebuild, empty code cache) and the build through tsx without the bundle.
  *
  * A second table splits an in-process rebuild (what `--watch` does per edit, through the front end's
@@ -214,11 +215,21 @@ async function main(): Promise<void> {
     "watch/clang",
   ];
   console.log(`\nmedian of ${RUNS} runs after a warm-up; ratios below 1 mean tsbpf is faster`);
-  printTable(head, rows);
+  printTable(head, [...rows, medianRow(rows)]);
   console.log(
     `\nin-process rebuild by stage, ms (median of ${RUNS} edits after ${WARM_EDITS} warm-up edits)`,
   );
   printTable(["example", ...STAGES, "total"], stageRows);
+}
+
+/** The median of each column over the examples (the ratio columns: the median ratio). */
+function medianRow(rows: string[][]): string[] {
+  const column = (k: number): string => {
+    const values = rows.map((r) => Number(r[k])).filter((v) => Number.isFinite(v));
+    const m = median(values);
+    return m === undefined ? "-" : k === 3 || k === 5 ? m.toFixed(2) : fmt(m);
+  };
+  return ["median", ...rows[0]!.slice(1).map((_, k) => column(k + 1))];
 }
 
 function printTable(head: string[], rows: string[][]): void {
