@@ -2,55 +2,69 @@
  * The `tsbpf` command line: one commander program; each subcommand lives in cli/commands/ and
  * registers itself through a `register*` function listed here.
  *
+ * Each command's module is imported only when needed: `main` registers just the command that argv
+ * names (so `tsbpf build` never loads the live-kernel loader, its native FFI module, the VM or the
+ * YAML parser), and every command for anything else (`--help`, `help <cmd>`, `--version`, a
+ * mistyped name), so help texts and commander's suggestions are those of the whole program.
+ *
  * User mistakes reach the user as one clear message (exit 1), never a stack trace; a stack trace is
  * shown only for internal errors, and only with TSBPF_DEBUG=1.
  */
 import { Command } from "commander";
-import { registerAsm } from "./commands/asm.ts";
 import { reportFatal } from "./report.ts";
 import { tsbpfVersion } from "../compiler/version.ts";
-import { registerProg } from "./commands/prog.ts";
-import { registerBuild } from "./commands/build.ts";
-import { registerObjdump } from "./commands/objdump.ts";
-import { registerFeatures } from "./commands/features.ts";
-import { registerGen } from "./commands/gen.ts";
-import { registerRun } from "./commands/run.ts";
-import { registerPackage } from "./commands/package.ts";
-import { registerVmCommand } from "./commands/vm.ts";
-import { registerConformancePlugin } from "./commands/conformance-plugin.ts";
-import { registerGolden } from "./commands/golden.ts";
 
-const COMMANDS: ((program: Command) => void)[] = [
-  // Each subcommand module adds one line here.
-  registerProg,
-  registerConformancePlugin,
-  registerAsm,
-  registerVmCommand,
-  registerBuild,
-  registerObjdump,
-  registerRun,
-  registerPackage,
-  registerFeatures,
-  registerGolden,
-  registerGen,
+type Register = (program: Command) => void;
+
+/** A command module: the command names it registers and how to load its `register*` function. */
+interface CommandModule {
+  readonly names: readonly string[];
+  readonly load: () => Promise<Register>;
+}
+
+const COMMANDS: readonly CommandModule[] = [
+  // Each subcommand module adds one entry here (literal specifiers, so the bundle can see them).
+  { names: ["prog"], load: async () => (await import("./commands/prog.ts")).registerProg },
+  {
+    names: ["conformance-plugin"],
+    load: async () => (await import("./commands/conformance-plugin.ts")).registerConformancePlugin,
+  },
+  { names: ["asm", "disasm"], load: async () => (await import("./commands/asm.ts")).registerAsm },
+  { names: ["vm"], load: async () => (await import("./commands/vm.ts")).registerVmCommand },
+  { names: ["build"], load: async () => (await import("./commands/build.ts")).registerBuild },
+  { names: ["objdump"], load: async () => (await import("./commands/objdump.ts")).registerObjdump },
+  { names: ["run"], load: async () => (await import("./commands/run.ts")).registerRun },
+  { names: ["package"], load: async () => (await import("./commands/package.ts")).registerPackage },
+  {
+    names: ["features"],
+    load: async () => (await import("./commands/features.ts")).registerFeatures,
+  },
+  { names: ["golden"], load: async () => (await import("./commands/golden.ts")).registerGolden },
+  { names: ["gen"], load: async () => (await import("./commands/gen.ts")).registerGen },
 ];
 
-/** Builds the CLI program with every subcommand registered. */
-export function buildCli(): Command {
+/**
+ * Builds the CLI program with every subcommand registered, or with only the module of `command`
+ * when that names one.
+ */
+export async function buildCli(command?: string): Promise<Command> {
   const program = new Command("tsbpf")
     .description(
       "Write eBPF programs in TypeScript: build, run in the kernel or the bundled VM, inspect",
     )
     .version(tsbpfVersion())
     .showHelpAfterError();
-  for (const register of COMMANDS) register(program);
+  const only = COMMANDS.filter((c) => command !== undefined && c.names.includes(command));
+  const modules = only.length > 0 ? only : COMMANDS;
+  const registers = await Promise.all(modules.map((c) => c.load()));
+  for (const register of registers) register(program);
   return program;
 }
 
 /** Entry point used by bin/tsbpf.js. */
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    await (await buildCli(argv[2])).parseAsync(argv);
   } catch (err) {
     process.exitCode = reportFatal(err);
   }

@@ -17,9 +17,9 @@ const MEANINGS = [
   { flags: "-d, --duration <sec>", long: "--duration", others: ["--seconds", "--secs"] },
 ];
 
-describe("CLI flags", () => {
-  const commands = allCommands(buildCli());
+const commands = allCommands(await buildCli());
 
+describe("CLI flags", () => {
   it("the commands that select programs or wait all spell it the same way", () => {
     const users = new Map<string, string[]>();
     for (const [path, cmd] of commands) {
