@@ -9,19 +9,25 @@
  * - A checkout (cli/main.ts present): runs the sources, so edits are always picked up. Cold start is
  *   then dominated by transpiling ~200 TypeScript files; the launcher bundles cli/main.ts with esbuild
  *   (a devDependency) into the cache directory as ONE CommonJS file, so that the V8 code cache below
- *   covers it too (Node 20 caches no ES module's code: compiling a 1 MB ESM bundle cost ~0.13 s per
+ *   covers it too (Node 20 caches no ES module's code: compiling a 1 MB ESM bundle cost ~0.13 s a
  *   start). Lazily imported modules (the front end, ts-morph) stay lazy: esbuild turns a dynamic
- *   import into a call that runs the module's top level on first use. A manifest lists every bundled input with its size and mtime;
- *   any change rebuilds the bundle (~0.3 s). Packages stay external and are imported by absolute URL,
- *   so the bundle works from any cache directory. Each build gets a fresh directory and the manifest
- *   is replaced atomically, so concurrent launches never see half a bundle. Any failure (no esbuild,
- *   a bundling error) falls back to the tsx loader, as does `TSBPF_NO_BUNDLE=1`, and when tsx is
- *   missing too, to dist/.
+ *   import into a call that runs the module's top level on first use. A manifest lists every bundled
+ *   input with its size and mtime; any change rebuilds the bundle (~0.3 s). Packages stay external
+ *   and are required by absolute path, so the bundle works from any cache directory. Each build gets
+ *   a fresh directory and the manifest is replaced atomically, so concurrent launches never see half
+ *   a bundle. Any failure (no esbuild, a bundling error) falls back to the tsx loader, as does
+ *   `TSBPF_NO_BUNDLE=1`, and when tsx is missing too, to dist/.
  *
  * Both use a V8 code cache: CommonJS files of node_modules (and the bundle) larger than 64 KiB
- * (TypeScript is ~9 MB) are compiled through `vm.Script` with `cachedData` (the technique of the v8-compile-cache package;
- * Node 20 has no `module.enableCompileCache`). The cache is written at exit, after the run, so it
- * also holds the functions that the compilation itself needed.
+ * (TypeScript is ~9 MB) are compiled through `vm.Script` with `cachedData` (the technique of the
+ * v8-compile-cache package; Node 20 has no `module.enableCompileCache`). The cache is written at
+ * exit, after the run, so it also holds the functions that the compilation itself needed.
+ *
+ * A one-off `tsbpf build` is first offered to the build server (cli/build-server.ts) on a Unix
+ * socket in the cache directory, named after the CLI code that would run; with no server there,
+ * the launcher builds in its own process (the cold path) and then starts one in the background for
+ * the next build. The server keeps TypeScript, the compiler and the parsed stdlib loaded, so a
+ * served build costs a Node start and a warm compile. `TSBPF_NO_SERVER=1` always builds cold.
  *
  * The cache is per user and never inside the package or the checkout, so a `sudo tsbpf run` leaves
  * nothing root-owned where the user's `npm ci` must delete: `$XDG_CACHE_HOME/tsbpf/<checkout hash>`
@@ -30,9 +36,11 @@
  * it is owned by the current user and readable and writable; a missing, foreign or unreadable cache
  * is never fatal: the launcher then runs without one. `TSBPF_DEBUG=1` says what it fell back to.
  */
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import Module from "node:module";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
@@ -285,8 +293,7 @@ function tryCodeCache(dir) {
 }
 
 /** Resolves the CLI module: dist/ when installed; in a checkout the cached bundle, else tsx. */
-async function loadCli() {
-  const dir = cacheDir();
+async function loadCli(dir) {
   tryCodeCache(dir);
   if (!fs.existsSync(ENTRY)) return import(pathToFileURL(DIST_ENTRY).href);
   if (process.env.TSBPF_NO_BUNDLE !== "1") {
@@ -309,5 +316,95 @@ async function loadCli() {
   return import("../cli/main.ts");
 }
 
-const { main } = await loadCli();
-await main(process.argv);
+/**
+ * True for a one-off `tsbpf build` (not --watch, nor --help, whose layout follows the terminal's
+ * width): what the build server runs.
+ */
+function servable(argv) {
+  if (process.env.TSBPF_NO_SERVER === "1" || argv[2] !== "build") return false;
+  const own = (a) => a === "--watch" || a === "--help" || (/^-[^-]/.test(a) && /[wh]/.test(a));
+  return !argv.slice(3).some(own);
+}
+
+/**
+ * The build server's socket for the CLI code that would run now (the fresh bundle, or dist/ when
+ * installed), or undefined: no such code yet (the bundle must be rebuilt), or too long a path.
+ */
+function serverSocket(dir) {
+  let entry = DIST_ENTRY;
+  if (fs.existsSync(ENTRY)) {
+    if (process.env.TSBPF_NO_BUNDLE === "1") return undefined;
+    entry = freshBundle(dir);
+    if (entry === undefined) return undefined;
+  }
+  const st = fs.statSync(entry);
+  const key = createHash("sha1")
+    .update(`${entry}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.execPath}`)
+    .digest("hex")
+    .slice(0, 12);
+  const socket = path.join(dir, `server-${key}.sock`);
+  return Buffer.byteLength(socket) < 100 ? socket : undefined;
+}
+
+/** Has the server on `socket` run this build; resolves to its exit code, or undefined if none did. */
+function viaServer(socket) {
+  return new Promise((resolve) => {
+    const conn = net.createConnection(socket);
+    let text = "";
+    conn.setEncoding("utf8");
+    conn.on("connect", () => {
+      const req = { argv: process.argv, cwd: process.cwd(), env: process.env };
+      conn.write(JSON.stringify(req) + "\n");
+    });
+    conn.on("data", (chunk) => (text += chunk));
+    conn.on("error", () => resolve(undefined));
+    conn.on("close", () => {
+      let reply;
+      try {
+        reply = JSON.parse(text);
+      } catch {
+        return resolve(undefined);
+      }
+      if (typeof reply.code !== "number") return resolve(undefined);
+      process.stdout.write(reply.out);
+      process.stderr.write(reply.err);
+      resolve(reply.code);
+    });
+  });
+}
+
+/** Starts a build server on `socket` in the background (detached; it exits when idle). */
+function startServer(socket) {
+  try {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, TSBPF_BUILD_SERVER: socket },
+    });
+    child.on("error", (e) => say(`no build server (${e.message})`));
+    child.unref();
+  } catch (e) {
+    say(`no build server (${e.message})`);
+  }
+}
+
+const serverAt = process.env.TSBPF_BUILD_SERVER;
+// A server whose cache directory was removed before it started has nothing to serve (and must not
+// create the directory again).
+const dir = serverAt && !fs.existsSync(path.dirname(serverAt)) ? undefined : cacheDir();
+if (serverAt) {
+  if (dir !== undefined) await (await loadCli(dir)).serveBuilds(serverAt);
+} else {
+  const serve = dir !== undefined && servable(process.argv);
+  const socket = serve ? serverSocket(dir) : undefined;
+  const code = socket === undefined ? undefined : await viaServer(socket);
+  if (code !== undefined) {
+    say(`built by the build server (${socket})`);
+    process.exitCode = code;
+  } else {
+    const { main } = await loadCli(dir);
+    await main(process.argv);
+    const next = serve ? serverSocket(dir) : undefined;
+    if (next !== undefined) startServer(next);
+  }
+}

@@ -45,15 +45,17 @@ const COMMANDS: readonly CommandModule[] = [
 
 /**
  * Builds the CLI program with every subcommand registered, or with only the module of `command`
- * when that names one.
+ * when that names one. With `exitOverride`, commander throws a `CommanderError` where it would end
+ * the process (help, a bad option): the build server's case.
  */
-export async function buildCli(command?: string): Promise<Command> {
+export async function buildCli(command?: string, exitOverride = false): Promise<Command> {
   const program = new Command("tsbpf")
     .description(
       "Write eBPF programs in TypeScript: build, run in the kernel or the bundled VM, inspect",
     )
     .version(tsbpfVersion())
     .showHelpAfterError();
+  if (exitOverride) program.exitOverride();
   const only = COMMANDS.filter((c) => command !== undefined && c.names.includes(command));
   const modules = only.length > 0 ? only : COMMANDS;
   const registers = await Promise.all(modules.map((c) => c.load()));
@@ -68,4 +70,10 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.exitCode = reportFatal(err);
   }
+}
+
+/** Serves `tsbpf build` requests on `socket` until idle (cli/build-server.ts; bin/tsbpf.js starts it). */
+export async function serveBuilds(socket: string): Promise<void> {
+  const { serveBuilds: serve } = await import("./build-server.ts");
+  await serve(socket, (command) => buildCli(command, true));
 }
