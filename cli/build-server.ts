@@ -134,8 +134,8 @@ function readRequest(conn: Socket): Promise<Request> {
   });
 }
 
-/** True when a server already answers on `socket`. */
-function answers(socket: string): Promise<boolean> {
+/** True when something listens on the Unix socket `socket` (a server already serving). */
+export function answers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const c = createConnection(socket);
     c.on("connect", () => {

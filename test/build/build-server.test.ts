@@ -6,10 +6,10 @@
  * one (TSBPF_CACHE_DIR), removed at the end, which also ends the server (its socket is gone).
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { answers } from "../../cli/build-server.ts";
 import { ROOT, tsbpf, type RunResult } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tsbpf-server-"));
@@ -22,18 +22,6 @@ delete env.TSBPF_DEBUG;
 const cold: NodeJS.ProcessEnv = { ...env, TSBPF_NO_SERVER: "1" };
 const served: NodeJS.ProcessEnv = { ...env, TSBPF_DEBUG: "1" };
 const SERVED_LINE = /^tsbpf: launcher: built by the build server .*\n/m;
-
-/** True when something listens on the Unix socket `path`. */
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = createConnection(path);
-    c.on("connect", () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.on("error", () => resolve(false));
-  });
-}
 
 /** Waits (20 s at most) until the build server listens in the cache directory. */
 async function serverUp(): Promise<void> {
