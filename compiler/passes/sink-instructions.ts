@@ -29,6 +29,7 @@ export function sinkInstructions(f: Func): PassResult {
     for (const id of insts) blockOf.set(id, block);
   }
   const inCycle = blocksInCycles(f);
+  const usersOf = usesIn(f);
   let moved = 0;
   // Last instructions first, so a chain of single-use values sinks together in one run.
   for (let b = f.layout.length - 1; b >= 0; b--) {
@@ -38,7 +39,7 @@ export function sinkInstructions(f: Func): PassResult {
       const id = insts[k]!;
       const inst = f.insts[id]!;
       if (!COMPUTE_OPS.has(inst.data.op) || inst.result === null) continue;
-      const users = usersOf(f, order, inst.result);
+      const users = usersOf.get(inst.result) ?? [];
       if (users.length === 0) continue;
       const target = blockOf.get(users[0]!)!;
       if (target === block || inCycle.has(target)) continue;
@@ -55,11 +56,21 @@ export function sinkInstructions(f: Func): PassResult {
   return { func: rewriteFunc(f, { blockInsts: order }), changed: true };
 }
 
-/** Instructions in the layout that use `v`. */
-function usersOf(f: Func, order: ReadonlyMap<BlockId, InstId[]>, v: number): InstId[] {
-  const out: InstId[] = [];
-  for (const insts of order.values())
-    for (const id of insts) if (operandsOf(f.insts[id]!.data).includes(v as never)) out.push(id);
+/**
+ * The instructions of the layout that use each value, each user once. Computed once per run: sinking
+ * moves instructions between blocks but changes no operand and no layout membership.
+ */
+function usesIn(f: Func): Map<number, InstId[]> {
+  const out = new Map<number, InstId[]>();
+  for (const { insts } of f.layout) {
+    for (const id of insts) {
+      for (const v of new Set(operandsOf(f.insts[id]!.data))) {
+        const users = out.get(v);
+        if (users === undefined) out.set(v, [id]);
+        else users.push(id);
+      }
+    }
+  }
   return out;
 }
 
