@@ -2,15 +2,18 @@
  * The build server (cli/build-server.ts, started by bin/tsbpf.js after a cold `tsbpf build`): a
  * build it serves prints what the cold path prints (diagnostics with file:line:col, usage errors,
  * commander's errors), exits with the same code and writes the same bytes, relative to the client's
- * working directory; a commander error does not end the server. The cache directory is a temporary
+ * working directory; a commander error does not end the server; builds started together are
+ * served one at a time. The cache directory is a temporary
  * one (TSBPF_CACHE_DIR), removed at the end, which also ends the server (its socket is gone).
  */
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { answers } from "../../cli/build-server.ts";
-import { ROOT, tsbpf, type RunResult } from "./support.ts";
+import { BIN, ROOT, tsbpf, type RunResult } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tsbpf-server-"));
 const cache = join(dir, "cache");
@@ -85,5 +88,21 @@ describe("tsbpf build through the build server", () => {
     expect(servedRun(["build", "ok.ts", "-o", "ok.o"], work).code).toBe(0);
     const inWork = (name: string) => readFileSync(join(work, name));
     expect(inWork("ok.o").equals(inWork("cold.o"))).toBe(true);
+
+    // Builds started together are served one at a time, each with its own output.
+    const together = ["runqlat", "xdp-nat", "tc-marker"];
+    for (const ex of together)
+      tsbpf(["build", `examples/${ex}.ts`, "-o", join(dir, `${ex}.cold.o`)], { env: cold });
+    const runs = await Promise.all(
+      together.map((ex) =>
+        promisify(execFile)(
+          process.execPath,
+          [BIN, "build", `examples/${ex}.ts`, "-o", join(dir, `${ex}.served.o`)],
+          { cwd: ROOT, env: served },
+        ),
+      ),
+    );
+    for (const r of runs) expect(r.stderr).toMatch(SERVED_LINE);
+    for (const ex of together) expect(bytes(`${ex}.served`).equals(bytes(`${ex}.cold`))).toBe(true);
   }, 90_000);
 });
