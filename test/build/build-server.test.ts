@@ -3,8 +3,8 @@
  * build it serves prints what the cold path prints (diagnostics with file:line:col, usage errors,
  * commander's errors), exits with the same code and writes the same bytes, relative to the client's
  * working directory; a commander error does not end the server; builds started together are
- * served one at a time. The cache directory is a temporary
- * one (TSBPF_CACHE_DIR), removed at the end, which also ends the server (its socket is gone).
+ * served one at a time. The cache directory is a temporary one (TSBPF_CACHE_DIR), removed at the
+ * end, which also ends the server (its socket is gone).
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
