@@ -556,6 +556,15 @@ export declare function fexit<A extends KernelArgs = KernelArgs>(
   fn: string,
   body: (ctx: ArgsContext, ...args: A) => number,
 ): Program;
+/**
+ * `SEC("fmod_ret/<function>")`: runs after the programs of a kernel function's entry and may replace
+ * its return value (a non-zero return skips the function; only functions marked for error injection
+ * or LSM hooks). Parameters as fexit's: the arguments, then the return value so far.
+ */
+export declare function fmodRet<A extends KernelArgs = KernelArgs>(
+  fn: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+): Program;
 /** `SEC("kprobe/<function>")`: arguments from registers, typed like fentry's (at most 6). */
 export declare function kprobe<A extends KernelArgs = KernelArgs>(
   fn: string,
@@ -681,13 +690,46 @@ export declare const BPF_F_ADJ_ROOM_FIXED_GSO: 1;
 export declare const BPF_F_ADJ_ROOM_NO_CSUM_RESET: 32;
 /** `SEC("xdp")`. */
 export declare function xdp(body: (ctx: XdpContext) => number): Program;
+/**
+ * `SEC("xdp.frags")`: an XDP program loaded with BPF_F_XDP_HAS_FRAGS, so it may run on interfaces
+ * with multi-buffer frames (jumbo MTUs); read past the first buffer with `xdpLoadBytes`.
+ */
+export declare function xdpFrags(body: (ctx: XdpContext) => number): Program;
+/**
+ * `SEC("xdp/devmap")`, `SEC("xdp/cpumap")` and their `xdp.frags/` variants: an XDP program a devmap
+ * or cpumap entry runs on the frames redirected into it (its fd goes in the entry's
+ * `struct bpf_devmap_val` / `bpf_cpumap_val`); it is not attached to an interface.
+ */
+export declare function xdpMapEntry(
+  kind: "devmap" | "cpumap" | "frags/devmap" | "frags/cpumap",
+  body: (ctx: XdpContext) => number,
+): Program;
 /** `SEC("tc")`. */
 export declare function tc(body: (ctx: SkBuff) => number): Program;
+/**
+ * `SEC("tcx/ingress")`, `SEC("tcx/egress")`: a tc program attached through a tcx link (Linux 6.6+)
+ * to one direction of an interface; returns TC_ACT_* (TCX_NEXT = -1 runs the next program).
+ */
+export declare function tcx(
+  direction: "ingress" | "egress",
+  body: (ctx: SkBuff) => number,
+): Program;
+/**
+ * `SEC("netkit/primary")`, `SEC("netkit/peer")`: a tc program of a netkit device pair (Linux 6.7+,
+ * CONFIG_NETKIT), attached through a netkit link to the primary device or its peer.
+ */
+export declare function netkit(kind: "primary" | "peer", body: (ctx: SkBuff) => number): Program;
 /** `SEC("socket")`: return the number of bytes to keep (0 drops). */
 export declare function socketFilter(body: (ctx: SocketFilterContext) => number): Program;
 /** `struct bpf_perf_event_data` (sample_period only). */
 export interface PerfEventContext {
   readonly sample_period: u64;
 }
+/**
+ * `SEC("syscall")`: a sleepable BPF_PROG_TYPE_SYSCALL program that user space runs with
+ * BPF_PROG_TEST_RUN; its context is the argument buffer user space passes, of the struct type the
+ * body declares (`syscall((ctx: Args) => ...)`).
+ */
+export declare function syscall<C>(body: (ctx: C) => number): Program;
 /** `SEC("perf_event")`. */
 export declare function perfEvent(body: (ctx: PerfEventContext) => number): Program;

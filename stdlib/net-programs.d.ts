@@ -238,6 +238,37 @@ export interface SkLookupContext {
 export declare function skLookup(body: (ctx: SkLookupContext) => number): Program;
 
 /**
+ * `SEC("lwt_in")`, `SEC("lwt_out")`, `SEC("lwt_xmit")`, `SEC("lwt_seg6local")`: a light-weight
+ * tunnel program, run for packets of routes whose encap is `bpf` (`ip route add ... encap bpf in
+ * obj prog.o section lwt_in`); returns BPF_OK, BPF_DROP or BPF_REDIRECT.
+ */
+export declare function lwt(
+  hook: "in" | "out" | "xmit" | "seg6local",
+  body: (ctx: SkBuff) => number,
+): Program;
+
+/** `struct sk_reuseport_md`: a packet looking for a socket of an SO_REUSEPORT group. */
+export interface SkReuseportContext {
+  readonly len: u32;
+  /** EtherType, network order. */
+  readonly eth_protocol: u32;
+  readonly ip_protocol: u32;
+  /** 1 when the group's sockets are bound to INADDR_ANY / in6addr_any. */
+  readonly bind_inany: u32;
+  readonly hash: u32;
+  header<T>(offset: number): Ref<T> | null;
+}
+/**
+ * `SEC("sk_reuseport")` (`select`), `SEC("sk_reuseport/migrate")` (`migrate`): picks the socket of
+ * an SO_REUSEPORT group for a packet (`skSelectReuseport` with a reuseport sockarray), attached to
+ * a socket of the group with SO_ATTACH_REUSEPORT_EBPF; returns SK_PASS or SK_DROP.
+ */
+export declare function skReuseport(
+  kind: "select" | "migrate",
+  body: (ctx: SkReuseportContext) => number,
+): Program;
+
+/**
  * The `struct __sk_buff` of a flow dissector: the kernel lets it read only the packet
  * (`header<T>()`, `loadBytes`) and its flow keys.
  */
@@ -267,6 +298,10 @@ export declare const SK_PASS: 1;
 /** enum bpf_ret_code (flow dissector verdicts). */
 export declare const BPF_OK: 0;
 export declare const BPF_DROP: 2;
+/** Light-weight tunnel return: the program redirected the packet (bpf_redirect). */
+export declare const BPF_REDIRECT: 7;
+/** Light-weight tunnel return (lwt_xmit): route the packet again, after the program changed it. */
+export declare const BPF_LWT_REROUTE: 128;
 export declare const BPF_FLOW_DISSECTOR_CONTINUE: 129;
 /** Netfilter verdicts (linux/netfilter.h). */
 export declare const NF_DROP: 0;

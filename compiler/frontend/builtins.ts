@@ -224,6 +224,13 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         kernelArgs: { from: "func", returnValue: "last" },
       },
       {
+        fn: "fmodRet",
+        hasTarget: true,
+        section: (t: string) => `fmod_ret/${t}`,
+        ctx: ARG_WORDS,
+        kernelArgs: { from: "func", returnValue: "last" },
+      },
+      {
         fn: "kprobe",
         hasTarget: true,
         section: (t: string) => `kprobe/${t}`,
@@ -240,8 +247,38 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
       { fn: "uprobe", hasTarget: true, section: (t: string) => `uprobe/${t}`, ctx: PT_REGS },
       { fn: "uretprobe", hasTarget: true, section: (t: string) => `uretprobe/${t}`, ctx: PT_REGS },
       { fn: "xdp", hasTarget: false, section: () => "xdp", ctx: XDP_MD },
+      { fn: "xdpFrags", hasTarget: false, section: () => "xdp.frags", ctx: XDP_MD },
+      {
+        fn: "xdpMapEntry",
+        hasTarget: true,
+        targets: ["devmap", "cpumap", "frags/devmap", "frags/cpumap"],
+        // libbpf: `xdp/devmap`, `xdp.frags/devmap` (the frags variants take multi-buffer frames).
+        section: (t: string) => (t.startsWith("frags/") ? `xdp.${t}` : `xdp/${t}`),
+        ctx: XDP_MD,
+      },
       { fn: "tc", hasTarget: false, section: () => "tc", ctx: SK_BUFF },
+      {
+        fn: "tcx",
+        hasTarget: true,
+        targets: ["ingress", "egress"],
+        section: (t: string) => `tcx/${t}`,
+        ctx: SK_BUFF,
+      },
+      {
+        fn: "netkit",
+        hasTarget: true,
+        targets: ["primary", "peer"],
+        section: (t: string) => `netkit/${t}`,
+        ctx: SK_BUFF,
+      },
       { fn: "socketFilter", hasTarget: false, section: () => "socket", ctx: SOCKET_SK_BUFF },
+      // BPF_PROG_TYPE_SYSCALL: the context is user memory of a layout the program declares.
+      {
+        fn: "syscall",
+        hasTarget: false,
+        section: () => "syscall",
+        ctx: { kind: "struct", writable: true },
+      },
       {
         fn: "perfEvent",
         hasTarget: false,

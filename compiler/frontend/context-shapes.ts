@@ -14,8 +14,12 @@ export interface CtxField {
 
 /** How a program kind's context is shaped. */
 export type CtxShape =
-  /** A struct described by the stdlib or user interface (tracepoints): C layout of that interface. */
-  | { readonly kind: "struct" }
+  /**
+   * A struct described by the stdlib or user interface (tracepoints): C layout of that interface.
+   * `writable`: the program may assign its fields (a syscall program's argument buffer, which
+   * BPF_PROG_TEST_RUN copies back to user space); tracepoint records are read-only.
+   */
+  | { readonly kind: "struct"; readonly writable?: boolean }
   /** Fixed kernel struct fields; `packet` gives offsets of `data`/`data_end` for header<T>(). */
   | {
       readonly kind: "fixed";
