@@ -580,6 +580,17 @@ export declare function uprobe(target: string, body: (ctx: PtRegs) => number): P
 /** `SEC("uretprobe/<binary>:<symbol>")`: runs when the function returns; `ctx.ret()` is its result. */
 export declare function uretprobe(target: string, body: (ctx: PtRegs) => number): Program;
 
+/**
+ * Sleepable twins (libbpf's `.s` sections, loaded with BPF_F_SLEEPABLE): the same targets and
+ * contexts, and the program may call helpers that can fault in user memory (`copyFromUser`,
+ * `copyFromUserTask`). `SEC("uprobe.s/...")`, `SEC("fentry.s/...")`, ...
+ */
+export declare const uprobeSleepable: typeof uprobe;
+export declare const uretprobeSleepable: typeof uretprobe;
+export declare const fentrySleepable: typeof fentry;
+export declare const fexitSleepable: typeof fexit;
+export declare const fmodRetSleepable: typeof fmodRet;
+
 /** Packet programs: bounds-checked views of packet bytes. */
 export interface PacketContext {
   /**

@@ -89,3 +89,14 @@ export declare function uretprobeMulti(target: string, body: (ctx: PtRegs) => nu
  * attached as a uprobe at each of its sites (the semaphore, if any, counted up while attached).
  */
 export declare function usdt(target: string, body: (ctx: PtRegs) => number): Program;
+
+/**
+ * Sleepable twins (libbpf's `.s` sections, loaded with BPF_F_SLEEPABLE): `SEC("iter.s/task")`,
+ * `SEC("lsm.s/<hook>")`, `SEC("uprobe.multi.s/...")`, `SEC("usdt.s/...")`; the same targets and
+ * contexts, and the program may call helpers that can fault in user memory.
+ */
+export declare const iterSleepable: typeof iter;
+export declare const lsmSleepable: typeof lsm;
+export declare const uprobeMultiSleepable: typeof uprobeMulti;
+export declare const uretprobeMultiSleepable: typeof uretprobeMulti;
+export declare const usdtSleepable: typeof usdt;

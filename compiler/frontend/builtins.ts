@@ -11,6 +11,7 @@
  */
 import {
   MAP_KIND_RECORDS,
+  SECTION_DEFS,
   contextOffset,
   type MapKindName,
   type MapKindRecord,
@@ -289,8 +290,30 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
     ] satisfies ProgramKind[] as ProgramKind[]
   )
     .concat(tracingProgramKinds({ argWords: ARG_WORDS, ptRegs: PT_REGS }))
+    .flatMap(withSleepableTwin)
     .map((k): [string, ProgramKind] => [k.fn, k]),
 );
+
+/**
+ * A kind and, when libbpf has a sleepable row for its section prefix (`uprobe.s+` for `uprobe/...`,
+ * core/kernel SECTION_DEFS), its `<fn>Sleepable` twin: the same target and context in the `.s`
+ * section, which the loader loads with BPF_F_SLEEPABLE (so the program may call helpers that
+ * fault in user memory, such as `copyFromUser`).
+ */
+function withSleepableTwin(k: ProgramKind): ProgramKind[] {
+  const section = k.section("x");
+  const slash = section.indexOf("/");
+  if (slash < 0) return [k];
+  const prefix = `${section.slice(0, slash)}.s`;
+  const row = SECTION_DEFS.find((d) => d.pattern === `${prefix}+`);
+  if (!row?.sleepable) return [k];
+  const twin: ProgramKind = {
+    ...k,
+    fn: `${k.fn}Sleepable`,
+    section: (t) => `${prefix}${k.section(t).slice(slash)}`,
+  };
+  return [k, twin];
+}
 
 /** `BPF_F_CURRENT_CPU` for bpf_perf_event_output's flags. */
 export const BPF_F_CURRENT_CPU = 0xffffffffn;

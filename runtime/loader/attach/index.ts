@@ -243,7 +243,7 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p) => {
       throw new LoaderError(
         `syscall program "${p.name}" is not attached: user space runs it with BPF_PROG_TEST_RUN ` +
-          "(testRun with its argument struct as ctx; `tsbpf run` runs it once)",
+          "(testRun with its argument struct as ctx, or `tsbpf run --vm --ctx-hex ...` in the VM)",
       );
     },
   },
