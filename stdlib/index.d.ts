@@ -534,6 +534,12 @@ export declare function rawTracepoint<A extends KernelArgs = KernelArgs>(
   name: string,
   body: (ctx: ArgsContext, ...args: A) => number,
 ): Program;
+/**
+ * `SEC("raw_tracepoint.w/<name>")`: a raw tracepoint program of type
+ * BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, which may attach to the tracepoints that hand it a
+ * writable buffer (DEFINE_EVENT_WRITABLE, such as `bpf_test_finish` or `nbd_send_request`).
+ */
+export declare const rawTracepointWritable: typeof rawTracepoint;
 /** `SEC("tp_btf/<name>")`: a BTF-typed raw tracepoint (arguments as for rawTracepoint). */
 export declare function tpBtf<A extends KernelArgs = KernelArgs>(
   name: string,
@@ -717,6 +723,11 @@ export declare function xdpMapEntry(
 ): Program;
 /** `SEC("tc")`. */
 export declare function tc(body: (ctx: SkBuff) => number): Program;
+/**
+ * `SEC("action")`: a tc action (BPF_PROG_TYPE_SCHED_ACT), run by a tc filter's `action bpf`; same
+ * context and TC_ACT_* returns as a classifier.
+ */
+export declare function tcAction(body: (ctx: SkBuff) => number): Program;
 /**
  * `SEC("tcx/ingress")`, `SEC("tcx/egress")`: a tc program attached through a tcx link (Linux 6.6+)
  * to one direction of an interface; returns TC_ACT_* (TCX_NEXT = -1 runs the next program).

@@ -204,6 +204,13 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         kernelArgs: { from: "tracepoint", returnValue: "none" },
       },
       {
+        fn: "rawTracepointWritable",
+        hasTarget: true,
+        section: (t: string) => `raw_tracepoint.w/${t}`,
+        ctx: ARG_WORDS,
+        kernelArgs: { from: "tracepoint", returnValue: "none" },
+      },
+      {
         fn: "tpBtf",
         hasTarget: true,
         section: (t: string) => `tp_btf/${t}`,
@@ -258,6 +265,8 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         ctx: XDP_MD,
       },
       { fn: "tc", hasTarget: false, section: () => "tc", ctx: SK_BUFF },
+      // BPF_PROG_TYPE_SCHED_ACT: a tc action (`tc ... action bpf`), same context as a classifier.
+      { fn: "tcAction", hasTarget: false, section: () => "action", ctx: SK_BUFF },
       {
         fn: "tcx",
         hasTarget: true,

@@ -15,6 +15,17 @@ const entries = (e: Readonly<Record<string, number>>, names?: readonly string[])
     .filter(([n]) => !names || names.includes(n))
     .map(([n, v]) => [n, BigInt(v)] as const);
 const SK_CODES = entries(SK_ACTION);
+/** tc classifiers and actions (linux/pkt_cls.h TC_ACT_*). */
+const TC_CODES: readonly (readonly [string, bigint])[] = [
+  ["TC_ACT_OK", 0n],
+  ["TC_ACT_RECLASSIFY", 1n],
+  ["TC_ACT_SHOT", 2n],
+  ["TC_ACT_PIPE", 3n],
+  ["TC_ACT_STOLEN", 4n],
+  ["TC_ACT_QUEUED", 5n],
+  ["TC_ACT_REPEAT", 6n],
+  ["TC_ACT_REDIRECT", 7n],
+];
 /** Light-weight tunnel programs (net/core/lwt_bpf.c run_lwt_bpf). */
 const LWT_CODES = entries(BPF_RET_CODE, ["BPF_OK", "BPF_DROP", "BPF_REDIRECT", "BPF_LWT_REROUTE"]);
 
@@ -27,16 +38,8 @@ export const RETURN_CODES: Readonly<Record<string, readonly (readonly [string, b
     ["XDP_TX", 3n],
     ["XDP_REDIRECT", 4n],
   ],
-  SCHED_CLS: [
-    ["TC_ACT_OK", 0n],
-    ["TC_ACT_RECLASSIFY", 1n],
-    ["TC_ACT_SHOT", 2n],
-    ["TC_ACT_PIPE", 3n],
-    ["TC_ACT_STOLEN", 4n],
-    ["TC_ACT_QUEUED", 5n],
-    ["TC_ACT_REPEAT", 6n],
-    ["TC_ACT_REDIRECT", 7n],
-  ],
+  SCHED_CLS: TC_CODES,
+  SCHED_ACT: TC_CODES,
   SK_SKB: SK_CODES,
   SK_MSG: SK_CODES,
   SK_LOOKUP: SK_CODES,

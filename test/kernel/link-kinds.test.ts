@@ -9,10 +9,12 @@
  *   that expected attach type;
  * - xdp.frags, lwt and syscall programs run under BPF_PROG_TEST_RUN, and the VM agrees;
  * - an sk_reuseport program attached to a SO_REUSEPORT group drops the datagrams sent to it;
+ * - a tc action runs under BPF_PROG_TEST_RUN as in the VM; raw_tracepoint.w on bpf_test_finish fires
+ *   once per test run; uprobe.session runs twice per call, kprobe.session's link is refused here;
  * - fmod_ret is refused like every BPF trampoline on this kernel.
  */
 import { createSocket } from "node:dgram";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,11 +34,14 @@ import {
   type LoadedObject,
 } from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
+import { capability, hasCommand } from "../support/env.ts";
 import { clangForFixtures, kernelReady } from "../support/kernel-setup.ts";
 import { RawUdpSocket } from "../support/raw-udp-socket.ts";
 
 const FIXTURE = join(import.meta.dirname, "kinds", "link-kinds.ts");
+const FIXTURES = join(import.meta.dirname, "fixtures");
 const run = kernelReady("tcx / netkit / devmap / lwt / sk_reuseport / syscall program kinds");
+const gcc = run && capability("gcc", hasCommand("gcc"), "uprobe.session test");
 const RELEASE = release().replace(/[.+]/g, "\\$&");
 
 let bytes: Uint8Array;
@@ -118,6 +123,9 @@ describe.runIf(run)("link-attached, map-entry, route and syscall program kinds",
       "sk_reuseport",
       "sk_reuseport/migrate",
       "syscall",
+      "action",
+      "raw_tracepoint.w/bpf_test_finish",
+      "kprobe.session/vfs_read",
     ]);
   });
 
@@ -231,6 +239,75 @@ describe.runIf(run)("link-attached, map-entry, route and syscall program kinds",
     expect(new DataView(r.ctx!.buffer, r.ctx!.byteOffset).getBigUint64(8, true)).toBe(42n);
     expect(() => obj.attach("sum")).toThrow(/user space runs it with BPF_PROG_TEST_RUN/);
   });
+
+  it("a tc action runs under BPF_PROG_TEST_RUN as in the VM; attaching it says a tc filter does", () => {
+    for (const len of [20, 59, 60, 128]) {
+      const frame = ipv4Frame(Math.max(len, 34));
+      const k = testRun(obj.program("action"), { data: frame });
+      expect(k.retval, `${frame.length}`).toBe(frame.length < 60 ? 2 : 0); // TC_ACT_SHOT : TC_ACT_OK
+      expect(Number(vm.program("action").run({ packet: frame }).r0)).toBe(k.retval);
+    }
+    expect(() => obj.attach("action")).toThrow(/is attached by a tc filter, not by a BPF link/);
+  });
+
+  it("raw_tracepoint.w on bpf_test_finish fires once per BPF_PROG_TEST_RUN", () => {
+    const link = obj.attach("testFinish");
+    try {
+      const before = counter(9);
+      for (let i = 0; i < 3; i++) testRun(obj.program("action"), { data: ipv4Frame(64) });
+      expect(counter(9) - before).toBe(3n);
+    } finally {
+      link.detach();
+    }
+  });
+
+  it("kprobe.session loads; its link is refused naming the kind and what the kernel lacks", () => {
+    if (configOption("CONFIG_FPROBE") === "y") {
+      obj.attach("vfsSession").detach();
+      return;
+    }
+    expect(() => obj.attach("vfsSession")).toThrow(
+      new RegExp(
+        `^BPF_LINK_CREATE \\(attaching kprobe\\.session program "vfsSession" to 1 kernel function matching "vfs_read"\\) failed: EOPNOTSUPP: Linux ${RELEASE} is built without CONFIG_FPROBE`,
+      ),
+    );
+  });
+
+  it.runIf(gcc)(
+    "uprobe.session runs on entry and, as the entry returned 0, on return of each call",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "tsbpf-session-"));
+      try {
+        const bin = join(dir, "target");
+        execFileSync("gcc", ["-O2", "-o", bin, join(FIXTURES, "uprobe-target.c")]);
+        const src = `
+        import { ArrayMap, atomicAdd, uprobeSession, type u64 } from "tsbpf";
+        export const runs = new ArrayMap<u64>({ maxEntries: 1 });
+        export const onWork = uprobeSession("${bin}:work", (ctx) => {
+          const c = runs.lookup(0);
+          if (c !== null) atomicAdd(c.value, 1);
+          return 0;
+        });
+        export const license = "GPL";
+      `;
+        const out = await compileSource(src, "session.ts", { check: true });
+        expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+        const o = loadObject(out.object!);
+        try {
+          const link = o.attach("onWork");
+          expect(link.kind).toBe("uprobe.session");
+          execFileSync(bin, ["5"]);
+          link.detach();
+          const v = o.map("runs").lookup(new Uint8Array(4))!;
+          expect(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)).toBe(10n);
+        } finally {
+          o.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("sk_reuseport links to a SO_REUSEPORT group and drops every datagram sent to it", async () => {
     const a = new RawUdpSocket({ reusePort: true });

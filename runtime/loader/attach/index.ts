@@ -197,6 +197,16 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p, t, o) => attachUprobeMulti(p, t, true, o.uprobe?.pid),
   },
   {
+    kind: "kprobe.session",
+    prefixes: ["kprobe.session"],
+    attach: (p, t) => attachKprobeMulti(p, t, false),
+  },
+  {
+    kind: "uprobe.session",
+    prefixes: ["uprobe.session"],
+    attach: (p, t, o) => attachUprobeMulti(p, t, false, o.uprobe?.pid),
+  },
+  {
     kind: "usdt",
     prefixes: ["usdt", "usdt.s"],
     attach: (p, t, o) => attachUsdt(p, needTarget("usdt", t), o.uprobe?.pid),
@@ -234,6 +244,17 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
         `light-weight tunnel program "${p.name}" is attached by a route, not by a BPF link: ` +
           "`ip route add <prefix> encap bpf in|out|xmit obj <file.o> section <section> dev <dev>` " +
           "(or seg6local action End.BPF); BPF_PROG_TEST_RUN runs it without a route",
+      );
+    },
+  },
+  {
+    kind: "tc_action",
+    prefixes: ["action"],
+    attach: (p) => {
+      throw new LoaderError(
+        `tc action program "${p.name}" is attached by a tc filter, not by a BPF link: ` +
+          "`tc filter add dev <dev> ingress matchall action bpf obj <file.o> sec action`; " +
+          "BPF_PROG_TEST_RUN runs it without one",
       );
     },
   },

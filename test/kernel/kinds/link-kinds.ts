@@ -1,7 +1,7 @@
 /**
  * Kernel fixture: the program kinds attached by tcx and netkit links, run from devmap / cpumap
- * entries, by routes (light-weight tunnels), by an SO_REUSEPORT group, or from user space
- * (syscall), plus multi-buffer XDP.
+ * entries, by routes (light-weight tunnels), by tc filters (actions), by an SO_REUSEPORT group, or
+ * from user space (syscall), plus multi-buffer XDP, a writable raw tracepoint and a kprobe session.
  */
 import {
   ArrayMap,
@@ -11,12 +11,16 @@ import {
   skReuseport,
   syscall,
   tcx,
+  tcAction,
+  rawTracepointWritable,
+  kprobeSession,
   xdpFrags,
   xdpMapEntry,
   BPF_OK,
   BPF_DROP,
   SK_DROP,
   TC_ACT_OK,
+  TC_ACT_SHOT,
   XDP_PASS,
   XDP_DROP,
   type FixedArray,
@@ -87,6 +91,21 @@ export const sum = syscall((ctx: SumArgs) => {
   bump(8);
   ctx.sum = ctx.a + ctx.b;
   return ctx.a + ctx.b;
+});
+
+/** A tc action: shoots packets shorter than 60 bytes. */
+export const action = tcAction((ctx) => {
+  bump(10);
+  return ctx.len < 60 ? TC_ACT_SHOT : TC_ACT_OK;
+});
+/** Fires at the end of every BPF_PROG_TEST_RUN (a writable tracepoint of net/bpf/test_run.c). */
+export const testFinish = rawTracepointWritable("bpf_test_finish", (ctx) => {
+  bump(9);
+  return 0;
+});
+export const vfsSession = kprobeSession("vfs_read", (ctx) => {
+  bump(12);
+  return 0;
 });
 
 export const license = "GPL";
