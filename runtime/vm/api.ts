@@ -31,11 +31,13 @@ import { getEngine } from "./engine.ts";
 import type { Engine, Region, RunOptions } from "./contract.ts";
 import { buildPacketContext, packetContextFor, type PacketOptions } from "./contexts.ts";
 import type { ClonedPacket, PacketState, RedirectTarget } from "./packet.ts";
+import type { SocketRedirect } from "../helpers/socket-redirect.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
 import { MapView } from "./map-view.ts";
 
 const XDP_REDIRECT = returnValue("XDP_REDIRECT");
 const TC_ACT_REDIRECT = returnValue("TC_ACT_REDIRECT");
+const SK_PASS = returnValue("SK_PASS");
 
 /** API misuse: unknown names, inputs that do not fit the program. */
 export class VmApiError extends Error {
@@ -95,6 +97,11 @@ export interface VmRunResult {
    * TC_ACT_REDIRECT.
    */
   readonly redirect?: RedirectTarget;
+  /**
+   * Where an sk_msg / sk_skb program redirected its message or packet: the target of its last
+   * bpf_msg_redirect_* / bpf_sk_redirect_* call, when its verdict was SK_PASS.
+   */
+  readonly socketRedirect?: SocketRedirect;
   /** The copies bpf_clone_redirect sent, in order. */
   readonly clones?: readonly ClonedPacket[];
   /** r0 at exit, unsigned 64-bit. */
@@ -317,11 +324,14 @@ export class VmObject {
         input.coverage ? "interpreter" : (input.engine ?? this.options.engine ?? "jit"),
       );
       this.loaded.env.packet = packet;
+      this.loaded.env.socketRedirect = undefined;
       const res = engine.run(p.program, memory, this.loaded.helpers, {
         args: [ctx?.base ?? 0n],
         budget: input.budget ?? this.options.budget,
         ...(input.coverage ? { coverage: input.coverage } : {}),
       });
+      // A socket redirect takes effect when the verdict is SK_PASS (net/core/skmsg.c).
+      const socketRedirect = res.r0 === SK_PASS ? this.loaded.env.socketRedirect : undefined;
       const redirected =
         packet?.redirect !== undefined &&
         res.r0 === (packet.isXdp ? XDP_REDIRECT : TC_ACT_REDIRECT);
@@ -331,6 +341,7 @@ export class VmObject {
         ctx: packet ? packet.outputContext() : ctx?.bytes.slice(0, ctxVisible),
         packet: packet?.output(),
         ...(redirected ? { redirect: packet!.redirect } : {}),
+        ...(socketRedirect ? { socketRedirect } : {}),
         ...(packet && packet.clones.length > 0 ? { clones: packet.clones } : {}),
       };
     } finally {
