@@ -9,11 +9,7 @@
  *   here): EINVAL, explained from `struct bpf_ctx_convert`; on a kernel built with it, it loads;
  * - kprobes on a kernel without a kprobe PMU: the attach error names the program and the release.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { release, tmpdir } from "node:os";
-import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { release } from "node:os";
 import { describe, expect, it } from "vitest";
 import { insnSpec, makeInsn, type Insn } from "../../core/isa/index.ts";
 import { readBpfObject } from "../../core/object/index.ts";
@@ -28,7 +24,12 @@ import {
   MapType,
   ProgType,
 } from "../../runtime/loader/index.ts";
-import { clangForFixtures, kernelReady } from "../support/kernel-setup.ts";
+import {
+  clangForFixtures,
+  compileCObject,
+  kernelConfigOption,
+  kernelReady,
+} from "../support/kernel-setup.ts";
 
 const run = kernelReady("kernel kind-refusal tests");
 const I = (name: string, f: Parameters<typeof makeInsn>[1] = {}): Insn =>
@@ -44,12 +45,6 @@ function errorOf(f: () => unknown): Error {
     return e as Error;
   }
   throw new Error("expected an error");
-}
-
-/** "y" or "n" for a kernel config option, from /proc/config.gz (the test's independent evidence). */
-function configOption(name: string): "y" | "n" {
-  const text = gunzipSync(readFileSync("/proc/config.gz")).toString("utf8");
-  return new RegExp(`^${name}=y$`, "m").test(text) ? "y" : "n";
 }
 
 describe.skipIf(!run)("kinds this kernel lacks", () => {
@@ -88,18 +83,14 @@ describe.skipIf(!run)("kinds this kernel lacks", () => {
   it("SEC(lirc_mode2) from a C object: refused naming the kind, the program's line and the release, unless built in", () => {
     const clang = clangForFixtures("the lirc_mode2 refusal test");
     if (!clang) return;
-    const dir = mkdtempSync(join(tmpdir(), "tsbpf-lirc-"));
+    const c = compileCObject(
+      clang,
+      "lirc",
+      '#define SEC(n) __attribute__((section(n), used))\nSEC("lirc_mode2") int decode(unsigned int *sample)\n{\n\treturn *sample > 0;\n}\nchar LICENSE[] SEC("license") = "GPL";\n',
+    );
     try {
-      const src = join(dir, "lirc.bpf.c");
-      writeFileSync(
-        src,
-        '#define SEC(n) __attribute__((section(n), used))\nSEC("lirc_mode2") int decode(unsigned int *sample)\n{\n\treturn *sample > 0;\n}\nchar LICENSE[] SEC("license") = "GPL";\n',
-      );
-      const obj = join(dir, "lirc.bpf.o");
-      const c = spawnSync(clang, ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-c", src, "-o", obj]);
-      expect(c.status, c.stderr?.toString()).toBe(0);
-      const load = () => loadObject(readBpfObject(readFileSync(obj)), {}).close();
-      if (configOption("CONFIG_BPF_LIRC_MODE2") === "y") {
+      const load = () => loadObject(readBpfObject(c.bytes), {}).close();
+      if (kernelConfigOption("CONFIG_BPF_LIRC_MODE2") === "y") {
         expect(load).not.toThrow();
         return;
       }
@@ -107,11 +98,11 @@ describe.skipIf(!run)("kinds this kernel lacks", () => {
       expect((e as KernelError).code).toBe("EINVAL");
       expect(e.message).toMatch(
         new RegExp(
-          `^BPF_PROG_LOAD \\(program "decode" at ${src.replace(/[.+]/g, "\\$&")}:4\\) failed: EINVAL: a BPF_PROG_TYPE_LIRC_MODE2 program \\(attach type BPF_LIRC_MODE2\\) on Linux ${RELEASE}: this kernel is built without BPF_PROG_TYPE_LIRC_MODE2 \\(struct bpf_ctx_convert`,
+          `^BPF_PROG_LOAD \\(program "decode" at ${c.path.replace(/[.+]/g, "\\$&")}:4\\) failed: EINVAL: a BPF_PROG_TYPE_LIRC_MODE2 program \\(attach type BPF_LIRC_MODE2\\) on Linux ${RELEASE}: this kernel is built without BPF_PROG_TYPE_LIRC_MODE2 \\(struct bpf_ctx_convert`,
         ),
       );
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      c.cleanup();
     }
   });
 
@@ -126,7 +117,7 @@ describe.skipIf(!run)("kinds this kernel lacks", () => {
       expect(e).toBeInstanceOf(LoaderError);
       expect(e.message).toMatch(
         new RegExp(
-          `^kprobe program "probe" \\(kprobe/vfs_getattr\\): a BPF_PROG_TYPE_KPROBE program on Linux ${RELEASE} cannot attach: kprobes are not available on this kernel \\(no kprobe PMU at /sys/bus/event_source/devices/kprobe${configOption("CONFIG_KPROBES") === "n" ? ", built without CONFIG_KPROBES" : ""}\\)`,
+          `^kprobe program "probe" \\(kprobe/vfs_getattr\\): a BPF_PROG_TYPE_KPROBE program on Linux ${RELEASE} cannot attach: kprobes are not available on this kernel \\(no kprobe PMU at /sys/bus/event_source/devices/kprobe${kernelConfigOption("CONFIG_KPROBES") === "n" ? ", built without CONFIG_KPROBES" : ""}\\)`,
         ),
       );
     } finally {

@@ -14,11 +14,10 @@
  * - fmod_ret is refused like every BPF trampoline on this kernel.
  */
 import { createSocket } from "node:dgram";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
 import { readBpfObject } from "../../core/object/index.ts";
@@ -35,7 +34,12 @@ import {
 } from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
 import { capability, hasCommand } from "../support/env.ts";
-import { clangForFixtures, kernelReady } from "../support/kernel-setup.ts";
+import {
+  clangForFixtures,
+  compileCObject,
+  kernelConfigOption,
+  kernelReady,
+} from "../support/kernel-setup.ts";
 import { RawUdpSocket } from "../support/raw-udp-socket.ts";
 
 const FIXTURE = join(import.meta.dirname, "kinds", "link-kinds.ts");
@@ -52,11 +56,6 @@ const links: KernelLink[] = [];
 function counter(i: number): bigint {
   const v = obj.map("calls").lookup(new Uint8Array(new Uint32Array([i]).buffer))!;
   return new DataView(v.buffer, v.byteOffset).getBigUint64(0, true);
-}
-
-function configOption(name: string): "y" | "n" {
-  const text = gunzipSync(readFileSync("/proc/config.gz")).toString("utf8");
-  return new RegExp(`^${name}=y$`, "m").test(text) ? "y" : "n";
 }
 
 /** Sends `n` datagrams to 127.0.0.1:`port`. */
@@ -160,7 +159,7 @@ describe.runIf(run)("link-attached, map-entry, route and syscall program kinds",
       }
       expect(err).toBeInstanceOf(KernelError);
       const msg = (err as KernelError).message;
-      if (configOption("CONFIG_NETKIT") === "n") {
+      if (kernelConfigOption("CONFIG_NETKIT") === "n") {
         expect(msg).toMatch(
           new RegExp(
             `^BPF_LINK_CREATE \\(attaching netkit program "${name}" to lo \\(netkit/${side.toLowerCase()}\\)\\) failed: EINVAL: a BPF_PROG_TYPE_SCHED_CLS program \\(attach type BPF_NETKIT_${side}\\) on Linux ${RELEASE} cannot attach: the kernel is built without CONFIG_NETKIT`,
@@ -262,7 +261,7 @@ describe.runIf(run)("link-attached, map-entry, route and syscall program kinds",
   });
 
   it("kprobe.session loads; its link is refused naming the kind and what the kernel lacks", () => {
-    if (configOption("CONFIG_FPROBE") === "y") {
+    if (kernelConfigOption("CONFIG_FPROBE") === "y") {
       obj.attach("vfsSession").detach();
       return;
     }
@@ -360,23 +359,19 @@ describe.runIf(run)("link-attached, map-entry, route and syscall program kinds",
   it("a freplace program from a C object is a LoaderError saying it needs a target program", () => {
     const clang = clangForFixtures("the freplace refusal test");
     if (!clang) return;
-    const dir = mkdtempSync(join(tmpdir(), "tsbpf-freplace-"));
+    const c = compileCObject(
+      clang,
+      "ext",
+      '#define SEC(n) __attribute__((section(n), used))\nSEC("freplace/handler") int ext(void *ctx)\n{\n\treturn 0;\n}\nchar LICENSE[] SEC("license") = "GPL";\n',
+    );
     try {
-      const src = join(dir, "ext.bpf.c");
-      writeFileSync(
-        src,
-        '#define SEC(n) __attribute__((section(n), used))\nSEC("freplace/handler") int ext(void *ctx)\n{\n\treturn 0;\n}\nchar LICENSE[] SEC("license") = "GPL";\n',
-      );
-      const out = join(dir, "ext.bpf.o");
-      const c = spawnSync(clang, ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-c", src, "-o", out]);
-      expect(c.status, c.stderr?.toString()).toBe(0);
-      const load = () => loadObject(readBpfObject(readFileSync(out))).close();
+      const load = () => loadObject(readBpfObject(c.bytes)).close();
       expect(load).toThrow(LoaderError);
       expect(load).toThrow(
         /^program "ext" \(SEC\("freplace\/handler"\)\): a BPF_PROG_TYPE_EXT program replaces function "handler" of another loaded BPF program, and needs that program as its target/,
       );
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      c.cleanup();
     }
   });
 });

@@ -104,6 +104,21 @@ function needTarget(kind: string, target: string): string {
   return target;
 }
 
+/** A kind that runs without a BPF link: attaching it is a LoaderError saying what runs it. */
+function notByLink(
+  kind: string,
+  prefixes: readonly string[],
+  explain: (program: string) => string,
+): AttachHook {
+  return {
+    kind,
+    prefixes,
+    attach: (p) => {
+      throw new LoaderError(explain(p.name));
+    },
+  };
+}
+
 /** Every attach kind. */
 export const ATTACH_HOOKS: readonly AttachHook[] = [
   {
@@ -236,38 +251,29 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
       return attachNetkit(p, needIface("netkit", p.name, o), t);
     },
   },
-  {
-    kind: "lwt",
-    prefixes: ["lwt_in", "lwt_out", "lwt_xmit", "lwt_seg6local"],
-    attach: (p) => {
-      throw new LoaderError(
-        `light-weight tunnel program "${p.name}" is attached by a route, not by a BPF link: ` +
-          "`ip route add <prefix> encap bpf in|out|xmit obj <file.o> section <section> dev <dev>` " +
-          "(or seg6local action End.BPF); BPF_PROG_TEST_RUN runs it without a route",
-      );
-    },
-  },
-  {
-    kind: "tc_action",
-    prefixes: ["action"],
-    attach: (p) => {
-      throw new LoaderError(
-        `tc action program "${p.name}" is attached by a tc filter, not by a BPF link: ` +
-          "`tc filter add dev <dev> ingress matchall action bpf obj <file.o> sec action`; " +
-          "BPF_PROG_TEST_RUN runs it without one",
-      );
-    },
-  },
-  {
-    kind: "syscall",
-    prefixes: ["syscall"],
-    attach: (p) => {
-      throw new LoaderError(
-        `syscall program "${p.name}" is not attached: user space runs it with BPF_PROG_TEST_RUN ` +
-          "(testRun with its argument struct as ctx, or `tsbpf run --vm --ctx-hex ...` in the VM)",
-      );
-    },
-  },
+  notByLink(
+    "lwt",
+    ["lwt_in", "lwt_out", "lwt_xmit", "lwt_seg6local"],
+    (p) =>
+      `light-weight tunnel program "${p}" is attached by a route, not by a BPF link: ` +
+      "`ip route add <prefix> encap bpf in|out|xmit obj <file.o> section <section> dev <dev>` " +
+      "(or seg6local action End.BPF); BPF_PROG_TEST_RUN runs it without a route",
+  ),
+  notByLink(
+    "tc_action",
+    ["action"],
+    (p) =>
+      `tc action program "${p}" is attached by a tc filter, not by a BPF link: ` +
+      "`tc filter add dev <dev> ingress matchall action bpf obj <file.o> sec action`; " +
+      "BPF_PROG_TEST_RUN runs it without one",
+  ),
+  notByLink(
+    "syscall",
+    ["syscall"],
+    (p) =>
+      `syscall program "${p}" is not attached: user space runs it with BPF_PROG_TEST_RUN ` +
+      "(testRun with its argument struct as ctx, or `tsbpf run --vm --ctx-hex ...` in the VM)",
+  ),
   {
     kind: "sk_reuseport",
     prefixes: ["sk_reuseport"],
