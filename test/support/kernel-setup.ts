@@ -33,7 +33,10 @@ export function compileCObject(
   const path = join(dir, `${name}.bpf.c`);
   const out = join(dir, `${name}.bpf.o`);
   writeFileSync(path, source);
-  const c = spawnSync(clang, ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-c", path, "-o", out]);
+  const c = spawnSync(clang, [
+    ...["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-D__TARGET_ARCH_x86"],
+    ...["-I/usr/include/x86_64-linux-gnu", "-c", path, "-o", out],
+  ]);
   if (c.status !== 0) throw new Error(`clang failed on ${path}: ${c.stderr?.toString()}`);
   return {
     bytes: new Uint8Array(readFileSync(out)),
