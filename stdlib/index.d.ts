@@ -747,6 +747,15 @@ export declare function socketFilter(body: (ctx: SocketFilterContext) => number)
 export interface PerfEventContext {
   readonly sample_period: u64;
 }
+/** The context of a lirc_mode2 program: one sample of an infrared receiver (`LIRC_MODE2_*`). */
+export interface LircSample {
+  readonly sample: u32;
+}
+/**
+ * `SEC("lirc_mode2")`: decodes infrared remote-control signals, attached to a `/dev/lircN` device
+ * (kernels built with CONFIG_BPF_LIRC_MODE2); reports keys with `rcKeydown` / `rcRepeat`.
+ */
+export declare function lircMode2(body: (ctx: LircSample) => number): Program;
 /**
  * `SEC("syscall")`: a sleepable BPF_PROG_TYPE_SYSCALL program that user space runs with
  * BPF_PROG_TEST_RUN; its context is the argument buffer user space passes, of the struct type the

@@ -282,6 +282,8 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         ctx: SK_BUFF,
       },
       { fn: "socketFilter", hasTarget: false, section: () => "socket", ctx: SOCKET_SK_BUFF },
+      // BPF_PROG_TYPE_LIRC_MODE2: the context is one u32 sample of an infrared receiver.
+      { fn: "lircMode2", hasTarget: false, section: () => "lirc_mode2", ctx: { kind: "struct" } },
       // BPF_PROG_TYPE_SYSCALL: the context is user memory of a layout the program declares.
       {
         fn: "syscall",

@@ -7,11 +7,13 @@
  *   explained from the kernel's BTF enums;
  * - SEC("lirc_mode2") from a C object, where the kernel is built without CONFIG_BPF_LIRC_MODE2 (as
  *   here): EINVAL, explained from `struct bpf_ctx_convert`; on a kernel built with it, it loads;
+ * - the same from TypeScript (`lircMode2`), naming the program's TypeScript line;
  * - kprobes on a kernel without a kprobe PMU: the attach error names the program and the release.
  */
 import { release } from "node:os";
 import { describe, expect, it } from "vitest";
 import { insnSpec, makeInsn, type Insn } from "../../core/isa/index.ts";
+import { compileSource } from "../../compiler/driver.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import {
   attachKprobe,
@@ -104,6 +106,28 @@ describe.skipIf(!run)("kinds this kernel lacks", () => {
     } finally {
       c.cleanup();
     }
+  });
+
+  it("lircMode2 from TypeScript: the same refusal, at the program's TypeScript line", async () => {
+    const src = `
+      import { lircMode2, type LircSample } from "tsbpf";
+      export const decode = lircMode2((ctx: LircSample) => {
+        return ctx.sample > 0 ? 1 : 0;
+      });
+      export const license = "GPL";
+    `;
+    const out = await compileSource(src, "lirc.ts", { check: true });
+    expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const load = () => loadObject(out.object!).close();
+    if (kernelConfigOption("CONFIG_BPF_LIRC_MODE2") === "y") {
+      expect(load).not.toThrow();
+      return;
+    }
+    expect(load).toThrow(
+      new RegExp(
+        `^BPF_PROG_LOAD \\(program "decode" at lirc\\.ts:4\\) failed: EINVAL: a BPF_PROG_TYPE_LIRC_MODE2 program \\(attach type BPF_LIRC_MODE2\\) on Linux ${RELEASE}: this kernel is built without BPF_PROG_TYPE_LIRC_MODE2`,
+      ),
+    );
   });
 
   it("kprobes on a kernel without a kprobe PMU: the attach error names the program and the release", () => {

@@ -268,6 +268,13 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
       "BPF_PROG_TEST_RUN runs it without one",
   ),
   notByLink(
+    "lirc_mode2",
+    ["lirc_mode2"],
+    (p) =>
+      `lirc_mode2 program "${p}" attaches to an infrared receiver device with BPF_PROG_ATTACH ` +
+      "(target fd of /dev/lircN), which the loader does not do; ir-keytable -e does",
+  ),
+  notByLink(
     "syscall",
     ["syscall"],
     (p) =>
