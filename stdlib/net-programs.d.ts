@@ -275,6 +275,42 @@ export declare function skReuseport(
 export interface FlowDissectorContext {
   header<T>(offset: number): Ref<T> | null;
   loadBytes<T>(offset: number, dst: T): i64;
+  /** The flow keys the program fills (`__sk_buff.flow_keys`, never null). */
+  flowKeys(): Ref<BpfFlowKeys>;
+}
+/**
+ * `struct bpf_flow_keys` (uapi linux/bpf.h): what a flow dissector reports. The kernel starts it with
+ * `nhoff` = `thoff` = the network header's offset and `n_proto` = the EtherType; the program sets
+ * the rest. Fields marked network order hold the packet's bytes. `ipv4_*` and `ipv6_*` share storage
+ * (a union in C).
+ */
+export interface BpfFlowKeys {
+  /** Offset of the network header. */
+  nhoff: u16;
+  /** Offset of the transport header. */
+  thoff: u16;
+  /** ETH_P_IP or ETH_P_IPV6 (host order), once the addresses are set. */
+  addr_proto: u16;
+  is_frag: u8;
+  is_first_frag: u8;
+  is_encap: u8;
+  ip_proto: u8;
+  /** EtherType, network order. */
+  n_proto: u16;
+  /** Network order. */
+  sport: u16;
+  /** Network order. */
+  dport: u16;
+  /** Network order. */
+  ipv4_src: u32;
+  /** Network order. */
+  ipv4_dst: u32;
+  ipv6_src: FixedArray<u32, 4>;
+  ipv6_dst: FixedArray<u32, 4>;
+  /** BPF_FLOW_DISSECTOR_F_* flags the caller passed. */
+  flags: u32;
+  /** Network order. */
+  flow_label: u32;
 }
 /**
  * `SEC("flow_dissector")`: attached to a network namespace; returns BPF_OK when it dissected the

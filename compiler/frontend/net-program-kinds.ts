@@ -9,8 +9,8 @@
  * context-access.ts, probed from the kernel.
  */
 import type { ProgramKind } from "./builtins.ts";
-import { BPF_CONSTANTS } from "../../core/kernel/index.ts";
-import { fixed, type CtxShape } from "./context-shapes.ts";
+import { BPF_CONSTANTS, contextOffset } from "../../core/kernel/index.ts";
+import { fixed, layoutStruct, type CtxShape } from "./context-shapes.ts";
 
 /** `struct __sk_buff` with direct packet access and `loadBytes` (cgroup_skb, sk_skb, flow dissector). */
 const SKB: CtxShape = fixed("__sk_buff", true, true);
@@ -111,7 +111,18 @@ export const NET_PROGRAM_KINDS: readonly ProgramKind[] = [
     section: (t) => (t === "migrate" ? "sk_reuseport/migrate" : "sk_reuseport"),
     ctx: fixed("sk_reuseport_md", true),
   },
-  { fn: "flowDissector", hasTarget: false, section: () => "flow_dissector", ctx: SKB },
+  {
+    fn: "flowDissector",
+    hasTarget: false,
+    section: () => "flow_dissector",
+    ctx: {
+      ...(SKB as CtxShape & { kind: "fixed" }),
+      flowKeys: {
+        offset: contextOffset("__sk_buff", "flow_keys"),
+        type: layoutStruct("bpf_flow_keys"),
+      },
+    },
+  },
   // struct bpf_nf_ctx (include/net/netfilter/nf_bpf_link.h, not uapi) holds only kernel pointers.
   { fn: "netfilter", hasTarget: false, section: () => "netfilter", ctx: NO_FIELDS },
 ];
