@@ -534,6 +534,12 @@ export declare function rawTracepoint<A extends KernelArgs = KernelArgs>(
   name: string,
   body: (ctx: ArgsContext, ...args: A) => number,
 ): Program;
+/**
+ * `SEC("raw_tracepoint.w/<name>")`: a raw tracepoint program of type
+ * BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, which may attach to the tracepoints that hand it a
+ * writable buffer (DEFINE_EVENT_WRITABLE, such as `bpf_test_finish` or `nbd_send_request`).
+ */
+export declare const rawTracepointWritable: typeof rawTracepoint;
 /** `SEC("tp_btf/<name>")`: a BTF-typed raw tracepoint (arguments as for rawTracepoint). */
 export declare function tpBtf<A extends KernelArgs = KernelArgs>(
   name: string,
@@ -556,6 +562,15 @@ export declare function fexit<A extends KernelArgs = KernelArgs>(
   fn: string,
   body: (ctx: ArgsContext, ...args: A) => number,
 ): Program;
+/**
+ * `SEC("fmod_ret/<function>")`: runs after the programs of a kernel function's entry and may replace
+ * its return value (a non-zero return skips the function; only functions marked for error injection
+ * or LSM hooks). Parameters as fexit's: the arguments, then the return value so far.
+ */
+export declare function fmodRet<A extends KernelArgs = KernelArgs>(
+  fn: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+): Program;
 /** `SEC("kprobe/<function>")`: arguments from registers, typed like fentry's (at most 6). */
 export declare function kprobe<A extends KernelArgs = KernelArgs>(
   fn: string,
@@ -570,6 +585,17 @@ export declare function kretprobe<A extends KernelArgs = KernelArgs>(
 export declare function uprobe(target: string, body: (ctx: PtRegs) => number): Program;
 /** `SEC("uretprobe/<binary>:<symbol>")`: runs when the function returns; `ctx.ret()` is its result. */
 export declare function uretprobe(target: string, body: (ctx: PtRegs) => number): Program;
+
+/**
+ * Sleepable twins (libbpf's `.s` sections, loaded with BPF_F_SLEEPABLE): the same targets and
+ * contexts, and the program may call helpers that can fault in user memory (`copyFromUser`,
+ * `copyFromUserTask`). `SEC("uprobe.s/...")`, `SEC("fentry.s/...")`, ...
+ */
+export declare const uprobeSleepable: typeof uprobe;
+export declare const uretprobeSleepable: typeof uretprobe;
+export declare const fentrySleepable: typeof fentry;
+export declare const fexitSleepable: typeof fexit;
+export declare const fmodRetSleepable: typeof fmodRet;
 
 /** Packet programs: bounds-checked views of packet bytes. */
 export interface PacketContext {
@@ -681,13 +707,60 @@ export declare const BPF_F_ADJ_ROOM_FIXED_GSO: 1;
 export declare const BPF_F_ADJ_ROOM_NO_CSUM_RESET: 32;
 /** `SEC("xdp")`. */
 export declare function xdp(body: (ctx: XdpContext) => number): Program;
+/**
+ * `SEC("xdp.frags")`: an XDP program loaded with BPF_F_XDP_HAS_FRAGS, so it may run on interfaces
+ * with multi-buffer frames (jumbo MTUs); read past the first buffer with `xdpLoadBytes`.
+ */
+export declare function xdpFrags(body: (ctx: XdpContext) => number): Program;
+/**
+ * `SEC("xdp/devmap")`, `SEC("xdp/cpumap")` and their `xdp.frags/` variants: an XDP program a devmap
+ * or cpumap entry runs on the frames redirected into it (its fd goes in the entry's
+ * `struct bpf_devmap_val` / `bpf_cpumap_val`); it is not attached to an interface.
+ */
+export declare function xdpMapEntry(
+  kind: "devmap" | "cpumap" | "frags/devmap" | "frags/cpumap",
+  body: (ctx: XdpContext) => number,
+): Program;
 /** `SEC("tc")`. */
 export declare function tc(body: (ctx: SkBuff) => number): Program;
+/**
+ * `SEC("action")`: a tc action (BPF_PROG_TYPE_SCHED_ACT), run by a tc filter's `action bpf`; same
+ * context and TC_ACT_* returns as a classifier.
+ */
+export declare function tcAction(body: (ctx: SkBuff) => number): Program;
+/**
+ * `SEC("tcx/ingress")`, `SEC("tcx/egress")`: a tc program attached through a tcx link (Linux 6.6+)
+ * to one direction of an interface; returns TC_ACT_* (TCX_NEXT = -1 runs the next program).
+ */
+export declare function tcx(
+  direction: "ingress" | "egress",
+  body: (ctx: SkBuff) => number,
+): Program;
+/**
+ * `SEC("netkit/primary")`, `SEC("netkit/peer")`: a tc program of a netkit device pair (Linux 6.7+,
+ * CONFIG_NETKIT), attached through a netkit link to the primary device or its peer.
+ */
+export declare function netkit(kind: "primary" | "peer", body: (ctx: SkBuff) => number): Program;
 /** `SEC("socket")`: return the number of bytes to keep (0 drops). */
 export declare function socketFilter(body: (ctx: SocketFilterContext) => number): Program;
 /** `struct bpf_perf_event_data` (sample_period only). */
 export interface PerfEventContext {
   readonly sample_period: u64;
 }
+/** The context of a lirc_mode2 program: one sample of an infrared receiver (`LIRC_MODE2_*`). */
+export interface LircSample {
+  readonly sample: u32;
+}
+/**
+ * `SEC("lirc_mode2")`: decodes infrared remote-control signals, attached to a `/dev/lircN` device
+ * (kernels built with CONFIG_BPF_LIRC_MODE2); reports keys with `rcKeydown` / `rcRepeat`.
+ */
+export declare function lircMode2(body: (ctx: LircSample) => number): Program;
+/**
+ * `SEC("syscall")`: a sleepable BPF_PROG_TYPE_SYSCALL program that user space runs with
+ * BPF_PROG_TEST_RUN; its context is the argument buffer user space passes, of the struct type the
+ * body declares (`syscall((ctx: Args) => ...)`).
+ */
+export declare function syscall<C>(body: (ctx: C) => number): Program;
 /** `SEC("perf_event")`. */
 export declare function perfEvent(body: (ctx: PerfEventContext) => number): Program;

@@ -238,12 +238,79 @@ export interface SkLookupContext {
 export declare function skLookup(body: (ctx: SkLookupContext) => number): Program;
 
 /**
+ * `SEC("lwt_in")`, `SEC("lwt_out")`, `SEC("lwt_xmit")`, `SEC("lwt_seg6local")`: a light-weight
+ * tunnel program, run for packets of routes whose encap is `bpf` (`ip route add ... encap bpf in
+ * obj prog.o section lwt_in`); returns BPF_OK, BPF_DROP or BPF_REDIRECT.
+ */
+export declare function lwt(
+  hook: "in" | "out" | "xmit" | "seg6local",
+  body: (ctx: SkBuff) => number,
+): Program;
+
+/** `struct sk_reuseport_md`: a packet looking for a socket of an SO_REUSEPORT group. */
+export interface SkReuseportContext {
+  readonly len: u32;
+  /** EtherType, network order. */
+  readonly eth_protocol: u32;
+  readonly ip_protocol: u32;
+  /** 1 when the group's sockets are bound to INADDR_ANY / in6addr_any. */
+  readonly bind_inany: u32;
+  readonly hash: u32;
+  header<T>(offset: number): Ref<T> | null;
+}
+/**
+ * `SEC("sk_reuseport")` (`select`), `SEC("sk_reuseport/migrate")` (`migrate`): picks the socket of
+ * an SO_REUSEPORT group for a packet (`skSelectReuseport` with a reuseport sockarray), attached to
+ * a socket of the group with SO_ATTACH_REUSEPORT_EBPF; returns SK_PASS or SK_DROP.
+ */
+export declare function skReuseport(
+  kind: "select" | "migrate",
+  body: (ctx: SkReuseportContext) => number,
+): Program;
+
+/**
  * The `struct __sk_buff` of a flow dissector: the kernel lets it read only the packet
  * (`header<T>()`, `loadBytes`) and its flow keys.
  */
 export interface FlowDissectorContext {
   header<T>(offset: number): Ref<T> | null;
   loadBytes<T>(offset: number, dst: T): i64;
+  /** The flow keys the program fills (`__sk_buff.flow_keys`, never null). */
+  flowKeys(): Ref<BpfFlowKeys>;
+}
+/**
+ * `struct bpf_flow_keys` (uapi linux/bpf.h): what a flow dissector reports. The kernel starts it with
+ * `nhoff` = `thoff` = the network header's offset and `n_proto` = the EtherType; the program sets
+ * the rest. Fields marked network order hold the packet's bytes. `ipv4_*` and `ipv6_*` share storage
+ * (a union in C).
+ */
+export interface BpfFlowKeys {
+  /** Offset of the network header. */
+  nhoff: u16;
+  /** Offset of the transport header. */
+  thoff: u16;
+  /** ETH_P_IP or ETH_P_IPV6 (host order), once the addresses are set. */
+  addr_proto: u16;
+  is_frag: u8;
+  is_first_frag: u8;
+  is_encap: u8;
+  ip_proto: u8;
+  /** EtherType, network order. */
+  n_proto: u16;
+  /** Network order. */
+  sport: u16;
+  /** Network order. */
+  dport: u16;
+  /** Network order. */
+  ipv4_src: u32;
+  /** Network order. */
+  ipv4_dst: u32;
+  ipv6_src: FixedArray<u32, 4>;
+  ipv6_dst: FixedArray<u32, 4>;
+  /** BPF_FLOW_DISSECTOR_F_* flags the caller passed. */
+  flags: u32;
+  /** Network order. */
+  flow_label: u32;
 }
 /**
  * `SEC("flow_dissector")`: attached to a network namespace; returns BPF_OK when it dissected the
@@ -267,6 +334,10 @@ export declare const SK_PASS: 1;
 /** enum bpf_ret_code (flow dissector verdicts). */
 export declare const BPF_OK: 0;
 export declare const BPF_DROP: 2;
+/** Light-weight tunnel return: the program redirected the packet (bpf_redirect). */
+export declare const BPF_REDIRECT: 7;
+/** Light-weight tunnel return (lwt_xmit): route the packet again, after the program changed it. */
+export declare const BPF_LWT_REROUTE: 128;
 export declare const BPF_FLOW_DISSECTOR_CONTINUE: 129;
 /** Netfilter verdicts (linux/netfilter.h). */
 export declare const NF_DROP: 0;

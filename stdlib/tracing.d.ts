@@ -84,8 +84,30 @@ export declare function uprobeMulti(target: string, body: (ctx: PtRegs) => numbe
 /** `SEC("uretprobe.multi/<binary>:<pattern>")`: on return from every matching function. */
 export declare function uretprobeMulti(target: string, body: (ctx: PtRegs) => number): Program;
 /**
+ * `SEC("kprobe.session/<pattern>")`: a kprobe.multi session (Linux 6.10+): the program runs on
+ * entry to every matching kernel function and, when that run returns 0, again on its return (a
+ * non-zero entry return skips the return run).
+ */
+export declare function kprobeSession(target: string, body: (ctx: PtRegs) => number): Program;
+/**
+ * `SEC("uprobe.session/<binary>:<pattern>")`: a uprobe.multi session (Linux 6.13+): the program runs
+ * on entry to every matching function and, when that run returns 0, again on its return.
+ */
+export declare function uprobeSession(target: string, body: (ctx: PtRegs) => number): Program;
+/**
  * `SEC("usdt/<binary>:<provider>:<name>")`: a statically defined tracepoint of a user program
  * (`DTRACE_PROBE` / `STAP_PROBE` of <sys/sdt.h>), found in the binary's `.note.stapsdt` notes and
  * attached as a uprobe at each of its sites (the semaphore, if any, counted up while attached).
  */
 export declare function usdt(target: string, body: (ctx: PtRegs) => number): Program;
+
+/**
+ * Sleepable twins (libbpf's `.s` sections, loaded with BPF_F_SLEEPABLE): `SEC("iter.s/task")`,
+ * `SEC("lsm.s/<hook>")`, `SEC("uprobe.multi.s/...")`, `SEC("usdt.s/...")`; the same targets and
+ * contexts, and the program may call helpers that can fault in user memory.
+ */
+export declare const iterSleepable: typeof iter;
+export declare const lsmSleepable: typeof lsm;
+export declare const uprobeMultiSleepable: typeof uprobeMulti;
+export declare const uretprobeMultiSleepable: typeof uretprobeMulti;
+export declare const usdtSleepable: typeof usdt;

@@ -464,7 +464,10 @@ function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
   }
 }
 
-/** What a packet program's last run did to its packet: changed bytes, redirect, clones. */
+/**
+ * What a packet program's last run did to its packet: changed bytes, redirect, clones; and where an
+ * sk_msg / sk_skb program redirected its message (the socket fd of the map entry).
+ */
 function packetOutcome(r: VmRunResult, packet: Uint8Array | undefined): string[] {
   const out: string[] = [];
   const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -474,6 +477,11 @@ function packetOutcome(r: VmRunResult, packet: Uint8Array | undefined): string[]
   if (r.redirect) {
     const where = r.redirect.ingress ? "ingress of" : "out of";
     out.push(`redirected ${where} ifindex ${r.redirect.ifindex} (bpf_${r.redirect.helper})`);
+  }
+  if (r.socketRedirect) {
+    const s = r.socketRedirect;
+    const where = s.ingress ? "onto the receive queue of" : "out of";
+    out.push(`redirected ${where} socket fd ${s.socket}, ${s.map}[${s.key}] (bpf_${s.helper})`);
   }
   for (const c of r.clones ?? []) {
     const where = c.ingress ? "ingress of" : "out of";

@@ -11,6 +11,7 @@
  */
 import {
   MAP_KIND_RECORDS,
+  SECTION_DEFS,
   contextOffset,
   type MapKindName,
   type MapKindRecord,
@@ -203,6 +204,13 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         kernelArgs: { from: "tracepoint", returnValue: "none" },
       },
       {
+        fn: "rawTracepointWritable",
+        hasTarget: true,
+        section: (t: string) => `raw_tracepoint.w/${t}`,
+        ctx: ARG_WORDS,
+        kernelArgs: { from: "tracepoint", returnValue: "none" },
+      },
+      {
         fn: "tpBtf",
         hasTarget: true,
         section: (t: string) => `tp_btf/${t}`,
@@ -224,6 +232,13 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
         kernelArgs: { from: "func", returnValue: "last" },
       },
       {
+        fn: "fmodRet",
+        hasTarget: true,
+        section: (t: string) => `fmod_ret/${t}`,
+        ctx: ARG_WORDS,
+        kernelArgs: { from: "func", returnValue: "last" },
+      },
+      {
         fn: "kprobe",
         hasTarget: true,
         section: (t: string) => `kprobe/${t}`,
@@ -240,8 +255,42 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
       { fn: "uprobe", hasTarget: true, section: (t: string) => `uprobe/${t}`, ctx: PT_REGS },
       { fn: "uretprobe", hasTarget: true, section: (t: string) => `uretprobe/${t}`, ctx: PT_REGS },
       { fn: "xdp", hasTarget: false, section: () => "xdp", ctx: XDP_MD },
+      { fn: "xdpFrags", hasTarget: false, section: () => "xdp.frags", ctx: XDP_MD },
+      {
+        fn: "xdpMapEntry",
+        hasTarget: true,
+        targets: ["devmap", "cpumap", "frags/devmap", "frags/cpumap"],
+        // libbpf: `xdp/devmap`, `xdp.frags/devmap` (the frags variants take multi-buffer frames).
+        section: (t: string) => (t.startsWith("frags/") ? `xdp.${t}` : `xdp/${t}`),
+        ctx: XDP_MD,
+      },
       { fn: "tc", hasTarget: false, section: () => "tc", ctx: SK_BUFF },
+      // BPF_PROG_TYPE_SCHED_ACT: a tc action (`tc ... action bpf`), same context as a classifier.
+      { fn: "tcAction", hasTarget: false, section: () => "action", ctx: SK_BUFF },
+      {
+        fn: "tcx",
+        hasTarget: true,
+        targets: ["ingress", "egress"],
+        section: (t: string) => `tcx/${t}`,
+        ctx: SK_BUFF,
+      },
+      {
+        fn: "netkit",
+        hasTarget: true,
+        targets: ["primary", "peer"],
+        section: (t: string) => `netkit/${t}`,
+        ctx: SK_BUFF,
+      },
       { fn: "socketFilter", hasTarget: false, section: () => "socket", ctx: SOCKET_SK_BUFF },
+      // BPF_PROG_TYPE_LIRC_MODE2: the context is one u32 sample of an infrared receiver.
+      { fn: "lircMode2", hasTarget: false, section: () => "lirc_mode2", ctx: { kind: "struct" } },
+      // BPF_PROG_TYPE_SYSCALL: the context is user memory of a layout the program declares.
+      {
+        fn: "syscall",
+        hasTarget: false,
+        section: () => "syscall",
+        ctx: { kind: "struct", writable: true },
+      },
       {
         fn: "perfEvent",
         hasTarget: false,
@@ -252,8 +301,30 @@ export const PROGRAM_KINDS: ReadonlyMap<string, ProgramKind> = new Map(
     ] satisfies ProgramKind[] as ProgramKind[]
   )
     .concat(tracingProgramKinds({ argWords: ARG_WORDS, ptRegs: PT_REGS }))
+    .flatMap(withSleepableTwin)
     .map((k): [string, ProgramKind] => [k.fn, k]),
 );
+
+/**
+ * A kind and, when libbpf has a sleepable row for its section prefix (`uprobe.s+` for `uprobe/...`,
+ * core/kernel SECTION_DEFS), its `<fn>Sleepable` twin: the same target and context in the `.s`
+ * section, which the loader loads with BPF_F_SLEEPABLE (so the program may call helpers that
+ * fault in user memory, such as `copyFromUser`).
+ */
+function withSleepableTwin(k: ProgramKind): ProgramKind[] {
+  const section = k.section("x");
+  const slash = section.indexOf("/");
+  if (slash < 0) return [k];
+  const prefix = `${section.slice(0, slash)}.s`;
+  const row = SECTION_DEFS.find((d) => d.pattern === `${prefix}+`);
+  if (!row?.sleepable) return [k];
+  const twin: ProgramKind = {
+    ...k,
+    fn: `${k.fn}Sleepable`,
+    section: (t) => `${prefix}${k.section(t).slice(slash)}`,
+  };
+  return [k, twin];
+}
 
 /** `BPF_F_CURRENT_CPU` for bpf_perf_event_output's flags. */
 export const BPF_F_CURRENT_CPU = 0xffffffffn;

@@ -14,8 +14,12 @@ export interface CtxField {
 
 /** How a program kind's context is shaped. */
 export type CtxShape =
-  /** A struct described by the stdlib or user interface (tracepoints): C layout of that interface. */
-  | { readonly kind: "struct" }
+  /**
+   * A struct described by the stdlib or user interface (tracepoints): C layout of that interface.
+   * `writable`: the program may assign its fields (a syscall program's argument buffer, which
+   * BPF_PROG_TEST_RUN copies back to user space); tracepoint records are read-only.
+   */
+  | { readonly kind: "struct"; readonly writable?: boolean }
   /** Fixed kernel struct fields; `packet` gives offsets of `data`/`data_end` for header<T>(). */
   | {
       readonly kind: "fixed";
@@ -33,6 +37,11 @@ export type CtxShape =
        * read (socket filters); absent when direct packet access works or there is no packet.
        */
       readonly noDirectAccess?: string;
+      /**
+       * Flow dissectors: `ctx.flowKeys()` is a `Ref` to the `struct bpf_flow_keys` the context's
+       * 64-bit pointer field at `offset` (`__sk_buff.flow_keys`) points to; the program fills it.
+       */
+      readonly flowKeys?: { readonly offset: number; readonly type: TsbType };
     }
   /** 64-bit argument words: `arg(i)` at `argOffsets[i]`, `ret()` at `retOffset`. */
   | { readonly kind: "args"; readonly argOffsets: readonly number[]; readonly retOffset?: number }
@@ -49,6 +58,36 @@ export const contextOf = (section: string): string => {
   if (uapi === null) throw new Error(`internal: section ${section} has no uapi context`);
   return uapi;
 };
+
+/** The unsigned integer type of a field of `size` bytes. */
+const scalar = (size: number): TsbType =>
+  size === 8 ? U64 : size === 2 ? U16 : size === 1 ? U8 : U32;
+
+/**
+ * A uapi struct of core/kernel context-layouts.ts as a struct type, every scalar and array field at
+ * its generated offset (members of a union overlap, as in C): `bpf_flow_keys` for flow dissectors.
+ */
+export function layoutStruct(struct: string): TsbType {
+  const layout = CONTEXT_LAYOUTS[struct]!;
+  const align = Math.max(1, ...layout.fields.map((f) => (f.pointer ? 8 : f.size)));
+  return {
+    kind: "struct",
+    name: struct,
+    size: layout.size,
+    align,
+    fields: layout.fields
+      .filter((f) => !f.pointer)
+      .map((f) => ({
+        name: f.name,
+        offset: f.offset,
+        readonly: false,
+        type:
+          f.count === undefined
+            ? scalar(f.size)
+            : { kind: "array" as const, element: scalar(f.size), length: f.count },
+      })),
+  };
+}
 
 /** Fields of a packet context that hold packet pointers: reached through `header<T>()`, not by name. */
 const PACKET_POINTER_FIELDS = new Set(["data", "data_end", "data_meta"]);
@@ -68,8 +107,6 @@ export const fixed = (
 ): CtxShape => {
   const layout = CONTEXT_LAYOUTS[struct]!;
   const field = (n: string) => layout.fields.find((f) => f.name === n)!;
-  const scalar = (size: number): TsbType =>
-    size === 8 ? U64 : size === 2 ? U16 : size === 1 ? U8 : U32;
   return {
     kind: "fixed",
     fields: new Map(

@@ -1,7 +1,8 @@
 /**
  * Context method calls and context-derived addresses: `ctx.arg(i)` / `ctx.ret()` (argument words of
  * fentry/kprobe/raw tracepoint contexts), `ctx.header<T>(offset)` (a bounds-checked packet view),
- * `ctx.loadBytes(offset, dst)` (bpf_skb_load_bytes) and `dataLocAddress(ctx, field)`.
+ * `ctx.loadBytes(offset, dst)` (bpf_skb_load_bytes), `ctx.flowKeys()` (a flow dissector's
+ * `struct bpf_flow_keys`) and `dataLocAddress(ctx, field)`.
  *
  * Consumes the `ctx` operand, whose program kind gives the context's shape (builtins.ts `CtxShape`);
  * produces loads at fixed context offsets, packet `ref`s carrying the end pointer for the null test,
@@ -100,6 +101,25 @@ export function callCtxMethod(
     }
     const end = fs.addr(ptr, sizeOf(target), node);
     return { k: "ref", target, ptr, packet: { end, dataEnd } };
+  }
+  if (shape.kind === "fixed" && shape.flowKeys && method === "flowKeys") {
+    if (args.length !== 0) return arity(fs, node, "ctx.flowKeys", 0);
+    // __bpf_md_ptr(struct bpf_flow_keys *, flow_keys): a 64-bit pointer the verifier types
+    // PTR_TO_FLOW_KEYS (never null; accesses anywhere inside the struct).
+    const ptr = fs.val(
+      {
+        op: "load",
+        type: "ptr",
+        size: 8,
+        signed: false,
+        base: ctx.ptr,
+        offset: shape.flowKeys.offset,
+      },
+      "ptr",
+      node,
+      "flow_keys",
+    );
+    return { k: "ref", target: shape.flowKeys.type, ptr };
   }
   if (shape.kind === "fixed" && shape.noDirectAccess !== undefined && method === "header") {
     fs.m.report("TSB3012", node, {

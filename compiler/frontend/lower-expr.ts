@@ -239,7 +239,7 @@ function ctxField(fs: FuncState, ctx: Operand & { k: "ctx" }, field: string, nod
       type: f.type,
       base: ctx.ptr,
       offset: f.offset,
-      writable: false,
+      writable: shape.writable ?? false,
       what: "a context field",
     };
   }

@@ -81,7 +81,8 @@ function seqFileOf(fs: FuncState, arg: Node, what: string): ValueId | null {
   if (op.k === "error") return null;
   if (op.k === "ctx") {
     const shape = op.prog.ctx;
-    if (shape.kind !== "btf" || op.prog.fn !== "iter") {
+    // Iterators, sleepable or not (`iter/<target>`, `iter.s/<target>`: attach type TRACE_ITER).
+    if (shape.kind !== "btf" || resolveSection(op.section)?.def.attachType !== "TRACE_ITER") {
       fs.m.report("TSB3051", arg, {
         what,
         hint: `this is a ${op.prog.fn} program; use printk or a ring buffer here`,

@@ -1,6 +1,7 @@
 /**
  * The socket, cgroup and flow program kinds of the stdlib (stdlib/index.d.ts `cgroupSkb`,
- * `cgroupSockAddr`, `sockops`, `skSkb`, `skMsg`, `skLookup`, `flowDissector`, `netfilter`, ...): one
+ * `cgroupSockAddr`, `sockops`, `skSkb`, `skMsg`, `skLookup`, `lwt`, `skReuseport`, `flowDissector`,
+ * `netfilter`, ...): one
  * row each, as builtins.ts's PROGRAM_KINDS has for tracing, XDP and tc. Sections are libbpf's SEC()
  * names (core/kernel program-kinds.ts `SECTION_DEFS`); a kind with a fixed set of hooks lists them in
  * `targets`, the SEC() suffixes libbpf knows for it. Contexts are the uapi structs of
@@ -8,8 +9,8 @@
  * context-access.ts, probed from the kernel.
  */
 import type { ProgramKind } from "./builtins.ts";
-import { BPF_CONSTANTS } from "../../core/kernel/index.ts";
-import { fixed, type CtxShape } from "./context-shapes.ts";
+import { BPF_CONSTANTS, contextOffset } from "../../core/kernel/index.ts";
+import { fixed, layoutStruct, type CtxShape } from "./context-shapes.ts";
 
 /** `struct __sk_buff` with direct packet access and `loadBytes` (cgroup_skb, sk_skb, flow dissector). */
 const SKB: CtxShape = fixed("__sk_buff", true, true);
@@ -95,7 +96,33 @@ export const NET_PROGRAM_KINDS: readonly ProgramKind[] = [
   },
   { fn: "skMsg", hasTarget: false, section: () => "sk_msg", ctx: fixed("sk_msg_md", true) },
   { fn: "skLookup", hasTarget: false, section: () => "sk_lookup", ctx: fixed("bpf_sk_lookup") },
-  { fn: "flowDissector", hasTarget: false, section: () => "flow_dissector", ctx: SKB },
+  {
+    fn: "lwt",
+    hasTarget: true,
+    targets: ["in", "out", "xmit", "seg6local"],
+    section: (t) => `lwt_${t}`,
+    ctx: SKB,
+  },
+  {
+    fn: "skReuseport",
+    hasTarget: true,
+    targets: ["select", "migrate"],
+    // libbpf: `sk_reuseport` (BPF_SK_REUSEPORT_SELECT), `sk_reuseport/migrate`.
+    section: (t) => (t === "migrate" ? "sk_reuseport/migrate" : "sk_reuseport"),
+    ctx: fixed("sk_reuseport_md", true),
+  },
+  {
+    fn: "flowDissector",
+    hasTarget: false,
+    section: () => "flow_dissector",
+    ctx: {
+      ...(SKB as CtxShape & { kind: "fixed" }),
+      flowKeys: {
+        offset: contextOffset("__sk_buff", "flow_keys"),
+        type: layoutStruct("bpf_flow_keys"),
+      },
+    },
+  },
   // struct bpf_nf_ctx (include/net/netfilter/nf_bpf_link.h, not uapi) holds only kernel pointers.
   { fn: "netfilter", hasTarget: false, section: () => "netfilter", ctx: NO_FIELDS },
 ];

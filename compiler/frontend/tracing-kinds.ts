@@ -1,7 +1,8 @@
 /**
  * The tracing program kinds beyond the basic probes: BPF iterators (`iter/<target>`), LSM hooks
  * (`lsm/<hook>`, `lsm_cgroup/<hook>`), multi-target kprobes and uprobes (`kprobe.multi/<pattern>`,
- * `uprobe.multi/<binary>:<pattern>`) and USDT probes (`usdt/<binary>:<provider>:<name>`), as rows
+ * `uprobe.multi/<binary>:<pattern>`), their sessions (`kprobe.session/<pattern>`,
+ * `uprobe.session/<binary>:<pattern>`) and USDT probes (`usdt/<binary>:<provider>:<name>`), as rows
  * of the stdlib's program-kind table (builtins.ts `PROGRAM_KINDS`, which appends these).
  *
  * Section names are libbpf's (libbpf/src/libbpf.c section_defs, core/kernel program-kinds.ts).
@@ -61,6 +62,9 @@ export function tracingProgramKinds(s: SharedShapes): ProgramKind[] {
     probe("kretprobeMulti", "kretprobe.multi"),
     probe("uprobeMulti", "uprobe.multi"),
     probe("uretprobeMulti", "uretprobe.multi"),
+    // Sessions: one program on entry and, when the entry run returns 0, on return as well.
+    probe("kprobeSession", "kprobe.session"),
+    probe("uprobeSession", "uprobe.session"),
     probe("usdt", "usdt"),
   ];
 }

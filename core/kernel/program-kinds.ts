@@ -478,6 +478,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -488,6 +489,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 40,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -498,6 +500,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 39,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -508,6 +511,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -518,6 +522,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -528,6 +533,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: true,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -538,6 +544,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -548,6 +555,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -558,6 +566,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: true,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -568,6 +577,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 42,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -578,6 +588,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 42,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -588,6 +599,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 56,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -598,6 +610,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 48,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -608,6 +621,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 48,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -618,6 +632,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 48,
     sleepable: true,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -628,6 +643,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 48,
     sleepable: true,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -638,6 +654,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 57,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -648,6 +665,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -658,6 +676,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -668,6 +687,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -678,6 +698,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: true,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -688,6 +709,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 46,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -698,6 +720,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 47,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -708,6 +731,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 46,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -718,6 +742,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 47,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -728,6 +753,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -738,6 +764,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -748,6 +775,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -758,6 +786,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 54,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -768,6 +797,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 55,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -778,6 +808,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -788,6 +819,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -798,6 +830,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -808,6 +841,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -818,6 +852,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -828,6 +863,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -838,6 +874,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 23,
     sleepable: false,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -848,6 +885,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 24,
     sleepable: false,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -858,6 +896,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 26,
     sleepable: false,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -868,6 +907,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 25,
     sleepable: false,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -878,6 +918,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 24,
     sleepable: true,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -888,6 +929,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 26,
     sleepable: true,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -898,6 +940,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 25,
     sleepable: true,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -908,6 +951,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -918,6 +962,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 27,
     sleepable: false,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -928,6 +973,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 27,
     sleepable: true,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -938,6 +984,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 43,
     sleepable: false,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -948,6 +995,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 28,
     sleepable: false,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -958,6 +1006,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 28,
     sleepable: true,
     btfTarget: true,
+    frags: false,
     libbpf: true,
   },
   {
@@ -968,6 +1017,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: true,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -978,6 +1028,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 33,
     sleepable: false,
     btfTarget: false,
+    frags: true,
     libbpf: true,
   },
   {
@@ -988,6 +1039,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 33,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -998,6 +1050,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 35,
     sleepable: false,
     btfTarget: false,
+    frags: true,
     libbpf: true,
   },
   {
@@ -1008,6 +1061,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 35,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1018,6 +1072,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 37,
     sleepable: false,
     btfTarget: false,
+    frags: true,
     libbpf: true,
   },
   {
@@ -1028,6 +1083,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 37,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1038,6 +1094,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1048,6 +1105,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1058,6 +1116,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1068,6 +1127,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1078,6 +1138,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1088,6 +1149,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 3,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1098,6 +1160,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 4,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1108,6 +1171,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 5,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1118,6 +1182,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 38,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -1128,6 +1193,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1138,6 +1204,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 7,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1148,6 +1215,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 16,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1158,6 +1226,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 17,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1168,6 +1237,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 0,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1178,6 +1248,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 1,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1188,6 +1259,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1198,6 +1270,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 2,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1208,6 +1281,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 34,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1218,6 +1292,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 2,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1228,6 +1303,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 12,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1238,6 +1314,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 13,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1248,6 +1325,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 8,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1258,6 +1336,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 9,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1268,6 +1347,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 10,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1278,6 +1358,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 11,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1288,6 +1369,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 49,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -1298,6 +1380,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 14,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1308,6 +1391,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 15,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1318,6 +1402,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 50,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -1328,6 +1413,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 19,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1338,6 +1424,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 20,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1348,6 +1435,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 51,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -1358,6 +1446,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 29,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1368,6 +1457,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 30,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1378,6 +1468,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 52,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -1388,6 +1479,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 31,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1398,6 +1490,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 32,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1408,6 +1501,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 53,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -1418,6 +1512,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 18,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1428,6 +1523,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 21,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1438,6 +1534,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 22,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1448,6 +1545,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 6,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1458,6 +1556,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1468,6 +1567,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: null,
     sleepable: true,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
   {
@@ -1478,6 +1578,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 36,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: true,
   },
   {
@@ -1488,6 +1589,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     attachTypeId: 45,
     sleepable: false,
     btfTarget: false,
+    frags: false,
     libbpf: false,
   },
 ];

@@ -163,6 +163,8 @@ export interface SectionDef {
   readonly sleepable: boolean;
   /** Attach target is a BTF id (fentry, tp_btf, lsm, ...). */
   readonly btfTarget: boolean;
+  /** Loaded with BPF_F_XDP_HAS_FRAGS (libbpf's SEC_XDP_FRAGS: the `xdp.frags` rows). */
+  readonly frags: boolean;
   /** The installed libbpf resolves this row to the same types (false: newer than it). */
   readonly libbpf: boolean;
 }

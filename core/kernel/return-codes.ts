@@ -3,7 +3,8 @@ import { BPF_RET_CODE, SK_ACTION } from "./generated.ts";
 /**
  * The named return values of the program types that give their return value a meaning: uapi
  * `linux/bpf.h` `enum xdp_action` for XDP, `linux/pkt_cls.h` `TC_ACT_*` for tc classifiers,
- * `enum sk_action` for sk_skb / sk_msg / sk_lookup, `enum bpf_ret_code` for flow dissectors and
+ * `enum sk_action` for sk_skb / sk_msg / sk_lookup / sk_reuseport, `enum bpf_ret_code` for flow
+ * dissectors and light-weight tunnels, and
  * `linux/netfilter.h` `NF_DROP` / `NF_ACCEPT` for netfilter programs. The
  * stdlib constants of the same names (compiler/frontend/builtins.ts `CONSTANTS`) and every place that
  * prints a return value by name (the playground; `tsbpf run`) read them from here.
@@ -14,6 +15,19 @@ const entries = (e: Readonly<Record<string, number>>, names?: readonly string[])
     .filter(([n]) => !names || names.includes(n))
     .map(([n, v]) => [n, BigInt(v)] as const);
 const SK_CODES = entries(SK_ACTION);
+/** tc classifiers and actions (linux/pkt_cls.h TC_ACT_*). */
+const TC_CODES: readonly (readonly [string, bigint])[] = [
+  ["TC_ACT_OK", 0n],
+  ["TC_ACT_RECLASSIFY", 1n],
+  ["TC_ACT_SHOT", 2n],
+  ["TC_ACT_PIPE", 3n],
+  ["TC_ACT_STOLEN", 4n],
+  ["TC_ACT_QUEUED", 5n],
+  ["TC_ACT_REPEAT", 6n],
+  ["TC_ACT_REDIRECT", 7n],
+];
+/** Light-weight tunnel programs (net/core/lwt_bpf.c run_lwt_bpf). */
+const LWT_CODES = entries(BPF_RET_CODE, ["BPF_OK", "BPF_DROP", "BPF_REDIRECT", "BPF_LWT_REROUTE"]);
 
 /** Named return values per program type (uapi names), in value order. */
 export const RETURN_CODES: Readonly<Record<string, readonly (readonly [string, bigint])[]>> = {
@@ -24,19 +38,16 @@ export const RETURN_CODES: Readonly<Record<string, readonly (readonly [string, b
     ["XDP_TX", 3n],
     ["XDP_REDIRECT", 4n],
   ],
-  SCHED_CLS: [
-    ["TC_ACT_OK", 0n],
-    ["TC_ACT_RECLASSIFY", 1n],
-    ["TC_ACT_SHOT", 2n],
-    ["TC_ACT_PIPE", 3n],
-    ["TC_ACT_STOLEN", 4n],
-    ["TC_ACT_QUEUED", 5n],
-    ["TC_ACT_REPEAT", 6n],
-    ["TC_ACT_REDIRECT", 7n],
-  ],
+  SCHED_CLS: TC_CODES,
+  SCHED_ACT: TC_CODES,
   SK_SKB: SK_CODES,
   SK_MSG: SK_CODES,
   SK_LOOKUP: SK_CODES,
+  SK_REUSEPORT: SK_CODES,
+  LWT_IN: LWT_CODES,
+  LWT_OUT: LWT_CODES,
+  LWT_XMIT: LWT_CODES,
+  LWT_SEG6LOCAL: LWT_CODES,
   FLOW_DISSECTOR: entries(BPF_RET_CODE, ["BPF_OK", "BPF_DROP", "BPF_FLOW_DISSECTOR_CONTINUE"]),
   NETFILTER: [
     ["NF_DROP", 0n],

@@ -12,6 +12,7 @@
  */
 import type { CpuState, MapRegistry } from "../maps/index.ts";
 import type { PacketState } from "../vm/packet.ts";
+import type { SocketRedirect } from "./socket-redirect.ts";
 
 /** The process a program believes it runs in (bpf_get_current_*). */
 export interface FakeProcess {
@@ -82,6 +83,8 @@ export interface HelperEnv {
   readonly printk: PrintkLine[];
   /** The packet of the running packet program (set for the run), which packet helpers change. */
   packet: PacketState | undefined;
+  /** Where the running sk_msg / sk_skb program last redirected to (reset for each run). */
+  socketRedirect: SocketRedirect | undefined;
 }
 
 /** Default fake process: a shell-like task. */
@@ -215,5 +218,6 @@ export function createHelperEnv(
     userMemory: new FakeAddressSpace(options.userMemory),
     printk: [],
     packet: undefined,
+    socketRedirect: undefined,
   };
 }

@@ -23,6 +23,7 @@ import { PROCESS_HELPERS } from "./process-helpers.ts";
 import { PACKET_HELPERS } from "./packet-bytes.ts";
 import { PACKET_WRITE_HELPERS } from "./packet-writes.ts";
 import { REDIRECT_MAP_HELPERS } from "./redirect-map.ts";
+import { SOCKET_REDIRECT_HELPERS } from "./socket-redirect.ts";
 import { STRING_HELPERS } from "./string-helpers.ts";
 import { STACK_HELPERS } from "./stack-helpers.ts";
 import type { HelperImpl } from "./types.ts";
@@ -46,6 +47,7 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...PACKET_HELPERS,
   ...PACKET_WRITE_HELPERS,
   ...REDIRECT_MAP_HELPERS,
+  ...SOCKET_REDIRECT_HELPERS,
   ...STRING_HELPERS,
   ...STACK_HELPERS,
   ...CALLBACK_HELPERS,

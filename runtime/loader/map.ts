@@ -16,6 +16,7 @@ import { bpf, commandName, tryBpf } from "./sys/bpf.ts";
 import { mapKindById } from "../../core/kernel/index.ts";
 import { BpfCmd, UpdateFlag } from "./sys/constants.ts";
 import { ERRNO } from "./sys/errno.ts";
+import { mapKindRefusal } from "./kind-refusal.ts";
 import { possibleCpus } from "./sys/cpus.ts";
 import { MAP_BATCH, MAP_CREATE, MAP_ELEM } from "./sys/layouts.ts";
 
@@ -50,24 +51,28 @@ export function createMap(spec: MapSpec): KernelMap {
       throw new LoaderError(`map "${spec.name ?? "?"}": ${k} must be a u32, got ${v}`);
     }
   }
-  const { ret } = bpf(
-    BpfCmd.MAP_CREATE,
-    MAP_CREATE,
-    {
-      map_type: spec.type,
-      key_size: spec.keySize,
-      value_size: spec.valueSize,
-      max_entries: spec.maxEntries,
-      map_flags: spec.flags ?? 0,
-      inner_map_fd: spec.innerMapFd ?? 0,
-      map_name: sanitizeName(spec.name ?? ""),
-      btf_fd: spec.btfFd ?? 0,
-      btf_key_type_id: spec.btfKeyTypeId ?? 0,
-      btf_value_type_id: spec.btfValueTypeId ?? 0,
-      map_extra: spec.mapExtra ?? 0n,
-    },
-    `creating map "${spec.name ?? ""}" (type ${spec.type}, key ${spec.keySize}, value ${spec.valueSize}, max ${spec.maxEntries})`,
-  );
+  const r = tryBpf(BpfCmd.MAP_CREATE, MAP_CREATE, {
+    map_type: spec.type,
+    key_size: spec.keySize,
+    value_size: spec.valueSize,
+    max_entries: spec.maxEntries,
+    map_flags: spec.flags ?? 0,
+    inner_map_fd: spec.innerMapFd ?? 0,
+    map_name: sanitizeName(spec.name ?? ""),
+    btf_fd: spec.btfFd ?? 0,
+    btf_key_type_id: spec.btfKeyTypeId ?? 0,
+    btf_value_type_id: spec.btfValueTypeId ?? 0,
+    map_extra: spec.mapExtra ?? 0n,
+  });
+  if (r.errno !== 0) {
+    throw new KernelError(
+      "BPF_MAP_CREATE",
+      r.errno,
+      `creating map "${spec.name ?? ""}" (type ${spec.type}, key ${spec.keySize}, value ${spec.valueSize}, max ${spec.maxEntries})`,
+      mapKindRefusal(spec.type, r.errno),
+    );
+  }
+  const ret = r.ret;
   return new KernelMap(new OwnedFd(ret), { ...spec, name: spec.name ?? "" });
 }
 

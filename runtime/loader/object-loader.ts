@@ -53,7 +53,7 @@ import { createMap, KernelMap } from "./map.ts";
 import { mapInfo } from "./info.ts";
 import { DEFAULT_PIN_ROOT, LIBBPF_PIN_BY_NAME, pinnedByName } from "./pin.ts";
 import { loadProgram, type KernelProgram, type LoadOptions } from "./program.ts";
-import { MapType, PROG_F_SLEEPABLE } from "./sys/constants.ts";
+import { MapType, PROG_F_SLEEPABLE, PROG_F_XDP_HAS_FRAGS } from "./sys/constants.ts";
 import { possibleCpus } from "./sys/cpus.ts";
 
 /** Options for `loadObject`. */
@@ -379,6 +379,18 @@ function loadObjectProgram(
       `program "${def.name}": section "${def.section}" is not a known program type (libbpf SEC() names: tracepoint/..., xdp, fentry/..., ...)`,
     );
   }
+  if (sec.def.progType === "EXT") {
+    // An extension program replaces a function of another loaded program: the kernel needs that
+    // program's fd (attach_prog_fd) and the function's id in its BTF, which an object cannot name.
+    const target = sec.target
+      ? `function "${sec.target}"`
+      : 'a function (SEC("freplace/<function>"))';
+    throw new LoaderError(
+      `program "${def.name}" (SEC("${def.section}")): a BPF_PROG_TYPE_EXT program replaces ${target} ` +
+        "of another loaded BPF program, and needs that program as its target; tsbpf's loader " +
+        "takes no target program, so freplace programs cannot be loaded from an object here",
+    );
+  }
   const linked = linkProgram(obj, def, mapFds);
   const records =
     btf && obj.btfExt
@@ -398,7 +410,8 @@ function loadObjectProgram(
       kernVersion: obj.kernelVersion,
       expectedAttachType: sec.attachTypeId ?? 0,
       attachBtfId,
-      flags: sec.def.sleepable ? PROG_F_SLEEPABLE : 0,
+      flags:
+        (sec.def.sleepable ? PROG_F_SLEEPABLE : 0) | (sec.def.frags ? PROG_F_XDP_HAS_FRAGS : 0),
       btf: btf && {
         btfFd: btf.kernel.fd,
         funcInfo: records?.funcInfo,

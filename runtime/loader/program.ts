@@ -20,6 +20,7 @@ import { BpfCmd, MAX_LOG_SIZE } from "./sys/constants.ts";
 import { readU32 } from "./sys/attr.ts";
 import { ENABLE_STATS, PROG_LOAD } from "./sys/layouts.ts";
 import { explainTrampolineRefusal, needsTrampoline } from "./trampoline-refusal.ts";
+import { programKindRefusal } from "./kind-refusal.ts";
 import { annotateVerifierLog, parseVerifierLog } from "./verifier-log.ts";
 import { ERRNO } from "./sys/errno.ts";
 
@@ -140,10 +141,11 @@ export function loadProgram(spec: ProgramSpec, opts: LoadOptions = {}): KernelPr
       continue;
     }
     if (!text) {
+      const at = declaredAt(opts.sourceOf?.(0));
       throw new KernelError(
         "BPF_PROG_LOAD",
         r.errno,
-        `program "${spec.name}"`,
+        `program "${spec.name}"${at ? ` at ${at}` : ""}`,
         refusalHint(spec, r.errno),
       );
     }
@@ -162,16 +164,23 @@ export function loadProgram(spec: ProgramSpec, opts: LoadOptions = {}): KernelPr
 }
 
 /**
- * EPERM while already root is not about capabilities: kernel policy (lockdown, an LSM, a hardened
- * kernel) refused the load. Programs that need a BPF trampoline (fentry/fexit/fmod_ret, lsm,
- * freplace) are the usual victims; trampoline-refusal.ts gathers the evidence for the message.
+ * A refusal before the verifier ran is about the program's kind (kind-refusal.ts): a type or attach
+ * type this kernel lacks (EINVAL), or kernel policy (EPERM while already root: lockdown, an LSM, a
+ * hardened kernel). Programs that need a BPF trampoline (fentry/fexit/fmod_ret, lsm, freplace) are
+ * the usual victims of the second; trampoline-refusal.ts gathers the evidence for their message.
  */
 function refusalHint(spec: ProgramSpec, errno: number): string | undefined {
-  if (errno !== ERRNO.EPERM || process.getuid?.() !== 0) return undefined;
-  if (needsTrampoline(spec.type, spec.expectedAttachType ?? 0)) {
-    return explainTrampolineRefusal(spec.type, spec.expectedAttachType ?? 0);
-  }
-  return "refused even as root: kernel lockdown or an LSM forbids this program";
+  const attach = spec.expectedAttachType ?? 0;
+  const trampoline = needsTrampoline(spec.type, attach)
+    ? () => explainTrampolineRefusal(spec.type, attach)
+    : undefined;
+  return programKindRefusal(spec.type, attach, errno, trampoline);
+}
+
+/** `file.ts:12` from a line-info rendering (`code  @ file.ts:12`), or undefined. */
+function declaredAt(line: string | undefined): string | undefined {
+  const at = line?.lastIndexOf("  @ ") ?? -1;
+  return at < 0 ? undefined : line!.slice(at + 4);
 }
 
 function baseAttr(spec: ProgramSpec, bytes: Uint8Array) {

@@ -57,8 +57,34 @@ const RAW_TP_TYPES: ReadonlySet<number | undefined> = new Set([
   ProgType.RAW_TRACEPOINT_WRITABLE,
 ]);
 
+/**
+ * Syscall programs run once on their argument buffer, which the kernel
+ * (net/bpf/test_run.c bpf_prog_test_run_syscall) writes back into ctx_in: it refuses a packet, a
+ * repeat count and a context out buffer, so `ctxOut` is that buffer after the run.
+ */
+function testRunSyscall(prog: RunnableProgram, input: TestRunInput): TestRunResult {
+  if (input.data || (input.repeat ?? 0) !== 0)
+    throw new LoaderError(
+      `test run of syscall program "${prog.name}": it runs once on its argument struct (ctx), with no packet and no repeat`,
+    );
+  const ctx = input.ctx ? input.ctx.slice() : undefined;
+  const { attr } = bpf(
+    BpfCmd.PROG_TEST_RUN,
+    TEST_RUN,
+    { prog_fd: prog.fd, ctx_size_in: ctx?.length ?? 0, ctx_in: ctx ?? 0n, cpu: input.cpu ?? 0 },
+    `test run of program "${prog.name}"`,
+  );
+  return {
+    retval: readU32(TEST_RUN, attr, "retval"),
+    dataOut: new Uint8Array(0),
+    ctxOut: ctx ?? new Uint8Array(0),
+    duration: 0,
+  };
+}
+
 /** Runs `prog` on the input with BPF_PROG_TEST_RUN. */
 export function testRun(prog: RunnableProgram, input: TestRunInput = {}): TestRunResult {
+  if (prog.type === ProgType.SYSCALL) return testRunSyscall(prog, input);
   const rawTp = RAW_TP_TYPES.has(prog.type);
   const repeat = input.repeat ?? (rawTp ? 0 : 1);
   if (!Number.isInteger(repeat) || repeat < 0) {

@@ -13,9 +13,8 @@
  * happens. Produces: one line of evidence-based explanation for the error message.
  */
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { release } from "node:os";
 import { gunzipSync } from "node:zlib";
-import { ATTACH_TYPE_RECORDS, programTypeById } from "../../core/kernel/index.ts";
+import { programKindOnKernel } from "./kind-refusal.ts";
 import { AttachType, ProgType } from "./sys/constants.ts";
 
 /** True for program / expected attach types that run through a BPF trampoline. */
@@ -62,22 +61,12 @@ function lockdownMode(): string | undefined {
 }
 
 /**
- * The program's kind as the kernel names it (`BPF_PROG_TYPE_LSM, attach type BPF_LSM_MAC`) and the
- * running kernel's release, which the refusal is about.
- */
-function kindOnKernel(progType: number, attachType: number): string {
-  const prog = programTypeById(progType)?.name ?? `program type ${progType}`;
-  const attach = ATTACH_TYPE_RECORDS.find((r) => r.id === attachType)?.name;
-  return `a ${prog} program${attach ? ` (attach type ${attach})` : ""} on Linux ${release()}`;
-}
-
-/**
  * One line saying why trampolines are refused here, as precisely as the system lets us tell: the
  * program's kind and the kernel version, then the evidence.
  */
 export function explainTrampolineRefusal(progType: number, attachType: number): string {
   const head =
-    `${kindOnKernel(progType, attachType)} is refused even as root, before verification: ` +
+    `${programKindOnKernel(progType, attachType)} is refused even as root, before verification: ` +
     "this kernel does not allow BPF trampolines, which fentry/fexit/fmod_ret, lsm and freplace " +
     "programs need";
   const tail = "; tp_btf and raw_tp programs still can attach to the same kinds of events";

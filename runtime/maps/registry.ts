@@ -19,6 +19,7 @@ import { PerfEventArrayMap } from "./perf-event-array.ts";
 import { ProgArrayMap, type ProgramResolver } from "./prog-array.ts";
 import { RedirectMap } from "./redirect-map.ts";
 import { RingBufMap } from "./ringbuf.ts";
+import { SocketMap } from "./socket-map.ts";
 import { StackTraceMap } from "./stack-trace.ts";
 import { MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
 
@@ -54,6 +55,8 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   devmap_hash: redirect,
   cpumap: redirect,
   xskmap: redirect,
+  sockmap: (spec, _, __, kind) => new SocketMap(spec, kind.kind),
+  sockhash: (spec, _, __, kind) => new SocketMap(spec, kind.kind),
 };
 
 /** Map kinds the VM implements (libbpf names). */

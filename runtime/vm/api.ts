@@ -17,6 +17,7 @@
  * for the program type), and the VmError / MapError / ObjectError of the layers below.
  */
 import { readFileSync } from "node:fs";
+import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import type { BpfObject } from "../../core/object/model.ts";
@@ -28,14 +29,16 @@ import {
 } from "../helpers/index.ts";
 import { PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
 import { getEngine } from "./engine.ts";
-import type { Engine, Region, RunOptions } from "./contract.ts";
+import type { Engine, Memory, Region, RunOptions } from "./contract.ts";
 import { buildPacketContext, packetContextFor, type PacketOptions } from "./contexts.ts";
 import type { ClonedPacket, PacketState, RedirectTarget } from "./packet.ts";
+import type { SocketRedirect } from "../helpers/socket-redirect.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
 import { MapView } from "./map-view.ts";
 
 const XDP_REDIRECT = returnValue("XDP_REDIRECT");
 const TC_ACT_REDIRECT = returnValue("TC_ACT_REDIRECT");
+const SK_PASS = returnValue("SK_PASS");
 
 /** API misuse: unknown names, inputs that do not fit the program. */
 export class VmApiError extends Error {
@@ -95,6 +98,16 @@ export interface VmRunResult {
    * TC_ACT_REDIRECT.
    */
   readonly redirect?: RedirectTarget;
+  /**
+   * Where an sk_msg / sk_skb program redirected its message or packet: the target of its last
+   * bpf_msg_redirect_* / bpf_sk_redirect_* call, when its verdict was SK_PASS.
+   */
+  readonly socketRedirect?: SocketRedirect;
+  /**
+   * A flow dissector's `struct bpf_flow_keys` after the run (what BPF_PROG_TEST_RUN returns as its
+   * data out).
+   */
+  readonly flowKeys?: Uint8Array;
   /** The copies bpf_clone_redirect sent, in order. */
   readonly clones?: readonly ClonedPacket[];
   /** r0 at exit, unsigned 64-bit. */
@@ -283,6 +296,7 @@ export class VmObject {
     const regions: Region[] = [];
     let ctx: Region | undefined;
     let packet: PacketState | undefined;
+    let flowKeys: Region | undefined;
     let ctxVisible = 0;
     try {
       if (input.process !== undefined) this.setProcess(input.process);
@@ -296,6 +310,10 @@ export class VmObject {
         ({ ctx, packet } = buildPacketContext(memory, layout, input.packet, input));
         regions.push(ctx);
         ctxVisible = layout.uapiSize;
+        if (p.progType === "FLOW_DISSECTOR") {
+          flowKeys = mapFlowKeys(memory, ctx, input.packet);
+          regions.push(flowKeys);
+        }
       } else if (input.ctx !== undefined) {
         if (packetContextFor(p.progType)) {
           throw new VmApiError(
@@ -317,11 +335,15 @@ export class VmObject {
         input.coverage ? "interpreter" : (input.engine ?? this.options.engine ?? "jit"),
       );
       this.loaded.env.packet = packet;
+      this.loaded.env.socketRedirect = undefined;
       const res = engine.run(p.program, memory, this.loaded.helpers, {
         args: [ctx?.base ?? 0n],
         budget: input.budget ?? this.options.budget,
         ...(input.coverage ? { coverage: input.coverage } : {}),
       });
+      if (flowKeys) clampFlowKeys(flowKeys, input.packet!.length);
+      // A socket redirect takes effect when the verdict is SK_PASS (net/core/skmsg.c).
+      const socketRedirect = res.r0 === SK_PASS ? this.loaded.env.socketRedirect : undefined;
       const redirected =
         packet?.redirect !== undefined &&
         res.r0 === (packet.isXdp ? XDP_REDIRECT : TC_ACT_REDIRECT);
@@ -331,6 +353,8 @@ export class VmObject {
         ctx: packet ? packet.outputContext() : ctx?.bytes.slice(0, ctxVisible),
         packet: packet?.output(),
         ...(redirected ? { redirect: packet!.redirect } : {}),
+        ...(socketRedirect ? { socketRedirect } : {}),
+        ...(flowKeys ? { flowKeys: flowKeys.bytes.slice() } : {}),
         ...(packet && packet.clones.length > 0 ? { clones: packet.clones } : {}),
       };
     } finally {
@@ -347,4 +371,41 @@ export class VmObject {
     this.loaded.maps.dispose();
     this.disposed = true;
   }
+}
+
+/**
+ * The `struct bpf_flow_keys` of a flow dissector run, as the kernel starts it (net/core/flow_dissector.c
+ * bpf_flow_dissect, called by BPF_PROG_TEST_RUN with the Ethernet header's EtherType and length):
+ * zeroed, `nhoff` = `thoff` = 14, `n_proto` = the frame's EtherType; its address goes in the
+ * context's `flow_keys` pointer.
+ */
+function mapFlowKeys(memory: Memory, ctx: Region, frame: Uint8Array): Region {
+  const layout = CONTEXT_LAYOUTS["bpf_flow_keys"]!;
+  const bytes = new Uint8Array(layout.size);
+  const view = new DataView(bytes.buffer);
+  const at = (f: string) => contextOffset("bpf_flow_keys", f);
+  view.setUint16(at("nhoff"), 14, true);
+  view.setUint16(at("thoff"), 14, true);
+  if (frame.length >= 14) bytes.set(frame.subarray(12, 14), at("n_proto"));
+  const keys = memory.map(bytes, { writable: true, kind: "context", name: "bpf_flow_keys" });
+  new DataView(ctx.bytes.buffer, ctx.bytes.byteOffset).setBigUint64(
+    contextOffset("__sk_buff", "flow_keys"),
+    keys.base,
+    true,
+  );
+  return keys;
+}
+
+/**
+ * What the kernel does with the keys after the program (bpf_flow_dissect): `nhoff` clamped to
+ * [14, frame length], `thoff` to [`nhoff`, frame length].
+ */
+function clampFlowKeys(keys: Region, hlen: number): void {
+  const view = new DataView(keys.bytes.buffer, keys.bytes.byteOffset);
+  const nhoffAt = contextOffset("bpf_flow_keys", "nhoff");
+  const thoffAt = contextOffset("bpf_flow_keys", "thoff");
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const nhoff = clamp(view.getUint16(nhoffAt, true), 14, hlen);
+  view.setUint16(nhoffAt, nhoff, true);
+  view.setUint16(thoffAt, clamp(view.getUint16(thoffAt, true), nhoff, hlen), true);
 }

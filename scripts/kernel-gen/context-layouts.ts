@@ -11,7 +11,10 @@
 import { execFileSync } from "node:child_process";
 import type { ContextField, ContextLayout } from "../../core/kernel/records.ts";
 
-/** The context structs recorded: every program type's uapi context. */
+/**
+ * The context structs recorded: every program type's uapi context, and `bpf_flow_keys`, which a flow
+ * dissector's `__sk_buff.flow_keys` points to and the program fills.
+ */
 export const CONTEXT_STRUCTS: readonly string[] = [
   "xdp_md",
   "__sk_buff",
@@ -23,6 +26,7 @@ export const CONTEXT_STRUCTS: readonly string[] = [
   "bpf_sockopt",
   "sk_reuseport_md",
   "bpf_sk_lookup",
+  "bpf_flow_keys",
   "bpf_cgroup_dev_ctx",
   "bpf_raw_tracepoint_args",
   "bpf_perf_event_data",

@@ -133,13 +133,15 @@ export interface SectionSource {
   readonly sleepable?: boolean;
   /** Attach target is a BTF id (fentry, tp_btf, lsm, ...). */
   readonly btfTarget?: boolean;
+  /** Loaded with BPF_F_XDP_HAS_FRAGS (libbpf's SEC_XDP_FRAGS: the `xdp.frags` rows). */
+  readonly frags?: boolean;
 }
 
 const d = (
   pattern: string,
   progType: string,
   attachType: string | null,
-  extra: { sleepable?: boolean; btfTarget?: boolean } = {},
+  extra: { sleepable?: boolean; btfTarget?: boolean; frags?: boolean } = {},
 ): SectionSource => ({ pattern, progType, attachType, ...extra });
 
 /**
@@ -198,11 +200,11 @@ export const SECTION_DEFS: readonly SectionSource[] = [
   d("iter+", "TRACING", "TRACE_ITER", { btfTarget: true }),
   d("iter.s+", "TRACING", "TRACE_ITER", { btfTarget: true, sleepable: true }),
   d("syscall", "SYSCALL", null, { sleepable: true }),
-  d("xdp.frags/devmap", "XDP", "XDP_DEVMAP"),
+  d("xdp.frags/devmap", "XDP", "XDP_DEVMAP", { frags: true }),
   d("xdp/devmap", "XDP", "XDP_DEVMAP"),
-  d("xdp.frags/cpumap", "XDP", "XDP_CPUMAP"),
+  d("xdp.frags/cpumap", "XDP", "XDP_CPUMAP", { frags: true }),
   d("xdp/cpumap", "XDP", "XDP_CPUMAP"),
-  d("xdp.frags", "XDP", "XDP"),
+  d("xdp.frags", "XDP", "XDP", { frags: true }),
   d("xdp", "XDP", "XDP"),
   d("perf_event", "PERF_EVENT", null),
   d("lwt_in", "LWT_IN", null),

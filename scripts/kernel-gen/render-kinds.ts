@@ -129,6 +129,7 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
       attachTypeId,
       sleepable: s.sleepable ?? false,
       btfTarget: s.btfTarget ?? false,
+      frags: s.frags ?? false,
       libbpf: said !== null,
     };
   });

@@ -44,6 +44,7 @@ const EXPECTED_SECTIONS: Record<string, readonly string[]> = {
   "readline.bpf.c": ["uretprobe//bin/bash:readline"],
   "runqlat.bpf.c": ["tracepoint/sched/sched_wakeup", "tracepoint/sched/sched_switch"],
   "sockfilter.bpf.c": ["socket"],
+  "sockmap-bypass.bpf.c": ["sk_msg"],
   "syscount.bpf.c": ["tracepoint/raw_syscalls/sys_enter"],
   "tc-marker.bpf.c": ["tc"],
   "tc-portcount.bpf.c": ["tc"],

@@ -8,7 +8,6 @@ import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import koffi from "koffi";
 import { insnSpec, makeInsn } from "../../core/isa/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -35,6 +34,7 @@ import {
 } from "../../runtime/loader/index.ts";
 import { capability, hasCommand } from "../support/env.ts";
 import { clangForFixtures, kernelReady } from "../support/kernel-setup.ts";
+import { libc, RawUdpSocket } from "../support/raw-udp-socket.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const run = kernelReady("uprobe / tcx / socket filter attach tests");
@@ -406,59 +406,6 @@ describe.runIf(run)("programs that need a BPF trampoline", () => {
   });
 });
 
-interface Libc {
-  socket: (domain: number, type: number, proto: number) => number;
-  bind: (fd: number, addr: Uint8Array, len: number) => number;
-  getsockname: (fd: number, addr: Uint8Array, len: Uint32Array) => number;
-  recv: (fd: number, buf: Uint8Array, len: number, flags: number) => number | bigint;
-  open: (path: string, flags: number) => number;
-  close: (fd: number) => number;
-}
-let lc: Libc | undefined;
-function libc(): Libc {
-  if (lc) return lc;
-  const l = koffi.load("libc.so.6");
-  lc = {
-    socket: l.func("int socket(int, int, int)"),
-    bind: l.func("int bind(int, const void *, unsigned int)"),
-    getsockname: l.func("int getsockname(int, void *, void *)"),
-    recv: l.func("long recv(int, void *, unsigned long, int)"),
-    open: l.func("int open(const char *, int)"),
-    close: l.func("int close(int)"),
-  };
-  return lc;
-}
-
 function readBinaryFd(): number {
   return libc().open("/proc/self/exe", 0);
-}
-
-/** A UDP socket on 127.0.0.1 created with socket(2), so the test owns its fd. */
-class RawUdpSocket {
-  readonly fd: number;
-  readonly port: number;
-
-  constructor() {
-    const c = libc();
-    this.fd = c.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
-    if (this.fd < 0) throw new Error("socket() failed");
-    const addr = new Uint8Array(16);
-    addr.set([2, 0, 0, 0, 127, 0, 0, 1]); // sin_family, port 0 (any), 127.0.0.1
-    if (c.bind(this.fd, addr, 16) !== 0) throw new Error("bind() failed");
-    const len = new Uint32Array([16]);
-    c.getsockname(this.fd, addr, len);
-    this.port = (addr[2]! << 8) | addr[3]!;
-  }
-
-  /** Receives every queued datagram without blocking; returns how many there were. */
-  drain(): number {
-    const buf = new Uint8Array(2048);
-    let n = 0;
-    while (Number(libc().recv(this.fd, buf, buf.length, 0x40 /* MSG_DONTWAIT */)) >= 0) n++;
-    return n;
-  }
-
-  close(): void {
-    libc().close(this.fd);
-  }
 }

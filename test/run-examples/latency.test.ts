@@ -119,7 +119,7 @@ describe.runIf(live)("latency and sampling examples, live", () => {
     const lines = stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^tsbpf: examples\/vfsread-latency\.ts: BPF_PROG_LOAD \(program "onRead(Entry|Exit)"\) failed: EPERM/,
+      /^tsbpf: examples\/vfsread-latency\.ts: BPF_PROG_LOAD \(program "onRead(Entry|Exit)" at examples\/vfsread-latency\.ts:\d+\) failed: EPERM/,
     );
     expect(lines[0]).toContain("does not allow BPF trampolines");
     expect(lines[0]).not.toContain("needs root");

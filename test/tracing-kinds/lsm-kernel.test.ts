@@ -38,7 +38,7 @@ function loadError(obj: Uint8Array): KernelError {
 
 const REFUSAL = (prog: string, attach: string) =>
   new RegExp(
-    `BPF_PROG_LOAD \\(program "\\w+"\\) failed: EPERM: a BPF_PROG_TYPE_${prog} program \\(attach type BPF_${attach}\\) on Linux ${release().replace(/[.+]/g, "\\$&")} is refused even as root, before verification: this kernel does not allow BPF trampolines`,
+    `BPF_PROG_LOAD \\(program "\\w+" at [\\w/.-]+\\.ts:\\d+\\) failed: EPERM: a BPF_PROG_TYPE_${prog} program \\(attach type BPF_${attach}\\) on Linux ${release().replace(/[.+]/g, "\\$&")} is refused even as root, before verification: this kernel does not allow BPF trampolines`,
   );
 
 describe.skipIf(!run)("LSM programs on this kernel", () => {

@@ -11,7 +11,10 @@
  * the caller), `cgroup/<hook>`, `cgroup_skb/<direction>`, `sockops` (cgroup v2 directory from the
  * caller, default the hierarchy's root), `sk_lookup`, `flow_dissector` (network namespace, default
  * this process's), `sk_skb/<kind>`, `sk_msg` (a sockmap / sockhash from the caller), `netfilter`
- * (family, hook and priority from the caller).
+ * (family, hook and priority from the caller), `netkit/primary|peer` (a netkit device from the
+ * caller), `sk_reuseport` (a socket of the group from the caller). `xdp/devmap` / `xdp/cpumap`
+ * programs run from map entries, `lwt_*` programs from routes and `syscall` programs from
+ * BPF_PROG_TEST_RUN: their hooks say so instead of attaching.
  */
 import { LoaderError } from "../errors.ts";
 import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
@@ -26,8 +29,8 @@ import { attachRawTracepoint, attachTracing } from "./raw-tracepoint.ts";
 import { attachTracepoint } from "./tracepoint.ts";
 import { attachXdp, type XdpMode } from "./xdp.ts";
 import { attachUprobe, parseUprobeTarget, type UprobeTarget } from "./uprobe.ts";
-import { attachTcx, parseTcDirection, type TcDirection } from "./tc.ts";
-import { attachSocketFilter } from "./socket.ts";
+import { attachNetkit, attachTcx, parseTcDirection, type TcDirection } from "./tc.ts";
+import { attachReuseport, attachSocketFilter } from "./socket.ts";
 import { attachCgroup } from "./cgroup.ts";
 import { attachNetfilter, attachNetns, attachSockMap, type NetfilterOptions } from "./net-links.ts";
 
@@ -101,6 +104,21 @@ function needTarget(kind: string, target: string): string {
   return target;
 }
 
+/** A kind that runs without a BPF link: attaching it is a LoaderError saying what runs it. */
+function notByLink(
+  kind: string,
+  prefixes: readonly string[],
+  explain: (program: string) => string,
+): AttachHook {
+  return {
+    kind,
+    prefixes,
+    attach: (p) => {
+      throw new LoaderError(explain(p.name));
+    },
+  };
+}
+
 /** Every attach kind. */
 export const ATTACH_HOOKS: readonly AttachHook[] = [
   {
@@ -147,7 +165,12 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
   {
     kind: "xdp",
     prefixes: ["xdp", "xdp.frags"],
-    attach: (p, _t, o) => {
+    attach: (p, t, o) => {
+      if (t === "devmap" || t === "cpumap")
+        throw new LoaderError(
+          `XDP program "${p.name}" (SEC("xdp/${t}")) runs from ${t} entries, not on an interface: ` +
+            `store its fd in an entry's struct bpf_${t}_val (the value's bpf_prog.fd)`,
+        );
       if (o.iface === undefined)
         throw new LoaderError(`XDP program "${p.name}" needs an interface to attach to`);
       return attachXdp(p, o.iface, o.xdpMode);
@@ -189,6 +212,16 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p, t, o) => attachUprobeMulti(p, t, true, o.uprobe?.pid),
   },
   {
+    kind: "kprobe.session",
+    prefixes: ["kprobe.session"],
+    attach: (p, t) => attachKprobeMulti(p, t, false),
+  },
+  {
+    kind: "uprobe.session",
+    prefixes: ["uprobe.session"],
+    attach: (p, t, o) => attachUprobeMulti(p, t, false, o.uprobe?.pid),
+  },
+  {
     kind: "usdt",
     prefixes: ["usdt", "usdt.s"],
     attach: (p, t, o) => attachUsdt(p, needTarget("usdt", t), o.uprobe?.pid),
@@ -208,6 +241,56 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     prefixes: ["tcx", "tc", "classifier"],
     attach: (p, t, o) =>
       attachTcx(p, needIface("tc", p.name, o), parseTcDirection(t, o.tcDirection)),
+  },
+  {
+    kind: "netkit",
+    prefixes: ["netkit"],
+    attach: (p, t, o) => {
+      if (t !== "primary" && t !== "peer")
+        throw new LoaderError(`netkit section must be "netkit/primary" or "netkit/peer"`);
+      return attachNetkit(p, needIface("netkit", p.name, o), t);
+    },
+  },
+  notByLink(
+    "lwt",
+    ["lwt_in", "lwt_out", "lwt_xmit", "lwt_seg6local"],
+    (p) =>
+      `light-weight tunnel program "${p}" is attached by a route, not by a BPF link: ` +
+      "`ip route add <prefix> encap bpf in|out|xmit obj <file.o> section <section> dev <dev>` " +
+      "(or seg6local action End.BPF); BPF_PROG_TEST_RUN runs it without a route",
+  ),
+  notByLink(
+    "tc_action",
+    ["action"],
+    (p) =>
+      `tc action program "${p}" is attached by a tc filter, not by a BPF link: ` +
+      "`tc filter add dev <dev> ingress matchall action bpf obj <file.o> sec action`; " +
+      "BPF_PROG_TEST_RUN runs it without one",
+  ),
+  notByLink(
+    "lirc_mode2",
+    ["lirc_mode2"],
+    (p) =>
+      `lirc_mode2 program "${p}" attaches to an infrared receiver device with BPF_PROG_ATTACH ` +
+      "(target fd of /dev/lircN), which the loader does not do; ir-keytable -e does",
+  ),
+  notByLink(
+    "syscall",
+    ["syscall"],
+    (p) =>
+      `syscall program "${p}" is not attached: user space runs it with BPF_PROG_TEST_RUN ` +
+      "(testRun with its argument struct as ctx, or `tsbpf run --vm --ctx-hex ...` in the VM)",
+  ),
+  {
+    kind: "sk_reuseport",
+    prefixes: ["sk_reuseport"],
+    attach: (p, _t, o) => {
+      if (o.socketFd === undefined)
+        throw new LoaderError(
+          `sk_reuseport program "${p.name}" needs a socket of its SO_REUSEPORT group (socketFd)`,
+        );
+      return attachReuseport(p, o.socketFd);
+    },
   },
   {
     kind: "socket_filter",
@@ -291,8 +374,14 @@ export {
   uprobePmu,
   type UprobeTarget,
 } from "./uprobe.ts";
-export { attachTcx, parseTcDirection, type TcDirection } from "./tc.ts";
-export { attachSocketFilter, SocketFilterLink } from "./socket.ts";
+export {
+  attachNetkit,
+  attachTcx,
+  parseTcDirection,
+  type NetkitSide,
+  type TcDirection,
+} from "./tc.ts";
+export { attachReuseport, attachSocketFilter, SocketFilterLink } from "./socket.ts";
 export { attachCgroup, cgroupV2Mounts, defaultCgroup } from "./cgroup.ts";
 export {
   attachNetfilter,

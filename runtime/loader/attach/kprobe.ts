@@ -10,6 +10,8 @@
  */
 import { LoaderError } from "../errors.ts";
 import { FdScope } from "../fd.ts";
+import { programKindOnKernel } from "../kind-refusal.ts";
+import { kernelConfig } from "../trampoline-refusal.ts";
 import { perfEventOpen, readProbePmu, type ProbePmu } from "../sys/perf.ts";
 import { KernelLink } from "./link.ts";
 import { linkPerfEvent, type AttachableProgram } from "./perf-link.ts";
@@ -26,10 +28,12 @@ export function attachKprobe(prog: AttachableProgram, func: string, retprobe = f
   const kind = retprobe ? "kretprobe" : "kprobe";
   const pmu = kprobePmu();
   if (!pmu) {
+    const config = kernelConfig("CONFIG_KPROBES") === "n" ? ", built without CONFIG_KPROBES" : "";
     throw new LoaderError(
-      `kprobes are not available on this kernel (no kprobe PMU at ${PMU}); ` +
-        `use ${retprobe ? "fexit" : "fentry"}/${func || "<function>"} instead, which attaches to ` +
-        "the same kernel function through BTF",
+      `${kind} program "${prog.name}" (${kind}/${func}): ` +
+        `${programKindOnKernel(prog.type, 0)} cannot attach: kprobes are not available on this ` +
+        `kernel (no kprobe PMU at ${PMU}${config}); use ${retprobe ? "fexit" : "fentry"}/` +
+        `${func || "<function>"} instead, which attaches to the same kernel function through BTF`,
     );
   }
   if (!/^[A-Za-z_][A-Za-z0-9_.]*(\+\d+)?$/.test(func)) {

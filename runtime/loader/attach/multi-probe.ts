@@ -61,7 +61,9 @@ export function attachUprobeMulti(
   retprobe: boolean,
   pid?: number,
 ): KernelLink {
-  const kind = retprobe ? "uretprobe.multi" : "uprobe.multi";
+  // uprobe.session programs (expected attach type BPF_TRACE_UPROBE_SESSION) use the same link.
+  const session = prog.expectedAttachType === AttachType.TRACE_UPROBE_SESSION;
+  const kind = session ? "uprobe.session" : retprobe ? "uretprobe.multi" : "uprobe.multi";
   const colon = target.lastIndexOf(":");
   if (colon <= 0 || colon === target.length - 1) {
     throw new LoaderError(
@@ -79,7 +81,7 @@ export function attachUprobeMulti(
   const pathBytes = new TextEncoder().encode(`${path}\0`);
   const r = tryBpf(BpfCmd.LINK_CREATE, LINK_CREATE_UPROBE_MULTI, {
     prog_fd: prog.fd,
-    attach_type: AttachType.TRACE_UPROBE_MULTI,
+    attach_type: session ? AttachType.TRACE_UPROBE_SESSION : AttachType.TRACE_UPROBE_MULTI,
     path: pathBytes,
     offsets,
     cnt: funcs.length,
@@ -131,7 +133,9 @@ export function attachKprobeMulti(
   glob: string,
   retprobe: boolean,
 ): KernelLink {
-  const kind = retprobe ? "kretprobe.multi" : "kprobe.multi";
+  // kprobe.session programs (expected attach type BPF_TRACE_KPROBE_SESSION) use the same link.
+  const session = prog.expectedAttachType === AttachType.TRACE_KPROBE_SESSION;
+  const kind = session ? "kprobe.session" : retprobe ? "kretprobe.multi" : "kprobe.multi";
   if (!glob) throw new LoaderError(`${kind} section needs a function glob: "${kind}/<glob>"`);
   const names = kernelFunctions(glob);
   if (names.length === 0)
@@ -142,7 +146,7 @@ export function attachKprobeMulti(
   strings.forEach((s, i) => view.setBigUint64(8 * i, addressOf(s), true));
   const r = tryBpf(BpfCmd.LINK_CREATE, LINK_CREATE_KPROBE_MULTI, {
     prog_fd: prog.fd,
-    attach_type: AttachType.TRACE_KPROBE_MULTI,
+    attach_type: session ? AttachType.TRACE_KPROBE_SESSION : AttachType.TRACE_KPROBE_MULTI,
     kprobe_flags: retprobe ? MultiProbeFlag.KPROBE_RETURN : 0,
     cnt: names.length,
     syms,

@@ -9,6 +9,9 @@
  * Legacy SEC("tc") / SEC("classifier") do not: they attach to ingress unless the caller asks for
  * egress (`AttachOptions.tcDirection`). Return codes are TC_ACT_* (0 OK, 2 SHOT, ...) or TCX_NEXT (-1)
  * to let the next program decide.
+ *
+ * SEC("netkit/primary") and SEC("netkit/peer") programs attach the same way to a netkit device, with
+ * netkit link attach types.
  */
 import { KernelError, LoaderError } from "../errors.ts";
 import { OwnedFd } from "../fd.ts";
@@ -19,6 +22,8 @@ import { KernelLink } from "./link.ts";
 import type { AttachableProgram } from "./perf-link.ts";
 import { resolveInterface } from "./xdp.ts";
 import { ERRNO } from "../sys/errno.ts";
+import { programKindOnKernel } from "../kind-refusal.ts";
+import { kernelConfig } from "../trampoline-refusal.ts";
 
 /** Which way packets flow through the hook. */
 export type TcDirection = "ingress" | "egress";
@@ -63,4 +68,49 @@ export function attachTcx(
     throw new KernelError("BPF_LINK_CREATE", r.errno, what, hint);
   }
   return new KernelLink(`tcx_${direction}`, String(iface), [new OwnedFd(r.ret)]);
+}
+
+/** Which device of a netkit pair a netkit program runs for. */
+export type NetkitSide = "primary" | "peer";
+
+const NETKIT: Readonly<Record<NetkitSide, number>> = {
+  primary: (AttachType as Readonly<Record<string, number>>).NETKIT_PRIMARY!,
+  peer: (AttachType as Readonly<Record<string, number>>).NETKIT_PEER!,
+};
+
+/**
+ * Attaches a SCHED_CLS program to the netkit device `iface` (Linux 6.7+, drivers/net/netkit.c) with
+ * a netkit link: BPF_LINK_CREATE with attach type BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER.
+ */
+export function attachNetkit(
+  prog: AttachableProgram,
+  iface: string | number,
+  side: NetkitSide,
+): KernelLink {
+  if (prog.type !== ProgType.SCHED_CLS) {
+    throw new LoaderError(
+      `program "${prog.name}" is not a tc classifier (SCHED_CLS) program; netkit attaches only those`,
+    );
+  }
+  const ifindex = resolveInterface(iface);
+  const what = `attaching netkit program "${prog.name}" to ${iface} (netkit/${side})`;
+  const r = tryBpf(BpfCmd.LINK_CREATE, LINK_CREATE, {
+    prog_fd: prog.fd,
+    target_fd: ifindex,
+    attach_type: NETKIT[side],
+    flags: 0,
+  });
+  if (r.errno !== 0)
+    throw new KernelError("BPF_LINK_CREATE", r.errno, what, netkitHint(r.errno, side));
+  return new KernelLink(`netkit_${side}`, String(iface), [new OwnedFd(r.ret)]);
+}
+
+/** Why a netkit link was refused: no netkit driver (EINVAL from its stub), or not a netkit device. */
+function netkitHint(errno: number, side: NetkitSide): string | undefined {
+  const kind = programKindOnKernel(ProgType.SCHED_CLS, NETKIT[side]);
+  if (errno === ERRNO.EINVAL && kernelConfig("CONFIG_NETKIT") === "n")
+    return `${kind} cannot attach: the kernel is built without CONFIG_NETKIT, which netkit links need`;
+  if (errno === ERRNO.ENXIO || errno === ERRNO.EINVAL)
+    return "the interface is not a netkit device (create a pair with `ip link add type netkit`)";
+  return undefined;
 }

@@ -62,6 +62,9 @@ export const XdpFlag = { UPDATE_IF_NOEXIST: 1, SKB_MODE: 2, DRV_MODE: 4, HW_MODE
 /** Prog load flag BPF_F_SLEEPABLE. */
 export const PROG_F_SLEEPABLE = BPF_CONSTANTS.BPF_F_SLEEPABLE;
 
+/** Prog load flag BPF_F_XDP_HAS_FRAGS (an XDP program that handles multi-buffer frames). */
+export const PROG_F_XDP_HAS_FRAGS = BPF_CONSTANTS.BPF_F_XDP_HAS_FRAGS;
+
 /** Largest verifier log buffer we grow to (the kernel accepts up to UINT_MAX >> 2). */
 export const MAX_LOG_SIZE = 1 << 30;
 

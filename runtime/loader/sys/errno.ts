@@ -15,6 +15,7 @@ export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
   ESRCH: 3,
+  ENXIO: 6,
   EINTR: 4,
   E2BIG: 7,
   EBADF: 9,
@@ -45,6 +46,7 @@ const HINTS: Readonly<Record<ErrnoName, string>> = {
     "needs root or CAP_BPF (plus CAP_PERFMON / CAP_NET_ADMIN for tracing and networking programs)",
   ENOENT: "no such element, object, id or path",
   ESRCH: "no such process or no such kernel symbol",
+  ENXIO: "no such device or address (the device is not of the kind the request needs)",
   EINTR: "interrupted by a signal; retry",
   E2BIG:
     "too big: the attribute struct, map size or program length exceeds what this kernel accepts",
