@@ -1,0 +1,62 @@
+/**
+ * Failed ring-buffer reserves are reported, not lost silently: a probe that counts them in its
+ * `<buffer>Lost` map (test/run/fixtures/lost-probe.ts, a 4 KiB ring of 3000-byte records) under a
+ * burst of getppid(2) calls; the live session reports the count as "N events lost" (source
+ * `probe`) in the API, text and JSON, and every attempt the probe counted is either a delivered
+ * record or a counted loss.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileSource } from "../../compiler/driver.ts";
+import {
+  formatEventJson,
+  formatEventText,
+  LiveSession,
+  type SessionEvent,
+} from "../../runtime/user/index.ts";
+import { kernelReady } from "../support/kernel-setup.ts";
+
+const PROBE = join(import.meta.dirname, "fixtures/lost-probe.ts");
+const live = kernelReady("failed reserves counted by the probe");
+
+/** Sum of a one-u64 per-CPU array's values. */
+function perCpuSum(s: LiveSession, name: string): bigint {
+  const v = s.loaded.map(name).lookupPerCpu(new Uint8Array(4)) ?? [];
+  return v.reduce((a, b) => a + new DataView(b.buffer, b.byteOffset).getBigUint64(0, true), 0n);
+}
+
+describe.runIf(live)("a probe's count of failed reserves", () => {
+  it("is reported as N events lost, and records + lost = attempts", async () => {
+    const out = await compileSource(readFileSync(PROBE, "utf8"), PROBE, { emit: "obj" });
+    expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const s = LiveSession.open(out.object!);
+    try {
+      let x = 0;
+      for (let i = 0; i < 20_000; i++) x += process.ppid; // libuv: one getppid(2) per read
+      expect(x).toBeGreaterThan(0);
+      s.detach();
+      const events: SessionEvent[] = s.poll();
+      const lost = events.filter((e) => e.kind === "lost");
+      const attempts = perCpuSum(s, "attempts");
+      const c = s.counts().get("calls")!;
+      expect(attempts).toBeGreaterThanOrEqual(20_000n);
+      expect(c.probeLost).toBeGreaterThan(0n);
+      expect(c.probeLost).toBe(perCpuSum(s, "callsLost"));
+      expect(c.records + c.probeLost).toBe(attempts);
+      expect(c.records).toBe(BigInt(events.filter((e) => e.kind === "record").length));
+      expect(lost).toEqual([{ kind: "lost", map: "calls", count: c.probeLost, source: "probe" }]);
+      expect(formatEventText(lost[0]!)).toBe(
+        `calls: ${c.probeLost} events lost (the probe's count: reserve() found the ring buffer full)`,
+      );
+      expect(JSON.parse(formatEventJson(lost[0]!))).toEqual({
+        type: "lost",
+        map: "calls",
+        count: Number(c.probeLost),
+        source: "probe",
+      });
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});
