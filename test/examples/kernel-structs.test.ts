@@ -14,13 +14,12 @@
  */
 import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { matchBinaryFunctions, resolveBinaryPath } from "../../runtime/loader/index.ts";
 import { ipv4Word, KernelHeap, loadProbe, tracepointContext } from "../../testing/index.ts";
-import { manualClock } from "./support.ts";
+import { manualClock, withLocalServer } from "./support.ts";
 
 type Lsm = typeof import("../../examples/lsm-fileopen.ts");
 type Ucalls = typeof import("../../examples/ucalls.ts");
@@ -39,6 +38,29 @@ function run(cmd: string, args: string[]): Promise<{ pid: number; code: number |
     child.on("error", reject);
     child.on("close", (code) => resolve({ pid: child.pid!, code }));
   });
+}
+
+/**
+ * Runs a copy of /bin/true named `name` in a fresh directory while `p`'s programs are attached;
+ * resolves with the copy's pid and the directory's name (removed by then).
+ */
+async function execCopy(
+  p: { trigger(action: () => unknown): Promise<void> },
+  name: string,
+): Promise<{ pid: number; dirName: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "tsbpf-exec-"));
+  const bin = join(dir, name);
+  copyFileSync("/bin/true", bin);
+  chmodSync(bin, 0o755);
+  let pid = 0;
+  try {
+    await p.trigger(async () => {
+      pid = (await run(bin, [])).pid;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { pid, dirName: basename(dir) };
 }
 
 describe("core-execsnoop", () => {
@@ -61,20 +83,10 @@ describe("core-execsnoop", () => {
 
   it("kernel: a child's exec carries this process as parent and in_execve = 1", async (test) => {
     const p = await loadProbe("examples/core-execsnoop.ts", { target: kernel, test });
-    const dir = mkdtempSync(join(tmpdir(), "tsbpf-cx-"));
-    const bin = join(dir, `tx${process.pid % 100000}`);
-    copyFileSync("/bin/true", bin);
-    chmodSync(bin, 0o755);
-    let pid = 0;
-    try {
-      await p.trigger(async () => {
-        pid = (await run(bin, [])).pid;
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const comm = `tx${process.pid % 100000}`;
+    const { pid } = await execCopy(p, comm);
     const mine = (p.events("events") as { pid: number }[]).filter((e) => e.pid === pid);
-    expect(mine).toEqual([{ pid, ppid: process.pid, in_execve: 1, comm: basename(bin) }]);
+    expect(mine).toEqual([{ pid, ppid: process.pid, in_execve: 1, comm }]);
   });
 });
 
@@ -98,20 +110,9 @@ describe("core-exepath", () => {
 
   it("kernel: a copied binary's exec reports its file name and directory name", async (test) => {
     const p = await loadProbe("examples/core-exepath.ts", { target: kernel, test });
-    const dir = mkdtempSync(join(tmpdir(), "tsbpf-exe-"));
-    const bin = join(dir, "exe-probe");
-    copyFileSync("/bin/true", bin);
-    chmodSync(bin, 0o755);
-    let pid = 0;
-    try {
-      await p.trigger(async () => {
-        pid = (await run(bin, [])).pid;
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { pid, dirName } = await execCopy(p, "exe-probe");
     const mine = (p.events("events") as { pid: number }[]).filter((e) => e.pid === pid);
-    expect(mine).toEqual([{ pid, name: "exe-probe", dir: basename(dir) }]);
+    expect(mine).toEqual([{ pid, name: "exe-probe", dir: dirName }]);
   });
 });
 
@@ -197,21 +198,7 @@ describe("core-tcpstate", () => {
 
   it("kernel: this process's connect to a local port, read from its struct sock", async (test) => {
     const p = await loadProbe("examples/core-tcpstate.ts", { target: kernel, test });
-    const server = createServer((s) => s.end());
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const port = (server.address() as { port: number }).port;
-    try {
-      await p.trigger(
-        () =>
-          new Promise<void>((resolve, reject) => {
-            const c = connect(port, "127.0.0.1", () => c.end());
-            c.on("close", () => resolve());
-            c.on("error", reject);
-          }),
-      );
-    } finally {
-      server.close();
-    }
+    const port = await withLocalServer((connectOnce) => p.trigger(connectOnce));
     const mine = (p.events("events") as { dport: number }[]).filter((e) => e.dport === htons(port));
     expect(mine).toEqual([
       {

@@ -14,24 +14,12 @@ import { createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultCgroup } from "../../runtime/loader/index.ts";
-import {
-  ethernet,
-  ipv4,
-  loadProbe,
-  packet,
-  tcp,
-  udp,
-  type ProbeOptions,
-} from "../../testing/index.ts";
+import { ethernet, ipv4, loadProbe, packet, tcp, udp } from "../../testing/index.ts";
+
+import { ENGINES_AND_KERNEL } from "./support.ts";
 
 type Marker = typeof import("../../examples/tc-marker.ts");
 type Connect4 = typeof import("../../examples/connect4-policy.ts");
-
-const variants: [string, ProbeOptions][] = [
-  ["vm, interpreter", { target: "vm", engine: "interpreter" }],
-  ["vm, jit", { target: "vm", engine: "jit" }],
-  ["kernel", { target: "kernel" }],
-];
 
 /** `mark` (offset 8) and `priority` (offset 32) of a `__sk_buff`. */
 const skbFields = (ctx: Uint8Array | undefined) => {
@@ -39,7 +27,7 @@ const skbFields = (ctx: Uint8Array | undefined) => {
   return { mark: v.getUint32(8, true), priority: v.getUint32(32, true) };
 };
 
-for (const [where, opts] of variants) {
+for (const [where, opts] of ENGINES_AND_KERNEL) {
   describe(`tc-marker (${where})`, () => {
     it("marks packets to a classified port, leaves others, counts both", async (test) => {
       const p = await loadProbe<Marker>("examples/tc-marker.ts", { ...opts, test });
