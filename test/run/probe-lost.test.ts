@@ -59,4 +59,30 @@ describe.runIf(live)("a probe's count of failed reserves", () => {
       await s.close();
     }
   }, 60_000);
+
+  it("a counter of another shape is named in a warning and not read", async () => {
+    const src = readFileSync(PROBE, "utf8")
+      .replace(
+        "export const callsLost = new PerCpuArray<u64>({ maxEntries: 1 });",
+        "export const callsLost = new HashMap<u32, u64>({ maxEntries: 1 });",
+      )
+      .replace("import {", "import { HashMap,");
+    expect(src).toContain("new HashMap<u32, u64>");
+    const out = await compileSource(src, PROBE, { emit: "obj" });
+    expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const status: string[] = [];
+    const s = LiveSession.open(out.object!, { onStatus: (l) => status.push(l) });
+    try {
+      expect(status).toContain(
+        "warning: map callsLost is not read as calls's count of failed reserves: it must be an " +
+          "ArrayMap<u64> or PerCpuArray<u64> (key u32, value u64)",
+      );
+      for (let i = 0; i < 2000; i++) void process.ppid;
+      s.detach();
+      s.poll();
+      expect(s.counts().get("calls")!.probeLost).toBe(0n);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });
