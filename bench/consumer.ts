@@ -5,11 +5,13 @@
  *
  * Each round starts one consumer, waits until it is attached, and runs bench/consumer/burst.c:
  * COUNT opens of one path as fast as the machine allows, so COUNT records with that file name are
- * sent (the ring holds ~880 of them). Consumers alternate round by round so both see the same
+ * sent (the 1 MiB ring holds ~3500 of them). Consumers alternate round by round so both see the same
  * machine. Reported per consumer (medians over the rounds): records of the burst received out of
  * COUNT, and events/s = received / (time of the last received - time of the first received).
  * Rows: libbpf (C), the tsbpf API (`LiveSession.batches`, every record decoded), and `tsbpf run
- * --json` / text (received only: the CLI prints no timestamps).
+ * --json` / text (received only: the CLI prints no timestamps), with what their summary reported
+ * lost (opensnoop counts failed reserves in eventsLost, which `tsbpf run` reports) and the burst
+ * records neither received nor reported: these must be 0.
  *
  * usage: npm run bench:consumer -- [COUNT=20000] [ROUNDS=5]
  */
@@ -49,6 +51,8 @@ function firstLine(child: ChildProcess): Promise<string> {
 interface Result {
   received: number;
   perSecond?: number;
+  /** `tsbpf run` rows: the records its summary reported lost (all processes' opens). */
+  reportedLost?: number;
 }
 
 async function protocolRun(cmd: string, args: string[], burst: () => void): Promise<Result> {
@@ -84,9 +88,11 @@ async function cliRun(
   const args = ["bin/tsbpf.js", "run", obj, ...(json ? ["--json"] : [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
+  let err = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
   await new Promise<void>((resolve, reject) => {
     child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
       if (d.includes("running")) resolve();
     });
     child.once("exit", (c) => reject(new Error(`tsbpf run exited ${c}`)));
@@ -97,7 +103,27 @@ async function cliRun(
   child.kill("SIGINT");
   await new Promise((r) => child.once("exit", r));
   const needle = json ? `"filename":${JSON.stringify(path)}` : `.filename = ${path} }`;
-  return { received: out.split("\n").filter((l) => l.includes(needle)).length };
+  return {
+    received: out.split("\n").filter((l) => l.includes(needle)).length,
+    reportedLost: reportedLost(json ? out : err, json),
+  };
+}
+
+/**
+ * What a `tsbpf run` said it lost on `events`: the JSON summary's `lost`, or the text summary's
+ * "events: N events lost in all" line on stderr (absent when nothing was lost).
+ */
+function reportedLost(text: string, json: boolean): number {
+  if (json) {
+    for (const line of text.split("\n")) {
+      if (!line.startsWith('{"type":"summary"')) continue;
+      const doc = JSON.parse(line) as { map: string; lost: number };
+      if (doc.map === "events") return doc.lost;
+    }
+    return 0;
+  }
+  const m = /tsbpf run: events: (\d+) events? lost in all/.exec(text);
+  return m ? Number(m[1]) : 0;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -159,16 +185,25 @@ async function main(): Promise<void> {
     }
     const base = median(rows["libbpf"]!.map((x) => x.perSecond ?? 0));
     console.log(
-      `consumer benchmark: ${rounds} rounds of ${count} opens (examples/opensnoop.ts, 256 KiB ring)`,
+      `consumer benchmark: ${rounds} rounds of ${count} opens (examples/opensnoop.ts, 1 MiB ring)`,
     );
     for (const [name, rs] of Object.entries(rows)) {
       const received = median(rs.map((x) => x.received));
       const rates = rs.map((x) => x.perSecond).filter((x): x is number => x !== undefined);
       const rate = rates.length ? median(rates) : undefined;
+      const lost = rs.map((x) => x.reportedLost).filter((x): x is number => x !== undefined);
+      // Silent: burst records neither received nor reported lost (the reported count covers
+      // every process's opens, so this is a lower bound of 0 when all was accounted for).
+      const silent = rs.map((x) =>
+        x.reportedLost === undefined ? 0 : Math.max(0, count - x.received - x.reportedLost),
+      );
       console.log(
         `${name.padEnd(18)} received ${String(received).padStart(7)}/${count} (median)` +
           (rate !== undefined
             ? `  ${Math.round(rate).toLocaleString("en-US").padStart(11)} events/s  ratio ${(rate / base).toFixed(2)}x libbpf`
+            : "") +
+          (lost.length
+            ? `  reported lost ${median(lost)} (median) ${Math.max(...lost)} (max), unaccounted ${Math.max(...silent)} (max)`
             : ""),
       );
     }

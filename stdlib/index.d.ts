@@ -192,7 +192,25 @@ export declare const BPF_F_NO_PREALLOC: 1;
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
 export declare class PerCpuArray<V> extends ArrayMap<V> {}
 
-/** BPF_MAP_TYPE_RINGBUF: `maxEntries` is the buffer size in bytes (a power of two, ≥ 4096). */
+/**
+ * BPF_MAP_TYPE_RINGBUF: `maxEntries` is the buffer size in bytes (a power of two, ≥ 4096).
+ *
+ * When the buffer is full, `reserve()` returns null (and `output` fails) and the kernel counts
+ * nothing. To have the loss reported, count it in a map named after the buffer, `<name>Lost`: a
+ * `PerCpuArray<u64>` (or `ArrayMap<u64>`) of one entry, incremented at index 0 where the reserve
+ * failed; `tsbpf run` and tsbpf/user read it and print "N events lost" beside their own counts:
+ *
+ * ```ts
+ * export const events = new RingBuf<Event>({ maxEntries: 256 * 1024 });
+ * export const eventsLost = new PerCpuArray<u64>({ maxEntries: 1 });
+ * const e = events.reserve();
+ * if (e === null) {
+ *   const n = eventsLost.lookup(0);
+ *   if (n !== null) n.value += 1;
+ *   return 0;
+ * }
+ * ```
+ */
 export declare class RingBuf<T> {
   constructor(options: MapOptions);
   /** Copies `data` into the buffer (bpf_ringbuf_output). */

@@ -109,6 +109,39 @@ export function coverageTotals(report: CoverageReport): CoverageTotals[] {
     });
 }
 
+/**
+ * The totals of each record of an lcov tracefile (its LF/LH and BRF/BRH lines; a record without
+ * them counts its DA and BRDA lines), for reading back what `formatLcov` or another tool wrote.
+ */
+export function lcovTotals(text: string): CoverageTotals[] {
+  const out: CoverageTotals[] = [];
+  let cur: { file: string; da: number[]; brda: string[]; sums: Record<string, number> } | undefined;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    const colon = line.indexOf(":");
+    const tag = colon < 0 ? line : line.slice(0, colon);
+    const rest = line.slice(colon + 1);
+    if (tag === "SF") cur = { file: rest, da: [], brda: [], sums: {} };
+    else if (!cur) continue;
+    else if (tag === "DA") cur.da.push(Number(rest.split(",")[1]));
+    else if (tag === "BRDA") cur.brda.push(rest.split(",")[3]!);
+    else if (tag === "LF" || tag === "LH" || tag === "BRF" || tag === "BRH")
+      cur.sums[tag] = Number(rest);
+    else if (tag === "end_of_record") {
+      const s = cur.sums;
+      out.push({
+        file: cur.file,
+        lines: s.LF ?? cur.da.length,
+        linesHit: s.LH ?? cur.da.filter((n) => n > 0).length,
+        branches: s.BRF ?? cur.brda.length,
+        branchesHit: s.BRH ?? cur.brda.filter((n) => n !== "-" && Number(n) > 0).length,
+      });
+      cur = undefined;
+    }
+  }
+  return out;
+}
+
 /** `tsbpf coverage: examples/x.ts lines 12/14 (85.7%), branches 7/10 (70.0%)` lines. */
 export function formatSummary(report: CoverageReport, root = process.cwd()): string {
   const pct = (a: number, b: number) => (b === 0 ? "-" : `${((100 * a) / b).toFixed(1)}%`);

@@ -18,3 +18,4 @@ export * from "./coverage.ts";
 export * from "./coverage-lcov.ts";
 export * from "./coverage-setup.ts";
 export * from "./property.ts";
+export * from "./kernel-memory.ts";

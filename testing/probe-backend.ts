@@ -68,5 +68,7 @@ export interface ProbeBackend {
   /** printk lines since the last call. */
   printk(): string[];
   trigger(action: () => unknown, opts: TriggerOptions): Promise<void>;
+  /** Runs an iterator program over its target's objects once; returns what it printed. */
+  iterate(program: string): string;
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import {
   LoaderError,
   loadObject,
   MapType,
+  readIterator,
   testRun,
   type KernelLink,
   type LoadedObject,
@@ -24,7 +25,7 @@ import { PerfBufferReader } from "../runtime/user/perf-buffer.ts";
 import { RingBufferReader } from "../runtime/user/ring-buffer.ts";
 import { TracePipeReader } from "../runtime/user/trace-pipe.ts";
 import { kernelMapSource, type RawMapSource } from "../runtime/user/typed-map.ts";
-import { packetContextFor } from "../runtime/vm/contexts.ts";
+import { packetContextFor, SK_BUFF } from "../runtime/vm/contexts.ts";
 import type {
   BackendResult,
   BackendRun,
@@ -32,6 +33,9 @@ import type {
   ProbeTarget,
   TriggerOptions,
 } from "./probe-backend.ts";
+
+/** Program types whose test run takes and returns a `__sk_buff` context beside the packet. */
+const TC_TYPES: ReadonlySet<string> = new Set(["SCHED_CLS", "SCHED_ACT"]);
 
 type Reader = { readonly ring: RingBufferReader } | { readonly perf: PerfBufferReader };
 
@@ -103,11 +107,14 @@ export class KernelBackend implements ProbeBackend {
             "packet socket, so its verdicts would not be comparable; run it in the VM, or attach it " +
             "with `tsbpf run --iface`",
         );
-      const r = testRun(prog, { data: input.packet, repeat });
+      // tc programs get a zeroed __sk_buff as ctx_in, so ctx_out shows what they wrote
+      // (`mark`, `priority`, `tc_classid`, ...), as the VM's context does.
+      const ctx = TC_TYPES.has(type ?? "") ? new Uint8Array(SK_BUFF.uapiSize) : undefined;
+      const r = testRun(prog, { data: input.packet, repeat, ...(ctx ? { ctx } : {}) });
       return {
         r0: BigInt(r.retval),
         packetOut: r.dataOut,
-        ctxOut: undefined,
+        ctxOut: ctx ? r.ctxOut : undefined,
         durationNs: r.duration,
       };
     }
@@ -160,6 +167,17 @@ export class KernelBackend implements ProbeBackend {
       await action();
     } finally {
       for (const l of links) l.detach();
+    }
+  }
+
+  iterate(program: string): string {
+    const link = this.loaded.attach(program);
+    try {
+      if (link.kind !== "iter")
+        throw new LoaderError(`program ${program} is not an iterator (SEC("iter/<target>"))`);
+      return new TextDecoder().decode(readIterator(link));
+    } finally {
+      link.detach();
     }
   }
 

@@ -92,6 +92,13 @@ export class VmBackend implements ProbeBackend {
     }
   }
 
+  iterate(program: string): string {
+    throw new VmApiError(
+      `the VM has no seq_file for iterator ${program}: run it with a ctx (bpf_iter__<target>: ` +
+        "the meta pointer, then the object pointer; a null object is the end of the walk)",
+    );
+  }
+
   async close(): Promise<void> {
     this.vm.dispose();
   }

@@ -255,6 +255,14 @@ export class Probe<M extends ProbeModule = ProbeModule> {
     return this.backend.trigger(action, opts as Parameters<ProbeBackend["trigger"]>[1]);
   }
 
+  /**
+   * Runs an iterator program (SEC("iter/<target>")) over the kernel's objects once and returns
+   * what it printed with seqPrintf / seqWrite, as `cat` of a pinned iterator would. Kernel only.
+   */
+  iterate(program: ProgramNames<M> | (string & {})): string {
+    return this.backend.iterate(program);
+  }
+
   /** Releases the probe (kernel: detaches and closes everything). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -169,7 +169,7 @@ function emitEvents(events: readonly SessionEvent[], json: boolean): void {
  */
 function printSummary(session: LiveSession, json: boolean): void {
   for (const [map, c] of session.counts()) {
-    const lost = c.kernelLost + c.userLost;
+    const lost = c.kernelLost + c.userLost + c.probeLost;
     if (json) {
       const doc = {
         type: "summary",
@@ -178,11 +178,12 @@ function printSummary(session: LiveSession, json: boolean): void {
         lost: toJson(lost),
         kernelLost: toJson(c.kernelLost),
         userLost: toJson(c.userLost),
+        probeLost: toJson(c.probeLost),
       };
       write(JSON.stringify(doc) + "\n");
     } else if (lost > 0n) {
       process.stderr.write(
-        `tsbpf run: ${map}: ${lostText(lost)} in all (${c.kernelLost} counted by the kernel, ${c.userLost} by tsbpf); ${c.records} delivered\n`,
+        `tsbpf run: ${map}: ${lostText(lost)} in all (${c.kernelLost} counted by the kernel, ${c.userLost} by tsbpf, ${c.probeLost} by the probe); ${c.records} delivered\n`,
       );
     }
   }

@@ -33,6 +33,7 @@ import type { UserValue } from "./map-codec.ts";
 import { isEventMap, mapCodecs, mapFacts, recordDecoder, usesPrintk } from "./object-codecs.ts";
 import { describePacket, PacketSocket } from "./packet-socket.ts";
 import { PerfBufferReader } from "./perf-buffer.ts";
+import { probeLostCounter, type ProbeLostCounter } from "./probe-lost.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
 import { DrainWorker, type DrainMessage, type DrainSource } from "./sys/drain-worker.ts";
 import { Epoll } from "./sys/native.ts";
@@ -79,9 +80,13 @@ interface EventSource {
   records: bigint;
   kernelLost: bigint;
   userLost: bigint;
+  /** The probe's counter of failed reserves (probe-lost.ts), and what it said last. */
+  readonly probeCounter?: ProbeLostCounter;
+  probeLost: bigint;
   /** Lost since the last `lost` event was queued. */
   newKernelLost: bigint;
   newUserLost: bigint;
+  newProbeLost: bigint;
 }
 
 /**
@@ -179,7 +184,15 @@ export class LiveSession {
             throw new LoaderError(
               `ring buffer "${def.name}": size ${map.maxEntries} is not a power of two`,
             );
-          sources.push({ map: def.name, decode, ...zeroCounts() });
+          const counter = probeLostCounter(loaded, def.name);
+          if (counter && "problem" in counter) status(`warning: ${counter.problem}`);
+          const probeCounter = counter && "read" in counter ? counter : undefined;
+          sources.push({
+            map: def.name,
+            decode,
+            ...zeroCounts(),
+            ...(probeCounter ? { probeCounter } : {}),
+          });
           drained.push({ kind: "ring", fd: map.fd, size: map.maxEntries });
         } else {
           const perf = new PerfBufferReader(map, opts.perfPages);
@@ -297,11 +310,34 @@ export class LiveSession {
     this.#wake?.();
   }
 
+  /**
+   * Reads the probes' counters of failed reserves: at most every `pollMs` unless `force` (a
+   * syscall per counter; batches can come thousands of times a second).
+   */
+  #readProbeLost(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.#probeLostReadAt < this.pollMs) return;
+    this.#probeLostReadAt = now;
+    for (const s of this.sources) {
+      if (!s.probeCounter) continue;
+      const total = s.probeCounter.read();
+      if (total > s.probeLost) {
+        s.newProbeLost += total - s.probeLost;
+        s.probeLost = total;
+      }
+    }
+  }
+  #probeLostReadAt = 0;
+
   /** Up to `limit` events: records from the queue, lost counts, printk lines, kept packets. */
-  #take(limit: number): SessionEvent[] {
+  #take(limit: number, force = false): SessionEvent[] {
     const out: SessionEvent[] = this.#iterEvents;
     this.#iterEvents = [];
+    if (!this.#closed) this.#readProbeLost(force);
     for (const s of this.sources) {
+      if (s.newProbeLost > 0n)
+        out.push({ kind: "lost", map: s.map, count: s.newProbeLost, source: "probe" });
+      s.newProbeLost = 0n;
       if (s.newKernelLost > 0n)
         out.push({ kind: "lost", map: s.map, count: s.newKernelLost, source: "kernel" });
       if (s.newUserLost > 0n)
@@ -344,7 +380,7 @@ export class LiveSession {
   poll(): SessionEvent[] {
     if (this.#closed) return [];
     this.#drain?.flush();
-    return this.#take(Infinity);
+    return this.#take(Infinity, true);
   }
 
   /** Records delivered and lost so far, per event map. */
@@ -352,7 +388,12 @@ export class LiveSession {
     return new Map(
       this.sources.map((s) => [
         s.map,
-        { records: s.records, kernelLost: s.kernelLost, userLost: s.userLost },
+        {
+          records: s.records,
+          kernelLost: s.kernelLost,
+          userLost: s.userLost,
+          probeLost: s.probeLost,
+        },
       ]),
     );
   }
@@ -463,7 +504,15 @@ export class LiveSession {
 }
 
 function zeroCounts() {
-  return { records: 0n, kernelLost: 0n, userLost: 0n, newKernelLost: 0n, newUserLost: 0n };
+  return {
+    records: 0n,
+    kernelLost: 0n,
+    userLost: 0n,
+    probeLost: 0n,
+    newKernelLost: 0n,
+    newUserLost: 0n,
+    newProbeLost: 0n,
+  };
 }
 
 /** Typed views of the object's data maps (not ring buffers / perf arrays). */

@@ -24,13 +24,14 @@ export type SessionEvent =
       /**
        * Records that never reached the caller: `kernel` — the kernel's count (perf buffers'
        * PERF_RECORD_LOST: the ring was full); `user` — tsbpf's own (its queue of records read but
-       * not yet taken reached `maxQueuedBytes`). A full ring buffer (BPF_MAP_TYPE_RINGBUF) makes
-       * the program's `reserve()` fail, which the kernel does not count.
+       * not yet taken reached `maxQueuedBytes`); `probe` — the probe's own count of failed
+       * `reserve()` calls (a full ring buffer, which the kernel does not count), read from its
+       * `<buffer>Lost` map (probe-lost.ts).
        */
       readonly kind: "lost";
       readonly map: string;
       readonly count: bigint;
-      readonly source: "kernel" | "user";
+      readonly source: "kernel" | "user" | "probe";
     }
   | {
       /**
@@ -60,6 +61,8 @@ export interface SessionCounts {
   readonly kernelLost: bigint;
   /** tsbpf's own (queue full). */
   readonly userLost: bigint;
+  /** The probe's count of failed reserves (its `<buffer>Lost` map; 0 without one). */
+  readonly probeLost: bigint;
 }
 
 /**

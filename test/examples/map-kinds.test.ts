@@ -13,7 +13,7 @@ import { loadObject, testRun } from "../../runtime/loader/index.ts";
 import { QueueStackMap } from "../../runtime/maps/queue-stack.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
-import { buildExample } from "./support.ts";
+import { buildExample, ENGINES_AND_KERNEL } from "./support.ts";
 import {
   ethernet,
   ipv4,
@@ -24,22 +24,15 @@ import {
   packet,
   tcp,
   udp,
-  type ProbeOptions,
 } from "../../testing/index.ts";
 
 type Firewall = typeof import("../../examples/lpm-firewall.ts");
 type FlowQueue = typeof import("../../examples/flow-queue.ts");
 
-const variants: [string, ProbeOptions][] = [
-  ["vm, interpreter", { target: "vm", engine: "interpreter" }],
-  ["vm, jit", { target: "vm", engine: "jit" }],
-  ["kernel", { target: "kernel" }],
-];
-
 const v4 = (src: string) => packet(ethernet(), ipv4({ src, dst: "192.168.0.1" }), udp());
 const v6 = (src: string) => packet(ethernet(), ipv6({ src, dst: "fd00::1" }), tcp());
 
-for (const [where, opts] of variants) {
+for (const [where, opts] of ENGINES_AND_KERNEL) {
   describe(`lpm-firewall (${where})`, () => {
     it("lets the longest covering prefix decide, for IPv4 and IPv6", async (test) => {
       const p = await loadProbe<Firewall>("examples/lpm-firewall.ts", { ...opts, test });

@@ -18,8 +18,9 @@ import {
   udp,
   icmp,
   type Layer,
-  type ProbeOptions,
 } from "../../testing/index.ts";
+
+import { ENGINES_AND_KERNEL } from "./support.ts";
 
 type Firewall = typeof import("../../examples/xdp-firewall.ts");
 type Counter = typeof import("../../examples/xdp-counter.ts");
@@ -29,14 +30,7 @@ type SockFilter = typeof import("../../examples/sockfilter.ts");
 const ARP = ethernet({ type: 0x0806 });
 const arpFrame = () => packet(ARP, new Uint8Array(28));
 
-/** Each VM engine, then the kernel. */
-const variants: [string, ProbeOptions][] = [
-  ["vm, interpreter", { target: "vm", engine: "interpreter" }],
-  ["vm, jit", { target: "vm", engine: "jit" }],
-  ["kernel", { target: "kernel" }],
-];
-
-for (const [where, opts] of variants) {
+for (const [where, opts] of ENGINES_AND_KERNEL) {
   const vm = opts.target === "vm";
   describe(`xdp-firewall (${where})`, () => {
     const from = (src: string) =>

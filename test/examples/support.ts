@@ -7,10 +7,12 @@
  * Compilation problems fail loudly (the diagnostics are in the message).
  */
 import { readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { compileSource } from "../../compiler/driver.ts";
 import { formatDiagnostics } from "../../compiler/diag/index.ts";
 import { VmObject, type VmObjectOptions } from "../../runtime/vm/api.ts";
 import { i32, u16, u32, u64, u8 } from "../../runtime/vm/codecs.ts";
+import type { ProbeOptions } from "../../testing/index.ts";
 
 const cache = new Map<string, Promise<Uint8Array>>();
 
@@ -124,4 +126,36 @@ export function ports(source: number, dest: number, extra = 4): Uint8Array {
   const b = new Uint8Array(4 + extra);
   b.set([source >> 8, source & 0xff, dest >> 8, dest & 0xff]);
   return b;
+}
+
+/** Each VM engine, then the kernel: the targets of a packet example's shared assertions. */
+export const ENGINES_AND_KERNEL: readonly [string, ProbeOptions][] = [
+  ["vm, interpreter", { target: "vm", engine: "interpreter" }],
+  ["vm, jit", { target: "vm", engine: "jit" }],
+  ["kernel", { target: "kernel" }],
+];
+
+/**
+ * Runs `during(connectOnce)` with a TCP server on 127.0.0.1 (an ephemeral port) that closes each
+ * connection; `connectOnce()` connects to it and resolves once the connection is closed. Resolves
+ * with the port; the server is closed afterwards.
+ */
+export async function withLocalServer(
+  during: (connectOnce: () => Promise<void>) => Promise<void>,
+): Promise<number> {
+  const server = createServer((s) => s.end());
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const connectOnce = () =>
+    new Promise<void>((resolve, reject) => {
+      const c = connect(port, "127.0.0.1", () => c.end());
+      c.on("close", () => resolve());
+      c.on("error", reject);
+    });
+  try {
+    await during(connectOnce);
+  } finally {
+    server.close();
+  }
+  return port;
 }

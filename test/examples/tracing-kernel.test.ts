@@ -9,12 +9,12 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, statSync } from "node:fs";
-import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ipv4Word, loadProbe } from "../../testing/index.ts";
 import { hasCommand } from "../support/env.ts";
+import { withLocalServer } from "./support.ts";
 
 type Opensnoop = typeof import("../../examples/opensnoop.ts");
 type Syscount = typeof import("../../examples/syscount.ts");
@@ -97,21 +97,7 @@ describe("tracing examples on the kernel", () => {
 
   it("tcpconnect reports this process's connect to a local port", async (test) => {
     const p = await loadProbe<Tcpconnect>("examples/tcpconnect.ts", { target, test });
-    const server = createServer((s) => s.end());
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const port = (server.address() as { port: number }).port;
-    try {
-      await p.trigger(
-        () =>
-          new Promise<void>((resolve, reject) => {
-            const c = connect(port, "127.0.0.1", () => c.end());
-            c.on("close", () => resolve());
-            c.on("error", reject);
-          }),
-      );
-    } finally {
-      server.close();
-    }
+    const port = await withLocalServer((connectOnce) => p.trigger(connectOnce));
     const mine = p.events("events").filter((e) => e.dport === port);
     expect(mine).toEqual([
       expect.objectContaining({

@@ -52,6 +52,23 @@ describe("opensnoop", () => {
     expect(p.events("events")).toEqual([
       { pid: 10, uid: 500, flags: 0o2000000, comm: "cat", filename: "/etc/hostname" },
     ]);
+    expect(p.map("eventsLost").get(0)).toBe(0);
+  });
+
+  it("counts the opens a full ring had no room for in eventsLost", async () => {
+    const p = await loadProbe<Opensnoop>("examples/opensnoop.ts", {
+      userMemory: [{ address: PATH_AT, bytes: cBytes("/tmp/x") }],
+    });
+    const ctx = tracepointContext("syscalls/sys_enter_openat", { filename: PATH_AT });
+    // A record takes 288 bytes + an 8-byte header: 1 MiB holds 3542 of them, undrained.
+    const fit = Math.floor((1024 * 1024) / (288 + 8));
+    p.program("traceOpenat").run({ ctx, repeat: fit + 100 });
+    expect(p.events("events")).toHaveLength(fit);
+    expect(p.map("eventsLost").get(0)).toBe(100);
+    // Drained, the ring takes records again and the count stays.
+    p.program("traceOpenat").run({ ctx });
+    expect(p.events("events")).toHaveLength(1);
+    expect(p.map("eventsLost").get(0)).toBe(100);
   });
 });
 

@@ -72,7 +72,12 @@ describe.runIf(live)("tsbpf/user: openProbe", () => {
       expect(e).toMatchObject({ kind: "lost", map: "calls", source: "user" });
       const n = e.kind === "lost" ? e.count : 0n;
       expect(n).toBeGreaterThanOrEqual(20n);
-      expect(s.counts().get("calls")).toEqual({ records: 0n, kernelLost: 0n, userLost: n });
+      expect(s.counts().get("calls")).toEqual({
+        records: 0n,
+        kernelLost: 0n,
+        userLost: n,
+        probeLost: 0n,
+      });
       expect(formatEventText(e)).toBe(
         `calls: ${n} events lost (tsbpf's own: its queue of unread records was full)`,
       );

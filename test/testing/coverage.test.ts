@@ -7,8 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { collectCoverage, resetCoverage } from "../../testing/coverage.ts";
-import { formatLcov, mergeReports, coverageTotals } from "../../testing/coverage-lcov.ts";
+import { collectCoverage, resetCoverage, type CoverageReport } from "../../testing/coverage.ts";
+import {
+  coverageTotals,
+  formatLcov,
+  lcovTotals,
+  mergeReports,
+} from "../../testing/coverage-lcov.ts";
 import { ethernet, ipv4, ipv4Word, loadProbe, packet, tcp } from "../../testing/index.ts";
 import { capability, hasCommand } from "../support/env.ts";
 
@@ -104,6 +109,27 @@ describe("coverage", () => {
     ).toContain("BRDA:1,0,0,-\nBRDA:1,0,1,-\n");
     expect(coverageTotals(merged)).toEqual([
       { file: "/p.ts", lines: 2, linesHit: 2, branches: 2, branchesHit: 2 },
+    ]);
+  });
+
+  it("reads the totals back from a tracefile, with or without its LF/LH/BRF/BRH lines", () => {
+    const report: CoverageReport = {
+      "/a.ts": {
+        lines: { 1: 4, 2: 0, 5: 1 },
+        branches: { 1: { "f@0": [3, 0, 3] as [number, number, number] } },
+        functions: {},
+      },
+      "/b.ts": { lines: { 7: 0 }, branches: { 7: { "g@1": [0, 0, 0] } }, functions: {} },
+    };
+    const text = formatLcov(report);
+    expect(lcovTotals(text)).toEqual(coverageTotals(report));
+    const bare = text
+      .split("\n")
+      .filter((l) => !/^(LF|LH|BRF|BRH):/.test(l))
+      .join("\n");
+    expect(lcovTotals(bare)).toEqual([
+      { file: "/a.ts", lines: 3, linesHit: 2, branches: 2, branchesHit: 1 },
+      { file: "/b.ts", lines: 1, linesHit: 0, branches: 2, branchesHit: 0 },
     ]);
   });
 

@@ -6,7 +6,7 @@
  * a frame a socket filter kept as `packet <iface>: <length> bytes <summary>`, an iterator's output
  * as it printed it (its final newline dropped).
  * JSON: `{"type":"event","map":...,"cpu"?:...,"data":...}`, `{"type":"printk","pid":...,"cpu":...,
- * "task":...,"message":...}`, `{"type":"lost","map":...,"count":...,"source":"kernel"|"user"}`,
+ * "task":...,"message":...}`, `{"type":"lost","map":...,"count":...,"source":"kernel"|"user"|"probe"}`,
  * `{"type":"packet","iface":...,"length":...,"summary":...}`,
  * `{"type":"iter","program":...,"target":...,"output":...}`.
  */
@@ -29,7 +29,9 @@ export function formatEventText(e: SessionEvent): string {
       return `${e.map}: ${lostText(e.count)} (${
         e.source === "kernel"
           ? "the kernel's count: the perf buffer was full"
-          : "tsbpf's own: its queue of unread records was full"
+          : e.source === "probe"
+            ? "the probe's count: reserve() found the ring buffer full"
+            : "tsbpf's own: its queue of unread records was full"
       })`;
     case "packet":
       return `packet ${e.iface}: ${e.length} bytes ${e.summary}`;
