@@ -7,6 +7,7 @@
 import type { FakeProcess } from "../runtime/helpers/index.ts";
 import type { AttachOptions } from "../runtime/loader/index.ts";
 import type { RawMapSource } from "../runtime/user/typed-map.ts";
+import type { SocketRedirect } from "../runtime/helpers/socket-redirect.ts";
 import type { RedirectTarget } from "../runtime/vm/packet.ts";
 
 /** Where a probe runs. */
@@ -38,6 +39,8 @@ export interface BackendResult {
   readonly ctxOut: Uint8Array | undefined;
   /** VM only: where the packet was redirected (`ProbeRunResult.redirect`). */
   readonly redirect?: RedirectTarget;
+  /** VM only: where an sk_msg / sk_skb program redirected (`ProbeRunResult.socketRedirect`). */
+  readonly socketRedirect?: SocketRedirect;
   /** Kernel only: mean nanoseconds per run. */
   readonly durationNs?: number;
 }

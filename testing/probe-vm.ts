@@ -57,6 +57,7 @@ export class VmBackend implements ProbeBackend {
       packetOut: last!.packet,
       ctxOut: last!.ctx,
       ...(last!.redirect ? { redirect: last!.redirect } : {}),
+      ...(last!.socketRedirect ? { socketRedirect: last!.socketRedirect } : {}),
     };
   }
 

@@ -29,6 +29,7 @@ import { encodeValue, type Codec, type UserValue } from "../runtime/user/map-cod
 import { mapCodecs, mapFacts, recordDecoder } from "../runtime/user/object-codecs.ts";
 import { TypedMap } from "../runtime/user/typed-map.ts";
 import type { VmObjectOptions } from "../runtime/vm/api.ts";
+import type { SocketRedirect } from "../runtime/helpers/socket-redirect.ts";
 import type { RedirectTarget } from "../runtime/vm/packet.ts";
 import { buildProbe, type BuiltProbe } from "./probe-build.ts";
 import type { BackendRun, ProbeBackend, ProbeTarget } from "./probe-backend.ts";
@@ -103,6 +104,12 @@ export interface ProbeRunResult {
    * neither act on nor return), so there compare `retName` only.
    */
   readonly redirect?: RedirectTarget;
+  /**
+   * Where an sk_msg / sk_skb program sent its message or packet, when its verdict is SK_PASS after
+   * a bpf_msg_redirect_* / bpf_sk_redirect_* call: helper, map, key (hex), socket and ingress, as
+   * the VM records it. Absent on the kernel (the target stays in the kernel's per-CPU state).
+   */
+  readonly socketRedirect?: SocketRedirect;
   /** Kernel: mean nanoseconds per run, as BPF_PROG_TEST_RUN measured it. */
   readonly durationNs?: number;
 }
@@ -190,6 +197,7 @@ export class Probe<M extends ProbeModule = ProbeModule> {
           packetOut: r.packetOut,
           ctxOut: r.ctxOut,
           ...(r.redirect ? { redirect: r.redirect } : {}),
+          ...(r.socketRedirect ? { socketRedirect: r.socketRedirect } : {}),
           ...(r.durationNs !== undefined ? { durationNs: r.durationNs } : {}),
         };
       },

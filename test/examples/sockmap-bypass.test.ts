@@ -14,6 +14,7 @@ import { compileSource } from "../../compiler/driver.ts";
 import { contextOffset } from "../../core/kernel/index.ts";
 import { loadObject, type LoadedObject } from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
+import { loadProbe } from "../../testing/index.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -139,4 +140,42 @@ describe.runIf(run)("sockmap-bypass on the live kernel and in the VM", () => {
       link.detach();
     }
   });
+});
+
+type Bypass = typeof import("../../examples/sockmap-bypass.ts");
+
+describe("sockmap-bypass under tsbpf/test (vm)", () => {
+  for (const engine of ["interpreter", "jit"] as const) {
+    it(`${engine}: redirects to the peer's entry, passes a lone end through TCP, counts both`, async () => {
+      const p = await loadProbe<Bypass>("examples/sockmap-bypass.ts", { engine });
+      // A connection 40000 -> 8080: each end stored under its own ports, as fd 11 and fd 12.
+      // A SockHash carries only key_size in its BTF (as clang's objects do: the kernel refuses
+      // BTF key types for socket maps), so user space sees its key as a u64: localPort in the low
+      // half, remotePort in the high half, the struct's little-endian layout.
+      const ends = (local: number, remote: number) =>
+        ((BigInt(remote) << 32n) | BigInt(local)) as unknown as {
+          localPort: number;
+          remotePort: number;
+        };
+      p.map("sockets").set(ends(40000, 8080), 11);
+      p.map("sockets").set(ends(8080, 40000), 12);
+      // The context as the kernel lays out struct sk_msg_md (its data pointers first).
+      const send = (local: number, remote: number) =>
+        p.program("bypass").run({ ctx: msgContext(local, remote, 5) });
+      const fromClient = send(40000, 8080);
+      expect(fromClient.retName).toBe("SK_PASS");
+      expect(fromClient.socketRedirect).toMatchObject({
+        helper: "msg_redirect_hash",
+        map: "sockets",
+        socket: 12n,
+        ingress: true,
+      });
+      expect(send(8080, 40000).socketRedirect?.socket).toBe(11n);
+      // A third socket whose peer (port 9999) is not in the map: no redirect, TCP carries it.
+      const lone = send(40001, 9999);
+      expect(lone.retName).toBe("SK_PASS");
+      expect(lone.socketRedirect).toBeUndefined();
+      expect([p.map("stats").get(0), p.map("stats").get(1)]).toEqual([2, 1]);
+    });
+  }
 });
