@@ -22,6 +22,7 @@ import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
 import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
 import { pointerAlignment } from "../../passes/pointer-alignment.ts";
 import { matchByteSwap16 } from "./isel-idioms.ts";
+import { analyseCoreAccesses, type CoreAccess } from "./isel-core-access.ts";
 import type { Mcpu } from "./layout.ts";
 import {
   FP,
@@ -31,6 +32,7 @@ import {
   type MBlock,
   type MFunc,
   type MInst,
+  type MReloc,
   type Reg,
 } from "./mir.ts";
 
@@ -39,6 +41,8 @@ export interface Address {
   readonly reg: Reg;
   readonly off: number;
   readonly frame?: FrameRef;
+  /** A CO-RE relocation of `off` (isel-core-access.ts). */
+  readonly reloc?: MReloc;
 }
 
 /** Per-function selection state (see file header). */
@@ -55,6 +59,8 @@ export class Selector {
   private readonly byteSwaps = new Map<ValueId, ValueId>();
   /** ptradd chains with constant offsets: value → root value and accumulated offset. */
   private readonly chains = new Map<ValueId, { root: ValueId; off: bigint }>();
+  /** ptradds of a CO-RE field offset folded into their accesses (isel-core-access.ts). */
+  private coreAccesses = new Map<ValueId, CoreAccess>();
   /** i32 values left with a non-zero high half (isel-high-bits.ts). */
   private readonly highBits: ReadonlyMap<ValueId, HighBits>;
   /** Known alignment (1..8) of a pointer value (compiler/passes/pointer-alignment.ts). */
@@ -170,6 +176,9 @@ export class Selector {
         }
       }
     }
+    const core = analyseCoreAccesses(f, uses);
+    this.coreAccesses = core.accesses;
+    for (const v of [...core.accesses.keys(), ...core.absorbed]) this.deferred.add(v);
   }
 
   /** The value whose low 16 bits a value is, byte-swapped (isel-idioms.ts), if it is one. */
@@ -237,7 +246,7 @@ export class Selector {
 
   /** True when a pointer derives from a program's context argument (stores into it must be stx). */
   isContextDerived(v: ValueId): boolean {
-    const root = this.chains.get(v)?.root ?? v;
+    const root = this.coreAccesses.get(v)?.root ?? this.chains.get(v)?.root ?? v;
     const def = this.f.values[root]!.def;
     const entry = this.f.layout[0]!.block;
     return (
@@ -247,6 +256,10 @@ export class Selector {
 
   /** The memory operand for `*(base + off)`, folding constant ptradd chains and stack slots. */
   address(base: ValueId, off: number): Address {
+    const core = this.coreAccesses.get(base);
+    if (core && off === 0) {
+      return { reg: this.use(core.root), off: core.off, reloc: { kind: "core", relo: core.relo } };
+    }
     let root = base;
     let total = BigInt(off);
     const chain = this.chains.get(base);
@@ -344,6 +357,8 @@ export class Selector {
           );
           return;
         case "ptradd": {
+          if (this.coreAccesses.has(v))
+            throw new Error(`internal: CO-RE access v${v} materialised outside a load or store`);
           const a = this.address(v, 0);
           if (a.reg === FP) {
             this.emit(minst("mov64_reg", { dst, src: FP, span }));
