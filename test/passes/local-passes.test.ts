@@ -55,6 +55,48 @@ describe("simplify-insts", () => {
     expect(out).toMatch(/v(\d+):i64 = const 24\n {2}v4:ptr = ptradd v0, v\1/);
   });
 
+  it("tests the select's condition when both arms compare with the constant in a known way", () => {
+    const { out } = runPass(
+      simplifyInsts,
+      `
+      func @f(ptr, i64, i32) -> i64 {
+        slot s0 size 8 align 8
+      b0(v0:ptr, v1:i64, v9:i32):
+        v2:ptr = stackslot s0
+        v3:i64 = const 0
+        v4:i1 = icmp eq v1, v3
+        v5:ptr = const 0
+        v6:ptr = select v4, v2, v5
+        v7:i1 = icmp eq v6, v5
+        v8:i1 = icmp ne v6, v5
+        v10:i32 = const 3
+        v11:i32 = const 4
+        v12:i1 = icmp ult v9, v11
+        v13:i32 = select v12, v10, v11
+        v14:i1 = icmp eq v13, v11
+        v15:i1 = icmp eq v13, v9
+        condbr v7, b1, b2
+      b1:
+        ret v1
+      b2:
+        condbr v8, b1, b3
+      b3:
+        condbr v14, b1, b4
+      b4:
+        condbr v15, b1, b5
+      b5:
+        ret v3
+      }`,
+    );
+    // select v4, <never null>, null is null exactly when v4 does not hold
+    expect(out).toContain("v7:i1 = icmp ne v1, v3");
+    expect(out).toContain("v8:i1 = icmp eq v1, v3");
+    // 3 == 4 is false and 4 == 4 true: the result is the negated condition
+    expect(out).toContain("v14:i1 = icmp uge v9, v11");
+    // not a constant on the right: unchanged
+    expect(out).toContain("v15:i1 = icmp eq v13, v9");
+  });
+
   it("leaves code it cannot improve unchanged", () => {
     expectUnchanged(
       simplifyInsts,
