@@ -80,6 +80,11 @@ export interface ObjectLoadOptions {
    * `pin_root_path`); default /sys/fs/bpf.
    */
   readonly pinRoot?: string;
+  /**
+   * BPF_F_* program load flags added to every program's (`BPF_F_STRICT_ALIGNMENT`: the verifier
+   * checks packet and stack alignment as on an architecture without efficient unaligned access).
+   */
+  readonly progFlags?: number;
 }
 
 /** One loaded program with the facts it was loaded from. */
@@ -398,7 +403,7 @@ function loadObjectProgram(
       kernVersion: obj.kernelVersion,
       expectedAttachType: sec.attachTypeId ?? 0,
       attachBtfId,
-      flags: sec.def.sleepable ? PROG_F_SLEEPABLE : 0,
+      flags: (sec.def.sleepable ? PROG_F_SLEEPABLE : 0) | (opts.progFlags ?? 0),
       btf: btf && {
         btfFd: btf.kernel.fd,
         funcInfo: records?.funcInfo,
