@@ -66,4 +66,47 @@ describe("optimised builds agree with plain builds in the VM", () => {
     // the consumer counted several protocols
     expect(sortedEntries(plain, "consumed").length).toBeGreaterThan(2);
   });
+
+  it("tc-marker: count() inlined at its two call sites (the inliner's two-site rule)", async () => {
+    const source = readFileSync(join(ROOT, "examples/tc-marker.ts"), "utf8");
+    const { plain, opt } = await builds(source, "tc-marker.ts");
+    // port -> { mark, priority } for a few destination ports, the same in both objects
+    for (const vm of [plain, opt]) {
+      for (const port of [53, 80, 443]) {
+        const key = new Uint8Array([port & 0xff, port >> 8]);
+        const value = new Uint8Array(8);
+        new DataView(value.buffer).setUint32(0, port * 3, true);
+        new DataView(value.buffer).setUint32(4, port + 1, true);
+        vm.map("classes").set(key, value);
+      }
+    }
+    const rnd = random(11);
+    const ports = [53, 80, 443, 8080, 22];
+    const marks = new Set<string>();
+    for (let n = 0; n < 200; n++) {
+      const packet = new Uint8Array(14 + 20 + 8).map(() => rnd());
+      packet[12] = 0x08;
+      packet[13] = n % 11 === 0 ? 0x06 : 0x00;
+      packet[14] = 0x45; // IPv4, 20-byte header
+      packet[23] = [6, 17, 1][rnd() % 3]!; // TCP, UDP, ICMP
+      const port = ports[rnd() % ports.length]!;
+      packet[36] = port >> 8; // destination port, network order
+      packet[37] = port & 0xff;
+      const want = plain
+        .program("marker")
+        .run({ packet: packet.slice(0, 14 + 20 + (n % 5 === 0 ? 2 : 8)) });
+      const got = opt
+        .program("marker")
+        .run({ packet: packet.slice(0, 14 + 20 + (n % 5 === 0 ? 2 : 8)) });
+      expect(got.r0).toBe(want.r0);
+      expect(hex(got.ctx!)).toBe(hex(want.ctx!));
+      marks.add(hex(want.ctx!.subarray(8, 12)));
+    }
+    expect(sortedEntries(opt, "marked")).toEqual(sortedEntries(plain, "marked"));
+    // marked and unmarked packets were both counted, and several marks were set
+    expect(sortedEntries(plain, "marked").every((e) => !e.endsWith("=0000000000000000"))).toBe(
+      true,
+    );
+    expect(marks.size).toBeGreaterThan(2);
+  });
 });
