@@ -23,15 +23,15 @@ firewall:  ; section xdp
     2: r1 = r4
     3: r1 += 14
 ; examples/lpm-firewall.ts:60
-    4: if r1 > r3 goto +33
+    4: if r1 > r3 goto +40
 ; examples/lpm-firewall.ts:61
     5: w2 = *(u16 *)(r4 + 12)
-    6: if w2 != 8 goto +34
+    6: if w2 != 8 goto +17
 ; examples/lpm-firewall.ts:62
     7: r1 = r4
     8: r1 += 34
 ; examples/lpm-firewall.ts:63
-    9: if r1 > r3 goto +28
+    9: if r1 > r3 goto +35
 ; examples/lpm-firewall.ts:65
    10: *(u32 *)(r10 - 8) = 32
 ; examples/lpm-firewall.ts:66
@@ -43,69 +43,44 @@ firewall:  ; section xdp
    16: r2 += -8
    17: call 1
 ; examples/lpm-firewall.ts:68
-   18: if r0 != 0 goto +3
-; examples/lpm-firewall.ts:69
-   19: r1 = 2
-   20: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:68
-   21: exit
+   18: if r0 == 0 goto +26
 ; examples/lpm-firewall.ts:70
-   22: w1 = *(u32 *)(r0 + 0)
-   23: if w1 != 0 goto +3
+   19: w1 = *(u32 *)(r0 + 0)
+   20: if w1 != 0 goto +24
 ; examples/lpm-firewall.ts:71
-   24: r1 = 1
-   25: call pc-1  ; call verdict
+   21: r1 = 1
+   22: call pc-1  ; call verdict
 ; examples/lpm-firewall.ts:70
-   26: goto +2
-; examples/lpm-firewall.ts:72
-   27: r1 = 2
-   28: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:68
-   29: goto -9
-; examples/lpm-firewall.ts:83
-   30: w1 = *(u32 *)(r0 + 0)
-   31: if w1 != 0 goto +3
-; examples/lpm-firewall.ts:84
-   32: r1 = 1
-   33: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:83
-   34: goto +2
-; examples/lpm-firewall.ts:85
-   35: r1 = 2
-   36: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:81
-   37: goto +24
-; examples/lpm-firewall.ts:60
-   38: r1 = 2
-   39: call pc-1  ; call verdict
-   40: exit
+   23: exit
 ; examples/lpm-firewall.ts:74
-   41: if w2 != 56710 goto -4
+   24: if w2 != 56710 goto +20
 ; examples/lpm-firewall.ts:75
-   42: r1 = r4
-   43: r1 += 54
+   25: r1 = r4
+   26: r1 += 54
 ; examples/lpm-firewall.ts:76
-   44: if r1 > r3 goto -7
+   27: if r1 > r3 goto +17
 ; examples/lpm-firewall.ts:78
-   45: *(u32 *)(r10 - 32) = 128
+   28: *(u32 *)(r10 - 32) = 128
 ; examples/lpm-firewall.ts:79
-   46: w1 = *(u32 *)(r4 + 22)
-   47: *(u32 *)(r10 - 28) = w1
-   48: w1 = *(u32 *)(r4 + 26)
-   49: *(u32 *)(r10 - 24) = w1
-   50: w1 = *(u32 *)(r4 + 30)
-   51: *(u32 *)(r10 - 20) = w1
-   52: w1 = *(u32 *)(r4 + 34)
-   53: *(u32 *)(r10 - 16) = w1
+   29: w1 = *(u32 *)(r4 + 22)
+   30: *(u32 *)(r10 - 28) = w1
+   31: w1 = *(u32 *)(r4 + 26)
+   32: *(u32 *)(r10 - 24) = w1
+   33: w1 = *(u32 *)(r4 + 30)
+   34: *(u32 *)(r10 - 20) = w1
+   35: w1 = *(u32 *)(r4 + 34)
+   36: *(u32 *)(r10 - 16) = w1
 ; examples/lpm-firewall.ts:80
-   54: r1 = 0 ll  ; map rules6
-   56: r2 = r10
-   57: r2 += -32
-   58: call 1
+   37: r1 = 0 ll  ; map rules6
+   39: r2 = r10
+   40: r2 += -32
+   41: call 1
 ; examples/lpm-firewall.ts:81
-   59: if r0 != 0 goto -30
-; examples/lpm-firewall.ts:82
-   60: r1 = 2
-   61: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:81
-   62: exit
+   42: if r0 == 0 goto +2
+; examples/lpm-firewall.ts:83
+   43: w1 = *(u32 *)(r0 + 0)
+   44: if w1 == 0 goto -24
+; examples/lpm-firewall.ts:60
+   45: r1 = 2
+   46: call pc-1  ; call verdict
+   47: exit

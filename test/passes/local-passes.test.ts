@@ -130,6 +130,46 @@ describe("thread-jumps", () => {
     );
     expect(out).toContain("condbr v2, b3(v0), b3(v1)");
   });
+
+  it("duplicates a return into the jumps that reach it, through its parameter or an outside value", () => {
+    const { out, changed } = runPass(
+      threadJumps,
+      `
+      func @f(i64) -> i64 {
+      b0(v0:i64):
+        v1:i64 = const 0
+        v2:i1 = icmp eq v0, v1
+        condbr v2, b1, b2
+      b1:
+        v4:i64 = add v0, v0
+        br b3(v4)
+      b2:
+        v5:i64 = sub v0, v1
+        br b4
+      b3(v3:i64):
+        ret v3
+      b4:
+        ret v0
+      }`,
+    );
+    expect(changed).toBe(true);
+    expect(out).toMatch(/v4:i64 = add v0, v0\n {2}ret v4/);
+    expect(out).toMatch(/v5:i64 = sub v0, v1\n {2}ret v0/);
+  });
+
+  it("leaves a jump to a block that does more than return alone", () => {
+    expectUnchanged(
+      threadJumps,
+      `
+      func @f(i64) -> i64 {
+      b0(v0:i64):
+        br b1(v0)
+      b1(v1:i64):
+        v2:i64 = add v1, v1
+        ret v2
+      }`,
+    );
+  });
 });
 
 describe("merge-identical-blocks", () => {
