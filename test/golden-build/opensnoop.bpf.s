@@ -17,17 +17,17 @@ traceOpenat:  ; section tracepoint/syscalls/sys_enter_openat
    11: call 15
    12: *(u32 *)(r6 + 4) = w0
 ; examples/opensnoop.ts:33
-   13: r1 = *(u64 *)(r7 + 32)
-   14: *(u64 *)(r6 + 8) = r1
+   13: r2 = *(u64 *)(r7 + 32)
+   14: *(u64 *)(r6 + 8) = r2
 ; examples/opensnoop.ts:34
    15: r1 = r6
    16: r1 += 16
    17: r2 = 16
    18: call 16
 ; examples/opensnoop.ts:35
-   19: r1 = r6
-   20: r1 += 32
-   21: r3 = *(u64 *)(r7 + 24)
+   19: r3 = *(u64 *)(r7 + 24)
+   20: r1 = r6
+   21: r1 += 32
    22: r2 = 256
    23: call 114
 ; examples/opensnoop.ts:36

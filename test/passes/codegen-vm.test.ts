@@ -109,4 +109,39 @@ describe("optimised builds agree with plain builds in the VM", () => {
     );
     expect(marks.size).toBeGreaterThan(2);
   });
+
+  it("a record field's address passed to a helper is computed into the argument register", async () => {
+    const source = `import { CharArray, RingBuf, getCurrentComm, getCurrentPidTgid, tracepoint, u32 } from "tsbpf";
+interface Ev { pid: u32; comm: CharArray<16>; again: CharArray<16> }
+const events = new RingBuf<Ev>({ maxEntries: 4096 });
+export const prog = tracepoint("sched/sched_process_exec", () => {
+  const e = events.reserve();
+  if (e === null) return 0;
+  e.value.pid = u32(getCurrentPidTgid() >> 32);
+  getCurrentComm(e.value.comm);
+  getCurrentComm(e.value.again);
+  events.submit(e);
+  return 0;
+});
+export const license = "GPL";
+`;
+    const out = await compileSource(source, "rec.ts", { check: true, emit: "asm" });
+    // e.value.comm (the record + 4) goes straight into r1, not through a register of its own
+    expect(out.asm).toMatch(/r1 = r\d\n\s+\d+: r1 \+= 4\n\s+\d+: r2 = 16\n\s+\d+: call 16/);
+    const { plain, opt } = await builds(source, "rec.ts");
+    for (const [vm, comm] of [
+      [plain, "bash"],
+      [opt, "python3-worker"],
+    ] as const) {
+      vm.setProcess({ pid: 7, tgid: 4321, comm });
+      expect(vm.program("prog").run().r0).toBe(0n);
+      const [rec] = vm.ringbuf("events").drain();
+      // the reference: pid, then the comm twice, NUL-padded to 16 bytes
+      const want = new Uint8Array(36);
+      new DataView(want.buffer).setUint32(0, 4321, true);
+      want.set(new TextEncoder().encode(comm), 4);
+      want.set(new TextEncoder().encode(comm), 20);
+      expect(hex(rec!)).toBe(hex(want));
+    }
+  });
 });

@@ -5,7 +5,8 @@
  * Consumes one IR `Func`; isel.ts drives it instruction by instruction. Decisions made up front:
  * - *deferred* values are not computed at their definition but at each use: constants, stack slot
  *   addresses, map and global addresses (an lddw at each use, like clang), and `ptradd base, const`
- *   when every use is the address of a memory access (the offset folds into the access's off field);
+ *   when every use is the address of a memory access (the offset folds into the access's off field)
+ *   or its one use is a call argument (computed into the argument register);
  * - an `icmp` whose only use is the condition of a `condbr`/`select` in its own block fuses into that
  *   branch (one jcond), so null checks test the helper-result register directly;
  * - a `trunc` to i32 whose every use reads only the low 32 bits (ALU32 operations, JMP32 compares and
@@ -139,9 +140,11 @@ export class Selector {
           const chain = prev ? { root: prev.root, off: prev.off + c } : { root: d.base, off: c };
           this.chains.set(r, chain);
           const us = uses.get(r) ?? [];
-          const foldable = us.every(
-            (u) => u.role === "base" && fitsOff(chain.off + BigInt(u.offset)),
-          );
+          // Also a single call argument: computed straight into the argument register there
+          // (`r1 = r6; r1 += 4`) rather than held in a register of its own and copied.
+          const foldable =
+            us.every((u) => u.role === "base" && fitsOff(chain.off + BigInt(u.offset))) ||
+            (us.length === 1 && (us[0]!.op === "callhelper" || us[0]!.op === "call"));
           if (foldable && us.length > 0) this.deferred.add(r);
         } else if (d.op === "binary" && d.binop === "or") {
           const swap = matchByteSwap16(
