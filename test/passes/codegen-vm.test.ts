@@ -144,4 +144,51 @@ export const license = "GPL";
       expect(hex(rec!)).toBe(hex(want));
     }
   });
+
+  it("a probe read copied into a record field reads into the field (forward-helper-writes)", async () => {
+    const { fixtureBtf } = await import("../frontend/btf-fixture.ts");
+    const { LazyBtf } = await import("../../core/btf/index.ts");
+    const source = `import { RingBuf, currentTask, tracepoint, u32, zeroed } from "tsbpf";
+interface Ev { tag: u32; tgid: u32; pid: u32; sum: u32 }
+const events = new RingBuf<Ev>({ maxEntries: 4096 });
+export const prog = tracepoint("sched/sched_process_exec", () => {
+  const task = currentTask();
+  const e: Ev = zeroed();
+  e.tag = 7;
+  e.tgid = u32(task.tgid);
+  e.pid = u32(task.pid);
+  e.sum = 3333;
+  events.output(e);
+  return 0;
+});
+export const license = "GPL";
+`;
+    const build = async (optimize: boolean) => {
+      const out = await compileSource(source, "fwd.ts", { optimize, btf: fixtureBtf() });
+      if (!out.object) throw new Error(formatDiagnostics(out.diagnostics, { "fwd.ts": source }));
+      return out;
+    };
+    // optimised, the two task fields are read straight into the record: no 4-byte temporaries
+    const opt = await build(true);
+    const optIr = (await compileSource(source, "fwd.ts", { emit: "ir-opt", btf: fixtureBtf() }))
+      .irOpt!;
+    expect(optIr).not.toContain("load.4");
+    expect(optIr.match(/bpf_probe_read_kernel/g)).toHaveLength(2);
+    const task = 0xffff888000a00000n;
+    const memory = new Uint8Array(2048);
+    new DataView(memory.buffer).setUint32(1264, 1111, true); // pid (fixture offset)
+    new DataView(memory.buffer).setUint32(1268, 2222, true); // tgid
+    for (const out of [await build(false), opt]) {
+      const vm = VmObject.load(out.object!, {
+        coreBtf: new LazyBtf(fixtureBtf(), "fixture"),
+        kernelMemory: [{ address: task, bytes: memory }],
+      });
+      vm.setProcess({ task });
+      expect(vm.program("prog").run().r0).toBe(0n);
+      const [rec] = vm.ringbuf("events").drain();
+      const want = new Uint8Array(16);
+      [7, 2222, 1111, 3333].forEach((x, k) => new DataView(want.buffer).setUint32(k * 4, x, true));
+      expect(hex(rec!)).toBe(hex(want));
+    }
+  });
 });
