@@ -28,6 +28,7 @@ import { unrollLoops } from "./unroll-loops.ts";
 import { foldRanges } from "./fold-ranges.ts";
 import { mergeStores } from "./merge-stores.ts";
 import { forwardSlotCopies } from "./forward-slot-copies.ts";
+import { forwardHelperWrites } from "./forward-helper-writes.ts";
 
 /** One pass of the pipeline. */
 export interface PassSpec {
@@ -62,6 +63,7 @@ export const PASSES: readonly PassSpec[] = [
   { name: "cse", required: false, run: (f) => eliminateCommonSubexpressions(f) },
   { name: "forward-memory", required: false, run: (f) => forwardMemory(f) },
   { name: "forward-slot-copies", required: false, run: (f) => forwardSlotCopies(f) },
+  { name: "forward-helper-writes", required: false, run: (f) => forwardHelperWrites(f) },
   { name: "merge-stack-slots", required: false, run: (f) => mergeStackSlots(f) },
   { name: "dead-stores", required: false, run: (f) => eliminateDeadStores(f) },
   { name: "dce", required: false, run: (f) => eliminateDeadCode(f) },
@@ -135,6 +137,11 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     before: "simplify-insts",
     after: "merge-stores",
     reason: "simplify-insts makes a store read the untruncated value, which merging matches",
+  },
+  {
+    before: "forward-helper-writes",
+    after: "dce",
+    reason: "a forwarded helper output leaves the temporary slot's address unused",
   },
   {
     before: "forward-slot-copies",

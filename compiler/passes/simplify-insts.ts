@@ -12,7 +12,7 @@
  * which are the low 4 bytes of v1, so the store reads v1 directly and the `trunc` (a `w = w` move in
  * BPF) dies.
  */
-import { IR_BITS as BITS } from "../ir/evaluate.ts";
+import { IR_BITS as BITS, NEGATED_COND, evalCond } from "../ir/evaluate.ts";
 import type { Func, Inst, InstData, InstId, IrType, Value, ValueId } from "../ir/types.ts";
 import { constValue, rewriteFunc, type PassResult } from "./rewrite.ts";
 
@@ -46,6 +46,20 @@ function storedSource(cx: RuleContext, v: ValueId, size: number): ValueId | unde
   return size * 8 <= Math.min(outer, BITS[inner]) ? d.arg : undefined;
 }
 
+/** Address-producing operations whose result is never null. */
+const NON_NULL = new Set(["stackslot", "mapref", "globaladdr", "funcaddr"]);
+
+/**
+ * The outcome of `v eq k` for a select arm `v` and a constant `k`: decided when `v` is a constant,
+ * or an address that is never null compared with null. Undefined when unknown.
+ */
+function armEquals(cx: RuleContext, v: ValueId, k: bigint): boolean | undefined {
+  const c = cx.konst(v);
+  if (c !== undefined) return evalCond("eq", BITS[cx.f.values[v]!.type], c, k);
+  const d = cx.def(v);
+  return d !== undefined && NON_NULL.has(d.op) && k === 0n ? false : undefined;
+}
+
 /** The rules, tried in order on every instruction until one applies. */
 export const INST_RULES: readonly InstRule[] = [
   {
@@ -55,6 +69,25 @@ export const INST_RULES: readonly InstRule[] = [
       if (d.op !== "store") return undefined;
       const src = storedSource(cx, d.value, d.size);
       return src === undefined ? undefined : { ...d, value: src };
+    },
+  },
+  {
+    // icmp eq|ne (select c, a, b), k → c or !c when a and b each compare with k in a known way: the
+    // null test of `map.pop()`'s `c ? buffer : null` is then the test of the helper's result.
+    name: "compare-of-select",
+    apply: (d, cx) => {
+      if (d.op !== "icmp" || (d.cond !== "eq" && d.cond !== "ne")) return undefined;
+      const sel = cx.def(d.lhs);
+      const k = cx.konst(d.rhs);
+      if (sel?.op !== "select" || k === undefined) return undefined;
+      const c = cx.def(sel.cond);
+      if (c?.op !== "icmp") return undefined;
+      const t = armEquals(cx, sel.ifTrue, k);
+      const e = armEquals(cx, sel.ifFalse, k);
+      if (t === undefined || e === undefined || t === e) return undefined;
+      // With eq the result is `t` when c holds; with ne, its negation.
+      const sameAsC = d.cond === "eq" ? t : !t;
+      return { op: "icmp", cond: sameAsC ? c.cond : NEGATED_COND[c.cond], lhs: c.lhs, rhs: c.rhs };
     },
   },
   {

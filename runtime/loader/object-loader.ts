@@ -80,6 +80,11 @@ export interface ObjectLoadOptions {
    * `pin_root_path`); default /sys/fs/bpf.
    */
   readonly pinRoot?: string;
+  /**
+   * BPF_F_* program load flags added to every program's (`BPF_F_STRICT_ALIGNMENT`: the verifier
+   * checks packet and stack alignment as on an architecture without efficient unaligned access).
+   */
+  readonly progFlags?: number;
 }
 
 /** One loaded program with the facts it was loaded from. */
@@ -411,7 +416,9 @@ function loadObjectProgram(
       expectedAttachType: sec.attachTypeId ?? 0,
       attachBtfId,
       flags:
-        (sec.def.sleepable ? PROG_F_SLEEPABLE : 0) | (sec.def.frags ? PROG_F_XDP_HAS_FRAGS : 0),
+        (sec.def.sleepable ? PROG_F_SLEEPABLE : 0) |
+        (sec.def.frags ? PROG_F_XDP_HAS_FRAGS : 0) |
+        (opts.progFlags ?? 0),
       btf: btf && {
         btfFd: btf.kernel.fd,
         funcInfo: records?.funcInfo,

@@ -79,6 +79,48 @@ describe("peepholes", () => {
   });
 });
 
+describe("reuse-stack-address", () => {
+  const slot = (index: number) => ({ kind: "slot" as const, index, field: "imm" as const });
+  const addr = (dst: number, imm: number, index: number) => [
+    minst("mov64_reg", { dst, src: 10 }),
+    minst("add64_imm", { dst, imm, frame: slot(index) }),
+  ];
+  it("copies a register that holds the same stack address, not one that changed or differs", () => {
+    const f = func([
+      {
+        id: 0,
+        insts: [
+          ...addr(2, 0, 0),
+          ...addr(3, 0, 0), // same slot and offset as r2: r3 = r2
+          ...addr(4, 4, 0), // another offset: kept
+          ...addr(5, 0, 1), // another slot: kept
+          minst("add64_imm", { dst: 2, imm: 1 }),
+          ...addr(1, 0, 0), // r2 changed (and r3 is a copy now): recomputed
+          minst("call_helper", { imm: 2, nargs: 4 }),
+          ...addr(2, 0, 0), // the call clobbered r1-r5: recomputed
+          minst("exit"),
+        ],
+      },
+    ]);
+    expect(body(runPeepholes(f).func)).toEqual([
+      "r2 = r10",
+      "r2 += 0  ; slot 0",
+      "r3 = r2",
+      "r4 = r10",
+      "r4 += 4  ; slot 0",
+      "r5 = r10",
+      "r5 += 0  ; slot 1",
+      "r2 += 1",
+      "r1 = r10",
+      "r1 += 0  ; slot 0",
+      "call 2",
+      "r2 = r10",
+      "r2 += 0  ; slot 0",
+      "exit",
+    ]);
+  });
+});
+
 describe("block ordering", () => {
   it("moves a shared exit block last so the checks jump forward and the tail falls through", () => {
     const exitBlock = { id: 1, insts: [minst("mov64_imm", { dst: 0, imm: 2 }), minst("exit")] };

@@ -75,10 +75,18 @@ export const license = "GPL";
     expect(calls).not.toContain(113); // no bpf_probe_read_kernel: the loads are direct
     const loaded = loadObject(r.object!);
     try {
+      // One relocation per access, on the load itself (as clang emits them): the loader patches
+      // the load's offset, so no instruction computes the field's address.
       expect(loaded.coreRelocations.map((c) => `${c.kindName} ${c.chain}`)).toEqual([
         "byte_off struct task_struct->real_parent",
         "byte_off struct task_struct->tgid",
+        "byte_off struct task_struct->tgid",
       ]);
+      for (const c of loaded.coreRelocations) {
+        const insn = insns[c.insnIndex]!;
+        expect(insn.spec.kind).toBe("ldx");
+        expect(BigInt(insn.off)).toBe(c.localValue);
+      }
     } finally {
       loaded.close();
     }

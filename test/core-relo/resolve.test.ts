@@ -188,6 +188,48 @@ describe("CO-RE relocations from TypeScript", () => {
   });
 });
 
+describe("direct loads through a BTF pointer", () => {
+  it("carry the relocation on the load itself, whose offset follows the field on another layout", async () => {
+    const src = `import { currentTaskBtf, printk, tpBtf } from "tsbpf";
+export const prog = tpBtf("sched_process_exec", () => {
+  const task = currentTaskBtf();
+  printk("%d %d", task.tgid, task.real_parent.tgid);
+  return 0;
+});
+export const license = "GPL";
+`;
+    const r = await compile(src);
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const moved = variant((types) => {
+      const [tid, task] = composite(types, "task_struct");
+      types[tid] = {
+        ...task,
+        members: task.members.map((m) =>
+          m.name === "tgid"
+            ? { ...m, bitOffset: 8000 }
+            : m.name === "real_parent"
+              ? { ...m, bitOffset: 8064 }
+              : m,
+        ),
+      };
+    });
+    const obj = readBpfObject(r.object!);
+    const applied = applyCoreRelocations(obj, moved);
+    const insns = applied.object.programs[0]!.insns;
+    const relocated = applied.relocations.map((a) => {
+      const i = insns[a.insnIndex]!;
+      return `${i.spec.name} ${i.off} ${a.chain}`;
+    });
+    // Three loads (task.tgid, task.real_parent, real_parent.tgid), each patched in place: no
+    // instruction computes a field address for them.
+    expect(relocated.sort()).toEqual([
+      "ldxdw 1008 struct task_struct->real_parent",
+      "ldxw 1000 struct task_struct->tgid",
+      "ldxw 1000 struct task_struct->tgid",
+    ]);
+  });
+});
+
 describe("___flavor names", () => {
   it("keep the flavor in the object's type and match the kernel's type by essential name", async () => {
     const src = `import { kernelPtr, printk, tracepoint } from "tsbpf";

@@ -43,8 +43,8 @@ onExec:  ; section tracepoint/sched/sched_process_exec
    36: r2 = *(u64 *)(r10 - 16)
    37: r1 = 60  ; CO-RE 4 t1 0:77
    38: r2 <<= r1
-   39: r1 = 63  ; CO-RE 5 t1 0:77
-   40: r2 >>= r1
+   39: r3 = 63  ; CO-RE 5 t1 0:77
+   40: r2 >>= r3
    41: w2 &= 255
    42: *(u8 *)(r6 + 8) = w2
 ; examples/core-execsnoop.ts:40

@@ -22,7 +22,7 @@ onExec:  ; section tracepoint/sched/sched_process_exec
    19: r1 += -24
    20: r2 = 8
    21: call 113
-   22: r9 = *(u64 *)(r10 - 24)
+   22: r8 = *(u64 *)(r10 - 24)
 ; examples/core-exepath.ts:33
    23: r1 = 0 ll  ; map events
    25: r2 = 68
@@ -30,49 +30,47 @@ onExec:  ; section tracepoint/sched/sched_process_exec
    27: call 131
    28: r6 = r0
 ; examples/core-exepath.ts:34
-   29: if r6 == 0 goto +38
+   29: if r6 == 0 goto +36
 ; examples/core-exepath.ts:35
    30: call 14
    31: r0 >>= 32
    32: *(u32 *)(r6 + 0) = w0
 ; examples/core-exepath.ts:36
-   33: r7 = r6
-   34: r7 += 4
-   35: r8 = 40  ; CO-RE 0 t352 0:4:1:1
-   36: r3 = r9
-   37: r3 += r8
-   38: r1 = r10
-   39: r1 += -32
-   40: r2 = 8
-   41: call 113
-   42: r3 = *(u64 *)(r10 - 32)
-   43: r1 = r7
-   44: r2 = 32
-   45: call 115
+   33: r7 = 40  ; CO-RE 0 t352 0:4:1:1
+   34: r3 = r8
+   35: r3 += r7
+   36: r1 = r10
+   37: r1 += -32
+   38: r2 = 8
+   39: call 113
+   40: r3 = *(u64 *)(r10 - 32)
+   41: r1 = r6
+   42: r1 += 4
+   43: r2 = 32
+   44: call 115
 ; examples/core-exepath.ts:37
-   46: r7 = r6
-   47: r7 += 36
-   48: r1 = 24  ; CO-RE 0 t352 0:3
-   49: r3 = r9
-   50: r3 += r1
-   51: r1 = r10
-   52: r1 += -40
-   53: r2 = 8
-   54: call 113
-   55: r3 = *(u64 *)(r10 - 40)
-   56: r3 += r8
-   57: r1 = r10
-   58: r1 += -48
-   59: r2 = 8
-   60: call 113
-   61: r3 = *(u64 *)(r10 - 48)
-   62: r1 = r7
-   63: r2 = 32
-   64: call 115
+   45: r1 = 24  ; CO-RE 0 t352 0:3
+   46: r3 = r8
+   47: r3 += r1
+   48: r1 = r10
+   49: r1 += -40
+   50: r2 = 8
+   51: call 113
+   52: r3 = *(u64 *)(r10 - 40)
+   53: r3 += r7
+   54: r1 = r10
+   55: r1 += -48
+   56: r2 = 8
+   57: call 113
+   58: r3 = *(u64 *)(r10 - 48)
+   59: r1 = r6
+   60: r1 += 36
+   61: r2 = 32
+   62: call 115
 ; examples/core-exepath.ts:38
-   65: r1 = r6
-   66: r2 = 0
-   67: call 132
+   63: r1 = r6
+   64: r2 = 0
+   65: call 132
 ; examples/core-exepath.ts:34
-   68: r0 = 0
-   69: exit
+   66: r0 = 0
+   67: exit

@@ -4,7 +4,7 @@ onExit:  ; section tracepoint/sched/sched_process_exit
 ; examples/core-exitsnoop.ts:36
     1: r7 = r0
     2: r7 >>= 32
-    3: if w0 != w7 goto +53
+    3: if w0 != w7 goto +51
 ; examples/core-exitsnoop.ts:37
     4: call 35
     5: r6 = r0
@@ -36,35 +36,33 @@ onExit:  ; section tracepoint/sched/sched_process_exit
    28: r1 = 1268  ; CO-RE 0 t1 0:93
    29: r3 += r1
    30: r1 = r10
-   31: r1 += -44
+   31: r1 += -12
    32: r2 = 4
    33: call 113
-   34: w1 = *(u32 *)(r10 - 44)
-   35: *(u32 *)(r10 - 12) = w1
 ; examples/core-exitsnoop.ts:42
-   36: r1 = 1164  ; CO-RE 0 t1 0:65
-   37: r3 = r6
-   38: r3 += r1
-   39: r1 = r10
-   40: r1 += -48
-   41: r2 = 4
-   42: call 113
-   43: w2 = *(u32 *)(r10 - 48)
+   34: r1 = 1164  ; CO-RE 0 t1 0:65
+   35: r3 = r6
+   36: r3 += r1
+   37: r1 = r10
+   38: r1 += -44
+   39: r2 = 4
+   40: call 113
+   41: w2 = *(u32 *)(r10 - 44)
 ; examples/core-exitsnoop.ts:43
-   44: r1 = r2
-   45: w1 >>= 8
-   46: *(u32 *)(r10 - 8) = w1
+   42: r1 = r2
+   43: w1 >>= 8
+   44: *(u32 *)(r10 - 8) = w1
 ; examples/core-exitsnoop.ts:44
-   47: r1 = r2
-   48: w1 &= 127
-   49: *(u32 *)(r10 - 4) = w1
+   45: r1 = r2
+   46: w1 &= 127
+   47: *(u32 *)(r10 - 4) = w1
 ; examples/core-exitsnoop.ts:45
-   50: r1 = 0 ll  ; map events
-   52: r2 = r10
-   53: r2 += -24
-   54: r3 = 24
-   55: r4 = 0
-   56: call 130
+   48: r1 = 0 ll  ; map events
+   50: r2 = r10
+   51: r2 += -24
+   52: r3 = 24
+   53: r4 = 0
+   54: call 130
 ; examples/core-exitsnoop.ts:36
-   57: r0 = 0
-   58: exit
+   55: r0 = 0
+   56: exit

@@ -25,14 +25,13 @@ onExec:  ; section tracepoint/sched/sched_process_exec
    16: r1 += 12
    17: r2 = 16
    18: call 16
-; examples/execsnoop.ts:41
-   19: r1 = r6
-   20: r1 += 28
 ; examples/execsnoop.ts:34
-   21: w7 &= 65535
-   22: r3 = r8
-   23: r3 += r7
+   19: w7 &= 65535
+   20: r3 = r8
+   21: r3 += r7
 ; examples/execsnoop.ts:41
+   22: r1 = r6
+   23: r1 += 28
    24: r2 = 256
    25: call 115
 ; examples/execsnoop.ts:42

@@ -58,35 +58,31 @@ consume:  ; section xdp
     2: r2 = r10
     3: r2 += -16
     4: call 88
-    5: r1 = r10
-    6: r1 += -16
-    7: if r0 == 0 goto +1
-    8: r1 = 0
 ; examples/flow-queue.ts:66
-    9: if r1 == 0 goto +21
+    5: if r0 != 0 goto +21
 ; examples/flow-queue.ts:67
-   10: w1 = *(u8 *)(r1 + 8)
+    6: w1 = *(u8 *)(r10 - 8)
 ; examples/flow-queue.ts:68
-   11: *(u32 *)(r10 - 28) = w1
-   12: r1 = 0 ll  ; map consumed
-   14: r2 = r10
-   15: r2 += -28
-   16: call 1
+    7: *(u32 *)(r10 - 28) = w1
+    8: r1 = 0 ll  ; map consumed
+   10: r2 = r10
+   11: r2 += -28
+   12: call 1
 ; examples/flow-queue.ts:69
-   17: if r0 == 0 goto +4
-   18: r1 = *(u64 *)(r0 + 0)
-   19: r1 += 1
-   20: *(u64 *)(r0 + 0) = r1
-   21: goto +9
+   13: if r0 == 0 goto +4
+   14: r1 = *(u64 *)(r0 + 0)
+   15: r1 += 1
+   16: *(u64 *)(r0 + 0) = r1
+   17: goto +9
 ; examples/flow-queue.ts:70
-   22: *(u64 *)(r10 - 24) = 1
-   23: r1 = 0 ll  ; map consumed
-   25: r2 = r10
-   26: r2 += -28
-   27: r3 = r10
-   28: r3 += -24
-   29: r4 = 0
-   30: call 2
+   18: *(u64 *)(r10 - 24) = 1
+   19: r1 = 0 ll  ; map consumed
+   21: r2 = r10
+   22: r2 += -28
+   23: r3 = r10
+   24: r3 += -24
+   25: r4 = 0
+   26: call 2
 ; examples/flow-queue.ts:66
-   31: r0 = 2
-   32: exit
+   27: r0 = 2
+   28: exit

@@ -18,24 +18,24 @@ verdict:
 
 firewall:  ; section xdp
 ; examples/lpm-firewall.ts:59
-    0: w2 = *(u32 *)(r1 + 0)
+    0: w4 = *(u32 *)(r1 + 0)
     1: w3 = *(u32 *)(r1 + 4)
-    2: r1 = r2
+    2: r1 = r4
     3: r1 += 14
 ; examples/lpm-firewall.ts:60
-    4: if r1 > r3 goto +33
+    4: if r1 > r3 goto +40
 ; examples/lpm-firewall.ts:61
-    5: w1 = *(u16 *)(r2 + 12)
-    6: if w1 != 8 goto +34
+    5: w2 = *(u16 *)(r4 + 12)
+    6: if w2 != 8 goto +17
 ; examples/lpm-firewall.ts:62
-    7: r1 = r2
+    7: r1 = r4
     8: r1 += 34
 ; examples/lpm-firewall.ts:63
-    9: if r1 > r3 goto +28
+    9: if r1 > r3 goto +35
 ; examples/lpm-firewall.ts:65
    10: *(u32 *)(r10 - 8) = 32
 ; examples/lpm-firewall.ts:66
-   11: w1 = *(u32 *)(r2 + 26)
+   11: w1 = *(u32 *)(r4 + 26)
    12: *(u32 *)(r10 - 4) = w1
 ; examples/lpm-firewall.ts:67
    13: r1 = 0 ll  ; map rules4
@@ -43,93 +43,44 @@ firewall:  ; section xdp
    16: r2 += -8
    17: call 1
 ; examples/lpm-firewall.ts:68
-   18: if r0 != 0 goto +3
-; examples/lpm-firewall.ts:69
-   19: r1 = 2
-   20: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:68
-   21: exit
+   18: if r0 == 0 goto +26
 ; examples/lpm-firewall.ts:70
-   22: w1 = *(u32 *)(r0 + 0)
-   23: if w1 != 0 goto +3
+   19: w1 = *(u32 *)(r0 + 0)
+   20: if w1 != 0 goto +24
 ; examples/lpm-firewall.ts:71
-   24: r1 = 1
-   25: call pc-1  ; call verdict
+   21: r1 = 1
+   22: call pc-1  ; call verdict
 ; examples/lpm-firewall.ts:70
-   26: goto +2
-; examples/lpm-firewall.ts:72
-   27: r1 = 2
-   28: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:68
-   29: goto -9
-; examples/lpm-firewall.ts:83
-   30: w1 = *(u32 *)(r0 + 0)
-   31: if w1 != 0 goto +3
-; examples/lpm-firewall.ts:84
-   32: r1 = 1
-   33: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:83
-   34: goto +2
-; examples/lpm-firewall.ts:85
-   35: r1 = 2
-   36: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:81
-   37: goto +48
-; examples/lpm-firewall.ts:60
-   38: r1 = 2
-   39: call pc-1  ; call verdict
-   40: exit
+   23: exit
 ; examples/lpm-firewall.ts:74
-   41: if w1 != 56710 goto -4
+   24: if w2 != 56710 goto +20
 ; examples/lpm-firewall.ts:75
-   42: r1 = r2
-   43: r1 += 54
+   25: r1 = r4
+   26: r1 += 54
 ; examples/lpm-firewall.ts:76
-   44: if r1 > r3 goto -7
+   27: if r1 > r3 goto +17
 ; examples/lpm-firewall.ts:78
-   45: *(u32 *)(r10 - 32) = 128
+   28: *(u32 *)(r10 - 32) = 128
 ; examples/lpm-firewall.ts:79
-   46: w1 = *(u8 *)(r2 + 22)
-   47: *(u8 *)(r10 - 28) = w1
-   48: w1 = *(u8 *)(r2 + 23)
-   49: *(u8 *)(r10 - 27) = w1
-   50: w1 = *(u8 *)(r2 + 24)
-   51: *(u8 *)(r10 - 26) = w1
-   52: w1 = *(u8 *)(r2 + 25)
-   53: *(u8 *)(r10 - 25) = w1
-   54: w1 = *(u8 *)(r2 + 26)
-   55: *(u8 *)(r10 - 24) = w1
-   56: w1 = *(u8 *)(r2 + 27)
-   57: *(u8 *)(r10 - 23) = w1
-   58: w1 = *(u8 *)(r2 + 28)
-   59: *(u8 *)(r10 - 22) = w1
-   60: w1 = *(u8 *)(r2 + 29)
-   61: *(u8 *)(r10 - 21) = w1
-   62: w1 = *(u8 *)(r2 + 30)
-   63: *(u8 *)(r10 - 20) = w1
-   64: w1 = *(u8 *)(r2 + 31)
-   65: *(u8 *)(r10 - 19) = w1
-   66: w1 = *(u8 *)(r2 + 32)
-   67: *(u8 *)(r10 - 18) = w1
-   68: w1 = *(u8 *)(r2 + 33)
-   69: *(u8 *)(r10 - 17) = w1
-   70: w1 = *(u8 *)(r2 + 34)
-   71: *(u8 *)(r10 - 16) = w1
-   72: w1 = *(u8 *)(r2 + 35)
-   73: *(u8 *)(r10 - 15) = w1
-   74: w1 = *(u8 *)(r2 + 36)
-   75: *(u8 *)(r10 - 14) = w1
-   76: w1 = *(u8 *)(r2 + 37)
-   77: *(u8 *)(r10 - 13) = w1
+   29: w1 = *(u32 *)(r4 + 22)
+   30: *(u32 *)(r10 - 28) = w1
+   31: w1 = *(u32 *)(r4 + 26)
+   32: *(u32 *)(r10 - 24) = w1
+   33: w1 = *(u32 *)(r4 + 30)
+   34: *(u32 *)(r10 - 20) = w1
+   35: w1 = *(u32 *)(r4 + 34)
+   36: *(u32 *)(r10 - 16) = w1
 ; examples/lpm-firewall.ts:80
-   78: r1 = 0 ll  ; map rules6
-   80: r2 = r10
-   81: r2 += -32
-   82: call 1
+   37: r1 = 0 ll  ; map rules6
+   39: r2 = r10
+   40: r2 += -32
+   41: call 1
 ; examples/lpm-firewall.ts:81
-   83: if r0 != 0 goto -54
-; examples/lpm-firewall.ts:82
-   84: r1 = 2
-   85: call pc-1  ; call verdict
-; examples/lpm-firewall.ts:81
-   86: exit
+   42: if r0 == 0 goto +2
+; examples/lpm-firewall.ts:83
+   43: w1 = *(u32 *)(r0 + 0)
+   44: if w1 == 0 goto -24
+; examples/lpm-firewall.ts:60
+   45: r1 = 2
+   46: call pc-1  ; call verdict
+   47: exit

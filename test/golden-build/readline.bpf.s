@@ -21,9 +21,9 @@ onReadline:  ; section uretprobe//bin/bash:readline
    14: r2 = 16
    15: call 16
 ; examples/readline.ts:36
-   16: r1 = r6
-   17: r1 += 20
-   18: r3 = r7
+   16: r3 = r7
+   17: r1 = r6
+   18: r1 += 20
    19: r2 = 80
    20: call 114
 ; examples/readline.ts:37

@@ -3,7 +3,7 @@ sockfilter:  ; section socket
     0: r7 = r1
 ; examples/sockfilter.ts:31
     1: w1 = *(u32 *)(r7 + 16)
-    2: if w1 != 8 goto +21
+    2: if w1 != 8 goto +20
 ; examples/sockfilter.ts:33
     3: r1 = r7
     4: r2 = 23
@@ -11,7 +11,7 @@ sockfilter:  ; section socket
     6: r3 += -5
     7: r4 = 1
     8: call 26
-    9: if r0 s< 0 goto +14
+    9: if r0 s< 0 goto +13
 ; examples/sockfilter.ts:34
    10: w6 = *(u8 *)(r10 - 5)
 ; examples/sockfilter.ts:35
@@ -25,10 +25,9 @@ sockfilter:  ; section socket
    18: r2 = 1
    19: lock *(u64 *)(r0 + 0) += r2
 ; examples/sockfilter.ts:37
-   20: r0 = 0
-   21: if w6 != 6 goto +1
-   22: w0 = *(u32 *)(r7 + 0)
-   23: exit
+   20: if w6 != 6 goto +2
+   21: w0 = *(u32 *)(r7 + 0)
+   22: exit
 ; examples/sockfilter.ts:31
-   24: r0 = 0
-   25: exit
+   23: r0 = 0
+   24: exit

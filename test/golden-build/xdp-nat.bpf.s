@@ -54,32 +54,6 @@ replace32:
    29: w0 &= 65535
    30: exit
 
-replace16:
-; examples/xdp-nat.ts:83
-    0: w1 ^= -1
-    1: w1 &= 65535
-    2: w2 ^= -1
-    3: w2 &= 65535
-    4: w1 += w2
-    5: w1 += w3
-; examples/xdp-nat.ts:71
-    6: r3 = r1
-    7: w3 &= 65535
-    8: w1 >>= 16
-    9: w3 += w1
-; examples/xdp-nat.ts:72
-   10: r2 = r3
-   11: w2 &= 65535
-   12: r1 = r3
-   13: w1 >>= 16
-   14: w2 += w1
-; examples/xdp-nat.ts:83
-   15: r0 = r2
-   16: w0 ^= -1
-   17: w0 &= 65535
-   18: w0 &= 65535
-   19: exit
-
 nat:  ; section xdp
 ; examples/xdp-nat.ts:86
     0: *(u64 *)(r10 - 32) = r1
@@ -90,24 +64,24 @@ nat:  ; section xdp
     4: r7 = r8
     5: r7 += 14
 ; examples/xdp-nat.ts:88
-    6: if r7 > r2 goto +121
+    6: if r7 > r2 goto +155
 ; examples/xdp-nat.ts:89
     7: w1 = *(u16 *)(r8 + 12)
-    8: if w1 != 8 goto +119
+    8: if w1 != 8 goto +153
 ; examples/xdp-nat.ts:90
     9: r7 = r8
    10: r7 += 34
 ; examples/xdp-nat.ts:91
-   11: if r7 > r2 goto +116
+   11: if r7 > r2 goto +150
 ; examples/xdp-nat.ts:92
    12: w9 = *(u8 *)(r8 + 23)
 ; examples/xdp-nat.ts:93
    13: if w9 == 6 goto +1
-   14: if w9 != 17 goto +113
+   14: if w9 != 17 goto +147
 ; examples/xdp-nat.ts:94
    15: w1 = *(u16 *)(r8 + 20)
    16: w1 &= 65311
-   17: if w1 != 0 goto +110
+   17: if w1 != 0 goto +144
 ; examples/xdp-nat.ts:95
    18: w1 = *(u8 *)(r8 + 14)
    19: w1 &= 15
@@ -121,7 +95,7 @@ nat:  ; section xdp
    26: r1 = r7
    27: r1 += 8
 ; examples/xdp-nat.ts:97
-   28: if r1 > r2 goto +99
+   28: if r1 > r2 goto +133
 ; examples/xdp-nat.ts:99
    29: *(u32 *)(r10 - 4) = 0
 ; examples/xdp-nat.ts:100
@@ -139,7 +113,7 @@ nat:  ; section xdp
    39: r2 += -8
    40: call 1
 ; examples/xdp-nat.ts:104
-   41: if r0 == 0 goto +86
+   41: if r0 == 0 goto +120
 ; examples/xdp-nat.ts:105
    42: r1 = *(u64 *)(r0 + 0)
    43: *(u64 *)(r10 - 24) = r1
@@ -165,7 +139,7 @@ nat:  ; section xdp
    58: call pc-1  ; call replace32
    59: *(u16 *)(r8 + 24) = w0
 ; examples/xdp-nat.ts:112
-   60: if w9 != 6 goto +19
+   60: if w9 != 6 goto +36
 ; examples/xdp-nat.ts:113
    61: r1 = *(u64 *)(r10 - 32)
    62: w9 = *(u32 *)(r1 + 0)
@@ -176,87 +150,129 @@ nat:  ; section xdp
    67: r1 = r9
    68: r1 += 20
 ; examples/xdp-nat.ts:114
-   69: if r1 > r2 goto +58
+   69: if r1 > r2 goto +92
 ; examples/xdp-nat.ts:115
    70: w1 = *(u16 *)(r9 + 16)
    71: r2 = *(u64 *)(r10 - 48)
    72: r3 = *(u64 *)(r10 - 40)
    73: call pc-1  ; call replace32
-   74: r1 = r0
+   74: r2 = r0
+; examples/xdp-nat.ts:83
+   75: w2 ^= -1
+   76: w2 &= 65535
+   77: r1 = *(u64 *)(r10 - 56)
+   78: w1 ^= -1
+   79: w1 &= 65535
+   80: w2 += w1
+   81: w2 += w6
+; examples/xdp-nat.ts:71
+   82: r3 = r2
+   83: w3 &= 65535
+   84: r1 = r2
+   85: w1 >>= 16
+   86: w3 += w1
+; examples/xdp-nat.ts:72
+   87: r2 = r3
+   88: w2 &= 65535
+   89: r1 = r3
+   90: w1 >>= 16
+   91: w2 += w1
+; examples/xdp-nat.ts:83
+   92: w2 ^= -1
+   93: w2 &= 65535
+   94: w2 &= 65535
 ; examples/xdp-nat.ts:116
-   75: r2 = *(u64 *)(r10 - 56)
-   76: r3 = r6
-   77: call pc-1  ; call replace16
-   78: *(u16 *)(r9 + 16) = w0
+   95: *(u16 *)(r9 + 16) = w2
 ; examples/xdp-nat.ts:112
-   79: goto +13
+   96: goto +30
 ; examples/xdp-nat.ts:117
-   80: w1 = *(u16 *)(r7 + 6)
-   81: if w1 == 0 goto +11
+   97: w1 = *(u16 *)(r7 + 6)
+   98: if w1 == 0 goto +28
 ; examples/xdp-nat.ts:119
-   82: r2 = *(u64 *)(r10 - 48)
-   83: r3 = *(u64 *)(r10 - 40)
-   84: call pc-1  ; call replace32
-   85: r1 = r0
-   86: r2 = *(u64 *)(r10 - 56)
-   87: r3 = r6
-   88: call pc-1  ; call replace16
+   99: r2 = *(u64 *)(r10 - 48)
+  100: r3 = *(u64 *)(r10 - 40)
+  101: call pc-1  ; call replace32
+  102: r2 = r0
+; examples/xdp-nat.ts:83
+  103: w2 ^= -1
+  104: w2 &= 65535
+  105: r1 = *(u64 *)(r10 - 56)
+  106: w1 ^= -1
+  107: w1 &= 65535
+  108: w2 += w1
+  109: w2 += w6
+; examples/xdp-nat.ts:71
+  110: r3 = r2
+  111: w3 &= 65535
+  112: r1 = r2
+  113: w1 >>= 16
+  114: w3 += w1
+; examples/xdp-nat.ts:72
+  115: r2 = r3
+  116: w2 &= 65535
+  117: r1 = r3
+  118: w1 >>= 16
+  119: w2 += w1
+; examples/xdp-nat.ts:83
+  120: w2 ^= -1
+  121: w2 &= 65535
+  122: w2 &= 65535
 ; examples/xdp-nat.ts:120
-   89: if w0 == 0 goto +1
-   90: goto +1
-   91: r0 = 65535
-   92: *(u16 *)(r7 + 6) = w0
+  123: if w2 != 0 goto +2
+  124: r2 = 65535
+  125: goto +0
+  126: *(u16 *)(r7 + 6) = w2
 ; examples/xdp-nat.ts:122
-   93: *(u16 *)(r7 + 2) = w6
+  127: *(u16 *)(r7 + 2) = w6
 ; examples/xdp-nat.ts:125
-   94: w1 = *(u8 *)(r8 + 0)
-   95: *(u8 *)(r8 + 6) = w1
+  128: w1 = *(u8 *)(r8 + 0)
+  129: *(u8 *)(r8 + 6) = w1
 ; examples/xdp-nat.ts:126
-   96: w1 = *(u8 *)(r10 - 18)
-   97: *(u8 *)(r8 + 0) = w1
+  130: w1 = *(u8 *)(r10 - 18)
+  131: *(u8 *)(r8 + 0) = w1
 ; examples/xdp-nat.ts:125
-   98: w1 = *(u8 *)(r8 + 1)
-   99: *(u8 *)(r8 + 7) = w1
+  132: w1 = *(u8 *)(r8 + 1)
+  133: *(u8 *)(r8 + 7) = w1
 ; examples/xdp-nat.ts:126
-  100: w1 = *(u8 *)(r10 - 17)
-  101: *(u8 *)(r8 + 1) = w1
+  134: w1 = *(u8 *)(r10 - 17)
+  135: *(u8 *)(r8 + 1) = w1
 ; examples/xdp-nat.ts:125
-  102: w1 = *(u8 *)(r8 + 2)
-  103: *(u8 *)(r8 + 8) = w1
+  136: w1 = *(u8 *)(r8 + 2)
+  137: *(u8 *)(r8 + 8) = w1
 ; examples/xdp-nat.ts:126
-  104: w1 = *(u8 *)(r10 - 16)
-  105: *(u8 *)(r8 + 2) = w1
+  138: w1 = *(u8 *)(r10 - 16)
+  139: *(u8 *)(r8 + 2) = w1
 ; examples/xdp-nat.ts:125
-  106: w1 = *(u8 *)(r8 + 3)
-  107: *(u8 *)(r8 + 9) = w1
+  140: w1 = *(u8 *)(r8 + 3)
+  141: *(u8 *)(r8 + 9) = w1
 ; examples/xdp-nat.ts:126
-  108: w1 = *(u8 *)(r10 - 15)
-  109: *(u8 *)(r8 + 3) = w1
+  142: w1 = *(u8 *)(r10 - 15)
+  143: *(u8 *)(r8 + 3) = w1
 ; examples/xdp-nat.ts:125
-  110: w1 = *(u8 *)(r8 + 4)
-  111: *(u8 *)(r8 + 10) = w1
+  144: w1 = *(u8 *)(r8 + 4)
+  145: *(u8 *)(r8 + 10) = w1
 ; examples/xdp-nat.ts:126
-  112: w1 = *(u8 *)(r10 - 14)
-  113: *(u8 *)(r8 + 4) = w1
+  146: w1 = *(u8 *)(r10 - 14)
+  147: *(u8 *)(r8 + 4) = w1
 ; examples/xdp-nat.ts:125
-  114: w1 = *(u8 *)(r8 + 5)
-  115: *(u8 *)(r8 + 11) = w1
+  148: w1 = *(u8 *)(r8 + 5)
+  149: *(u8 *)(r8 + 11) = w1
 ; examples/xdp-nat.ts:126
-  116: w1 = *(u8 *)(r10 - 13)
-  117: *(u8 *)(r8 + 5) = w1
+  150: w1 = *(u8 *)(r10 - 13)
+  151: *(u8 *)(r8 + 5) = w1
 ; examples/xdp-nat.ts:128
-  118: w1 = *(u32 *)(r10 - 12)
-  119: if w1 != 0 goto +3
-  120: r1 = 3
-  121: call pc-1  ; call verdict
-  122: exit
+  152: w1 = *(u32 *)(r10 - 12)
+  153: if w1 != 0 goto +3
+  154: r1 = 3
+  155: call pc-1  ; call verdict
+  156: exit
 ; examples/xdp-nat.ts:129
-  123: r2 = 0
-  124: call 23
-  125: w1 = w0
-  126: call pc-1  ; call verdict
-  127: exit
+  157: r2 = 0
+  158: call 23
+  159: w1 = w0
+  160: call pc-1  ; call verdict
+  161: exit
 ; examples/xdp-nat.ts:88
-  128: r1 = 2
-  129: call pc-1  ; call verdict
-  130: exit
+  162: r1 = 2
+  163: call pc-1  ; call verdict
+  164: exit

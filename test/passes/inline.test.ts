@@ -61,8 +61,30 @@ describe("inline", () => {
     const m = parseModule(dedent(text));
     const r = inlineFunctions(m);
     expect(r.changed).toBe(false);
-    const big = inlineFunctions(parseModule(dedent(MODULE)), { maxInsts: 1, maxRounds: 4 });
+    const big = inlineFunctions(parseModule(dedent(MODULE)), {
+      maxInsts: 1,
+      twoSiteMaxInsts: 1,
+      maxRounds: 4,
+    });
     // One call site: inlining cannot grow the program, so size does not matter.
     expect(big.changed).toBe(true);
+  });
+
+  it("inlines a callee too big for every site when it has two call sites, not three", () => {
+    const sites = (n: number) =>
+      MODULE.replace(
+        "v2:i64 = call @twice(v1)",
+        Array.from({ length: n }, (_, k) => `v${10 + k}:i64 = call @twice(v1)`).join("\n        ") +
+          "\n        v2:i64 = call @twice(v1)",
+      );
+    const opts = { maxInsts: 1, twoSiteMaxInsts: 8, maxRounds: 4 };
+    const two = inlineFunctions(parseModule(dedent(sites(1))), opts);
+    expect(verifyModule(two.module)).toEqual([]);
+    expect(two.module.functions.map((f) => f.name)).toEqual(["prog"]);
+    const three = inlineFunctions(parseModule(dedent(sites(2))), opts);
+    expect(three.changed).toBe(false);
+    // over twoSiteMaxInsts: left alone even with two sites
+    const small = { ...opts, twoSiteMaxInsts: 3 };
+    expect(inlineFunctions(parseModule(dedent(sites(1))), small).changed).toBe(false);
   });
 });

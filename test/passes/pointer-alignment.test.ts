@@ -41,4 +41,30 @@ describe("pointerAlignment", () => {
   it("a context with fixed field widths (xdp_md) is not", () => {
     expect(alignments("xdp")).toEqual([1, 8, 4, 2, 1, 1, 1]);
   });
+
+  it("the packet start is 2 past an 8-byte boundary, as the verifier's NET_IP_ALIGN model has it", () => {
+    const packet = (section: string, dataAt: number) => {
+      const m = parseModule(
+        dedent(`module "t"\nlicense "GPL"\n\nfunc @f(ptr) -> i64 section "${section}" {
+        b0(v0.ctx:ptr):
+          v1:ptr = load.4 v0, ${dataAt}
+          v2:i64 = const 14
+          v3:ptr = ptradd v1, v2
+          v4:i64 = const 8
+          v5:ptr = ptradd v3, v4
+          v6:i64 = const 20
+          v7:ptr = ptradd v3, v6
+          v8:ptr = load.4 v0, 4
+          ret v2
+        }`),
+      );
+      const of = pointerAlignment(m.functions[0]!);
+      // data, data+14 (IP header), data+22 (IPv6 saddr), data+34, data_end
+      return [1, 3, 5, 7, 8].map((v) => of(v as ValueId));
+    };
+    expect(packet("xdp", 0)).toEqual([2, 8, 8, 4, 1]);
+    // __sk_buff's data is at 76: the same facts there, none from a load at another offset
+    expect(packet("tc", 76)).toEqual([2, 8, 8, 4, 1]);
+    expect(packet("tc", 0)).toEqual([1, 1, 1, 1, 1]);
+  });
 });

@@ -5,7 +5,8 @@
  * Consumes one IR `Func`; isel.ts drives it instruction by instruction. Decisions made up front:
  * - *deferred* values are not computed at their definition but at each use: constants, stack slot
  *   addresses, map and global addresses (an lddw at each use, like clang), and `ptradd base, const`
- *   when every use is the address of a memory access (the offset folds into the access's off field);
+ *   when every use is the address of a memory access (the offset folds into the access's off field)
+ *   or its one use is a call argument (computed into the argument register);
  * - an `icmp` whose only use is the condition of a `condbr`/`select` in its own block fuses into that
  *   branch (one jcond), so null checks test the helper-result register directly;
  * - a `trunc` to i32 whose every use reads only the low 32 bits (ALU32 operations, JMP32 compares and
@@ -22,6 +23,7 @@ import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
 import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
 import { pointerAlignment } from "../../passes/pointer-alignment.ts";
 import { matchByteSwap16 } from "./isel-idioms.ts";
+import { analyseCoreAccesses, type CoreAccess } from "./isel-core-access.ts";
 import type { Mcpu } from "./layout.ts";
 import {
   FP,
@@ -31,6 +33,7 @@ import {
   type MBlock,
   type MFunc,
   type MInst,
+  type MReloc,
   type Reg,
 } from "./mir.ts";
 
@@ -39,6 +42,8 @@ export interface Address {
   readonly reg: Reg;
   readonly off: number;
   readonly frame?: FrameRef;
+  /** A CO-RE relocation of `off` (isel-core-access.ts). */
+  readonly reloc?: MReloc;
 }
 
 /** Per-function selection state (see file header). */
@@ -55,6 +60,8 @@ export class Selector {
   private readonly byteSwaps = new Map<ValueId, ValueId>();
   /** ptradd chains with constant offsets: value → root value and accumulated offset. */
   private readonly chains = new Map<ValueId, { root: ValueId; off: bigint }>();
+  /** ptradds of a CO-RE field offset folded into their accesses (isel-core-access.ts). */
+  private coreAccesses = new Map<ValueId, CoreAccess>();
   /** i32 values left with a non-zero high half (isel-high-bits.ts). */
   private readonly highBits: ReadonlyMap<ValueId, HighBits>;
   /** Known alignment (1..8) of a pointer value (compiler/passes/pointer-alignment.ts). */
@@ -133,9 +140,11 @@ export class Selector {
           const chain = prev ? { root: prev.root, off: prev.off + c } : { root: d.base, off: c };
           this.chains.set(r, chain);
           const us = uses.get(r) ?? [];
-          const foldable = us.every(
-            (u) => u.role === "base" && fitsOff(chain.off + BigInt(u.offset)),
-          );
+          // Also a single call argument: computed straight into the argument register there
+          // (`r1 = r6; r1 += 4`) rather than held in a register of its own and copied.
+          const foldable =
+            us.every((u) => u.role === "base" && fitsOff(chain.off + BigInt(u.offset))) ||
+            (us.length === 1 && (us[0]!.op === "callhelper" || us[0]!.op === "call"));
           if (foldable && us.length > 0) this.deferred.add(r);
         } else if (d.op === "binary" && d.binop === "or") {
           const swap = matchByteSwap16(
@@ -170,6 +179,9 @@ export class Selector {
         }
       }
     }
+    const core = analyseCoreAccesses(f, uses);
+    this.coreAccesses = core.accesses;
+    for (const v of [...core.accesses.keys(), ...core.absorbed]) this.deferred.add(v);
   }
 
   /** The value whose low 16 bits a value is, byte-swapped (isel-idioms.ts), if it is one. */
@@ -237,7 +249,7 @@ export class Selector {
 
   /** True when a pointer derives from a program's context argument (stores into it must be stx). */
   isContextDerived(v: ValueId): boolean {
-    const root = this.chains.get(v)?.root ?? v;
+    const root = this.coreAccesses.get(v)?.root ?? this.chains.get(v)?.root ?? v;
     const def = this.f.values[root]!.def;
     const entry = this.f.layout[0]!.block;
     return (
@@ -247,6 +259,10 @@ export class Selector {
 
   /** The memory operand for `*(base + off)`, folding constant ptradd chains and stack slots. */
   address(base: ValueId, off: number): Address {
+    const core = this.coreAccesses.get(base);
+    if (core && off === 0) {
+      return { reg: this.use(core.root), off: core.off, reloc: { kind: "core", relo: core.relo } };
+    }
     let root = base;
     let total = BigInt(off);
     const chain = this.chains.get(base);
@@ -344,6 +360,8 @@ export class Selector {
           );
           return;
         case "ptradd": {
+          if (this.coreAccesses.has(v))
+            throw new Error(`internal: CO-RE access v${v} materialised outside a load or store`);
           const a = this.address(v, 0);
           if (a.reg === FP) {
             this.emit(minst("mov64_reg", { dst, src: FP, span }));

@@ -170,6 +170,7 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
             src: a.reg,
             off: a.off,
             frame: a.frame,
+            reloc: a.reloc,
             span,
           }),
         );
@@ -177,7 +178,14 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
         return;
       }
       s.emit(
-        minst(`ldx${SIZE_SUFFIX[d.size]}`, { dst, src: a.reg, off: a.off, frame: a.frame, span }),
+        minst(`ldx${SIZE_SUFFIX[d.size]}`, {
+          dst,
+          src: a.reg,
+          off: a.off,
+          frame: a.frame,
+          reloc: a.reloc,
+          span,
+        }),
       );
       if (d.signed && narrow) s.signExtendInPlace(dst, d.size * 8, d.type, !!s.highBitsOf(r!));
       return;
@@ -188,7 +196,14 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
       const imm = c === undefined ? undefined : storeImm(c, d.size);
       if (imm !== undefined && !s.isContextDerived(d.base)) {
         s.emit(
-          minst(`st${SIZE_SUFFIX[d.size]}`, { dst: a.reg, off: a.off, imm, frame: a.frame, span }),
+          minst(`st${SIZE_SUFFIX[d.size]}`, {
+            dst: a.reg,
+            off: a.off,
+            imm,
+            frame: a.frame,
+            reloc: a.reloc,
+            span,
+          }),
         );
       } else {
         const v = s.use(d.value);
@@ -198,6 +213,7 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
             src: v,
             off: a.off,
             frame: a.frame,
+            reloc: a.reloc,
             span,
           }),
         );

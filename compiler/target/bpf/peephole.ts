@@ -96,7 +96,53 @@ export const PEEPHOLES: readonly PeepholePattern[] = [
       return { length: 2, replace: [a, ...copy] };
     },
   },
+  {
+    // rA = r10; rA += K when rB already holds r10 + K (same frame object, rB unchanged since):
+    // rA = rB. Call arguments that are the same stack address (a key that is the value's first
+    // field) need it once.
+    name: "reuse-stack-address",
+    match: ({ insts, at }) => {
+      const a = insts[at]!;
+      const b = insts[at + 1];
+      if (!isStackAddress(a, b)) return undefined;
+      const written = new Set<Reg>();
+      for (let k = at - 1; k >= 1; k--) {
+        const i = insts[k]!;
+        const prev = insts[k - 1]!;
+        if (
+          isStackAddress(prev, i) &&
+          i.dst !== a.dst &&
+          !written.has(i.dst) &&
+          i.imm === b!.imm &&
+          sameFrame(i, b!)
+        )
+          return {
+            length: 2,
+            replace: [minst("mov64_reg", { dst: a.dst, src: i.dst, span: b!.span })],
+          };
+        const ops = operandsOf(i);
+        for (const r of [...ops.defs, ...ops.clobbers]) written.add(r);
+      }
+      return undefined;
+    },
+  },
 ];
+
+/** `rX = r10` followed by `rX += imm`: a stack address. */
+function isStackAddress(mov: MInst | undefined, add: MInst | undefined): boolean {
+  return (
+    isRow(mov, "mov64_reg") &&
+    mov!.src === 10 &&
+    isRow(add, "add64_imm") &&
+    add!.dst === mov!.dst &&
+    !add!.reloc
+  );
+}
+
+function sameFrame(x: MInst, y: MInst): boolean {
+  if (x.frame === undefined || y.frame === undefined) return x.frame === y.frame;
+  return x.frame.kind === y.frame.kind && x.frame.index === y.frame.index;
+}
 
 /** Applies `PEEPHOLES` to every block until none matches; returns the function and the count. */
 export function runPeepholes(
