@@ -9,7 +9,9 @@ export * from "./helpers.js";
 export * from "./net-programs.js";
 export * from "./map-targets.js";
 export * from "./element-maps.js";
+export * from "./map-of-maps.js";
 import type { BloomFilter, ElementMap } from "./element-maps.js";
+import type { ArrayOfMaps, HashOfMaps } from "./map-of-maps.js";
 import type {
   CpuMap,
   DevMap,
@@ -276,7 +278,9 @@ export type BpfMap<K = any, V = any> =
   | XskMap
   | SockMap
   | SockHash<K>
-  | LocalStorage<any, V>;
+  | LocalStorage<any, V>
+  | ArrayOfMaps<any>
+  | HashOfMaps<K, any>;
 /** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
 export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
 // ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import { HELPER_OVERRIDES } from "../../core/kernel/index.ts";
 import type { CallbackArg, HelperRecord } from "../../core/kernel/index.ts";
 import { newFunc } from "../ir/builder.ts";
 import type { IrType, ValueId } from "../ir/index.ts";
-import { arity, badArg, callHelper } from "./call-support.ts";
+import { arity, badArg, callHelper, mapHandle } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
 import { classifyParam, recordCall } from "./inline-call.ts";
@@ -95,7 +95,7 @@ export function lowerCallbackHelperCall(
         if (o.k === "error") return ERROR;
         if (o.k !== "map") return badArg(fs, arg, o, `a map for '${p.name}'`);
         map = o.map;
-        vals.push(fs.val({ op: "mapref", map: o.map.name }, "ptr", arg, o.map.name));
+        vals.push(mapHandle(fs, o, arg));
         break;
       }
       case "callback": {

@@ -17,6 +17,7 @@ import {
 } from "./builtins.ts";
 import { parseIntegerLiteral } from "./lower-expr.ts";
 import { programValues } from "./map-values.ts";
+import { innerMapClass, innerTemplate, mapValues } from "./map-of-maps.ts";
 import type { ModuleState } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { U32, alignOf, sizeOf, typeName } from "./types.ts";
@@ -143,6 +144,8 @@ export function registerMap(
   const { key, value } = mapTypesOf(kind.shape, resolve);
   const args = SHAPE_TYPE_ARGS[kind.shape];
   if ((args.value !== null && !value) || (typeof args.key === "number" && !key)) return;
+  const inner = kind.record.innerMaps ? innerMapClass(m, name, targs[need - 1]!) : undefined;
+  if (kind.record.innerMaps && !inner) return;
   const opts = init.getArguments()[0];
   let maxEntries: bigint | null = null;
   let flags = 0n;
@@ -152,11 +155,16 @@ export function registerMap(
   let flagsGiven = false;
   let pinning = 0;
   let valuesNode: Node | undefined;
+  let innerNode: Node | undefined;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
       if (p.getName() === "values") {
         valuesNode = p.getInitializerOrThrow();
+        continue;
+      }
+      if (p.getName() === "inner" && inner) {
+        innerNode = p.getInitializerOrThrow();
         continue;
       }
       if (p.getName() === "pinning") {
@@ -221,13 +229,23 @@ export function registerMap(
     });
     return;
   }
+  const template = inner && innerTemplate(m, name, cls, inner, innerNode, opts ?? init);
+  if (inner && !template) return;
   let values: (string | null)[] | undefined;
-  if (valuesNode && kind.kind !== "prog_array") {
-    m.report("TSB3002", valuesNode, { name, problem: "only a ProgArray takes initial values" });
+  if (valuesNode && kind.kind !== "prog_array" && !template) {
+    m.report("TSB3002", valuesNode, {
+      name,
+      problem: "only a ProgArray or a map of maps takes initial values",
+    });
     return;
   }
   if (valuesNode) {
-    values = programValues(m, name, valuesNode, maxEntries);
+    values = template
+      ? mapValues(m, name, valuesNode, template, {
+          keySize: key && kind.shape === "kmap" ? sizeOf(key) : 4,
+          maxEntries,
+        })
+      : programValues(m, name, valuesNode, maxEntries);
     if (!values) return;
   }
   const kindProblem = kind.kind === "lpm_trie" ? lpmTrieProblem(key, flags) : null;
@@ -257,7 +275,8 @@ export function registerMap(
   // fd arrays and redirect targets are u32 → u32 whatever their class's type arguments; a socket
   // map's value is a u32 socket fd, its key the class's key type (u32 for a SockMap).
   const u32Key = kind.record.fdArray || kind.record.redirect || (kind.record.sockets && !key);
-  const u32Value = kind.record.fdArray || kind.record.redirect || kind.record.sockets;
+  const u32Value =
+    kind.record.fdArray || kind.record.redirect || kind.record.sockets || kind.record.innerMaps;
   m.maps.push({
     name,
     kind: kind.kind,
@@ -270,9 +289,10 @@ export function registerMap(
     histogram,
     ...(values ? { values } : {}),
     ...(pinning ? { pinning } : {}),
+    ...(template ? { inner: template } : {}),
     span: m.span(d),
   });
-  m.top.set(name, { k: "map", map: { name, kind, key, value } });
+  m.top.set(name, { k: "map", map: { name, kind, key, value, ...(inner ? { inner } : {}) } });
 }
 
 /**

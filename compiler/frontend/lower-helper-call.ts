@@ -16,7 +16,7 @@ import type { CallExpression } from "ts-morph";
 import { HELPER_OVERRIDES } from "../../core/kernel/index.ts";
 import type { HelperParam, HelperRecord } from "../../core/kernel/index.ts";
 import type { ValueId } from "../ir/index.ts";
-import { arity, badArg, callHelper, pointerTo } from "./call-support.ts";
+import { arity, badArg, callHelper, mapHandle, pointerTo } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
 import { lowerCallbackHelperCall, takesCallback } from "./lower-callback.ts";
@@ -136,7 +136,7 @@ function lowerArg(
       const o = lowerExpr(fs, arg);
       if (o.k === "error") return null;
       if (o.k !== "map") return fail(fs, arg, o, `a map for '${p.name}'`);
-      return { v: fs.val({ op: "mapref", map: o.map.name }, "ptr", arg, o.map.name), map: o.map };
+      return { v: mapHandle(fs, o, arg), map: o.map };
     }
     case "key":
     case "value": {

@@ -21,6 +21,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
     stdlib: { class: "HashMap", shape: "kv" },
   },
   {
@@ -36,6 +37,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
     stdlib: { class: "ArrayMap", shape: "v" },
   },
   {
@@ -51,6 +53,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "ProgArray", shape: "none" },
   },
   {
@@ -66,6 +69,7 @@ export const MAP_KIND_RECORDS = [
     events: "perf_event",
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "PerfEventArray", shape: "record" },
   },
   {
@@ -81,6 +85,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
     stdlib: { class: "PerCpuHash", shape: "kv" },
   },
   {
@@ -96,6 +101,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
     stdlib: { class: "PerCpuArray", shape: "v" },
   },
   {
@@ -111,6 +117,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "StackTraceMap", shape: "stack" },
   },
   {
@@ -126,6 +133,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: null,
   },
   {
@@ -141,6 +149,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
     stdlib: { class: "LruHash", shape: "kv" },
   },
   {
@@ -156,6 +165,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
     stdlib: { class: "LruPerCpuHash", shape: "kv" },
   },
   {
@@ -171,6 +181,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "LpmTrie", shape: "kv" },
   },
   {
@@ -186,7 +197,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: true,
+    stdlib: { class: "ArrayOfMaps", shape: "imap" },
   },
   {
     name: "BPF_MAP_TYPE_HASH_OF_MAPS",
@@ -201,7 +213,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: true,
+    stdlib: { class: "HashOfMaps", shape: "kmap" },
   },
   {
     name: "BPF_MAP_TYPE_DEVMAP",
@@ -216,6 +229,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "DevMap", shape: "none" },
   },
   {
@@ -231,6 +245,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "SockMap", shape: "none" },
   },
   {
@@ -246,6 +261,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "CpuMap", shape: "none" },
   },
   {
@@ -261,6 +277,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "XskMap", shape: "none" },
   },
   {
@@ -276,6 +293,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "SockHash", shape: "key" },
   },
   {
@@ -291,6 +309,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: null,
   },
   {
@@ -306,6 +325,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: null,
   },
   {
@@ -321,6 +341,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: null,
   },
   {
@@ -336,6 +357,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "Queue", shape: "value" },
   },
   {
@@ -351,6 +373,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "Stack", shape: "value" },
   },
   {
@@ -366,6 +389,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "SkStorage", shape: "v" },
   },
   {
@@ -381,6 +405,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "DevMapHash", shape: "none" },
   },
   {
@@ -396,6 +421,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: null,
   },
   {
@@ -411,6 +437,7 @@ export const MAP_KIND_RECORDS = [
     events: "ringbuf",
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "RingBuf", shape: "record" },
   },
   {
@@ -426,6 +453,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "InodeStorage", shape: "v" },
   },
   {
@@ -441,6 +469,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "TaskStorage", shape: "v" },
   },
   {
@@ -456,6 +485,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "BloomFilter", shape: "value" },
   },
   {
@@ -471,6 +501,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: null,
   },
   {
@@ -486,6 +517,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: { class: "CgrpStorage", shape: "v" },
   },
   {
@@ -501,6 +533,7 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
     stdlib: null,
   },
 ] as const satisfies readonly MapKindRecord[];

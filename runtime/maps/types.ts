@@ -48,6 +48,8 @@ export interface MapSpec {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags: number;
+  /** A map of maps' inner map template (`name` unused). */
+  readonly inner?: MapSpec;
 }
 
 /** The simulated CPUs: per-CPU maps keep one value per CPU and programs see `current`'s. */

@@ -52,6 +52,11 @@ export interface MapKindFacts {
   readonly histogram?: boolean;
   /** The kernel walks it for bpf_for_each_map_elem (its ops have map_for_each_callback). */
   readonly forEach?: boolean;
+  /**
+   * A map of maps (kernel/bpf/map_in_map.c, bpf_map_meta_alloc): created with the fd of an inner
+   * map template; its values are maps (user space writes their fds, programs look up the map).
+   */
+  readonly innerMaps?: boolean;
   /** The stdlib class declaring the kind, and how its type arguments map to key and value. */
   readonly stdlib?: { readonly class: string; readonly shape: MapShape };
 }
@@ -89,8 +94,17 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     stdlib: { class: "LruPerCpuHash", shape: "kv" },
   },
   lpm_trie: { stdlib: { class: "LpmTrie", shape: "kv" } },
-  array_of_maps: { noBtfKeyValue: true, fdArray: true },
-  hash_of_maps: { noBtfKeyValue: true },
+  array_of_maps: {
+    noBtfKeyValue: true,
+    fdArray: true,
+    innerMaps: true,
+    stdlib: { class: "ArrayOfMaps", shape: "imap" },
+  },
+  hash_of_maps: {
+    noBtfKeyValue: true,
+    innerMaps: true,
+    stdlib: { class: "HashOfMaps", shape: "kmap" },
+  },
   devmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "DevMap", shape: "none" } },
   devmap_hash: {
     noBtfKeyValue: true,

@@ -72,6 +72,7 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
         events: f.events ?? null,
         histogram: f.histogram ?? false,
         forEach: f.forEach ?? false,
+        innerMaps: f.innerMaps ?? false,
         stdlib: f.stdlib ?? null,
       };
     },
