@@ -186,7 +186,7 @@ export const DIAGNOSTICS = {
   TSB3070: {
     severity: "error",
     template:
-      "map '{name}': {inner} cannot be the inner map of a map of maps; it takes a HashMap, ArrayMap, their per-CPU and LRU variants, an LpmTrie, a Queue, Stack, BloomFilter or RingBuf",
+      "map '{name}': {inner} cannot be the inner map of a map of maps; it takes a HashMap, ArrayMap, their per-CPU and LRU variants, an LpmTrie, a Queue, Stack or BloomFilter",
   },
   TSB3071: {
     severity: "error",

@@ -96,7 +96,7 @@ function templateMismatch(x: MapTemplate, t: MapTemplate): string | null {
     case null:
       return null;
     case "type":
-      return `it is a ${x.kind} map, the template a ${t.kind} map`;
+      return `its kind is ${x.kind}, the template's ${t.kind}`;
     case "key size":
       return `its key is ${x.keySize} bytes, the template's ${t.keySize}`;
     case "value size":
