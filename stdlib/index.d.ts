@@ -207,6 +207,19 @@ export declare class RingBuf<T> {
   discard(record: Ref<T>, flags?: number): void;
 }
 
+/**
+ * BPF_MAP_TYPE_USER_RINGBUF (Linux 6.1): the other direction — user space writes samples of type T
+ * (tsbpf/user `UserRingBufWriter`), a program drains them with
+ * `userRingbufDrain(map, (sample, ctx) => { dynptrRead(buf, sample, 0, 0); return 0; }, null, 0)`:
+ * the callback gets each sample as a dynptr, 0 continues and 1 stops. `maxEntries` is the buffer
+ * size in bytes (a power of two, ≥ 4096).
+ */
+export declare class UserRingBuf<T> {
+  constructor(options: MapOptions);
+  /** Only marks the sample type for tsbpf/user's typings: no value has it. */
+  readonly __tsbpfSample?: T;
+}
+
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY. */
 export declare class PerfEventArray<T> {
   constructor(options: MapOptions);
@@ -269,6 +282,7 @@ export type BpfMap<K = any, V = any> =
   | ElementMap<V>
   | BloomFilter<V>
   | RingBuf<V>
+  | UserRingBuf<V>
   | PerfEventArray<V>
   | ProgArray
   | StackTraceMap

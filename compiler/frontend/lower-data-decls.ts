@@ -222,7 +222,8 @@ export function registerMap(
     return;
   }
   // kernel/bpf/ringbuf.c: the data area is a power-of-2 number of pages.
-  if (kind.kind === "ringbuf" && (maxEntries < 4096n || (maxEntries & (maxEntries - 1n)) !== 0n)) {
+  const ring = kind.kind === "ringbuf" || kind.kind === "user_ringbuf";
+  if (ring && (maxEntries < 4096n || (maxEntries & (maxEntries - 1n)) !== 0n)) {
     m.report("TSB3002", opts ?? init, {
       name,
       problem: `a ring buffer's maxEntries is its size in bytes and must be a power of two of at least 4096 (a page), not ${maxEntries}`,

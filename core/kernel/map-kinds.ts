@@ -502,7 +502,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
-    stdlib: null,
+    stdlib: { class: "UserRingBuf", shape: "record" },
   },
   {
     name: "BPF_MAP_TYPE_CGRP_STORAGE",

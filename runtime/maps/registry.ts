@@ -21,6 +21,7 @@ import { ProgArrayMap, type ProgramResolver } from "./prog-array.ts";
 import { RedirectMap } from "./redirect-map.ts";
 import { RingBufMap } from "./ringbuf.ts";
 import { StackTraceMap } from "./stack-trace.ts";
+import { UserRingBufMap } from "./user-ringbuf.ts";
 import { MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
 
 /** How the VM builds a map of one kind (the kind's record says per-CPU, LRU, ...). */
@@ -61,6 +62,7 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   devmap_hash: redirect,
   cpumap: redirect,
   xskmap: redirect,
+  user_ringbuf: (spec) => new UserRingBufMap(spec),
   array_of_maps: mapOfMaps,
   hash_of_maps: mapOfMaps,
 };

@@ -122,7 +122,7 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     events: "ringbuf",
     stdlib: { class: "RingBuf", shape: "record" },
   },
-  user_ringbuf: { noBtfKeyValue: true },
+  user_ringbuf: { noBtfKeyValue: true, stdlib: { class: "UserRingBuf", shape: "record" } },
   reuseport_sockarray: { noBtfKeyValue: true },
   percpu_cgroup_storage: { perCpu: true },
   bloom_filter: { stdlib: { class: "BloomFilter", shape: "value" } },

@@ -67,7 +67,10 @@ function kernelSide(obj: LoadedObject): Side {
 function vmSide(vm: VmObject): Side {
   return {
     run: (f) => Number(vm.program("count").run({ packet: f }).r0),
-    count: (name) => new DataView(vm.map(name).map.lookup(u32(0))!.buffer).getBigUint64(0, true),
+    count: (name) => {
+      const v = vm.map(name).map.lookup(u32(0))!;
+      return new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true);
+    },
     store: (outer, slot, inner) => {
       expect(vm.map(outer).map.update(u32(slot), u32(vm.mapId(inner)), 0)).toBe(0);
     },
