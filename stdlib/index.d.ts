@@ -13,6 +13,7 @@ export * from "./map-of-maps.js";
 import type { BloomFilter, ElementMap } from "./element-maps.js";
 import type { ArrayOfMaps, HashOfMaps } from "./map-of-maps.js";
 import type {
+  CgroupArray,
   CpuMap,
   DevMap,
   DevMapHash,
@@ -290,6 +291,7 @@ export type BpfMap<K = any, V = any> =
   | DevMapHash
   | CpuMap
   | XskMap
+  | CgroupArray
   | SockMap
   | SockHash<K>
   | LocalStorage<any, V>

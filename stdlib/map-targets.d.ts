@@ -56,6 +56,16 @@ export declare class SockHash<K> {
   constructor(options: MapOptions);
 }
 
+/**
+ * BPF_MAP_TYPE_CGROUP_ARRAY: slot (u32 index < maxEntries) → cgroup. User space stores a cgroup v2
+ * directory's fd (in the VM: a cgroup id); `currentTaskUnderCgroup(map, slot)` and
+ * `skbUnderCgroup(ctx, map, slot)` return 1 when the current task (the packet's socket) is in that
+ * cgroup or below it, 0 when not, -EAGAIN for an empty slot, -E2BIG past the end.
+ */
+export declare class CgroupArray {
+  constructor(options: MapOptions);
+}
+
 /** Options of a local storage map: no maxEntries (one value per owner); flags default BPF_F_NO_PREALLOC. */
 export interface StorageOptions {
   readonly flags?: number;

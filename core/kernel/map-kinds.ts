@@ -134,7 +134,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
-    stdlib: null,
+    stdlib: { class: "CgroupArray", shape: "none" },
   },
   {
     name: "BPF_MAP_TYPE_LRU_HASH",

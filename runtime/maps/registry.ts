@@ -62,6 +62,8 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   devmap_hash: redirect,
   cpumap: redirect,
   xskmap: redirect,
+  // u32 → u32 like the redirect arrays; the value is the cgroup id standing for the cgroup's fd.
+  cgroup_array: redirect,
   user_ringbuf: (spec) => new UserRingBufMap(spec),
   array_of_maps: mapOfMaps,
   hash_of_maps: mapOfMaps,

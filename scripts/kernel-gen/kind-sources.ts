@@ -85,7 +85,11 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     stdlib: { class: "PerCpuArray", shape: "v" },
   },
   stack_trace: { noBtfKeyValue: true, stdlib: { class: "StackTraceMap", shape: "stack" } },
-  cgroup_array: { noBtfKeyValue: true, fdArray: true },
+  cgroup_array: {
+    noBtfKeyValue: true,
+    fdArray: true,
+    stdlib: { class: "CgroupArray", shape: "none" },
+  },
   lru_hash: { forEach: true, histogram: true, stdlib: { class: "LruHash", shape: "kv" } },
   lru_percpu_hash: {
     forEach: true,
