@@ -14,6 +14,7 @@ import type { BloomFilter, ElementMap } from "./element-maps.js";
 import type { ArrayOfMaps, HashOfMaps } from "./map-of-maps.js";
 import type {
   CgroupArray,
+  CgroupStorage,
   CpuMap,
   DevMap,
   DevMapHash,
@@ -292,6 +293,7 @@ export type BpfMap<K = any, V = any> =
   | CpuMap
   | XskMap
   | CgroupArray
+  | CgroupStorage<V>
   | SockMap
   | SockHash<K>
   | LocalStorage<any, V>

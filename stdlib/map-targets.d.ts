@@ -66,6 +66,19 @@ export declare class CgroupArray {
   constructor(options: MapOptions);
 }
 
+/**
+ * BPF_MAP_TYPE_CGROUP_STORAGE (the legacy cgroup storage): one V per cgroup the program is attached
+ * to, for cgroup programs (cgroup_skb, cgroup sock / sock_addr / sockopt / sysctl / dev, sockops);
+ * `get()` is that cgroup's value (bpf_get_local_storage), never null. User space reads it by the
+ * cgroup's id. Takes no maxEntries; one program type per map.
+ */
+export declare class CgroupStorage<V> {
+  constructor(options?: StorageOptions);
+  get(): Ref<V>;
+}
+/** BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE: CgroupStorage with one V per CPU (`get()` is this CPU's). */
+export declare class PerCpuCgroupStorage<V> extends CgroupStorage<V> {}
+
 /** Options of a local storage map: no maxEntries (one value per owner); flags default BPF_F_NO_PREALLOC. */
 export interface StorageOptions {
   readonly flags?: number;

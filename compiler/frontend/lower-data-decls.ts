@@ -20,7 +20,7 @@ import { programValues } from "./map-values.ts";
 import { innerMapClass, innerTemplate, mapValues } from "./map-of-maps.ts";
 import type { ModuleState } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
-import { U32, alignOf, sizeOf, typeName } from "./types.ts";
+import { U32, U64, alignOf, sizeOf, typeName } from "./types.ts";
 import type { MapHistogram } from "../ir/types.ts";
 
 /** Adds a global variable (.bss when zero, .data otherwise) holding `value`. */
@@ -141,7 +141,12 @@ export function registerMap(
     });
     return;
   }
-  const { key, value } = mapTypesOf(kind.shape, resolve);
+  const types = mapTypesOf(kind.shape, resolve);
+  // kernel/bpf/local_storage.c: the legacy cgroup storage's key is the cgroup's id (a u64) and it
+  // takes no max_entries (one value per cgroup the program is attached to).
+  const cgroupStorage = kind.kind === "cgroup_storage" || kind.kind === "percpu_cgroup_storage";
+  const key = cgroupStorage ? U64 : types.key;
+  const value = types.value;
   const args = SHAPE_TYPE_ARGS[kind.shape];
   if ((args.value !== null && !value) || (typeof args.key === "number" && !key)) return;
   const inner = kind.record.innerMaps ? innerMapClass(m, name, targs[need - 1]!) : undefined;
@@ -214,6 +219,15 @@ export function registerMap(
     }
     maxEntries = 0n;
     flags |= 1n;
+  } else if (cgroupStorage) {
+    if ((maxEntries ?? 0n) !== 0n) {
+      m.report("TSB3002", opts ?? init, {
+        name,
+        problem: `a ${cls} has one value per cgroup its program is attached to: it takes no maxEntries`,
+      });
+      return;
+    }
+    maxEntries = 0n;
   } else if (maxEntries === null || maxEntries <= 0n) {
     m.report("TSB3002", opts ?? init, {
       name,

@@ -34,6 +34,18 @@ export function callMapMethod(
   const owner = map.kind.record.storage;
   if (owner && map.value)
     return storageMethod(fs, node, { owner, value: map.value, method, args, mapref, flagsArg });
+  if (map.kind.kind === "cgroup_storage" || map.kind.kind === "percpu_cgroup_storage") {
+    // bpf_get_local_storage: the attached cgroup's value (this CPU's), never null; flags must be 0.
+    if (method === "get" && args.length === 0 && map.value) {
+      const flags = fs.iconst("i64", 0n, node);
+      const ptr = callHelper(fs, "get_local_storage", [mapref(), flags], node, "ptr");
+      return { k: "ref", target: map.value, ptr };
+    }
+    fs.m.report("TSB1010", node.getExpression(), {
+      name: `${map.name}.${method} with ${args.length} arguments (a cgroup storage has get())`,
+    });
+    return ERROR;
+  }
   if (map.inner && map.key && method === "lookup" && args.length === 1) {
     // A map of maps' lookup yields the inner map itself (null when the slot is empty).
     const key = pointerTo(fs, args[0]!, map.key, "key");

@@ -310,7 +310,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
-    stdlib: null,
+    stdlib: { class: "CgroupStorage", shape: "v" },
   },
   {
     name: "BPF_MAP_TYPE_REUSEPORT_SOCKARRAY",
@@ -342,7 +342,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
-    stdlib: null,
+    stdlib: { class: "PerCpuCgroupStorage", shape: "v" },
   },
   {
     name: "BPF_MAP_TYPE_QUEUE",

@@ -7,8 +7,12 @@
  * CgroupArray slot holds a cgroup id. A packet's socket is the running task's, as the socket
  * BPF_PROG_TEST_RUN gives a packet is (net/bpf/test_run.c). Kernel semantics kept: an index past
  * max_entries is -E2BIG, an empty slot -EAGAIN, otherwise 1 or 0.
+ *
+ * Also bpf_get_local_storage (kernel/bpf/helpers.c): the running program's value of a legacy cgroup
+ * storage map (CgroupStorageMap: the VM's cgroup's, the current CPU's when per-CPU).
  */
 import { mapKind } from "../../core/kernel/index.ts";
+import { CgroupStorageMap } from "../maps/cgroup-storage.ts";
 import { RedirectMap } from "../maps/redirect-map.ts";
 import { Errno } from "../maps/types.ts";
 import type { HelperEnv } from "./env.ts";
@@ -39,6 +43,18 @@ export const CGROUP_HELPERS: readonly HelperImpl[] = [
       if (!env.packet || env.packet.isXdp)
         throw helperError("skb_under_cgroup", "needs a __sk_buff context");
       return underCgroup(call, env, 2, "skb_under_cgroup");
+    },
+  },
+  {
+    name: "get_local_storage",
+    fn: (call, env) => {
+      const m = mapArg(call, env, 1, "get_local_storage");
+      if (!(m instanceof CgroupStorageMap))
+        throw helperError(
+          "get_local_storage",
+          `map ${m.spec.name} is a ${m.kind}, not a cgroup storage`,
+        );
+      return m.storageAddress();
     },
   },
 ];

@@ -12,6 +12,7 @@ import { mapKindById, type MapKindName, type MapKindRecord } from "../../core/ke
 import type { Region } from "../vm/contract.ts";
 import { ArrayMap } from "./array.ts";
 import { BloomFilterMap } from "./bloom-filter.ts";
+import { CgroupStorageMap } from "./cgroup-storage.ts";
 import { HashMap } from "./hash.ts";
 import { LpmTrieMap } from "./lpm-trie.ts";
 import { MapOfMaps, type MapResolver } from "./map-of-maps.ts";
@@ -65,6 +66,8 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   // u32 → u32 like the redirect arrays; the value is the cgroup id standing for the cgroup's fd.
   cgroup_array: redirect,
   user_ringbuf: (spec) => new UserRingBufMap(spec),
+  cgroup_storage: (spec, ctx) => new CgroupStorageMap(spec, ctx, false),
+  percpu_cgroup_storage: (spec, ctx) => new CgroupStorageMap(spec, ctx, true),
   array_of_maps: mapOfMaps,
   hash_of_maps: mapOfMaps,
 };

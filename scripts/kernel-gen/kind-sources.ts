@@ -128,7 +128,11 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   },
   user_ringbuf: { noBtfKeyValue: true, stdlib: { class: "UserRingBuf", shape: "record" } },
   reuseport_sockarray: { noBtfKeyValue: true },
-  percpu_cgroup_storage: { perCpu: true },
+  cgroup_storage: { stdlib: { class: "CgroupStorage", shape: "v" } },
+  percpu_cgroup_storage: {
+    perCpu: true,
+    stdlib: { class: "PerCpuCgroupStorage", shape: "v" },
+  },
   bloom_filter: { stdlib: { class: "BloomFilter", shape: "value" } },
   sk_storage: { storage: "sk", stdlib: { class: "SkStorage", shape: "v" } },
   task_storage: { storage: "task", stdlib: { class: "TaskStorage", shape: "v" } },
