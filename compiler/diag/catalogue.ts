@@ -198,6 +198,10 @@ export const DIAGNOSTICS = {
     template:
       "map '{name}': {cls} needs {option} (the inner map template: the maxEntries and flags every map it holds shares)",
   },
+  TSB3073: {
+    severity: "error",
+    template: "map '{name}': {cls} ({kind}) is declared but not supported yet: {reason}",
+  },
   TSB3040: {
     severity: "error",
     template:

@@ -131,6 +131,16 @@ export function registerMap(
   init: Node & { getTypeArguments(): Node[]; getArguments(): Node[] },
 ): void {
   const kind = MAP_KINDS.get(cls)!;
+  if (kind.record.unsupported !== null) {
+    m.report("TSB3073", init, {
+      name,
+      cls,
+      kind: kind.record.name,
+      reason: kind.record.unsupported,
+    });
+    m.top.set(name, { k: "invalid" });
+    return;
+  }
   const targs = init.getTypeArguments();
   const resolve = (i: number): TsbType | null => (targs[i] ? m.resolveType(targs[i]!) : null);
   const need = SHAPE_TYPE_ARGS[kind.shape].count;

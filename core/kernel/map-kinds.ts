@@ -22,6 +22,7 @@ export const MAP_KIND_RECORDS = [
     histogram: true,
     forEach: true,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "HashMap", shape: "kv" },
   },
   {
@@ -38,6 +39,7 @@ export const MAP_KIND_RECORDS = [
     histogram: true,
     forEach: true,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "ArrayMap", shape: "v" },
   },
   {
@@ -54,6 +56,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "ProgArray", shape: "none" },
   },
   {
@@ -70,6 +73,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "PerfEventArray", shape: "record" },
   },
   {
@@ -86,6 +90,7 @@ export const MAP_KIND_RECORDS = [
     histogram: true,
     forEach: true,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "PerCpuHash", shape: "kv" },
   },
   {
@@ -102,6 +107,7 @@ export const MAP_KIND_RECORDS = [
     histogram: true,
     forEach: true,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "PerCpuArray", shape: "v" },
   },
   {
@@ -118,6 +124,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "StackTraceMap", shape: "stack" },
   },
   {
@@ -134,6 +141,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "CgroupArray", shape: "none" },
   },
   {
@@ -150,6 +158,7 @@ export const MAP_KIND_RECORDS = [
     histogram: true,
     forEach: true,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "LruHash", shape: "kv" },
   },
   {
@@ -166,6 +175,7 @@ export const MAP_KIND_RECORDS = [
     histogram: true,
     forEach: true,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "LruPerCpuHash", shape: "kv" },
   },
   {
@@ -182,6 +192,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "LpmTrie", shape: "kv" },
   },
   {
@@ -198,6 +209,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: true,
+    unsupported: null,
     stdlib: { class: "ArrayOfMaps", shape: "imap" },
   },
   {
@@ -214,6 +226,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: true,
+    unsupported: null,
     stdlib: { class: "HashOfMaps", shape: "kmap" },
   },
   {
@@ -230,6 +243,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "DevMap", shape: "none" },
   },
   {
@@ -246,6 +260,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "SockMap", shape: "none" },
   },
   {
@@ -262,6 +277,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "CpuMap", shape: "none" },
   },
   {
@@ -278,6 +294,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "XskMap", shape: "none" },
   },
   {
@@ -294,6 +311,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "SockHash", shape: "key" },
   },
   {
@@ -310,6 +328,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "CgroupStorage", shape: "v" },
   },
   {
@@ -326,6 +345,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: null,
   },
   {
@@ -342,6 +362,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "PerCpuCgroupStorage", shape: "v" },
   },
   {
@@ -358,6 +379,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "Queue", shape: "value" },
   },
   {
@@ -374,6 +396,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "Stack", shape: "value" },
   },
   {
@@ -390,6 +413,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "SkStorage", shape: "v" },
   },
   {
@@ -406,6 +430,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "DevMapHash", shape: "none" },
   },
   {
@@ -422,7 +447,9 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
-    stdlib: null,
+    unsupported:
+      'its values are kernel structs of struct_ops programs (SEC("struct_ops/...")), a program kind tsbpf does not declare',
+    stdlib: { class: "StructOpsMap", shape: "none" },
   },
   {
     name: "BPF_MAP_TYPE_RINGBUF",
@@ -438,6 +465,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "RingBuf", shape: "record" },
   },
   {
@@ -454,6 +482,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "InodeStorage", shape: "v" },
   },
   {
@@ -470,6 +499,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "TaskStorage", shape: "v" },
   },
   {
@@ -486,6 +516,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "BloomFilter", shape: "value" },
   },
   {
@@ -502,6 +533,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "UserRingBuf", shape: "record" },
   },
   {
@@ -518,6 +550,7 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
+    unsupported: null,
     stdlib: { class: "CgrpStorage", shape: "v" },
   },
   {
@@ -525,7 +558,7 @@ export const MAP_KIND_RECORDS = [
     id: 33,
     kind: "arena",
     perCpu: false,
-    btfKeyValue: true,
+    btfKeyValue: false,
     fdArray: false,
     redirect: false,
     sockets: false,
@@ -534,6 +567,8 @@ export const MAP_KIND_RECORDS = [
     histogram: false,
     forEach: false,
     innerMaps: false,
-    stdlib: null,
+    unsupported:
+      "programs reach an arena through __arena pointers (address space 1, bpf_arena_alloc_pages / bpf_arena_free_pages kfuncs), which tsbpf's language has no form for",
+    stdlib: { class: "ArenaMap", shape: "none" },
   },
 ] as const satisfies readonly MapKindRecord[];

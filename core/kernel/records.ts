@@ -118,6 +118,8 @@ export interface MapKindRecord {
    * user space stores map fds as u32 values, and a program's lookup yields the inner map itself.
    */
   readonly innerMaps: boolean;
+  /** Declared in the stdlib but not supported yet: why (TSB3073), or null. */
+  readonly unsupported: string | null;
   /** The stdlib class declaring it, or null. */
   readonly stdlib: { readonly class: string; readonly shape: MapShape } | null;
 }

@@ -57,6 +57,11 @@ export interface MapKindFacts {
    * map template; its values are maps (user space writes their fds, programs look up the map).
    */
   readonly innerMaps?: boolean;
+  /**
+   * Declared in the stdlib but not supported yet: why (a declaration of its class is TSB3073 with
+   * this reason, and `tsbpf features` does not count it as declared).
+   */
+  readonly unsupported?: string;
   /** The stdlib class declaring the kind, and how its type arguments map to key and value. */
   readonly stdlib?: { readonly class: string; readonly shape: MapShape };
 }
@@ -138,6 +143,17 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   task_storage: { storage: "task", stdlib: { class: "TaskStorage", shape: "v" } },
   inode_storage: { storage: "inode", stdlib: { class: "InodeStorage", shape: "v" } },
   cgrp_storage: { storage: "cgrp", stdlib: { class: "CgrpStorage", shape: "v" } },
+  struct_ops: {
+    unsupported:
+      'its values are kernel structs of struct_ops programs (SEC("struct_ops/...")), a program kind tsbpf does not declare',
+    stdlib: { class: "StructOpsMap", shape: "none" },
+  },
+  arena: {
+    noBtfKeyValue: true,
+    unsupported:
+      "programs reach an arena through __arena pointers (address space 1, bpf_arena_alloc_pages / bpf_arena_free_pages kfuncs), which tsbpf's language has no form for",
+    stdlib: { class: "ArenaMap", shape: "none" },
+  },
 };
 
 /** Which libbpf `section_defs` the table below follows. */
