@@ -1,5 +1,5 @@
 /**
- * BPF_MAP_TYPE_CGROUP_ARRAY from TypeScript (test/fixtures/cgroup-array.ts): user space stores the
+ * BPF_MAP_TYPE_CGROUP_ARRAY from TypeScript (test/kernel/kinds/cgroup-array.ts): user space stores the
  * test process's own cgroup v2 directory in slot 0 and a fresh child cgroup in slot 1 (their fds on
  * the kernel, their ids in the VM, whose task is in the root cgroup); a raw tracepoint program
  * (bpf_current_task_under_cgroup, BPF_PROG_TEST_RUN on its arguments) and a tc program
@@ -16,7 +16,7 @@ import { VmObject } from "../../runtime/vm/api.ts";
 import { bpftoolLoad } from "../support/bpftool.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
-const FILE = "test/fixtures/cgroup-array.ts";
+const FILE = "test/kernel/kinds/cgroup-array.ts";
 const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const i64 = (v: Uint8Array) => new DataView(v.buffer, v.byteOffset, 8).getBigInt64(0, true);

@@ -1,5 +1,5 @@
 /**
- * The legacy cgroup storage from TypeScript (test/fixtures/cgroup-storage.ts): CgroupStorage<V>
+ * The legacy cgroup storage from TypeScript (test/kernel/kinds/cgroup-storage.ts): CgroupStorage<V>
  * and PerCpuCgroupStorage<V> (BPF_MAP_TYPE_CGROUP_STORAGE / PERCPU_CGROUP_STORAGE) reached with
  * `get()` (bpf_get_local_storage). libbpf (bpftool) loads the object; on the live kernel a
  * BPF_PROG_TEST_RUN of the cgroup_skb program with repeat 3 keeps one storage across the repeats,
@@ -13,7 +13,7 @@ import { VmObject } from "../../runtime/vm/api.ts";
 import { bpftoolLoad } from "../support/bpftool.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
-const FILE = "test/fixtures/cgroup-storage.ts";
+const FILE = "test/kernel/kinds/cgroup-storage.ts";
 const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const u64 = (v: Uint8Array) => new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true);

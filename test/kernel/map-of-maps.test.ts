@@ -1,5 +1,5 @@
 /**
- * Maps of maps from TypeScript (test/fixtures/map-of-maps.ts): the object carries each outer map's
+ * Maps of maps from TypeScript (test/kernel/kinds/map-of-maps.ts): the object carries each outer map's
  * inner template as libbpf's `__array(values, struct inner)` and its initial maps as `.values`
  * (R_BPF_64_ABS64 in `.rel.maps`); libbpf (bpftool) loads it; tsbpf's loader creates the outer maps
  * from their templates and fills the slots; the program reaches the inner maps through lookups on
@@ -17,7 +17,7 @@ import { bpftoolLoad } from "../support/bpftool.ts";
 import { capability, hasCommand } from "../support/env.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
-const FILE = "test/fixtures/map-of-maps.ts";
+const FILE = "test/kernel/kinds/map-of-maps.ts";
 const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
 
 async function build(): Promise<Uint8Array> {

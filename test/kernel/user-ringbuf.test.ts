@@ -1,5 +1,5 @@
 /**
- * BPF_MAP_TYPE_USER_RINGBUF from TypeScript (test/fixtures/user-ringbuf.ts): user space writes
+ * BPF_MAP_TYPE_USER_RINGBUF from TypeScript (test/kernel/kinds/user-ringbuf.ts): user space writes
  * samples (tsbpf/user's UserRingBufferWriter into the kernel's mapping, `write` on the VM's map),
  * the program drains them with bpf_user_ringbuf_drain, reading each through bpf_dynptr_read in its
  * callback. On the live kernel (BPF_PROG_TEST_RUN) and in the VM the same samples give the same
@@ -16,7 +16,7 @@ import { VmObject } from "../../runtime/vm/api.ts";
 import { bpftoolLoad } from "../support/bpftool.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
-const FILE = "test/fixtures/user-ringbuf.ts";
+const FILE = "test/kernel/kinds/user-ringbuf.ts";
 const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
 
 async function build(): Promise<Uint8Array> {
