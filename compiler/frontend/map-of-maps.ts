@@ -14,6 +14,7 @@ import { innerMapMismatch, mapKind } from "../../core/kernel/index.ts";
 import type { MapTemplate } from "../ir/types.ts";
 import { MAP_KINDS, SHAPE_TYPE_ARGS, mapTypesOf } from "./builtins.ts";
 import { constantOf, reportNotConstant } from "./lower-data-decls.ts";
+import { badSlot, slotValues } from "./map-values.ts";
 import type { MapInfo, ModuleState } from "./module-state.ts";
 import { sizeOf } from "./types.ts";
 
@@ -119,13 +120,6 @@ export function mapValues(
   template: MapTemplate,
   outer: { keySize: number; maxEntries: bigint },
 ): (string | null)[] | undefined {
-  if (!Node.isArrayLiteralExpression(init)) {
-    m.report("TSB3002", init, {
-      name,
-      problem: "values must be an array literal of maps (null for an empty slot)",
-    });
-    return undefined;
-  }
   if (outer.keySize !== 4) {
     m.report("TSB3002", init, {
       name,
@@ -133,34 +127,13 @@ export function mapValues(
     });
     return undefined;
   }
-  const out: (string | null)[] = [];
-  let ok = true;
-  init.getElements().forEach((e, slot) => {
-    if (Node.isNullLiteral(e)) return out.push(null);
+  return slotValues(m, name, init, outer.maxEntries, "maps", (e, slot) => {
     const decl = Node.isIdentifier(e) ? m.maps.find((x) => x.name === e.getText()) : undefined;
-    if (!decl || m.top.get(e.getText())?.k !== "map") {
-      m.report("TSB3030", e, {
-        name,
-        slot: String(slot),
-        expected: "a map declared earlier in this file (or null)",
-        text: e.getText(),
-      });
-      ok = false;
-      return out.push(null);
-    }
+    if (!decl || m.top.get(e.getText())?.k !== "map")
+      return badSlot(m, name, e, slot, "a map declared earlier in this file (or null)");
     const problem = templateMismatch(decl, template);
-    if (problem !== null) {
-      m.report("TSB3071", e, { name, slot: String(slot), text: e.getText(), problem });
-      ok = false;
-    }
-    return out.push(decl.name);
-  });
-  if (ok && BigInt(out.length) > outer.maxEntries) {
-    m.report("TSB3002", init, {
-      name,
-      problem: `${out.length} initial values do not fit in maxEntries ${outer.maxEntries}`,
-    });
+    if (problem === null) return decl.name;
+    m.report("TSB3071", e, { name, slot: String(slot), text: e.getText(), problem });
     return undefined;
-  }
-  return ok ? out : undefined;
+  });
 }

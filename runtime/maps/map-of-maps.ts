@@ -16,6 +16,9 @@ import {
   Errno,
   MapError,
   checkSize,
+  oneCpu,
+  singleValue,
+  u32Bytes,
   compactKey,
   updateMode,
   type MapSpec,
@@ -56,9 +59,7 @@ export class MapOfMaps implements VmMap {
 
   /** Stores map `id` under `key` from the host: 0 or -errno, as `update` with BPF_ANY. */
   setMap(key: Uint8Array, id: number): number {
-    const v = new Uint8Array(4);
-    new DataView(v.buffer).setUint32(0, id, true);
-    return this.update(key, v, BPF_CONSTANTS.BPF_ANY);
+    return this.update(key, u32Bytes(id), BPF_CONSTANTS.BPF_ANY);
   }
 
   /** The handle of the stored map (the program's view), or 0n for an empty slot. */
@@ -71,15 +72,11 @@ export class MapOfMaps implements VmMap {
   lookup(key: Uint8Array): Uint8Array | null {
     const k = this.slotKey(key);
     const e = k === -Errno.E2BIG ? undefined : this.slots.get(k);
-    if (!e) return null;
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setUint32(0, e.id, true);
-    return out;
+    return e ? u32Bytes(e.id) : null;
   }
 
   lookupAllCpus(key: Uint8Array): Uint8Array[] | null {
-    const v = this.lookup(key);
-    return v ? [v] : null;
+    return oneCpu(this.lookup(key));
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
@@ -100,8 +97,7 @@ export class MapOfMaps implements VmMap {
   }
 
   updateAllCpus(key: Uint8Array, values: readonly Uint8Array[], flags: number): number {
-    if (values.length !== 1) throw new MapError(`map ${this.spec.name} is not per-CPU`);
-    return this.update(key, values[0]!, flags);
+    return this.update(key, singleValue(this.spec, values), flags);
   }
 
   delete(key: Uint8Array): number {

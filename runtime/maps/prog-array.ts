@@ -8,7 +8,17 @@
  * empty slot is -ENOENT; an index ≥ max_entries is -E2BIG.
  */
 import type { EngineProgram } from "../vm/contract.ts";
-import { Errno, MapError, checkSize, updateMode, type MapSpec, type VmMap } from "./types.ts";
+import {
+  Errno,
+  MapError,
+  checkSize,
+  oneCpu,
+  singleValue,
+  u32Bytes,
+  updateMode,
+  type MapSpec,
+  type VmMap,
+} from "./types.ts";
 
 /** Finds a program by the id user space writes into a prog array. */
 export type ProgramResolver = (id: number) => { id: number; program: EngineProgram } | undefined;
@@ -52,15 +62,11 @@ export class ProgArrayMap implements VmMap {
   /** User-space view: the stored program's id as a u32, or null for an empty slot. */
   lookup(key: Uint8Array): Uint8Array | null {
     const e = this.slots[this.index(key)];
-    if (!e) return null;
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setUint32(0, e.id, true);
-    return out;
+    return e ? u32Bytes(e.id) : null;
   }
 
   lookupAllCpus(key: Uint8Array): Uint8Array[] | null {
-    const v = this.lookup(key);
-    return v ? [v] : null;
+    return oneCpu(this.lookup(key));
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
@@ -77,8 +83,7 @@ export class ProgArrayMap implements VmMap {
   }
 
   updateAllCpus(key: Uint8Array, values: readonly Uint8Array[], flags: number): number {
-    if (values.length !== 1) throw new MapError(`map ${this.spec.name} is not per-CPU`);
-    return this.update(key, values[0]!, flags);
+    return this.update(key, singleValue(this.spec, values), flags);
   }
 
   delete(key: Uint8Array): number {

@@ -106,6 +106,24 @@ export interface VmMap {
   deleteAt?(keyBytes: Uint8Array, keyOffset: number): number;
 }
 
+/** The 4 little-endian bytes of u32 `n` (an fd array's value as user space reads it). */
+export function u32Bytes(n: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n, true);
+  return out;
+}
+
+/** `lookupAllCpus` of a map whose values exist once: the one value as a list, or null. */
+export function oneCpu(v: Uint8Array | null): Uint8Array[] | null {
+  return v ? [v] : null;
+}
+
+/** The one value `updateAllCpus` of a map that is not per-CPU takes; MapError for any other count. */
+export function singleValue(spec: MapSpec, values: readonly Uint8Array[]): Uint8Array {
+  if (values.length !== 1) throw new MapError(`map ${spec.name} is not per-CPU`);
+  return values[0]!;
+}
+
 /** Rounds up to a multiple of 8, the kernel's value stride (`round_up(value_size, 8)`). */
 export function round8(n: number): number {
   return (n + 7) & ~7;

@@ -5,19 +5,22 @@
  * Consumes a `MapSpec` (key and value size 0, max_entries a power-of-2 byte size); produces a FIFO
  * of samples. The host writes samples (`write`, as tsbpf/user's writer does into the kernel's
  * mapping) and each takes round_up(len + 8, 8) bytes of the buffer (the kernel's header and
- * alignment), so a full buffer refuses a sample as the kernel's would. Programs cannot look up,
- * update or delete elements (-ENOTSUPP, as the kernel's map ops); `take` is the drain helper's view.
+ * alignment), so a full buffer refuses a sample as the kernel's would. It has no elements (a
+ * RecordStreamMap: updates and deletes are -ENOTSUPP, as the kernel's map ops answer); `take` is
+ * the drain helper's view.
  */
-import { Errno, MapError, round8, type MapSpec, type VmMap } from "./types.ts";
+import { RecordStreamMap } from "./record-stream-map.ts";
+import { Errno, MapError, round8, type MapSpec } from "./types.ts";
 
 /** A user ring buffer of the VM. */
-export class UserRingBufMap implements VmMap {
+export class UserRingBufMap extends RecordStreamMap {
   readonly kind = "user_ringbuf";
-  readonly perCpu = false;
+  protected readonly elementErrno = Errno.ENOTSUPP;
   private readonly samples: Uint8Array[] = [];
   private used = 0;
 
   constructor(readonly spec: MapSpec) {
+    super();
     const n = spec.maxEntries;
     if (spec.keySize !== 0 || spec.valueSize !== 0 || n < 4096 || (n & (n - 1)) !== 0)
       throw new MapError(
@@ -46,27 +49,6 @@ export class UserRingBufMap implements VmMap {
     return s;
   }
 
-  lookupAddress(): bigint {
-    return 0n;
-  }
-  lookup(): Uint8Array | null {
-    return null;
-  }
-  lookupAllCpus(): Uint8Array[] | null {
-    return null;
-  }
-  update(): number {
-    return -Errno.ENOTSUPP;
-  }
-  updateAllCpus(): number {
-    return -Errno.ENOTSUPP;
-  }
-  delete(): number {
-    return -Errno.ENOTSUPP;
-  }
-  keys(): Uint8Array[] {
-    return [];
-  }
   dispose(): void {
     this.samples.length = 0;
     this.used = 0;

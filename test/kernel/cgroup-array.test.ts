@@ -9,24 +9,16 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileSource } from "../../compiler/driver.ts";
 import { loadObject, testRun } from "../../runtime/loader/index.ts";
 import { cgroupV2Mounts } from "../../runtime/loader/attach/cgroup.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
-import { bpftoolLoad } from "../support/bpftool.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+import { buildFixture, i64, itLoadsWithLibbpf, u32 } from "../support/fixture.ts";
 
 const FILE = "test/kernel/kinds/cgroup-array.ts";
-const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
-const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
-const i64 = (v: Uint8Array) => new DataView(v.buffer, v.byteOffset, 8).getBigInt64(0, true);
 const EXPECTED = [1n, 0n, -11n, -7n, 1n, 0n, -11n, -7n];
 
-async function build(): Promise<Uint8Array> {
-  const out = await compileSource(SOURCE, FILE, { check: true });
-  expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return out.object!;
-}
+const build = () => buildFixture(FILE);
 
 /** The test process's cgroup v2 directory (from /proc/self/cgroup's `0::` line). */
 function ownCgroup(): string {
@@ -39,10 +31,7 @@ function ownCgroup(): string {
 }
 
 describe("cgroup array", () => {
-  it("libbpf (bpftool) loads the object", async (ctx) => {
-    if (!kernelReady("cgroup_array bpftool load")) return ctx.skip();
-    expect(bpftoolLoad(await build(), "cgroup_array")).toBe("");
-  });
+  itLoadsWithLibbpf(FILE, "cgroup_array");
 
   it("the task and the packet are under their own cgroup only, in the VM and on the kernel", async () => {
     const bytes = await build();

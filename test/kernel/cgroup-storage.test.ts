@@ -5,31 +5,19 @@
  * BPF_PROG_TEST_RUN of the cgroup_skb program with repeat 3 keeps one storage across the repeats,
  * as the VM keeps its cgroup's storage across three runs: the counts the program copies out agree.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileSource } from "../../compiler/driver.ts";
 import { loadObject, testRun } from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
-import { bpftoolLoad } from "../support/bpftool.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+import { buildFixture, itLoadsWithLibbpf, u32, u64 } from "../support/fixture.ts";
 
 const FILE = "test/kernel/kinds/cgroup-storage.ts";
-const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
-const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
-const u64 = (v: Uint8Array) => new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true);
 const FRAME = new Uint8Array(60);
 
-async function build(): Promise<Uint8Array> {
-  const out = await compileSource(SOURCE, FILE, { check: true });
-  expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return out.object!;
-}
+const build = () => buildFixture(FILE);
 
 describe("legacy cgroup storage", () => {
-  it("libbpf (bpftool) loads the object", async (ctx) => {
-    if (!kernelReady("cgroup storage bpftool load")) return ctx.skip();
-    expect(bpftoolLoad(await build(), "cgroup_storage")).toBe("");
-  });
+  itLoadsWithLibbpf(FILE, "cgroup_storage");
 
   it("keeps one value per cgroup across runs, in the VM and on the kernel", async () => {
     const bytes = await build();

@@ -6,27 +6,18 @@
  * the live kernel (BPF_PROG_TEST_RUN) and in the VM, with the same return values and counts, also
  * after user space swaps a slot and fills an inner map.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileSource } from "../../compiler/driver.ts";
 import { mapKind } from "../../core/kernel/index.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import { loadObject, testRun, type LoadedObject } from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
-import { bpftoolLoad } from "../support/bpftool.ts";
-import { capability, hasCommand } from "../support/env.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+import { buildFixture, itLoadsWithLibbpf, u32, u64 } from "../support/fixture.ts";
 
 const FILE = "test/kernel/kinds/map-of-maps.ts";
-const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
 
-async function build(): Promise<Uint8Array> {
-  const out = await compileSource(SOURCE, FILE, { check: true });
-  expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return out.object!;
-}
+const build = () => buildFixture(FILE);
 
-const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 /** A frame whose first two bytes pick the tenant table and the limits table. */
 const frame = (tenant: number, which: number) => {
   const f = new Uint8Array(64);
@@ -58,7 +49,7 @@ function scenario(side: Side): unknown {
 function kernelSide(obj: LoadedObject): Side {
   return {
     run: (f) => testRun(obj.program("count"), { data: f }).retval,
-    count: (name) => new DataView(obj.map(name).lookup(u32(0))!.buffer).getBigUint64(0, true),
+    count: (name) => u64(obj.map(name).lookup(u32(0))!),
     store: (outer, slot, inner) => obj.map(outer).update(u32(slot), u32(obj.map(inner).fd)),
     set: (map, key, value) => obj.map(map).update(u32(key), u32(value)),
   };
@@ -67,10 +58,7 @@ function kernelSide(obj: LoadedObject): Side {
 function vmSide(vm: VmObject): Side {
   return {
     run: (f) => Number(vm.program("count").run({ packet: f }).r0),
-    count: (name) => {
-      const v = vm.map(name).map.lookup(u32(0))!;
-      return new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true);
-    },
+    count: (name) => u64(vm.map(name).map.lookup(u32(0))!),
     store: (outer, slot, inner) => {
       expect(vm.map(outer).map.update(u32(slot), u32(vm.mapId(inner)), 0)).toBe(0);
     },
@@ -98,11 +86,7 @@ describe("maps of maps from TypeScript", () => {
     expect(limits.initialValues).toEqual([null, "limitsX"]);
   });
 
-  it("libbpf (bpftool) loads the object", async (ctx) => {
-    if (!kernelReady("map-of-maps bpftool load")) return ctx.skip();
-    if (!capability("bpftool", hasCommand("bpftool", ["version"]), "map-of-maps load")) return;
-    expect(bpftoolLoad(await build(), "map_of_maps")).toBe("");
-  });
+  itLoadsWithLibbpf(FILE, "map_of_maps");
 
   it("the VM reaches the inner maps through lookups, and the kernel agrees", async () => {
     const bytes = await build();

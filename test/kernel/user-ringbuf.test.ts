@@ -6,29 +6,19 @@
  * totals, drain counts and callback calls — including a drain the callback stops early, the
  * samples it left for the next run, an empty buffer, and a full buffer refusing a sample.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileSource } from "../../compiler/driver.ts";
 import { loadObject, testRun } from "../../runtime/loader/index.ts";
 import { UserRingBufMap } from "../../runtime/maps/index.ts";
 import { UserRingBufferWriter } from "../../runtime/user/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
-import { bpftoolLoad } from "../support/bpftool.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+import { buildFixture, i64, itLoadsWithLibbpf, u32 } from "../support/fixture.ts";
 
 const FILE = "test/kernel/kinds/user-ringbuf.ts";
-const SOURCE = readFileSync(new URL(`../../${FILE}`, import.meta.url), "utf8");
 
-async function build(): Promise<Uint8Array> {
-  const out = await compileSource(SOURCE, FILE, { check: true });
-  expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return out.object!;
-}
+const build = () => buildFixture(FILE);
 
 const sample = (id: number, amount: number) => new Uint8Array(new Uint32Array([id, amount]).buffer);
-const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
-/** The i64 in a value's bytes (a VM value is a view into the map's storage). */
-const i64 = (v: Uint8Array) => new DataView(v.buffer, v.byteOffset, 8).getBigInt64(0, true);
 
 /** One side of the comparison: write a sample, run the program, read a map slot. */
 interface Side {
@@ -63,10 +53,7 @@ function scenario(side: Side): unknown {
 }
 
 describe("user ring buffer", () => {
-  it("libbpf (bpftool) loads the object", async (ctx) => {
-    if (!kernelReady("user_ringbuf bpftool load")) return ctx.skip();
-    expect(bpftoolLoad(await build(), "user_ringbuf")).toBe("");
-  });
+  itLoadsWithLibbpf(FILE, "user_ringbuf");
 
   it("the VM drains what user space wrote, and the kernel agrees", async () => {
     const bytes = await build();
