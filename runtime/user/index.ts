@@ -60,6 +60,7 @@ export {
   openProbe,
   toProbeValue,
   type ProbeEvents,
+  type ProbeFeed,
   type ProbeInput,
   type ProbeMap,
   type ProbeSession,
