@@ -7,6 +7,7 @@
  * after user space swaps a slot and fills an inner map.
  */
 import { describe, expect, it } from "vitest";
+import { compileSource } from "../../compiler/driver.ts";
 import { mapKind } from "../../core/kernel/index.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import { loadObject, testRun, type LoadedObject } from "../../runtime/loader/index.ts";
@@ -105,6 +106,43 @@ describe("maps of maps from TypeScript", () => {
     const obj = loadObject(bytes);
     try {
       expect(scenario(kernelSide(obj))).toEqual(vmSeen);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("an inner map walked by bpf_for_each_map_elem: the callback uses the map the kernel passes it", async () => {
+    const src = `import { ArrayMap, ArrayOfMaps, forEachMapElem, u64, xdp } from "tsbpf";
+export const a = new ArrayMap<u64>({ maxEntries: 4 });
+export const outer = new ArrayOfMaps<ArrayMap<u64>>({ maxEntries: 2, inner: { maxEntries: 4 }, values: [a] });
+interface Acc { visits: u64 }
+export const walk = xdp(() => {
+  const t = outer.lookup(0);
+  if (t === null) return 1;
+  const acc: Acc = { visits: 0 };
+  forEachMapElem(t, (m, k, v, c) => {
+    c.value.visits += 1;
+    const again = m.lookup(k.value);
+    if (again) again.value += k.value;
+    return 0;
+  }, acc);
+  return 2;
+});
+export const license = "GPL";
+`;
+    const out = await compileSource(src, "walk.ts", { check: true });
+    expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const values = (lookup: (k: Uint8Array) => Uint8Array | null | undefined) =>
+      [0, 1, 2, 3].map((i) => u64(lookup(u32(i))!));
+    const vm = VmObject.load(out.object!);
+    expect(vm.program("walk").run({ packet: new Uint8Array(64) }).r0).toBe(2n);
+    const vmValues = values((k) => vm.map("a").map.lookup(k));
+    expect(vmValues).toEqual([0n, 1n, 2n, 3n]);
+    if (!kernelReady("map-of-maps for_each on the kernel")) return;
+    const obj = loadObject(out.object!);
+    try {
+      expect(testRun(obj.program("walk"), { data: new Uint8Array(64) }).retval).toBe(2);
+      expect(values((k) => obj.map("a").lookup(k))).toEqual(vmValues);
     } finally {
       obj.close();
     }
