@@ -20,9 +20,9 @@ import {
   singleValue,
   u32Bytes,
   compactKey,
-  updateMode,
   type MapSpec,
   type VmMap,
+  fdUpdate,
 } from "./types.ts";
 
 /** A map of the VM by the id user space writes into a map of maps, with its handle address. */
@@ -80,12 +80,12 @@ export class MapOfMaps implements VmMap {
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
-    checkSize(this.spec, "value", value, 4);
-    const mode = updateMode(flags);
-    if (mode === null || (!this.hashed && mode !== "any")) return -Errno.EINVAL;
+    const u = fdUpdate(this.spec, value, flags);
+    if (u === null || (!this.hashed && u.mode !== "any")) return -Errno.EINVAL;
+    const mode = u.mode;
     const k = this.slotKey(key);
     if (k === -Errno.E2BIG) return -Errno.E2BIG;
-    const entry = this.resolve(new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true));
+    const entry = this.resolve(u.id);
     if (!entry) return -Errno.EBADF;
     if (innerMapMismatch(entry.map.spec, this.template) !== null) return -Errno.EINVAL;
     const has = this.slots.has(k);

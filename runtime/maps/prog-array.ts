@@ -15,9 +15,9 @@ import {
   oneCpu,
   singleValue,
   u32Bytes,
-  updateMode,
   type MapSpec,
   type VmMap,
+  fdUpdate,
 } from "./types.ts";
 
 /** Finds a program by the id user space writes into a prog array. */
@@ -70,13 +70,12 @@ export class ProgArrayMap implements VmMap {
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
-    checkSize(this.spec, "value", value, 4);
-    const mode = updateMode(flags);
-    if (mode === null) return -Errno.EINVAL;
+    const u = fdUpdate(this.spec, value, flags);
+    if (u === null) return -Errno.EINVAL;
     const i = this.index(key);
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
-    if (mode === "noexist") return -Errno.EEXIST;
-    const entry = this.resolve(new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true));
+    if (u.mode === "noexist") return -Errno.EEXIST;
+    const entry = this.resolve(u.id);
     if (!entry) return -Errno.EBADF;
     this.slots[i] = entry;
     return 0;

@@ -113,6 +113,22 @@ export function u32Bytes(n: number): Uint8Array {
   return out;
 }
 
+/**
+ * What an update of an fd-valued map (prog array, map of maps) stores: the u32 id user space wrote
+ * (checked to be 4 bytes) and the update mode, null for flags that are none of BPF_ANY / NOEXIST /
+ * EXIST (-EINVAL).
+ */
+export function fdUpdate(
+  spec: MapSpec,
+  value: Uint8Array,
+  flags: number,
+): { id: number; mode: "any" | "noexist" | "exist" } | null {
+  checkSize(spec, "value", value, 4);
+  const mode = updateMode(flags);
+  const id = new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true);
+  return mode === null ? null : { id, mode };
+}
+
 /** `lookupAllCpus` of a map whose values exist once: the one value as a list, or null. */
 export function oneCpu(v: Uint8Array | null): Uint8Array[] | null {
   return v ? [v] : null;
