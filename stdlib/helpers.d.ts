@@ -19,6 +19,7 @@ import type {
   SeqFile,
   SkBuffFields,
   SpinLock,
+  UserRingBuf,
   XdpContext,
   i32,
   i64,
@@ -1900,8 +1901,8 @@ export declare function ktimeGetTaiNs(): u64;
  *
  * @returns The number of drained samples if no error was encountered while draining samples, or 0 if no samples were present in the ring buffer. If a user-space producer was epoll-waiting on this map, and at least one sample was drained, they will receive an event notification notifying them of available space in the ring buffer. If the BPF_RB_NO_WAKEUP flag is passed to this function, no wakeup notification will be sent. If the BPF_RB_FORCE_WAKEUP flag is passed, a wakeup notification will be sent even if no sample was drained.
  */
-export declare function userRingbufDrain<K = any, V = any, C = never>(
-  map: BpfMap<K, V>,
+export declare function userRingbufDrain<T, C = never>(
+  map: UserRingBuf<T>,
   callback_fn: (dynptr: KernelPtr<"bpf_dynptr">, ctx: Ref<C>) => number,
   ctx: C | null,
   flags?: u64,

@@ -9,8 +9,12 @@ export * from "./helpers.js";
 export * from "./net-programs.js";
 export * from "./map-targets.js";
 export * from "./element-maps.js";
+export * from "./map-of-maps.js";
 import type { BloomFilter, ElementMap } from "./element-maps.js";
+import type { ArrayOfMaps, HashOfMaps } from "./map-of-maps.js";
 import type {
+  CgroupArray,
+  CgroupStorage,
   CpuMap,
   DevMap,
   DevMapHash,
@@ -223,6 +227,19 @@ export declare class RingBuf<T> {
   discard(record: Ref<T>, flags?: number): void;
 }
 
+/**
+ * BPF_MAP_TYPE_USER_RINGBUF (Linux 6.1): the other direction — user space writes samples of type T
+ * (tsbpf/user `UserRingBufWriter`), a program drains them with
+ * `userRingbufDrain(map, (sample, ctx) => { dynptrRead(buf, sample, 0, 0); return 0; }, null, 0)`:
+ * the callback gets each sample as a dynptr, 0 continues and 1 stops. `maxEntries` is the buffer
+ * size in bytes (a power of two, ≥ 4096).
+ */
+export declare class UserRingBuf<T> {
+  constructor(options: MapOptions);
+  /** Only marks the sample type for tsbpf/user's typings: no value has it. */
+  readonly __tsbpfSample?: T;
+}
+
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY. */
 export declare class PerfEventArray<T> {
   constructor(options: MapOptions);
@@ -285,6 +302,7 @@ export type BpfMap<K = any, V = any> =
   | ElementMap<V>
   | BloomFilter<V>
   | RingBuf<V>
+  | UserRingBuf<V>
   | PerfEventArray<V>
   | ProgArray
   | StackTraceMap
@@ -292,9 +310,13 @@ export type BpfMap<K = any, V = any> =
   | DevMapHash
   | CpuMap
   | XskMap
+  | CgroupArray
+  | CgroupStorage<V>
   | SockMap
   | SockHash<K>
-  | LocalStorage<any, V>;
+  | LocalStorage<any, V>
+  | ArrayOfMaps<any>
+  | HashOfMaps<K, any>;
 /** A pointer of a kernel object type (`struct task_struct *`), as the u64 a helper returned. */
 export type KernelPtr<Struct extends string> = u64 & { readonly __kernelStruct?: Struct };
 // ---------------------------------------------------------------------------------------------

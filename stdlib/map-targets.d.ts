@@ -56,6 +56,44 @@ export declare class SockHash<K> {
   constructor(options: MapOptions);
 }
 
+/**
+ * BPF_MAP_TYPE_CGROUP_ARRAY: slot (u32 index < maxEntries) → cgroup. User space stores a cgroup v2
+ * directory's fd (in the VM: a cgroup id); `currentTaskUnderCgroup(map, slot)` and
+ * `skbUnderCgroup(ctx, map, slot)` return 1 when the current task (the packet's socket) is in that
+ * cgroup or below it, 0 when not, -EAGAIN for an empty slot, -E2BIG past the end.
+ */
+export declare class CgroupArray {
+  constructor(options: MapOptions);
+}
+
+/**
+ * BPF_MAP_TYPE_CGROUP_STORAGE (the legacy cgroup storage): one V per cgroup the program is attached
+ * to, for cgroup programs (cgroup_skb, cgroup sock / sock_addr / sockopt / sysctl / dev, sockops);
+ * `get()` is that cgroup's value (bpf_get_local_storage), never null. User space reads it by the
+ * cgroup's id. Takes no maxEntries; one program type per map.
+ */
+export declare class CgroupStorage<V> {
+  constructor(options?: StorageOptions);
+  get(): Ref<V>;
+}
+/** BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE: CgroupStorage with one V per CPU (`get()` is this CPU's). */
+export declare class PerCpuCgroupStorage<V> extends CgroupStorage<V> {}
+
+/**
+ * BPF_MAP_TYPE_STRUCT_OPS: declared only, not supported yet (a declaration is error TSB3073): its
+ * value is a kernel ops struct filled with struct_ops programs, a program kind tsbpf lacks.
+ */
+export declare class StructOpsMap {
+  constructor(options: MapOptions);
+}
+/**
+ * BPF_MAP_TYPE_ARENA: declared only, not supported yet (a declaration is error TSB3073): programs
+ * would need __arena pointers (address space 1) and the arena kfuncs.
+ */
+export declare class ArenaMap {
+  constructor(options: MapOptions);
+}
+
 /** Options of a local storage map: no maxEntries (one value per owner); flags default BPF_F_NO_PREALLOC. */
 export interface StorageOptions {
   readonly flags?: number;

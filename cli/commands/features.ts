@@ -111,7 +111,8 @@ export function featuresTable(cov: KernelCoverage): FeaturesTable {
     })),
     mapTypes: MAP_KIND_RECORDS.map((r) => ({
       name: r.name,
-      declared: r.stdlib !== null,
+      // A class declared only to refuse it (TSB3073: not supported yet) does not count.
+      declared: r.stdlib !== null && r.unsupported === null,
       vm: vmMapKinds.has(r.kind),
       kernelTested: cov.mapTypes.has(r.id),
     })),

@@ -182,6 +182,26 @@ export const DIAGNOSTICS = {
     template:
       'map \'{name}\': pinning must be the literal "byName" (pinned as /sys/fs/bpf/<name>, reused by the next load, like LIBBPF_PIN_BY_NAME) or "none", not {found}',
   },
+  // TSB3070-TSB3079: maps of maps and the map kinds declared without support.
+  TSB3070: {
+    severity: "error",
+    template:
+      "map '{name}': {inner} cannot be the inner map of a map of maps; it takes a HashMap, ArrayMap, their per-CPU and LRU variants, an LpmTrie, a Queue, Stack or BloomFilter",
+  },
+  TSB3071: {
+    severity: "error",
+    template:
+      "map '{name}': initial value {slot} ('{text}') does not match the inner map template: {problem} (the kernel refuses a map whose type, key and value sizes or flags differ from the template, and an array's capacity too)",
+  },
+  TSB3072: {
+    severity: "error",
+    template:
+      "map '{name}': {cls} needs {option} (the inner map template: the maxEntries and flags every map it holds shares)",
+  },
+  TSB3073: {
+    severity: "error",
+    template: "map '{name}': {cls} ({kind}) is declared but not supported yet: {reason}",
+  },
   TSB3040: {
     severity: "error",
     template:

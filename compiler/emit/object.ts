@@ -23,7 +23,7 @@ import type { BpfReloc } from "../../core/object/model.ts";
 import { mapFactTags } from "../../core/object/map-facts.ts";
 import type { Btf } from "../../core/btf/index.ts";
 import { mapKind } from "../../core/kernel/kinds.ts";
-import type { Module } from "../ir/types.ts";
+import type { MapTemplate, Module } from "../ir/types.ts";
 import type { EncodedFunc } from "../target/bpf/index.ts";
 import { buildModuleBtf, lineInfoOf } from "./btf.ts";
 import { coreRelosOf } from "./core-relo.ts";
@@ -53,6 +53,21 @@ export function buildObjectSpec(
   sources: ReadonlyMap<string, string>,
 ): BpfObjectSpec {
   const mb = buildModuleBtf(m);
+  /** A map's (or inner template's) type, sizes, flags and BTF key/value types, as libbpf reads them. */
+  const mapShapeSpec = (map: MapTemplate) => {
+    const kind = mapKind(map.kind);
+    if (kind === undefined) throw new Error(`internal: unknown map kind '${map.kind}'`);
+    const typed = kind.btfKeyValue;
+    return {
+      type: kind.id,
+      maxEntries: map.maxEntries,
+      keySize: map.keySize,
+      valueSize: map.valueSize,
+      ...(typed && map.keyType !== null ? { keyTypeId: mb.typeId(map.keyType) } : {}),
+      ...(typed && map.valueType !== null ? { valueTypeId: mb.typeId(map.valueType) } : {}),
+      ...(map.flags !== 0 ? { flags: map.flags } : {}),
+    };
+  };
   const maps: BpfMapSpec[] = m.maps.map((map) => {
     const kind = mapKind(map.kind);
     if (kind === undefined)
@@ -70,13 +85,8 @@ export function buildObjectSpec(
     });
     return {
       name: map.name,
-      type: kind.id,
-      maxEntries: map.maxEntries,
-      keySize: map.keySize,
-      valueSize: map.valueSize,
-      ...(typed && map.keyType !== null ? { keyTypeId: mb.typeId(map.keyType) } : {}),
-      ...(typed && map.valueType !== null ? { valueTypeId: mb.typeId(map.valueType) } : {}),
-      ...(map.flags !== 0 ? { flags: map.flags } : {}),
+      ...mapShapeSpec(map),
+      ...(map.inner ? { inner: { name: "", ...mapShapeSpec(map.inner) } } : {}),
       ...(map.values ? { values: map.values } : {}),
       ...(map.pinning ? { pinning: map.pinning } : {}),
       tags,

@@ -10,6 +10,7 @@
  * socket and cgroup kinds are in net-program-kinds.ts.
  */
 import {
+  BPF_CONSTANTS,
   MAP_KIND_RECORDS,
   SECTION_DEFS,
   contextOffset,
@@ -55,6 +56,9 @@ export const SHAPE_TYPE_ARGS: Readonly<
   key: { count: 1, key: 0, value: null },
   none: { count: 0, key: null, value: null },
   stack: { count: 0, key: null, value: null },
+  // Maps of maps: the last type argument is the inner map class (map-of-maps.ts), not a value type.
+  kmap: { count: 2, key: 0, value: null },
+  imap: { count: 1, key: "u32", value: null },
 };
 
 /** A map class's key and value types from its type arguments (`resolve(i)` resolves argument i). */
@@ -75,6 +79,7 @@ export const CONSTANTS: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ["BPF_NOEXIST", 1n],
   ["BPF_EXIST", 2n],
   ["BPF_F_NO_PREALLOC", 1n],
+  ["BPF_F_INNER_MAP", BigInt(BPF_CONSTANTS.BPF_F_INNER_MAP)],
   ["BPF_F_BROADCAST", 8n],
   ["BPF_LOCAL_STORAGE_GET_F_CREATE", 1n],
   ["BPF_F_EXCLUDE_INGRESS", 16n],

@@ -34,6 +34,14 @@ export function callHelper(
   return fs.val({ op: "callhelper", helper: rec.id, name: helper, args }, result, at);
 }
 
+/**
+ * The pointer a helper takes for map operand `o`: the declared map's `mapref`, or the inner map a
+ * map of maps' lookup returned.
+ */
+export function mapHandle(fs: FuncState, o: Operand & { k: "map" }, at: Node): ValueId {
+  return o.ptr ?? fs.val({ op: "mapref", map: o.map.name }, "ptr", at, o.map.name);
+}
+
 /** Reports a wrong argument count (TSB2004) and returns ERROR. */
 export function arity(fs: FuncState, node: CallExpression, name: string, n: number): Operand {
   fs.m.report("TSB2004", node, {

@@ -43,7 +43,11 @@ export type Operand =
       readonly packet?: { readonly end: ValueId; readonly dataEnd: ValueId };
     }
   | { readonly k: "null" }
-  | { readonly k: "map"; readonly map: MapInfo }
+  /**
+   * A map: a declared one (its `mapref`), or, with `ptr`, the inner map a map of maps' lookup
+   * returned, a pointer that must be null-tested before use like a Ref.
+   */
+  | { readonly k: "map"; readonly map: MapInfo; readonly ptr?: ValueId }
   | {
       readonly k: "ctx";
       readonly ptr: ValueId;

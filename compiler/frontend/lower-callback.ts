@@ -27,7 +27,7 @@ import { HELPER_OVERRIDES } from "../../core/kernel/index.ts";
 import type { CallbackArg, HelperRecord } from "../../core/kernel/index.ts";
 import { newFunc } from "../ir/builder.ts";
 import type { IrType, ValueId } from "../ir/index.ts";
-import { arity, badArg, callHelper } from "./call-support.ts";
+import { arity, badArg, callHelper, mapHandle } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
 import { classifyParam, recordCall } from "./inline-call.ts";
@@ -43,6 +43,11 @@ type CallbackNode = ArrowFunction | FunctionExpression | FunctionDeclaration;
 /** What the callback's parameters are bound to, known from the helper's other arguments. */
 interface CallbackEnv {
   readonly map: MapInfo | undefined;
+  /**
+   * The map is a value (the inner map a map of maps' lookup returned), not a declared map: the
+   * callback reaches it through the map pointer the kernel passes it.
+   */
+  readonly mapIsValue?: boolean;
   /** `callback_ctx`'s type, or null when the call passes null. */
   readonly ctx: TsbType | null;
 }
@@ -69,6 +74,7 @@ export function lowerCallbackHelperCall(
   const fnAt = params.findIndex((p) => p.kind === "callback" && p.name === "callback_fn");
   const vals: (ValueId | null)[] = [];
   let map: MapInfo | undefined;
+  let mapIsValue = false;
   let ctx: TsbType | null = null;
   // Every argument but the callback first: the callback's parameter types depend on them.
   for (let i = 0; i < params.length; i++) {
@@ -95,7 +101,8 @@ export function lowerCallbackHelperCall(
         if (o.k === "error") return ERROR;
         if (o.k !== "map") return badArg(fs, arg, o, `a map for '${p.name}'`);
         map = o.map;
-        vals.push(fs.val({ op: "mapref", map: o.map.name }, "ptr", arg, o.map.name));
+        mapIsValue = o.ptr !== undefined;
+        vals.push(mapHandle(fs, o, arg));
         break;
       }
       case "callback": {
@@ -113,7 +120,7 @@ export function lowerCallbackHelperCall(
     }
   }
   const fnArg = args[fnAt]!;
-  const callee = callbackSubprogram(fs, fnArg, rec, facts, { map, ctx });
+  const callee = callbackSubprogram(fs, fnArg, rec, facts, { map, mapIsValue, ctx });
   if (callee === null) return ERROR;
   vals[fnAt] = fs.val({ op: "funcaddr", callee }, "ptr", fnArg);
   const r = callHelper(fs, rec.name, vals as ValueId[], node);
@@ -236,7 +243,8 @@ function callbackSubprogram(
     if (bd.k === "scalar") {
       const id = inner.declareVar(pname, bd.type, true);
       inner.writeVar(id, v);
-    } else if (bd.k === "map") inner.bindOperand(pname, { k: "map", map: bd.map });
+    } else if (bd.k === "map")
+      inner.bindOperand(pname, { k: "map", map: bd.map, ...(env.mapIsValue ? { ptr: v } : {}) });
     else inner.bindOperand(pname, { k: "ref", target: bd.target, ptr: v });
   });
   lowerBody(inner, cb.getBody()!);

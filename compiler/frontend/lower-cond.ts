@@ -78,7 +78,7 @@ export function lowerCond(fs: FuncState, node: Node, t: BlockId, f: BlockId): vo
     }
   }
   const x = fs.rvalue(lowerExpr(fs, node), node);
-  if (x.k === "ref") return fs.condbr(nullTest(fs, x, node, false), t, f, node);
+  if (nullable(x)) return fs.condbr(nullTest(fs, x, node, false), t, f, node);
   const r = x.k === "error" ? null : fs.toReg(x, node);
   if (r === null) {
     if (x.k !== "error") typeError(fs, node, x, "a bool, an integer or a Ref to test");
@@ -88,9 +88,15 @@ export function lowerCond(fs: FuncState, node: Node, t: BlockId, f: BlockId): vo
   fs.condbr(fs.val({ op: "icmp", cond: "ne", lhs: r.v, rhs: zero }, "i1", node), t, f, node);
 }
 
+/** An operand that may be null: a Ref, or the inner map a map of maps' lookup returned. */
+type Nullable = (Operand & { k: "ref" }) | (Operand & { k: "map"; ptr: ValueId });
+function nullable(o: Operand): o is Nullable {
+  return o.k === "ref" || (o.k === "map" && o.ptr !== undefined);
+}
+
 /** `ref === null` (isNull) or `ref !== null`: for packet views, the bounds check itself. */
-function nullTest(fs: FuncState, ref: Operand & { k: "ref" }, at: Node, isNull: boolean): ValueId {
-  if (ref.packet) {
+function nullTest(fs: FuncState, ref: Nullable, at: Node, isNull: boolean): ValueId {
+  if (ref.k === "ref" && ref.packet) {
     // RFC 9669 has no bounds checks: the kernel verifier learns packet bounds only from this compare.
     const cond = isNull ? "ugt" : "ule";
     return fs.val({ op: "icmp", cond, lhs: ref.packet.end, rhs: ref.packet.dataEnd }, "i1", at);
@@ -114,9 +120,9 @@ function compare(
   const eqOp = kind === SyntaxKind.EqualsEqualsEqualsToken || kind === SyntaxKind.EqualsEqualsToken;
   const neOp =
     kind === SyntaxKind.ExclamationEqualsEqualsToken || kind === SyntaxKind.ExclamationEqualsToken;
-  if (lo.k === "ref" || ro.k === "ref") {
-    const ref = (lo.k === "ref" ? lo : ro) as Operand & { k: "ref" };
-    const other = lo.k === "ref" ? ro : lo;
+  if (nullable(lo) || nullable(ro)) {
+    const ref = nullable(lo) ? lo : (ro as Nullable);
+    const other = nullable(lo) ? ro : lo;
     if (other.k !== "null" || !(eqOp || neOp)) {
       typeError(fs, node, other, "null (references can only be tested against null)");
       return null;

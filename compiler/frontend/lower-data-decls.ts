@@ -17,9 +17,10 @@ import {
 } from "./builtins.ts";
 import { parseIntegerLiteral } from "./lower-expr.ts";
 import { programValues } from "./map-values.ts";
+import { innerMapClass, innerTemplate, mapValues } from "./map-of-maps.ts";
 import type { ModuleState } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
-import { U32, alignOf, sizeOf, typeName } from "./types.ts";
+import { U32, U64, alignOf, sizeOf, typeName } from "./types.ts";
 import type { MapHistogram } from "../ir/types.ts";
 
 /** Adds a global variable (.bss when zero, .data otherwise) holding `value`. */
@@ -130,6 +131,16 @@ export function registerMap(
   init: Node & { getTypeArguments(): Node[]; getArguments(): Node[] },
 ): void {
   const kind = MAP_KINDS.get(cls)!;
+  if (kind.record.unsupported !== null) {
+    m.report("TSB3073", init, {
+      name,
+      cls,
+      kind: kind.record.name,
+      reason: kind.record.unsupported,
+    });
+    m.top.set(name, { k: "invalid" });
+    return;
+  }
   const targs = init.getTypeArguments();
   const resolve = (i: number): TsbType | null => (targs[i] ? m.resolveType(targs[i]!) : null);
   const need = SHAPE_TYPE_ARGS[kind.shape].count;
@@ -140,9 +151,16 @@ export function registerMap(
     });
     return;
   }
-  const { key, value } = mapTypesOf(kind.shape, resolve);
+  const types = mapTypesOf(kind.shape, resolve);
+  // kernel/bpf/local_storage.c: the legacy cgroup storage's key is the cgroup's id (a u64) and it
+  // takes no max_entries (one value per cgroup the program is attached to).
+  const cgroupStorage = kind.kind === "cgroup_storage" || kind.kind === "percpu_cgroup_storage";
+  const key = cgroupStorage ? U64 : types.key;
+  const value = types.value;
   const args = SHAPE_TYPE_ARGS[kind.shape];
   if ((args.value !== null && !value) || (typeof args.key === "number" && !key)) return;
+  const inner = kind.record.innerMaps ? innerMapClass(m, name, targs[need - 1]!) : undefined;
+  if (kind.record.innerMaps && !inner) return;
   const opts = init.getArguments()[0];
   let maxEntries: bigint | null = null;
   let flags = 0n;
@@ -152,11 +170,16 @@ export function registerMap(
   let flagsGiven = false;
   let pinning = 0;
   let valuesNode: Node | undefined;
+  let innerNode: Node | undefined;
   if (opts && Node.isObjectLiteralExpression(opts)) {
     for (const p of opts.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
       if (p.getName() === "values") {
         valuesNode = p.getInitializerOrThrow();
+        continue;
+      }
+      if (p.getName() === "inner" && inner) {
+        innerNode = p.getInitializerOrThrow();
         continue;
       }
       if (p.getName() === "pinning") {
@@ -206,6 +229,15 @@ export function registerMap(
     }
     maxEntries = 0n;
     flags |= 1n;
+  } else if (cgroupStorage) {
+    if ((maxEntries ?? 0n) !== 0n) {
+      m.report("TSB3002", opts ?? init, {
+        name,
+        problem: `a ${cls} has one value per cgroup its program is attached to: it takes no maxEntries`,
+      });
+      return;
+    }
+    maxEntries = 0n;
   } else if (maxEntries === null || maxEntries <= 0n) {
     m.report("TSB3002", opts ?? init, {
       name,
@@ -214,20 +246,31 @@ export function registerMap(
     return;
   }
   // kernel/bpf/ringbuf.c: the data area is a power-of-2 number of pages.
-  if (kind.kind === "ringbuf" && (maxEntries < 4096n || (maxEntries & (maxEntries - 1n)) !== 0n)) {
+  const ring = kind.kind === "ringbuf" || kind.kind === "user_ringbuf";
+  if (ring && (maxEntries < 4096n || (maxEntries & (maxEntries - 1n)) !== 0n)) {
     m.report("TSB3002", opts ?? init, {
       name,
       problem: `a ring buffer's maxEntries is its size in bytes and must be a power of two of at least 4096 (a page), not ${maxEntries}`,
     });
     return;
   }
+  const template = inner && innerTemplate(m, name, cls, inner, innerNode, opts ?? init);
+  if (inner && !template) return;
   let values: (string | null)[] | undefined;
-  if (valuesNode && kind.kind !== "prog_array") {
-    m.report("TSB3002", valuesNode, { name, problem: "only a ProgArray takes initial values" });
+  if (valuesNode && kind.kind !== "prog_array" && !template) {
+    m.report("TSB3002", valuesNode, {
+      name,
+      problem: "only a ProgArray or a map of maps takes initial values",
+    });
     return;
   }
   if (valuesNode) {
-    values = programValues(m, name, valuesNode, maxEntries);
+    values = template
+      ? mapValues(m, name, valuesNode, template, {
+          keySize: key && kind.shape === "kmap" ? sizeOf(key) : 4,
+          maxEntries,
+        })
+      : programValues(m, name, valuesNode, maxEntries);
     if (!values) return;
   }
   const kindProblem = kind.kind === "lpm_trie" ? lpmTrieProblem(key, flags) : null;
@@ -257,7 +300,8 @@ export function registerMap(
   // fd arrays and redirect targets are u32 → u32 whatever their class's type arguments; a socket
   // map's value is a u32 socket fd, its key the class's key type (u32 for a SockMap).
   const u32Key = kind.record.fdArray || kind.record.redirect || (kind.record.sockets && !key);
-  const u32Value = kind.record.fdArray || kind.record.redirect || kind.record.sockets;
+  const u32Value =
+    kind.record.fdArray || kind.record.redirect || kind.record.sockets || kind.record.innerMaps;
   m.maps.push({
     name,
     kind: kind.kind,
@@ -270,9 +314,10 @@ export function registerMap(
     histogram,
     ...(values ? { values } : {}),
     ...(pinning ? { pinning } : {}),
+    ...(template ? { inner: template } : {}),
     span: m.span(d),
   });
-  m.top.set(name, { k: "map", map: { name, kind, key, value } });
+  m.top.set(name, { k: "map", map: { name, kind, key, value, ...(inner ? { inner } : {}) } });
 }
 
 /**

@@ -16,7 +16,7 @@ import type { CallExpression } from "ts-morph";
 import { HELPER_OVERRIDES } from "../../core/kernel/index.ts";
 import type { HelperParam, HelperRecord } from "../../core/kernel/index.ts";
 import type { ValueId } from "../ir/index.ts";
-import { arity, badArg, callHelper, pointerTo } from "./call-support.ts";
+import { arity, badArg, callHelper, mapHandle, pointerTo } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState, describe } from "./func-state.ts";
 import { lowerCallbackHelperCall, takesCallback } from "./lower-callback.ts";
@@ -136,7 +136,7 @@ function lowerArg(
       const o = lowerExpr(fs, arg);
       if (o.k === "error") return null;
       if (o.k !== "map") return fail(fs, arg, o, `a map for '${p.name}'`);
-      return { v: fs.val({ op: "mapref", map: o.map.name }, "ptr", arg, o.map.name), map: o.map };
+      return { v: mapHandle(fs, o, arg), map: o.map };
     }
     case "key":
     case "value": {
@@ -189,8 +189,18 @@ function addressOf(fs: FuncState, arg: Node, p: HelperParam): ValueId | null {
     return fs.addr(o.base, o.offset, arg);
   if (o.k === "ref") return o.ptr;
   if (o.k === "null") return fs.iconst("i64", 0n, arg);
-  if (p.kind === "struct") return fail(fs, arg, o, `a struct place for '${p.name}'`);
+  // A kernel pointer to the struct itself (a callback's `KernelPtr<"bpf_dynptr">`) is its address.
+  if (p.kind === "struct" && o.k === "kptr" && o.name === p.struct) return o.v;
+  if (p.kind === "struct" && kernelPtrStruct(arg) !== p.struct)
+    return fail(fs, arg, o, `a struct place for '${p.name}'`);
   return fs.coerce(o, U64, arg);
+}
+
+/** The struct a `KernelPtr<"name">` argument points to, by its TypeScript type, or undefined. */
+function kernelPtrStruct(arg: Node): string | undefined {
+  const t = arg.getType().getProperty("__kernelStruct")?.getTypeAtLocation(arg);
+  const lit = t?.getNonNullableType();
+  return lit?.isStringLiteral() ? String(lit.getLiteralValue()) : undefined;
 }
 
 function fail(fs: FuncState, at: Node, o: Operand, expected: string): null {

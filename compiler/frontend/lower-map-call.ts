@@ -1,7 +1,8 @@
 /**
  * Map method calls: `lookup`/`update`/`delete` on hash and array maps (bpf_map_*_elem), ring buffer
  * `output`/`reserve`/`submit`/`discard`, perf event array `output`, stack trace map `getStackId`,
- * prog array `tailCall`, queue/stack `push`/`pop`/`peek` and bloom filter `push`/`peek`.
+ * prog array `tailCall`, queue/stack `push`/`pop`/`peek`, bloom filter `push`/`peek`, and a map of
+ * maps' `lookup`, which yields its inner map (a `map` operand with a pointer, null-tested like a Ref).
  *
  * Consumes the map operand (its `MapInfo`: kind, key and value types) and the argument nodes; produces
  * helper calls on `mapref` handles. A lookup or reserve yields a `ref` operand that must be
@@ -10,7 +11,7 @@
 import type { CallExpression, Node } from "ts-morph";
 import type { ValueId } from "../ir/index.ts";
 import { BPF_F_CURRENT_CPU } from "./builtins.ts";
-import { badArg, callHelper, pointerTo } from "./call-support.ts";
+import { badArg, callHelper, mapHandle, pointerTo } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState } from "./func-state.ts";
 import { lowerExpr } from "./lower-expr.ts";
@@ -26,13 +27,32 @@ export function callMapMethod(
   args: Node[],
 ): Operand {
   const map = obj.map;
-  const mapref = (): ValueId => fs.val({ op: "mapref", map: map.name }, "ptr", node, map.name);
+  const mapref = (): ValueId => mapHandle(fs, obj, node);
   const flagsArg = (i: number, dflt: bigint): ValueId | null =>
     args[i] ? fs.coerce(lowerExpr(fs, args[i]!, U64), U64, args[i]!) : fs.iconst("i64", dflt, node);
   const shape = map.kind.shape;
   const owner = map.kind.record.storage;
   if (owner && map.value)
     return storageMethod(fs, node, { owner, value: map.value, method, args, mapref, flagsArg });
+  if (map.kind.kind === "cgroup_storage" || map.kind.kind === "percpu_cgroup_storage") {
+    // bpf_get_local_storage: the attached cgroup's value (this CPU's), never null; flags must be 0.
+    if (method === "get" && args.length === 0 && map.value) {
+      const flags = fs.iconst("i64", 0n, node);
+      const ptr = callHelper(fs, "get_local_storage", [mapref(), flags], node, "ptr");
+      return { k: "ref", target: map.value, ptr };
+    }
+    fs.m.report("TSB1010", node.getExpression(), {
+      name: `${map.name}.${method} with ${args.length} arguments (a cgroup storage has get())`,
+    });
+    return ERROR;
+  }
+  if (map.inner && map.key && method === "lookup" && args.length === 1) {
+    // A map of maps' lookup yields the inner map itself (null when the slot is empty).
+    const key = pointerTo(fs, args[0]!, map.key, "key");
+    if (key === null) return ERROR;
+    const ptr = callHelper(fs, "map_lookup_elem", [mapref(), key], node, "ptr");
+    return { k: "map", map: map.inner, ptr };
+  }
   if ((shape === "kv" || shape === "v") && map.key && map.value) {
     if (method === "lookup" && args.length === 1) {
       const key = pointerTo(fs, args[0]!, map.key, "key");

@@ -23,6 +23,8 @@ export interface MapInfo {
   readonly kind: MapKind;
   readonly key: TsbType | null;
   readonly value: TsbType | null;
+  /** A map of maps' inner maps (what its lookup yields); `name` describes them in messages. */
+  readonly inner?: MapInfo;
 }
 
 /** A scalar type (register-held). */

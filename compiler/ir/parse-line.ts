@@ -54,7 +54,7 @@ export function lex(line: string, lineNo: number): Tok[] {
       while (j < line.length && /[A-Za-z0-9_$.#]/.test(line[j]!)) j++;
       toks.push({ kind: "word", text: line.slice(i, j), col: i + 1 });
       i = j;
-    } else if ("(){},:=!@-+".includes(c)) {
+    } else if ("(){}[],:=!@-+".includes(c)) {
       toks.push({ kind: "punct", text: c, col: i + 1 });
       i++;
     } else {

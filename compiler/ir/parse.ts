@@ -13,7 +13,7 @@
  * This file reads the module-level declarations (module, license, type, map, global); function
  * bodies are parse-func.ts, instruction bodies parse-inst.ts, tokens parse-line.ts.
  */
-import type { Func, GlobalDecl, MapDecl, Module, SourceType } from "./types.ts";
+import type { Func, GlobalDecl, MapDecl, MapTemplate, Module, SourceType } from "./types.ts";
 import { parseFuncLines } from "./parse-func.ts";
 import { IrParseError, Line, lex, numbered } from "./parse-line.ts";
 import { defaultSpan } from "./print.ts";
@@ -115,9 +115,8 @@ function parseTypeDecl(l: Line, index: number): SourceType {
   }
 }
 
-function parseMapDecl(l: Line, file: string): MapDecl {
-  l.expect("@");
-  const name = l.word();
+/** `hash key 4 value 8 max 16 flags 0 ktype %1 vtype %2`: a map's or inner template's shape. */
+function parseMapShape(l: Line): MapTemplate {
   const kind = l.word("a map kind");
   l.expect("key");
   const keySize = l.int();
@@ -131,6 +130,13 @@ function parseMapDecl(l: Line, file: string): MapDecl {
   const keyType = typeRefOf(l);
   l.expect("vtype");
   const valueType = typeRefOf(l);
+  return { kind, keySize, valueSize, maxEntries, flags, keyType, valueType };
+}
+
+function parseMapDecl(l: Line, file: string): MapDecl {
+  l.expect("@");
+  const name = l.word();
+  const shape = parseMapShape(l);
   let histogram: MapDecl["histogram"] = null;
   if (l.isWord("hist")) {
     l.next("hist");
@@ -142,6 +148,11 @@ function parseMapDecl(l: Line, file: string): MapDecl {
       if (step <= 0n) l.failPrev("a linear histogram's step must be positive");
       histogram = { kind: "linear", min, step };
     } else l.failPrev(`unknown histogram shape '${shape}' (log2, linear)`);
+  }
+  let inner: MapTemplate | undefined;
+  if (l.isWord("inner")) {
+    l.next("inner");
+    inner = parseMapShape(l);
   }
   let values: (string | null)[] | undefined;
   if (l.isWord("values")) {
@@ -168,14 +179,9 @@ function parseMapDecl(l: Line, file: string): MapDecl {
   const span = l.span(file) ?? defaultSpan(file);
   return {
     name,
-    kind,
-    keySize,
-    valueSize,
-    maxEntries,
-    flags,
-    keyType,
-    valueType,
+    ...shape,
     histogram,
+    ...(inner ? { inner } : {}),
     ...(values ? { values } : {}),
     ...(pinning ? { pinning } : {}),
     span,

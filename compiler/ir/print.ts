@@ -15,6 +15,7 @@ import type {
   Inst,
   InstData,
   MapDecl,
+  MapTemplate,
   Module,
   SourceType,
   Span,
@@ -81,10 +82,17 @@ function formatSpan(span: Span, file: string): string {
 
 function printMap(m: MapDecl, file: string): string {
   return (
-    `map @${m.name} ${m.kind} key ${m.keySize} value ${m.valueSize} max ${m.maxEntries} ` +
-    `flags ${m.flags} ktype ${typeRef(m.keyType)} vtype ${typeRef(m.valueType)}` +
-    `${histogramText(m.histogram)}${valuesText(m.values)}${m.pinning ? ` pin ${m.pinning}` : ""}` +
-    declSpan(m.span, file)
+    `map @${m.name} ${mapShape(m)}${histogramText(m.histogram)}` +
+    `${m.inner ? ` inner ${mapShape(m.inner)}` : ""}${valuesText(m.values)}` +
+    `${m.pinning ? ` pin ${m.pinning}` : ""}${declSpan(m.span, file)}`
+  );
+}
+
+/** `hash key 4 value 8 max 16 flags 0 ktype %1 vtype %2`: a map's (or inner template's) shape. */
+function mapShape(m: MapTemplate): string {
+  return (
+    `${m.kind} key ${m.keySize} value ${m.valueSize} max ${m.maxEntries} ` +
+    `flags ${m.flags} ktype ${typeRef(m.keyType)} vtype ${typeRef(m.valueType)}`
   );
 }
 

@@ -279,8 +279,16 @@ export interface MapDecl {
   readonly values?: readonly (string | null)[];
   /** libbpf's `pinning` (1 = LIBBPF_PIN_BY_NAME: pinned under the pin root by its name); absent = 0. */
   readonly pinning?: number;
+  /** A map of maps' inner map template (libbpf `__array(values, struct inner)`); absent otherwise. */
+  readonly inner?: MapTemplate;
   readonly span: Span;
 }
+
+/** The inner map template of a map of maps: what every map it holds has (names no map of its own). */
+export type MapTemplate = Pick<
+  MapDecl,
+  "kind" | "keySize" | "valueSize" | "maxEntries" | "flags" | "keyType" | "valueType"
+>;
 
 /** A histogram shape: log2 slots, or linear buckets of `step` from `min`. */
 export type MapHistogram =

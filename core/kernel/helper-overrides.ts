@@ -111,7 +111,7 @@ export const HELPER_OVERRIDES: Readonly<Record<string, HelperOverride>> = {
     callback: [{ kptr: "task_struct" }, { kptr: "vm_area_struct" }, "ctx"],
   },
   user_ringbuf_drain: {
-    ts: 'userRingbufDrain<K = any, V = any, C = never>(map: BpfMap<K, V>, callback_fn: (dynptr: KernelPtr<"bpf_dynptr">, ctx: Ref<C>) => number, ctx: C | null, flags?: u64): i64',
+    ts: 'userRingbufDrain<T, C = never>(map: UserRingBuf<T>, callback_fn: (dynptr: KernelPtr<"bpf_dynptr">, ctx: Ref<C>) => number, ctx: C | null, flags?: u64): i64',
     callback: [{ kptr: "bpf_dynptr" }, "ctx"],
   },
   timer_set_callback: {

@@ -3,6 +3,7 @@
  * `bpf_map_type` / `bpf_prog_type` / `bpf_attach_type` as name → number tables derived from them
  * (`BPF_MAP_TYPE.BPF_MAP_TYPE_HASH`), so each number is written once, in its record.
  */
+import { BPF_CONSTANTS } from "./generated.ts";
 import { MAP_KIND_RECORDS } from "./map-kinds.ts";
 import { ATTACH_TYPE_RECORDS, PROGRAM_TYPE_RECORDS } from "./program-kinds.ts";
 import type { AttachTypeRecord, MapKindRecord, ProgramTypeRecord } from "./records.ts";
@@ -59,4 +60,35 @@ const attachByType = new Map<string, AttachTypeRecord>(ATTACH_TYPE_RECORDS.map((
 /** The attach type record of a name without `BPF_` (`TRACE_FENTRY`), or undefined. */
 export function attachType(type: string): AttachTypeRecord | undefined {
   return attachByType.get(type);
+}
+
+/** What a map of maps compares between its inner map template and a map stored in it. */
+export interface InnerMapShape {
+  /** BPF_MAP_TYPE_* number. */
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+}
+
+/**
+ * Why the kernel refuses to store map `m` in a map of maps with inner template `t`
+ * (kernel/bpf/map_in_map.c bpf_map_meta_equal: type, key and value size, flags; arraymap.c
+ * array_map_meta_equal: an array's max_entries unless the template has BPF_F_INNER_MAP) — the
+ * field that differs — or null when it accepts it.
+ */
+export function innerMapMismatch(
+  m: InnerMapShape,
+  t: InnerMapShape,
+): "type" | "key size" | "value size" | "flags" | "max_entries" | null {
+  if (m.type !== t.type) return "type";
+  if (m.keySize !== t.keySize) return "key size";
+  if (m.valueSize !== t.valueSize) return "value size";
+  if (m.flags !== t.flags) return "flags";
+  const array =
+    t.type === BPF_MAP_TYPE.BPF_MAP_TYPE_ARRAY || t.type === BPF_MAP_TYPE.BPF_MAP_TYPE_PERCPU_ARRAY;
+  if (array && (t.flags & BPF_CONSTANTS.BPF_F_INNER_MAP) === 0 && m.maxEntries !== t.maxEntries)
+    return "max_entries";
+  return null;
 }

@@ -21,6 +21,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "HashMap", shape: "kv" },
   },
   {
@@ -36,6 +38,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "ArrayMap", shape: "v" },
   },
   {
@@ -51,6 +55,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "ProgArray", shape: "none" },
   },
   {
@@ -66,6 +72,8 @@ export const MAP_KIND_RECORDS = [
     events: "perf_event",
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "PerfEventArray", shape: "record" },
   },
   {
@@ -81,6 +89,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "PerCpuHash", shape: "kv" },
   },
   {
@@ -96,6 +106,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "PerCpuArray", shape: "v" },
   },
   {
@@ -111,6 +123,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "StackTraceMap", shape: "stack" },
   },
   {
@@ -126,7 +140,9 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: false,
+    unsupported: null,
+    stdlib: { class: "CgroupArray", shape: "none" },
   },
   {
     name: "BPF_MAP_TYPE_LRU_HASH",
@@ -141,6 +157,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "LruHash", shape: "kv" },
   },
   {
@@ -156,6 +174,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: true,
     forEach: true,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "LruPerCpuHash", shape: "kv" },
   },
   {
@@ -171,6 +191,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "LpmTrie", shape: "kv" },
   },
   {
@@ -186,7 +208,9 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: true,
+    unsupported: null,
+    stdlib: { class: "ArrayOfMaps", shape: "imap" },
   },
   {
     name: "BPF_MAP_TYPE_HASH_OF_MAPS",
@@ -201,7 +225,9 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: true,
+    unsupported: null,
+    stdlib: { class: "HashOfMaps", shape: "kmap" },
   },
   {
     name: "BPF_MAP_TYPE_DEVMAP",
@@ -216,6 +242,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "DevMap", shape: "none" },
   },
   {
@@ -231,6 +259,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "SockMap", shape: "none" },
   },
   {
@@ -246,6 +276,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "CpuMap", shape: "none" },
   },
   {
@@ -261,6 +293,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "XskMap", shape: "none" },
   },
   {
@@ -276,6 +310,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "SockHash", shape: "key" },
   },
   {
@@ -291,7 +327,9 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: false,
+    unsupported: null,
+    stdlib: { class: "CgroupStorage", shape: "v" },
   },
   {
     name: "BPF_MAP_TYPE_REUSEPORT_SOCKARRAY",
@@ -306,6 +344,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: null,
   },
   {
@@ -321,7 +361,9 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: false,
+    unsupported: null,
+    stdlib: { class: "PerCpuCgroupStorage", shape: "v" },
   },
   {
     name: "BPF_MAP_TYPE_QUEUE",
@@ -336,6 +378,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "Queue", shape: "value" },
   },
   {
@@ -351,6 +395,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "Stack", shape: "value" },
   },
   {
@@ -366,6 +412,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "SkStorage", shape: "v" },
   },
   {
@@ -381,6 +429,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "DevMapHash", shape: "none" },
   },
   {
@@ -396,7 +446,10 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: false,
+    unsupported:
+      'its values are kernel structs of struct_ops programs (SEC("struct_ops/...")), a program kind tsbpf does not declare',
+    stdlib: { class: "StructOpsMap", shape: "none" },
   },
   {
     name: "BPF_MAP_TYPE_RINGBUF",
@@ -411,6 +464,8 @@ export const MAP_KIND_RECORDS = [
     events: "ringbuf",
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "RingBuf", shape: "record" },
   },
   {
@@ -426,6 +481,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "InodeStorage", shape: "v" },
   },
   {
@@ -441,6 +498,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "TaskStorage", shape: "v" },
   },
   {
@@ -456,6 +515,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "BloomFilter", shape: "value" },
   },
   {
@@ -471,7 +532,9 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: false,
+    unsupported: null,
+    stdlib: { class: "UserRingBuf", shape: "record" },
   },
   {
     name: "BPF_MAP_TYPE_CGRP_STORAGE",
@@ -486,6 +549,8 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
+    innerMaps: false,
+    unsupported: null,
     stdlib: { class: "CgrpStorage", shape: "v" },
   },
   {
@@ -493,7 +558,7 @@ export const MAP_KIND_RECORDS = [
     id: 33,
     kind: "arena",
     perCpu: false,
-    btfKeyValue: true,
+    btfKeyValue: false,
     fdArray: false,
     redirect: false,
     sockets: false,
@@ -501,6 +566,9 @@ export const MAP_KIND_RECORDS = [
     events: null,
     histogram: false,
     forEach: false,
-    stdlib: null,
+    innerMaps: false,
+    unsupported:
+      "programs reach an arena through __arena pointers (address space 1, bpf_arena_alloc_pages / bpf_arena_free_pages kfuncs), which tsbpf's language has no form for",
+    stdlib: { class: "ArenaMap", shape: "none" },
   },
 ] as const satisfies readonly MapKindRecord[];

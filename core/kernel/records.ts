@@ -82,9 +82,10 @@ export interface ContextLayout {
 /**
  * How a stdlib map class's type arguments map to key and value: "kv", "v" (u32 key), "record" (a
  * record type, no elements), "value" (elements without a key: queue, stack, bloom filter; key size
- * 0), "none", or "stack" (no type arguments: u32 stack id → `maxDepth` u64 addresses).
+ * 0), "none", "stack" (no type arguments: u32 stack id → `maxDepth` u64 addresses), or the maps of
+ * maps: "kmap" (a key type, then the inner map class) and "imap" (u32 index → the inner map class).
  */
-export type MapShape = "kv" | "v" | "record" | "value" | "key" | "none" | "stack";
+export type MapShape = "kv" | "v" | "record" | "value" | "key" | "none" | "stack" | "kmap" | "imap";
 
 /** One map kind: a member of uapi `enum bpf_map_type` and what every stage must know about it. */
 export interface MapKindRecord {
@@ -112,6 +113,13 @@ export interface MapKindRecord {
   readonly histogram: boolean;
   /** bpf_for_each_map_elem can walk it (the kernel's map ops have map_for_each_callback). */
   readonly forEach: boolean;
+  /**
+   * A map of maps (kernel/bpf/map_in_map.c): created from an inner map template (`inner_map_fd`),
+   * user space stores map fds as u32 values, and a program's lookup yields the inner map itself.
+   */
+  readonly innerMaps: boolean;
+  /** Declared in the stdlib but not supported yet: why (TSB3073), or null. */
+  readonly unsupported: string | null;
   /** The stdlib class declaring it, or null. */
   readonly stdlib: { readonly class: string; readonly shape: MapShape } | null;
 }

@@ -32,6 +32,13 @@ export interface FakeProcess {
   readonly kernelStack?: readonly bigint[];
   /** The user call stack (BPF_F_USER_STACK), innermost first; empty for a kernel thread. */
   readonly userStack?: readonly bigint[];
+  /**
+   * The cgroup v2 ids of the task's cgroup and its ancestors, innermost first, the root (id 1)
+   * last: bpf_get_current_cgroup_id returns the first, bpf_current_task_under_cgroup /
+   * bpf_skb_under_cgroup (the socket is the task's) ask whether a CgroupArray slot is one of them.
+   * A CgroupArray slot holds a cgroup id in the VM where the kernel takes a cgroup directory's fd.
+   */
+  readonly cgroups?: readonly bigint[];
 }
 
 /** A bad fake-process option (a stack that is not a list of u64 addresses, ...). */
@@ -98,17 +105,22 @@ export const DEFAULT_PROCESS: Required<FakeProcess> = {
   // A task sampled in a read(2) system call: kernel text addresses, then a small user program's.
   kernelStack: Object.freeze([0xffffffff81a1c2d0n, 0xffffffff81a1b010n, 0xffffffff82000134n]),
   userStack: Object.freeze([0x401136n, 0x7f3a2c029d90n, 0x7f3a2c029e40n, 0x401065n]),
+  cgroups: Object.freeze([1n]),
 };
 
-/** Checks a fake stack and returns a frozen copy. */
-function checkStack(name: string, stack: unknown): readonly bigint[] {
+/** Checks a fake stack (or another list of u64s: `what` they are) and returns a frozen copy. */
+function checkStack(
+  name: string,
+  stack: unknown,
+  [what, whats] = ["address", "addresses"],
+): readonly bigint[] {
   if (!Array.isArray(stack)) {
-    throw new FakeProcessError(`process.${name} must be an array of bigint addresses`);
+    throw new FakeProcessError(`process.${name} must be an array of bigint ${whats}`);
   }
   stack.forEach((ip: unknown, i) => {
     if (typeof ip !== "bigint" || ip < 0n || ip >= 1n << 64n) {
       throw new FakeProcessError(
-        `process.${name}[${i}] must be a bigint address from 0 to 2^64-1, got ${String(ip)}` +
+        `process.${name}[${i}] must be a bigint ${what} from 0 to 2^64-1, got ${String(ip)}` +
           (typeof ip === "number" ? " (a number: write it with an n suffix)" : ""),
       );
     }
@@ -130,6 +142,7 @@ export function resolveProcess(
     ...merged,
     kernelStack: checkStack("kernelStack", merged.kernelStack),
     userStack: checkStack("userStack", merged.userStack),
+    cgroups: checkStack("cgroups", merged.cgroups, ["id", "ids"]),
   };
 }
 

@@ -102,6 +102,6 @@ export const PROCESS_HELPERS: readonly HelperImpl[] = [
   { name: "get_current_task_btf", fn: (_c, env) => env.process.task },
   {
     name: "get_current_cgroup_id",
-    fn: () => 1n,
+    fn: (_c, env) => env.process.cgroups[0] ?? 1n,
   },
 ];

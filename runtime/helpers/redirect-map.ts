@@ -5,6 +5,7 @@
  * in the flags' low two bits. Flags outside those bits (and, for device maps, BPF_F_BROADCAST |
  * BPF_F_EXCLUDE_INGRESS) are XDP_ABORTED; a broadcast redirects whatever the key.
  */
+import { mapKind } from "../../core/kernel/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import { RedirectMap } from "../maps/redirect-map.ts";
 import type { HelperImpl } from "./types.ts";
@@ -23,7 +24,7 @@ export const REDIRECT_MAP_HELPERS: readonly HelperImpl[] = [
     name: "redirect_map",
     fn(call, env) {
       const m = mapArg(call, env, 1, "redirect_map");
-      if (!(m instanceof RedirectMap))
+      if (!(m instanceof RedirectMap) || !mapKind(m.kind)?.redirect)
         throw helperError("redirect_map", `map ${m.spec.name} is a ${m.kind}, not a redirect map`);
       const p = env.packet;
       if (!p?.isXdp) throw helperError("redirect_map", "needs an xdp_md context");

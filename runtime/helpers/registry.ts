@@ -14,6 +14,8 @@ import type { HelperRecord as KernelHelperRecord } from "../../core/kernel/index
 import type { FastHelperFn, HelperFn, HelperTable } from "../vm/contract.ts";
 import type { HelperEnv } from "./env.ts";
 import { CALLBACK_HELPERS } from "./callback-helpers.ts";
+import { DYNPTR_HELPERS } from "./dynptr-helpers.ts";
+import { CGROUP_HELPERS } from "./cgroup-helpers.ts";
 import { LOCK_HELPERS } from "./lock-helpers.ts";
 import { MAP_HELPERS } from "./map-helpers.ts";
 import { OUTPUT_HELPERS } from "./output-helpers.ts";
@@ -51,6 +53,8 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...STRING_HELPERS,
   ...STACK_HELPERS,
   ...CALLBACK_HELPERS,
+  ...DYNPTR_HELPERS,
+  ...CGROUP_HELPERS,
   ...LOCK_HELPERS,
 ];
 

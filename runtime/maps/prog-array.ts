@@ -8,7 +8,17 @@
  * empty slot is -ENOENT; an index ≥ max_entries is -E2BIG.
  */
 import type { EngineProgram } from "../vm/contract.ts";
-import { Errno, MapError, checkSize, updateMode, type MapSpec, type VmMap } from "./types.ts";
+import {
+  Errno,
+  MapError,
+  checkSize,
+  oneCpu,
+  singleValue,
+  u32Bytes,
+  type MapSpec,
+  type VmMap,
+  fdUpdate,
+} from "./types.ts";
 
 /** Finds a program by the id user space writes into a prog array. */
 export type ProgramResolver = (id: number) => { id: number; program: EngineProgram } | undefined;
@@ -52,33 +62,27 @@ export class ProgArrayMap implements VmMap {
   /** User-space view: the stored program's id as a u32, or null for an empty slot. */
   lookup(key: Uint8Array): Uint8Array | null {
     const e = this.slots[this.index(key)];
-    if (!e) return null;
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setUint32(0, e.id, true);
-    return out;
+    return e ? u32Bytes(e.id) : null;
   }
 
   lookupAllCpus(key: Uint8Array): Uint8Array[] | null {
-    const v = this.lookup(key);
-    return v ? [v] : null;
+    return oneCpu(this.lookup(key));
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
-    checkSize(this.spec, "value", value, 4);
-    const mode = updateMode(flags);
-    if (mode === null) return -Errno.EINVAL;
+    const u = fdUpdate(this.spec, value, flags);
+    if (u === null) return -Errno.EINVAL;
     const i = this.index(key);
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
-    if (mode === "noexist") return -Errno.EEXIST;
-    const entry = this.resolve(new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true));
+    if (u.mode === "noexist") return -Errno.EEXIST;
+    const entry = this.resolve(u.id);
     if (!entry) return -Errno.EBADF;
     this.slots[i] = entry;
     return 0;
   }
 
   updateAllCpus(key: Uint8Array, values: readonly Uint8Array[], flags: number): number {
-    if (values.length !== 1) throw new MapError(`map ${this.spec.name} is not per-CPU`);
-    return this.update(key, values[0]!, flags);
+    return this.update(key, singleValue(this.spec, values), flags);
   }
 
   delete(key: Uint8Array): number {

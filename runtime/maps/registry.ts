@@ -12,8 +12,10 @@ import { mapKindById, type MapKindName, type MapKindRecord } from "../../core/ke
 import type { Region } from "../vm/contract.ts";
 import { ArrayMap } from "./array.ts";
 import { BloomFilterMap } from "./bloom-filter.ts";
+import { CgroupStorageMap } from "./cgroup-storage.ts";
 import { HashMap } from "./hash.ts";
 import { LpmTrieMap } from "./lpm-trie.ts";
+import { MapOfMaps, type MapResolver } from "./map-of-maps.ts";
 import { QueueStackMap } from "./queue-stack.ts";
 import { PerfEventArrayMap } from "./perf-event-array.ts";
 import { ProgArrayMap, type ProgramResolver } from "./prog-array.ts";
@@ -21,6 +23,7 @@ import { RedirectMap } from "./redirect-map.ts";
 import { RingBufMap } from "./ringbuf.ts";
 import { SocketMap } from "./socket-map.ts";
 import { StackTraceMap } from "./stack-trace.ts";
+import { UserRingBufMap } from "./user-ringbuf.ts";
 import { MapError, type MapContext, type MapSpec, type VmMap } from "./types.ts";
 
 /** How the VM builds a map of one kind (the kind's record says per-CPU, LRU, ...). */
@@ -29,11 +32,17 @@ type MapConstructor = (
   ctx: MapContext,
   programs: ProgramResolver,
   kind: MapKindRecord,
+  maps: MapResolver,
 ) => VmMap;
 
 const hash: MapConstructor = (spec, ctx, _, kind) => new HashMap(spec, ctx, kind);
 const array: MapConstructor = (spec, ctx, _, kind) => new ArrayMap(spec, ctx, kind.perCpu);
 const redirect: MapConstructor = (spec, _, __, kind) => new RedirectMap(spec, kind.kind);
+const mapOfMaps: MapConstructor = (spec, _, __, kind, maps) => {
+  if (!spec.inner)
+    throw new MapError(`map ${spec.name}: a map of maps needs an inner map template`);
+  return new MapOfMaps(spec, kind.kind as "array_of_maps" | "hash_of_maps", spec.inner, maps);
+};
 
 /** The map kinds the VM implements, by libbpf kind name (core/kernel map-kinds.ts). */
 const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
@@ -57,13 +66,28 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   xskmap: redirect,
   sockmap: (spec, _, __, kind) => new SocketMap(spec, kind.kind),
   sockhash: (spec, _, __, kind) => new SocketMap(spec, kind.kind),
+  // u32 → u32 like the redirect arrays; the value is the cgroup id standing for the cgroup's fd.
+  cgroup_array: redirect,
+  user_ringbuf: (spec) => new UserRingBufMap(spec),
+  cgroup_storage: (spec, ctx) => new CgroupStorageMap(spec, ctx, false),
+  percpu_cgroup_storage: (spec, ctx) => new CgroupStorageMap(spec, ctx, true),
+  array_of_maps: mapOfMaps,
+  hash_of_maps: mapOfMaps,
 };
 
 /** Map kinds the VM implements (libbpf names). */
 export const SUPPORTED_MAP_KINDS: readonly string[] = Object.keys(VM_MAPS);
 
-/** Creates the map a spec describes. Throws MapError for kinds the VM does not implement. */
-export function createMap(spec: MapSpec, ctx: MapContext, programs: ProgramResolver): VmMap {
+/**
+ * Creates the map a spec describes (`maps` finds the maps a map of maps stores by id). Throws
+ * MapError for kinds the VM does not implement.
+ */
+export function createMap(
+  spec: MapSpec,
+  ctx: MapContext,
+  programs: ProgramResolver,
+  maps: MapResolver = () => undefined,
+): VmMap {
   const kind = mapKindById(spec.type);
   const make = kind && VM_MAPS[kind.kind as MapKindName];
   if (!make)
@@ -71,7 +95,7 @@ export function createMap(spec: MapSpec, ctx: MapContext, programs: ProgramResol
       `map ${spec.name}: type ${kind?.kind ?? spec.type} is not supported by the VM ` +
         `(supported: ${SUPPORTED_MAP_KINDS.join(", ")})`,
     );
-  return make(spec, ctx, programs, kind);
+  return make(spec, ctx, programs, kind, maps);
 }
 
 /** The maps of one VM address space, reachable by name and by handle address. */
@@ -113,6 +137,20 @@ export class MapRegistry {
   /** `fromHandle` for an address given as int32 halves (the helpers' allocation-free fast path). */
   fromHandleHalves(lo: number, hi: number): VmMap | undefined {
     return lo === 0 ? this.byRegionId[hi >>> 0] : undefined;
+  }
+
+  /**
+   * The map user space names by `id` (the VM's stand-in for a map fd or id, as maps of maps store
+   * and return it: its handle region's id), with its handle, or undefined.
+   */
+  byId(id: number): { id: number; map: VmMap; handle: bigint } | undefined {
+    const map = this.byRegionId[id];
+    return map ? { id, map, handle: this.handleOf(map) } : undefined;
+  }
+
+  /** The id `byId` knows a registered map by. */
+  idOf(map: VmMap): number {
+    return Number(this.handleOf(map) >> 32n);
   }
 
   /** A map by name. */

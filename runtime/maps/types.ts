@@ -48,6 +48,8 @@ export interface MapSpec {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags: number;
+  /** A map of maps' inner map template (`name` unused). */
+  readonly inner?: MapSpec;
 }
 
 /** The simulated CPUs: per-CPU maps keep one value per CPU and programs see `current`'s. */
@@ -102,6 +104,40 @@ export interface VmMap {
     flags: number,
   ): number;
   deleteAt?(keyBytes: Uint8Array, keyOffset: number): number;
+}
+
+/** The 4 little-endian bytes of u32 `n` (an fd array's value as user space reads it). */
+export function u32Bytes(n: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n, true);
+  return out;
+}
+
+/**
+ * What an update of an fd-valued map (prog array, map of maps) stores: the u32 id user space wrote
+ * (checked to be 4 bytes) and the update mode, null for flags that are none of BPF_ANY / NOEXIST /
+ * EXIST (-EINVAL).
+ */
+export function fdUpdate(
+  spec: MapSpec,
+  value: Uint8Array,
+  flags: number,
+): { id: number; mode: "any" | "noexist" | "exist" } | null {
+  checkSize(spec, "value", value, 4);
+  const mode = updateMode(flags);
+  const id = new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true);
+  return mode === null ? null : { id, mode };
+}
+
+/** `lookupAllCpus` of a map whose values exist once: the one value as a list, or null. */
+export function oneCpu(v: Uint8Array | null): Uint8Array[] | null {
+  return v ? [v] : null;
+}
+
+/** The one value `updateAllCpus` of a map that is not per-CPU takes; MapError for any other count. */
+export function singleValue(spec: MapSpec, values: readonly Uint8Array[]): Uint8Array {
+  if (values.length !== 1) throw new MapError(`map ${spec.name} is not per-CPU`);
+  return values[0]!;
 }
 
 /** Rounds up to a multiple of 8, the kernel's value stride (`round_up(value_size, 8)`). */

@@ -21,6 +21,7 @@ export {
   type TypedEntry,
 } from "./typed-map.ts";
 export { RingBufferReader } from "./ring-buffer.ts";
+export { UserRingBufferWriter } from "./user-ring-buffer.ts";
 export { PerfBufferReader, type PerfSample } from "./perf-buffer.ts";
 export { findTracePipe, parsePrintkLine, TracePipeReader, type PrintkLine } from "./trace-pipe.ts";
 export { Epoll, NativeError } from "./sys/native.ts";
@@ -59,6 +60,7 @@ export {
   openProbe,
   toProbeValue,
   type ProbeEvents,
+  type ProbeFeed,
   type ProbeInput,
   type ProbeMap,
   type ProbeSession,

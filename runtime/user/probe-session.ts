@@ -8,6 +8,7 @@
  *   const s = await openProbe<typeof probe>(new URL("./syscount.ts", import.meta.url));
  *   s.maps.counts.get(pid);                      // number | undefined, typed by the probe's map
  *   for await (const ev of s.events.events) ...  // the probe's record interface
+ *   s.inputs.inbox.write({ id: 1, amount: 10 });   // a UserRingBuf's sample, for the probe to drain
  *
  * Only exported maps are typed (`export const counts = new HashMap<u32, u64>(...)`); every map is
  * reachable by name either way. Built on `LiveSession` (live-session.ts): loading, attaching,
@@ -20,14 +21,19 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { mapKindById } from "../../core/kernel/index.ts";
 import { objectNameOf, readBpfObject, type BpfObject } from "../../core/object/index.ts";
 import { LiveSession, type LiveSessionOptions, type SessionCounts } from "./live-session.ts";
 import type { Codec, UserValue } from "./map-codec.ts";
+import { encodeValue } from "./map-codec.ts";
 import { isEventMap, recordCodec } from "./object-codecs.ts";
+import { UserRingBufferWriter } from "./user-ring-buffer.ts";
 import type {
   EventNames,
   EventRecord,
   In,
+  InputNames,
+  InputSample,
   MapKey,
   MapNames,
   MapValue,
@@ -57,12 +63,21 @@ export interface ProbeEvents<T> extends AsyncIterable<Out<T>> {
   readonly name: string;
 }
 
+/** A user ring buffer of the probe: samples user space writes for its programs to drain. */
+export interface ProbeFeed<T> {
+  readonly name: string;
+  /** Writes one sample; false when the buffer has no room for it now. */
+  write(sample: In<T>): boolean;
+}
+
 /** An opened, attached probe. `M` is `typeof import("./probe.ts")`. */
 export interface ProbeSession<M> {
   /** Exported keyed maps by name, typed; other maps via `map(name)`. */
   readonly maps: { readonly [N in MapNames<M>]: ProbeMap<MapKey<M, N>, MapValue<M, N>> };
   /** Exported ring buffers / perf event arrays by name: `for await (const ev of s.events.x)`. */
   readonly events: { readonly [N in EventNames<M>]: ProbeEvents<EventRecord<M, N>> };
+  /** Exported user ring buffers by name: `s.inputs.inbox.write(sample)`. */
+  readonly inputs: { readonly [N in InputNames<M>]: ProbeFeed<InputSample<M, N>> };
   /** Any data map by name, untyped. */
   map(name: string): ProbeMap<unknown, unknown>;
   /** Records delivered and lost per event map ("N events lost": kernel and tsbpf counts). */
@@ -168,6 +183,8 @@ const MAX_QUEUED = 65536;
 class Session<M> implements ProbeSession<M> {
   readonly maps: ProbeSession<M>["maps"];
   readonly events: ProbeSession<M>["events"];
+  readonly inputs: ProbeSession<M>["inputs"];
+  readonly #writers: UserRingBufferWriter[] = [];
   readonly #stop = new AbortController();
   readonly #queues = new Map<string, Queue>();
   #pumping: Promise<void> | undefined;
@@ -188,6 +205,23 @@ class Session<M> implements ProbeSession<M> {
       };
     }
     this.events = events as ProbeSession<M>["events"];
+    const inputs: Record<string, ProbeFeed<unknown>> = {};
+    for (const def of session.object.maps.filter(
+      (d) => mapKindById(d.type)?.kind === "user_ringbuf",
+    )) {
+      const codec = recordCodec(session.object, def);
+      const fd = session.loaded.map(def.name).fd;
+      const writer = new UserRingBufferWriter(fd, def.maxEntries, def.name);
+      this.#writers.push(writer);
+      inputs[def.name] = {
+        name: def.name,
+        write: (sample) =>
+          writer.write(
+            codec ? encodeValue(codec, sample as UserValue, def.name) : (sample as Uint8Array),
+          ),
+      };
+    }
+    this.inputs = inputs as ProbeSession<M>["inputs"];
   }
 
   map(name: string): ProbeMap<unknown, unknown> {
@@ -259,6 +293,7 @@ class Session<M> implements ProbeSession<M> {
     this.#stop.abort();
     this.#drained?.();
     await this.#pumping;
+    for (const w of this.#writers) w.close();
     await this.session.close();
   }
 }

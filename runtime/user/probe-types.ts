@@ -13,7 +13,15 @@
  *
  * Types only: nothing here runs.
  */
-import type { FixedArray, KeyedMap, PerCpuArray, PerCpuHash, PerfEventArray, RingBuf } from "tsbpf";
+import type {
+  FixedArray,
+  KeyedMap,
+  PerCpuArray,
+  PerCpuHash,
+  PerfEventArray,
+  RingBuf,
+  UserRingBuf,
+} from "tsbpf";
 
 /** Members the stdlib declares only to mark a type (never present on a value). */
 type Marker = `__tsbpf${string}`;
@@ -74,3 +82,12 @@ export type EventNames<M> = {
 /** Record type of exported ring buffer or perf event array `N`. */
 export type EventRecord<M, N extends keyof M> =
   M[N] extends RingBuf<infer T> ? T : M[N] extends PerfEventArray<infer T> ? T : never;
+
+/** Names of the exported user ring buffers (the probe's inputs) of probe module `M`. */
+export type InputNames<M> = {
+  [K in keyof M]: M[K] extends UserRingBuf<any> ? (M[K] extends RingBuf<any> ? never : K) : never;
+}[keyof M] &
+  string;
+
+/** Sample type of exported user ring buffer `N`. */
+export type InputSample<M, N extends keyof M> = M[N] extends UserRingBuf<infer T> ? T : never;

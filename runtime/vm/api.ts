@@ -215,6 +215,14 @@ export class VmObject {
     return new MapView(m, this.loaded.cpus);
   }
 
+  /**
+   * The id that stands for map `name` where the kernel takes a map fd: the u32 value user space
+   * stores in an ArrayOfMaps / HashOfMaps slot (and reads back from one).
+   */
+  mapId(name: string): number {
+    return this.loaded.maps.idOf(this.map(name).map);
+  }
+
   /** A ring buffer map, to drain its samples. */
   ringbuf(name: string): RingBufMap {
     const m = this.map(name).map;

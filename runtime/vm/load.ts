@@ -58,6 +58,7 @@ import {
   type HelperEnvOptions,
 } from "../helpers/index.ts";
 import {
+  MapOfMaps,
   MapRegistry,
   ProgArrayMap,
   createMap,
@@ -142,6 +143,7 @@ export interface LoadedObject {
 function mapSpec(def: BpfMapDef): MapSpec {
   const rodata = def.globalSection?.startsWith(".rodata") === true;
   return {
+    ...(def.inner ? { inner: mapSpec(def.inner) } : {}),
     name: def.name,
     type: def.type,
     keySize: def.keySize,
@@ -206,6 +208,21 @@ function relocate(
   return { insns, unresolved };
 }
 
+/** Stores the maps a map of maps' initial values name (slot i at key i, as libbpf does). */
+function fillMapSlots(def: BpfMapDef, outer: MapOfMaps, maps: MapRegistry): void {
+  def.initialValues!.forEach((name, slot) => {
+    if (name === null) return;
+    const inner = maps.get(name);
+    const r = inner
+      ? outer.setMap(new Uint8Array(new Uint32Array([slot]).buffer), maps.idOf(inner))
+      : 0;
+    if (!inner || r !== 0)
+      throw new LoadError(
+        `map ${def.name}: initial value ${slot} names ${name}, ${inner ? `which the map refuses (${r}: it does not match the inner map template)` : "not a map of the object"}`,
+      );
+  });
+}
+
 /** Loads an object into a fresh VM address space. */
 export function loadBpfObject(input: BpfObject, options: LoadOptions = {}): LoadedObject {
   const obj = relocateCore(input, options.coreBtf);
@@ -224,7 +241,7 @@ export function loadBpfObject(input: BpfObject, options: LoadOptions = {}): Load
   const mapsByIndex: VmMap[] = [];
   const handles: bigint[] = [];
   for (const def of obj.maps) {
-    const m = createMap(mapSpec(def), { memory, cpus }, resolveProgram);
+    const m = createMap(mapSpec(def), { memory, cpus }, resolveProgram, (id) => maps.byId(id));
     if (def.initialValue && def.initialValue.length > 0) {
       if (
         def.type !== BPF_MAP_TYPE.BPF_MAP_TYPE_ARRAY ||
@@ -271,9 +288,11 @@ export function loadBpfObject(input: BpfObject, options: LoadOptions = {}): Load
       ctxLoadsRewritten: rewritten,
     });
   });
-  // Prog arrays' initial values (libbpf `.values`): each slot gets the program it names.
+  // Initial values (libbpf `.values`): a prog array's slot gets the program it names, a map of
+  // maps' slot the map (refused as the kernel would when it does not match the inner template).
   for (const def of obj.maps) {
     const m = mapsByIndex[def.index];
+    if (def.initialValues && m instanceof MapOfMaps) fillMapSlots(def, m, maps);
     if (!def.initialValues || !(m instanceof ProgArrayMap)) continue;
     def.initialValues.forEach((name, slot) => {
       const p = name === null ? undefined : loaded.find((x) => x.name === name);

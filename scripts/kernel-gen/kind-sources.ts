@@ -52,6 +52,16 @@ export interface MapKindFacts {
   readonly histogram?: boolean;
   /** The kernel walks it for bpf_for_each_map_elem (its ops have map_for_each_callback). */
   readonly forEach?: boolean;
+  /**
+   * A map of maps (kernel/bpf/map_in_map.c, bpf_map_meta_alloc): created with the fd of an inner
+   * map template; its values are maps (user space writes their fds, programs look up the map).
+   */
+  readonly innerMaps?: boolean;
+  /**
+   * Declared in the stdlib but not supported yet: why (a declaration of its class is TSB3073 with
+   * this reason, and `tsbpf features` does not count it as declared).
+   */
+  readonly unsupported?: string;
   /** The stdlib class declaring the kind, and how its type arguments map to key and value. */
   readonly stdlib?: { readonly class: string; readonly shape: MapShape };
 }
@@ -80,7 +90,11 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     stdlib: { class: "PerCpuArray", shape: "v" },
   },
   stack_trace: { noBtfKeyValue: true, stdlib: { class: "StackTraceMap", shape: "stack" } },
-  cgroup_array: { noBtfKeyValue: true, fdArray: true },
+  cgroup_array: {
+    noBtfKeyValue: true,
+    fdArray: true,
+    stdlib: { class: "CgroupArray", shape: "none" },
+  },
   lru_hash: { forEach: true, histogram: true, stdlib: { class: "LruHash", shape: "kv" } },
   lru_percpu_hash: {
     forEach: true,
@@ -89,8 +103,17 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     stdlib: { class: "LruPerCpuHash", shape: "kv" },
   },
   lpm_trie: { stdlib: { class: "LpmTrie", shape: "kv" } },
-  array_of_maps: { noBtfKeyValue: true, fdArray: true },
-  hash_of_maps: { noBtfKeyValue: true },
+  array_of_maps: {
+    noBtfKeyValue: true,
+    fdArray: true,
+    innerMaps: true,
+    stdlib: { class: "ArrayOfMaps", shape: "imap" },
+  },
+  hash_of_maps: {
+    noBtfKeyValue: true,
+    innerMaps: true,
+    stdlib: { class: "HashOfMaps", shape: "kmap" },
+  },
   devmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "DevMap", shape: "none" } },
   devmap_hash: {
     noBtfKeyValue: true,
@@ -108,14 +131,29 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     events: "ringbuf",
     stdlib: { class: "RingBuf", shape: "record" },
   },
-  user_ringbuf: { noBtfKeyValue: true },
+  user_ringbuf: { noBtfKeyValue: true, stdlib: { class: "UserRingBuf", shape: "record" } },
   reuseport_sockarray: { noBtfKeyValue: true },
-  percpu_cgroup_storage: { perCpu: true },
+  cgroup_storage: { stdlib: { class: "CgroupStorage", shape: "v" } },
+  percpu_cgroup_storage: {
+    perCpu: true,
+    stdlib: { class: "PerCpuCgroupStorage", shape: "v" },
+  },
   bloom_filter: { stdlib: { class: "BloomFilter", shape: "value" } },
   sk_storage: { storage: "sk", stdlib: { class: "SkStorage", shape: "v" } },
   task_storage: { storage: "task", stdlib: { class: "TaskStorage", shape: "v" } },
   inode_storage: { storage: "inode", stdlib: { class: "InodeStorage", shape: "v" } },
   cgrp_storage: { storage: "cgrp", stdlib: { class: "CgrpStorage", shape: "v" } },
+  struct_ops: {
+    unsupported:
+      'its values are kernel structs of struct_ops programs (SEC("struct_ops/...")), a program kind tsbpf does not declare',
+    stdlib: { class: "StructOpsMap", shape: "none" },
+  },
+  arena: {
+    noBtfKeyValue: true,
+    unsupported:
+      "programs reach an arena through __arena pointers (address space 1, bpf_arena_alloc_pages / bpf_arena_free_pages kfuncs), which tsbpf's language has no form for",
+    stdlib: { class: "ArenaMap", shape: "none" },
+  },
 };
 
 /** Which libbpf `section_defs` the table below follows. */

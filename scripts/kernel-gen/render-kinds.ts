@@ -72,6 +72,8 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
         events: f.events ?? null,
         histogram: f.histogram ?? false,
         forEach: f.forEach ?? false,
+        innerMaps: f.innerMaps ?? false,
+        unsupported: f.unsupported ?? null,
         stdlib: f.stdlib ?? null,
       };
     },

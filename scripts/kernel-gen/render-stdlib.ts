@@ -125,6 +125,7 @@ export function renderStdlibHelpers(
     `  SeqFile,`,
     `  SkBuffFields,`,
     `  SpinLock,`,
+    `  UserRingBuf,`,
     `  XdpContext,`,
     `  i32,`,
     `  i64,`,

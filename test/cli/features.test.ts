@@ -37,6 +37,11 @@ describe("tsbpf features", () => {
   it("counts what it derives: every helper is callable; fentry is not kernel-tested here", async () => {
     const t = featuresTable(await kernelCoverage());
     expect(t.helpers.filter((h) => h.declared)).toHaveLength(211);
+    // A map class declared only to refuse it (TSB3073) is not counted as declared.
+    expect(t.mapTypes.find((m) => m.name === "BPF_MAP_TYPE_ARENA")).toMatchObject({
+      declared: false,
+      vm: false,
+    });
     expect(t.helpers.find((h) => h.name === "bpf_loop")).toMatchObject({
       declared: true,
       vm: true,

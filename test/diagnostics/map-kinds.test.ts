@@ -110,3 +110,17 @@ describe("map pinning", () => {
     expect(diagnostics(ok)).toEqual([]);
   });
 });
+
+describe("map kinds declared but not supported yet", () => {
+  const decl = (cls: string) =>
+    `import { ${cls}, redirectMap, xdp } from "tsbpf";\nexport const license = "GPL";\nconst m = new ${cls}({ maxEntries: 1 });\nexport const p = xdp(() => redirectMap(m, 0, 2));\n`;
+
+  it("are TSB3073 at the declaration naming the kind and why, and uses stay quiet", () => {
+    expect(diagnostics(decl("ArenaMap"))).toEqual([
+      "TSB3073@3:11 map 'm': ArenaMap (BPF_MAP_TYPE_ARENA) is declared but not supported yet: programs reach an arena through __arena pointers (address space 1, bpf_arena_alloc_pages / bpf_arena_free_pages kfuncs), which tsbpf's language has no form for",
+    ]);
+    expect(diagnostics(decl("StructOpsMap"))).toEqual([
+      `TSB3073@3:11 map 'm': StructOpsMap (BPF_MAP_TYPE_STRUCT_OPS) is declared but not supported yet: its values are kernel structs of struct_ops programs (SEC("struct_ops/...")), a program kind tsbpf does not declare`,
+    ]);
+  });
+});

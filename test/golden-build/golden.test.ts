@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
 import { capability, hasCommand, hasKernelBpf } from "../support/env.ts";
-import { bpftoolLoad } from "../backend/kernel-load.test.ts";
+import { bpftoolLoad } from "../support/bpftool.ts";
 import { UNKNOWN_TO_BPFTOOL, loadWithOwnLoader } from "../support/own-loader.ts";
 
 const examplesDir = new URL("../../examples/", import.meta.url);

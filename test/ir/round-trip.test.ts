@@ -26,6 +26,7 @@ type t5 = ptr t4
 type t6 = ptr void
 map @counts hash key 4 value 8 max 1024 flags 0 ktype t0 vtype t1 !3:1
 map @events ringbuf key 0 value 0 max 4096 flags 0 ktype - vtype -
+map @tables hash_of_maps key 4 value 4 max 2 flags 0 ktype t0 vtype - inner hash key 4 value 8 max 1024 flags 0 ktype t0 vtype t1 values [-, @counts]
 global @fmt .rodata size 4 align 1 type - init 25640a00 !4:1
 global @total .bss size 8 align 8 type t1
 

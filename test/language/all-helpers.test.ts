@@ -144,7 +144,7 @@ function callFor(h: HelperRecord): string {
     case "find_vma":
       return `findVma(0, 0, (task, vma, c) => 0, pair)`;
     case "user_ringbuf_drain":
-      return `userRingbufDrain(counts, (dynptr, c) => 0, pair)`;
+      return `userRingbufDrain(inbox, (dynptr, c) => 0, pair)`;
     case "timer_set_callback":
       return `timerSetCallback(timed.timer, (m, k: Ref<u32>, v: Ref<Timed>) => 0)`;
   }
@@ -159,6 +159,7 @@ const HEAD = [
   `function callback(): u64 { return 0; }`,
   `const counts = new HashMap<u32, u64>({ maxEntries: 16 });`,
   `const events = new RingBuf<Pair>({ maxEntries: 4096 });`,
+  `const inbox = new UserRingBuf<Pair>({ maxEntries: 4096 });`,
 ].join("\n");
 
 /** One module holding a program per helper of `helpers`. */
@@ -187,6 +188,7 @@ function moduleFor(helpers: readonly HelperRecord[]): string {
     "FixedArray",
     "HashMap",
     "RingBuf",
+    "UserRingBuf",
     "u8",
     "u32",
     "u64",

@@ -17,8 +17,10 @@ import {
 } from "../../runtime/user/index.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 import type * as probe from "./fixtures/typed-probe.ts";
+import type * as inboxProbe from "./fixtures/inbox-probe.ts";
 
 const PROBE = join(import.meta.dirname, "fixtures/typed-probe.ts");
+const INBOX = join(import.meta.dirname, "fixtures/inbox-probe.ts");
 const live = kernelReady("tsbpf/user on the live kernel");
 
 /** getppid(2) `n` times from this process (libuv calls it on every read of process.ppid). */
@@ -29,6 +31,26 @@ function getppid(n: number): void {
 }
 
 describe.runIf(live)("tsbpf/user: openProbe", () => {
+  it("writes typed samples into the probe's UserRingBuf, which its program drains", async () => {
+    const s = await openProbe<typeof inboxProbe>(INBOX);
+    try {
+      const wrote: boolean[] = [
+        s.inputs.inbox.write({ id: 1, amount: 10 }),
+        s.inputs.inbox.write({ id: 2, amount: 5 }),
+        s.inputs.inbox.write({ id: 1, amount: 7 }),
+      ];
+      expect(wrote).toEqual([true, true, true]);
+      getppid(1);
+      const totals: [number, number][] = s.maps.totals.entries();
+      expect(totals.sort((a, b) => a[0] - b[0])).toEqual([
+        [1, 17],
+        [2, 5],
+      ]);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
   it("types maps and records from the probe file, and reads them live", async () => {
     const s = await openProbe<typeof probe>(PROBE);
     try {
