@@ -14,6 +14,7 @@
 import type { TracepointContexts } from "tsbpf";
 import { structLayout, tracepointLayout } from "../compiler/frontend/struct-layout.ts";
 import { sizeOf, type TsbType } from "../compiler/frontend/types.ts";
+import { contextLayout } from "../core/kernel/index.ts";
 import { encodeValue, type Codec, type UserValue } from "../runtime/user/map-codec.ts";
 import type { In } from "./probe-types.ts";
 
@@ -77,6 +78,31 @@ export function tracepointContext<N extends keyof TracepointContexts>(
   fields: In<TracepointContexts[N]> = {} as In<TracepointContexts[N]>,
 ): Uint8Array {
   return encodeValue(tracepointCodec(name), fields as UserValue, name);
+}
+
+/**
+ * The codec of uapi context struct `name` (`sk_msg_md`, `__sk_buff`, `bpf_sock_addr`, ...) at the
+ * kernel's offsets (core/kernel's context layouts, generated from the kernel's headers): integer
+ * fields unsigned, arrays as lists, pointer fields as addresses. Undefined for another name.
+ */
+export function kernelContextCodec(name: string): Codec | undefined {
+  const layout = contextLayout(name);
+  if (!layout) return undefined;
+  return {
+    kind: "struct",
+    size: layout.size,
+    name,
+    fields: layout.fields.map((f) => {
+      const one: Codec = { kind: "int", size: f.size, signed: false, name: `u${f.size * 8}` };
+      return {
+        name: f.name,
+        offset: f.offset,
+        codec: f.count
+          ? { kind: "array", size: f.size * f.count, element: one, length: f.count }
+          : one,
+      };
+    }),
+  };
 }
 
 /** The codec of struct `typeName` as the probe `source` (file `fileName`) or the stdlib declares it. */

@@ -48,7 +48,7 @@ import type {
 } from "./probe-types.ts";
 import { VmBackend } from "./probe-vm.ts";
 import { coverageEnabled, coverageFor } from "./coverage.ts";
-import { structCodec } from "./context.ts";
+import { kernelContextCodec, structCodec } from "./context.ts";
 
 export type { ProbeTarget } from "./probe-backend.ts";
 
@@ -240,11 +240,14 @@ export class Probe<M extends ProbeModule = ProbeModule> {
   /**
    * The bytes of struct `typeName` (declared in the probe file, or in the stdlib) with `fields` set,
    * laid out as the compiler lays it out: the `ctx` of a tracing program that reads that struct.
+   * A uapi context struct's name (`sk_msg_md`, `__sk_buff`, `bpf_sock_addr`, `bpf_sock_ops`, ...)
+   * gives that context at the kernel's offsets, the `ctx` of a program of its kind; the stdlib's
+   * `...Context` interfaces list what a program may read, not the kernel's layout.
    */
   context<T = unknown>(typeName: string, fields: In<T> | Record<string, unknown> = {}): Uint8Array {
     let c = this.#codecs.get(typeName);
     if (!c) {
-      c = structCodec(this.built.source, this.built.file, typeName);
+      c = kernelContextCodec(typeName) ?? structCodec(this.built.source, this.built.file, typeName);
       this.#codecs.set(typeName, c);
     }
     return encodeValue(c, fields as UserValue, typeName);

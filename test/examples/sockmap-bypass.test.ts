@@ -159,9 +159,20 @@ describe("sockmap-bypass under tsbpf/test (vm)", () => {
         };
       p.map("sockets").set(ends(40000, 8080), 11);
       p.map("sockets").set(ends(8080, 40000), 12);
-      // The context as the kernel lays out struct sk_msg_md (its data pointers first).
+      // struct sk_msg_md at the kernel's offsets (its data pointers first).
       const send = (local: number, remote: number) =>
-        p.program("bypass").run({ ctx: msgContext(local, remote, 5) });
+        p.program("bypass").run({
+          ctx: p.context("sk_msg_md", {
+            family: 2,
+            local_port: local,
+            // The network-order port in the upper half of the u32, as the kernel loads it.
+            remote_port: ((remote & 0xff) << 24) | ((remote >> 8) << 16),
+            size: 5,
+          }),
+        });
+      expect(p.context("sk_msg_md", { family: 2, size: 5 })).toEqual(
+        msgContext(0, 0, 5).slice(0, 80),
+      );
       const fromClient = send(40000, 8080);
       expect(fromClient.retName).toBe("SK_PASS");
       expect(fromClient.socketRedirect).toMatchObject({
