@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 240_000,
     hookTimeout: 600_000,
     pool: "forks",
+    // Builds stay on the cold path and leave no build server behind.
+    env: { TSBPF_NO_SERVER: "1" },
     fileParallelism: false,
     reporters: ["default", "./test/support/skip-summary.ts"],
   },
