@@ -4,18 +4,7 @@
  * a stack slot at a constant offset (r10-relative stores).
  */
 import { describe, expect, it } from "vitest";
-import { compileModule } from "../../compiler/driver.ts";
-import { parseModule } from "../../compiler/ir/index.ts";
-import type { Mcpu } from "../../compiler/target/bpf/index.ts";
-
-function insns(text: string, mcpu: Mcpu = 3): string[] {
-  const out = compileModule(parseModule(text), new Map(), { emit: "asm", mcpu, check: true });
-  expect(out.diagnostics).toEqual([]);
-  return out
-    .asm!.split("\n")
-    .filter((l) => /^\s+\d+: /.test(l))
-    .map((l) => l.replace(/^\s+\d+: /, "").replace(/\s+;.*$/, ""));
-}
+import { insns } from "./asm-lines.ts";
 
 const swap = (lo: string, hi: string) => `
 module "t.ts"

@@ -11,7 +11,7 @@
  *   branch (one jcond), so null checks test the helper-result register directly;
  * - a `trunc` to i32 whose every use reads only the low 32 bits (ALU32 operations, JMP32 compares and
  *   stores of at most 4 bytes, with -mcpu ≥ v3) is no instruction at all: its uses read the source;
- * - the shifts and masks of a 16-bit byte swap (isel-idioms.ts) become one `be16`.
+ * - the shifts and masks of a 16- or 32-bit byte swap (isel-idioms.ts) become one `be16` / `be32`.
  * One instance per function; nothing is shared between functions.
  */
 import type { DiagnosticCode } from "../../diag/catalogue.ts";
@@ -22,7 +22,7 @@ import type { BackendDiagnostic } from "./frame.ts";
 import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
 import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
 import { pointerAlignment } from "../../passes/pointer-alignment.ts";
-import { matchByteSwap16 } from "./isel-idioms.ts";
+import { matchByteSwap, type ByteSwap } from "./isel-idioms.ts";
 import { analyseCoreAccesses, type CoreAccess } from "./isel-core-access.ts";
 import type { Mcpu } from "./layout.ts";
 import {
@@ -56,8 +56,8 @@ export class Selector {
   private nextBlock: number;
   private nextVreg: number;
   private readonly deferred = new Set<ValueId>();
-  /** `or` values that are a 16-bit byte swap of another value (selected as one `be16`). */
-  private readonly byteSwaps = new Map<ValueId, ValueId>();
+  /** `or` values that are a byte swap of another value (selected as one `be16` / `be32`). */
+  private readonly byteSwaps = new Map<ValueId, ByteSwap>();
   /** ptradd chains with constant offsets: value → root value and accumulated offset. */
   private readonly chains = new Map<ValueId, { root: ValueId; off: bigint }>();
   /** ptradds of a CO-RE field offset folded into their accesses (isel-core-access.ts). */
@@ -147,7 +147,7 @@ export class Selector {
             (us.length === 1 && (us[0]!.op === "callhelper" || us[0]!.op === "call"));
           if (foldable && us.length > 0) this.deferred.add(r);
         } else if (d.op === "binary" && d.binop === "or") {
-          const swap = matchByteSwap16(
+          const swap = matchByteSwap(
             {
               def: (v) => this.defOf(v),
               konst: (v) => this.constOf(v),
@@ -156,7 +156,7 @@ export class Selector {
             d,
           );
           if (swap) {
-            this.byteSwaps.set(r, swap.source);
+            this.byteSwaps.set(r, swap);
             for (const v of swap.interior) this.deferred.add(v);
           }
         } else if (d.op === "trunc" && d.type === "i32" && this.mcpu >= 3) {
@@ -184,8 +184,8 @@ export class Selector {
     for (const v of [...core.accesses.keys(), ...core.absorbed]) this.deferred.add(v);
   }
 
-  /** The value whose low 16 bits a value is, byte-swapped (isel-idioms.ts), if it is one. */
-  byteSwapOf(v: ValueId): ValueId | undefined {
+  /** The value whose low 16 or 32 bits a value is, byte-swapped (isel-idioms.ts), if it is one. */
+  byteSwapOf(v: ValueId): ByteSwap | undefined {
     return this.byteSwaps.get(v);
   }
 

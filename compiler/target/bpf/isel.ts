@@ -96,9 +96,9 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
     case "binary": {
       const swapped = s.byteSwapOf(r!);
       if (swapped === undefined) return selectBinary(s, r!, d.binop, d.lhs, d.rhs);
-      // Little-endian BPF: to-big-endian of 16 bits is the byte swap (RFC 9669 §4.2).
-      s.copyInto(s.reg(r!), swapped);
-      s.emit(minst("be16", { dst: s.reg(r!), span }));
+      // Little-endian BPF: to-big-endian of 16 / 32 bits is the byte swap (RFC 9669 §4.2).
+      s.copyInto(s.reg(r!), swapped.source);
+      s.emit(minst(swapped.bits === 16 ? "be16" : "be32", { dst: s.reg(r!), span }));
       return;
     }
     case "icmp": {

@@ -1,0 +1,18 @@
+/**
+ * The instructions an IR module selects to, one string per instruction as the asm listing prints
+ * it (numbers and comments taken off), for tests of instruction selection. Fails the test on any
+ * diagnostic.
+ */
+import { expect } from "vitest";
+import { compileModule } from "../../compiler/driver.ts";
+import { parseModule } from "../../compiler/ir/index.ts";
+import type { Mcpu } from "../../compiler/target/bpf/index.ts";
+
+export function insns(text: string, mcpu: Mcpu = 3): string[] {
+  const out = compileModule(parseModule(text), new Map(), { emit: "asm", mcpu, check: true });
+  expect(out.diagnostics).toEqual([]);
+  return out
+    .asm!.split("\n")
+    .filter((l) => /^\s+\d+: /.test(l))
+    .map((l) => l.replace(/^\s+\d+: /, "").replace(/\s+;.*$/, ""));
+}
