@@ -14,7 +14,7 @@
 import type { TracepointContexts } from "tsbpf";
 import { structLayout, tracepointLayout } from "../compiler/frontend/struct-layout.ts";
 import { sizeOf, type TsbType } from "../compiler/frontend/types.ts";
-import { contextLayout } from "../core/kernel/index.ts";
+import { CONTEXT_LAYOUTS } from "../core/kernel/index.ts";
 import { encodeValue, type Codec, type UserValue } from "../runtime/user/map-codec.ts";
 import type { In } from "./probe-types.ts";
 
@@ -86,8 +86,8 @@ export function tracepointContext<N extends keyof TracepointContexts>(
  * fields unsigned, arrays as lists, pointer fields as addresses. Undefined for another name.
  */
 export function kernelContextCodec(name: string): Codec | undefined {
-  const layout = contextLayout(name);
-  if (!layout) return undefined;
+  if (!Object.hasOwn(CONTEXT_LAYOUTS, name)) return undefined;
+  const layout = CONTEXT_LAYOUTS[name]!;
   return {
     kind: "struct",
     size: layout.size,

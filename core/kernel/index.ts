@@ -9,7 +9,7 @@
 import { CONTEXT_ACCESS } from "./context-access.ts";
 import { CONTEXT_LAYOUTS } from "./context-layouts.ts";
 import { HELPER_RECORDS } from "./helper-records.ts";
-import type { ContextAccess, ContextLayout, HelperRecord } from "./records.ts";
+import type { ContextAccess, HelperRecord } from "./records.ts";
 import { HELPER_OVERRIDES } from "./helper-overrides.ts";
 
 export * from "./context-access.ts";
@@ -71,11 +71,6 @@ export function helperReadOnlyArgs(id: number): readonly number[] {
 export function helperFullWrite(id: number): { buffer: number; size: number } | undefined {
   const rec = helperRecordById(id);
   return rec ? HELPER_OVERRIDES[rec.name]?.fullWrite : undefined;
-}
-
-/** The layout of uapi context struct `struct` (`__sk_buff`, `sk_msg_md`, ...), if it is one. */
-export function contextLayout(struct: string): ContextLayout | undefined {
-  return Object.hasOwn(CONTEXT_LAYOUTS, struct) ? CONTEXT_LAYOUTS[struct] : undefined;
 }
 
 /** The offset of `field` in uapi context struct `struct` (`contextOffset("xdp_md", "data")` → 0). */
