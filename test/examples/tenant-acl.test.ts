@@ -45,6 +45,11 @@ const FIRST: [string, Uint8Array, string][] = [
   ["tcp B:80, IPv4 options", toTcp(B, 80, new Uint8Array([1, 1, 1, 0])), "XDP_DROP"],
   ["udp B:22", toUdp(B, 22), "XDP_PASS"],
   ["tcp no tenant:22", toTcp(NONE, 22), "XDP_PASS"],
+  [
+    "tenant A, TCP header missing",
+    packet(ethernet(), ipv4({ src: "192.0.2.9", dst: A, protocol: 6 })),
+    "XDP_PASS",
+  ],
   ["icmp A", packet(ethernet(), ipv4({ src: "192.0.2.9", dst: A }), icmp()), "XDP_PASS"],
   ["arp", packet(ethernet({ type: 0x0806 }), payload(new Uint8Array(28))), "XDP_PASS"],
   ["truncated IPv4", packet(ethernet({ type: 0x0800 }), payload(new Uint8Array(10))), "XDP_PASS"],
