@@ -66,6 +66,11 @@ export interface ProbeBackend {
   run(input: BackendRun): BackendResult;
   /** A map's bytes (`counts`, `.bss`, ...). */
   map(name: string): RawMapSource;
+  /**
+   * The u32 that stands for map `name` in a map-of-maps slot update: its fd on the kernel (what
+   * bpf_map_update_elem takes), its id in the VM.
+   */
+  mapRef(name: string): number;
   /** Records of a ring buffer or perf event array since the last call. */
   drain(name: string): Uint8Array[];
   /** printk lines since the last call. */

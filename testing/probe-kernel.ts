@@ -139,6 +139,10 @@ export class KernelBackend implements ProbeBackend {
     return kernelMapSource(this.loaded.map(name), name);
   }
 
+  mapRef(name: string): number {
+    return this.loaded.map(name).fd;
+  }
+
   drain(name: string): Uint8Array[] {
     const r = this.readers.get(name);
     if (!r) {

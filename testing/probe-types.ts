@@ -10,7 +10,10 @@
  * Types only: nothing here runs.
  */
 import type {
+  ArrayOfMaps,
+  BpfMap,
   FixedArray,
+  HashOfMaps,
   KeyedMap,
   PerfEventArray,
   PerCpuArray,
@@ -78,6 +81,24 @@ export type MapKey<M, N extends keyof M> = M[N] extends KeyedMap<infer K, any> ?
 export type MapValue<M, N extends keyof M> = M[N] extends KeyedMap<any, infer V> ? V : never;
 /** True for the per-CPU kinds (values exist once per CPU). */
 export type IsPerCpu<T> = T extends PerCpuHash<any, any> | PerCpuArray<any> ? true : false;
+
+/** Names of the exported maps of maps (ArrayOfMaps, HashOfMaps) of module `M`. */
+export type MapOfMapsNames<M> = {
+  [K in keyof M]: M[K] extends ArrayOfMaps<any> | HashOfMaps<any, any> ? K : never;
+}[keyof M] &
+  string;
+/** Key type of exported map of maps `N` (an ArrayOfMaps' slot index is a u32). */
+export type OuterKey<M, N extends keyof M> =
+  M[N] extends HashOfMaps<infer K, any> ? K : M[N] extends ArrayOfMaps<any> ? number : never;
+/** Names of the exported maps of the inner class of map of maps `N`. */
+export type InnerMapNames<M, N extends keyof M> = {
+  [K in keyof M]: M[N] extends ArrayOfMaps<infer I> | HashOfMaps<any, infer I>
+    ? M[K] extends I & BpfMap
+      ? K
+      : never
+    : never;
+}[keyof M] &
+  string;
 
 /** Names of the exported ring buffers and perf event arrays of module `M`. */
 export type EventNames<M> = {

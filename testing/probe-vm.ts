@@ -65,6 +65,10 @@ export class VmBackend implements ProbeBackend {
     return vmMapSource(this.vm.map(name));
   }
 
+  mapRef(name: string): number {
+    return this.vm.mapId(name);
+  }
+
   drain(name: string): Uint8Array[] {
     const m = this.vm.map(name).map;
     if (m.kind === "ringbuf") return this.vm.ringbuf(name).drain();

@@ -21,7 +21,7 @@
  * `TSBPF_REQUIRE_KERNEL=1` (probe-skip.ts).
  */
 import { basename } from "node:path";
-import { returnName } from "../core/kernel/index.ts";
+import { mapKindById, returnName } from "../core/kernel/index.ts";
 import type { BpfObject } from "../core/object/index.ts";
 import type { FakeProcess } from "../runtime/helpers/index.ts";
 import type { AttachOptions } from "../runtime/loader/index.ts";
@@ -39,11 +39,14 @@ import type {
   EventNames,
   EventRecord,
   In,
+  InnerMapNames,
   MapKey,
+  MapOfMapsNames,
   MapNames,
   MapValue,
   Out,
   ProbeModule,
+  OuterKey,
   ProgramNames,
 } from "./probe-types.ts";
 import { VmBackend } from "./probe-vm.ts";
@@ -221,6 +224,31 @@ export class Probe<M extends ProbeModule = ProbeModule> {
       delete: (k) => typed.delete(k),
       entries: () => typed.entries().map((e) => [toTestValue(e.key), toTestValue(e.value)]),
     };
+  }
+
+  /**
+   * Stores map `inner` in slot `key` of map of maps `outer` (an ArrayOfMaps index, a HashOfMaps
+   * key), replacing what the slot held, as user space does with bpf_map_update_elem and the inner
+   * map's fd (the VM takes its id). The kernel refuses a map unlike the outer map's inner template.
+   * Empty a slot with `map(outer).delete(key)`.
+   */
+  storeMap<N extends MapOfMapsNames<M>>(
+    outer: N,
+    key: In<OuterKey<M, N>>,
+    inner: InnerMapNames<M, N>,
+  ): void;
+  storeMap(outer: string, key: UserValue, inner: string): void;
+  storeMap(outer: string, key: UserValue, inner: string): void {
+    const def = this.object.maps.find((d) => d.name === outer);
+    const source = this.backend.map(outer); // unknown names: the target's clean error
+    if (!mapKindById(source.type)?.innerMaps)
+      throw new Error(
+        `storeMap: map ${outer} is a ${mapKindById(source.type)?.kind ?? `type ${source.type}`}, ` +
+          "not a map of maps (ArrayOfMaps / HashOfMaps)",
+      );
+    const ref = new Uint8Array(4);
+    new DataView(ref.buffer).setUint32(0, this.backend.mapRef(inner), true);
+    source.update(encodeValue(mapCodecs(this.object, def!).key, key, "key"), [ref]);
   }
 
   /**

@@ -25,6 +25,7 @@ const PACKET_EXAMPLES = [
   "tc-portcount",
   "tc-marker",
   "flow-queue",
+  "tenant-acl",
 ];
 
 async function build(name: string): Promise<Uint8Array> {
