@@ -4,7 +4,7 @@
  */
 export * from "./types.ts";
 export { FuncBuilder, newFunc, successorsOf } from "./builder.ts";
-export { OPERAND_FIELDS, forEachOperand, mapOperands, operandsOf } from "./operands.ts";
+export { OPERAND_FIELDS, mapOperands, operandsOf } from "./operands.ts";
 export type { OperandFields } from "./operands.ts";
 export type { FuncHeader } from "./builder.ts";
 export { printModule, printFunc, printInstBody, defaultSpan } from "./print.ts";

@@ -1,6 +1,6 @@
 /**
- * Which fields of an instruction are value operands: one table, `OPERAND_FIELDS`, read by
- * `forEachOperand`, `operandsOf` and `mapOperands` (results are not operands).
+ * Which fields of an instruction are value operands: one table, `OPERAND_FIELDS`, read by both
+ * `operandsOf` and `mapOperands` (results are not operands).
  *
  * Consumes `InstData` (compiler/ir/types.ts). Produces operand lists and rewritten payloads. The
  * walkers read the table instead of copying the instruction: `mapOperands` returns the payload
@@ -69,22 +69,17 @@ function fieldsOf(d: InstData): OperandFields<Record<string, never>> {
   return OPERAND_FIELDS[d.op] as unknown as OperandFields<Record<string, never>>;
 }
 
-/** Calls `fn` on every value operand of an instruction, in the fixed order. */
-export function forEachOperand(d: InstData, fn: (v: ValueId) => void): void {
-  const row = fieldsOf(d);
-  const r = d as unknown as Record<string, unknown>;
-  for (const k of row.values) {
-    const x = r[k] as ValueId | null;
-    if (x !== null) fn(x);
-  }
-  for (const k of row.lists) for (const x of r[k] as readonly ValueId[]) fn(x);
-  for (const k of row.calls) for (const x of (r[k] as BlockCall).args) fn(x);
-}
-
 /** Every value operand of an instruction, in the fixed order (block-call args last). */
 export function operandsOf(d: InstData): ValueId[] {
+  const row = fieldsOf(d);
+  const r = d as unknown as Record<string, unknown>;
   const out: ValueId[] = [];
-  forEachOperand(d, (x) => out.push(x));
+  for (const k of row.values) {
+    const x = r[k] as ValueId | null;
+    if (x !== null) out.push(x);
+  }
+  for (const k of row.lists) out.push(...(r[k] as readonly ValueId[]));
+  for (const k of row.calls) out.push(...(r[k] as BlockCall).args);
   return out;
 }
 
@@ -107,24 +102,21 @@ export function mapOperands(d: InstData, f: (v: ValueId) => ValueId): InstData {
   const row = fieldsOf(d);
   const r = d as unknown as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  const set = (k: string, x: unknown): void => {
-    (out ??= { ...r })[k] = x;
-  };
   for (const k of row.values) {
     const x = r[k] as ValueId | null;
     if (x === null) continue;
     const y = f(x);
-    if (y !== x) set(k, y);
+    if (y !== x) (out ??= { ...r })[k] = y;
   }
   for (const k of row.lists) {
     const xs = r[k] as readonly ValueId[];
     const ys = mapList(xs, f);
-    if (ys !== xs) set(k, ys);
+    if (ys !== xs) (out ??= { ...r })[k] = ys;
   }
   for (const k of row.calls) {
     const c = r[k] as BlockCall;
     const args = mapList(c.args, f);
-    if (args !== c.args) set(k, { block: c.block, args });
+    if (args !== c.args) (out ??= { ...r })[k] = { block: c.block, args };
   }
   return (out as InstData | undefined) ?? d;
 }
