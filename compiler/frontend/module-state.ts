@@ -146,10 +146,33 @@ export class ModuleState {
     return this.core && this.core.table.length > 1 ? this.core : null;
   }
 
-  /** The span of a node's start. */
+  /** Line feeds of the source text, for `span` (with the text they were found in). */
+  private lineFeeds: { text: string; at: number[] } | null = null;
+
+  /**
+   * The span of a node's start: the line and column ts-morph's `getLineAndColumnAtPos` gives (line =
+   * 1 + line feeds before it, column = 1 + characters since the last CR or LF), found by a binary
+   * search of the line feeds instead of a scan of the text from its start.
+   */
   span(node: Node): Span {
-    const { line, column } = this.sourceFile.getLineAndColumnAtPos(node.getStart());
-    return { file: this.fileName, line, col: column };
+    const text = this.sourceFile.getFullText();
+    if (this.lineFeeds?.text !== text) {
+      const at: number[] = [];
+      for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) at.push(i);
+      this.lineFeeds = { text, at };
+    }
+    const pos = node.getStart();
+    const feeds = this.lineFeeds.at;
+    let lo = 0;
+    let hi = feeds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (feeds[mid]! < pos) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = pos;
+    while (start > 0 && text[start - 1] !== "\n" && text[start - 1] !== "\r") start--;
+    return { file: this.fileName, line: lo + 1, col: pos - start + 1 };
   }
 
   /** Reports a catalogue diagnostic at `node`. */

@@ -29,6 +29,9 @@ import type {
   ValueId,
 } from "./types.ts";
 import { TERMINATORS } from "./types.ts";
+import { mapOperands } from "./operands.ts";
+
+export { mapOperands, operandsOf } from "./operands.ts";
 
 /** What `newFunc` needs to start a function. */
 export interface FuncHeader {
@@ -285,64 +288,6 @@ export class FuncBuilder {
 /** Starts a function: see `FuncBuilder`. */
 export function newFunc(header: FuncHeader): FuncBuilder {
   return new FuncBuilder(header);
-}
-
-/** Rewrites every value operand of an instruction through `f` (results are not operands). */
-export function mapOperands(d: InstData, f: (v: ValueId) => ValueId): InstData {
-  const call = (c: BlockCall): BlockCall => ({ block: c.block, args: c.args.map(f) });
-  switch (d.op) {
-    case "const":
-    case "coreconst":
-    case "stackslot":
-    case "mapref":
-    case "funcaddr":
-    case "globaladdr":
-    case "unreachable":
-      return d;
-    case "binary":
-    case "icmp":
-      return { ...d, lhs: f(d.lhs), rhs: f(d.rhs) };
-    case "select":
-      return { ...d, cond: f(d.cond), ifTrue: f(d.ifTrue), ifFalse: f(d.ifFalse) };
-    case "zext":
-    case "sext":
-    case "trunc":
-    case "ptrtoint":
-    case "inttoptr":
-      return { ...d, arg: f(d.arg) };
-    case "ptradd":
-      return { ...d, base: f(d.base), offset: f(d.offset) };
-    case "load":
-      return { ...d, base: f(d.base) };
-    case "store":
-    case "atomic":
-      return { ...d, base: f(d.base), value: f(d.value) };
-    case "cmpxchg":
-      return { ...d, base: f(d.base), expected: f(d.expected), value: f(d.value) };
-    case "callhelper":
-    case "call":
-      return { ...d, args: d.args.map(f) };
-    case "memcpy":
-      return { ...d, dst: f(d.dst), src: f(d.src) };
-    case "memset":
-      return { ...d, dst: f(d.dst) };
-    case "br":
-      return { op: "br", target: call(d.target) };
-    case "condbr":
-      return { op: "condbr", cond: f(d.cond), then: call(d.then), else: call(d.else) };
-    case "ret":
-      return { op: "ret", value: d.value === null ? null : f(d.value) };
-  }
-}
-
-/** Every value operand of an instruction, in a fixed order (block-call args last). */
-export function operandsOf(d: InstData): ValueId[] {
-  const out: ValueId[] = [];
-  mapOperands(d, (v) => {
-    out.push(v);
-    return v;
-  });
-  return out;
 }
 
 /** The successor blocks of a terminator (empty for ret/unreachable and non-terminators). */

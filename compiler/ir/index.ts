@@ -3,7 +3,9 @@
  * the verifier. See compiler/ir/README.md for the specification.
  */
 export * from "./types.ts";
-export { FuncBuilder, newFunc, mapOperands, operandsOf, successorsOf } from "./builder.ts";
+export { FuncBuilder, newFunc, successorsOf } from "./builder.ts";
+export { OPERAND_FIELDS, mapOperands, operandsOf } from "./operands.ts";
+export type { OperandFields } from "./operands.ts";
 export type { FuncHeader } from "./builder.ts";
 export { printModule, printFunc, printInstBody, defaultSpan } from "./print.ts";
 export { parseModule, parseFunc, IrParseError } from "./parse.ts";

@@ -48,7 +48,10 @@ export function eliminateDeadStores(f: Func): PassResult {
   const tracked = (slot: number | undefined): slot is number =>
     slot !== undefined && !mm.escaped.has(slot);
   const slotSize = (s: number) => f.stackSlots[s]!.size;
-  const effect = (d: InstData) => accessEffect(f, mm, d, tracked, slotSize);
+  // Each instruction's effect, computed once: the fixed point below visits blocks many times.
+  const effects: Effect[] = [];
+  const effect = (id: InstId): Effect =>
+    (effects[id] ??= accessEffect(f, mm, f.insts[id]!.data, tracked, slotSize));
 
   // Backward dataflow to a fixed point: live-in of each block from its successors' live-in.
   const succ = new Map<BlockId, BlockId[]>();
@@ -60,7 +63,7 @@ export function eliminateDeadStores(f: Func): PassResult {
   const liveIn = new Map<BlockId, Live>();
   const transfer = (insts: readonly InstId[], out: Live): Live => {
     const live = new Map(out);
-    for (let k = insts.length - 1; k >= 0; k--) step(live, effect(f.insts[insts[k]!]!.data));
+    for (let k = insts.length - 1; k >= 0; k--) step(live, effect(insts[k]!));
     return live;
   };
   const outOf = (block: BlockId): Live => {
@@ -93,7 +96,7 @@ export function eliminateDeadStores(f: Func): PassResult {
     for (let k = insts.length - 1; k >= 0; k--) {
       const id = insts[k]!;
       const d = f.insts[id]!.data;
-      const e = effect(d);
+      const e = effect(id);
       if ((d.op === "store" || d.op === "memset") && e.writes.length === 1) {
         const w = e.writes[0]!;
         const liveBytes = (live.get(w.slot) ?? 0n) & rangeMask(w.from, w.to);

@@ -25,6 +25,8 @@ export function mergeIdenticalBlocks(f: Func): PassResult {
   const first = new Map<string, BlockId>();
   const alias = new Map<BlockId, BlockId>();
   const exitKeys = new Map<string, BlockId>();
+  /** Instruction counts of the exit blocks: only a tail of one of these lengths can equal one. */
+  const exitLengths = new Set<number>();
   for (const { block, insts } of f.layout) {
     if (block === entry || f.blocks[block]!.params.length > 0) continue;
     const key = keyOf(f, insts);
@@ -33,7 +35,10 @@ export function mergeIdenticalBlocks(f: Func): PassResult {
     const seen = first.get(key);
     if (seen === undefined) first.set(key, block);
     else alias.set(block, seen);
-    if (isExit(f, insts) && seen === undefined) exitKeys.set(key, block);
+    if (isExit(f, insts) && seen === undefined) {
+      exitKeys.set(key, block);
+      exitLengths.add(insts.length);
+    }
   }
   const change = retargetEdges(f, (c) =>
     alias.has(c.block) ? { block: alias.get(c.block)!, args: c.args } : c,
@@ -44,6 +49,7 @@ export function mergeIdenticalBlocks(f: Func): PassResult {
   for (const { block, insts } of f.layout) {
     if (alias.has(block) || !isExit(f, insts) || insts.length > 64) continue;
     for (let k = 1; k < insts.length; k++) {
+      if (!exitLengths.has(insts.length - k)) continue;
       const target = exitKeys.get(keyOf(f, insts.slice(k)));
       if (target === undefined || target === block) continue;
       const id = (f.insts.length + newInsts.length) as InstId;

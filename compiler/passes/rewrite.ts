@@ -41,8 +41,9 @@ export function rewriteFunc(f: Func, e: FuncEdit): Func {
     return cur;
   };
   const insts: Inst[] = [...f.insts, ...(e.newInsts ?? [])].map((inst, id) => {
-    const data = e.changeInsts?.get(id as InstId) ?? inst.data;
-    return { ...inst, data: replace.size > 0 ? mapOperands(data, resolve) : data };
+    const changed = e.changeInsts?.get(id as InstId) ?? inst.data;
+    const data = replace.size > 0 ? mapOperands(changed, resolve) : changed;
+    return data === inst.data ? inst : { ...inst, data };
   });
   const blocks = f.blocks.map((b, id) => {
     const params = e.blockParams?.get(id as BlockId);

@@ -1,8 +1,12 @@
 /**
  * The peephole table on allocated BPF code and the block ordering: each pattern fires on its window
- * and only when its condition holds; reordering puts shared exits last.
+ * and only when its condition holds; reordering puts shared exits last. The mask dropped before a
+ * byte swap is also checked by running compiled IR in the VM against a BigInt reference.
  */
 import { describe, expect, it } from "vitest";
+import { compileModule } from "../../compiler/driver.ts";
+import { parseModule } from "../../compiler/ir/index.ts";
+import { VmObject } from "../../runtime/vm/api.ts";
 import { minst, printMFunc, type MFunc, type MInst } from "../../compiler/target/bpf/mir.ts";
 import { orderBlocks } from "../../compiler/target/bpf/order-blocks.ts";
 import { runPeepholes } from "../../compiler/target/bpf/peephole.ts";
@@ -76,6 +80,87 @@ describe("peepholes", () => {
       "r6 = r3",
       "exit",
     ]);
+  });
+});
+
+describe("mask-before-byte-swap", () => {
+  it("drops a mask keeping every bit the swap reads, and only such a mask on the swapped register", () => {
+    const f = func([
+      {
+        id: 0,
+        insts: [
+          minst("and32_imm", { dst: 1, imm: 0xffff }),
+          minst("be16", { dst: 1 }),
+          minst("and64_imm", { dst: 2, imm: -1 }),
+          minst("le32", { dst: 2 }),
+          minst("and32_imm", { dst: 3, imm: 0x1ffff }),
+          minst("bswap16", { dst: 3 }),
+          minst("and32_imm", { dst: 4, imm: 0xff }), // clears bits the swap reads: kept
+          minst("be16", { dst: 4 }),
+          minst("and32_imm", { dst: 5, imm: 0xffff }), // another register: kept
+          minst("be16", { dst: 1 }),
+          minst("and32_imm", { dst: 5, imm: 0xffff }), // a 64-bit swap reads every bit: kept
+          minst("be64", { dst: 5 }),
+          minst("exit"),
+        ],
+      },
+    ]);
+    const r = runPeepholes(f);
+    expect(r.rewrites).toBe(3);
+    expect(body(r.func)).toEqual([
+      "r1 = be16 r1",
+      "r2 = le32 r2",
+      "r3 = bswap16 r3",
+      "w4 &= 255",
+      "r4 = be16 r4",
+      "w5 &= 65535",
+      "r1 = be16 r1",
+      "w5 &= 65535",
+      "r5 = be64 r5",
+      "exit",
+    ]);
+  });
+
+  // ntohs(x & mask) with the swap written as shifts (isel selects one be16), for three masks.
+  const MASKS = [0xffffn, 0x1ffffn, 0xff0fn];
+  const ntohs = (k: number, m: bigint) => `  v${10 * k + 11}:i32 = const ${m}
+  v${10 * k + 12}:i32 = and v1, v${10 * k + 11}
+  v${10 * k + 13}:i32 = and v${10 * k + 12}, v3
+  v${10 * k + 14}:i32 = shl v${10 * k + 13}, v4
+  v${10 * k + 15}:i32 = lshr v${10 * k + 12}, v4
+  v${10 * k + 16}:i32 = and v${10 * k + 15}, v3
+  v${10 * k + 17}:i32 = or v${10 * k + 14}, v${10 * k + 16}
+  v${10 * k + 18}:i64 = zext v${10 * k + 17}
+  store.8 v0, ${8 + 8 * k}, v${10 * k + 18}`;
+  const text = `
+module "t.ts"
+license "GPL"
+func @f(ptr) -> i64 section "tracepoint/x" {
+b0(v0:ptr):
+  v1:i32 = load.4 v0, 0
+  v3:i32 = const 255
+  v4:i32 = const 8
+${MASKS.map((m, k) => ntohs(k, m)).join("\n")}
+  v99:i64 = const 0
+  ret v99
+}
+`;
+  const swap16 = (x: bigint) => ((x & 0xffn) << 8n) | ((x >> 8n) & 0xffn);
+
+  it("keeps ntohs(x & mask) right in the VM, with only the mask that clears swapped bits left", () => {
+    const out = compileModule(parseModule(text), new Map(), { emit: "asm", mcpu: 3, check: true });
+    expect(out.diagnostics).toEqual([]);
+    const masks = out.asm!.split("\n").filter((l) => /&=/.test(l));
+    expect(masks.map((l) => l.replace(/^\s+\d+: /, "").trim())).toEqual(["w2 &= 65295"]);
+    const vm = VmObject.load(compileModule(parseModule(text), new Map(), { mcpu: 3 }).object!);
+    for (const x of [0n, 0x1234n, 0xdeadbeefn, 0xffffffffn, 0x0001ff00n, 0x80008001n]) {
+      const ctx = new Uint8Array(8 + 8 * MASKS.length);
+      new DataView(ctx.buffer).setUint32(0, Number(x), true);
+      const r = vm.program("f").run({ ctx });
+      const view = new DataView(r.ctx!.buffer, r.ctx!.byteOffset, r.ctx!.byteLength);
+      const got = MASKS.map((_, k) => view.getBigUint64(8 + 8 * k, true));
+      expect(got, x.toString(16)).toEqual(MASKS.map((m) => swap16(x & m)));
+    }
   });
 });
 

@@ -3,60 +3,59 @@ policy:  ; section cgroup/connect4
     0: r6 = r1
 ; examples/connect4-policy.ts:46
     1: w1 = *(u32 *)(r6 + 24)
-    2: w1 &= 65535
-    3: r1 = be16 r1
+    2: r1 = be16 r1
 ; examples/connect4-policy.ts:47
-    4: *(u16 *)(r10 - 14) = w1
-    5: r1 = 0 ll  ; map blocked
-    7: r2 = r10
-    8: r2 += -14
-    9: call 1
-   10: if r0 == 0 goto +21
+    3: *(u16 *)(r10 - 14) = w1
+    4: r1 = 0 ll  ; map blocked
+    6: r2 = r10
+    7: r2 += -14
+    8: call 1
+    9: if r0 == 0 goto +21
 ; examples/connect4-policy.ts:40
-   11: *(u32 *)(r10 - 4) = 1
-   12: r1 = 0 ll  ; map verdicts
-   14: r2 = r10
-   15: r2 += -4
-   16: call 1
+   10: *(u32 *)(r10 - 4) = 1
+   11: r1 = 0 ll  ; map verdicts
+   13: r2 = r10
+   14: r2 += -4
+   15: call 1
 ; examples/connect4-policy.ts:41
-   17: if r0 == 0 goto +2
-   18: r1 = 1
-   19: lock *(u64 *)(r0 + 0) += r1
+   16: if r0 == 0 goto +2
+   17: r1 = 1
+   18: lock *(u64 *)(r0 + 0) += r1
 ; examples/connect4-policy.ts:49
-   20: r0 = 0
-   21: exit
+   19: r0 = 0
+   20: exit
 ; examples/connect4-policy.ts:40
-   22: *(u32 *)(r10 - 12) = 0
-   23: r1 = 0 ll  ; map verdicts
-   25: r2 = r10
-   26: r2 += -12
-   27: call 1
+   21: *(u32 *)(r10 - 12) = 0
+   22: r1 = 0 ll  ; map verdicts
+   24: r2 = r10
+   25: r2 += -12
+   26: call 1
 ; examples/connect4-policy.ts:41
-   28: if r0 == 0 goto +21
-   29: r1 = 1
-   30: lock *(u64 *)(r0 + 0) += r1
-   31: goto +18
+   27: if r0 == 0 goto +21
+   28: r1 = 1
+   29: lock *(u64 *)(r0 + 0) += r1
+   30: goto +18
 ; examples/connect4-policy.ts:51
-   32: r1 = 0 ll  ; map redirects
-   34: r2 = r10
-   35: r2 += -14
-   36: call 1
+   31: r1 = 0 ll  ; map redirects
+   33: r2 = r10
+   34: r2 += -14
+   35: call 1
 ; examples/connect4-policy.ts:52
-   37: if r0 == 0 goto -16
+   36: if r0 == 0 goto -16
 ; examples/connect4-policy.ts:53
-   38: w2 = *(u16 *)(r0 + 0)
-   39: r2 = be16 r2
-   40: *(u32 *)(r6 + 24) = w2
+   37: w2 = *(u16 *)(r0 + 0)
+   38: r2 = be16 r2
+   39: *(u32 *)(r6 + 24) = w2
 ; examples/connect4-policy.ts:40
-   41: *(u32 *)(r10 - 8) = 2
-   42: r1 = 0 ll  ; map verdicts
-   44: r2 = r10
-   45: r2 += -8
-   46: call 1
+   40: *(u32 *)(r10 - 8) = 2
+   41: r1 = 0 ll  ; map verdicts
+   43: r2 = r10
+   44: r2 += -8
+   45: call 1
 ; examples/connect4-policy.ts:41
-   47: if r0 == 0 goto +2
-   48: r1 = 1
-   49: lock *(u64 *)(r0 + 0) += r1
+   46: if r0 == 0 goto +2
+   47: r1 = 1
+   48: lock *(u64 *)(r0 + 0) += r1
 ; examples/connect4-policy.ts:55
-   50: r0 = 1
-   51: exit
+   49: r0 = 1
+   50: exit

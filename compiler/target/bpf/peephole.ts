@@ -66,6 +66,23 @@ export const PEEPHOLES: readonly PeepholePattern[] = [
     },
   },
   {
+    // rX &= M; rX = be16 rX (or le/bswap, 16 or 32 bits): the swap reads only the low 16 (32) bits
+    // and writes all 64 (RFC 9669 §4.2), so a mask keeping all of those bits changes nothing.
+    name: "mask-before-byte-swap",
+    match: ({ insts, at }) => {
+      const a = insts[at]!;
+      const b = insts[at + 1];
+      const isMask = isRow(a, "and32_imm") || isRow(a, "and64_imm");
+      return isMask &&
+        b?.spec.kind === "end" &&
+        b.dst === a.dst &&
+        (b.spec.extBits === 16 || b.spec.extBits === 32) &&
+        keepsLowBits(a.imm, b.spec.extBits)
+        ? { length: 2, replace: [b] }
+        : undefined;
+    },
+  },
+  {
     // rX = rY; rY = rX: the second copy moves a value back where it already is.
     name: "copy-back",
     match: ({ insts, at }) => {
@@ -127,6 +144,11 @@ export const PEEPHOLES: readonly PeepholePattern[] = [
     },
   },
 ];
+
+/** True when the (sign-extended) immediate `imm` has all of the low `bits` bits (16 or 32) set. */
+function keepsLowBits(imm: number, bits: 16 | 32): boolean {
+  return bits === 32 ? (imm | 0) === -1 : (imm & 0xffff) === 0xffff;
+}
 
 /** `rX = r10` followed by `rX += imm`: a stack address. */
 function isStackAddress(mov: MInst | undefined, add: MInst | undefined): boolean {
