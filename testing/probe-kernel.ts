@@ -98,15 +98,6 @@ export class KernelBackend implements ProbeBackend {
         throw new LoaderError(
           `program ${input.program} (${type ?? this.section(input.program)}) does not take a packet`,
         );
-      if (type === "SOCKET_FILTER")
-        // net/bpf/test_run.c pulls the Ethernet header for every type but tc and lwt-xmit, so a
-        // socket filter would see the frame from its network header, unlike on a packet socket.
-        throw new LoaderError(
-          `program ${input.program} is a socket filter: the kernel's BPF_PROG_TEST_RUN runs it from ` +
-            "the network header (the Ethernet header is pulled), not from the Ethernet header as on a " +
-            "packet socket, so its verdicts would not be comparable; run it in the VM, or attach it " +
-            "with `tsbpf run --iface`",
-        );
       // tc programs get a zeroed __sk_buff as ctx_in, so ctx_out shows what they wrote
       // (`mark`, `priority`, `tc_classid`, ...), as the VM's context does.
       const ctx = TC_TYPES.has(type ?? "") ? new Uint8Array(SK_BUFF.uapiSize) : undefined;

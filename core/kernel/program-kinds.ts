@@ -19,6 +19,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: "l3",
   },
   {
     name: "BPF_PROG_TYPE_KPROBE",
@@ -28,6 +29,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "pt_regs",
     kernel: "pt_regs",
     bufferContext: true,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_SCHED_CLS",
@@ -37,6 +39,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: "l2",
   },
   {
     name: "BPF_PROG_TYPE_SCHED_ACT",
@@ -46,6 +49,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: "l2",
   },
   {
     name: "BPF_PROG_TYPE_TRACEPOINT",
@@ -55,6 +59,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: null,
     kernel: null,
     bufferContext: true,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_XDP",
@@ -64,6 +69,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "xdp_md",
     kernel: "xdp_buff",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_PERF_EVENT",
@@ -73,6 +79,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_perf_event_data",
     kernel: "bpf_perf_event_data_kern",
     bufferContext: true,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_CGROUP_SKB",
@@ -82,6 +89,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: "l3",
   },
   {
     name: "BPF_PROG_TYPE_CGROUP_SOCK",
@@ -91,6 +99,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_sock",
     kernel: "sock",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_LWT_IN",
@@ -100,6 +109,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: "l3",
   },
   {
     name: "BPF_PROG_TYPE_LWT_OUT",
@@ -109,6 +119,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: "l3",
   },
   {
     name: "BPF_PROG_TYPE_LWT_XMIT",
@@ -118,6 +129,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: "l3",
   },
   {
     name: "BPF_PROG_TYPE_SOCK_OPS",
@@ -127,6 +139,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_sock_ops",
     kernel: "bpf_sock_ops_kern",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_SK_SKB",
@@ -136,6 +149,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_CGROUP_DEVICE",
@@ -145,6 +159,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_cgroup_dev_ctx",
     kernel: "bpf_cgroup_dev_ctx",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_SK_MSG",
@@ -154,6 +169,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "sk_msg_md",
     kernel: "sk_msg",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_RAW_TRACEPOINT",
@@ -163,6 +179,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_raw_tracepoint_args",
     kernel: null,
     bufferContext: true,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_CGROUP_SOCK_ADDR",
@@ -172,6 +189,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_sock_addr",
     kernel: "bpf_sock_addr_kern",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_LWT_SEG6LOCAL",
@@ -181,6 +199,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "sk_buff",
     bufferContext: false,
+    testRunSkb: "l3",
   },
   {
     name: "BPF_PROG_TYPE_LIRC_MODE2",
@@ -190,6 +209,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: null,
     kernel: null,
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_SK_REUSEPORT",
@@ -199,6 +219,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "sk_reuseport_md",
     kernel: "sk_reuseport_kern",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_FLOW_DISSECTOR",
@@ -208,6 +229,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "__sk_buff",
     kernel: "bpf_flow_dissector",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_CGROUP_SYSCTL",
@@ -217,6 +239,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_sysctl",
     kernel: "bpf_sysctl_kern",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE",
@@ -226,6 +249,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_raw_tracepoint_args",
     kernel: null,
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_CGROUP_SOCKOPT",
@@ -235,6 +259,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_sockopt",
     kernel: "bpf_sockopt_kern",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_TRACING",
@@ -244,6 +269,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: null,
     kernel: null,
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_STRUCT_OPS",
@@ -253,6 +279,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: null,
     kernel: null,
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_EXT",
@@ -262,6 +289,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: null,
     kernel: null,
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_LSM",
@@ -271,6 +299,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: null,
     kernel: null,
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_SK_LOOKUP",
@@ -280,6 +309,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_sk_lookup",
     kernel: "bpf_sk_lookup_kern",
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_SYSCALL",
@@ -289,6 +319,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: null,
     kernel: null,
     bufferContext: false,
+    testRunSkb: null,
   },
   {
     name: "BPF_PROG_TYPE_NETFILTER",
@@ -298,6 +329,7 @@ export const PROGRAM_TYPE_RECORDS = [
     uapi: "bpf_nf_ctx",
     kernel: "bpf_nf_ctx",
     bufferContext: false,
+    testRunSkb: null,
   },
 ] as const satisfies readonly ProgramTypeRecord[];
 

@@ -142,6 +142,13 @@ export interface ProgramTypeRecord {
    * (tracepoint records, pt_regs, perf-event data, raw tracepoint argument words).
    */
   readonly bufferContext: boolean;
+  /**
+   * Where BPF_PROG_TEST_RUN's skb starts for this type (net/bpf/test_run.c bpf_prog_test_run_skb):
+   * `l2` at the Ethernet header (tc), `l3` at the network header (the Ethernet header pulled:
+   * `len`, `data` and `wire_len` start after it, data_out has it zeroed); null when the type is not
+   * run on an skb that way.
+   */
+  readonly testRunSkb: "l2" | "l3" | null;
 }
 
 /** One attach type: a member of uapi `enum bpf_attach_type`. */

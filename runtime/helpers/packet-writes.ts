@@ -13,7 +13,7 @@
 import { Errno } from "../maps/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import type { HelperCall } from "../vm/contract.ts";
-import { SKB_MAX_LEN, XDP_FRAME_STRUCT_SIZE, type PacketState } from "../vm/packet.ts";
+import { ETH_HLEN, SKB_MAX_LEN, XDP_FRAME_STRUCT_SIZE, type PacketState } from "../vm/packet.ts";
 import {
   csumDiff,
   csumReplace2,
@@ -25,7 +25,6 @@ import type { HelperEnv } from "./env.ts";
 import type { HelperImpl } from "./types.ts";
 import { errno, helperError, numArg } from "./types.ts";
 
-const ETH_HLEN = 14;
 const VLAN_HLEN = 4;
 const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;

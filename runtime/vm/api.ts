@@ -30,8 +30,13 @@ import {
 import { PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
 import { getEngine } from "./engine.ts";
 import type { Engine, Memory, Region, RunOptions } from "./contract.ts";
-import { buildPacketContext, packetContextFor, type PacketOptions } from "./contexts.ts";
-import type { ClonedPacket, PacketState, RedirectTarget } from "./packet.ts";
+import {
+  buildPacketContext,
+  packetContextFor,
+  skbViewFor,
+  type PacketOptions,
+} from "./contexts.ts";
+import { ETH_HLEN, type ClonedPacket, type PacketState, type RedirectTarget } from "./packet.ts";
 import type { SocketRedirect } from "../helpers/socket-redirect.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
 import { MapView } from "./map-view.ts";
@@ -315,7 +320,12 @@ export class VmObject {
             `program ${p.name} (${p.progType ?? `section ${p.section}`}) does not take a packet; pass ctx bytes instead`,
           );
         }
-        ({ ctx, packet } = buildPacketContext(memory, layout, input.packet, input));
+        const view = skbViewFor(p.progType);
+        if (view === "l3" && input.packet.length < ETH_HLEN)
+          throw new VmApiError(
+            `program ${p.name} (${p.progType}) sees the packet from its network header: pass an Ethernet frame of at least ${ETH_HLEN} bytes (BPF_PROG_TEST_RUN refuses shorter ones with EINVAL), got ${input.packet.length}`,
+          );
+        ({ ctx, packet } = buildPacketContext(memory, layout, input.packet, input, view));
         regions.push(ctx);
         ctxVisible = layout.uapiSize;
         if (p.progType === "FLOW_DISSECTOR") {

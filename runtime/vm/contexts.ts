@@ -19,7 +19,7 @@
 import { CONTEXT_LAYOUTS, contextOffset, programType } from "../../core/kernel/index.ts";
 import type { CtxNarrowField, CtxPointerField } from "./ctx-rewrite.ts";
 import type { Memory, Region } from "./contract.ts";
-import { PacketState } from "./packet.ts";
+import { ETH_HLEN, PacketState, type SkbView } from "./packet.ts";
 
 /** A context shape that carries packet pointers. */
 export interface PacketContextLayout {
@@ -91,6 +91,24 @@ export function packetContextFor(progType: string | undefined): PacketContextLay
   return uapi === "__sk_buff" ? SK_BUFF : undefined;
 }
 
+/**
+ * Where a test-run skb of the program type starts (core/kernel `testRunSkb`): `l3` for types that
+ * see it from the network header, `l2` for tc and for types the kernel does not run that way.
+ */
+export function skbViewFor(progType: string | undefined): SkbView {
+  return progType !== undefined && programType(progType)?.testRunSkb === "l3" ? "l3" : "l2";
+}
+
+/**
+ * skb->pkt_type as `eth_type_trans` sets it on the loopback device (dev_addr and broadcast all
+ * zero, so an all-ones destination is multicast there): PACKET_HOST (0) for the device's own
+ * address, PACKET_MULTICAST (2) for a group address, PACKET_OTHERHOST (3) otherwise.
+ */
+function loopbackPktType(frame: Uint8Array): number {
+  if (frame.subarray(0, 6).every((b) => b === 0)) return 0;
+  return (frame[0]! & 1) !== 0 ? 2 : 3;
+}
+
 /** The pointer fields a layout's loads must be rewritten for. */
 export function pointerFields(layout: PacketContextLayout): CtxPointerField[] {
   return [layout.data, layout.dataEnd, layout.dataMeta];
@@ -118,14 +136,18 @@ export interface PacketContext {
 
 /**
  * Maps a copy of `packet` (with the head- and tailroom packet.ts describes) and a context pointing
- * at it.
+ * at it, as BPF_PROG_TEST_RUN builds them: for an skb, `protocol` is the frame's EtherType and
+ * `pkt_type` what `eth_type_trans` makes of the destination (on the loopback device, ifindex 1);
+ * an `l3` view starts `data`, `len` and `wire_len` after the Ethernet header.
  */
 export function buildPacketContext(
   memory: Memory,
   layout: PacketContextLayout,
   packet: Uint8Array,
   opts: PacketOptions = {},
+  skbView: SkbView = "l2",
 ): PacketContext {
+  const l3 = layout.kind === "__sk_buff" && skbView === "l3";
   const bytes = new Uint8Array(layout.size);
   const view = new DataView(bytes.buffer);
   const ifindex = opts.ifindex ?? 1;
@@ -138,11 +160,14 @@ export function buildPacketContext(
     set("mark", opts.mark ?? 0);
     set("priority", opts.priority ?? 0);
     // protocol: skb->protocol is the EtherType in network order, read as a native u16.
-    if (packet.length >= 14) set("protocol", packet[12]! | (packet[13]! << 8));
+    if (packet.length >= ETH_HLEN) {
+      set("protocol", packet[12]! | (packet[13]! << 8));
+      if (ifindex === 1) set("pkt_type", loopbackPktType(packet));
+    }
     set("ingress_ifindex", ifindex);
     set("ifindex", ifindex);
-    set("wire_len", packet.length);
+    set("wire_len", packet.length - (l3 ? ETH_HLEN : 0));
   }
   const ctx = memory.map(bytes, { writable: true, kind: "context", name: layout.kind });
-  return { ctx, packet: new PacketState(memory, layout, ctx, packet, opts.interfaces) };
+  return { ctx, packet: new PacketState(memory, layout, ctx, packet, opts.interfaces, skbView) };
 }

@@ -16,6 +16,10 @@
  * - skb: NET_SKB_PAD (64) bytes of headroom; helpers that need more reallocate the head
  *   (`skb_cow`, `pskb_expand_head`), which here maps a new region (the verifier makes programs
  *   re-derive packet pointers after such helpers).
+ * - skb seen from the network header (`SkbView` "l3": socket filters, cgroup skb, lwt): the frame
+ *   is laid out the same way, then its Ethernet header is pulled (`eth_type_trans`), so data starts
+ *   14 bytes in and the network header is at data; after the run the kernel pushes 14 zero bytes
+ *   back in front of data, which is the packet `output` returns.
  */
 import type { Memory, Region } from "./contract.ts";
 import type { PacketContextLayout } from "./contexts.ts";
@@ -32,6 +36,15 @@ export const XDP_FRAME_STRUCT_SIZE = 40;
 export const SKB_HEADROOM = 64;
 /** BPF_SKB_MAX_LEN (net/core/filter.c, SKB_MAX_ALLOC on 4 KiB pages): the largest skb helpers make. */
 export const SKB_MAX_LEN = 16064;
+
+/**
+ * Where a test-run skb starts for a program type (core/kernel `testRunSkb`): `l2` at the Ethernet
+ * header (tc), `l3` at the network header (the Ethernet header pulled).
+ */
+export type SkbView = "l2" | "l3";
+
+/** ETH_HLEN: the Ethernet header a test run pulls from an `l3` skb. */
+export const ETH_HLEN = 14;
 
 /** Where the program sent the packet (bpf_redirect and its variants), reported in the run result. */
 export interface RedirectTarget {
@@ -66,7 +79,7 @@ export class PacketState {
   data: number;
   dataEnd: number;
   /** Where the network header starts, relative to data (skb: 14 after an Ethernet header). */
-  networkOffset = 14;
+  networkOffset = ETH_HLEN;
   /** The target of the last redirect helper call. */
   redirect: RedirectTarget | undefined;
   readonly clones: ClonedPacket[] = [];
@@ -79,6 +92,8 @@ export class PacketState {
     readonly ctx: Region,
     packet: Uint8Array,
     interfaces: readonly number[] = [1],
+    /** Where the program sees the skb start (ignored for XDP). */
+    readonly view: SkbView = "l2",
   ) {
     this.interfaces = new Set(interfaces);
     const xdp = layout.kind === "xdp_md";
@@ -91,7 +106,16 @@ export class PacketState {
     this.buffer = memory.map(bytes, { writable: true, kind: "packet", name: "packet" });
     this.dataMeta = this.data = headroom;
     this.dataEnd = headroom + packet.length;
+    if (this.isL3) {
+      this.dataMeta = this.data = headroom + ETH_HLEN;
+      this.networkOffset = 0;
+    }
     this.sync();
+  }
+
+  /** An skb the program sees from its network header. */
+  get isL3(): boolean {
+    return !this.isXdp && this.view === "l3";
   }
 
   get isXdp(): boolean {
@@ -140,9 +164,16 @@ export class PacketState {
     if (!this.isXdp) view.setUint32(this.layout.lenOffset, this.length, true);
   }
 
-  /** The packet after the run: XDP from data_meta (BPF_PROG_TEST_RUN's data_out), skb from data. */
+  /**
+   * The packet after the run as BPF_PROG_TEST_RUN's data_out has it: XDP from data_meta, skb from
+   * data, behind ETH_HLEN zero bytes for an `l3` skb (the header the kernel pushes back).
+   */
   output(): Uint8Array {
-    return this.slice(this.isXdp ? this.dataMeta : this.data, this.dataEnd);
+    const bytes = this.slice(this.isXdp ? this.dataMeta : this.data, this.dataEnd);
+    if (!this.isL3) return bytes;
+    const out = new Uint8Array(ETH_HLEN + bytes.length);
+    out.set(bytes, ETH_HLEN);
+    return out;
   }
 
   /**

@@ -349,6 +349,26 @@ export const BUFFER_CONTEXT_PROG_TYPES: readonly string[] = [
   "RAW_TRACEPOINT",
 ];
 
+/**
+ * How BPF_PROG_TEST_RUN builds the skb of each program type it runs through
+ * `bpf_prog_test_run_skb` (net/bpf/test_run.c; the types whose `bpf_prog_ops.test_run` is that
+ * function in net/core/filter.c). All of them get `skb->protocol = eth_type_trans(skb, dev)`, which
+ * pulls the Ethernet header; sched_cls and sched_act (`is_l2`) have it pushed back before the run and
+ * see the frame from its MAC header, the others see it from the network header (`len`, `data` and
+ * `wire_len` start there) and get data_out with the Ethernet header zeroed. sk_skb has no test run;
+ * flow dissector programs run through `bpf_prog_test_run_flow_dissector` on the whole frame.
+ */
+export const TEST_RUN_SKB_VIEWS: Readonly<Record<string, "l2" | "l3">> = {
+  SOCKET_FILTER: "l3",
+  SCHED_CLS: "l2",
+  SCHED_ACT: "l2",
+  CGROUP_SKB: "l3",
+  LWT_IN: "l3",
+  LWT_OUT: "l3",
+  LWT_XMIT: "l3",
+  LWT_SEG6LOCAL: "l3",
+};
+
 /** Attach types newer than the installed linux/bpf.h, with their uapi numbers. */
 export const NEWER_ATTACH_TYPES: Readonly<Record<string, number>> = {
   STRUCT_OPS: 44,

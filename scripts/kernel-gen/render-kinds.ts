@@ -23,6 +23,7 @@ import {
   PROGRAM_TYPE_CONTEXTS,
   SECTION_DEFS,
   SECTION_DEFS_SOURCE,
+  TEST_RUN_SKB_VIEWS,
 } from "./kind-sources.ts";
 import type { LibbpfKinds } from "./libbpf-kinds.ts";
 
@@ -92,8 +93,12 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
       uapi: ctx?.uapi ?? null,
       kernel: ctx?.kernel ?? null,
       bufferContext: BUFFER_CONTEXT_PROG_TYPES.includes(p.type),
+      testRunSkb: TEST_RUN_SKB_VIEWS[p.type] ?? null,
     };
   });
+  for (const k of Object.keys(TEST_RUN_SKB_VIEWS))
+    if (!progTypes.some((p) => p.type === k))
+      throw new Error(`test-run skb views: unknown program type '${k}'`);
   const attachTypes: AttachTypeRecord[] = members(
     enums.attachTypes,
     "BPF_",

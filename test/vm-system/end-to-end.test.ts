@@ -151,7 +151,8 @@ describe.skipIf(!haveClang).each(["interpreter", "jit"] as const)("engine %s", (
     obj.map("jump").set(0, obj.program("handler_a").id);
     expect(() => obj.map("jump").set(2, 999)).toThrow(/EBADF/);
     expect(dispatch.run({ packet, mark: 0 }).r0).toBe(10n);
-    expect(dispatch.run({ packet, mark: 1 }).r0).toBe(80n); // 20 + skb->len
+    // 20 + skb->len: a socket filter's skb starts after the frame's 14-byte Ethernet header.
+    expect(dispatch.run({ packet, mark: 1 }).r0).toBe(66n);
     expect(dispatch.run({ packet, mark: 3 }).r0).toBe(99n);
     expect(obj.map(".bss").as(u32, u64).get(0)).toBe(30n);
     expect(obj.map("jump").delete(1)).toBe(true);

@@ -187,8 +187,9 @@ describe("tsbpf vm run", () => {
         "vm",
         "run",
         o,
+        // A socket filter sees the frame after its 14-byte Ethernet header: len 3.
         "--packet-hex",
-        "00 11 22",
+        "00 00 00 00 00 00 00 00 00 00 00 00 88 b5 00 11 22",
         "--engine",
         "interpreter",
         "--repeat",

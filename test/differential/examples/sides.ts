@@ -12,12 +12,12 @@
  * (kernel net/bpf/test_run.c, `bpf_prog_test_run_skb` / `_xdp`):
  * - XDP and tc (sched_cls): the data starts at the Ethernet header, as when attached.
  * - socket filter: the test run calls eth_type_trans, which pulls the Ethernet header, so the
- *   program would start at the network header — but on an AF_PACKET socket (where the example is
- *   attached, and what the VM models) it starts at the MAC header. The kernel side therefore sends
- *   an extra outer Ethernet header carrying the frame's own EtherType: after the pull the program sees
+ *   program would start at the network header (the VM does the same) — but on an AF_PACKET socket,
+ *   where the example is attached, it starts at the MAC header. Both sides therefore get an extra
+ *   outer Ethernet header carrying the frame's own EtherType: after the pull the program sees
  *   exactly the frame, skb->len is the frame's length and skb->protocol its EtherType (for
- *   EtherTypes >= 0x600; 802.3 lengths become ETH_P_802_3/802_2 there and stay raw in the VM, which
- *   the example cannot tell apart from any other non-IPv4 value). The kernel hands back 14 zero
+ *   EtherTypes >= 0x600; 802.3 lengths become ETH_P_802_3/802_2 in the kernel and stay raw in the
+ *   VM, which the example cannot tell apart from any other non-IPv4 value). Both hand back 14 zero
  *   bytes in place of the pulled header; they are dropped.
  *
  * The kernel refuses some inputs with EINVAL before running anything (`expectedRefusal` says which
@@ -88,8 +88,12 @@ export function vmSide(
     name: engine,
     run(frame) {
       try {
-        const res = prog.run({ packet: frame.slice() });
-        return { r0: BigInt.asUintN(32, res.r0), packet: res.packet ?? new Uint8Array(0) };
+        const res = prog.run({ packet: kernelInput(spec.hook, frame) });
+        const packet = res.packet ?? new Uint8Array(0);
+        return {
+          r0: BigInt.asUintN(32, res.r0),
+          packet: spec.hook === "socket" ? packet.slice(ETH_HLEN) : packet,
+        };
       } catch (e) {
         return { r0: 0n, packet: new Uint8Array(0), error: errorText(e) };
       }
@@ -158,7 +162,7 @@ export function expectedRefusal(hook: PacketHook, data: Uint8Array): string | un
   return undefined;
 }
 
-/** The bytes the kernel side hands BPF_PROG_TEST_RUN for `frame` (see the file comment). */
+/** The bytes either side is given for `frame`: BPF_PROG_TEST_RUN's data_in (see the file comment). */
 export function kernelInput(hook: PacketHook, frame: Uint8Array): Uint8Array {
   if (hook !== "socket") return frame;
   const data = new Uint8Array(ETH_HLEN + frame.length);
