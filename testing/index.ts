@@ -8,7 +8,7 @@ export * from "./golden-file.ts";
 export * from "./listing.ts";
 export * from "./matcher.ts";
 export * from "./probe.ts";
-export type { RedirectTarget } from "../runtime/vm/packet.ts";
+export { packetSocketInput, type RedirectTarget } from "../runtime/vm/packet.ts";
 export type { SocketRedirect } from "../runtime/helpers/socket-redirect.ts";
 export type * from "./probe-types.ts";
 export * from "./probe-build.ts";

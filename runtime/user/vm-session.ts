@@ -8,7 +8,14 @@
  */
 import { returnName } from "../../core/kernel/return-codes.ts";
 import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
-import { VmApiError, VmObject, type RunInput, type VmRunResult } from "../vm/api.ts";
+import {
+  VmApiError,
+  VmObject,
+  type RunInput,
+  type VmProgram,
+  type VmRunResult,
+} from "../vm/api.ts";
+import { ETH_HLEN, packetSocketInput } from "../vm/packet.ts";
 import type { SessionEvent } from "./live-session.ts";
 import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
@@ -69,7 +76,7 @@ export class VmSession {
   runAll(input: RunInput): VmSessionRun[] {
     return this.programs.map((p) => {
       const prog = this.vm.program(p);
-      const result = prog.run(input);
+      const result = runAttached(prog, input);
       const retName = returnName(prog.progType, result.r0);
       return { program: p, result, ...(retName !== undefined ? { retName } : {}) };
     });
@@ -137,4 +144,15 @@ export class VmSession {
   close(): void {
     this.vm.dispose();
   }
+}
+
+/**
+ * Runs `prog` on `input` as `tsbpf run` attaches it: a socket filter sits on a packet socket, which
+ * sees the frame from its Ethernet header (a test run would start it at the network header), so
+ * the given frame is what the filter reads at `data`, and its `packet` after the run is that frame.
+ */
+function runAttached(prog: VmProgram, input: RunInput): VmRunResult {
+  if (prog.progType !== "SOCKET_FILTER" || input.packet === undefined) return prog.run(input);
+  const r = prog.run({ ...input, packet: packetSocketInput(input.packet) });
+  return r.packet ? { ...r, packet: r.packet.subarray(ETH_HLEN) } : r;
 }

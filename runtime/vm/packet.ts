@@ -46,6 +46,18 @@ export type SkbView = "l2" | "l3";
 /** ETH_HLEN: the Ethernet header a test run pulls from an `l3` skb. */
 export const ETH_HLEN = 14;
 
+/**
+ * The test-run input that shows a socket filter `frame` as a packet socket (AF_PACKET, SOCK_RAW)
+ * sees it, from the Ethernet header: a test run pulls one Ethernet header before the program runs
+ * (an `l3` skb), so the frame goes behind one more carrying its own EtherType (skb->protocol).
+ */
+export function packetSocketInput(frame: Uint8Array): Uint8Array {
+  const data = new Uint8Array(ETH_HLEN + frame.length);
+  data.set(frame.subarray(12, ETH_HLEN), 12);
+  data.set(frame, ETH_HLEN);
+  return data;
+}
+
 /** Where the program sent the packet (bpf_redirect and its variants), reported in the run result. */
 export interface RedirectTarget {
   /** The helper that chose it (`redirect`, `redirect_peer`, `redirect_neigh`, `redirect_map`). */

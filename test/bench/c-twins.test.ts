@@ -50,6 +50,7 @@ const EXPECTED_SECTIONS: Record<string, readonly string[]> = {
   "tc-portcount.bpf.c": ["tc"],
   "tasklist.bpf.c": ["iter/task"],
   "tcpconnect.bpf.c": ["tracepoint/sock/inet_sock_set_state"],
+  "tenant-acl.bpf.c": ["xdp"],
   "vfsread-latency.bpf.c": ["fentry/vfs_read", "fexit/vfs_read"],
   "xdp-counter.bpf.c": ["xdp"],
   "xdp-firewall.bpf.c": ["xdp"],

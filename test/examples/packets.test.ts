@@ -13,6 +13,7 @@ import {
   ipv6,
   loadProbe,
   packet,
+  packetSocketInput,
   payload,
   tcp,
   udp,
@@ -134,13 +135,8 @@ for (const [where, opts] of ENGINES_AND_KERNEL) {
 
   describe(`sockfilter (${where})`, () => {
     // On its packet socket the filter sees the frame from the Ethernet header; a test run (kernel
-    // and VM) pulls one Ethernet header first, so the frame goes behind one more (its own EtherType).
-    const onSocket = (frame: Uint8Array) => {
-      const data = new Uint8Array(14 + frame.length);
-      data.set(frame.subarray(12, 14), 12);
-      data.set(frame, 14);
-      return data;
-    };
+    // and VM) pulls one Ethernet header first, so packetSocketInput puts the frame behind one more.
+    const onSocket = packetSocketInput;
     const pkt = (l4: "tcp" | "udp" | "icmp", size = 0) =>
       packet(
         ethernet(),
