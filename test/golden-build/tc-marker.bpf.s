@@ -9,8 +9,8 @@ marker:  ; section tc
 ; examples/tc-marker.ts:52
     5: if r1 > r3 goto +50
 ; examples/tc-marker.ts:53
-    6: w1 = *(u16 *)(r4 + 12)
-    7: if w1 != 8 goto +48
+    6: w2 = *(u16 *)(r4 + 12)
+    7: if w2 != 8 goto +48
 ; examples/tc-marker.ts:54
     8: r1 = r4
     9: r1 += 34

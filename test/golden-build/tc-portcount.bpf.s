@@ -7,8 +7,8 @@ portcount:  ; section tc
 ; examples/tc-portcount.ts:40
     4: if r1 > r3 goto +37
 ; examples/tc-portcount.ts:41
-    5: w1 = *(u16 *)(r4 + 12)
-    6: if w1 != 8 goto +35
+    5: w2 = *(u16 *)(r4 + 12)
+    6: if w2 != 8 goto +35
 ; examples/tc-portcount.ts:42
     7: r1 = r4
     8: r1 += 34
