@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
+import { packetOfWords } from "./asm-lines.ts";
 import { loadProbe } from "../../testing/index.ts";
 import { ENGINES_AND_KERNEL } from "../examples/support.ts";
 
@@ -60,12 +61,8 @@ for (const [where, opts] of ENGINES_AND_KERNEL) {
     it("store what the JS reference computes", async (test) => {
       const p = await loadProbe<Fixture>(FIXTURE, { ...opts, test });
       for (const [a, b, c] of WORDS) {
-        const frame = new Uint8Array(64);
-        const v = new DataView(frame.buffer);
-        v.setUint32(0, a, true);
-        v.setUint32(4, b, true);
-        v.setUint32(8, c, true);
-        expect(p.program("fields").run({ packet: frame }).retName).toBe("XDP_PASS");
+        const packet = packetOfWords(a, b, c);
+        expect(p.program("fields").run({ packet }).retName).toBe("XDP_PASS");
         const d = (BigInt(b) - BigInt(c)) & U64;
         const got = [0, 1, 2, 3, 4].map((i) => BigInt(p.map("out").get(i)!));
         expect(got).toEqual([
