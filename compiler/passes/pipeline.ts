@@ -20,6 +20,7 @@ import { simplifyCfg } from "./simplify-cfg.ts";
 import { forwardMemory } from "./forward-memory.ts";
 import { inlineFunctions } from "./inline-functions.ts";
 import { mergeIdenticalBlocks } from "./merge-identical-blocks.ts";
+import { mergeEqualReturns } from "./merge-equal-returns.ts";
 import { mergeStackSlots } from "./merge-stack-slots.ts";
 import { simplifyInsts } from "./simplify-insts.ts";
 import { sinkInstructions } from "./sink-instructions.ts";
@@ -57,6 +58,7 @@ export const PASSES: readonly PassSpec[] = [
   { name: "simplify-insts", required: false, run: (f) => simplifyInsts(f) },
   { name: "merge-stores", required: false, run: (f) => mergeStores(f) },
   { name: "thread-jumps", required: false, run: (f) => threadJumps(f) },
+  { name: "merge-equal-returns", required: false, run: (f) => mergeEqualReturns(f) },
   { name: "merge-identical-blocks", required: false, run: (f) => mergeIdenticalBlocks(f) },
   { name: "simplify-cfg", required: false, run: (f) => simplifyCfg(f) },
   { name: "remove-redundant-params", required: false, run: (f) => removeRedundantParams(f) },
@@ -87,6 +89,11 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     before: "thread-jumps",
     after: "simplify-cfg",
     reason: "bypassed empty blocks become unreachable and simplify-cfg drops them",
+  },
+  {
+    before: "merge-equal-returns",
+    after: "merge-identical-blocks",
+    reason: "a constant return rewritten to return an equal value becomes a copy of that exit",
   },
   {
     before: "merge-identical-blocks",
