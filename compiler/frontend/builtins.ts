@@ -147,6 +147,13 @@ export interface ProgramKind {
   readonly ctx: CtxShape;
   /** Where typed parameters after `ctx` come from, when the kind has them (see `KernelArgs`). */
   readonly kernelArgs?: KernelArgs;
+  /**
+   * The kernel reads the return value as a C `int`: only r0's low 32 bits count (an LSM hook's
+   * verdict; the verifier checks the 32-bit subregister, kernel/bpf/verifier.c
+   * `check_return_code`'s `return_32bit`), so a signed 32-bit result is returned zero-extended
+   * (one `w0 = wX`, as clang returns an `int`) rather than sign-extended (two more shifts).
+   */
+  readonly returnsInt?: boolean;
 }
 
 /**

@@ -17,7 +17,18 @@ import { SsaBuilder } from "./ssa.ts";
 import { readKernelField } from "./lower-kernel.ts";
 import type { VarId } from "./ssa.ts";
 import type { IntType, TsbType } from "./types.ts";
-import { BOOL, I64, U64, alignOf, intOf, irTypeOf, isScalar, sizeOf, typeName } from "./types.ts";
+import {
+  BOOL,
+  I64,
+  U32,
+  U64,
+  alignOf,
+  intOf,
+  irTypeOf,
+  isScalar,
+  sizeOf,
+  typeName,
+} from "./types.ts";
 
 /** The result of lowering an expression. */
 export type Operand =
@@ -125,6 +136,8 @@ export class FuncState {
   inline: InlineFrame | null = null;
   /** Current insertion block, or null after a terminator (following code is unreachable). */
   cur: BlockId | null;
+  /** For programs whose kind `returnsInt` (builtins.ts `ProgramKind`): only r0's low half counts. */
+  returnsInt = false;
 
   constructor(
     readonly m: ModuleState,
@@ -376,6 +389,15 @@ export class FuncState {
     else if (fromIr === "i64" && toIr === "i32")
       x = this.val({ op: "trunc", type: "i32", arg: x }, "i32", at);
     return this.canonical(x, fromInt, to, at);
+  }
+
+  /**
+   * A program's return value in r0 (i64): integers are converted explicitly, except that a signed
+   * one of 32 bits or fewer is zero-extended when the kernel reads only the low half (`returnsInt`).
+   */
+  programResult(v: ValueId, from: ScalarType, at: Node): ValueId {
+    const narrowSigned = from.kind === "int" && from.signed && from.bits <= 32;
+    return this.convert(v, this.returnsInt && narrowSigned ? U32 : from, I64, at);
   }
 
   /** Re-extends the low `to.bits` of a register when `to` is narrower than its register. */

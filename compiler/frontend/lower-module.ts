@@ -330,6 +330,7 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
   });
   m.programSections.set(p.name, p.kind.section(p.target));
   const fs = new FuncState(m, p.name, b, I64, true);
+  fs.returnsInt = p.kind.returnsInt === true;
   const param = p.body.getParameters()[0];
   if (param) {
     let struct: TsbType | null = null;
@@ -365,7 +366,7 @@ export function lowerBody(fs: FuncState, body: Node): void {
   else {
     const r = fs.rvalue(lowerExpr(fs, body, I64), body);
     const reg = r.k === "error" ? null : fs.toReg(r, body);
-    if (reg) fs.emit({ op: "ret", value: fs.convert(reg.v, reg.type, I64, body) }, null, body);
+    if (reg) fs.emit({ op: "ret", value: fs.programResult(reg.v, reg.type, body) }, null, body);
     fs.cur = null;
   }
 }

@@ -342,7 +342,7 @@ function lowerReturn(fs: FuncState, s: Node, expr: Node | undefined): void {
         fs.m.report("TSB2004", expr, { type: r.k, expected: "a program returns an integer" });
       return;
     }
-    v = fs.convert(reg.v, reg.type, I64, expr);
+    v = fs.programResult(reg.v, reg.type, expr);
   } else v = fs.coerce(lowerExpr(fs, expr, fs.returns), fs.returns as ScalarType, expr);
   if (v === null) return;
   fs.emit({ op: "ret", value: v }, null, s);

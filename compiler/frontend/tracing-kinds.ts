@@ -50,6 +50,7 @@ export function tracingProgramKinds(s: SharedShapes): ProgramKind[] {
       section: (t: string) => `lsm/${t}`,
       ctx: s.argWords,
       kernelArgs: lsmArgs,
+      returnsInt: true,
     },
     {
       fn: "lsmCgroup",

@@ -20,13 +20,16 @@ import { simplifyCfg } from "./simplify-cfg.ts";
 import { forwardMemory } from "./forward-memory.ts";
 import { inlineFunctions } from "./inline-functions.ts";
 import { mergeIdenticalBlocks } from "./merge-identical-blocks.ts";
+import { mergeEqualReturns } from "./merge-equal-returns.ts";
 import { mergeStackSlots } from "./merge-stack-slots.ts";
+import { rebaseOffsets } from "./rebase-offsets.ts";
 import { simplifyInsts } from "./simplify-insts.ts";
 import { sinkInstructions } from "./sink-instructions.ts";
 import { threadJumps } from "./thread-jumps.ts";
 import { unrollLoops } from "./unroll-loops.ts";
 import { foldRanges } from "./fold-ranges.ts";
 import { mergeStores } from "./merge-stores.ts";
+import { combineCopies } from "./combine-copies.ts";
 import { forwardSlotCopies } from "./forward-slot-copies.ts";
 import { forwardHelperWrites } from "./forward-helper-writes.ts";
 
@@ -56,11 +59,14 @@ export const PASSES: readonly PassSpec[] = [
   { name: "fold-ranges", required: false, run: (f) => foldRanges(f) },
   { name: "simplify-insts", required: false, run: (f) => simplifyInsts(f) },
   { name: "merge-stores", required: false, run: (f) => mergeStores(f) },
+  { name: "combine-copies", required: false, run: (f) => combineCopies(f) },
   { name: "thread-jumps", required: false, run: (f) => threadJumps(f) },
+  { name: "merge-equal-returns", required: false, run: (f) => mergeEqualReturns(f) },
   { name: "merge-identical-blocks", required: false, run: (f) => mergeIdenticalBlocks(f) },
   { name: "simplify-cfg", required: false, run: (f) => simplifyCfg(f) },
   { name: "remove-redundant-params", required: false, run: (f) => removeRedundantParams(f) },
   { name: "cse", required: false, run: (f) => eliminateCommonSubexpressions(f) },
+  { name: "rebase-offsets", required: false, run: (f) => rebaseOffsets(f) },
   { name: "forward-memory", required: false, run: (f) => forwardMemory(f) },
   { name: "forward-slot-copies", required: false, run: (f) => forwardSlotCopies(f) },
   { name: "forward-helper-writes", required: false, run: (f) => forwardHelperWrites(f) },
@@ -87,6 +93,11 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     before: "thread-jumps",
     after: "simplify-cfg",
     reason: "bypassed empty blocks become unreachable and simplify-cfg drops them",
+  },
+  {
+    before: "merge-equal-returns",
+    after: "merge-identical-blocks",
+    reason: "a constant return rewritten to return an equal value becomes a copy of that exit",
   },
   {
     before: "merge-identical-blocks",
@@ -117,6 +128,22 @@ export const PASS_ORDER: readonly { before: string; after: string; reason: strin
     before: "merge-stack-slots",
     after: "dce",
     reason: "merged slots leave address instructions unused",
+  },
+  {
+    before: "cse",
+    after: "rebase-offsets",
+    reason:
+      "rebase-offsets finds the address to start from by base value id, which CSE canonicalised",
+  },
+  {
+    before: "rebase-offsets",
+    after: "dce",
+    reason: "the add a rebased offset no longer needs is left unused",
+  },
+  {
+    before: "combine-copies",
+    after: "dce",
+    reason: "loads whose stores became one copy are left unused",
   },
   {
     before: "cse",

@@ -59,18 +59,36 @@ function packetDataField(section: string | null): { offset: number; size: number
   return { offset: contextOffset(uapi!, "data"), size: data.size };
 }
 
+/** Whether `v` is the context argument of the program `f` (its entry block's first parameter). */
+function isContext(f: Func, v: ValueId): boolean {
+  const def = f.values[v]!.def;
+  return (
+    f.section !== null &&
+    def.kind === "param" &&
+    def.block === f.layout[0]?.block &&
+    def.index === 0
+  );
+}
+
+/**
+ * The context argument of `f` when it is a plain buffer (BUFFER_CONTEXT_PROG_TYPES: tracepoint,
+ * kprobe, perf-event and raw-tracepoint contexts, which the verifier lets a program read at any
+ * naturally aligned offset and never write), else null.
+ */
+export function bufferContextArg(f: Func): ValueId | null {
+  const section = f.section === null ? undefined : resolveSection(f.section);
+  if (section === undefined || !(programType(section.def.progType)?.bufferContext ?? false))
+    return null;
+  const ctx = f.blocks[f.layout[0]!.block]!.params[0];
+  return ctx !== undefined && isContext(f, ctx) ? ctx : null;
+}
+
 /** Known alignment (1, 2, 4 or 8) of every pointer value of `f`. */
 export function pointerAlignment(f: Func): (v: ValueId) => number {
   const memo = new Map<ValueId, Residue>();
-  const section = f.section === null ? undefined : resolveSection(f.section);
-  const bufferCtx =
-    section !== undefined && (programType(section.def.progType)?.bufferContext ?? false);
+  const bufferCtx = bufferContextArg(f);
   const data = packetDataField(f.section);
-  const entry = f.layout[0]?.block;
-  const isCtx = (v: ValueId): boolean => {
-    const def = f.values[v]!.def;
-    return f.section !== null && def.kind === "param" && def.block === entry && def.index === 0;
-  };
+  const isCtx = (v: ValueId): boolean => isContext(f, v);
   const constOf = (v: ValueId): bigint | undefined => {
     const def = f.values[v]!.def;
     if (def.kind !== "inst") return undefined;
@@ -83,7 +101,7 @@ export function pointerAlignment(f: Func): (v: ValueId) => number {
     let a = UNKNOWN;
     const def = f.values[v]!.def;
     if (def.kind === "param") {
-      if (bufferCtx && isCtx(v)) a = { mod: 8, rem: 0 };
+      if (v === bufferCtx) a = { mod: 8, rem: 0 };
     } else {
       const d = f.insts[def.inst]!.data;
       if (d.op === "stackslot") a = { mod: Math.min(8, f.stackSlots[d.slot]!.align), rem: 0 };

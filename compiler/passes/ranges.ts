@@ -168,6 +168,10 @@ export function analyzeRanges(f: Func, cfg: Cfg = buildCfg(f)): Ranges {
         else if (d.binop === "and" && c.lo === c.hi && c.lo >= 0n) r = { lo: 0n, hi: c.lo };
         else if (d.binop === "and" && a.lo === a.hi && a.lo >= 0n) r = { lo: 0n, hi: a.lo };
         else if (d.binop === "urem" && c.lo === c.hi && c.lo > 0n) r = { lo: 0n, hi: c.lo - 1n };
+        else if (d.binop === "mul" && a.lo >= 0n && c.lo >= 0n)
+          r = { lo: a.lo * c.lo, hi: a.hi * c.hi };
+        else if (d.binop === "shl" && c.lo === c.hi && a.lo >= 0n && c.lo >= 0n && c.lo < 64n)
+          r = { lo: a.lo << c.lo, hi: a.hi << c.lo };
         else if (d.binop === "lshr" && c.lo === c.hi && a.lo >= 0n && c.lo > 0n)
           r = { lo: 0n, hi: a.hi >> c.lo };
         return r && fits(type, r) ? r : full(type);

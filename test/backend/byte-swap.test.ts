@@ -6,7 +6,7 @@
  * reference for a set of words.
  */
 import { describe, expect, it } from "vitest";
-import { insns } from "./asm-lines.ts";
+import { insns, packetOfWords } from "./asm-lines.ts";
 import { loadProbe } from "../../testing/index.ts";
 import { ENGINES_AND_KERNEL } from "../examples/support.ts";
 
@@ -104,12 +104,8 @@ for (const [where, opts] of ENGINES_AND_KERNEL) {
     it("store each word byte-swapped, as the JS reference swaps it", async (test) => {
       const p = await loadProbe<Fixture>("test/backend/fixtures/byte-swap.ts", { ...opts, test });
       for (const [a, b, c] of WORDS) {
-        const frame = new Uint8Array(64);
-        const v = new DataView(frame.buffer);
-        v.setUint32(0, a, true);
-        v.setUint32(4, b, true);
-        v.setUint32(8, c, true);
-        expect(p.program("swap").run({ packet: frame }).retName).toBe("XDP_PASS");
+        const packet = packetOfWords(a, b, c);
+        expect(p.program("swap").run({ packet }).retName).toBe("XDP_PASS");
         const got = [0, 1, 2, 3].map((i) => p.map("out").get(i));
         expect(got).toEqual([swap32(a), swap32(b), swap16(c & 0xffff), (swap32(a) ^ b) >>> 0]);
       }

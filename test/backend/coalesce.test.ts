@@ -1,13 +1,13 @@
 /**
- * Conservative coalescing of two-address copies (coalesce.ts) and its effect on allocation: the
- * tc-portcount shape `q = p; q += off` (p dead after) must end up as `p += off`, while copies whose
- * source stays live, copies that only feed an immediate ALU op, and registers copy-related to a
- * pinned physical register are left to biased selection.
+ * Conservative coalescing of virtual-to-virtual copies (coalesce.ts) and its effect on allocation:
+ * the tc-portcount shape `q = p; q += off` (p dead after) must end up as `p += off`, while copies
+ * whose source stays live and registers copy-related to a pinned physical register are left to
+ * biased selection.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
-import { coalesceCopies, twoAddressCopies } from "../../compiler/target/bpf/coalesce.ts";
+import { coalesceCopies, copyPairs } from "../../compiler/target/bpf/coalesce.ts";
 import { buildInterference, computeLiveness } from "../../compiler/target/bpf/liveness.ts";
 import { minst, type MFunc, type MInst } from "../../compiler/target/bpf/mir.ts";
 import { allocateRegisters } from "../../compiler/target/bpf/regalloc.ts";
@@ -48,15 +48,34 @@ const portcount = (keepPacket: boolean): MFunc =>
     [minst("mov64_imm", { dst: 0, imm: 0 }), minst("exit")],
   ]);
 
-describe("two-address copy coalescing", () => {
-  it("finds only copies that feed a register-source ALU op on their destination", () => {
-    // `v20 = v17; v20 += v19` qualifies; `v21 = v20; v21 += 4` (immediate) and `v16 = r1` do not.
-    expect(twoAddressCopies(portcount(false))).toEqual([[17, 20]]);
+describe("copy coalescing", () => {
+  it("finds the virtual-to-virtual copies, two-address ones first", () => {
+    // `v20 = v17; v20 += v19` and `v21 = v20; v21 += 4` qualify; `v16 = r1` does not.
+    expect(copyPairs(portcount(false))).toEqual([
+      [17, 20],
+      [20, 21],
+    ]);
+    const f = func([
+      [
+        minst("ldxw", { dst: 17, src: 1, off: 0 }),
+        minst("mov64_reg", { dst: 18, src: 17 }),
+        minst("ldxw", { dst: 19, src: 18, off: 4 }),
+        minst("mov64_reg", { dst: 20, src: 19 }),
+        minst("add64_imm", { dst: 20, imm: 1 }),
+        minst("mov64_reg", { dst: 0, src: 20 }),
+        minst("exit"),
+      ],
+    ]);
+    // The two-address copy comes first although the plain one is earlier in the code.
+    expect(copyPairs(f)).toEqual([
+      [19, 20],
+      [17, 18],
+    ]);
   });
 
   it("merges the pair when the source dies at the copy, and the copy disappears", () => {
     const f = portcount(false);
-    const merged = coalesceCopies(graphOf(f), twoAddressCopies(f), new Map());
+    const merged = coalesceCopies(graphOf(f), copyPairs(f), new Map());
     expect(merged.rep.get(20) ?? merged.rep.get(17)).toBeDefined();
     const a = allocateRegisters(f);
     expect(checkAllocation(a)).toEqual([]);
@@ -70,8 +89,9 @@ describe("two-address copy coalescing", () => {
 
   it("leaves the pair apart when the source stays live after the copy (they interfere)", () => {
     const f = portcount(true);
-    const merged = coalesceCopies(graphOf(f), twoAddressCopies(f), new Map());
-    expect(merged.rep.size).toBe(0);
+    const merged = coalesceCopies(graphOf(f), copyPairs(f), new Map());
+    // Only `v21 = v20; v21 += 4` merges (v20 dies there); v17 stays live past `v20 = v17`.
+    expect([...merged.rep.entries()].flat().sort()).toEqual([20, 21]);
     const a = allocateRegisters(f);
     expect(checkAllocation(a)).toEqual([]);
     expect(a.assignment.get(17)).not.toBe(a.assignment.get(20));
@@ -90,12 +110,12 @@ describe("two-address copy coalescing", () => {
         minst("exit"),
       ],
     ]);
-    const pairs = twoAddressCopies(f);
+    const pairs = copyPairs(f);
     expect(pairs).toEqual([[17, 20]]);
     expect(coalesceCopies(graphOf(f), pairs, new Map()).rep.size).toBe(0);
     const g = portcount(false);
     const temp = new Map([[20, 5]]);
-    expect(coalesceCopies(graphOf(g), twoAddressCopies(g), temp).rep.size).toBe(0);
+    expect(coalesceCopies(graphOf(g), copyPairs(g), temp).rep.size).toBe(0);
     expect(checkAllocation(allocateRegisters(f))).toEqual([]);
   });
 

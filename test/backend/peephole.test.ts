@@ -151,7 +151,8 @@ ${MASKS.map((m, k) => ntohs(k, m)).join("\n")}
     const out = compileModule(parseModule(text), new Map(), { emit: "asm", mcpu: 3, check: true });
     expect(out.diagnostics).toEqual([]);
     const masks = out.asm!.split("\n").filter((l) => /&=/.test(l));
-    expect(masks.map((l) => l.replace(/^\s+\d+: /, "").trim())).toEqual(["w2 &= 65295"]);
+    expect(masks).toHaveLength(1);
+    expect(masks[0]!.replace(/^\s+\d+: /, "").trim()).toMatch(/^w\d &= 65295$/);
     const vm = VmObject.load(compileModule(parseModule(text), new Map(), { mcpu: 3 }).object!);
     for (const x of [0n, 0x1234n, 0xdeadbeefn, 0xffffffffn, 0x0001ff00n, 0x80008001n]) {
       const ctx = new Uint8Array(8 + 8 * MASKS.length);

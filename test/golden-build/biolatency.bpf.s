@@ -33,32 +33,31 @@ onComplete:  ; section tracepoint/block/block_rq_complete
     9: call 1
    10: r6 = r0
 ; examples/biolatency.ts:34
-   11: if r6 == 0 goto +24
+   11: if r6 == 0 goto +23
 ; examples/biolatency.ts:35
    12: call 5
-   13: r2 = r0
-   14: r1 = *(u64 *)(r6 + 0)
-   15: r2 -= r1
-   16: r2 /= 1000
-   17: r1 = 0
-   18: r2 >>= 1
-   19: if r2 == 0 goto +2
-   20: w1 += 1
-   21: if w1 < 26 goto -4
-   22: *(u32 *)(r10 - 20) = w1
-   23: r1 = 0 ll  ; map hist
-   25: r2 = r10
-   26: r2 += -20
-   27: call 1
+   13: r1 = *(u64 *)(r6 + 0)
+   14: r0 -= r1
+   15: r0 /= 1000
+   16: r1 = 0
+   17: r0 >>= 1
+   18: if r0 == 0 goto +2
+   19: w1 += 1
+   20: if w1 < 26 goto -4
+   21: *(u32 *)(r10 - 20) = w1
+   22: r1 = 0 ll  ; map hist
+   24: r2 = r10
+   25: r2 += -20
+   26: call 1
 ; examples/biolatency.ts:36
-   28: if r0 == 0 goto +2
-   29: r1 = 1
-   30: lock *(u64 *)(r0 + 0) += r1
+   27: if r0 == 0 goto +2
+   28: r1 = 1
+   29: lock *(u64 *)(r0 + 0) += r1
 ; examples/biolatency.ts:37
-   31: r1 = 0 ll  ; map start
-   33: r2 = r10
-   34: r2 += -16
-   35: call 3
+   30: r1 = 0 ll  ; map start
+   32: r2 = r10
+   33: r2 += -16
+   34: call 3
 ; examples/biolatency.ts:34
-   36: r0 = 0
-   37: exit
+   35: r0 = 0
+   36: exit

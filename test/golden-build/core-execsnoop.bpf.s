@@ -40,13 +40,13 @@ onExec:  ; section tracepoint/sched/sched_process_exec
    33: r1 = r10
    34: r1 += -16
    35: call 113
-   36: r2 = *(u64 *)(r10 - 16)
-   37: r1 = 60  ; CO-RE 4 t1 0:77
-   38: r2 <<= r1
-   39: r3 = 63  ; CO-RE 5 t1 0:77
-   40: r2 >>= r3
-   41: w2 &= 255
-   42: *(u8 *)(r6 + 8) = w2
+   36: r1 = *(u64 *)(r10 - 16)
+   37: r2 = 60  ; CO-RE 4 t1 0:77
+   38: r1 <<= r2
+   39: r2 = 63  ; CO-RE 5 t1 0:77
+   40: r1 >>= r2
+   41: w1 &= 255
+   42: *(u8 *)(r6 + 8) = w1
 ; examples/core-execsnoop.ts:40
    43: r1 = r6
    44: r1 += 9

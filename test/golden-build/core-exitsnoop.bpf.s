@@ -4,7 +4,7 @@ onExit:  ; section tracepoint/sched/sched_process_exit
 ; examples/core-exitsnoop.ts:36
     1: r7 = r0
     2: r7 >>= 32
-    3: if w0 != w7 goto +51
+    3: if w0 != w7 goto +50
 ; examples/core-exitsnoop.ts:37
     4: call 35
     5: r6 = r0
@@ -53,16 +53,15 @@ onExit:  ; section tracepoint/sched/sched_process_exit
    43: w1 >>= 8
    44: *(u32 *)(r10 - 8) = w1
 ; examples/core-exitsnoop.ts:44
-   45: r1 = r2
-   46: w1 &= 127
-   47: *(u32 *)(r10 - 4) = w1
+   45: w2 &= 127
+   46: *(u32 *)(r10 - 4) = w2
 ; examples/core-exitsnoop.ts:45
-   48: r1 = 0 ll  ; map events
-   50: r2 = r10
-   51: r2 += -24
-   52: r3 = 24
-   53: r4 = 0
-   54: call 130
+   47: r1 = 0 ll  ; map events
+   49: r2 = r10
+   50: r2 += -24
+   51: r3 = 24
+   52: r4 = 0
+   53: call 130
 ; examples/core-exitsnoop.ts:36
-   55: r0 = 0
-   56: exit
+   54: r0 = 0
+   55: exit

@@ -48,20 +48,20 @@ acl:  ; section xdp
 ; examples/tenant-acl.ts:71
    21: if r0 == 0 goto +21
 ; examples/tenant-acl.ts:72
-   22: w3 = *(u8 *)(r7 + 14)
-   23: w3 &= 15
+   22: w2 = *(u8 *)(r7 + 14)
+   23: w2 &= 15
 ; examples/tenant-acl.ts:73
-   24: w3 *= 4
-   25: w3 += 14
-   26: w5 = *(u32 *)(r6 + 0)
-   27: w4 = *(u32 *)(r6 + 4)
-   28: r5 += r3
-   29: r2 = r5
+   24: w2 *= 4
+   25: w2 += 14
+   26: w4 = *(u32 *)(r6 + 0)
+   27: w3 = *(u32 *)(r6 + 4)
+   28: r4 += r2
+   29: r2 = r4
    30: r2 += 4
 ; examples/tenant-acl.ts:74
-   31: if r2 > r4 goto +11
+   31: if r2 > r3 goto +11
 ; examples/tenant-acl.ts:75
-   32: w2 = *(u16 *)(r5 + 2)
+   32: w2 = *(u16 *)(r4 + 2)
    33: r2 = be16 r2
    34: *(u16 *)(r10 - 6) = w2
    35: r1 = r0

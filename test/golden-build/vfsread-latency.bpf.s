@@ -27,31 +27,30 @@ onReadExit:  ; section fexit/vfs_read
     6: call 1
     7: r6 = r0
 ; examples/vfsread-latency.ts:38
-    8: if r6 == 0 goto +23
+    8: if r6 == 0 goto +22
 ; examples/vfsread-latency.ts:39
     9: call 5
-   10: r2 = r0
-   11: r1 = *(u64 *)(r6 + 0)
-   12: r2 -= r1
-   13: r1 = 0
-   14: r2 >>= 1
-   15: if r2 == 0 goto +2
-   16: w1 += 1
-   17: if w1 < 31 goto -4
-   18: *(u32 *)(r10 - 8) = w1
-   19: r1 = 0 ll  ; map hist
-   21: r2 = r10
-   22: r2 += -8
-   23: call 1
+   10: r1 = *(u64 *)(r6 + 0)
+   11: r0 -= r1
+   12: r1 = 0
+   13: r0 >>= 1
+   14: if r0 == 0 goto +2
+   15: w1 += 1
+   16: if w1 < 31 goto -4
+   17: *(u32 *)(r10 - 8) = w1
+   18: r1 = 0 ll  ; map hist
+   20: r2 = r10
+   21: r2 += -8
+   22: call 1
 ; examples/vfsread-latency.ts:40
-   24: if r0 == 0 goto +2
-   25: r1 = 1
-   26: lock *(u64 *)(r0 + 0) += r1
+   23: if r0 == 0 goto +2
+   24: r1 = 1
+   25: lock *(u64 *)(r0 + 0) += r1
 ; examples/vfsread-latency.ts:41
-   27: r1 = 0 ll  ; map start
-   29: r2 = r10
-   30: r2 += -4
-   31: call 3
+   26: r1 = 0 ll  ; map start
+   28: r2 = r10
+   29: r2 += -4
+   30: call 3
 ; examples/vfsread-latency.ts:38
-   32: r0 = 0
-   33: exit
+   31: r0 = 0
+   32: exit

@@ -18,41 +18,39 @@ verdict:
 
 replace32:
 ; examples/xdp-nat.ts:76
-    0: r4 = r2
-    1: r5 = r3
+    0: r0 = r1
+    1: r4 = r2
+    2: r5 = r3
 ; examples/xdp-nat.ts:77
-    2: w1 ^= -1
-    3: w1 &= 65535
-    4: w4 ^= -1
-    5: r2 = r4
-    6: w2 &= 65535
-    7: w1 += w2
-    8: r2 = r4
-    9: w2 >>= 16
-   10: w1 += w2
+    3: w0 ^= -1
+    4: w0 &= 65535
+    5: w4 ^= -1
+    6: r2 = r4
+    7: w2 &= 65535
+    8: w0 += w2
+    9: w4 >>= 16
+   10: w0 += w4
    11: r3 = r5
    12: w3 &= 65535
-   13: w1 += w3
+   13: w0 += w3
    14: r3 = r5
    15: w3 >>= 16
-   16: w1 += w3
+   16: w0 += w3
 ; examples/xdp-nat.ts:71
-   17: r3 = r1
-   18: w3 &= 65535
-   19: w1 >>= 16
-   20: w3 += w1
+   17: r1 = r0
+   18: w1 &= 65535
+   19: w0 >>= 16
+   20: w1 += w0
 ; examples/xdp-nat.ts:72
-   21: r2 = r3
-   22: w2 &= 65535
-   23: r1 = r3
-   24: w1 >>= 16
-   25: w2 += w1
+   21: r0 = r1
+   22: w0 &= 65535
+   23: w1 >>= 16
+   24: w0 += w1
 ; examples/xdp-nat.ts:78
-   26: r0 = r2
-   27: w0 ^= -1
-   28: w0 &= 65535
-   29: w0 &= 65535
-   30: exit
+   25: w0 ^= -1
+   26: w0 &= 65535
+   27: w0 &= 65535
+   28: exit
 
 nat:  ; section xdp
 ; examples/xdp-nat.ts:86
@@ -64,24 +62,24 @@ nat:  ; section xdp
     4: r7 = r8
     5: r7 += 14
 ; examples/xdp-nat.ts:88
-    6: if r7 > r2 goto +155
+    6: if r7 > r2 goto +151
 ; examples/xdp-nat.ts:89
     7: w1 = *(u16 *)(r8 + 12)
-    8: if w1 != 8 goto +153
+    8: if w1 != 8 goto +149
 ; examples/xdp-nat.ts:90
     9: r7 = r8
    10: r7 += 34
 ; examples/xdp-nat.ts:91
-   11: if r7 > r2 goto +150
+   11: if r7 > r2 goto +146
 ; examples/xdp-nat.ts:92
    12: w9 = *(u8 *)(r8 + 23)
 ; examples/xdp-nat.ts:93
    13: if w9 == 6 goto +1
-   14: if w9 != 17 goto +147
+   14: if w9 != 17 goto +143
 ; examples/xdp-nat.ts:94
    15: w1 = *(u16 *)(r8 + 20)
    16: w1 &= 65311
-   17: if w1 != 0 goto +144
+   17: if w1 != 0 goto +140
 ; examples/xdp-nat.ts:95
    18: w1 = *(u8 *)(r8 + 14)
    19: w1 &= 15
@@ -95,7 +93,7 @@ nat:  ; section xdp
    26: r1 = r7
    27: r1 += 8
 ; examples/xdp-nat.ts:97
-   28: if r1 > r2 goto +133
+   28: if r1 > r2 goto +129
 ; examples/xdp-nat.ts:99
    29: *(u32 *)(r10 - 4) = 0
 ; examples/xdp-nat.ts:100
@@ -113,7 +111,7 @@ nat:  ; section xdp
    39: r2 += -8
    40: call 1
 ; examples/xdp-nat.ts:104
-   41: if r0 == 0 goto +120
+   41: if r0 == 0 goto +116
 ; examples/xdp-nat.ts:105
    42: r1 = *(u64 *)(r0 + 0)
    43: *(u64 *)(r10 - 24) = r1
@@ -139,7 +137,7 @@ nat:  ; section xdp
    58: call pc-1  ; call replace32
    59: *(u16 *)(r8 + 24) = w0
 ; examples/xdp-nat.ts:112
-   60: if w9 != 6 goto +36
+   60: if w9 != 6 goto +34
 ; examples/xdp-nat.ts:113
    61: r1 = *(u64 *)(r10 - 32)
    62: w9 = *(u32 *)(r1 + 0)
@@ -150,7 +148,7 @@ nat:  ; section xdp
    67: r1 = r9
    68: r1 += 20
 ; examples/xdp-nat.ts:114
-   69: if r1 > r2 goto +92
+   69: if r1 > r2 goto +88
 ; examples/xdp-nat.ts:115
    70: w1 = *(u16 *)(r9 + 16)
    71: r2 = *(u64 *)(r10 - 48)
@@ -166,113 +164,109 @@ nat:  ; section xdp
    80: w2 += w1
    81: w2 += w6
 ; examples/xdp-nat.ts:71
-   82: r3 = r2
-   83: w3 &= 65535
-   84: r1 = r2
-   85: w1 >>= 16
-   86: w3 += w1
+   82: r0 = r2
+   83: w0 &= 65535
+   84: w2 >>= 16
+   85: w0 += w2
 ; examples/xdp-nat.ts:72
-   87: r2 = r3
-   88: w2 &= 65535
-   89: r1 = r3
-   90: w1 >>= 16
-   91: w2 += w1
+   86: r1 = r0
+   87: w1 &= 65535
+   88: w0 >>= 16
+   89: w1 += w0
 ; examples/xdp-nat.ts:83
-   92: w2 ^= -1
-   93: w2 &= 65535
-   94: w2 &= 65535
+   90: w1 ^= -1
+   91: w1 &= 65535
+   92: w1 &= 65535
 ; examples/xdp-nat.ts:116
-   95: *(u16 *)(r9 + 16) = w2
+   93: *(u16 *)(r9 + 16) = w1
 ; examples/xdp-nat.ts:112
-   96: goto +30
+   94: goto +28
 ; examples/xdp-nat.ts:117
-   97: w1 = *(u16 *)(r7 + 6)
-   98: if w1 == 0 goto +28
+   95: w1 = *(u16 *)(r7 + 6)
+   96: if w1 == 0 goto +26
 ; examples/xdp-nat.ts:119
-   99: r2 = *(u64 *)(r10 - 48)
-  100: r3 = *(u64 *)(r10 - 40)
-  101: call pc-1  ; call replace32
-  102: r2 = r0
+   97: r2 = *(u64 *)(r10 - 48)
+   98: r3 = *(u64 *)(r10 - 40)
+   99: call pc-1  ; call replace32
+  100: r2 = r0
 ; examples/xdp-nat.ts:83
-  103: w2 ^= -1
-  104: w2 &= 65535
-  105: r1 = *(u64 *)(r10 - 56)
-  106: w1 ^= -1
-  107: w1 &= 65535
-  108: w2 += w1
-  109: w2 += w6
+  101: w2 ^= -1
+  102: w2 &= 65535
+  103: r1 = *(u64 *)(r10 - 56)
+  104: w1 ^= -1
+  105: w1 &= 65535
+  106: w2 += w1
+  107: w2 += w6
 ; examples/xdp-nat.ts:71
-  110: r3 = r2
-  111: w3 &= 65535
-  112: r1 = r2
-  113: w1 >>= 16
-  114: w3 += w1
+  108: r0 = r2
+  109: w0 &= 65535
+  110: w2 >>= 16
+  111: w0 += w2
 ; examples/xdp-nat.ts:72
-  115: r2 = r3
-  116: w2 &= 65535
-  117: r1 = r3
-  118: w1 >>= 16
-  119: w2 += w1
+  112: r1 = r0
+  113: w1 &= 65535
+  114: w0 >>= 16
+  115: w1 += w0
 ; examples/xdp-nat.ts:83
-  120: w2 ^= -1
-  121: w2 &= 65535
-  122: w2 &= 65535
+  116: w1 ^= -1
+  117: w1 &= 65535
+  118: w1 &= 65535
 ; examples/xdp-nat.ts:120
-  123: if w2 != 0 goto +2
-  124: r2 = 65535
-  125: goto +0
-  126: *(u16 *)(r7 + 6) = w2
+  119: if w1 != 0 goto +2
+  120: r1 = 65535
+  121: goto +0
+  122: *(u16 *)(r7 + 6) = w1
 ; examples/xdp-nat.ts:122
-  127: *(u16 *)(r7 + 2) = w6
+  123: *(u16 *)(r7 + 2) = w6
 ; examples/xdp-nat.ts:125
-  128: w1 = *(u8 *)(r8 + 0)
-  129: *(u8 *)(r8 + 6) = w1
+  124: w1 = *(u8 *)(r8 + 0)
+  125: *(u8 *)(r8 + 6) = w1
 ; examples/xdp-nat.ts:126
-  130: w1 = *(u8 *)(r10 - 18)
-  131: *(u8 *)(r8 + 0) = w1
+  126: w1 = *(u8 *)(r10 - 18)
+  127: *(u8 *)(r8 + 0) = w1
 ; examples/xdp-nat.ts:125
-  132: w1 = *(u8 *)(r8 + 1)
-  133: *(u8 *)(r8 + 7) = w1
+  128: w1 = *(u8 *)(r8 + 1)
+  129: *(u8 *)(r8 + 7) = w1
 ; examples/xdp-nat.ts:126
-  134: w1 = *(u8 *)(r10 - 17)
-  135: *(u8 *)(r8 + 1) = w1
+  130: w1 = *(u8 *)(r10 - 17)
+  131: *(u8 *)(r8 + 1) = w1
 ; examples/xdp-nat.ts:125
-  136: w1 = *(u8 *)(r8 + 2)
-  137: *(u8 *)(r8 + 8) = w1
+  132: w1 = *(u8 *)(r8 + 2)
+  133: *(u8 *)(r8 + 8) = w1
 ; examples/xdp-nat.ts:126
-  138: w1 = *(u8 *)(r10 - 16)
-  139: *(u8 *)(r8 + 2) = w1
+  134: w1 = *(u8 *)(r10 - 16)
+  135: *(u8 *)(r8 + 2) = w1
 ; examples/xdp-nat.ts:125
-  140: w1 = *(u8 *)(r8 + 3)
-  141: *(u8 *)(r8 + 9) = w1
+  136: w1 = *(u8 *)(r8 + 3)
+  137: *(u8 *)(r8 + 9) = w1
 ; examples/xdp-nat.ts:126
-  142: w1 = *(u8 *)(r10 - 15)
-  143: *(u8 *)(r8 + 3) = w1
+  138: w1 = *(u8 *)(r10 - 15)
+  139: *(u8 *)(r8 + 3) = w1
 ; examples/xdp-nat.ts:125
-  144: w1 = *(u8 *)(r8 + 4)
-  145: *(u8 *)(r8 + 10) = w1
+  140: w1 = *(u8 *)(r8 + 4)
+  141: *(u8 *)(r8 + 10) = w1
 ; examples/xdp-nat.ts:126
-  146: w1 = *(u8 *)(r10 - 14)
-  147: *(u8 *)(r8 + 4) = w1
+  142: w1 = *(u8 *)(r10 - 14)
+  143: *(u8 *)(r8 + 4) = w1
 ; examples/xdp-nat.ts:125
-  148: w1 = *(u8 *)(r8 + 5)
-  149: *(u8 *)(r8 + 11) = w1
+  144: w1 = *(u8 *)(r8 + 5)
+  145: *(u8 *)(r8 + 11) = w1
 ; examples/xdp-nat.ts:126
-  150: w1 = *(u8 *)(r10 - 13)
-  151: *(u8 *)(r8 + 5) = w1
+  146: w1 = *(u8 *)(r10 - 13)
+  147: *(u8 *)(r8 + 5) = w1
 ; examples/xdp-nat.ts:128
-  152: w1 = *(u32 *)(r10 - 12)
-  153: if w1 != 0 goto +3
-  154: r1 = 3
-  155: call pc-1  ; call verdict
-  156: exit
+  148: w1 = *(u32 *)(r10 - 12)
+  149: if w1 != 0 goto +3
+  150: r1 = 3
+  151: call pc-1  ; call verdict
+  152: exit
 ; examples/xdp-nat.ts:129
-  157: r2 = 0
-  158: call 23
-  159: w1 = w0
-  160: call pc-1  ; call verdict
-  161: exit
+  153: r2 = 0
+  154: call 23
+  155: w1 = w0
+  156: call pc-1  ; call verdict
+  157: exit
 ; examples/xdp-nat.ts:88
-  162: r1 = 2
-  163: call pc-1  ; call verdict
-  164: exit
+  158: r1 = 2
+  159: call pc-1  ; call verdict
+  160: exit

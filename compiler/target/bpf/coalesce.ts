@@ -1,24 +1,26 @@
 /**
- * Conservative coalescing (Briggs) of two-address copies, before colouring.
+ * Conservative coalescing (Briggs) of virtual-to-virtual copies, before colouring.
  *
  * Consumes an `MFunc` over virtual registers and its `Interference` (liveness.ts); produces a smaller
- * graph in which the two sides of each *two-address copy* — `vD = vS` immediately followed by an ALU
- * instruction `vD op= vX` with a register source, with vD and vS not interfering (so vS dies at the
- * copy) — are merged into one node, plus the map from every merged register to its representative.
- * Such a copy exists only because BPF ALU instructions overwrite their destination; once merged it is
- * guaranteed one register and disappears, whatever order colouring visits the nodes in. Biased
- * selection alone (regalloc.ts) can miss it when vD is coloured first while vS is still blank, leaving
- * `r2 = r4; r2 += r1` where `r4 += r1` would do; for a packet pointer that also keeps the verifier
- * tracking one register instead of two.
+ * graph in which the two sides of a copy `vD = vS` that do not interfere (vS dies at the copy, or the
+ * two hold the same value wherever both are live) are merged into one node, plus the map from every
+ * merged register to its representative. Once merged, the pair is guaranteed one register and the
+ * copy disappears, whatever order colouring visits the nodes in. Biased selection alone (regalloc.ts)
+ * can miss it when vD is coloured first while vS is still blank, leaving `r2 = r4; r2 += r1` where
+ * `r4 += r1` would do (for a packet pointer that also keeps the verifier tracking one register
+ * instead of two), `r1 = r2; w1 >>= 8` where `w2 >>= 8` would do, or a loop's phi copy
+ * `r2 = r6` in front of the loop.
  *
- * Only that narrow shape merges: coalescing every non-interfering copy shortened code but moved a
- * bounded loop's counter in biolatency and made the kernel verifier's walk of it measurably longer,
- * since its state-pruning checkpoints depend on where values live. Briggs's test keeps it
+ * Two-address copies (`vD = vS; vD op= x`, which exist only because BPF ALU instructions overwrite
+ * their destination) are tried first, then the others in program order. Briggs's test keeps it
  * conservative: two nodes merge only when the merged node has fewer than `ALLOCATABLE` neighbours of
  * significant degree (≥ `ALLOCATABLE`), so a graph that simplify could colour before merging still
  * simplifies after. Only virtual–virtual pairs merge, and only registers with no copy to or from a
- * pinned physical register (call arguments, r0): those are left to biased selection. Spill temporaries
- * (registers in `origin`) never merge, so they stay the short ranges the spill loop relies on.
+ * pinned physical register (call arguments, r0): those are left to biased selection. Spill
+ * temporaries (registers in `origin`) never merge, so they stay the short ranges the spill loop
+ * relies on. (An earlier version merged only two-address copies with a register source, because
+ * coalescing more once moved biolatency's loop counter and lengthened the kernel verifier's walk of
+ * it; with today's loop rotation and checkpoints, bench:codegen shows no verifier count rising.)
  *
  * Invariants of the result: nodes are the representatives (and the physical registers); adjacency
  * and moves are the unions of the members', never self-referencing; `occurrences` are summed.
@@ -33,20 +35,28 @@ export interface Coalesced {
   readonly rep: ReadonlyMap<Reg, Reg>;
 }
 
-/** The `[vS, vD]` pairs of `f`'s two-address copies (`vD = vS; vD op= vX`), in program order. */
-export function twoAddressCopies(f: MFunc): [Reg, Reg][] {
-  const pairs: [Reg, Reg][] = [];
+/**
+ * The `[vS, vD]` pairs of `f`'s virtual-to-virtual copies, in the order they are tried: first the
+ * two-address copies (`vD = vS; vD op= x`, `x` an immediate or a register other than both), which
+ * exist only because BPF ALU instructions overwrite their destination, then every other copy (a phi's
+ * incoming value, a pointer cast, a renamed variable), each in program order.
+ */
+export function copyPairs(f: MFunc): [Reg, Reg][] {
+  const twoAddress: [Reg, Reg][] = [];
+  const others: [Reg, Reg][] = [];
   for (const b of f.blocks) {
-    for (let k = 0; k + 1 < b.insts.length; k++) {
+    for (let k = 0; k < b.insts.length; k++) {
       const c = b.insts[k]!;
-      const op = b.insts[k + 1]!;
       if (!isCopy(c) || !isVirtual(c.dst) || !isVirtual(c.src)) continue;
-      if (op.spec.kind !== "alu" || op.spec.source !== "reg" || op.dst !== c.dst) continue;
-      if (op.src === c.dst || op.src === c.src) continue;
-      pairs.push([c.src, c.dst]);
+      const op = b.insts[k + 1];
+      const overwrites =
+        op?.spec.kind === "alu" &&
+        op.dst === c.dst &&
+        (op.spec.source !== "reg" || (op.src !== c.dst && op.src !== c.src));
+      (overwrites ? twoAddress : others).push([c.src, c.dst]);
     }
   }
-  return pairs;
+  return twoAddress.concat(others);
 }
 
 /** Merges the given copy-related virtual pairs while they do not interfere and Briggs's test allows. */

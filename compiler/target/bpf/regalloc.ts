@@ -20,7 +20,7 @@
  * assignment, so the independent checker (regalloc-check.ts) can validate it.
  */
 import { buildInterference, computeLiveness } from "./liveness.ts";
-import { coalesceCopies, twoAddressCopies } from "./coalesce.ts";
+import { coalesceCopies, copyPairs } from "./coalesce.ts";
 import {
   ALLOCATABLE,
   FP,
@@ -64,7 +64,7 @@ export function allocateRegisters(input: MFunc): Allocation {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const live = computeLiveness(f);
     const graph = buildInterference(f, live);
-    const merged = coalesceCopies(graph, twoAddressCopies(f), origin);
+    const merged = coalesceCopies(graph, copyPairs(f), origin);
     const { colours, spills: repSpills } = colour(merged.graph, origin);
     for (const [m, r] of merged.rep) if (colours.has(r)) colours.set(m, colours.get(r)!);
     const spills = [...merged.rep]
