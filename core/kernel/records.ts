@@ -182,6 +182,11 @@ export interface SectionDef {
   readonly frags: boolean;
   /** The installed libbpf resolves this row to the same types (false: newer than it). */
   readonly libbpf: boolean;
+  /**
+   * For libbpf's second spellings (`tp+`, `raw_tp+`, `classifier`, `cgroup/skb`, ...): the pattern
+   * of the canonical sections this row spells (`tracepoint+`); absent on canonical rows.
+   */
+  readonly aliasOf?: string;
 }
 
 /** The context fields one program type (with one expected attach type) may read and write. */
