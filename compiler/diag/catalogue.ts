@@ -212,6 +212,10 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "the options of {fn}: {problem}",
   },
+  TSB3082: {
+    severity: "error",
+    template: "{fn} parameter '{param}': {problem}",
+  },
   TSB3040: {
     severity: "error",
     template:

@@ -156,7 +156,8 @@ export interface ProgramKind {
  * (kretprobe), or is absent.
  */
 export interface KernelArgs {
-  readonly from: "func" | "tracepoint";
+  /** `syscall`: the arguments of the system call a ksyscall program probes (syscall-args.ts). */
+  readonly from: "func" | "tracepoint" | "syscall";
   readonly returnValue: "none" | "last" | "only";
   /** The BTF function whose prototype applies, when it is not the target (`bpf_lsm_<hook>`). */
   readonly func?: (target: string) => string;

@@ -66,5 +66,15 @@ export function tracingProgramKinds(s: SharedShapes): ProgramKind[] {
     probe("kprobeSession", "kprobe.session"),
     probe("uprobeSession", "uprobe.session"),
     probe("usdt", "usdt"),
+    // A kprobe on the system call's wrapper (`__x64_sys_<name>`, resolved by the loader as libbpf
+    // does), its arguments typed as BPF_KSYSCALL gives them.
+    {
+      ...probe("ksyscall", "ksyscall"),
+      kernelArgs: { from: "syscall", returnValue: "none" },
+    },
+    {
+      ...probe("kretsyscall", "kretsyscall"),
+      kernelArgs: { from: "syscall", returnValue: "only" },
+    },
   ];
 }

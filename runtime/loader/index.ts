@@ -73,6 +73,8 @@ export {
   PERF_EVENTS,
   attachKprobe,
   kprobePmu,
+  attachKsyscall,
+  syscallWrapper,
   attachUprobe,
   parseUprobeTarget,
   resolveBinaryPath,
