@@ -132,7 +132,11 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     stdlib: { class: "RingBuf", shape: "record" },
   },
   user_ringbuf: { noBtfKeyValue: true, stdlib: { class: "UserRingBuf", shape: "record" } },
-  reuseport_sockarray: { noBtfKeyValue: true },
+  reuseport_sockarray: {
+    noBtfKeyValue: true,
+    sockets: true,
+    stdlib: { class: "ReuseportSockArray", shape: "slot" },
+  },
   cgroup_storage: { stdlib: { class: "CgroupStorage", shape: "v" } },
   percpu_cgroup_storage: {
     perCpu: true,
