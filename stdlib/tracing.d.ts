@@ -121,6 +121,15 @@ export declare function kretsyscall(
   syscall: string,
   body: (ctx: PtRegs, ret: i64) => number,
 ): Program;
+/**
+ * `SEC("freplace/<function>")` (BPF_PROG_TYPE_EXT): replaces the global function `<function>` of
+ * another loaded BPF program, running with that program's type. `ctx` is what the function's first
+ * argument points at (the target's context, say): declare its fields, as for a tracepoint you
+ * describe. Loaded against the target: `loadObject(bytes, { freplaceTargets: { name: targetFd } })`
+ * finds the function in the target's BTF as libbpf's bpf_program__set_attach_target does. Runs
+ * through a BPF trampoline, which some kernels refuse.
+ */
+export declare function freplace<C>(target: string, body: (ctx: C) => number): Program;
 
 /**
  * Sleepable twins (libbpf's `.s` sections, loaded with BPF_F_SLEEPABLE): `SEC("iter.s/task")`,

@@ -112,6 +112,7 @@ export {
   type LoadedProgram,
   type ObjectLoadOptions,
 } from "./object-loader.ts";
+export { freplaceTargetId, programBtf } from "./freplace-target.ts";
 export {
   readBinaryImage,
   resolveSymbolOffset,

@@ -146,6 +146,13 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p, t) => attachTracing(p, "fentry", t),
   },
   {
+    // The target program and function were given at load time (ObjectLoadOptions.freplaceTargets):
+    // the link replaces that function, as libbpf's bpf_program__attach_trace.
+    kind: "freplace",
+    prefixes: ["freplace"],
+    attach: (p, t) => attachTracing(p, "freplace", needTarget("freplace", t)),
+  },
+  {
     kind: "lsm",
     prefixes: ["lsm", "lsm.s"],
     btfTargetId: (t) => kernelFuncId(`bpf_lsm_${needTarget("lsm", t)}`),
