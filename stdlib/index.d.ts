@@ -19,6 +19,7 @@ import type {
   DevMap,
   DevMapHash,
   LocalStorage,
+  ReuseportSockArray,
   SockHash,
   SockMap,
   XskMap,
@@ -315,6 +316,7 @@ export type BpfMap<K = any, V = any> =
   | CgroupStorage<V>
   | SockMap
   | SockHash<K>
+  | ReuseportSockArray
   | LocalStorage<any, V>
   | ArrayOfMaps<any>
   | HashOfMaps<K, any>;
@@ -426,6 +428,14 @@ export declare function ntohl(x: u32): u32;
 // ---------------------------------------------------------------------------------------------
 
 /** An eBPF program (opaque). */
+/**
+ * The options after a program's body: `section` picks one of libbpf's second spellings of the
+ * kind's SEC() name (`tp` for `tracepoint/`, `classifier` for `tc`, ...), for tools ported from C
+ * that expect it; the program kind is the same.
+ */
+export interface ProgramOptions<S extends string> {
+  readonly section?: S;
+}
 export interface Program {
   readonly __program: true;
 }
@@ -549,9 +559,14 @@ export interface TracepointContexts {
 export declare function tracepoint<N extends keyof TracepointContexts>(
   name: N,
   body: (ctx: TracepointContexts[N]) => number,
+  options?: ProgramOptions<"tp">,
 ): Program;
 /** A tracepoint whose format struct you declare (layout from /sys/kernel/tracing/events/.../format). */
-export declare function tracepoint<C>(name: string, body: (ctx: C) => number): Program;
+export declare function tracepoint<C>(
+  name: string,
+  body: (ctx: C) => number,
+  options?: ProgramOptions<"tp">,
+): Program;
 
 /** Arguments of a raw tracepoint, fentry/fexit or a kprobe, as 64-bit words. */
 export interface ArgsContext {
@@ -574,13 +589,18 @@ export type KernelArgs = number[];
 export declare function rawTracepoint<A extends KernelArgs = KernelArgs>(
   name: string,
   body: (ctx: ArgsContext, ...args: A) => number,
+  options?: ProgramOptions<"raw_tp">,
 ): Program;
 /**
  * `SEC("raw_tracepoint.w/<name>")`: a raw tracepoint program of type
  * BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, which may attach to the tracepoints that hand it a
  * writable buffer (DEFINE_EVENT_WRITABLE, such as `bpf_test_finish` or `nbd_send_request`).
  */
-export declare const rawTracepointWritable: typeof rawTracepoint;
+export declare function rawTracepointWritable<A extends KernelArgs = KernelArgs>(
+  name: string,
+  body: (ctx: ArgsContext, ...args: A) => number,
+  options?: ProgramOptions<"raw_tp.w">,
+): Program;
 /** `SEC("tp_btf/<name>")`: a BTF-typed raw tracepoint (arguments as for rawTracepoint). */
 export declare function tpBtf<A extends KernelArgs = KernelArgs>(
   name: string,

@@ -55,6 +55,15 @@ export declare class SockMap {
 export declare class SockHash<K> {
   constructor(options: MapOptions);
 }
+/**
+ * BPF_MAP_TYPE_REUSEPORT_SOCKARRAY: slot (u32 index < maxEntries) → socket of an SO_REUSEPORT group.
+ * User space stores the fd (u32) of a bound UDP or listening TCP socket that set SO_REUSEPORT; an
+ * sk_reuseport program picks the group member for a packet with `skSelectReuseport(ctx, map, slot,
+ * 0)` (0, or -ENOENT for an empty slot) and returns SK_PASS.
+ */
+export declare class ReuseportSockArray {
+  constructor(options: MapOptions);
+}
 
 /**
  * BPF_MAP_TYPE_CGROUP_ARRAY: slot (u32 index < maxEntries) → cgroup. User space stores a cgroup v2

@@ -7,7 +7,18 @@
  * programs attach through BPF links to a cgroup v2 directory (`tsbpf run --cgroup PATH`, default
  * the root of the cgroup v2 hierarchy); return 1 to allow, 0 to refuse.
  */
-import type { FixedArray, Program, Ref, SkBuff, u8, u16, u32, u64, i64 } from "./index.js";
+import type {
+  FixedArray,
+  Program,
+  ProgramOptions,
+  Ref,
+  SkBuff,
+  u8,
+  u16,
+  u32,
+  u64,
+  i64,
+} from "./index.js";
 
 /** `struct bpf_sock`: the socket of a `cgroupSock` program (sock_create, post_bind, ...). */
 export interface SockContext {
@@ -34,9 +45,10 @@ export interface SockContext {
 /** Hooks of `cgroupSock`: `SEC("cgroup/<hook>")`. */
 export type CgroupSockHook = "sock_create" | "sock_release" | "post_bind4" | "post_bind6";
 /** `SEC("cgroup/sock_create")` and the other `struct bpf_sock` hooks. */
-export declare function cgroupSock(
-  hook: CgroupSockHook,
+export declare function cgroupSock<H extends CgroupSockHook>(
+  hook: H,
   body: (ctx: SockContext) => number,
+  options?: ProgramOptions<H extends "sock_create" ? "cgroup/sock" : never>,
 ): Program;
 
 /**
@@ -87,9 +99,10 @@ export declare function cgroupSockAddr(
 ): Program;
 
 /** `SEC("cgroup_skb/ingress")` / `SEC("cgroup_skb/egress")`: return 1 to pass the packet, 0 to drop it. */
-export declare function cgroupSkb(
-  direction: "ingress" | "egress",
+export declare function cgroupSkb<D extends "ingress" | "egress">(
+  direction: D,
   body: (ctx: SkBuff) => number,
+  options?: ProgramOptions<D extends "ingress" ? "cgroup/skb" : never>,
 ): Program;
 
 /**
@@ -196,6 +209,7 @@ export declare function sockops(body: (ctx: SockOpsContext) => number): Program;
 export declare function skSkb(
   kind: "stream_parser" | "stream_verdict" | "verdict",
   body: (ctx: SkBuff) => number,
+  options?: ProgramOptions<"sk_skb">,
 ): Program;
 
 /** `struct sk_msg_md`: a sendmsg on a socket of a sockmap / sockhash. */

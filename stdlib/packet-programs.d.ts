@@ -4,7 +4,7 @@
  * (`XdpContext`, `SkBuff`, `SocketFilterContext`), verdicts and packet helper flags. Declarations
  * only: the compiler's program-kind records say how each lowers; the section names are libbpf's.
  */
-import type { FixedArray, Program, Ref, i64, u32, u64 } from "./index.js";
+import type { FixedArray, Program, ProgramOptions, Ref, i64, u32, u64 } from "./index.js";
 
 /** Packet programs: bounds-checked views of packet bytes. */
 export interface PacketContext {
@@ -131,7 +131,10 @@ export declare function xdpMapEntry(
   body: (ctx: XdpContext) => number,
 ): Program;
 /** `SEC("tc")`. */
-export declare function tc(body: (ctx: SkBuff) => number): Program;
+export declare function tc(
+  body: (ctx: SkBuff) => number,
+  options?: ProgramOptions<"classifier">,
+): Program;
 /**
  * `SEC("action")`: a tc action (BPF_PROG_TYPE_SCHED_ACT), run by a tc filter's `action bpf`; same
  * context and TC_ACT_* returns as a classifier.
@@ -141,9 +144,10 @@ export declare function tcAction(body: (ctx: SkBuff) => number): Program;
  * `SEC("tcx/ingress")`, `SEC("tcx/egress")`: a tc program attached through a tcx link (Linux 6.6+)
  * to one direction of an interface; returns TC_ACT_* (TCX_NEXT = -1 runs the next program).
  */
-export declare function tcx(
-  direction: "ingress" | "egress",
+export declare function tcx<D extends "ingress" | "egress">(
+  direction: D,
   body: (ctx: SkBuff) => number,
+  options?: ProgramOptions<`tc/${D}`>,
 ): Program;
 /**
  * `SEC("netkit/primary")`, `SEC("netkit/peer")`: a tc program of a netkit device pair (Linux 6.7+,

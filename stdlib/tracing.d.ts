@@ -4,7 +4,7 @@
  * compiler's program-kind table (compiler/frontend/tracing-kinds.ts) says how each lowers, and the
  * section names are libbpf's.
  */
-import type { ArgsContext, Kernel, KernelArgs, Program, PtRegs, u32, u64 } from "./index.js";
+import type { ArgsContext, i64, Kernel, KernelArgs, Program, PtRegs, u32, u64 } from "./index.js";
 
 // ---------------------------------------------------------------------------------------------
 // BPF iterators (`SEC("iter/<target>")`): the kernel runs the program once per object (task, map,
@@ -100,6 +100,36 @@ export declare function uprobeSession(target: string, body: (ctx: PtRegs) => num
  * attached as a uprobe at each of its sites (the semaphore, if any, counted up while attached).
  */
 export declare function usdt(target: string, body: (ctx: PtRegs) => number): Program;
+/**
+ * The arguments of a system call, as register words: annotate each with the integer type the call
+ * takes (`dfd: i32`); unannotated ones are u64. At most 6.
+ */
+export type SyscallArgs = number[];
+/**
+ * `SEC("ksyscall/<syscall>")`: a kprobe on the system call's kernel entry, the arch wrapper
+ * `__x64_sys_<syscall>` (the loader resolves it as libbpf does), with the call's arguments after
+ * `ctx` as libbpf's BPF_KSYSCALL gives them (read from the caller's registers with
+ * bpf_probe_read_kernel, so the program is GPL): `ksyscall("openat", (ctx, dfd: i32, path) => 0)`.
+ * Needs kprobes (CONFIG_KPROBE_EVENTS) to attach.
+ */
+export declare function ksyscall<A extends SyscallArgs = SyscallArgs>(
+  syscall: string,
+  body: (ctx: PtRegs, ...args: A) => number,
+): Program;
+/** `SEC("kretsyscall/<syscall>")`: the one parameter after `ctx` is the call's return value (i64). */
+export declare function kretsyscall(
+  syscall: string,
+  body: (ctx: PtRegs, ret: i64) => number,
+): Program;
+/**
+ * `SEC("freplace/<function>")` (BPF_PROG_TYPE_EXT): replaces the global function `<function>` of
+ * another loaded BPF program, running with that program's type. `ctx` is what the function's first
+ * argument points at (the target's context, say): declare its fields, as for a tracepoint you
+ * describe. Loaded against the target: `loadObject(bytes, { freplaceTargets: { name: targetFd } })`
+ * finds the function in the target's BTF as libbpf's bpf_program__set_attach_target does. Runs
+ * through a BPF trampoline, which some kernels refuse.
+ */
+export declare function freplace<C>(target: string, body: (ctx: C) => number): Program;
 
 /**
  * Sleepable twins (libbpf's `.s` sections, loaded with BPF_F_SLEEPABLE): `SEC("iter.s/task")`,

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import type { Command } from "commander";
 import { compileSource } from "../../compiler/driver.ts";
 import { PROGRAM_KINDS, type ProgramKind } from "../../compiler/frontend/builtins.ts";
+import { spelledSection, spellingNames } from "../../compiler/frontend/section-spelling.ts";
 import {
   HELPER_OVERRIDES,
   HELPER_RECORDS,
@@ -92,7 +93,12 @@ export async function kernelCoverage(
 /** The table from the records and the coverage. */
 export function featuresTable(cov: KernelCoverage): FeaturesTable {
   const vmMapKinds = new Set<string>(SUPPORTED_MAP_KINDS);
-  const sectionsOf = (k: ProgramKind) => (k.targets ? k.targets.map(k.section) : [k.section("x")]);
+  // A kind's sections and libbpf's second spellings of them (the `section` option: `tp/...`).
+  const sectionsOf = (k: ProgramKind) =>
+    (k.targets ? k.targets.map(k.section) : [k.section("x")]).flatMap((c) => [
+      c,
+      ...spellingNames(c).map((n) => spelledSection(c, n)!),
+    ]);
   const stdlibSections = [...PROGRAM_KINDS.values()].flatMap(sectionsOf);
   // An iterator's context holds kernel pointers the VM has no objects behind (and no seq_file).
   const vmSections = [...PROGRAM_KINDS.values()]

@@ -202,6 +202,20 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "map '{name}': {cls} ({kind}) is declared but not supported yet: {reason}",
   },
+  // TSB3080-TSB3089: section spellings, ksyscall, freplace, struct_ops and reuseport programs.
+  TSB3080: {
+    severity: "error",
+    template:
+      'section "{spelling}" is not a spelling of SEC("{section}"): {spellings} (libbpf\'s section table, the rows that spell another)',
+  },
+  TSB3081: {
+    severity: "error",
+    template: "the options of {fn}: {problem}",
+  },
+  TSB3082: {
+    severity: "error",
+    template: "{fn} parameter '{param}': {problem}",
+  },
   TSB3040: {
     severity: "error",
     template:

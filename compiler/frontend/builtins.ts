@@ -55,6 +55,7 @@ export const SHAPE_TYPE_ARGS: Readonly<
   value: { count: 1, key: null, value: 0 },
   key: { count: 1, key: 0, value: null },
   none: { count: 0, key: null, value: null },
+  slot: { count: 0, key: "u32", value: null },
   stack: { count: 0, key: null, value: null },
   // Maps of maps: the last type argument is the inner map class (map-of-maps.ts), not a value type.
   kmap: { count: 2, key: 0, value: null },
@@ -163,7 +164,8 @@ export interface ProgramKind {
  * (kretprobe), or is absent.
  */
 export interface KernelArgs {
-  readonly from: "func" | "tracepoint";
+  /** `syscall`: the arguments of the system call a ksyscall program probes (syscall-args.ts). */
+  readonly from: "func" | "tracepoint" | "syscall";
   readonly returnValue: "none" | "last" | "only";
   /** The BTF function whose prototype applies, when it is not the target (`bpf_lsm_<hook>`). */
   readonly func?: (target: string) => string;

@@ -84,7 +84,13 @@ export function classifyParam(m: ModuleState, p: ParameterDeclaration): ParamKin
         return null;
       }
       if (key === null && kind.shape === "kv") return null;
-      if (value === null && kind.shape !== "none" && kind.shape !== "stack") return null;
+      if (
+        value === null &&
+        kind.shape !== "none" &&
+        kind.shape !== "slot" &&
+        kind.shape !== "stack"
+      )
+        return null;
       return { k: "map", cls: name, key, value };
     }
     if (name === "Ref" && targs.length === 1) {

@@ -23,6 +23,7 @@ import { ERROR, FuncState } from "./func-state.ts";
 import type { ArgType, KernelPrototype } from "./kernel-btf.ts";
 import type { IntType } from "./types.ts";
 import { U8, U64, intOf, isScalar, typeName } from "./types.ts";
+import { bindSyscallArgs } from "./syscall-args.ts";
 
 /** One value a parameter can bind: an argument or the return value, with its context slot. */
 interface Position {
@@ -55,6 +56,7 @@ export function bindKernelArgs(
     });
     return fail();
   }
+  if (kind.kernelArgs.from === "syscall") return bindSyscallArgs(fs, kind, params, ctxPtr);
   const what = kind.kernelArgs.from === "func" ? "kernel function" : "tracepoint";
   const fname = kind.kernelArgs.func?.(target) ?? target;
   const loaded = m.kernelBtf();

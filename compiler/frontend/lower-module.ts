@@ -32,12 +32,15 @@ import { I64, irTypeOf, isScalar, VOID } from "./types.ts";
 import { hasErrors } from "../diag/index.ts";
 import { checkReservations } from "./reservations.ts";
 import { addGlobal, constantOf, registerMap, reportNotConstant } from "./lower-data-decls.ts";
+import { programOptions } from "./program-options.ts";
 
 type Body = ArrowFunction | FunctionExpression;
 interface PendingProgram {
   readonly name: string;
   readonly kind: ProgramKind;
   readonly target: string;
+  /** The ELF section: the kind's, or the libbpf spelling its options chose. */
+  readonly section: string;
   readonly body: Body;
   readonly decl: VariableDeclaration;
   readonly call: CallExpression;
@@ -218,7 +221,9 @@ function programOf(
     });
     return null;
   }
-  return { name, kind, target, body, decl: d, call };
+  const opts = programOptions(m, kind, target, args[kind.hasTarget ? 2 : 1]);
+  if (!opts) return null;
+  return { name, kind, target, section: opts.section, body, decl: d, call };
 }
 
 function registerFunction(m: ModuleState, f: FunctionDeclaration): FuncInfo | null {
@@ -322,13 +327,13 @@ function scalarParam(kind: ParamKind): ScalarType {
 function lowerProgram(m: ModuleState, p: PendingProgram): Func {
   const b = newFunc({
     name: p.name,
-    section: p.kind.section(p.target),
+    section: p.section,
     params: ["ptr"],
     returns: "i64",
     span: m.span(p.decl),
     paramNames: ["ctx"],
   });
-  m.programSections.set(p.name, p.kind.section(p.target));
+  m.programSections.set(p.name, p.section);
   const fs = new FuncState(m, p.name, b, I64, true);
   fs.returnsInt = p.kind.returnsInt === true;
   const param = p.body.getParameters()[0];

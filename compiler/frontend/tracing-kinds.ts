@@ -67,5 +67,23 @@ export function tracingProgramKinds(s: SharedShapes): ProgramKind[] {
     probe("kprobeSession", "kprobe.session"),
     probe("uprobeSession", "uprobe.session"),
     probe("usdt", "usdt"),
+    // An extension program: the replaced function's first argument points at a struct the body
+    // declares (tracepoint-like); the target program comes at load time.
+    {
+      fn: "freplace",
+      hasTarget: true,
+      section: (t: string) => `freplace/${t}`,
+      ctx: { kind: "struct" },
+    },
+    // A kprobe on the system call's wrapper (`__x64_sys_<name>`, resolved by the loader as libbpf
+    // does), its arguments typed as BPF_KSYSCALL gives them.
+    {
+      ...probe("ksyscall", "ksyscall"),
+      kernelArgs: { from: "syscall", returnValue: "none" },
+    },
+    {
+      ...probe("kretsyscall", "kretsyscall"),
+      kernelArgs: { from: "syscall", returnValue: "only" },
+    },
   ];
 }

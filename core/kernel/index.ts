@@ -24,6 +24,7 @@ export * from "./kinds.ts";
 export * from "./map-kinds.ts";
 export * from "./program-kinds.ts";
 export * from "./sections.ts";
+export * from "./syscall-abi.ts";
 
 const recordsByName = new Map(HELPER_RECORDS.map((h) => [h.name, h]));
 const recordsByFn = new Map(HELPER_RECORDS.map((h) => [h.fn, h]));

@@ -743,6 +743,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: false,
+    aliasOf: "tcx/ingress",
   },
   {
     pattern: "tc/egress",
@@ -754,6 +755,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: false,
+    aliasOf: "tcx/egress",
   },
   {
     pattern: "tcx/ingress",
@@ -798,6 +800,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: true,
+    aliasOf: "tc",
   },
   {
     pattern: "action",
@@ -853,6 +856,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: true,
+    aliasOf: "tracepoint+",
   },
   {
     pattern: "raw_tracepoint+",
@@ -875,6 +879,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: true,
+    aliasOf: "raw_tracepoint+",
   },
   {
     pattern: "raw_tracepoint.w+",
@@ -897,6 +902,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: true,
+    aliasOf: "raw_tracepoint.w+",
   },
   {
     pattern: "tp_btf+",
@@ -1227,6 +1233,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: true,
+    aliasOf: "sk_skb/",
   },
   {
     pattern: "sk_msg",
@@ -1293,6 +1300,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: true,
+    aliasOf: "cgroup_skb/ingress",
   },
   {
     pattern: "cgroup/sock_create",
@@ -1326,6 +1334,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
     btfTarget: false,
     frags: false,
     libbpf: true,
+    aliasOf: "cgroup/sock_create",
   },
   {
     pattern: "cgroup/post_bind4",

@@ -82,10 +82,12 @@ export interface ContextLayout {
 /**
  * How a stdlib map class's type arguments map to key and value: "kv", "v" (u32 key), "record" (a
  * record type, no elements), "value" (elements without a key: queue, stack, bloom filter; key size
- * 0), "none", "stack" (no type arguments: u32 stack id → `maxDepth` u64 addresses), or the maps of
+ * 0), "none", "slot" (no type arguments, a u32 slot that helpers take by pointer: the reuseport
+ * sockarray), "stack" (no type arguments: u32 stack id → `maxDepth` u64 addresses), or the maps of
  * maps: "kmap" (a key type, then the inner map class) and "imap" (u32 index → the inner map class).
  */
-export type MapShape = "kv" | "v" | "record" | "value" | "key" | "none" | "stack" | "kmap" | "imap";
+export type MapShape =
+  "kv" | "v" | "record" | "value" | "key" | "none" | "slot" | "stack" | "kmap" | "imap";
 
 /** One map kind: a member of uapi `enum bpf_map_type` and what every stage must know about it. */
 export interface MapKindRecord {
@@ -103,7 +105,10 @@ export interface MapKindRecord {
   readonly fdArray: boolean;
   /** A bpf_redirect_map target: a u32 key to a u32 value (ifindex, CPU queue size, AF_XDP socket). */
   readonly redirect: boolean;
-  /** Holds sockets: the value user space stores is a socket fd (u32); sk_msg/sk_skb redirect to them. */
+  /**
+   * Holds sockets: the value user space stores is a socket fd (u32); sk_msg/sk_skb redirect to them
+   * (sockmap, sockhash), sk_reuseport programs select them (those and reuseport_sockarray).
+   */
   readonly sockets: boolean;
   /** Local storage: whose objects own the values (bpf_<owner>_storage_get), or null. */
   readonly storage: "sk" | "task" | "inode" | "cgrp" | null;
@@ -182,6 +187,11 @@ export interface SectionDef {
   readonly frags: boolean;
   /** The installed libbpf resolves this row to the same types (false: newer than it). */
   readonly libbpf: boolean;
+  /**
+   * For libbpf's second spellings (`tp+`, `raw_tp+`, `classifier`, `cgroup/skb`, ...): the pattern
+   * of the canonical sections this row spells (`tracepoint+`); absent on canonical rows.
+   */
+  readonly aliasOf?: string;
 }
 
 /** The context fields one program type (with one expected attach type) may read and write. */

@@ -5,19 +5,29 @@
  * (`HelperEnv.socketRedirect`, reported as the run result's `socketRedirect`), or SK_DROP when the
  * key has no socket or the flags hold anything but BPF_F_INGRESS, as the kernel does. The `_map`
  * forms take a u32 slot, the `_hash` forms a pointer to a key of the map's key size.
+ *
+ * bpf_sk_select_reuseport (net/core/filter.c) is the sk_reuseport programs' counterpart: it looks a
+ * key (a pointer, as for the `_hash` forms) up in a reuseport sockarray, sockmap or sockhash and
+ * records the socket found as the run's selection (taken when the program returns SK_PASS), 0; or
+ * -ENOENT when the key has none. The VM keeps no SO_REUSEPORT groups, so the kernel's check that the
+ * socket belongs to the packet's group (-EBADFD, -EPROTOTYPE, -EAFNOSUPPORT) is not made.
  */
 import { returnValue } from "../../core/kernel/return-codes.ts";
+import { Errno } from "../maps/index.ts";
 import { SocketMap } from "../maps/socket-map.ts";
 import type { HelperImpl } from "./types.ts";
-import { helperError, mapArg } from "./types.ts";
+import { errno, helperError, mapArg } from "./types.ts";
 
 const SK_DROP = returnValue("SK_DROP");
 const SK_PASS = returnValue("SK_PASS");
 const BPF_F_INGRESS = 1n;
 
-/** Where an sk_msg / sk_skb program redirected its message or packet. */
+/**
+ * Where an sk_msg / sk_skb program redirected its message or packet, or which socket of its
+ * SO_REUSEPORT group an sk_reuseport program selected.
+ */
 export interface SocketRedirect {
-  /** The helper that chose it (`msg_redirect_map`, `sk_redirect_hash`, ...). */
+  /** The helper that chose it (`msg_redirect_map`, `sk_redirect_hash`, `sk_select_reuseport`, ...). */
   readonly helper: string;
   /** The socket map's name. */
   readonly map: string;
@@ -34,7 +44,7 @@ function redirect(name: string, hashed: boolean): HelperImpl {
     name,
     fn(call, env) {
       const m = mapArg(call, env, 2, name);
-      if (!(m instanceof SocketMap))
+      if (!(m instanceof SocketMap) || m.kind === "reuseport_sockarray")
         throw helperError(name, `map ${m.spec.name} is a ${m.kind}, not a sockmap or sockhash`);
       const key = hashed
         ? call.memory.read(call.args[2]!, m.spec.keySize)
@@ -55,8 +65,32 @@ function redirect(name: string, hashed: boolean): HelperImpl {
   };
 }
 
-/** The four socket-map redirect helpers. */
+const selectReuseport: HelperImpl = {
+  name: "sk_select_reuseport",
+  fn(call, env) {
+    const m = mapArg(call, env, 2, "sk_select_reuseport");
+    if (!(m instanceof SocketMap))
+      throw helperError(
+        "sk_select_reuseport",
+        `map ${m.spec.name} is a ${m.kind}, not a reuseport sockarray, sockmap or sockhash`,
+      );
+    const key = call.memory.read(call.args[2]!, m.spec.keySize);
+    const socket = m.target(key);
+    if (socket === undefined) return errno(Errno.ENOENT);
+    env.socketRedirect = {
+      helper: "sk_select_reuseport",
+      map: m.spec.name,
+      key: Buffer.from(key).toString("hex"),
+      socket,
+      ingress: false,
+    };
+    return 0n;
+  },
+};
+
+/** The four socket-map redirect helpers and bpf_sk_select_reuseport. */
 export const SOCKET_REDIRECT_HELPERS: readonly HelperImpl[] = [
+  selectReuseport,
   redirect("msg_redirect_map", false),
   redirect("msg_redirect_hash", true),
   redirect("sk_redirect_map", false),

@@ -73,6 +73,8 @@ export {
   PERF_EVENTS,
   attachKprobe,
   kprobePmu,
+  attachKsyscall,
+  syscallWrapper,
   attachUprobe,
   parseUprobeTarget,
   resolveBinaryPath,
@@ -110,6 +112,7 @@ export {
   type LoadedProgram,
   type ObjectLoadOptions,
 } from "./object-loader.ts";
+export { freplaceTargetId, programBtf } from "./freplace-target.ts";
 export {
   readBinaryImage,
   resolveSymbolOffset,

@@ -48,6 +48,7 @@ import { sanitizeBtf } from "./btf-sanitize.ts";
 import { programBtfRecords } from "./btf-records.ts";
 import { KernelError, LoaderError, VerifierError } from "./errors.ts";
 import { FdScope } from "./fd.ts";
+import { freplaceTargetId } from "./freplace-target.ts";
 import { linkProgram } from "./link-program.ts";
 import { createMap, KernelMap } from "./map.ts";
 import { mapInfo } from "./info.ts";
@@ -85,6 +86,11 @@ export interface ObjectLoadOptions {
    * checks packet and stack alignment as on an architecture without efficient unaligned access).
    */
   readonly progFlags?: number;
+  /**
+   * freplace programs (by function name): the fd of the loaded program whose function (the
+   * section's `freplace/<function>`) each replaces, as libbpf's bpf_program__set_attach_target.
+   */
+  readonly freplaceTargets?: Readonly<Record<string, number>>;
 }
 
 /** One loaded program with the facts it was loaded from. */
@@ -371,6 +377,34 @@ function fillInitialValues(
   });
 }
 
+/**
+ * An extension program replaces a function of another loaded program: the kernel needs that
+ * program's fd (attach_prog_fd) and the function's id in its BTF (freplace-target.ts).
+ */
+function freplaceTarget(
+  def: BpfProgram,
+  func: string,
+  opts: ObjectLoadOptions,
+): { progFd: number; btfId: number } {
+  const head = `program "${def.name}" (SEC("${def.section}"))`;
+  if (!func)
+    throw new LoaderError(
+      `${head}: a freplace section names the function it replaces: SEC("freplace/<function>")`,
+    );
+  const progFd = opts.freplaceTargets?.[def.name];
+  if (progFd === undefined)
+    throw new LoaderError(
+      `${head}: a BPF_PROG_TYPE_EXT program replaces function "${func}" of another loaded BPF ` +
+        `program; give that program's fd as the load option freplaceTargets: { ${def.name}: fd }`,
+    );
+  try {
+    return { progFd, btfId: freplaceTargetId(progFd, func) };
+  } catch (e) {
+    if (e instanceof LoaderError) throw new LoaderError(`${head}: ${e.message}`);
+    throw e;
+  }
+}
+
 function loadObjectProgram(
   obj: BpfObject,
   def: BpfProgram,
@@ -384,26 +418,17 @@ function loadObjectProgram(
       `program "${def.name}": section "${def.section}" is not a known program type (libbpf SEC() names: tracepoint/..., xdp, fentry/..., ...)`,
     );
   }
-  if (sec.def.progType === "EXT") {
-    // An extension program replaces a function of another loaded program: the kernel needs that
-    // program's fd (attach_prog_fd) and the function's id in its BTF, which an object cannot name.
-    const target = sec.target
-      ? `function "${sec.target}"`
-      : 'a function (SEC("freplace/<function>"))';
-    throw new LoaderError(
-      `program "${def.name}" (SEC("${def.section}")): a BPF_PROG_TYPE_EXT program replaces ${target} ` +
-        "of another loaded BPF program, and needs that program as its target; tsbpf's loader " +
-        "takes no target program, so freplace programs cannot be loaded from an object here",
-    );
-  }
+  const ext = sec.def.progType === "EXT" ? freplaceTarget(def, sec.target, opts) : undefined;
   const linked = linkProgram(obj, def, mapFds);
   const records =
     btf && obj.btfExt
       ? programBtfRecords(obj.btfExt, linked.pieces, (s) => btf.strings.find(s) ?? 0)
       : undefined;
-  const attachBtfId = sec.def.btfTarget
-    ? hookForSection(def.section)?.hook.btfTargetId?.(sec.target)
-    : undefined;
+  const attachBtfId = ext
+    ? ext.btfId
+    : sec.def.btfTarget
+      ? hookForSection(def.section)?.hook.btfTargetId?.(sec.target)
+      : undefined;
   const sourceOf = records?.sourceOf;
   const loadOpts: LoadOptions = { logLevel: opts.logLevel, logSize: opts.logSize, sourceOf };
   const program = loadProgram(
@@ -415,6 +440,7 @@ function loadObjectProgram(
       kernVersion: obj.kernelVersion,
       expectedAttachType: sec.attachTypeId ?? 0,
       attachBtfId,
+      attachBtfObjFd: ext?.progFd,
       flags:
         (sec.def.sleepable ? PROG_F_SLEEPABLE : 0) |
         (sec.def.frags ? PROG_F_XDP_HAS_FRAGS : 0) |

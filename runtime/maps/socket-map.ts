@@ -1,11 +1,13 @@
 /**
  * The socket maps sk_msg and sk_skb programs redirect to: BPF_MAP_TYPE_SOCKMAP (net/core/sock_map.c:
- * a u32 slot → socket) and SOCKHASH (any key → socket).
+ * a u32 slot → socket) and SOCKHASH (any key → socket); and BPF_MAP_TYPE_REUSEPORT_SOCKARRAY
+ * (kernel/bpf/reuseport_array.c: a u32 slot → socket of an SO_REUSEPORT group, which sk_reuseport
+ * programs select), an array like a sockmap.
  *
  * Consumes a `MapSpec` (value size 4 or 8: user space stores a socket fd as a u32 or u64); produces a
  * map of entries that user space fills and `target` reads for the redirect helpers. The VM keeps no
  * sockets: an entry is the number user space stored (the socket fd), and a run's socket redirect
- * reports it. A sockmap takes slots < max_entries (-E2BIG otherwise); a sockhash any key up to
+ * reports it. A sockmap (reuseport sockarray) takes slots < max_entries (-E2BIG otherwise); a sockhash any key up to
  * max_entries entries (-E2BIG when full). Programs do not see the entries (the kernel hands them a
  * socket pointer, which the VM has no object behind): lookups from BPF yield NULL.
  */
@@ -13,7 +15,7 @@ import { Errno, MapError, checkSize, updateMode, type MapSpec, type VmMap } from
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-/** A sockmap or sockhash. */
+/** A sockmap, sockhash or reuseport sockarray. */
 export class SocketMap implements VmMap {
   readonly perCpu = false;
   /** Key bytes (hex) → [key bytes, stored socket fd]. */
@@ -26,7 +28,7 @@ export class SocketMap implements VmMap {
   ) {
     this.hashed = kind === "sockhash";
     if (!this.hashed && spec.keySize !== 4)
-      throw new MapError(`sockmap ${spec.name}: key size must be 4`);
+      throw new MapError(`${kind} ${spec.name}: key size must be 4`);
     if (spec.valueSize !== 4 && spec.valueSize !== 8)
       throw new MapError(`${kind} map ${spec.name}: value size must be 4 or 8 (a socket fd)`);
   }

@@ -132,7 +132,11 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     stdlib: { class: "RingBuf", shape: "record" },
   },
   user_ringbuf: { noBtfKeyValue: true, stdlib: { class: "UserRingBuf", shape: "record" } },
-  reuseport_sockarray: { noBtfKeyValue: true },
+  reuseport_sockarray: {
+    noBtfKeyValue: true,
+    sockets: true,
+    stdlib: { class: "ReuseportSockArray", shape: "slot" },
+  },
   cgroup_storage: { stdlib: { class: "CgroupStorage", shape: "v" } },
   percpu_cgroup_storage: {
     perCpu: true,
@@ -173,13 +177,21 @@ export interface SectionSource {
   readonly btfTarget?: boolean;
   /** Loaded with BPF_F_XDP_HAS_FRAGS (libbpf's SEC_XDP_FRAGS: the `xdp.frags` rows). */
   readonly frags?: boolean;
+  /**
+   * A second spelling libbpf keeps for sections of another row (its legacy or short names): the
+   * pattern (matched by libbpf's rules) of the canonical sections it spells. `tp+` spells
+   * `tracepoint+`; `cgroup/skb` spells `cgroup_skb/ingress` (it loads without an expected attach
+   * type, which leaves the kernel's 0, BPF_CGROUP_INET_INGRESS, the type libbpf attaches it with);
+   * plain `sk_skb` spells any `sk_skb/` hook (libbpf never attaches it by itself).
+   */
+  readonly aliasOf?: string;
 }
 
 const d = (
   pattern: string,
   progType: string,
   attachType: string | null,
-  extra: { sleepable?: boolean; btfTarget?: boolean; frags?: boolean } = {},
+  extra: { sleepable?: boolean; btfTarget?: boolean; frags?: boolean; aliasOf?: string } = {},
 ): SectionSource => ({ pattern, progType, attachType, ...extra });
 
 /**
@@ -209,21 +221,21 @@ export const SECTION_DEFS: readonly SectionSource[] = [
   d("kretsyscall+", "KPROBE", null),
   d("usdt+", "KPROBE", null),
   d("usdt.s+", "KPROBE", null, { sleepable: true }),
-  d("tc/ingress", "SCHED_CLS", "TCX_INGRESS"),
-  d("tc/egress", "SCHED_CLS", "TCX_EGRESS"),
+  d("tc/ingress", "SCHED_CLS", "TCX_INGRESS", { aliasOf: "tcx/ingress" }),
+  d("tc/egress", "SCHED_CLS", "TCX_EGRESS", { aliasOf: "tcx/egress" }),
   d("tcx/ingress", "SCHED_CLS", "TCX_INGRESS"),
   d("tcx/egress", "SCHED_CLS", "TCX_EGRESS"),
   d("tc", "SCHED_CLS", null),
-  d("classifier", "SCHED_CLS", null),
+  d("classifier", "SCHED_CLS", null, { aliasOf: "tc" }),
   d("action", "SCHED_ACT", null),
   d("netkit/primary", "SCHED_CLS", "NETKIT_PRIMARY"),
   d("netkit/peer", "SCHED_CLS", "NETKIT_PEER"),
   d("tracepoint+", "TRACEPOINT", null),
-  d("tp+", "TRACEPOINT", null),
+  d("tp+", "TRACEPOINT", null, { aliasOf: "tracepoint+" }),
   d("raw_tracepoint+", "RAW_TRACEPOINT", null),
-  d("raw_tp+", "RAW_TRACEPOINT", null),
+  d("raw_tp+", "RAW_TRACEPOINT", null, { aliasOf: "raw_tracepoint+" }),
   d("raw_tracepoint.w+", "RAW_TRACEPOINT_WRITABLE", null),
-  d("raw_tp.w+", "RAW_TRACEPOINT_WRITABLE", null),
+  d("raw_tp.w+", "RAW_TRACEPOINT_WRITABLE", null, { aliasOf: "raw_tracepoint.w+" }),
   d("tp_btf+", "TRACING", "TRACE_RAW_TP", { btfTarget: true }),
   d("fentry+", "TRACING", "TRACE_FENTRY", { btfTarget: true }),
   d("fmod_ret+", "TRACING", "MODIFY_RETURN", { btfTarget: true }),
@@ -253,16 +265,16 @@ export const SECTION_DEFS: readonly SectionSource[] = [
   d("sk_skb/stream_parser", "SK_SKB", "SK_SKB_STREAM_PARSER"),
   d("sk_skb/stream_verdict", "SK_SKB", "SK_SKB_STREAM_VERDICT"),
   d("sk_skb/verdict", "SK_SKB", "SK_SKB_VERDICT"),
-  d("sk_skb", "SK_SKB", null),
+  d("sk_skb", "SK_SKB", null, { aliasOf: "sk_skb/" }),
   d("sk_msg", "SK_MSG", "SK_MSG_VERDICT"),
   d("lirc_mode2", "LIRC_MODE2", "LIRC_MODE2"),
   d("flow_dissector", "FLOW_DISSECTOR", "FLOW_DISSECTOR"),
   d("cgroup_skb/ingress", "CGROUP_SKB", "CGROUP_INET_INGRESS"),
   d("cgroup_skb/egress", "CGROUP_SKB", "CGROUP_INET_EGRESS"),
-  d("cgroup/skb", "CGROUP_SKB", null),
+  d("cgroup/skb", "CGROUP_SKB", null, { aliasOf: "cgroup_skb/ingress" }),
   d("cgroup/sock_create", "CGROUP_SOCK", "CGROUP_INET_SOCK_CREATE"),
   d("cgroup/sock_release", "CGROUP_SOCK", "CGROUP_INET_SOCK_RELEASE"),
-  d("cgroup/sock", "CGROUP_SOCK", "CGROUP_INET_SOCK_CREATE"),
+  d("cgroup/sock", "CGROUP_SOCK", "CGROUP_INET_SOCK_CREATE", { aliasOf: "cgroup/sock_create" }),
   d("cgroup/post_bind4", "CGROUP_SOCK", "CGROUP_INET4_POST_BIND"),
   d("cgroup/post_bind6", "CGROUP_SOCK", "CGROUP_INET6_POST_BIND"),
   d("cgroup/bind4", "CGROUP_SOCK_ADDR", "CGROUP_INET4_BIND"),

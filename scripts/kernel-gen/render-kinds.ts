@@ -26,6 +26,7 @@ import {
   TEST_RUN_SKB_VIEWS,
 } from "./kind-sources.ts";
 import type { LibbpfKinds } from "./libbpf-kinds.ts";
+import { matchesSection } from "../../core/kernel/sections.ts";
 
 /** Members of one uapi enum (name → value), without `__MAX` / `MAX_` sentinels. */
 export type EnumMembers = readonly (readonly [string, bigint])[];
@@ -117,12 +118,7 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
   const sections: SectionDef[] = SECTION_DEFS.map((s) => {
     const progTypeId = progId(s.progType);
     const attachTypeId = s.attachType === null ? null : attachId(s.attachType);
-    const sample = s.pattern.endsWith("+")
-      ? s.pattern.slice(0, -1)
-      : s.pattern.endsWith("/")
-        ? `${s.pattern}x`
-        : s.pattern;
-    const said = libbpf.section(sample);
+    const said = libbpf.section(sampleOf(s.pattern));
     if (said && (said.progType !== progTypeId || said.attachType !== (attachTypeId ?? 0)))
       throw new Error(
         `section ${s.pattern}: libbpf selects program type ${said.progType} / attach type ` +
@@ -138,9 +134,30 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
       btfTarget: s.btfTarget ?? false,
       frags: s.frags ?? false,
       libbpf: said !== null,
+      ...(s.aliasOf === undefined ? {} : { aliasOf: s.aliasOf }),
     };
   });
+  // An alias row spells canonical rows of its own program type (a sample of one matches it).
+  for (const s of sections) {
+    if (s.aliasOf === undefined) continue;
+    const spelled = sections.some(
+      (c) =>
+        c.aliasOf === undefined &&
+        c.progTypeId === s.progTypeId &&
+        matchesSection(s.aliasOf!, sampleOf(c.pattern)),
+    );
+    if (!spelled)
+      throw new Error(
+        `section ${s.pattern}: aliasOf ${s.aliasOf} names no row of its program type`,
+      );
+  }
   return { maps, progTypes, attachTypes, sections };
+}
+
+/** A section name a pattern matches (`tp` for `tp+`, `sk_skb/x` for `sk_skb/`). */
+function sampleOf(pattern: string): string {
+  if (pattern.endsWith("+")) return pattern.slice(0, -1);
+  return pattern.endsWith("/") ? `${pattern}x` : pattern;
 }
 
 const banner = (what: string, sources: string) => [

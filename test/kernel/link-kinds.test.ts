@@ -356,7 +356,7 @@ describe.runIf(run)("link-attached, map-entry, route and syscall program kinds",
     );
   });
 
-  it("a freplace program from a C object is a LoaderError saying it needs a target program", () => {
+  it("a freplace program from a C object loaded without its target is a LoaderError naming the option", () => {
     const clang = clangForFixtures("the freplace refusal test");
     if (!clang) return;
     const c = compileCObject(
@@ -368,7 +368,7 @@ describe.runIf(run)("link-attached, map-entry, route and syscall program kinds",
       const load = () => loadObject(readBpfObject(c.bytes)).close();
       expect(load).toThrow(LoaderError);
       expect(load).toThrow(
-        /^program "ext" \(SEC\("freplace\/handler"\)\): a BPF_PROG_TYPE_EXT program replaces function "handler" of another loaded BPF program, and needs that program as its target/,
+        /^program "ext" \(SEC\("freplace\/handler"\)\): a BPF_PROG_TYPE_EXT program replaces function "handler" of another loaded BPF program; give that program's fd as the load option freplaceTargets: \{ ext: fd \}/,
       );
     } finally {
       c.cleanup();

@@ -5,16 +5,14 @@
  * the attachable ones run: tp/ and raw_tp/ on an exec we cause, raw_tp.w/ on BPF_PROG_TEST_RUN's
  * writable tracepoint, classifier and tc/ingress through tcx links on lo.
  */
-import { execFileSync } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { readBpfObject } from "../../core/object/index.ts";
 import { resolveSection } from "../../core/kernel/index.ts";
-import { loadObject, programInfo, testRun, type LoadedObject } from "../../runtime/loader/index.ts";
+import { loadObject, programInfo, type LoadedObject } from "../../runtime/loader/index.ts";
 import { clangForFixtures, compileCObject, kernelReady } from "../support/kernel-setup.ts";
-import { RawUdpSocket } from "../support/raw-udp-socket.ts";
+import { expectTracepointSpellingsRun, sendLoopbackDatagrams } from "../support/alias-runs.ts";
 
 const run = kernelReady("legacy section names");
 const clang = run ? clangForFixtures("legacy section names") : undefined;
@@ -62,36 +60,18 @@ describe.runIf(run && clang)("legacy and alias section names from a C object", (
     );
   });
 
-  it("tp/ and raw_tp/ run on an exec, raw_tp.w/ on a test run", () => {
-    const links = ["tp_exec", "raw_exec", "raw_w_finish"].map((n) => obj.attach(n));
-    try {
-      const before = [hits(0), hits(1), hits(2)];
-      execFileSync("true");
-      testRun(obj.program("cls"), { data: new Uint8Array(64) });
-      expect(hits(0) - before[0]!).toBeGreaterThanOrEqual(1n);
-      expect(hits(1) - before[1]!).toBeGreaterThanOrEqual(1n);
-      expect(hits(2) - before[2]!).toBe(1n);
-    } finally {
-      for (const l of links) l.detach();
-    }
-  });
+  it("tp/ and raw_tp/ run on an exec, raw_tp.w/ on a test run", () =>
+    expectTracepointSpellingsRun(obj, ["tp_exec", "raw_exec", "raw_w_finish"], "cls", hits));
 
   it("classifier and tc/ingress attach to lo through tcx links and see our datagrams", async () => {
     const links = ["cls", "tc_in"].map((n) => obj.attach(n, { iface: "lo" }));
-    const sink = new RawUdpSocket();
-    const tx = createSocket("udp4");
     try {
       const before = [hits(3), hits(4)];
-      for (let i = 0; i < 3; i++)
-        await new Promise<void>((r, j) =>
-          tx.send("x", sink.port, "127.0.0.1", (e) => (e ? j(e) : r())),
-        );
+      await sendLoopbackDatagrams(3);
       expect(links.map((l) => l.kind)).toEqual(["tcx_ingress", "tcx_ingress"]);
       expect(hits(3) - before[0]!).toBeGreaterThanOrEqual(3n);
       expect(hits(4) - before[1]!).toBeGreaterThanOrEqual(3n);
     } finally {
-      tx.close();
-      sink.close();
       for (const l of links) l.detach();
     }
   });

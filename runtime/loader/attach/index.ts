@@ -4,7 +4,8 @@
  * load-time BTF target id (tracing kinds) and how to attach a loaded program.
  *
  * Section shapes follow libbpf: `tracepoint/<category>/<name>`, `raw_tp/<name>`, `tp_btf/<name>`,
- * `fentry/<func>`, `lsm/<hook>`, `iter/<target>`, `kprobe/<func>`, `xdp` (the interface comes from the caller),
+ * `fentry/<func>`, `lsm/<hook>`, `iter/<target>`, `kprobe/<func>`, `ksyscall/<syscall>` (a kprobe on
+ * its arch wrapper), `xdp` (the interface comes from the caller),
  * `perf_event` (sampling options from the caller), `uprobe/<binary>:<function>` and
  * `uretprobe/...` (or the target from the caller), `tcx/ingress`, `tcx/egress`, `tc`, `classifier`
  * (interface from the caller; bare `tc` / `classifier` default to ingress), `socket` (socket fd from
@@ -20,6 +21,7 @@ import { LoaderError } from "../errors.ts";
 import { kernelFuncId, kernelTracepointTypeId } from "../kernel-btf.ts";
 import { attachIter, iterTargetId } from "./iter.ts";
 import { attachKprobe } from "./kprobe.ts";
+import { attachKsyscall } from "./ksyscall.ts";
 import { attachKprobeMulti, attachUprobeMulti } from "./multi-probe.ts";
 import { attachUsdt } from "./usdt.ts";
 import type { KernelLink } from "./link.ts";
@@ -144,6 +146,13 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     attach: (p, t) => attachTracing(p, "fentry", t),
   },
   {
+    // The target program and function were given at load time (ObjectLoadOptions.freplaceTargets):
+    // the link replaces that function, as libbpf's bpf_program__attach_trace.
+    kind: "freplace",
+    prefixes: ["freplace"],
+    attach: (p, t) => attachTracing(p, "freplace", needTarget("freplace", t)),
+  },
+  {
     kind: "lsm",
     prefixes: ["lsm", "lsm.s"],
     btfTargetId: (t) => kernelFuncId(`bpf_lsm_${needTarget("lsm", t)}`),
@@ -190,6 +199,16 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
     kind: "kretprobe",
     prefixes: ["kretprobe"],
     attach: (p, t) => attachKprobe(p, t, true),
+  },
+  {
+    kind: "ksyscall",
+    prefixes: ["ksyscall"],
+    attach: (p, t) => attachKsyscall(p, t, false),
+  },
+  {
+    kind: "kretsyscall",
+    prefixes: ["kretsyscall"],
+    attach: (p, t) => attachKsyscall(p, t, true),
   },
   {
     kind: "kprobe.multi",
@@ -366,6 +385,7 @@ export { attachRawTracepoint, attachTracing } from "./raw-tracepoint.ts";
 export { attachXdp, resolveInterface, type XdpMode } from "./xdp.ts";
 export { attachPerfEvent, PERF_EVENTS, type PerfEventOptions } from "./perf-event.ts";
 export { attachKprobe, kprobePmu } from "./kprobe.ts";
+export { attachKsyscall, syscallWrapper } from "./ksyscall.ts";
 export {
   attachUprobe,
   parseUprobeTarget,
