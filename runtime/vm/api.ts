@@ -27,7 +27,7 @@ import {
   type FakeProcess,
   type PrintkLine,
 } from "../helpers/index.ts";
-import { PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
+import { LocalStorageMap, PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
 import { getEngine } from "./engine.ts";
 import type { Engine, Memory, Region, RunOptions } from "./contract.ts";
 import {
@@ -157,6 +157,8 @@ export class VmProgram {
 export class VmObject {
   readonly programs: readonly VmProgram[];
   private disposed = false;
+  /** The object's local storage maps, found at the first run. */
+  private storageMaps: LocalStorageMap[] | undefined;
 
   private constructor(
     readonly loaded: LoadedObject,
@@ -377,6 +379,11 @@ export class VmObject {
       };
     } finally {
       this.loaded.env.packet = undefined;
+      // Owners that lived in the run's regions (the context's socket) die with it, with their storage.
+      this.storageMaps ??= this.loaded.maps
+        .all()
+        .filter((m): m is LocalStorageMap => m instanceof LocalStorageMap);
+      for (const m of this.storageMaps) m.releaseOwners(regions);
       packet?.dispose();
       for (const r of regions) memory.unmap(r);
       this.loaded.cpus.current = savedCpu;
