@@ -40,7 +40,8 @@ const hash: MapConstructor = (spec, ctx, _, kind) => new HashMap(spec, ctx, kind
 const array: MapConstructor = (spec, ctx, _, kind) => new ArrayMap(spec, ctx, kind.perCpu);
 const localStorage: MapConstructor = (spec, ctx, _, kind) =>
   new LocalStorageMap(spec, ctx, kind.kind);
-const redirect: MapConstructor = (spec, _, __, kind) => new RedirectMap(spec, kind.kind);
+const redirect: MapConstructor = (spec, _, programs, kind) =>
+  new RedirectMap(spec, kind.kind, programs);
 const mapOfMaps: MapConstructor = (spec, _, __, kind, maps) => {
   if (!spec.inner)
     throw new MapError(`map ${spec.name}: a map of maps needs an inner map template`);

@@ -230,6 +230,16 @@ export class VmObject {
     return this.loaded.maps.idOf(this.map(name).map);
   }
 
+  /**
+   * The id that stands for program `name` where the kernel takes a program fd (a prog array slot,
+   * a devmap / cpumap entry's `struct bpf_devmap_val` / `bpf_cpumap_val`).
+   */
+  programId(name: string): number {
+    const p = this.loaded.programs.find((x) => x.name === name);
+    if (!p) throw new VmApiError(`no program ${name} in the object`);
+    return p.id;
+  }
+
   /** A ring buffer map, to drain its samples. */
   ringbuf(name: string): RingBufMap {
     const m = this.map(name).map;
