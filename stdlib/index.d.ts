@@ -19,6 +19,7 @@ import type {
   DevMap,
   DevMapHash,
   LocalStorage,
+  ReuseportSockArray,
   SockHash,
   SockMap,
   XskMap,
@@ -315,6 +316,7 @@ export type BpfMap<K = any, V = any> =
   | CgroupStorage<V>
   | SockMap
   | SockHash<K>
+  | ReuseportSockArray
   | LocalStorage<any, V>
   | ArrayOfMaps<any>
   | HashOfMaps<K, any>;

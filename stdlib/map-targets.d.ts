@@ -81,6 +81,16 @@ export declare class SockHash<K> {
 }
 
 /**
+ * BPF_MAP_TYPE_REUSEPORT_SOCKARRAY: slot (u32 index < maxEntries) → a socket of an SO_REUSEPORT
+ * group. User space stores the socket's fd (UDP or TCP, bound with SO_REUSEPORT); an sk_reuseport
+ * program picks the group's socket for a datagram or connection with
+ * `skSelectReuseport(ctx, map, slot, 0)` (0, or -ENOENT when the slot is empty) and SK_PASS.
+ */
+export declare class ReuseportSockArray {
+  constructor(options: MapOptions);
+}
+
+/**
  * BPF_MAP_TYPE_CGROUP_ARRAY: slot (u32 index < maxEntries) → cgroup. User space stores a cgroup v2
  * directory's fd (in the VM: a cgroup id); `currentTaskUnderCgroup(map, slot)` and
  * `skbUnderCgroup(ctx, map, slot)` return 1 when the current task (the packet's socket) is in that

@@ -333,7 +333,13 @@ export function registerMap(
     ...(template ? { inner: template } : {}),
     span: m.span(d),
   });
-  m.top.set(name, { k: "map", map: { name, kind, key, value, ...(inner ? { inner } : {}) } });
+  // A u32-keyed map whose class takes no key type still passes its key by pointer where a helper
+  // takes one (bpf_sk_select_reuseport's slot, bpf_sock_map_update's): a u32.
+  const keyInfo = key ?? (u32Key ? U32 : null);
+  m.top.set(name, {
+    k: "map",
+    map: { name, kind, key: keyInfo, value, ...(inner ? { inner } : {}) },
+  });
 }
 
 /**

@@ -358,7 +358,7 @@ export const MAP_KIND_RECORDS = [
     btfKeyValue: false,
     fdArray: false,
     redirect: false,
-    sockets: false,
+    sockets: true,
     storage: null,
     events: null,
     histogram: false,
@@ -366,7 +366,7 @@ export const MAP_KIND_RECORDS = [
     innerMaps: false,
     valueStruct: null,
     unsupported: null,
-    stdlib: null,
+    stdlib: { class: "ReuseportSockArray", shape: "none" },
   },
   {
     name: "BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE",

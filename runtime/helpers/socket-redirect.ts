@@ -9,7 +9,8 @@
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import { SocketMap } from "../maps/socket-map.ts";
 import type { HelperImpl } from "./types.ts";
-import { helperError, mapArg } from "./types.ts";
+import { errno, helperError, mapArg } from "./types.ts";
+import { Errno } from "../maps/types.ts";
 
 const SK_DROP = returnValue("SK_DROP");
 const SK_PASS = returnValue("SK_PASS");
@@ -55,8 +56,32 @@ function redirect(name: string, hashed: boolean): HelperImpl {
   };
 }
 
-/** The four socket-map redirect helpers. */
+const selectReuseport: HelperImpl = {
+  name: "sk_select_reuseport",
+  fn(call, env) {
+    const m = mapArg(call, env, 2, "sk_select_reuseport");
+    if (!(m instanceof SocketMap))
+      throw helperError(
+        "sk_select_reuseport",
+        `map ${m.spec.name} is a ${m.kind}, not a reuseport_sockarray, sockmap or sockhash`,
+      );
+    const key = call.memory.read(call.args[2]!, m.spec.keySize);
+    const socket = m.target(key);
+    if (socket === undefined) return errno(Errno.ENOENT);
+    env.socketRedirect = {
+      helper: "sk_select_reuseport",
+      map: m.spec.name,
+      key: Buffer.from(key).toString("hex"),
+      socket,
+      ingress: false,
+    };
+    return 0n;
+  },
+};
+
+/** The four socket-map redirect helpers and bpf_sk_select_reuseport. */
 export const SOCKET_REDIRECT_HELPERS: readonly HelperImpl[] = [
+  selectReuseport,
   redirect("msg_redirect_map", false),
   redirect("msg_redirect_hash", true),
   redirect("sk_redirect_map", false),

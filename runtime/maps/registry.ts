@@ -70,6 +70,7 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   xskmap: redirect,
   sockmap: (spec, _, __, kind) => new SocketMap(spec, kind.kind),
   sockhash: (spec, _, __, kind) => new SocketMap(spec, kind.kind),
+  reuseport_sockarray: (spec, _, __, kind) => new SocketMap(spec, kind.kind),
   // u32 → u32 like the redirect arrays; the value is the cgroup id standing for the cgroup's fd.
   cgroup_array: redirect,
   user_ringbuf: (spec) => new UserRingBufMap(spec),

@@ -1,6 +1,8 @@
 /**
  * The socket maps sk_msg and sk_skb programs redirect to: BPF_MAP_TYPE_SOCKMAP (net/core/sock_map.c:
- * a u32 slot → socket) and SOCKHASH (any key → socket).
+ * a u32 slot → socket) and SOCKHASH (any key → socket); and REUSEPORT_SOCKARRAY
+ * (net/core/reuseport_array.c: a u32 slot → a socket of an SO_REUSEPORT group, which sk_reuseport
+ * programs select), kept as a sockmap.
  *
  * Consumes a `MapSpec` (value size 4 or 8: user space stores a socket fd as a u32 or u64); produces a
  * map of entries that user space fills and `target` reads for the redirect helpers. The VM keeps no
@@ -13,7 +15,7 @@ import { Errno, MapError, checkSize, updateMode, type MapSpec, type VmMap } from
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-/** A sockmap or sockhash. */
+/** A sockmap, sockhash or reuseport_sockarray. */
 export class SocketMap implements VmMap {
   readonly perCpu = false;
   /** Key bytes (hex) → [key bytes, stored socket fd]. */
@@ -26,7 +28,7 @@ export class SocketMap implements VmMap {
   ) {
     this.hashed = kind === "sockhash";
     if (!this.hashed && spec.keySize !== 4)
-      throw new MapError(`sockmap ${spec.name}: key size must be 4`);
+      throw new MapError(`${kind} ${spec.name}: key size must be 4`);
     if (spec.valueSize !== 4 && spec.valueSize !== 8)
       throw new MapError(`${kind} map ${spec.name}: value size must be 4 or 8 (a socket fd)`);
   }

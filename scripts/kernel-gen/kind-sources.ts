@@ -36,8 +36,9 @@ export interface MapKindFacts {
    */
   readonly redirect?: boolean;
   /**
-   * Holds sockets (net/core/sock_map.c): user space stores a socket fd as the u32 value; sk_msg and
-   * sk_skb programs redirect to them, sockops programs add them.
+   * Holds sockets (net/core/sock_map.c, reuseport_array.c): user space stores a socket fd as the u32
+   * value; sk_msg and sk_skb programs redirect to them, sockops programs add them, sk_reuseport
+   * programs select them (bpf_sk_select_reuseport).
    */
   readonly sockets?: boolean;
   /**
@@ -157,7 +158,11 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     stdlib: { class: "RingBuf", shape: "record" },
   },
   user_ringbuf: { noBtfKeyValue: true, stdlib: { class: "UserRingBuf", shape: "record" } },
-  reuseport_sockarray: { noBtfKeyValue: true },
+  reuseport_sockarray: {
+    noBtfKeyValue: true,
+    sockets: true,
+    stdlib: { class: "ReuseportSockArray", shape: "none" },
+  },
   cgroup_storage: { stdlib: { class: "CgroupStorage", shape: "v" } },
   percpu_cgroup_storage: {
     perCpu: true,

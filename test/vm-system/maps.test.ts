@@ -276,10 +276,10 @@ describe("registry", () => {
   it("names unsupported map types", () => {
     expect(() =>
       createMap(
-        spec({ type: BPF_MAP_TYPE.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY }),
+        spec({ type: BPF_MAP_TYPE.BPF_MAP_TYPE_ARENA }),
         ctx(),
         () => undefined,
       ),
-    ).toThrow(/reuseport_sockarray is not supported/);
+    ).toThrow(/arena is not supported/);
   });
 });
