@@ -82,11 +82,12 @@ export function buildObjectSpec(
     const spell = (t: MapTemplate["keyType"]) =>
       !typed && t !== null ? cSpelling(mb.btf, mb.typeId(t)) : undefined;
     const [key, value] = [spell(map.keyType), spell(map.valueType)];
-    const events = kind.events !== null;
+    // Record streams (ring buffers, perf event arrays, user ring buffers) carry records, not values.
+    const records = kind.stdlib?.shape === "record";
     const tags = mapFactTags({
-      ...(events && value !== undefined ? { record: value } : {}),
-      ...(!events && key !== undefined ? { key } : {}),
-      ...(!events && value !== undefined ? { value } : {}),
+      ...(records && value !== undefined ? { record: value } : {}),
+      ...(!records && key !== undefined ? { key } : {}),
+      ...(!records && value !== undefined ? { value } : {}),
       histogram: map.histogram,
     });
     return {
