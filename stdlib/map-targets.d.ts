@@ -4,24 +4,48 @@
  * cgroups. User space fills the first two with interface indexes, queue sizes and socket fds; local
  * storage values are created by programs for their owners.
  */
-import type { KernelPtr, MapOptions, Ref, i64 } from "./index.js";
+import type { KernelPtr, MapOptions, Ref, i64, u32 } from "./index.js";
 
+/**
+ * `struct bpf_devmap_val` (uapi linux/bpf.h), a devmap entry that also names an XDP program: the
+ * interface to send to and, in `fd`, the fd of a `xdpMapEntry("devmap", ...)` program the kernel
+ * runs on each frame redirected into the entry before sending it (0 or -1: none). `fd` and `id`
+ * share storage (the union `bpf_prog`): user space writes the fd, lookups read back the program's id.
+ */
+export interface BpfDevmapVal {
+  ifindex: u32;
+  fd: u32;
+  id: u32;
+}
 /**
  * BPF_MAP_TYPE_DEVMAP: slot (u32 index < maxEntries) → interface index (u32), the interfaces an XDP
  * program sends packets to with `redirectMap(map, slot, fallback)`. User space fills the slots.
+ * `DevMap<BpfDevmapVal>` holds `struct bpf_devmap_val` values instead (an interface and a program).
  */
-export declare class DevMap {
+export declare class DevMap<V extends u32 | BpfDevmapVal = u32> {
   constructor(options: MapOptions);
 }
 /** BPF_MAP_TYPE_DEVMAP_HASH: like DevMap, keyed by any u32 (an ifindex, say) instead of a slot. */
-export declare class DevMapHash {
+export declare class DevMapHash<V extends u32 | BpfDevmapVal = u32> {
   constructor(options: MapOptions);
 }
 /**
- * BPF_MAP_TYPE_CPUMAP: CPU number (u32) → queue size (u32); `redirectMap(map, cpu, fallback)` hands
- * the packet to that CPU's kernel thread.
+ * `struct bpf_cpumap_val` (uapi linux/bpf.h), a cpumap entry that also names an XDP program: the
+ * queue size and, in `fd`, the fd of a `xdpMapEntry("cpumap", ...)` program the CPU's kernel thread
+ * runs on each frame before building its skb (0 or -1: none); `fd` and `id` share storage as in
+ * BpfDevmapVal.
  */
-export declare class CpuMap {
+export interface BpfCpumapVal {
+  qsize: u32;
+  fd: u32;
+  id: u32;
+}
+/**
+ * BPF_MAP_TYPE_CPUMAP: CPU number (u32) → queue size (u32); `redirectMap(map, cpu, fallback)` hands
+ * the packet to that CPU's kernel thread. `CpuMap<BpfCpumapVal>` holds `struct bpf_cpumap_val`
+ * values instead (a queue size and a program).
+ */
+export declare class CpuMap<V extends u32 | BpfCpumapVal = u32> {
   constructor(options: MapOptions);
 }
 /**

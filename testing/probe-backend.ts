@@ -71,6 +71,8 @@ export interface ProbeBackend {
    * bpf_map_update_elem takes), its id in the VM.
    */
   mapRef(name: string): number;
+  /** What stands for program `name` in a map value (a devmap entry's fd): its fd, or VM id. */
+  programRef(name: string): number;
   /** Records of a ring buffer or perf event array since the last call. */
   drain(name: string): Uint8Array[];
   /** printk lines since the last call. */

@@ -134,6 +134,10 @@ export class KernelBackend implements ProbeBackend {
     return this.loaded.map(name).fd;
   }
 
+  programRef(name: string): number {
+    return this.loaded.program(name).fd;
+  }
+
   drain(name: string): Uint8Array[] {
     const r = this.readers.get(name);
     if (!r) {

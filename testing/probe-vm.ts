@@ -69,6 +69,10 @@ export class VmBackend implements ProbeBackend {
     return this.vm.mapId(name);
   }
 
+  programRef(name: string): number {
+    return this.vm.programId(name);
+  }
+
   drain(name: string): Uint8Array[] {
     const m = this.vm.map(name).map;
     if (m.kind === "ringbuf") return this.vm.ringbuf(name).drain();

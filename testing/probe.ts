@@ -227,6 +227,15 @@ export class Probe<M extends ProbeModule = ProbeModule> {
   }
 
   /**
+   * The number that names program `name` in a map value, as user space stores a program's fd: a
+   * devmap entry's `struct bpf_devmap_val` (`map("tx").set(0, { ifindex, fd: p.programRef("fwd") })`).
+   * Its fd on the kernel, its id in the VM.
+   */
+  programRef(name: ProgramNames<M> | (string & {})): number {
+    return this.backend.programRef(name);
+  }
+
+  /**
    * Stores map `inner` in slot `key` of map of maps `outer` (an ArrayOfMaps index, a HashOfMaps
    * key), replacing what the slot held, as user space does with bpf_map_update_elem and the inner
    * map's fd (the VM takes its id). The kernel refuses a map unlike the outer map's inner template.

@@ -8,7 +8,8 @@
  * `--ctx`, `--ctx-hex`, `--packet-hex`, `--repeat`), and prints the same map output.
  *
  * `--set MAP:KEY=VALUE` (repeatable) fills map entries before any program runs, live or in the VM
- * (runtime/user/map-assign.ts says how text becomes a typed key or value). `--iface` names the
+ * (runtime/user/map-assign.ts says how text becomes a typed key or value; a map of maps' value names
+ * the object's map to store, `--set tenants:1=tenantB`). `--iface` names the
  * interface for XDP and tc programs, and for socket filters, which get a raw packet socket on it;
  * the frames a filter keeps stream as `packet` lines. `--cgroup` names the cgroup v2 directory cgroup
  * programs (cgroup_skb, cgroup/connect4, sockops, ...) attach to (default: the hierarchy's root, so
@@ -531,7 +532,7 @@ export function registerRun(program: Command): void {
     )
     .option(
       "--set <map:key=value>",
-      "write a map entry before the programs run (repeatable; IPv4 a.b.c.d keys in network order)",
+      "write a map entry before the programs run (repeatable; IPv4 a.b.c.d keys in network order; a map of maps takes the name of the map to store)",
       collect,
     )
     .option("--packet <file>", "--vm: packet bytes for packet programs")

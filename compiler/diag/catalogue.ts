@@ -198,6 +198,11 @@ export const DIAGNOSTICS = {
     template:
       "map '{name}': {cls} needs {option} (the inner map template: the maxEntries and flags every map it holds shares)",
   },
+  TSB3090: {
+    severity: "error",
+    template:
+      "map '{name}': a {cls}'s value is a u32 or {type} (the uapi struct naming an XDP program for its entries), not {found}",
+  },
   TSB3073: {
     severity: "error",
     template: "map '{name}': {cls} ({kind}) is declared but not supported yet: {reason}",

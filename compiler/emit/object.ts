@@ -76,11 +76,18 @@ export function buildObjectSpec(
     // arrays: the record's `btfKeyValue`) get sizes only: libbpf would size the map from
     // `__type(value, ...)` and the kernel requires key = value = 0 for BPF_MAP_TYPE_RINGBUF
     // (kernel/bpf/ringbuf.c ringbuf_map_alloc). A record type reaches user space as a decl tag.
+    // The key and value types of other such maps (a SockHash's key, a devmap's struct
+    // bpf_devmap_val) reach it the same way.
     const typed = kind.btfKeyValue;
-    const record =
-      !typed && map.valueType !== null ? cSpelling(mb.btf, mb.typeId(map.valueType)) : undefined;
+    const spell = (t: MapTemplate["keyType"]) =>
+      !typed && t !== null ? cSpelling(mb.btf, mb.typeId(t)) : undefined;
+    const [key, value] = [spell(map.keyType), spell(map.valueType)];
+    // Record streams (ring buffers, perf event arrays, user ring buffers) carry records, not values.
+    const records = kind.stdlib?.shape === "record";
     const tags = mapFactTags({
-      ...(record !== undefined ? { record } : {}),
+      ...(records && value !== undefined ? { record: value } : {}),
+      ...(!records && key !== undefined ? { key } : {}),
+      ...(!records && value !== undefined ? { value } : {}),
       histogram: map.histogram,
     });
     return {

@@ -17,6 +17,7 @@ import {
 } from "./builtins.ts";
 import { parseIntegerLiteral } from "./lower-expr.ts";
 import { programValues } from "./map-values.ts";
+import { layoutStruct } from "./context-shapes.ts";
 import { innerMapClass, innerTemplate, mapValues } from "./map-of-maps.ts";
 import type { ModuleState } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
@@ -144,14 +145,23 @@ export function registerMap(
   const targs = init.getTypeArguments();
   const resolve = (i: number): TsbType | null => (targs[i] ? m.resolveType(targs[i]!) : null);
   const need = SHAPE_TYPE_ARGS[kind.shape].count;
-  if (targs.length !== need) {
+  // A devmap's / cpumap's value may be its uapi struct instead of the u32 (DevMap<BpfDevmapVal>).
+  const vs = kind.record.valueStruct;
+  const entry = vs !== null && targs.length === 1 ? resolve(0) : null;
+  const isU32 = entry?.kind === "int" && sizeOf(entry) === 4;
+  if (entry && !isU32 && !(entry.kind === "struct" && entry.name === vs!.stdlib)) {
+    m.report("TSB3090", targs[0]!, { name, cls, found: typeName(entry), type: vs!.stdlib });
+    return;
+  }
+  const valueStruct = entry && !isU32 ? layoutStruct(vs!.struct) : null;
+  if (targs.length !== need && !entry) {
     m.report("TSB3002", init, {
       name,
       problem: `${cls} needs ${need} type argument${need === 1 ? "" : "s"}${need ? " (key/value types)" : ""}`,
     });
     return;
   }
-  const types = mapTypesOf(kind.shape, resolve);
+  const types = valueStruct ? { key: null, value: valueStruct } : mapTypesOf(kind.shape, resolve);
   // kernel/bpf/local_storage.c: the legacy cgroup storage's key is the cgroup's id (a u64) and it
   // takes no max_entries (one value per cgroup the program is attached to).
   const cgroupStorage = kind.kind === "cgroup_storage" || kind.kind === "percpu_cgroup_storage";
@@ -306,7 +316,13 @@ export function registerMap(
     name,
     kind: kind.kind,
     keySize: u32Key ? 4 : isRecord || !key ? 0 : sizeOf(key),
-    valueSize: u32Value ? 4 : isRecord || !value ? 0 : sizeOf(value),
+    valueSize: valueStruct
+      ? sizeOf(valueStruct)
+      : u32Value
+        ? 4
+        : isRecord || !value
+          ? 0
+          : sizeOf(value),
     maxEntries: Number(maxEntries),
     flags: Number(flags),
     keyType: key && !isRecord ? m.sourceTypes.ref(key) : null,
@@ -317,7 +333,13 @@ export function registerMap(
     ...(template ? { inner: template } : {}),
     span: m.span(d),
   });
-  m.top.set(name, { k: "map", map: { name, kind, key, value, ...(inner ? { inner } : {}) } });
+  // A u32-keyed map whose class takes no key type still passes its key by pointer where a helper
+  // takes one (bpf_sk_select_reuseport's slot, bpf_sock_map_update's): a u32.
+  const keyInfo = key ?? (u32Key ? U32 : null);
+  m.top.set(name, {
+    k: "map",
+    map: { name, kind, key: keyInfo, value, ...(inner ? { inner } : {}) },
+  });
 }
 
 /**

@@ -236,6 +236,24 @@ export const CONTEXT_LAYOUTS: Readonly<Record<string, ContextLayout>> = {
       { name: "flow_label", offset: 52, size: 4 },
     ],
   },
+  bpf_devmap_val: {
+    name: "bpf_devmap_val",
+    size: 8,
+    fields: [
+      { name: "ifindex", offset: 0, size: 4 },
+      { name: "fd", offset: 4, size: 4 },
+      { name: "id", offset: 4, size: 4 },
+    ],
+  },
+  bpf_cpumap_val: {
+    name: "bpf_cpumap_val",
+    size: 8,
+    fields: [
+      { name: "qsize", offset: 0, size: 4 },
+      { name: "fd", offset: 4, size: 4 },
+      { name: "id", offset: 4, size: 4 },
+    ],
+  },
   bpf_cgroup_dev_ctx: {
     name: "bpf_cgroup_dev_ctx",
     size: 12,

@@ -89,6 +89,16 @@ export interface ContextLayout {
 export type MapShape =
   "kv" | "v" | "record" | "value" | "key" | "none" | "slot" | "stack" | "kmap" | "imap";
 
+/** A redirect map's struct value (MapKindRecord.valueStruct). */
+export interface MapValueStruct {
+  /** The uapi struct (`bpf_devmap_val`), laid out in context-layouts.ts. */
+  readonly struct: string;
+  /** The stdlib interface declaring it (`BpfDevmapVal`). */
+  readonly stdlib: string;
+  /** The attach type (without `BPF_`, as `attachType()` takes it) of the program an entry names. */
+  readonly program: string;
+}
+
 /** One map kind: a member of uapi `enum bpf_map_type` and what every stage must know about it. */
 export interface MapKindRecord {
   /** uapi name (`BPF_MAP_TYPE_HASH`). */
@@ -123,6 +133,13 @@ export interface MapKindRecord {
    * user space stores map fds as u32 values, and a program's lookup yields the inner map itself.
    */
   readonly innerMaps: boolean;
+  /**
+   * A uapi struct the value may be instead of the u32 target, naming an XDP program run on each
+   * frame redirected into the entry: `struct` (its layout in context-layouts.ts; its first u32 is
+   * the target, the program fd follows), the stdlib interface declaring it, and the attach type
+   * (BPF_XDP_DEVMAP / BPF_XDP_CPUMAP) the program must be loaded with. Null: u32 values only.
+   */
+  readonly valueStruct: MapValueStruct | null;
   /** Declared in the stdlib but not supported yet: why (TSB3073), or null. */
   readonly unsupported: string | null;
   /** The stdlib class declaring it, or null. */

@@ -8,6 +8,9 @@
  * - `tsbpf.record=<C type>`: the type of one record of a ring buffer / perf event array, spelled
  *   `struct event`, `union u`, `enum e` or a bare type name (a typedef or base type). By name, not by
  *   type id, so it survives BTF linking and deduplication, and C authors can write it by hand.
+ * - `tsbpf.key=<C type>` / `tsbpf.value=<C type>`: the key / value type of a map the kernel creates
+ *   without BTF key/value type ids (a SockHash's key struct, a devmap's `struct bpf_devmap_val`),
+ *   spelled as `tsbpf.record`, so user space reads and writes typed entries.
  * - `tsbpf.hist=log2`: the map counts a log2 histogram (key = slot, value = count; slot n holds
  *   values in [2^n, 2^(n+1)), slot 0 holds 0 and 1).
  * - `tsbpf.hist=linear:<min>:<step>`: a linear histogram, slot n holding [min + n·step, min + (n+1)·step).
@@ -28,6 +31,9 @@ export type HistogramShape =
 export interface MapFacts {
   /** The C spelling of the record type of an event map, when declared. */
   readonly record?: string;
+  /** The C spelling of the key / value type of a map created without BTF key/value types. */
+  readonly key?: string;
+  readonly value?: string;
   /** The histogram shape; null when declared not a histogram; undefined when not declared. */
   readonly histogram?: HistogramShape | null;
 }
@@ -35,10 +41,12 @@ export interface MapFacts {
 /** Prefix of every tag of the vocabulary. */
 export const MAP_FACT_PREFIX = "tsbpf.";
 
-/** The decl tag values that state `facts` (the order is fixed: record, then histogram). */
+/** The decl tag values that state `facts` (the order is fixed: record, key, value, histogram). */
 export function mapFactTags(facts: MapFacts): string[] {
   const tags: string[] = [];
   if (facts.record !== undefined) tags.push(`tsbpf.record=${facts.record}`);
+  if (facts.key !== undefined) tags.push(`tsbpf.key=${facts.key}`);
+  if (facts.value !== undefined) tags.push(`tsbpf.value=${facts.value}`);
   if (facts.histogram !== undefined) {
     const h = facts.histogram;
     tags.push(
@@ -54,6 +62,7 @@ export function mapFactTags(facts: MapFacts): string[] {
  */
 export function parseMapFacts(tags: readonly string[]): MapFacts {
   let record: string | undefined;
+  const typed: { key?: string; value?: string } = {};
   let histogram: HistogramShape | null | undefined;
   for (const tag of tags) {
     const eq = tag.indexOf("=");
@@ -61,6 +70,7 @@ export function parseMapFacts(tags: readonly string[]): MapFacts {
     const key = tag.slice(MAP_FACT_PREFIX.length, eq);
     const value = tag.slice(eq + 1).trim();
     if (key === "record" && value !== "") record = value;
+    else if ((key === "key" || key === "value") && value !== "") typed[key] = value;
     else if (key === "hist") {
       const h = parseHistogram(value);
       if (h !== undefined) histogram = h;
@@ -68,6 +78,7 @@ export function parseMapFacts(tags: readonly string[]): MapFacts {
   }
   return {
     ...(record !== undefined ? { record } : {}),
+    ...typed,
     ...(histogram !== undefined ? { histogram } : {}),
   };
 }

@@ -17,6 +17,7 @@ import { CALLBACK_HELPERS } from "./callback-helpers.ts";
 import { DYNPTR_HELPERS } from "./dynptr-helpers.ts";
 import { CGROUP_HELPERS } from "./cgroup-helpers.ts";
 import { LOCK_HELPERS } from "./lock-helpers.ts";
+import { LOCAL_STORAGE_HELPERS } from "./local-storage-helpers.ts";
 import { MAP_HELPERS } from "./map-helpers.ts";
 import { OUTPUT_HELPERS } from "./output-helpers.ts";
 import { PRINTK_HELPERS } from "./printk.ts";
@@ -56,6 +57,7 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...DYNPTR_HELPERS,
   ...CGROUP_HELPERS,
   ...LOCK_HELPERS,
+  ...LOCAL_STORAGE_HELPERS,
 ];
 
 /** Binds implementations to an environment and keys them by kernel id. */

@@ -11,6 +11,7 @@ export * from "./prog-array.ts";
 export * from "./map-of-maps.ts";
 export * from "./user-ringbuf.ts";
 export * from "./cgroup-storage.ts";
+export * from "./local-storage.ts";
 export * from "./stack-trace.ts";
 export { jhash, jhash2 } from "./jhash.ts";
 export * from "./registry.ts";

@@ -20,8 +20,13 @@ import {
   fdUpdate,
 } from "./types.ts";
 
-/** Finds a program by the id user space writes into a prog array. */
-export type ProgramResolver = (id: number) => { id: number; program: EngineProgram } | undefined;
+/**
+ * Finds a program by the id user space writes into a prog array or a devmap / cpumap entry, with
+ * the BPF_* attach type its section gives it (null: none).
+ */
+export type ProgramResolver = (
+  id: number,
+) => { id: number; program: EngineProgram; attachType?: number | null } | undefined;
 
 /** A program array. */
 export class ProgArrayMap implements VmMap {

@@ -14,6 +14,7 @@ import { ArrayMap } from "./array.ts";
 import { BloomFilterMap } from "./bloom-filter.ts";
 import { CgroupStorageMap } from "./cgroup-storage.ts";
 import { HashMap } from "./hash.ts";
+import { LocalStorageMap } from "./local-storage.ts";
 import { LpmTrieMap } from "./lpm-trie.ts";
 import { MapOfMaps, type MapResolver } from "./map-of-maps.ts";
 import { QueueStackMap } from "./queue-stack.ts";
@@ -37,7 +38,10 @@ type MapConstructor = (
 
 const hash: MapConstructor = (spec, ctx, _, kind) => new HashMap(spec, ctx, kind);
 const array: MapConstructor = (spec, ctx, _, kind) => new ArrayMap(spec, ctx, kind.perCpu);
-const redirect: MapConstructor = (spec, _, __, kind) => new RedirectMap(spec, kind.kind);
+const localStorage: MapConstructor = (spec, ctx, _, kind) =>
+  new LocalStorageMap(spec, ctx, kind.kind);
+const redirect: MapConstructor = (spec, _, programs, kind) =>
+  new RedirectMap(spec, kind.kind, programs);
 const mapOfMaps: MapConstructor = (spec, _, __, kind, maps) => {
   if (!spec.inner)
     throw new MapError(`map ${spec.name}: a map of maps needs an inner map template`);
@@ -72,6 +76,10 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   user_ringbuf: (spec) => new UserRingBufMap(spec),
   cgroup_storage: (spec, ctx) => new CgroupStorageMap(spec, ctx, false),
   percpu_cgroup_storage: (spec, ctx) => new CgroupStorageMap(spec, ctx, true),
+  sk_storage: localStorage,
+  task_storage: localStorage,
+  inode_storage: localStorage,
+  cgrp_storage: localStorage,
   array_of_maps: mapOfMaps,
   hash_of_maps: mapOfMaps,
 };

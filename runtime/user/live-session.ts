@@ -174,7 +174,10 @@ export class LiveSession {
     let packets: PacketSocket | undefined;
     try {
       for (const w of loaded.warnings) status(`warning: ${w}`);
-      if (opts.set?.length) applyMapAssignments(dataMaps(obj, loaded), opts.set);
+      if (opts.set?.length)
+        applyMapAssignments(dataMaps(obj, loaded), opts.set, (name) =>
+          obj.maps.some((d) => d.name === name) ? loaded.map(name).fd : undefined,
+        );
       for (const def of obj.maps) {
         if (!isEventMap(def)) continue;
         const map = loaded.map(def.name);

@@ -11,11 +11,15 @@
  * - char arrays: the text itself (or a JSON string);
  * - structs and non-string arrays: JSON (`{"pid": 42, "comm": "bash"}`, `[1, 2, 3]`); integers
  *   too large for a JSON number can be given as strings;
- * - types without BTF (raw bytes): hex (`0a000001` or `0x0a000001`).
+ * - types without BTF (raw bytes): hex (`0a000001` or `0x0a000001`);
+ * - the value of a map of maps (ArrayOfMaps / HashOfMaps): the name of another map of the object,
+ *   stored as user space stores a map, by its fd (in the VM: its id); the kernel refuses a map
+ *   unlike the outer map's inner template.
  *
  * Invariant: every malformed assignment is a `CodecError` naming the part at fault; nothing is
  * written until the whole assignment has been parsed and encoded.
  */
+import { mapKind } from "../../core/kernel/index.ts";
 import { parseAddress } from "./address.ts";
 import { CodecError, type Codec, type UserValue } from "./map-codec.ts";
 import type { TypedMap } from "./typed-map.ts";
@@ -112,12 +116,34 @@ export function parseUserValue(codec: Codec, text: string, what: string): UserVa
 }
 
 /**
- * Writes each assignment into its map (`maps` are the object's data maps). Per-CPU maps get the
- * value on every CPU. Throws a `CodecError` for an unknown map or a value that does not fit.
+ * What stands for map `name` of the object in another map's value (its fd, or VM id), or
+ * undefined when the object has no such map.
+ */
+export type MapRefResolver = (name: string) => number | undefined;
+
+/** The value of a map-of-maps assignment: the ref of the map its text names. */
+function innerMapRef(
+  maps: readonly TypedMap[],
+  a: MapAssignment,
+  mapRef: MapRefResolver | undefined,
+): number {
+  const ref = mapRef?.(a.value);
+  if (ref !== undefined) return ref;
+  const names = maps.map((x) => x.name).filter((n) => n !== a.map);
+  throw new CodecError(
+    `--set ${a.map}: a map of maps holds maps: the value must name one of the object's maps (${names.join(", ") || "none"}), not ${a.value}`,
+  );
+}
+
+/**
+ * Writes each assignment into its map (`maps` are the object's data maps; `mapRef` finds what
+ * stands for a map in a map of maps' value). Per-CPU maps get the value on every CPU. Throws a
+ * `CodecError` for an unknown map or a value that does not fit.
  */
 export function applyMapAssignments(
   maps: readonly TypedMap[],
   assignments: readonly MapAssignment[],
+  mapRef?: MapRefResolver,
 ): void {
   for (const a of assignments) {
     const m = maps.find((x) => x.name === a.map);
@@ -127,7 +153,9 @@ export function applyMapAssignments(
     }
     const what = `--set ${a.map}`;
     const key = parseUserValue(m.keyCodec, a.key, `${what} key`);
-    const value = parseUserValue(m.valueCodec, a.value, `${what} value`);
+    const value = mapKind(m.kind)?.innerMaps
+      ? innerMapRef(maps, a, mapRef)
+      : parseUserValue(m.valueCodec, a.value, `${what} value`);
     try {
       m.set(key, value);
     } catch (e) {

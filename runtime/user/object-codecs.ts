@@ -45,9 +45,13 @@ export function mapFacts(def: BpfMapDef): MapFacts {
 
 /** Key and value codecs of a map. */
 export function mapCodecs(obj: BpfObject, def: BpfMapDef): { key: Codec; value: Codec } {
+  // A map created without BTF key/value types names them in its `tsbpf.key` / `tsbpf.value` tags.
+  const facts = mapFacts(def);
+  const tagged = (spelling: string | undefined) =>
+    spelling !== undefined && obj.btf ? (findRecordType(obj.btf, spelling) ?? 0) : 0;
   return {
-    key: typed(obj.btf, def.keyTypeId, def.keySize),
-    value: typed(obj.btf, def.valueTypeId, def.valueSize),
+    key: typed(obj.btf, def.keyTypeId || tagged(facts.key), def.keySize),
+    value: typed(obj.btf, def.valueTypeId || tagged(facts.value), def.valueSize),
   };
 }
 

@@ -64,7 +64,10 @@ export class VmSession {
     for (const n of names) vm.program(n); // throws a clean VmApiError for unknown names
     const session = new VmSession(obj, vm, names);
     try {
-      if (opts.set?.length) applyMapAssignments(session.typedMaps(), opts.set);
+      if (opts.set?.length)
+        applyMapAssignments(session.typedMaps(), opts.set, (name) =>
+          obj.maps.some((d) => d.name === name) ? vm.mapId(name) : undefined,
+        );
     } catch (e) {
       session.close();
       throw e;

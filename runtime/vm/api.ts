@@ -27,7 +27,7 @@ import {
   type FakeProcess,
   type PrintkLine,
 } from "../helpers/index.ts";
-import { PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
+import { LocalStorageMap, PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
 import { getEngine } from "./engine.ts";
 import type { Engine, Memory, Region, RunOptions } from "./contract.ts";
 import {
@@ -157,6 +157,8 @@ export class VmProgram {
 export class VmObject {
   readonly programs: readonly VmProgram[];
   private disposed = false;
+  /** The object's local storage maps, found at the first run. */
+  private storageMaps: LocalStorageMap[] | undefined;
 
   private constructor(
     readonly loaded: LoadedObject,
@@ -226,6 +228,16 @@ export class VmObject {
    */
   mapId(name: string): number {
     return this.loaded.maps.idOf(this.map(name).map);
+  }
+
+  /**
+   * The id that stands for program `name` where the kernel takes a program fd (a prog array slot,
+   * a devmap / cpumap entry's `struct bpf_devmap_val` / `bpf_cpumap_val`).
+   */
+  programId(name: string): number {
+    const p = this.loaded.programs.find((x) => x.name === name);
+    if (!p) throw new VmApiError(`no program ${name} in the object`);
+    return p.id;
   }
 
   /** A ring buffer map, to drain its samples. */
@@ -377,6 +389,11 @@ export class VmObject {
       };
     } finally {
       this.loaded.env.packet = undefined;
+      // Owners that lived in the run's regions (the context's socket) die with it, with their storage.
+      this.storageMaps ??= this.loaded.maps
+        .all()
+        .filter((m): m is LocalStorageMap => m instanceof LocalStorageMap);
+      for (const m of this.storageMaps) m.releaseOwners(regions);
       packet?.dispose();
       for (const r of regions) memory.unmap(r);
       this.loaded.cpus.current = savedCpu;

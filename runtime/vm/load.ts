@@ -236,7 +236,9 @@ export function loadBpfObject(input: BpfObject, options: LoadOptions = {}): Load
   const loaded: LoadedProgram[] = [];
   const resolveProgram = (id: number) => {
     const p = loaded[id - 1];
-    return p ? { id, program: p.program } : undefined;
+    return p
+      ? { id, program: p.program, attachType: p.sectionInfo?.attachTypeId ?? null }
+      : undefined;
   };
   const mapsByIndex: VmMap[] = [];
   const handles: bigint[] = [];

@@ -12,8 +12,10 @@ import { execFileSync } from "node:child_process";
 import type { ContextField, ContextLayout } from "../../core/kernel/records.ts";
 
 /**
- * The context structs recorded: every program type's uapi context, and `bpf_flow_keys`, which a flow
- * dissector's `__sk_buff.flow_keys` points to and the program fills.
+ * The context structs recorded: every program type's uapi context, `bpf_flow_keys`, which a flow
+ * dissector's `__sk_buff.flow_keys` points to and the program fills, and `bpf_devmap_val` /
+ * `bpf_cpumap_val`, the values of devmap / cpumap entries that name an XDP program to run on the
+ * frames redirected into them.
  */
 export const CONTEXT_STRUCTS: readonly string[] = [
   "xdp_md",
@@ -27,6 +29,8 @@ export const CONTEXT_STRUCTS: readonly string[] = [
   "sk_reuseport_md",
   "bpf_sk_lookup",
   "bpf_flow_keys",
+  "bpf_devmap_val",
+  "bpf_cpumap_val",
   "bpf_cgroup_dev_ctx",
   "bpf_raw_tracepoint_args",
   "bpf_perf_event_data",

@@ -16,7 +16,7 @@
  * - `NEWER_PROG_TYPES` / `NEWER_ATTACH_TYPES` / `NEWER_MAP_TYPES`: uapi enum members newer than the installed
  *   linux/bpf.h (uapi numbers never change once released).
  */
-import type { MapShape } from "../../core/kernel/records.ts";
+import type { MapShape, MapValueStruct } from "../../core/kernel/records.ts";
 
 /** What the kernel and the stdlib say about one map kind (absent = false / null). */
 export interface MapKindFacts {
@@ -36,8 +36,9 @@ export interface MapKindFacts {
    */
   readonly redirect?: boolean;
   /**
-   * Holds sockets (net/core/sock_map.c): user space stores a socket fd as the u32 value; sk_msg and
-   * sk_skb programs redirect to them, sockops programs add them.
+   * Holds sockets (net/core/sock_map.c, reuseport_array.c): user space stores a socket fd as the u32
+   * value; sk_msg and sk_skb programs redirect to them, sockops programs add them, sk_reuseport
+   * programs select them (bpf_sk_select_reuseport).
    */
   readonly sockets?: boolean;
   /**
@@ -58,6 +59,14 @@ export interface MapKindFacts {
    */
   readonly innerMaps?: boolean;
   /**
+   * A redirect map whose value may instead be a uapi struct naming a program too
+   * (kernel/bpf/devmap.c dev_map_alloc and cpumap.c cpu_map_alloc take value_size 4 or 8): the
+   * struct (`bpf_devmap_val`: the interface; `bpf_cpumap_val`: the queue size; then the fd of an XDP
+   * program with attach type `program`, run on each frame redirected into the entry; lookups
+   * return the program's id in its place), and the stdlib interface declaring it.
+   */
+  readonly valueStruct?: MapValueStruct;
+  /**
    * Declared in the stdlib but not supported yet: why (a declaration of its class is TSB3073 with
    * this reason, and `tsbpf features` does not count it as declared).
    */
@@ -65,6 +74,12 @@ export interface MapKindFacts {
   /** The stdlib class declaring the kind, and how its type arguments map to key and value. */
   readonly stdlib?: { readonly class: string; readonly shape: MapShape };
 }
+
+const DEVMAP_VAL: MapValueStruct = {
+  struct: "bpf_devmap_val",
+  stdlib: "BpfDevmapVal",
+  program: "XDP_DEVMAP",
+};
 
 /** Map facts by libbpf kind name. */
 export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
@@ -114,13 +129,24 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
     innerMaps: true,
     stdlib: { class: "HashOfMaps", shape: "kmap" },
   },
-  devmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "DevMap", shape: "none" } },
+  devmap: {
+    noBtfKeyValue: true,
+    redirect: true,
+    valueStruct: DEVMAP_VAL,
+    stdlib: { class: "DevMap", shape: "none" },
+  },
   devmap_hash: {
     noBtfKeyValue: true,
     redirect: true,
+    valueStruct: DEVMAP_VAL,
     stdlib: { class: "DevMapHash", shape: "none" },
   },
-  cpumap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "CpuMap", shape: "none" } },
+  cpumap: {
+    noBtfKeyValue: true,
+    redirect: true,
+    valueStruct: { struct: "bpf_cpumap_val", stdlib: "BpfCpumapVal", program: "XDP_CPUMAP" },
+    stdlib: { class: "CpuMap", shape: "none" },
+  },
   xskmap: { noBtfKeyValue: true, redirect: true, stdlib: { class: "XskMap", shape: "none" } },
   sockmap: { noBtfKeyValue: true, sockets: true, stdlib: { class: "SockMap", shape: "none" } },
   sockhash: { noBtfKeyValue: true, sockets: true, stdlib: { class: "SockHash", shape: "key" } },

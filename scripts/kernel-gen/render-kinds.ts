@@ -75,6 +75,7 @@ export function buildKindRecords(enums: KindEnums, libbpf: LibbpfKinds): KindRec
         histogram: f.histogram ?? false,
         forEach: f.forEach ?? false,
         innerMaps: f.innerMaps ?? false,
+        valueStruct: f.valueStruct ?? null,
         unsupported: f.unsupported ?? null,
         stdlib: f.stdlib ?? null,
       };

@@ -124,3 +124,22 @@ describe("map kinds declared but not supported yet", () => {
     ]);
   });
 });
+
+describe("redirect map values", () => {
+  const decl = (cls: string, value: string, extra = "") =>
+    `import { ${cls}, redirectMap, xdp, type BpfDevmapVal, type BpfCpumapVal, type u32, type u64 } from "tsbpf";\nexport const license = "GPL";\n${extra}const m = new ${cls}<${value}>({ maxEntries: 1 });\nexport const p = xdp(() => redirectMap(m, 0, 2));\n`;
+
+  it("are a u32 or the kind's uapi struct (TSB3090 at the type argument)", () => {
+    expect(diagnostics(decl("DevMap", "BpfDevmapVal"))).toEqual([]);
+    expect(diagnostics(decl("DevMapHash", "u32"))).toEqual([]);
+    expect(diagnostics(decl("CpuMap", "BpfCpumapVal"))).toEqual([]);
+    expect(diagnostics(decl("DevMap", "u64"))).toEqual([
+      "TSB3090@3:22 map 'm': a DevMap's value is a u32 or BpfDevmapVal (the uapi struct naming an XDP program for its entries), not u64",
+    ]);
+    // A look-alike struct satisfies TypeScript's constraint but is not the uapi struct.
+    const mine = "interface Mine { qsize: u32; fd: u32; id: u32 }\n";
+    expect(diagnostics(decl("CpuMap", "Mine", mine))).toEqual([
+      "TSB3090@4:22 map 'm': a CpuMap's value is a u32 or BpfCpumapVal (the uapi struct naming an XDP program for its entries), not Mine",
+    ]);
+  });
+});

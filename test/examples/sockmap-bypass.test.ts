@@ -149,14 +149,9 @@ describe("sockmap-bypass under tsbpf/test (vm)", () => {
     it(`${engine}: redirects to the peer's entry, passes a lone end through TCP, counts both`, async () => {
       const p = await loadProbe<Bypass>("examples/sockmap-bypass.ts", { engine });
       // A connection 40000 -> 8080: each end stored under its own ports, as fd 11 and fd 12.
-      // A SockHash carries only key_size in its BTF (as clang's objects do: the kernel refuses
-      // BTF key types for socket maps), so user space sees its key as a u64: localPort in the low
-      // half, remotePort in the high half, the struct's little-endian layout.
-      const ends = (local: number, remote: number) =>
-        ((BigInt(remote) << 32n) | BigInt(local)) as unknown as {
-          localPort: number;
-          remotePort: number;
-        };
+      // The kernel takes no BTF key type for a SockHash; its `tsbpf.key` tag names struct Ends,
+      // so user space writes the key as the struct.
+      const ends = (localPort: number, remotePort: number) => ({ localPort, remotePort });
       p.map("sockets").set(ends(40000, 8080), 11);
       p.map("sockets").set(ends(8080, 40000), 12);
       // struct sk_msg_md at the kernel's offsets (its data pointers first).

@@ -13,7 +13,6 @@
  *   once per test run; uprobe.session runs twice per call, kprobe.session's link is refused here;
  * - fmod_ret is refused like every BPF trampoline on this kernel.
  */
-import { createSocket } from "node:dgram";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { release, tmpdir } from "node:os";
@@ -40,7 +39,7 @@ import {
   kernelConfigOption,
   kernelReady,
 } from "../support/kernel-setup.ts";
-import { RawUdpSocket } from "../support/raw-udp-socket.ts";
+import { RawUdpSocket, sendUdp } from "../support/raw-udp-socket.ts";
 
 const FIXTURE = join(import.meta.dirname, "kinds", "link-kinds.ts");
 const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -56,19 +55,6 @@ const links: KernelLink[] = [];
 function counter(i: number): bigint {
   const v = obj.map("calls").lookup(new Uint8Array(new Uint32Array([i]).buffer))!;
   return new DataView(v.buffer, v.byteOffset).getBigUint64(0, true);
-}
-
-/** Sends `n` datagrams to 127.0.0.1:`port`. */
-async function sendUdp(port: number, n: number): Promise<void> {
-  const tx = createSocket("udp4");
-  try {
-    for (let i = 0; i < n; i++)
-      await new Promise<void>((r, j) =>
-        tx.send("ping", port, "127.0.0.1", (e) => (e ? j(e) : r())),
-      );
-  } finally {
-    tx.close();
-  }
 }
 
 /** An Ethernet + IPv4 frame of `total` bytes (IPv4 total length `total - 14`). */

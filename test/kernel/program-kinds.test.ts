@@ -8,8 +8,10 @@
  * moved; where the kernel can run a program without attaching it (BPF_PROG_TEST_RUN for sk_lookup,
  * flow dissector, cgroup_skb), the VM must agree on the return value.
  *
- * `tsbpf features` counts these sections as kernel-tested (cli/commands/features.ts reads the same
- * fixture folder).
+ * `tsbpf features` counts these sections, and the map kinds the fixtures create, as kernel-tested
+ * (cli/commands/features.ts reads the same fixture folder); the fixtures of map kinds assert their
+ * behaviour in their own files (core-maps.ts: test/kernel/core-maps.test.ts, local-storage.ts,
+ * redirect-maps.ts, ...).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync } from "node:fs";

@@ -3,7 +3,9 @@
  * the loader creates each map kind, user space fills entries (lo's ifindex in the devmaps, a queue
  * size for CPU 1 in the cpumap), and BPF_PROG_TEST_RUN and the VM (both engines) give the same
  * verdict for every key: XDP_REDIRECT where the key has an entry, the flags' fallback verdict where
- * it has none. The VM also reports the target (map, key, the entry found).
+ * it has none. The VM also reports the target (map, key, the entry found). On the kernel an xskmap
+ * slot takes a real AF_XDP socket (bound to lo's queue 0, test/support/af-xdp-socket.ts) and the
+ * verdict follows it, as in the VM.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
 import { loadObject, testRun, type LoadedObject } from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
+import { AfXdpSocket } from "../support/af-xdp-socket.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
 const run = kernelReady("redirect map kinds");
@@ -108,5 +111,29 @@ describe.runIf(run)("redirect maps on the live kernel", () => {
     // An xskmap holds AF_XDP sockets only: any other fd is refused by the kernel.
     expect(() => obj.map("xsks").update(u32(0), u32(0))).toThrow();
     vm.dispose();
+  });
+
+  it("an xskmap slot holding an AF_XDP socket bound to lo's queue 0 redirects to it, as in the VM", () => {
+    const xsk = new AfXdpSocket(LO, 0);
+    const vm = VmObject.load(bytes);
+    try {
+      const kernel = () => testRun(obj.program("toSocket"), { data: frame(0) }).retval;
+      const inVm = () => vm.program("toSocket").run({ packet: frame(0) });
+      expect([kernel(), Number(inVm().r0)]).toEqual([XDP_ABORTED, XDP_ABORTED]);
+      obj.map("xsks").update(u32(0), u32(xsk.fd));
+      vm.map("xsks").set(u32(0), u32(xsk.fd));
+      expect(kernel()).toBe(XDP_REDIRECT);
+      const r = inVm();
+      expect(Number(r.r0)).toBe(XDP_REDIRECT);
+      expect(r.redirect).toMatchObject({ map: "xsks", key: 0, ifindex: xsk.fd });
+      // A socket is not a file the kernel reads back: user-space lookups are refused.
+      expect(() => obj.map("xsks").lookup(u32(0))).toThrow(/EOPNOTSUPP/);
+      obj.map("xsks").delete(u32(0));
+      vm.map("xsks").delete(u32(0));
+      expect([kernel(), Number(inVm().r0)]).toEqual([XDP_ABORTED, XDP_ABORTED]);
+    } finally {
+      vm.dispose();
+      xsk.close();
+    }
   });
 });

@@ -14,8 +14,13 @@ import {
   readBpfObject,
   type BpfObject,
 } from "../../core/object/index.ts";
-import { codecForSize, type Codec } from "../../runtime/user/map-codec.ts";
-import { mapFacts, recordDecoder } from "../../runtime/user/object-codecs.ts";
+import {
+  codecForSize,
+  decodeValue,
+  encodeValue,
+  type Codec,
+} from "../../runtime/user/map-codec.ts";
+import { mapCodecs, mapFacts, recordDecoder } from "../../runtime/user/object-codecs.ts";
 import { classifyMap } from "../../runtime/user/print/map-report.ts";
 
 const HEAD = `import { ArrayMap, HashMap, RingBuf, tracepoint, u32, u64 } from "tsbpf";\nexport const license = "GPL";\n`;
@@ -34,6 +39,7 @@ describe("decl-tag vocabulary", () => {
       { histogram: { kind: "log2" as const } },
       { histogram: { kind: "linear" as const, min: -50n, step: 25n } },
       { record: "struct event", histogram: null },
+      { key: "struct ends", value: "struct bpf_devmap_val", histogram: null },
     ];
     for (const f of facts) expect(parseMapFacts(mapFactTags(f))).toEqual(f);
     expect(mapFactTags({ histogram: { kind: "linear", min: 0n, step: 100n } })).toEqual([
@@ -109,6 +115,30 @@ describe("facts in the object", () => {
     rec[0] = 7;
     rec[8] = 9;
     expect(recordDecoder(obj, events)(rec)).toEqual({ pid: 7, ts: 9n });
+  });
+
+  it("maps the kernel creates without BTF key/value types name them, and user space codes by them", async () => {
+    const obj = await build(
+      `import { DevMap, SockHash, msgRedirectHash, skMsg, type BpfDevmapVal, type u32 } from "tsbpf";\nexport const license = "GPL";\ninterface Ends { local: u32; remote: u32 }\nconst socks = new SockHash<Ends>({ maxEntries: 8 });\nexport const tx = new DevMap<BpfDevmapVal>({ maxEntries: 4 });\nexport const plain = new DevMap({ maxEntries: 4 });\nexport const p = skMsg((ctx) => {\n  const k: Ends = { local: ctx.local_port, remote: 0 };\n  return msgRedirectHash(ctx, socks, k, 0);\n});\n`,
+    );
+    const byName = new Map(obj.maps.map((m) => [m.name, m]));
+    const socks = byName.get("socks")!;
+    const tx = byName.get("tx")!;
+    expect(socks.tags).toEqual(["tsbpf.key=struct Ends", "tsbpf.hist=none"]);
+    expect(tx.tags).toEqual(["tsbpf.value=struct bpf_devmap_val", "tsbpf.hist=none"]);
+    expect(byName.get("plain")!.tags).toEqual(["tsbpf.hist=none"]);
+    expect([socks.keyTypeId, socks.valueTypeId, tx.keyTypeId, tx.valueTypeId]).toEqual([
+      0, 0, 0, 0,
+    ]);
+    const key = mapCodecs(obj, socks).key;
+    expect(decodeValue(key, encodeValue(key, { local: 80, remote: 4000 }))).toEqual({
+      local: 80,
+      remote: 4000,
+    });
+    const value = mapCodecs(obj, tx).value;
+    expect(value).toMatchObject({ kind: "struct", size: 8, name: "bpf_devmap_val" });
+    // fd and id share the union's storage (offset 4), as in uapi linux/bpf.h.
+    expect([...encodeValue(value, { ifindex: 1, fd: 9 })]).toEqual([1, 0, 0, 0, 9, 0, 0, 0]);
   });
 });
 

@@ -2,9 +2,15 @@
  * `--set MAP:KEY=VALUE` (runtime/user/map-assign.ts): splitting the text, reading it by the type it
  * goes into (integers, IPv4 addresses in network order, enums, strings, JSON structs, hex bytes),
  * writing into a map through a `TypedMap`, and the errors for each kind of mistake. Also the
- * packet-socket frame summary. No kernel needed: a small in-memory map source stands in.
+ * packet-socket frame summary. No kernel needed: a small in-memory map source stands in, and a VM
+ * session takes `--set OUTER:KEY=INNER` into a map of maps (test/kernel/kinds/map-of-maps.ts), as
+ * `tsbpf run` does on the live kernel (with root: the XDP program on lo counts into the map stored).
  */
-import { describe, expect, it } from "vitest";
+import { createSocket } from "node:dgram";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileSource } from "../../compiler/driver.ts";
 import {
   applyMapAssignments,
   codecForSize,
@@ -15,7 +21,17 @@ import {
   TypedMap,
   type Codec,
   type RawMapSource,
+  VmSession,
 } from "../../runtime/user/index.ts";
+
+import {
+  countLines,
+  expectNothingLeft,
+  expectRan,
+  liveReady,
+  ROOT,
+  runExample,
+} from "./support.ts";
 
 const u32 = codecForSize(4);
 const u64: Codec = { kind: "int", size: 8, signed: false, name: "u64" };
@@ -126,6 +142,76 @@ describe("applying --set", () => {
     expect(block.entries()).toEqual([]);
   });
 });
+
+describe("--set into a map of maps", () => {
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    const file = "test/kernel/kinds/map-of-maps.ts";
+    const out = await compileSource(readFileSync(join(ROOT, file), "utf8"), file, { check: true });
+    expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    bytes = out.object!;
+  });
+  /** A session with `set`, the verdict of `count` on a frame [tenant, flow], and tenant counts. */
+  const session = (...set: string[]) => {
+    const s = VmSession.open(bytes, { set: set.map(parseMapAssignment) });
+    const verdict = (tenant: number, flow: number) => {
+      const [r] = s.runAll({ packet: Uint8Array.of(tenant, flow, ...new Array(62).fill(0)) });
+      return Number(r!.result.r0);
+    };
+    const counted = (m: string) =>
+      s
+        .typedMaps()
+        .find((t) => t.name === m)!
+        .get(0) as bigint | undefined;
+    return { s, verdict, counted };
+  };
+
+  it("stores the map the value names, which the program then reaches through the slot", () => {
+    // Slot 1 of `tenants` is empty at load (XDP_DROP); `limits` has no key 3 (XDP_PASS).
+    const before = session();
+    expect([before.verdict(1, 0), before.verdict(0, 3)]).toEqual([1, 2]);
+    before.s.close();
+    const after = session("tenants:1=tenantB", "limits:3=limitsX");
+    // tenant 1 now counts into tenantB; flow 3 reaches limitsX, which has no key 7 (3: XDP_TX).
+    expect([after.verdict(1, 0), after.verdict(1, 3)]).toEqual([2, 3]);
+    expect([after.counted("tenantA"), after.counted("tenantB")]).toEqual([0n, 2n]);
+    after.s.close();
+  });
+
+  it("refuses a value that names no map of the object, before anything runs", () => {
+    expect(() => session("tenants:1=nosuch")).toThrow(
+      "--set tenants: a map of maps holds maps: the value must name one of the object's maps (tenantA, tenantB, limitsX, limits), not nosuch",
+    );
+    expect(() => session("tenants:1=7")).toThrow(/must name one of the object's maps .* not 7$/);
+  });
+});
+
+describe.runIf(liveReady("--set into a map of maps on the kernel"))(
+  "--set into a map of maps, live",
+  () => {
+    it("stores the named map's fd: lo's frames count into it instead of the load-time map", async () => {
+      // Frames on lo start with a zero MAC byte: tenant 0, which `values` points at tenantA.
+      const udp = createSocket("udp4");
+      const out = await runExample(
+        "test/kernel/kinds/map-of-maps.ts",
+        ["--iface", "lo", "--set", "tenants:0=tenantB", "--duration", "2"],
+        ["count"],
+        async () => {
+          for (let i = 0; i < 5; i++) {
+            await new Promise<void>((res, rej) =>
+              udp.send("x", 9, "127.0.0.1", (e) => (e ? rej(e) : res())),
+            );
+          }
+        },
+      );
+      udp.close();
+      expectRan(out, ["count"]);
+      expect(out.stdout).toContain("@tenantA: (no entries)");
+      expect(Number(countLines(out.stdout, "tenantB").get("0"))).toBeGreaterThanOrEqual(5);
+      expectNothingLeft(out);
+    });
+  },
+);
 
 describe("packet summaries", () => {
   it("describes IPv4 TCP/UDP with ports, other IPv4 and non-IP frames", () => {

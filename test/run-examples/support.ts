@@ -79,7 +79,8 @@ function idsHeldBy(pid: number): KernelIds {
 }
 
 /**
- * Runs `tsbpf run examples/<tool>.ts <args>`. Once stderr says the programs run ("Ctrl-C to stop"),
+ * Runs `tsbpf run examples/<tool>.ts <args>` (`tool` with a `/`: that file, from the repository
+ * root). Once stderr says the programs run ("Ctrl-C to stop"),
  * records this run's kernel objects, then calls `during` (the traced activity) with the child's pid.
  * `programs` are the example's program (function) names.
  */
@@ -90,7 +91,8 @@ export function runExample(
   during?: (pid: number) => Promise<void> | void,
 ): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "run", `examples/${tool}.ts`, ...args], {
+    const file = tool.includes("/") ? tool : `examples/${tool}.ts`;
+    const child = spawn(process.execPath, [BIN, "run", file, ...args], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });

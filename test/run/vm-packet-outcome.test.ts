@@ -38,14 +38,15 @@ it("tsbpf run --vm prints where an sk_msg program redirected its message", () =>
   const args = ["bin/tsbpf.js", "run", "examples/sockmap-bypass.ts", "--vm", "--ctx-hex", ctx];
   const run = (set: string) =>
     spawnSync("node", [...args, "--set", set], { cwd: ROOT, encoding: "utf8" });
-  const r = run("sockets:0x00001f9000009c40=7");
+  // The SockHash key is struct Ends (its tsbpf.key tag), written as JSON.
+  const r = run('sockets:{"localPort":40000,"remotePort":8080}=7');
   expect(r.status, r.stderr).toBe(0);
   expect(r.stderr).toContain(
     "ran bypass 1 time in the VM; last return value SK_PASS (1)\n" +
       "  redirected onto the receive queue of socket fd 7, sockets[409c0000901f0000] (bpf_msg_redirect_hash)\n",
   );
   // No entry for the peer (this key is the message's own end): no redirect, counted as passed.
-  const r2 = run("sockets:0x00009c4000001f90=7");
+  const r2 = run('sockets:{"localPort":8080,"remotePort":40000}=7');
   expect(r2.status, r2.stderr).toBe(0);
   expect(r2.stderr).not.toContain("redirected");
   expect(r2.stdout).toContain("@stats[1]: 1");

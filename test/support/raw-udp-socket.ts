@@ -3,6 +3,7 @@
  * hand them to the loader (socket filters, sk_reuseport programs); optionally members of one
  * SO_REUSEPORT group.
  */
+import { createSocket } from "node:dgram";
 import koffi from "koffi";
 
 interface Libc {
@@ -73,5 +74,18 @@ export class RawUdpSocket {
 
   close(): void {
     libc().close(this.fd);
+  }
+}
+
+/** Sends `n` datagrams ("ping") to 127.0.0.1:`port` from a fresh node socket. */
+export async function sendUdp(port: number, n: number): Promise<void> {
+  const tx = createSocket("udp4");
+  try {
+    for (let i = 0; i < n; i++)
+      await new Promise<void>((r, j) =>
+        tx.send("ping", port, "127.0.0.1", (e) => (e ? j(e) : r())),
+      );
+  } finally {
+    tx.close();
   }
 }

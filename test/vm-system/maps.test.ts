@@ -275,7 +275,11 @@ describe("registry", () => {
 
   it("names unsupported map types", () => {
     expect(() =>
-      createMap(spec({ type: BPF_MAP_TYPE.BPF_MAP_TYPE_SK_STORAGE }), ctx(), () => undefined),
-    ).toThrow(/sk_storage is not supported/);
+      createMap(
+        spec({ type: BPF_MAP_TYPE.BPF_MAP_TYPE_ARENA }),
+        ctx(),
+        () => undefined,
+      ),
+    ).toThrow(/arena is not supported/);
   });
 });
