@@ -1,0 +1,230 @@
+/**
+ * USDT argument reads: `usdtArg(ctx, n)` and `usdtArgCount(ctx)` in `usdt(...)` programs, as
+ * libbpf's usdt.bpf.h `bpf_usdt_arg` / `bpf_usdt_arg_cnt` give C programs.
+ *
+ * Where an argument lives differs from one probe site to the next (a register at one, a stack slot
+ * at another, a constant at a third: the note's `-4@%edi 8@-16(%rbp) -4@$5`), so the code is the
+ * same for every site and reads a spec: the loader parses each site's note (core/usdt), writes one
+ * spec record per distinct argument string into the program's spec map `tsbpf_usdt_specs` (an
+ * array declared here on first use) and attaches the site with the spec's index as its bpf cookie.
+ * The program fetches its cookie (bpf_get_attach_cookie), looks the spec up and evaluates slot n:
+ * ```
+ *   v = valOff                                   type 0: constant
+ *   v = regs[regOff]                             type 1: register (bpf_probe_read_kernel, as the
+ *                                                        offset into the context is not constant)
+ *   v = user64(regs[regOff] + valOff)            type 2: dereference (bpf_probe_read_user)
+ *   v = user64(regs[regOff] + (regs[idxRegOff] << scaleShift) + valOff)      type 3: SIB
+ *   v = signed ? (v << bitShift) s>> bitShift : (v << bitShift) u>> bitShift
+ * ```
+ * An attachment without a spec (no cookie) reads 0, and usdtArgCount returns -ESRCH (-3) as
+ * libbpf's does.
+ */
+import type { CallExpression, Node } from "ts-morph";
+import {
+  USDT_ARG_COUNT_OFFSET,
+  USDT_ARG_FIELDS,
+  USDT_ARG_SIZE,
+  USDT_MAX_ARGS,
+  USDT_MAX_SPECS,
+  USDT_SPEC_MAP,
+  USDT_SPEC_SIZE,
+  UsdtArgType,
+} from "../../core/usdt/index.ts";
+import type { ValueId } from "../ir/index.ts";
+import { arity, badArg, callHelper } from "./call-support.ts";
+import type { Operand } from "./func-state.ts";
+import { ERROR, FuncState } from "./func-state.ts";
+import { lowerExpr } from "./lower-expr.ts";
+import type { ModuleState, ScalarType } from "./module-state.ts";
+import { I64, INT_TYPES, U32 } from "./types.ts";
+
+const I32 = INT_TYPES.get("i32")!;
+/** The program kinds whose attachments carry a spec cookie. */
+const USDT_KINDS = new Set(["usdt", "usdtSleepable"]);
+const ESRCH = 3n;
+
+/** `usdtArg(ctx, n)` (count false) or `usdtArgCount(ctx)` (count true). */
+export function lowerUsdtArg(
+  fs: FuncState,
+  node: CallExpression,
+  args: Node[],
+  count: boolean,
+): Operand {
+  const name = count ? "usdtArgCount" : "usdtArg";
+  if (args.length !== (count ? 1 : 2)) return arity(fs, node, name, count ? 1 : 2);
+  const ctx = lowerExpr(fs, args[0]!);
+  if (ctx.k === "error") return ctx;
+  if (ctx.k !== "ctx") return badArg(fs, args[0]!, ctx, "the usdt program's ctx");
+  if (!USDT_KINDS.has(ctx.prog.fn)) {
+    fs.m.report("TSB4010", node, { fn: name, kind: ctx.prog.fn });
+    return ERROR;
+  }
+  let slot = 0;
+  if (!count) {
+    const i = fs.rvalue(lowerExpr(fs, args[1]!), args[1]!);
+    if (i.k === "error") return i;
+    if (i.k !== "const" || i.value < 0n || i.value >= BigInt(USDT_MAX_ARGS)) {
+      fs.m.report("TSB4011", args[1]!, {
+        max: USDT_MAX_ARGS - 1,
+        count: USDT_MAX_ARGS,
+        got: i.k === "const" ? i.value.toString() : "a value known only at run time",
+      });
+      return ERROR;
+    }
+    slot = Number(i.value);
+  }
+  if (fs.cur === null) return ERROR;
+  declareSpecMap(fs.m, node);
+  const type: ScalarType = count ? I32 : I64;
+  const result = fs.tempVar(type, name);
+  fs.writeVar(result, fs.iconst(count ? "i32" : "i64", count ? -ESRCH : 0n, node));
+  const cookie = callHelper(fs, "get_attach_cookie", [ctx.ptr], node);
+  const key = fs.stackSlot(U32, "usdt.spec_id", node);
+  fs.storeScalar(
+    { base: key, offset: 0 },
+    U32,
+    fs.val({ op: "trunc", type: "i32", arg: cookie }, "i32", node),
+    node,
+  );
+  const map = fs.val({ op: "mapref", map: USDT_SPEC_MAP }, "ptr", node, USDT_SPEC_MAP);
+  const spec = callHelper(fs, "map_lookup_elem", [map, key], node, "ptr");
+  const nul = fs.val({ op: "const", type: "ptr", value: 0n }, "ptr", node);
+  const found = fs.val({ op: "icmp", cond: "ne", lhs: spec, rhs: nul }, "i1", node);
+  when(fs, node, found, () => {
+    if (count) fs.writeVar(result, load(fs, node, spec, USDT_ARG_COUNT_OFFSET, 4));
+    else fs.writeVar(result, readSlot(fs, node, ctx.ptr, spec, slot * USDT_ARG_SIZE));
+  });
+  if (fs.cur === null) return ERROR;
+  return { k: "val", type, v: fs.readVar(result) };
+}
+
+/** Declares the spec map once per object (an array of spec records, key = spec id). */
+function declareSpecMap(m: ModuleState, at: Node): void {
+  if (m.maps.some((x) => x.name === USDT_SPEC_MAP)) return;
+  m.maps.push({
+    name: USDT_SPEC_MAP,
+    kind: "array",
+    keySize: 4,
+    valueSize: USDT_SPEC_SIZE,
+    maxEntries: USDT_MAX_SPECS,
+    flags: 0,
+    keyType: null,
+    valueType: null,
+    histogram: null,
+    span: m.span(at),
+  });
+}
+
+/** Evaluates the argument slot at `at` of the spec (the comment at the top of the file). */
+function readSlot(fs: FuncState, node: Node, regs: ValueId, spec: ValueId, at: number): ValueId {
+  const F = USDT_ARG_FIELDS;
+  const type = load(fs, node, spec, at + F.type, 4);
+  const valOff = load(fs, node, spec, at + F.valOff, 8);
+  const v = fs.tempVar(I64, "usdt.v");
+  fs.writeVar(v, valOff);
+  const buf = fs.val(
+    { op: "stackslot", slot: fs.b.addStackSlot({ size: 8, align: 8, name: "usdt.buf" }) },
+    "ptr",
+    node,
+  );
+  const eight = () => fs.iconst("i32", 8n, node);
+  /** The 64-bit register whose pt_regs offset is the u16 at `field`. */
+  const register = (field: number): ValueId => {
+    const off = fs.val(
+      { op: "zext", type: "i64", arg: load(fs, node, spec, at + field, 2) },
+      "i64",
+      node,
+    );
+    const addr = fs.val({ op: "ptradd", base: regs, offset: off }, "ptr", node);
+    callHelper(fs, "probe_read_kernel", [buf, eight(), addr], node);
+    return load(fs, node, buf, 0, 8);
+  };
+  const isNot = (code: number) =>
+    fs.val(
+      { op: "icmp", cond: "ne", lhs: type, rhs: fs.iconst("i32", BigInt(code), node) },
+      "i1",
+      node,
+    );
+  when(fs, node, isNot(UsdtArgType.const), () => {
+    const reg = register(F.regOff);
+    fs.writeVar(v, reg);
+    when(fs, node, isNot(UsdtArgType.reg), () => {
+      const addr = fs.tempVar(I64, "usdt.addr");
+      fs.writeVar(addr, binary(fs, node, "add", reg, valOff));
+      const isSib = fs.val(
+        { op: "icmp", cond: "eq", lhs: type, rhs: fs.iconst("i32", BigInt(UsdtArgType.sib), node) },
+        "i1",
+        node,
+      );
+      when(fs, node, isSib, () => {
+        const idx = register(F.idxRegOff);
+        const scale = fs.val(
+          { op: "zext", type: "i64", arg: load(fs, node, spec, at + F.scaleShift, 1) },
+          "i64",
+          node,
+        );
+        fs.writeVar(
+          addr,
+          binary(fs, node, "add", fs.readVar(addr), binary(fs, node, "shl", idx, scale)),
+        );
+      });
+      callHelper(fs, "probe_read_user", [buf, eight(), fs.readVar(addr)], node);
+      fs.writeVar(v, load(fs, node, buf, 0, 8));
+    });
+  });
+  const shift = fs.val(
+    { op: "zext", type: "i64", arg: load(fs, node, spec, at + F.bitShift, 1) },
+    "i64",
+    node,
+  );
+  const high = binary(fs, node, "shl", fs.readVar(v), shift);
+  const signed = fs.val(
+    {
+      op: "icmp",
+      cond: "ne",
+      lhs: load(fs, node, spec, at + F.signed, 1),
+      rhs: fs.iconst("i32", 0n, node),
+    },
+    "i1",
+    node,
+  );
+  return fs.val(
+    {
+      op: "select",
+      cond: signed,
+      ifTrue: binary(fs, node, "ashr", high, shift),
+      ifFalse: binary(fs, node, "lshr", high, shift),
+    },
+    "i64",
+    node,
+  );
+}
+
+/** An unsigned load of `size` bytes at base+offset (i64 for 8 bytes, else i32). */
+function load(fs: FuncState, at: Node, base: ValueId, offset: number, size: 1 | 2 | 4 | 8) {
+  const type = size === 8 ? "i64" : "i32";
+  return fs.val({ op: "load", type, size, signed: false, base, offset }, type, at);
+}
+
+function binary(
+  fs: FuncState,
+  at: Node,
+  binop: "add" | "shl" | "lshr" | "ashr",
+  lhs: ValueId,
+  rhs: ValueId,
+): ValueId {
+  return fs.val({ op: "binary", binop, lhs, rhs }, "i64", at);
+}
+
+/** `if (cond) then()`, joining in a fresh block. */
+function when(fs: FuncState, at: Node, cond: ValueId, then: () => void): void {
+  const thenBlock = fs.newBlock();
+  const join = fs.newBlock();
+  fs.condbr(cond, thenBlock, join, at);
+  fs.ssa.seal(thenBlock);
+  fs.enter(thenBlock);
+  then();
+  fs.br(join, at);
+  fs.ssa.seal(join);
+  fs.enter(join);
+}
