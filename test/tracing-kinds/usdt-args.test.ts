@@ -5,7 +5,7 @@
  * site passed; and the same program in the VM against pt_regs (and user memory) built from each
  * site's spec, which must record the same.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import {
   ptRegsOffset,
   USDT_ARG_COUNT_OFFSET,
   USDT_ARG_SIZE,
+  USDT_SPEC_MAP,
   type UsdtArg,
 } from "../../core/usdt/index.ts";
 import { loadObject, readUsdtProbes, type UsdtProbe } from "../../runtime/loader/index.ts";
@@ -232,6 +233,21 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
       }
       expect(contents((name) => vm.map(name).entries())).toEqual(expected());
     }
+  });
+
+  it("tsbpf run shows the program's maps, not the loader's spec map", () => {
+    const file = join(dir, "p.ts");
+    writeFileSync(file, program(bin));
+    const regs = "00".repeat(contextOffset("pt_regs", "ss") + 8);
+    const r = spawnSync(
+      process.execPath,
+      [join(import.meta.dirname, "../../bin/tsbpf.js"), "run", "--vm", "--ctx-hex", regs, file],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(r.status).toBe(0);
+    // No cookie: spec 0, all zero, so the probe reads argument 0 as 0 and counts 0 arguments.
+    expect(r.stdout).toMatch(/@ticks\[0\]: 0/);
+    expect(r.stdout).not.toContain(USDT_SPEC_MAP);
   });
 
   it.skipIf(!kernelReady("USDT argument tests"))(
