@@ -108,9 +108,14 @@ export declare function uprobeSession(target: string, body: (ctx: PtRegs) => num
  * `SEC("usdt/<binary>:<provider>:<name>")`: a statically defined tracepoint of a user program
  * (`DTRACE_PROBE` / `STAP_PROBE` of <sys/sdt.h>), found in the binary's `.note.stapsdt` notes and
  * attached as a uprobe at each of its sites (the semaphore, if any, counted up while attached).
- * The probe's arguments are `usdtArg(ctx, n)`.
+ * The probe's arguments are `usdtArg(ctx, n)`, or, as libbpf's BPF_USDT macro gives them, the
+ * parameters after `ctx`: `(ctx, id: i32, name: u64) => ...` binds argument 0 narrowed to i32 and
+ * argument 1 as u64 (i64 when not annotated; at most 12).
  */
-export declare function usdt(target: string, body: (ctx: PtRegs) => number): Program;
+export declare function usdt<A extends KernelArgs = KernelArgs>(
+  target: string,
+  body: (ctx: PtRegs, ...args: A) => number,
+): Program;
 /**
  * Argument `n` (a constant, 0..11) of the USDT probe site that fired, as the note's spec for that
  * site says (`-4@%edi`: a register; `8@-16(%rbp)`: user memory; `-4@$5`: a constant), sign- or
@@ -119,7 +124,10 @@ export declare function usdt(target: string, body: (ctx: PtRegs) => number): Pro
  * attaches the site with the spec's index as its bpf cookie. 0 for an argument the site lacks.
  */
 export declare function usdtArg(ctx: PtRegs, n: number): i64;
-/** How many arguments the firing site has (libbpf's `bpf_usdt_arg_cnt`); -3 (-ESRCH) with no spec. */
+/**
+ * How many arguments the firing site has (libbpf's `bpf_usdt_arg_cnt`); -3 (-ESRCH) when the
+ * attachment's cookie names no spec.
+ */
 export declare function usdtArgCount(ctx: PtRegs): i32;
 
 /**

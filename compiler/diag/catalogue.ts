@@ -247,6 +247,11 @@ export const DIAGNOSTICS = {
     template:
       "usdtArg's argument index must be a constant from 0 to {max} (libbpf's limit of {count} arguments a probe site can pass), got {got}",
   },
+  TSB4012: {
+    severity: "error",
+    template:
+      "parameter '{param}': a usdt program binds at most {max} probe arguments after ctx (libbpf's limit)",
+  },
 } as const satisfies Record<string, DiagnosticTemplate>;
 
 /** A tsbpf diagnostic code. */

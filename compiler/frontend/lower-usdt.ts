@@ -19,7 +19,8 @@
  * An attachment without a spec (no cookie) reads 0, and usdtArgCount returns -ESRCH (-3) as
  * libbpf's does.
  */
-import type { CallExpression, Node } from "ts-morph";
+import { Node as TsNode } from "ts-morph";
+import type { CallExpression, Node, ParameterDeclaration } from "ts-morph";
 import {
   USDT_ARG_COUNT_OFFSET,
   USDT_ARG_FIELDS,
@@ -36,12 +37,17 @@ import type { Operand } from "./func-state.ts";
 import { ERROR, FuncState } from "./func-state.ts";
 import { lowerExpr } from "./lower-expr.ts";
 import type { ModuleState, ScalarType } from "./module-state.ts";
-import { I64, INT_TYPES, U32 } from "./types.ts";
+import { I64, INT_TYPES, typeName, U32 } from "./types.ts";
 
 const I32 = INT_TYPES.get("i32")!;
 /** The program kinds whose attachments carry a spec cookie. */
 const USDT_KINDS = new Set(["usdt", "usdtSleepable"]);
 const ESRCH = 3n;
+
+/** Whether programs of kind `fn` are USDT programs (their attachments carry a spec cookie). */
+export function isUsdtKind(fn: string): boolean {
+  return USDT_KINDS.has(fn);
+}
 
 /** `usdtArg(ctx, n)` (count false) or `usdtArgCount(ctx)` (count true). */
 export function lowerUsdtArg(
@@ -55,7 +61,7 @@ export function lowerUsdtArg(
   const ctx = lowerExpr(fs, args[0]!);
   if (ctx.k === "error") return ctx;
   if (ctx.k !== "ctx") return badArg(fs, args[0]!, ctx, "the usdt program's ctx");
-  if (!USDT_KINDS.has(ctx.prog.fn)) {
+  if (!isUsdtKind(ctx.prog.fn)) {
     fs.m.report("TSB4010", node, { fn: name, kind: ctx.prog.fn });
     return ERROR;
   }
@@ -74,11 +80,75 @@ export function lowerUsdtArg(
     slot = Number(i.value);
   }
   if (fs.cur === null) return ERROR;
+  const v = readArg(fs, node, ctx.ptr, count ? "count" : slot);
+  if (v === null) return ERROR;
+  return { k: "val", type: count ? I32 : I64, v };
+}
+
+/**
+ * Binds a usdt program's parameters after `ctx` to the probe's arguments, as libbpf's BPF_USDT
+ * macro does: `usdt("bin:p:n", (ctx, id: i32, name: u64) => ...)` reads argument 0 as an i32 and
+ * argument 1 as a u64 (each narrowed from its i64 value to the declared integer type; i64 when not
+ * annotated).
+ */
+export function bindUsdtArgs(
+  fs: FuncState,
+  call: CallExpression,
+  params: readonly ParameterDeclaration[],
+  ctxPtr: ValueId,
+): void {
+  const tuple = call.getTypeArguments()[0];
+  const elements =
+    tuple && TsNode.isTupleTypeNode(tuple)
+      ? tuple
+          .getElements()
+          .map((e) => (TsNode.isNamedTupleMember(e) ? e.getTypeNode() : (e as Node)))
+      : [];
+  params.forEach((p, i) => {
+    if (!TsNode.isIdentifier(p.getNameNode())) {
+      fs.m.report("TSB1001", p, {
+        construct: "destructuring a USDT argument",
+        instead: "name the parameter",
+      });
+      return fs.bindOperand(p.getName(), ERROR);
+    }
+    if (i >= USDT_MAX_ARGS) {
+      fs.m.report("TSB4012", p, { param: p.getName(), max: USDT_MAX_ARGS });
+      return fs.bindOperand(p.getName(), ERROR);
+    }
+    const tn = p.getTypeNode() ?? elements[i];
+    let type: ScalarType = I64;
+    if (tn) {
+      const declared = fs.m.resolveType(tn);
+      if (!declared) return fs.bindOperand(p.getName(), ERROR);
+      // TypeScript lets only numbers through (`A extends number[]`); what resolves must be an int.
+      if (declared.kind !== "int") {
+        fs.m.report("TSB2004", tn, {
+          type: typeName(declared),
+          expected: "a USDT argument is an integer (i8 .. u64)",
+        });
+        return fs.bindOperand(p.getName(), ERROR);
+      }
+      type = declared;
+    }
+    if (fs.cur === null) return fs.bindOperand(p.getName(), ERROR);
+    const v = readArg(fs, p, ctxPtr, i);
+    if (v === null) return fs.bindOperand(p.getName(), ERROR);
+    const id = fs.declareVar(p.getName(), type, true);
+    fs.writeVar(id, type.bits === 64 ? v : fs.convert(v, I64, type, p));
+  });
+}
+
+/**
+ * The value of argument `slot` (i64) or the argument count (i32) of the firing site: the spec
+ * lookup by attach cookie, then the slot's evaluation. Null when the code is unreachable.
+ */
+function readArg(fs: FuncState, node: Node, regs: ValueId, slot: number | "count"): ValueId | null {
   declareSpecMap(fs.m, node);
-  const type: ScalarType = count ? I32 : I64;
-  const result = fs.tempVar(type, name);
+  const count = slot === "count";
+  const result = fs.tempVar(count ? I32 : I64, count ? "usdt.count" : "usdt.arg");
   fs.writeVar(result, fs.iconst(count ? "i32" : "i64", count ? -ESRCH : 0n, node));
-  const cookie = callHelper(fs, "get_attach_cookie", [ctx.ptr], node);
+  const cookie = callHelper(fs, "get_attach_cookie", [regs], node);
   const key = fs.stackSlot(U32, "usdt.spec_id", node);
   fs.storeScalar(
     { base: key, offset: 0 },
@@ -92,10 +162,10 @@ export function lowerUsdtArg(
   const found = fs.val({ op: "icmp", cond: "ne", lhs: spec, rhs: nul }, "i1", node);
   when(fs, node, found, () => {
     if (count) fs.writeVar(result, load(fs, node, spec, USDT_ARG_COUNT_OFFSET, 4));
-    else fs.writeVar(result, readSlot(fs, node, ctx.ptr, spec, slot * USDT_ARG_SIZE));
+    else fs.writeVar(result, readSlot(fs, node, regs, spec, slot * USDT_ARG_SIZE));
   });
-  if (fs.cur === null) return ERROR;
-  return { k: "val", type, v: fs.readVar(result) };
+  if (fs.cur === null) return null;
+  return fs.readVar(result);
 }
 
 /** Declares the spec map once per object (an array of spec records, key = spec id). */

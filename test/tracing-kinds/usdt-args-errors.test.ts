@@ -62,6 +62,24 @@ describe("usdtArg compile errors", () => {
     );
   });
 
+  it("typed parameters: past the 12th is TSB4012 at the parameter; a non-number one a TypeScript error", async () => {
+    const params = (list: string) =>
+      source("seen.update(0, 1);").replace(
+        'usdt("/bin/true:tsbpf:global", (ctx)',
+        `usdt("/bin/true:tsbpf:global", (ctx, ${list})`,
+      );
+    const names = Array.from({ length: 13 }, (_, i) => `a${i}`);
+    const d = (await compileToIr(params(names.join(", ")), "p.ts")).diagnostics;
+    expect(d.map((x) => `${x.code}@${x.line}:${x.col}`)).toEqual(["TSB4012@3:105"]);
+    expect(d[0]!.message).toMatch(
+      /parameter 'a12': a usdt program binds at most 12 probe arguments/,
+    );
+    const b = (await compileToIr(params("id: i64, flag: boolean"), "p.ts")).diagnostics;
+    // TypeScript itself refuses a parameter that is not a number (KernelArgs is number[]).
+    expect(b.map((x) => x.code)).toEqual(["TS2345"]);
+    expect(await diags(params(names.slice(0, 12).join(", ")))).toEqual([]);
+  });
+
   it("tsbpf build prints the error with file:line:col and a code frame, no stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsbpf-usdt-bad-"));
     try {

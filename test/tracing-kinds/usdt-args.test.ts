@@ -46,7 +46,7 @@ const N = 5;
 const NAMES = ["alpha", "beta", "gamma"];
 
 const program = (bin: string) => `
-  import { ArrayMap, type CharArray, HashMap, i64, probeReadUserStr, u32, u64, usdt, usdtArg, usdtArgCount } from "tsbpf";
+  import { ArrayMap, type CharArray, HashMap, i32, i64, probeReadUserStr, u8, u32, u64, usdt, usdtArg, usdtArgCount } from "tsbpf";
   interface Name { s: CharArray<8>; }
   interface Mixed { deep: i64; five: i64; count: i64; }
   export const ticks = new HashMap<i64, i64>({ maxEntries: 64 });
@@ -66,6 +66,12 @@ const program = (bin: string) => `
       five: usdtArg(ctx, 1),
       count: usdtArgCount(ctx),
     });
+    return 0;
+  });
+  // libbpf's BPF_USDT: the same arguments as typed parameters (i32 / u8 narrowed, i64 default).
+  export const typed = new HashMap<i64, Mixed>({ maxEntries: 64 });
+  export const onMixedTyped = usdt("${bin}:tsbpf:mixed", (ctx, deep, five: u8, t: i32) => {
+    typed.update(i64(t), { deep: deep, five: i64(five), count: usdtArgCount(ctx) });
     return 0;
   });
   export const license = "GPL";
@@ -178,10 +184,22 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** The rows of a `Mixed` map: key, deep, five, count. */
+  const mixedRows = (entries: [Uint8Array, Uint8Array][]) =>
+    entries
+      .map(([k, v]) => {
+        const dv = new DataView(v.buffer, v.byteOffset);
+        return [
+          new DataView(k.buffer, k.byteOffset).getBigInt64(0, true),
+          ...[0, 8, 16].map((o) => dv.getBigInt64(o, true)),
+        ].map(Number);
+      })
+      .sort((a, b) => a[0]! - b[0]!);
   /** What the maps must hold after the probes fired for i = 0..N-1. */
   const expected = () => ({
     ticks: Array.from({ length: N }, (_, i) => [i - 2, 2, NAMES[i % 3]]),
     mixed: Array.from({ length: N }, (_, i) => [i * 7 - N, 1000 + N, 5, 3]),
+    typed: Array.from({ length: N }, (_, i) => [i * 7 - N, 1000 + N, 5, 3]),
   });
   const contents = (get: (name: string) => [Uint8Array, Uint8Array][]) => ({
     ticks: get("ticks")
@@ -192,15 +210,8 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
         return [i, Number(new DataView(v.buffer, v.byteOffset).getBigInt64(0, true)), text];
       })
       .sort((a, b) => (a[0] as number) - (b[0] as number)),
-    mixed: get("mixed")
-      .map(([k, v]) => {
-        const dv = new DataView(v.buffer, v.byteOffset);
-        return [
-          new DataView(k.buffer, k.byteOffset).getBigInt64(0, true),
-          ...[0, 8, 16].map((o) => dv.getBigInt64(o, true)),
-        ].map(Number);
-      })
-      .sort((a, b) => a[0]! - b[0]!),
+    mixed: mixedRows(get("mixed")),
+    typed: mixedRows(get("typed")),
   });
 
   it("the notes hold the register, dereference, constant and SIB forms, all parsed", () => {
@@ -229,7 +240,9 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
         const tv = [BigInt(i - 2), STRINGS + BigInt((i % 3) * 16)];
         vm.program("onTick").run({ ctx: regsFor(tick!.args, tv, stack), cookie: tickCookie });
         const mv = [BigInt(1000 + N), 5n, BigInt(i * 7 - N)];
-        vm.program("onMixed").run({ ctx: regsFor(mixed!.args, mv, stack), cookie: mixedCookie });
+        const regs = regsFor(mixed!.args, mv, stack);
+        vm.program("onMixed").run({ ctx: regs, cookie: mixedCookie });
+        vm.program("onMixedTyped").run({ ctx: regs, cookie: mixedCookie });
       }
       expect(contents((name) => vm.map(name).entries())).toEqual(expected());
     }
@@ -257,6 +270,7 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
       try {
         obj.attach("onTick");
         obj.attach("onMixed");
+        obj.attach("onMixedTyped");
         execFileSync(bin, [String(N)]);
         const raw = (name: string) => {
           const m = obj.map(name);
