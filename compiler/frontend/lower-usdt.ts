@@ -160,7 +160,7 @@ function readArg(fs: FuncState, node: Node, regs: ValueId, slot: number | "count
   const spec = callHelper(fs, "map_lookup_elem", [map, key], node, "ptr");
   const nul = fs.val({ op: "const", type: "ptr", value: 0n }, "ptr", node);
   const found = fs.val({ op: "icmp", cond: "ne", lhs: spec, rhs: nul }, "i1", node);
-  when(fs, node, found, () => {
+  fs.guard(found, node, () => {
     if (count) fs.writeVar(result, load(fs, node, spec, USDT_ARG_COUNT_OFFSET, 4));
     else fs.writeVar(result, readSlot(fs, node, regs, spec, slot * USDT_ARG_SIZE));
   });
@@ -215,10 +215,10 @@ function readSlot(fs: FuncState, node: Node, regs: ValueId, spec: ValueId, at: n
       "i1",
       node,
     );
-  when(fs, node, isNot(UsdtArgType.const), () => {
+  fs.guard(isNot(UsdtArgType.const), node, () => {
     const reg = register(F.regOff);
     fs.writeVar(v, reg);
-    when(fs, node, isNot(UsdtArgType.reg), () => {
+    fs.guard(isNot(UsdtArgType.reg), node, () => {
       const addr = fs.tempVar(I64, "usdt.addr");
       fs.writeVar(addr, binary(fs, node, "add", reg, valOff));
       const isSib = fs.val(
@@ -226,7 +226,7 @@ function readSlot(fs: FuncState, node: Node, regs: ValueId, spec: ValueId, at: n
         "i1",
         node,
       );
-      when(fs, node, isSib, () => {
+      fs.guard(isSib, node, () => {
         const idx = register(F.idxRegOff);
         const scale = fs.val(
           { op: "zext", type: "i64", arg: load(fs, node, spec, at + F.scaleShift, 1) },
@@ -284,17 +284,4 @@ function binary(
   rhs: ValueId,
 ): ValueId {
   return fs.val({ op: "binary", binop, lhs, rhs }, "i64", at);
-}
-
-/** `if (cond) then()`, joining in a fresh block. */
-function when(fs: FuncState, at: Node, cond: ValueId, then: () => void): void {
-  const thenBlock = fs.newBlock();
-  const join = fs.newBlock();
-  fs.condbr(cond, thenBlock, join, at);
-  fs.ssa.seal(thenBlock);
-  fs.enter(thenBlock);
-  then();
-  fs.br(join, at);
-  fs.ssa.seal(join);
-  fs.enter(join);
 }
