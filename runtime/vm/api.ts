@@ -384,6 +384,9 @@ export class VmObject {
         args: [ctx?.base ?? 0n],
         budget: input.budget ?? this.options.budget,
         ...(input.coverage ? { coverage: input.coverage } : {}),
+        ...(packet && !packet.isXdp
+          ? { legacyPacket: (o: number, n: number) => packet!.legacyLoad(o, n) }
+          : {}),
       });
       if (flowKeys) clampFlowKeys(flowKeys, input.packet!.length);
       // A socket redirect takes effect when the verdict is SK_PASS (net/core/skmsg.c).
