@@ -4,7 +4,17 @@
  * compiler's program-kind table (compiler/frontend/tracing-kinds.ts) says how each lowers, and the
  * section names are libbpf's.
  */
-import type { ArgsContext, i64, Kernel, KernelArgs, Program, PtRegs, u32, u64 } from "./index.js";
+import type {
+  ArgsContext,
+  i32,
+  i64,
+  Kernel,
+  KernelArgs,
+  Program,
+  PtRegs,
+  u32,
+  u64,
+} from "./index.js";
 
 // ---------------------------------------------------------------------------------------------
 // BPF iterators (`SEC("iter/<target>")`): the kernel runs the program once per object (task, map,
@@ -98,8 +108,27 @@ export declare function uprobeSession(target: string, body: (ctx: PtRegs) => num
  * `SEC("usdt/<binary>:<provider>:<name>")`: a statically defined tracepoint of a user program
  * (`DTRACE_PROBE` / `STAP_PROBE` of <sys/sdt.h>), found in the binary's `.note.stapsdt` notes and
  * attached as a uprobe at each of its sites (the semaphore, if any, counted up while attached).
+ * The probe's arguments are `usdtArg(ctx, n)`, or, as libbpf's BPF_USDT macro gives them, the
+ * parameters after `ctx`: `(ctx, id: i32, name: u64) => ...` binds argument 0 narrowed to i32 and
+ * argument 1 as u64 (i64 when not annotated; at most 12).
  */
-export declare function usdt(target: string, body: (ctx: PtRegs) => number): Program;
+export declare function usdt<A extends KernelArgs = KernelArgs>(
+  target: string,
+  body: (ctx: PtRegs, ...args: A) => number,
+): Program;
+/**
+ * Argument `n` (a constant, 0..11) of the USDT probe site that fired, as the note's spec for that
+ * site says (`-4@%edi`: a register; `8@-16(%rbp)`: user memory; `-4@$5`: a constant), sign- or
+ * zero-extended from its size to i64 (`u64(usdtArg(ctx, 1))` for an address). libbpf's
+ * `bpf_usdt_arg`: the loader writes each site's spec into the program's `tsbpf_usdt_specs` map and
+ * attaches the site with the spec's index as its bpf cookie. 0 for an argument the site lacks.
+ */
+export declare function usdtArg(ctx: PtRegs, n: number): i64;
+/**
+ * How many arguments the firing site has (libbpf's `bpf_usdt_arg_cnt`); -3 (-ESRCH) when the
+ * attachment's cookie names no spec.
+ */
+export declare function usdtArgCount(ctx: PtRegs): i32;
 /**
  * The arguments of a system call, as register words: annotate each with the integer type the call
  * takes (`dfd: i32`); unannotated ones are u64. At most 6.

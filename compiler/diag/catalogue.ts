@@ -255,6 +255,22 @@ export const DIAGNOSTICS = {
     severity: "error",
     template: "a call passes at most 5 arguments (registers r1-r5); this one passes {count}",
   },
+  // TSB4010-TSB4019: USDT argument reads (compiler/frontend/lower-usdt.ts).
+  TSB4010: {
+    severity: "error",
+    template:
+      "{fn} reads the arguments of a USDT probe site, which only usdt(...) programs have (this is a {kind} program)",
+  },
+  TSB4011: {
+    severity: "error",
+    template:
+      "usdtArg's argument index must be a constant from 0 to {max} (libbpf's limit of {count} arguments a probe site can pass), got {got}",
+  },
+  TSB4012: {
+    severity: "error",
+    template:
+      "parameter '{param}': a usdt program binds at most {max} probe arguments after ctx (libbpf's limit)",
+  },
 } as const satisfies Record<string, DiagnosticTemplate>;
 
 /** A tsbpf diagnostic code. */

@@ -237,6 +237,22 @@ export class FuncState {
     this.ssa.addEdge(this.cur, f);
     this.cur = null;
   }
+  /**
+   * Lowers `then()` in a block entered when `cond` is `taken` (default true), joining the other
+   * edge in a fresh block that becomes current.
+   */
+  guard(cond: ValueId, at: Node, then: () => void, taken = true): void {
+    const thenBlock = this.newBlock();
+    const join = this.newBlock();
+    if (taken) this.condbr(cond, thenBlock, join, at);
+    else this.condbr(cond, join, thenBlock, at);
+    this.ssa.seal(thenBlock);
+    this.enter(thenBlock);
+    then();
+    this.br(join, at);
+    this.ssa.seal(join);
+    this.enter(join);
+  }
   span(at: Node): Span {
     return this.m.span(at);
   }

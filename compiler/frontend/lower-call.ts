@@ -19,6 +19,7 @@ import { lowerExpr } from "./lower-expr.ts";
 import { type BuiltinLowering, lowerHelperCall } from "./lower-helper-call.ts";
 import { lowerAtomicAdd, lowerByteSwap, lowerLog2, lowerPrintk } from "./lower-intrinsic.ts";
 import { lowerSeqPrintf, lowerSeqWrite } from "./lower-seq.ts";
+import { lowerUsdtArg } from "./lower-usdt.ts";
 import { callMapMethod } from "./lower-map-call.ts";
 import { lowerKernelBuiltin } from "./lower-kernel.ts";
 import { inlineCall, recordCall } from "./inline-call.ts";
@@ -78,6 +79,9 @@ function callBuiltin(
       return lowerAtomicAdd(fs, node, args, name === "fetchAdd");
     case "printk":
       return lowerPrintk(fs, node, args);
+    case "usdtArg":
+    case "usdtArgCount":
+      return lowerUsdtArg(fs, node, args, name === "usdtArgCount");
     case "htons":
     case "ntohs":
     case "htonl":

@@ -209,10 +209,15 @@ function log2Search(fs: FuncState, at: Node, r: Var, rest: Var): void {
     "i1",
     at,
   );
-  unless(fs, at, noHigh, () => {
-    fs.writeVar(rest, high);
-    fs.writeVar(r, fs.iconst("i32", 32n, at));
-  });
+  fs.guard(
+    noHigh,
+    at,
+    () => {
+      fs.writeVar(rest, high);
+      fs.writeVar(r, fs.iconst("i32", 32n, at));
+    },
+    false,
+  );
   for (const bits of [16n, 8n, 4n, 2n]) {
     const fits = fs.val(
       {
@@ -224,31 +229,23 @@ function log2Search(fs: FuncState, at: Node, r: Var, rest: Var): void {
       "i1",
       at,
     );
-    unless(fs, at, fits, () => {
-      fs.writeVar(
-        rest,
-        binary(fs, at, "lshr", fs.readVar(rest), fs.iconst("i64", bits, at), "i64"),
-      );
-      fs.writeVar(r, binary(fs, at, "add", fs.readVar(r), fs.iconst("i32", bits, at), "i32"));
-    });
+    fs.guard(
+      fits,
+      at,
+      () => {
+        fs.writeVar(
+          rest,
+          binary(fs, at, "lshr", fs.readVar(rest), fs.iconst("i64", bits, at), "i64"),
+        );
+        fs.writeVar(r, binary(fs, at, "add", fs.readVar(r), fs.iconst("i32", bits, at), "i32"));
+      },
+      false,
+    );
   }
   // rest is now 0..3: its bit 1 is the last bit of the result.
   const last = binary(fs, at, "lshr", fs.readVar(rest), fs.iconst("i64", 1n, at), "i64");
   const lastBit = fs.val({ op: "trunc", type: "i32", arg: last }, "i32", at);
   fs.writeVar(r, binary(fs, at, "add", fs.readVar(r), lastBit, "i32"));
-}
-
-/** `if (!cond) then()`, joining in a fresh block. */
-function unless(fs: FuncState, at: Node, cond: ValueId, then: () => void): void {
-  const thenBlock = fs.newBlock();
-  const join = fs.newBlock();
-  fs.condbr(cond, join, thenBlock, at);
-  fs.ssa.seal(thenBlock);
-  fs.enter(thenBlock);
-  then();
-  fs.br(join, at);
-  fs.ssa.seal(join);
-  fs.enter(join);
 }
 
 function binary(

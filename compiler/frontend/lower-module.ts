@@ -23,6 +23,7 @@ import { checkHelperCalls } from "./helper-checks.ts";
 import type { ProgramKind } from "./builtins.ts";
 import { FuncState } from "./func-state.ts";
 import { bindKernelArgs } from "./kernel-args.ts";
+import { bindUsdtArgs, isUsdtKind } from "./lower-usdt.ts";
 import { lowerExpr } from "./lower-expr.ts";
 import { lowerStatements } from "./lower-stmt.ts";
 import { classifyParam } from "./inline-call.ts";
@@ -360,7 +361,8 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
     });
   }
   const args = p.body.getParameters().slice(1);
-  bindKernelArgs(fs, p.kind, p.target, p.call, args, b.paramsOf(b.entry)[0]!);
+  if (isUsdtKind(p.kind.fn)) bindUsdtArgs(fs, p.call, args, b.paramsOf(b.entry)[0]!);
+  else bindKernelArgs(fs, p.kind, p.target, p.call, args, b.paramsOf(b.entry)[0]!);
   lowerBody(fs, p.body.getBody());
   return finishFunc(fs, p.body);
 }

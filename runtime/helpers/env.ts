@@ -92,6 +92,8 @@ export interface HelperEnv {
   packet: PacketState | undefined;
   /** Where the running sk_msg / sk_skb program last redirected to (reset for each run). */
   socketRedirect: SocketRedirect | undefined;
+  /** The running attachment's bpf cookie (bpf_get_attach_cookie; set for each run, default 0). */
+  attachCookie: bigint;
 }
 
 /** Default fake process: a shell-like task. */
@@ -232,5 +234,6 @@ export function createHelperEnv(
     printk: [],
     packet: undefined,
     socketRedirect: undefined,
+    attachCookie: 0n,
   };
 }

@@ -98,6 +98,9 @@ export const PROCESS_HELPERS: readonly HelperImpl[] = [
       return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
     },
   },
+  // The cookie the program's attachment was made with (BPF_LINK_CREATE's bpf_cookie): the VM's
+  // "attachment" is the run, so it is RunInput.cookie.
+  { name: "get_attach_cookie", fn: (_c, env) => env.attachCookie },
   { name: "get_current_task", fn: (_c, env) => env.process.task },
   { name: "get_current_task_btf", fn: (_c, env) => env.process.task },
   {

@@ -12,6 +12,7 @@
  * Fallbacks as libbpf: BTF the kernel rejects is dropped with a warning (programs then load without
  * func/line info); a map whose BTF key/value ids are rejected is created again without them.
  */
+import { USDT_SPEC_MAP } from "../../core/usdt/index.ts";
 import {
   BtfError,
   btfExtStrings,
@@ -105,6 +106,8 @@ export interface LoadedProgram {
 /** Everything an object put in the kernel. `close()` releases all of it. */
 export class LoadedObject {
   readonly #links: KernelLink[] = [];
+  /** Spec ids of the USDT argument strings written into the spec map so far (attach/usdt.ts). */
+  readonly #usdtSpecIds = new Map<string, number>();
 
   constructor(
     readonly maps: ReadonlyMap<string, KernelMap>,
@@ -141,9 +144,11 @@ export class LoadedObject {
   attach(name: string, opts: AttachOptions = {}): KernelLink {
     const prog = this.program(name);
     const sockMap = typeof opts.sockMap === "string" ? this.map(opts.sockMap).fd : opts.sockMap;
+    const specMap = this.maps.get(USDT_SPEC_MAP);
     const link = attachBySection(prog, this.programs.get(name)!.section, {
       ...opts,
       ...(sockMap !== undefined ? { sockMap } : {}),
+      ...(specMap ? { usdtSpecs: { map: specMap, ids: this.#usdtSpecIds } } : {}),
     });
     this.#links.push(link);
     return link;

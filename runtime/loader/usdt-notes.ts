@@ -14,8 +14,7 @@
  * When the file's `.stapsdt.base` section sits elsewhere than `base` says (the file was prelinked),
  * the pc moves by the difference. Addresses become file offsets through the PT_LOAD segments (as
  * uprobes and their reference counters are placed by file offset). Each argument is
- * `[-]size@operand` (negative size: signed) with an x86-64 AT&T operand: `%reg`, `off(%reg)` or
- * `$constant`.
+ * `[-]size@operand` (negative size: signed) with an x86-64 AT&T operand, parsed by core/usdt.
  *
  * Consumes a binary's path; produces `UsdtProbe` records. Malformed notes are `LoaderError`s
  * naming the binary.
@@ -23,23 +22,9 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { fileOffsetOf, readBinaryImage, type BinaryImage } from "./elf-symbols.ts";
 import { LoaderError } from "./errors.ts";
+import { parseUsdtArgs, UsdtSpecError, type UsdtArg } from "../../core/usdt/index.ts";
 
-/** One argument of a probe site: how to fetch it. */
-export type UsdtArg =
-  | { readonly kind: "reg"; readonly size: number; readonly signed: boolean; readonly reg: string }
-  | {
-      readonly kind: "mem";
-      readonly size: number;
-      readonly signed: boolean;
-      readonly reg: string;
-      readonly offset: number;
-    }
-  | {
-      readonly kind: "const";
-      readonly size: number;
-      readonly signed: boolean;
-      readonly value: bigint;
-    };
+export { parseUsdtArg, type UsdtArg } from "../../core/usdt/index.ts";
 
 /** One probe site. */
 export interface UsdtProbe {
@@ -55,28 +40,16 @@ export interface UsdtProbe {
   readonly semaphoreOffset: number;
   /** The argument string as written in the note. */
   readonly argText: string;
+  /** The parsed arguments (empty when `argError` is set). */
   readonly args: readonly UsdtArg[];
+  /**
+   * Why the argument string could not be parsed (core/usdt): attaching a program that reads the
+   * arguments then fails with it; one that does not still attaches.
+   */
+  readonly argError?: string;
 }
 
 const NT_STAPSDT = 3;
-
-/** Parses one `[-]size@operand` argument spec (x86-64 AT&T syntax). */
-export function parseUsdtArg(text: string): UsdtArg {
-  const m = /^(-?)(1|2|4|8)@(.+)$/.exec(text);
-  if (!m) throw new LoaderError(`USDT argument "${text}" is not [-]size@operand`);
-  const size = Number(m[2]);
-  const signed = m[1] === "-";
-  const op = m[3]!;
-  let r: RegExpExecArray | null;
-  if ((r = /^%([a-z0-9]+)$/.exec(op))) return { kind: "reg", size, signed, reg: r[1]! };
-  if ((r = /^(-?(?:0x[0-9a-f]+|\d+))?\(%([a-z0-9]+)\)$/i.exec(op)))
-    return { kind: "mem", size, signed, reg: r[2]!, offset: r[1] ? Number(r[1]) : 0 };
-  if ((r = /^\$(-?(?:0x[0-9a-f]+|\d+))$/i.exec(op))) {
-    const v = r[1]!.startsWith("-") ? -BigInt(r[1]!.slice(1)) : BigInt(r[1]!);
-    return { kind: "const", size, signed, value: v };
-  }
-  throw new LoaderError(`USDT argument operand "${op}" is not %reg, off(%reg) or $constant`);
-}
 
 function readRange(path: string, offset: number, size: number): Uint8Array {
   const fd = openSync(path, "r");
@@ -141,6 +114,14 @@ export function readUsdtProbes(
           `${path}: USDT ${provider}:${name} at 0x${address.toString(16)} is in no loadable segment`,
         );
       const semaphoreOffset = semaphore === 0 ? 0 : (fileOffsetOf(image, semaphore) ?? 0);
+      let args: UsdtArg[] = [];
+      let argError: string | undefined;
+      try {
+        args = parseUsdtArgs(argText);
+      } catch (e) {
+        if (!(e instanceof UsdtSpecError)) throw e;
+        argError = e.message;
+      }
       out.push({
         provider,
         name,
@@ -149,7 +130,8 @@ export function readUsdtProbes(
         semaphore,
         semaphoreOffset,
         argText,
-        args: argText.trim() === "" ? [] : argText.trim().split(/\s+/).map(parseUsdtArg),
+        args,
+        ...(argError !== undefined ? { argError } : {}),
       });
     }
     at = next;

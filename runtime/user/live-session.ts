@@ -30,7 +30,14 @@ import {
 } from "../loader/index.ts";
 import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
-import { isEventMap, mapCodecs, mapFacts, recordDecoder, usesPrintk } from "./object-codecs.ts";
+import {
+  isDataMap,
+  isEventMap,
+  mapCodecs,
+  mapFacts,
+  recordDecoder,
+  usesPrintk,
+} from "./object-codecs.ts";
 import { describePacket, PacketSocket } from "./packet-socket.ts";
 import { PerfBufferReader } from "./perf-buffer.ts";
 import { probeLostCounter, type ProbeLostCounter } from "./probe-lost.ts";
@@ -518,13 +525,11 @@ function zeroCounts() {
   };
 }
 
-/** Typed views of the object's data maps (not ring buffers / perf arrays). */
+/** Typed views of the object's data maps (not ring buffers / perf arrays, nor the USDT spec map). */
 function dataMaps(obj: BpfObject, loaded: LoadedObject): TypedMap[] {
-  return obj.maps
-    .filter((d) => !isEventMap(d))
-    .map((d) => {
-      const c = mapCodecs(obj, d);
-      // The object's name (`.bss`), which the printers read, not the kernel's (`xdp_fire.bss`).
-      return new TypedMap(kernelMapSource(loaded.map(d.name), d.name), c.key, c.value, mapFacts(d));
-    });
+  return obj.maps.filter(isDataMap).map((d) => {
+    const c = mapCodecs(obj, d);
+    // The object's name (`.bss`), which the printers read, not the kernel's (`xdp_fire.bss`).
+    return new TypedMap(kernelMapSource(loaded.map(d.name), d.name), c.key, c.value, mapFacts(d));
+  });
 }

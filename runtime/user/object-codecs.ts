@@ -19,6 +19,7 @@
  */
 import { findType, type Btf } from "../../core/btf/index.ts";
 import { mapKindById } from "../../core/kernel/index.ts";
+import { USDT_SPEC_MAP } from "../../core/usdt/index.ts";
 import {
   declaresFacts,
   findRecordType,
@@ -67,6 +68,14 @@ function typed(btf: Btf | undefined, id: number, size: number): Codec {
 /** True for maps whose contents arrive as a stream of records. */
 export function isEventMap(def: BpfMapDef): boolean {
   return (mapKindById(def.type)?.events ?? null) !== null;
+}
+
+/**
+ * Whether a session shows the map as data: neither an event stream nor the loader's own bookkeeping
+ * (the USDT spec map, which the loader fills at attach time; core/usdt).
+ */
+export function isDataMap(def: BpfMapDef): boolean {
+  return !isEventMap(def) && def.name !== USDT_SPEC_MAP;
 }
 
 /** The codec of one record of a ring buffer / perf event array (see the file comment). */

@@ -19,7 +19,7 @@ import { ETH_HLEN, packetSocketInput } from "../vm/packet.ts";
 import type { SessionEvent } from "./live-session.ts";
 import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
-import { isEventMap, mapCodecs, mapFacts, recordDecoder } from "./object-codecs.ts";
+import { isDataMap, isEventMap, mapCodecs, mapFacts, recordDecoder } from "./object-codecs.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
 import { TypedMap, vmMapSource } from "./typed-map.ts";
 
@@ -123,12 +123,10 @@ export class VmSession {
 
   /** Typed views of every data map. */
   typedMaps(): TypedMap[] {
-    return this.object.maps
-      .filter((d) => !isEventMap(d))
-      .map((d) => {
-        const c = mapCodecs(this.object, d);
-        return new TypedMap(vmMapSource(this.vm.map(d.name)), c.key, c.value, mapFacts(d));
-      });
+    return this.object.maps.filter(isDataMap).map((d) => {
+      const c = mapCodecs(this.object, d);
+      return new TypedMap(vmMapSource(this.vm.map(d.name)), c.key, c.value, mapFacts(d));
+    });
   }
 
   /** The decoded contents of every data map, for printing. */

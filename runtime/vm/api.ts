@@ -20,6 +20,7 @@ import { readFileSync } from "node:fs";
 import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import { readBpfObject } from "../../core/object/index.ts";
+import { USDT_SPEC_MAP, UsdtSpecError, usdtSpecId } from "../../core/usdt/index.ts";
 import type { BpfObject } from "../../core/object/model.ts";
 import {
   FakeProcessError,
@@ -81,6 +82,11 @@ export interface RunInput extends PacketOptions {
   readonly args?: readonly (bigint | number)[];
   /** CPU to run this run on (default: the object's current CPU, see `setCpu`). */
   readonly cpu?: number;
+  /**
+   * The bpf cookie of the attachment the run stands for (bpf_get_attach_cookie; default 0): for a
+   * usdt program, what `usdtCookie` returned for the firing site.
+   */
+  readonly cookie?: bigint;
   /**
    * The process (pid, comm, kernel/user call stacks, ...) for this run only, over the object's
    * current one (see `setProcess`); the object's process is restored afterwards.
@@ -159,6 +165,8 @@ export class VmObject {
   private disposed = false;
   /** The object's local storage maps, found at the first run. */
   private storageMaps: LocalStorageMap[] | undefined;
+  /** Spec ids of the USDT argument strings `usdtCookie` wrote so far. */
+  private readonly usdtSpecIds = new Map<string, number>();
 
   private constructor(
     readonly loaded: LoadedObject,
@@ -307,6 +315,23 @@ export class VmObject {
     env.process = checkedProcess(() => resolveProcess(env.process, patch));
   }
 
+  /**
+   * What the loader does for a USDT site when it attaches a usdt program that reads arguments:
+   * writes the site's argument spec (its note's string, `-4@%ecx 8@%rdx`; core/usdt) into the
+   * object's `tsbpf_usdt_specs` map and returns the cookie to run the program with
+   * (`run({ ctx: ptRegs, cookie })`). Sites with the same string share a spec.
+   */
+  usdtCookie(argText: string): bigint {
+    const view = this.map(USDT_SPEC_MAP);
+    const map = { update: (k: Uint8Array, v: Uint8Array) => view.set(k, v) };
+    try {
+      return BigInt(usdtSpecId({ map, ids: this.usdtSpecIds }, argText));
+    } catch (e) {
+      if (e instanceof UsdtSpecError) throw new VmApiError(e.message);
+      throw e;
+    }
+  }
+
   /** Runs a program (see `VmProgram.run`). */
   runProgram(prog: VmProgram, input: RunInput): VmRunResult {
     if (this.disposed) throw new VmApiError("the object was disposed");
@@ -366,10 +391,14 @@ export class VmObject {
       );
       this.loaded.env.packet = packet;
       this.loaded.env.socketRedirect = undefined;
+      this.loaded.env.attachCookie = BigInt.asUintN(64, input.cookie ?? 0n);
       const res = engine.run(p.program, memory, this.loaded.helpers, {
         args: [ctx?.base ?? 0n],
         budget: input.budget ?? this.options.budget,
         ...(input.coverage ? { coverage: input.coverage } : {}),
+        ...(packet && !packet.isXdp
+          ? { legacyPacket: (o: number, n: number) => packet!.legacyLoad(o, n) }
+          : {}),
       });
       if (flowKeys) clampFlowKeys(flowKeys, input.packet!.length);
       // A socket redirect takes effect when the verdict is SK_PASS (net/core/skmsg.c).

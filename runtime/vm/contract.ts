@@ -151,6 +151,13 @@ export interface RunOptions {
    * one hit per executed slot and one `taken` per conditional jump that jumped.
    */
   readonly coverage?: (program: EngineProgram) => CoverageCounters | undefined;
+  /**
+   * How ldabs / ldind read the packet: `size` bytes at `offset` (a signed 32-bit int), big-endian,
+   * or null when out of range (the program then exits with r0 = 0). A `__sk_buff` program gets the
+   * kernel's reading of its skb (PacketState.legacyLoad); absent, the packet is the region holding
+   * the context pointer, from the pointer on (RFC 9669 §5.5).
+   */
+  readonly legacyPacket?: (offset: number, size: number) => bigint | null;
 }
 
 /** Per-slot execution counts of one program (indexed by slot, like `VmError.pc`). */

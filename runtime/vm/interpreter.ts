@@ -645,7 +645,7 @@ export function interpret(
 ): RunResult {
   const budget = checkBudget(options.budget);
   const args = entryArgs(options.args);
-  const rc = new RunContext(memory, helpers, args[0]!);
+  const rc = new RunContext(memory, helpers, args[0]!, options.legacyPacket);
   try {
     const it = new Interpretation(program, rc, budget, options.coverage);
     it.start(args);

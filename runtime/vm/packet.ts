@@ -45,6 +45,12 @@ export type SkbView = "l2" | "l3";
 
 /** ETH_HLEN: the Ethernet header a test run pulls from an `l3` skb. */
 export const ETH_HLEN = 14;
+/**
+ * SKF_NET_OFF / SKF_LL_OFF (uapi linux/filter.h): ldabs / ldind offsets from these on are relative to
+ * the network / link-layer header instead of data.
+ */
+export const SKF_NET_OFF = -0x100000;
+export const SKF_LL_OFF = -0x200000;
 
 /**
  * The test-run input that shows a socket filter `frame` as a packet socket (AF_PACKET, SOCK_RAW)
@@ -137,6 +143,27 @@ export class PacketState {
   /** The packet's length (data to data_end). */
   get length(): number {
     return this.dataEnd - this.data;
+  }
+
+  /**
+   * ldabs / ldind on an skb, as the kernel rewrites them (net/core/filter.c bpf_gen_ld_abs, the
+   * bpf_skb_load_helper_{8,16,32} helpers): `size` bytes, big-endian, at `offset` from data, or from
+   * the network header (offset - SKF_NET_OFF) or the link-layer header (offset - SKF_LL_OFF, which
+   * sits ETH_HLEN before the network header) for offsets from those bases on; null (the program
+   * exits with 0) when the bytes end past data_end or the offset is below SKF_LL_OFF. A test-run skb
+   * is linear, so nothing is read from fragments.
+   */
+  legacyLoad(offset: number, size: number): bigint | null {
+    let at: number;
+    if (offset >= 0) at = offset;
+    else if (offset >= SKF_NET_OFF) at = offset - SKF_NET_OFF + this.networkOffset;
+    else if (offset >= SKF_LL_OFF) at = offset - SKF_LL_OFF + this.networkOffset - ETH_HLEN;
+    else return null;
+    if (this.isXdp || this.length - at < size) return null;
+    const bytes = this.buffer.bytes;
+    let v = 0n;
+    for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(bytes[this.data + at + i]!);
+    return v;
   }
 
   /** Bytes [from, to) of the buffer (copied). */

@@ -128,6 +128,8 @@ export class RunContext {
     readonly helpers: HelperTable,
     /** r1 at entry: the context pointer helpers see. */
     readonly ctx: bigint,
+    /** How ldabs / ldind read the packet (`RunOptions.legacyPacket`). */
+    private readonly legacyPacket?: (offset: number, size: number) => bigint | null,
   ) {
     this.fastCall = new FastCallState(memory);
   }
@@ -237,11 +239,13 @@ export class RunContext {
   tailRefused = false;
 
   /**
-   * Legacy packet load (ldabs/ldind, RFC 9669 §5.5): the packet is the region holding the context
-   * pointer, from the context's offset on; the value is read big-endian (network order). Returns null
-   * when out of range, in which case the program exits with r0 = 0, as in the kernel.
+   * Legacy packet load (ldabs/ldind, RFC 9669 §5.5): through `legacyPacket` when the run has one,
+   * else the packet is the region holding the context pointer, from the context's offset on; the
+   * value is read big-endian (network order). Returns null when out of range, in which case the
+   * program exits with r0 = 0, as in the kernel.
    */
   loadPacket(offset: number, size: number): bigint | null {
+    if (this.legacyPacket) return this.legacyPacket(offset, size);
     const id = Number(BigInt.asUintN(64, this.ctx) >> 32n);
     const region = id === 0 ? undefined : this.memory.region(id);
     if (!region) return null;

@@ -23,7 +23,7 @@ import { attachIter, iterTargetId } from "./iter.ts";
 import { attachKprobe } from "./kprobe.ts";
 import { attachKsyscall } from "./ksyscall.ts";
 import { attachKprobeMulti, attachUprobeMulti } from "./multi-probe.ts";
-import { attachUsdt } from "./usdt.ts";
+import { attachUsdt, type UsdtSpecTable } from "./usdt.ts";
 import type { KernelLink } from "./link.ts";
 import { attachPerfEvent, type PerfEventOptions } from "./perf-event.ts";
 import type { AttachableProgram } from "./perf-link.ts";
@@ -65,6 +65,11 @@ export interface AttachOptions {
   readonly sockMap?: number | string;
   /** netfilter: family, hook and priority (default ipv4, local_in, 0). */
   readonly netfilter?: NetfilterOptions;
+  /**
+   * usdt: the object's USDT spec map, when its programs read probe arguments (`LoadedObject.attach`
+   * passes it): each site's spec is written there and the site attached with its id as cookie.
+   */
+  readonly usdtSpecs?: UsdtSpecTable;
 }
 
 /** One attach kind. */
@@ -243,7 +248,7 @@ export const ATTACH_HOOKS: readonly AttachHook[] = [
   {
     kind: "usdt",
     prefixes: ["usdt", "usdt.s"],
-    attach: (p, t, o) => attachUsdt(p, needTarget("usdt", t), o.uprobe?.pid),
+    attach: (p, t, o) => attachUsdt(p, needTarget("usdt", t), o.uprobe?.pid, o.usdtSpecs),
   },
   {
     kind: "uprobe",
@@ -374,7 +379,7 @@ export { KernelLink } from "./link.ts";
 export type { AttachableProgram } from "./perf-link.ts";
 export { attachTracepoint } from "./tracepoint.ts";
 export { attachIter, iterTargetId, readIterator } from "./iter.ts";
-export { attachUsdt, parseUsdtTarget } from "./usdt.ts";
+export { attachUsdt, parseUsdtTarget, type UsdtSpecTable } from "./usdt.ts";
 export {
   attachKprobeMulti,
   attachUprobeMulti,

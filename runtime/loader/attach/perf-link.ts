@@ -21,21 +21,30 @@ export interface AttachableProgram {
 }
 
 /**
- * Links `prog` to the perf event `perf`. Returns the link fd, or undefined when the legacy ioctl
- * path was used (then the perf fd alone holds the attachment).
+ * Links `prog` to the perf event `perf`, with `cookie` as the attachment's bpf cookie
+ * (bpf_get_attach_cookie). Returns the link fd, or undefined when the legacy ioctl path was used
+ * (then the perf fd alone holds the attachment; it has no cookie, so a non-zero one is an error).
  */
 export function linkPerfEvent(
   prog: AttachableProgram,
   perf: OwnedFd,
   what: string,
+  cookie = 0n,
 ): OwnedFd | undefined {
   const r = tryBpf(BpfCmd.LINK_CREATE, LINK_CREATE_PERF, {
     prog_fd: prog.fd,
     target_fd: perf.fd,
     attach_type: AttachType.PERF_EVENT,
+    bpf_cookie: cookie,
   });
   if (r.errno === 0) return new OwnedFd(r.ret);
   if (r.errno !== ERRNO.EINVAL) throw new KernelError("BPF_LINK_CREATE", r.errno, what);
+  if (cookie !== 0n)
+    throw new KernelError(
+      "BPF_LINK_CREATE",
+      r.errno,
+      `${what}: the attachment needs a bpf cookie, which only BPF perf links carry (Linux 5.15)`,
+    );
   perfIoctl(perf.fd, PerfIoctl.SET_BPF, prog.fd, what);
   perfIoctl(perf.fd, PerfIoctl.ENABLE, 0, what);
   return undefined;

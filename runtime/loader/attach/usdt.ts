@@ -4,17 +4,25 @@
  * the uprobe's reference counter, so the kernel counts the semaphore up while attached and the
  * program's guarded probe code runs (uprobe PMU format `ref_ctr_offset`, config:32-63; Linux 4.20).
  *
- * Consumes a loaded kprobe-type program and the section target; produces one link holding every
- * site's perf event and BPF link.
+ * A program that reads its probe's arguments (`usdtArg`, compiler/frontend/lower-usdt.ts) carries
+ * the spec map `tsbpf_usdt_specs`: each site's argument string becomes a spec record there (core/usdt
+ * `encodeUsdtSpec`; sites with the same string share one), and the site is attached with the spec's
+ * id as its bpf cookie, which the program looks the spec up by, as libbpf's usdt.c does.
+ *
+ * Consumes a loaded kprobe-type program, the section target and, when the object has one, its spec
+ * map; produces one link holding every site's perf event and BPF link.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { LoaderError } from "../errors.ts";
 import { FdScope, type OwnedFd } from "../fd.ts";
 import { perfEventOpen } from "../sys/perf.ts";
-import { readUsdtProbes } from "../usdt-notes.ts";
+import { readUsdtProbes, type UsdtProbe } from "../usdt-notes.ts";
+import { usdtSpecId, UsdtSpecError, type UsdtSpecTable } from "../../../core/usdt/index.ts";
 import { KernelLink } from "./link.ts";
 import { linkPerfEvent, type AttachableProgram } from "./perf-link.ts";
 import { resolveBinaryPath, uprobePmu } from "./uprobe.ts";
+
+export type { UsdtSpecTable } from "../../../core/usdt/index.ts";
 
 const REF_CTR_FORMAT = "/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset";
 
@@ -30,8 +38,27 @@ export function parseUsdtTarget(text: string): { path: string; provider: string;
   return { path: parts.join(":"), provider, name };
 }
 
-/** Attaches a usdt program at every site of its probe (optionally in one process). */
-export function attachUsdt(prog: AttachableProgram, target: string, pid?: number): KernelLink {
+/** The spec id of a site's arguments (core/usdt `usdtSpecId`), as a loader error when it has none. */
+function specIdOf(specs: UsdtSpecTable, site: UsdtProbe, what: string): number {
+  if (site.argError !== undefined) throw new LoaderError(`${what}: ${site.argError}`);
+  try {
+    return usdtSpecId(specs, site.argText, site.args);
+  } catch (e) {
+    if (e instanceof UsdtSpecError) throw new LoaderError(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Attaches a usdt program at every site of its probe (optionally in one process); `specs` is the
+ * object's spec map when the program reads arguments.
+ */
+export function attachUsdt(
+  prog: AttachableProgram,
+  target: string,
+  pid?: number,
+  specs?: UsdtSpecTable,
+): KernelLink {
   const t = parseUsdtTarget(target);
   const path = resolveBinaryPath(t.path);
   const all = readUsdtProbes(path);
@@ -77,7 +104,8 @@ export function attachUsdt(prog: AttachableProgram, target: string, pid?: number
         ),
       );
       perfs.push(perf);
-      const link = linkPerfEvent(prog, perf, what);
+      const cookie = specs ? BigInt(specIdOf(specs, s, what)) : 0n;
+      const link = linkPerfEvent(prog, perf, what, cookie);
       if (link) links.push(scope.track(link));
     }
     return new KernelLink(

@@ -104,7 +104,7 @@ export function runJit(
   }
   const budget = checkBudget(options.budget);
   const args = entryArgs(options.args);
-  const rc = new RunContext(memory, helpers, args[0]!);
+  const rc = new RunContext(memory, helpers, args[0]!, options.legacyPacket);
   const st = new JitState(rc, memory);
   st.budget = budget;
   st.left = budget;
