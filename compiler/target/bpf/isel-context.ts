@@ -53,6 +53,9 @@ export class Selector {
   private readonly blocks = new Map<number, MInst[]>();
   private readonly order: number[] = [];
   private cur: MInst[] = [];
+  private curId = -1;
+  /** Edges that leave a set-membership test (`leaveFirst` of `MFunc`). */
+  private readonly leaveFirst: { from: number; to: number }[] = [];
   private nextBlock: number;
   private nextVreg: number;
   private readonly deferred = new Set<ValueId>();
@@ -79,7 +82,8 @@ export class Selector {
     this.analyse();
   }
 
-  private defOf(v: ValueId) {
+  /** The instruction defining `v`, or undefined for a block parameter. */
+  defOf(v: ValueId) {
     const def = this.f.values[v]!.def;
     return def.kind === "inst" ? this.f.insts[def.inst]!.data : undefined;
   }
@@ -167,6 +171,11 @@ export class Selector {
             us.every((u) => u.op === "binary" || u.op === "icmp" || u.op === "store")
           )
             this.deferred.add(r);
+        } else if (d.op === "zext" && d.type === "i64" && this.typeOf(d.arg) === "i32") {
+          // Only shift amounts: the shift reads the source's register directly (an i32 value's
+          // register holds its zero extension, and the amount is masked to 6 bits anyway).
+          const n = uses.get(r)?.length ?? 0;
+          if (n > 0 && n === shiftAmountUses(f, r)) this.deferred.add(r);
         } else if (d.op === "icmp") {
           const us = uses.get(r) ?? [];
           if (
@@ -291,7 +300,7 @@ export class Selector {
   use(v: ValueId): Reg {
     if (!this.deferred.has(v)) return this.reg(v);
     const d = this.defOf(v);
-    if (d?.op === "trunc") return this.use(d.arg);
+    if (d?.op === "trunc" || d?.op === "zext") return this.use(d.arg);
     const t = this.fresh();
     this.copyInto(t, v);
     return t;
@@ -374,8 +383,10 @@ export class Selector {
           }
           return;
         }
+        case "zext":
         case "trunc": {
-          // Only 32-bit readers use it (see analyse): the source's low half is the value.
+          // Only 32-bit readers use a deferred trunc, only shift amounts a deferred zext (see
+          // analyse): the source's register is the value.
           const src = this.use(d.arg);
           if (src !== dst) this.emit(minst("mov64_reg", { dst, src, span }));
           return;
@@ -477,6 +488,12 @@ export class Selector {
     this.blocks.set(id, insts);
     this.order.push(id);
     this.cur = insts;
+    this.curId = id;
+  }
+
+  /** Marks the current block's edge to `to` as leaving a set-membership test (order-blocks.ts). */
+  markLeaveFirst(to: number): void {
+    this.leaveFirst.push({ from: this.curId, to });
   }
 
   emit(i: MInst): void {
@@ -506,10 +523,24 @@ export class Selector {
       spillSlots: 0,
       nextVreg: this.nextVreg,
       span: this.f.span,
+      ...(this.leaveFirst.length > 0 ? { leaveFirst: this.leaveFirst } : {}),
     };
   }
 }
 
 function fitsOff(v: bigint): boolean {
   return v >= -32768n && v <= 32767n;
+}
+
+/** How many times `v` is the amount (right operand) of a shift, and nothing else of it. */
+function shiftAmountUses(f: Func, v: ValueId): number {
+  let n = 0;
+  for (const { insts } of f.layout) {
+    for (const id of insts) {
+      const d = f.insts[id]!.data;
+      if (d.op !== "binary" || d.rhs !== v || d.lhs === v) continue;
+      if (d.binop === "shl" || d.binop === "lshr" || d.binop === "ashr") n++;
+    }
+  }
+  return n;
 }

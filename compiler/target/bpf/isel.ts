@@ -295,6 +295,8 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
       }
       const thenTarget = d.then.args.length > 0 ? s.newBlockId() : d.then.block;
       const elseTarget = d.else.args.length > 0 ? s.newBlockId() : d.else.block;
+      const leave = bitTestLeaves(s, d.cond);
+      if (leave !== undefined) s.markLeaveFirst(leave ? thenTarget : elseTarget);
       s.branchOn(d.cond, thenTarget, elseTarget);
       // Edge blocks carry the parallel copies of an edge whose target has parameters.
       for (const [edge, call] of [
@@ -445,4 +447,22 @@ function selectMemOp(s: Selector, inst: Inst): void {
     }
     done += chunk;
   }
+}
+
+/**
+ * For a branch on `(1 << x) & mask` compared with 0 (a set-membership test): whether its `then` edge
+ * is the one leaving the set (`== 0`), or undefined for any other condition.
+ */
+function bitTestLeaves(s: Selector, cond: ValueId): boolean | undefined {
+  const c = s.defOf(cond);
+  if (c?.op !== "icmp" || (c.cond !== "eq" && c.cond !== "ne") || s.constOf(c.rhs) !== 0n)
+    return undefined;
+  const a = s.defOf(c.lhs);
+  if (a?.op !== "binary" || a.binop !== "and") return undefined;
+  const isBit = (v: ValueId) => {
+    const d = s.defOf(v);
+    return d?.op === "binary" && d.binop === "shl" && s.constOf(d.lhs) === 1n;
+  };
+  if (!isBit(a.lhs) && !isBit(a.rhs)) return undefined;
+  return c.cond === "eq";
 }
