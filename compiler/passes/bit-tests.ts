@@ -3,10 +3,13 @@
  * constant and all go to one block `M` on equality (`x === 0 || x === 43 || x === 60`, or its
  * negation leaving a loop), the last one going to `F` otherwise, becomes
  *
- *   if x >u max goto F;  if (1 << x) & mask goto M else F
+ *   if x >u max goto F;  if (mask << x) <s 0 goto M else F
  *
- * with `mask` holding bit k for every constant k (all in 0..63), as clang lowers a switch or an `||`
- * chain with three or more cases to one destination.
+ * with `mask` holding bit `w - 1 - k` for every constant k (all in 0..63; the width w is 32 when all
+ * are below 32, else 64), so that shifted left by x its sign bit is x's membership. clang lowers a
+ * switch or an `||` chain with three or more cases to one destination as `(1 << x) & mask != 0`:
+ * the sign test needs no `and` (one instruction less, and the 32-bit mask is one `mov32`) and,
+ * unlike a bit test (`jset` has no negated form), it can jump either way.
  *
  * Why (verifier cost, kernel/bpf/verifier.c): the verifier walks both ways of every conditional
  * jump, and the taken side of `if x == k` knows x = k, so a chain of n compares sends n different
@@ -171,7 +174,6 @@ function rewrite(f: Func, chains: readonly { x: ValueId; links: Link[] }[]): Fun
     };
     const xType = f.values[x]!.type;
     const max = links.reduce((m, l) => (l.constant > m ? l.constant : m), 0n);
-    const mask = links.reduce((m, l) => m | (1n << l.constant), 0n);
     const fail = links[links.length - 1]!.other;
     const test = blocks.length as BlockId;
     blocks.push({ params: [] });
@@ -180,15 +182,23 @@ function rewrite(f: Func, chains: readonly { x: ValueId; links: Link[] }[]): Fun
     const above = emit({ op: "icmp", cond: "ugt", lhs: x, rhs: maxC }, "i1", h);
     emit({ op: "condbr", cond: above, then: fail, else: { block: test, args: [] } }, null, h);
     const t: InstId[] = [];
-    const wide = xType === "i64" ? x : emit({ op: "zext", type: "i64", arg: x }, "i64", t);
-    const one = emit({ op: "const", type: "i64", value: 1n }, "i64", t);
-    const bit = emit({ op: "binary", binop: "shl", lhs: one, rhs: wide }, "i64", t);
-    // The mask as a two's-complement i64 constant.
-    const maskValue = mask >= 1n << 63n ? mask - (1n << 64n) : mask;
-    const maskC = emit({ op: "const", type: "i64", value: maskValue }, "i64", t);
-    const hit = emit({ op: "binary", binop: "and", lhs: bit, rhs: maskC }, "i64", t);
-    const zero = emit({ op: "const", type: "i64", value: 0n }, "i64", t);
-    const isMember = emit({ op: "icmp", cond: "ne", lhs: hit, rhs: zero }, "i1", t);
+    // The test runs in 32 bits when every constant is below 32, else in 64.
+    const type: IrType = max < 32n ? "i32" : "i64";
+    const bits = max < 32n ? 32n : 64n;
+    const amount =
+      xType === type
+        ? x
+        : emit(
+            type === "i64" ? { op: "zext", type, arg: x } : { op: "trunc", type, arg: x },
+            type,
+            t,
+          );
+    // Bit `bits - 1 - k` for each constant k: shifted left by x, the sign bit is x's bit.
+    const flipped = links.reduce((m, l) => m | (1n << (bits - 1n - l.constant)), 0n);
+    const maskC = emit({ op: "const", type, value: BigInt.asIntN(Number(bits), flipped) }, type, t);
+    const shifted = emit({ op: "binary", binop: "shl", lhs: maskC, rhs: amount }, type, t);
+    const zero = emit({ op: "const", type, value: 0n }, type, t);
+    const isMember = emit({ op: "icmp", cond: "slt", lhs: shifted, rhs: zero }, "i1", t);
     emit({ op: "condbr", cond: isMember, then: head.member, else: fail }, null, t);
     blockInsts.set(head.block, h);
     blockInsts.set(test, t);

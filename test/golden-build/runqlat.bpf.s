@@ -27,7 +27,7 @@ onSwitch:  ; section tracepoint/sched/sched_switch
     6: call 1
     7: r7 = r0
 ; examples/runqlat.ts:21
-    8: if r7 == 0 goto +25
+    8: if r7 == 0 goto +26
 ; examples/runqlat.ts:22
     9: call 5
    10: r6 = r0
@@ -43,18 +43,19 @@ onSwitch:  ; section tracepoint/sched/sched_switch
    19: r2 = r6
    20: r1 = 0
    21: r2 >>= 1
-   22: if r2 == 0 goto +2
-   23: w1 += 1
-   24: if w1 < 25 goto -4
-   25: *(u32 *)(r10 - 8) = w1
-   26: r1 = 0 ll  ; map histogram
-   28: r2 = r10
-   29: r2 += -8
-   30: call 1
+   22: goto +0
+   23: if r2 == 0 goto +2
+   24: w1 += 1
+   25: if w1 < 25 goto -5
+   26: *(u32 *)(r10 - 8) = w1
+   27: r1 = 0 ll  ; map histogram
+   29: r2 = r10
+   30: r2 += -8
+   31: call 1
 ; examples/runqlat.ts:25
-   31: if r0 == 0 goto +2
-   32: r1 = 1
-   33: lock *(u64 *)(r0 + 0) += r1
+   32: if r0 == 0 goto +2
+   33: r1 = 1
+   34: lock *(u64 *)(r0 + 0) += r1
 ; examples/runqlat.ts:21
-   34: r0 = 0
-   35: exit
+   35: r0 = 0
+   36: exit

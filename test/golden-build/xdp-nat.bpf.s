@@ -67,21 +67,21 @@ nat:  ; section xdp
     6: if r7 > r2 goto +155
 ; examples/xdp-nat.ts:89
     7: w1 = *(u16 *)(r8 + 12)
-    8: if w1 != 8 goto +153
+    8: goto +0
+    9: if w1 != 8 goto +152
 ; examples/xdp-nat.ts:90
-    9: r7 = r8
-   10: r7 += 34
+   10: r7 = r8
+   11: r7 += 34
 ; examples/xdp-nat.ts:91
-   11: if r7 > r2 goto +150
+   12: if r7 > r2 goto +149
 ; examples/xdp-nat.ts:92
-   12: w9 = *(u8 *)(r8 + 23)
+   13: w9 = *(u8 *)(r8 + 23)
 ; examples/xdp-nat.ts:93
-   13: if w9 == 6 goto +1
-   14: if w9 != 17 goto +147
+   14: if w9 == 6 goto +1
+   15: if w9 != 17 goto +146
 ; examples/xdp-nat.ts:94
-   15: w1 = *(u16 *)(r8 + 20)
-   16: w1 &= 65311
-   17: if w1 != 0 goto +144
+   16: w1 = *(u16 *)(r8 + 20)
+   17: if w1 & 65311 goto +144
 ; examples/xdp-nat.ts:95
    18: w1 = *(u8 *)(r8 + 14)
    19: w1 &= 15
@@ -184,10 +184,10 @@ nat:  ; section xdp
 ; examples/xdp-nat.ts:116
    95: *(u16 *)(r9 + 16) = w2
 ; examples/xdp-nat.ts:112
-   96: goto +30
+   96: goto +29
 ; examples/xdp-nat.ts:117
    97: w1 = *(u16 *)(r7 + 6)
-   98: if w1 == 0 goto +28
+   98: if w1 == 0 goto +27
 ; examples/xdp-nat.ts:119
    99: r2 = *(u64 *)(r10 - 48)
   100: r3 = *(u64 *)(r10 - 40)
@@ -218,11 +218,11 @@ nat:  ; section xdp
   121: w2 &= 65535
   122: w2 &= 65535
 ; examples/xdp-nat.ts:120
-  123: if w2 != 0 goto +2
+  123: if w2 != 0 goto +1
   124: r2 = 65535
-  125: goto +0
-  126: *(u16 *)(r7 + 6) = w2
+  125: *(u16 *)(r7 + 6) = w2
 ; examples/xdp-nat.ts:122
+  126: goto +0
   127: *(u16 *)(r7 + 2) = w6
 ; examples/xdp-nat.ts:125
   128: w1 = *(u8 *)(r8 + 0)

@@ -21,8 +21,13 @@
  * long enough run of straight-line code follows, a nop goes `k` instructions into the run with the
  * smallest `k` that makes the instruction after the nop record one; the walk is then redone. A nop
  * costs one instruction of size; the kernel removes `ja +0` after verification (`opt_remove_nops`), so
- * it costs nothing at run time. Functions with local calls are left alone (the walk would enter
- * the callee).
+ * it costs nothing at run time. A local call (`call pc+N`) is walked like a helper call: the
+ * verifier walks the callee there, which the model does not see, so it counts the call as one
+ * instruction and one jump, and the instruction after it as a prune point as the kernel marks it
+ * (visit_func_call_insn). The counts since the last state are approximate after a call (the callee
+ * adds instructions and jumps, and may record states of its own); a nop is still kept only where the
+ * modelled saving is at least MIN_SAVING. (xdp-nat: the join after `if (sum == 0) sum = 0xffff`,
+ * between calls of `verdict`, would otherwise be walked again by the second path.)
  *
  * Consumes the flat, laid-out instruction list of layout.ts (jump offsets in slots, final); produces
  * a list with nops inserted and every offset adjusted, or the same list.
@@ -239,7 +244,6 @@ function insertNop(insts: readonly MInst[], at: number, flow: Flow): MInst[] | u
 
 /** Returns `insts` with checkpoint nops where the verifier model says they save enough. */
 export function insertCheckpointNops(insts: readonly MInst[]): readonly MInst[] {
-  if (insts.some((i) => i.spec.kind === "call" && i.spec.op === "call_local")) return insts;
   let cur = insts;
   let flow = analyse(cur);
   let best = walk(cur, flow);

@@ -19,7 +19,7 @@ import type { BlockCall, Cond, Func, IrType, Span, ValueId } from "../../ir/type
 import { operandsOf as irOperands } from "../../ir/builder.ts";
 import { PseudoSrc } from "../../../core/isa/index.ts";
 import type { BackendDiagnostic } from "./frame.ts";
-import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
+import { emitCompareJump, fitsImm32, flagTestOf } from "./isel-compare.ts";
 import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
 import { pointerAlignment } from "../../passes/pointer-alignment.ts";
 import { matchByteSwap, type ByteSwap } from "./isel-idioms.ts";
@@ -184,6 +184,12 @@ export class Selector {
             (us[0]!.op === "condbr" || us[0]!.op === "select")
           ) {
             this.deferred.add(r);
+            // `(x & C) ==/!= 0` with no other use of the `and`: one jset (isel-compare.ts).
+            const flag =
+              (d.cond === "eq" || d.cond === "ne") && this.constOf(d.rhs) === 0n
+                ? flagTestOf(this, d.lhs)
+                : undefined;
+            if (flag && uses.get(d.lhs)?.length === 1) this.deferred.add(d.lhs);
           }
         }
       }
@@ -389,6 +395,14 @@ export class Selector {
           // analyse): the source's register is the value.
           const src = this.use(d.arg);
           if (src !== dst) this.emit(minst("mov64_reg", { dst, src, span }));
+          return;
+        }
+        case "binary": {
+          // A flag test's `and` (see analyse), should it be needed as a value after all.
+          const flag = flagTestOf(this, v)!;
+          this.copyInto(dst, flag.src);
+          const w = this.typeOf(v) === "i32" && this.mcpu >= 3 ? 32 : 64;
+          this.emit(minst(`and${w}_imm`, { dst, imm: flag.imm, span }));
           return;
         }
         case "icmp": {

@@ -450,19 +450,15 @@ function selectMemOp(s: Selector, inst: Inst): void {
 }
 
 /**
- * For a branch on `(1 << x) & mask` compared with 0 (a set-membership test): whether its `then` edge
- * is the one leaving the set (`== 0`), or undefined for any other condition.
+ * For a branch on `(mask << x) <s 0` (a set-membership test, passes/bit-tests.ts): whether its `then`
+ * edge is the one leaving the set (`>=s 0`), or undefined for any other condition.
  */
 function bitTestLeaves(s: Selector, cond: ValueId): boolean | undefined {
   const c = s.defOf(cond);
-  if (c?.op !== "icmp" || (c.cond !== "eq" && c.cond !== "ne") || s.constOf(c.rhs) !== 0n)
+  if (c?.op !== "icmp" || (c.cond !== "slt" && c.cond !== "sge") || s.constOf(c.rhs) !== 0n)
     return undefined;
-  const a = s.defOf(c.lhs);
-  if (a?.op !== "binary" || a.binop !== "and") return undefined;
-  const isBit = (v: ValueId) => {
-    const d = s.defOf(v);
-    return d?.op === "binary" && d.binop === "shl" && s.constOf(d.lhs) === 1n;
-  };
-  if (!isBit(a.lhs) && !isBit(a.rhs)) return undefined;
-  return c.cond === "eq";
+  const shift = s.defOf(c.lhs);
+  if (shift?.op !== "binary" || shift.binop !== "shl" || s.constOf(shift.lhs) === undefined)
+    return undefined;
+  return c.cond === "sge";
 }
