@@ -32,6 +32,7 @@ import { mergeStores } from "./merge-stores.ts";
 import { combineCopies } from "./combine-copies.ts";
 import { forwardSlotCopies } from "./forward-slot-copies.ts";
 import { forwardHelperWrites } from "./forward-helper-writes.ts";
+import { lowerBitTests } from "./bit-tests.ts";
 
 /** One pass of the pipeline. */
 export interface PassSpec {
@@ -75,6 +76,7 @@ export const PASSES: readonly PassSpec[] = [
   { name: "dce", required: false, run: (f) => eliminateDeadCode(f) },
   { name: "sink", required: false, run: (f) => sinkInstructions(f) },
   { name: "unroll", required: false, run: (f) => unrollLoops(f) },
+  { name: "bit-tests", required: false, run: (f) => lowerBitTests(f) },
 ];
 
 /** Ordering constraints: `before` must run before `after` in `PASSES`. */

@@ -124,6 +124,21 @@ describe("checkpoint nops", () => {
     }
   });
 
+  it("models a local call as a call: a function that makes one gets its nops too", () => {
+    const call = minst("call_local", { imm: -1, nargs: 0, reloc: { kind: "call", callee: "g" } });
+    const before = chainProgram();
+    // The call goes first, keeping r1 (the callee's result lands in r0, which the tail sets).
+    const withCall = [
+      minst("mov64_reg", { dst: 6, src: 1 }),
+      call,
+      minst("mov64_reg", { dst: 1, src: 6 }),
+    ];
+    const shifted = [...withCall, ...before];
+    const after = insertCheckpointNops(shifted);
+    expect(nops(after)).toBeGreaterThanOrEqual(1);
+    expect(modelProcessed(after)!).toBeLessThan(modelProcessed(shifted)!);
+  });
+
   it("leaves code alone where every join already gets a state", () => {
     const straight = [minst("mov64_imm", { dst: 0, imm: 1 }), minst("exit")];
     expect(insertCheckpointNops(straight)).toBe(straight);
@@ -149,8 +164,7 @@ describe.skipIf(!canLoad)("checkpoint nops on the kernel", () => {
     expect(report.error).toBeUndefined();
     const processed = (report.programs.get("walk") as { processed: number }).processed;
     expect(text.insns.some((i) => i.spec.kind === "ja" && i.off === 0)).toBe(true);
-    // The model follows the kernel's bookkeeping exactly on this program (6.18: 166, and 270
-    // without the nops).
+    // The model follows the kernel's bookkeeping exactly on this program (6.18: 132).
     expect(processed).toBe(modelProcessed(text.insns));
     expect(processed).toBeLessThan(200);
   });

@@ -1,7 +1,7 @@
 /**
  * The BPF back end for one function, as a short sequence of stages with plain data between them:
  * instruction selection → register allocation → peepholes → constant moves hoisted out of branch
- * arms → loop rotation (rotate-loops.ts) → frame layout → block order and branch layout → checkpoint nops for the kernel verifier
+ * arms → jumps threaded through empty blocks (thread-empty-blocks.ts) → loop rotation (rotate-loops.ts) → frame layout → block order and branch layout → checkpoint nops for the kernel verifier
  * (checkpoints.ts) → encoding.
  *
  * Consumes a verified, optimised IR `Func` (and its `Module`, for maps and callees); produces the
@@ -18,6 +18,7 @@ import type { MFunc } from "./mir.ts";
 import { orderBlocks } from "./order-blocks.ts";
 import { insertCheckpointNops } from "./checkpoints.ts";
 import { rotateLoops } from "./rotate-loops.ts";
+import { threadEmptyBlocks } from "./thread-empty-blocks.ts";
 import { hoistEdgeMoves } from "./hoist-edge-moves.ts";
 import { runPeepholes } from "./peephole.ts";
 import { allocateRegisters } from "./regalloc.ts";
@@ -56,7 +57,7 @@ export function compileFunction(f: Func, m: Module, opts: BackendOptions): Backe
     }
   }
   const stats = { spilled: alloc.spilled, coalesced: alloc.coalesced };
-  const code = rotateLoops(hoistEdgeMoves(runPeepholes(alloc.func).func).func);
+  const code = rotateLoops(threadEmptyBlocks(hoistEdgeMoves(runPeepholes(alloc.func).func).func));
   const frame = layoutFrame(code);
 
   if (frame.diagnostics.length > 0) {

@@ -21,8 +21,13 @@
  * long enough run of straight-line code follows, a nop goes `k` instructions into the run with the
  * smallest `k` that makes the instruction after the nop record one; the walk is then redone. A nop
  * costs one instruction of size; the kernel removes `ja +0` after verification (`opt_remove_nops`), so
- * it costs nothing at run time. Functions with local calls are left alone (the walk would enter
- * the callee).
+ * it costs nothing at run time. A local call (`call pc+N`) is walked like a helper call: the
+ * verifier walks the callee there, which the model does not see, so it counts the call as one
+ * instruction and one jump, and the instruction after it as a prune point as the kernel marks it
+ * (visit_func_call_insn). The counts since the last state are approximate after a call (the callee
+ * adds instructions and jumps, and may record states of its own); a nop is still kept only where the
+ * modelled saving is at least MIN_SAVING. (xdp-nat: the join after `if (sum == 0) sum = 0xffff`,
+ * between calls of `verdict`, would otherwise be walked again by the second path.)
  *
  * Consumes the flat, laid-out instruction list of layout.ts (jump offsets in slots, final); produces
  * a list with nops inserted and every offset adjusted, or the same list.
@@ -145,6 +150,22 @@ function walk(insts: readonly Laid[], flow: Flow): Walk | undefined {
   return { processed, arrivals };
 }
 
+/** Whether some path of the flat list leads from instruction `from` to instruction `to`. */
+function reaches(insts: readonly Laid[], flow: Flow, from: number, to: number): boolean {
+  const seen = new Set<number>();
+  const work = [from];
+  while (work.length > 0) {
+    const k = work.pop()!;
+    if (k === to) return true;
+    if (seen.has(k) || k >= insts.length) continue;
+    seen.add(k);
+    const kind = insts[k]!.spec.kind;
+    if (flow.target[k] !== undefined) work.push(flow.target[k]!);
+    if (kind !== "exit" && kind !== "ja") work.push(k + 1);
+  }
+  return false;
+}
+
 /** Length of the straight-line run starting at `j` before the next prune point (or the end). */
 function runLength(insts: readonly MInst[], flow: Flow, j: number): number {
   let n = 0;
@@ -159,16 +180,24 @@ function runLength(insts: readonly MInst[], flow: Flow, j: number): number {
 
 /**
  * Candidate nop positions (indices to insert before), in walk order: at each join first reached
- * with no state recorded, `k` instructions into the straight-line run after it.
+ * with no state recorded, just before it on the run falling into it, and `k` instructions into the
+ * straight-line run after it.
  */
 function candidates(insts: readonly MInst[], flow: Flow, w: Walk): number[] {
   const out: number[] = [];
   for (const [j, a] of w.arrivals) {
     if (a.recorded || (flow.preds[j] ?? 0) < 2 || !flow.prune.has(j)) continue;
     // A loop header: the model's optimistic pruning is wrong there (a bounded loop's counter makes
-    // every iteration's state differ), so a nop would only lengthen each iteration.
-    if (flow.target.some((t, from) => t === j && from > j)) continue;
+    // every iteration's state differ), so a nop would only lengthen each iteration. A backward jump
+    // into `j` from code that `j` cannot reach (a shared tail laid out before the unrolled
+    // iterations that leave for it) closes no loop.
+    if (flow.target.some((t, from) => t === j && from > j && reaches(insts, flow, j, from)))
+      continue;
     if (a.jmps + 1 < STATE_JMPS) continue;
+    // Up to the join, on the way the first path came: a nop there shifts where the verifier records
+    // its states on that path, so that one lands on the join itself and every later path is pruned at
+    // the join's first instruction instead of somewhere down the run after it.
+    for (let p = j - 1; p >= Math.max(0, j - 2 * STATE_INSNS); p--) out.push(p);
     const k = Math.max(0, STATE_INSNS - a.insns - 1);
     const run = runLength(insts, flow, j);
     // The nop goes before the run's k-th instruction, which must not be a jump (it would end the run).
@@ -215,7 +244,6 @@ function insertNop(insts: readonly MInst[], at: number, flow: Flow): MInst[] | u
 
 /** Returns `insts` with checkpoint nops where the verifier model says they save enough. */
 export function insertCheckpointNops(insts: readonly MInst[]): readonly MInst[] {
-  if (insts.some((i) => i.spec.kind === "call" && i.spec.op === "call_local")) return insts;
   let cur = insts;
   let flow = analyse(cur);
   let best = walk(cur, flow);

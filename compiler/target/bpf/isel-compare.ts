@@ -8,7 +8,10 @@
  * - i32 operands use JMP32 (w registers) with -mcpu ≥ v3; below, the 64-bit compare of zero-extended
  *   values is exact for unsigned conditions, and signed conditions sign-extend both sides first;
  * - `<`/`<=` jumps arrived in v2: on v1 the register form swaps operands, the imm form negates the
- *   condition and swaps the targets.
+ *   condition and swaps the targets;
+ * - a flag test `(x & C) != 0` (or `== 0`) whose `and` has no other use is one `jset` (JMP_JSET:
+ *   taken when `dst & imm` is not zero) of `x` with C as the imm, instead of `and` into a register
+ *   and a compare with 0: one instruction less, and `x` stays live without a copy.
  */
 import { INSN_BY_NAME, type InsnSpec } from "../../../core/isa/index.ts";
 import { evalCond, IR_BITS } from "../../ir/evaluate.ts";
@@ -27,6 +30,36 @@ export function lookupRow(name: string): InsnSpec {
   const row = INSN_BY_NAME.get(name);
   if (!row) throw new Error(`internal: no instruction row ${name}`);
   return row;
+}
+
+/**
+ * The imm of a `jset` testing the bits `c` of an `i32`/`i64` value, when one does: JMP32 (-mcpu ≥ v3)
+ * tests the low 32 bits of an i32; a 64-bit jset sign-extends its imm, so an i32 below v3 (whose high
+ * half need not be clear, isel-high-bits.ts) takes only C < 2^31, an i64 only C that sign-extends.
+ */
+export function jsetImm(type: string, c: bigint, mcpu: number): number | undefined {
+  if (type === "i32") {
+    const v = BigInt.asUintN(32, c);
+    if (mcpu >= 3) return Number(BigInt.asIntN(32, v));
+    return v < 1n << 31n ? Number(v) : undefined;
+  }
+  if (type !== "i64") return undefined;
+  const v = BigInt.asIntN(64, c);
+  return fitsImm32(v) ? Number(v) : undefined;
+}
+
+/**
+ * For a value `x & C` (either operand constant), the tested value and the `jset` imm of C, when a
+ * jset can test it (see `jsetImm`).
+ */
+export function flagTestOf(s: Selector, v: ValueId): { src: ValueId; imm: number } | undefined {
+  const d = s.defOf(v);
+  if (d?.op !== "binary" || d.binop !== "and") return undefined;
+  const rc = s.constOf(d.rhs);
+  const [src, c] = rc !== undefined ? [d.lhs, rc] : [d.rhs, s.constOf(d.lhs)];
+  if (c === undefined || s.constOf(src) !== undefined) return undefined;
+  const imm = jsetImm(s.typeOf(v), c, s.mcpu);
+  return imm === undefined ? undefined : { src, imm };
 }
 
 /** Emits `if lhs COND rhs goto tTrue; goto tFalse`, ending the current block. */
@@ -51,6 +84,15 @@ export function emitCompareJump(
   if (lc !== undefined) {
     [lhs, rhs] = [rhs, lhs];
     cond = COND_PATTERNS[cond].swapped;
+  }
+  // A flag test whose `and` was left to this jump (Selector.analyse): one jset.
+  const flag = s.isDeferred(lhs) && s.constOf(rhs) === 0n ? flagTestOf(s, lhs) : undefined;
+  if (flag && (cond === "eq" || cond === "ne")) {
+    const w = s.typeOf(lhs) === "i32" && s.mcpu >= 3 ? 32 : 64;
+    const [yes, no] = cond === "ne" ? [tTrue, tFalse] : [tFalse, tTrue];
+    s.emit(minst(`jset${w}_imm`, { dst: s.use(flag.src), imm: flag.imm, target: yes, span }));
+    s.jump(no);
+    return;
   }
   const type = s.typeOf(lhs);
   const jmp32 = type === "i32" && s.mcpu >= 3;

@@ -19,7 +19,7 @@ import type { BlockCall, Cond, Func, IrType, Span, ValueId } from "../../ir/type
 import { operandsOf as irOperands } from "../../ir/builder.ts";
 import { PseudoSrc } from "../../../core/isa/index.ts";
 import type { BackendDiagnostic } from "./frame.ts";
-import { emitCompareJump, fitsImm32 } from "./isel-compare.ts";
+import { emitCompareJump, fitsImm32, flagTestOf } from "./isel-compare.ts";
 import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
 import { pointerAlignment } from "../../passes/pointer-alignment.ts";
 import { matchByteSwap, type ByteSwap } from "./isel-idioms.ts";
@@ -53,6 +53,9 @@ export class Selector {
   private readonly blocks = new Map<number, MInst[]>();
   private readonly order: number[] = [];
   private cur: MInst[] = [];
+  private curId = -1;
+  /** Edges that leave a set-membership test (`leaveFirst` of `MFunc`). */
+  private readonly leaveFirst: { from: number; to: number }[] = [];
   private nextBlock: number;
   private nextVreg: number;
   private readonly deferred = new Set<ValueId>();
@@ -79,7 +82,8 @@ export class Selector {
     this.analyse();
   }
 
-  private defOf(v: ValueId) {
+  /** The instruction defining `v`, or undefined for a block parameter. */
+  defOf(v: ValueId) {
     const def = this.f.values[v]!.def;
     return def.kind === "inst" ? this.f.insts[def.inst]!.data : undefined;
   }
@@ -167,6 +171,11 @@ export class Selector {
             us.every((u) => u.op === "binary" || u.op === "icmp" || u.op === "store")
           )
             this.deferred.add(r);
+        } else if (d.op === "zext" && d.type === "i64" && this.typeOf(d.arg) === "i32") {
+          // Only shift amounts: the shift reads the source's register directly (an i32 value's
+          // register holds its zero extension, and the amount is masked to 6 bits anyway).
+          const n = uses.get(r)?.length ?? 0;
+          if (n > 0 && n === shiftAmountUses(f, r)) this.deferred.add(r);
         } else if (d.op === "icmp") {
           const us = uses.get(r) ?? [];
           if (
@@ -175,6 +184,12 @@ export class Selector {
             (us[0]!.op === "condbr" || us[0]!.op === "select")
           ) {
             this.deferred.add(r);
+            // `(x & C) ==/!= 0` with no other use of the `and`: one jset (isel-compare.ts).
+            const flag =
+              (d.cond === "eq" || d.cond === "ne") && this.constOf(d.rhs) === 0n
+                ? flagTestOf(this, d.lhs)
+                : undefined;
+            if (flag && uses.get(d.lhs)?.length === 1) this.deferred.add(d.lhs);
           }
         }
       }
@@ -291,7 +306,7 @@ export class Selector {
   use(v: ValueId): Reg {
     if (!this.deferred.has(v)) return this.reg(v);
     const d = this.defOf(v);
-    if (d?.op === "trunc") return this.use(d.arg);
+    if (d?.op === "trunc" || d?.op === "zext") return this.use(d.arg);
     const t = this.fresh();
     this.copyInto(t, v);
     return t;
@@ -374,10 +389,20 @@ export class Selector {
           }
           return;
         }
+        case "zext":
         case "trunc": {
-          // Only 32-bit readers use it (see analyse): the source's low half is the value.
+          // Only 32-bit readers use a deferred trunc, only shift amounts a deferred zext (see
+          // analyse): the source's register is the value.
           const src = this.use(d.arg);
           if (src !== dst) this.emit(minst("mov64_reg", { dst, src, span }));
+          return;
+        }
+        case "binary": {
+          // A flag test's `and` (see analyse), should it be needed as a value after all.
+          const flag = flagTestOf(this, v)!;
+          this.copyInto(dst, flag.src);
+          const w = this.typeOf(v) === "i32" && this.mcpu >= 3 ? 32 : 64;
+          this.emit(minst(`and${w}_imm`, { dst, imm: flag.imm, span }));
           return;
         }
         case "icmp": {
@@ -477,6 +502,12 @@ export class Selector {
     this.blocks.set(id, insts);
     this.order.push(id);
     this.cur = insts;
+    this.curId = id;
+  }
+
+  /** Marks the current block's edge to `to` as leaving a set-membership test (order-blocks.ts). */
+  markLeaveFirst(to: number): void {
+    this.leaveFirst.push({ from: this.curId, to });
   }
 
   emit(i: MInst): void {
@@ -506,10 +537,24 @@ export class Selector {
       spillSlots: 0,
       nextVreg: this.nextVreg,
       span: this.f.span,
+      ...(this.leaveFirst.length > 0 ? { leaveFirst: this.leaveFirst } : {}),
     };
   }
 }
 
 function fitsOff(v: bigint): boolean {
   return v >= -32768n && v <= 32767n;
+}
+
+/** How many times `v` is the amount (right operand) of a shift, and nothing else of it. */
+function shiftAmountUses(f: Func, v: ValueId): number {
+  let n = 0;
+  for (const { insts } of f.layout) {
+    for (const id of insts) {
+      const d = f.insts[id]!.data;
+      if (d.op !== "binary" || d.rhs !== v || d.lhs === v) continue;
+      if (d.binop === "shl" || d.binop === "lshr" || d.binop === "ashr") n++;
+    }
+  }
+  return n;
 }

@@ -295,6 +295,8 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
       }
       const thenTarget = d.then.args.length > 0 ? s.newBlockId() : d.then.block;
       const elseTarget = d.else.args.length > 0 ? s.newBlockId() : d.else.block;
+      const leave = bitTestLeaves(s, d.cond);
+      if (leave !== undefined) s.markLeaveFirst(leave ? thenTarget : elseTarget);
       s.branchOn(d.cond, thenTarget, elseTarget);
       // Edge blocks carry the parallel copies of an edge whose target has parameters.
       for (const [edge, call] of [
@@ -445,4 +447,18 @@ function selectMemOp(s: Selector, inst: Inst): void {
     }
     done += chunk;
   }
+}
+
+/**
+ * For a branch on `(mask << x) <s 0` (a set-membership test, passes/bit-tests.ts): whether its `then`
+ * edge is the one leaving the set (`>=s 0`), or undefined for any other condition.
+ */
+function bitTestLeaves(s: Selector, cond: ValueId): boolean | undefined {
+  const c = s.defOf(cond);
+  if (c?.op !== "icmp" || (c.cond !== "slt" && c.cond !== "sge") || s.constOf(c.rhs) !== 0n)
+    return undefined;
+  const shift = s.defOf(c.lhs);
+  if (shift?.op !== "binary" || shift.binop !== "shl" || s.constOf(shift.lhs) === undefined)
+    return undefined;
+  return c.cond === "sge";
 }

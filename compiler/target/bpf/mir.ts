@@ -110,6 +110,12 @@ export interface MFunc {
   /** Next unused virtual register number. */
   readonly nextVreg: number;
   readonly span: Span;
+  /**
+   * Edges out of a set-membership test (`(1 << x) & mask`, compiler/passes/bit-tests.ts) that leave
+   * it for the code after the set's members: block ordering lets the first of them fall through, so
+   * the kernel verifier meets that shared code first from the earliest test (order-blocks.ts).
+   */
+  readonly leaveFirst?: readonly { readonly from: number; readonly to: number }[];
 }
 
 /** Builds an instruction from a table row name and fields. */

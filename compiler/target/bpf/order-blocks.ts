@@ -40,6 +40,15 @@ export function orderBlocks(f: MFunc): MFunc {
   // Candidate fall-through edges with their priority.
   const latches = latchBlocks(f);
   const edges: { from: number; to: number; rank: number; at: number }[] = [];
+  // A set-membership test's way out falls through before anything else, the earliest test first:
+  // the kernel verifier then walks the code after the set first from the earliest test, with the
+  // fewest facts proven (the shortest packet range), records its state there, and prunes the later
+  // tests' ways out against it. With the members falling through instead, its first walk there comes
+  // from the deepest test, whose longer packet range the earlier tests' states do not meet.
+  for (const e of f.leaveFirst ?? []) {
+    if (position.has(e.from) && position.has(e.to) && e.to !== entry.id)
+      edges.push({ from: e.from, to: e.to, rank: -2, at: position.get(e.from)! });
+  }
   for (const b of f.blocks) {
     const last = b.insts[b.insts.length - 1];
     const prev = b.insts[b.insts.length - 2];
