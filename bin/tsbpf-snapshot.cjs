@@ -115,6 +115,18 @@ v8.startupSnapshot.addSerializeCallback(() => {
   if (!primed) throw new Error("snapshot: the warm-up compilations did not finish");
 });
 v8.startupSnapshot.setDeserializeMainFunction(() => {
+  // Tell the launcher that Node started from the blob and runs this code (bin/tsbpf.js
+  // `runFromSnapshot`): a process that never gets here makes it build on the cold path instead.
+  const started = process.env.TSBPF_SNAPSHOT_STARTED_FD;
+  delete process.env.TSBPF_SNAPSHOT_STARTED_FD;
+  if (started !== undefined) {
+    try {
+      fs.writeSync(Number(started), "tsbpf snapshot started\n");
+      fs.closeSync(Number(started));
+    } catch {
+      // not started by the launcher (no such descriptor): nobody is waiting for the word
+    }
+  }
   // `node --snapshot-blob <blob> <launcher> <args>`: argv is [node, launcher, args...], as main expects.
   if (process.argv[2] === "--snapshot-self-test") {
     process.stdout.write("tsbpf snapshot ok\n");

@@ -37,7 +37,10 @@
  * the Node binary, so a change of any of them names a new blob, and a process started from one
  * still compares the stdlib texts with the files on disk. With no blob, the build runs in this
  * process and then starts a background builder (niced, one at a time through a lock file) that
- * writes the blob to a temporary file, checks that Node starts from it, and renames it into place.
+ * writes the blob to a temporary file, checks that Node starts from it, records its fingerprint
+ * (size and sampled blocks) in `<blob>.sum`, and renames it into place. A blob that no longer
+ * matches its fingerprint, or from which Node does not start (the process never reports on fd 3
+ * that it runs our code), is removed and the build runs in this process, with no error.
  * Not with Node flags of the user's (`node --inspect bin/tsbpf.js`), nor for the installed package
  * (dist/ is ES modules, which a Node 20 snapshot cannot hold); `TSBPF_NO_SNAPSHOT=1` turns it off.
  *
@@ -406,7 +409,7 @@ function startServer(socket) {
 }
 
 /** Bump when what the startup snapshot holds, or how a process starts from it, changes. */
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 const SNAPSHOT_ENTRY = path.join(ROOT, "bin", "tsbpf-snapshot.cjs");
 const LAUNCHER = fileURLToPath(import.meta.url);
 
@@ -450,12 +453,81 @@ function snapshotFor(dir, argv) {
   }
 }
 
-/** Runs this command in a new Node process started from `blob`; its exit code, or undefined. */
+/** Blocks of the snapshot file that its fingerprint hashes, and their size. */
+const FINGERPRINT_BLOCKS = 64;
+const FINGERPRINT_BLOCK = 4096;
+
+/**
+ * A cheap fingerprint of the snapshot file `blob` (what its `.sum` file records): its size and a
+ * hash of FINGERPRINT_BLOCKS blocks spread evenly over it, the first and the last included. Node
+ * does not check a blob before starting from it (a truncated or overwritten one crashes it), and
+ * hashing all ~40 MB would cost more than a tenth of what the snapshot saves; this sees a truncated,
+ * emptied or rewritten file for well under a millisecond.
+ */
+function fingerprint(blob) {
+  const fd = fs.openSync(blob, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const hash = createHash("sha1").update(`${size}`);
+    const buf = Buffer.alloc(FINGERPRINT_BLOCK);
+    const last = Math.max(0, size - FINGERPRINT_BLOCK);
+    for (let k = 0; k < FINGERPRINT_BLOCKS; k++) {
+      const at = Math.floor((last * k) / (FINGERPRINT_BLOCKS - 1));
+      hash.update(buf.subarray(0, fs.readSync(fd, buf, 0, FINGERPRINT_BLOCK, at)));
+    }
+    return `${size} ${hash.digest("hex")}\n`;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Removes the snapshot `blob` and its `.sum` file (errors are ignored). */
+function removeSnapshot(blob) {
+  try {
+    for (const f of [blob, `${blob}.sum`]) fs.rmSync(f, { force: true });
+  } catch {
+    // not ours to remove (a read-only cache): it stays, unused
+  }
+}
+
+/**
+ * True when the snapshot `blob` exists and matches the fingerprint its builder recorded; one that
+ * does not (truncated, overwritten, no `.sum`) is removed, so this build starts the builder again.
+ */
+function usableSnapshot(blob) {
+  try {
+    if (!fs.existsSync(blob)) return false;
+    if (fs.readFileSync(`${blob}.sum`, "utf8") === fingerprint(blob)) return true;
+    say(`startup snapshot ${blob} does not match its fingerprint: removed`);
+  } catch (e) {
+    say(`startup snapshot ${blob} unusable (${e.message}): removed`);
+  }
+  removeSnapshot(blob);
+  return false;
+}
+
+/** What a process started from a snapshot writes on SNAPSHOT_STARTED_FD once it runs our code. */
+const SNAPSHOT_STARTED = "tsbpf snapshot started\n";
+const SNAPSHOT_STARTED_FD = 3;
+
+/**
+ * Runs this command in a new Node process started from `blob`; its exit code, or undefined when
+ * it never reached our code (Node could not start from the blob, which is then removed: the
+ * caller builds on the cold path).
+ */
 function runFromSnapshot(blob) {
   const args = ["--snapshot-blob", blob, LAUNCHER, ...process.argv.slice(2)];
-  const r = spawnSync(process.execPath, args, { stdio: "inherit" });
+  const r = spawnSync(process.execPath, args, {
+    stdio: ["inherit", "inherit", "inherit", "pipe"],
+    env: { ...process.env, TSBPF_SNAPSHOT_STARTED_FD: `${SNAPSHOT_STARTED_FD}` },
+  });
   if (r.error) {
     say(`startup snapshot not run (${r.error.message})`);
+    return undefined;
+  }
+  if (r.output?.[SNAPSHOT_STARTED_FD]?.toString() !== SNAPSHOT_STARTED) {
+    say(`startup snapshot ${blob} did not start (${r.signal ?? r.status}): removed`);
+    removeSnapshot(blob);
     return undefined;
   }
   if (r.signal) process.kill(process.pid, r.signal);
@@ -513,12 +585,14 @@ function buildSnapshot(blob, bundle) {
     const test = ["--snapshot-blob", tmp, LAUNCHER, "--snapshot-self-test"];
     const ok = spawnSync(process.execPath, test, { encoding: "utf8", timeout: 60_000 });
     if (ok.status !== 0 || ok.stdout !== "tsbpf snapshot ok\n") return;
+    // The fingerprint first: a blob with no `.sum` is never started from (`usableSnapshot`).
+    writeAtomic(`${blob}.sum`, fingerprint(tmp));
     fs.renameSync(tmp, blob);
     const dir = path.dirname(blob);
     for (const name of fs.readdirSync(dir)) {
       const full = path.join(dir, name);
-      if (/^snapshot-[0-9a-f]+\.blob$/.test(name) && full !== blob)
-        fs.rmSync(full, { force: true });
+      const old = /^(snapshot-[0-9a-f]+\.blob)(\.sum)?$/.exec(name);
+      if (old && path.join(dir, old[1]) !== blob) fs.rmSync(full, { force: true });
     }
   } catch {
     // the cache directory went away, or the disk is full: no snapshot this time
@@ -546,7 +620,7 @@ if (process.env.TSBPF_BUILD_SNAPSHOT) {
     process.exitCode = served;
   } else {
     const snap = snapshotFor(dir, process.argv);
-    const code = snap && fs.existsSync(snap.blob) ? runFromSnapshot(snap.blob) : undefined;
+    const code = snap && usableSnapshot(snap.blob) ? runFromSnapshot(snap.blob) : undefined;
     if (code !== undefined) {
       say(`built from the startup snapshot (${snap.blob})`);
       process.exitCode = code;

@@ -4,9 +4,20 @@
  * what the same build does in the launcher's own process (TSBPF_NO_SNAPSHOT=1), for objects, text
  * output, TypeScript and tsbpf errors and usage errors. The cache directory is a temporary one
  * (TSBPF_CACHE_DIR), removed at the end. The stdlib check that runs on each start from a snapshot
- * (`dropStaleStdlib`) is tested in test/frontend/persistent-project.test.ts.
+ * (`dropStaleStdlib`) is tested in test/frontend/persistent-project.test.ts. A snapshot that is
+ * truncated or has lost its fingerprint file is removed and the build runs in its own process with
+ * no error and the same bytes, and the builder makes a new one; TSBPF_NO_SNAPSHOT=1 never uses it.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -92,4 +103,49 @@ describe("tsbpf build from the startup snapshot", () => {
       expect(bytes("snap").equals(bytes("own")), name).toBe(true);
     }
   }, 180_000);
+
+  it("a damaged snapshot falls back to the in-process build, is removed and made again", async () => {
+    // Run after the test above, in the same cache: its snapshot is there.
+    const blob = () => readdirSync(cache).find((n) => /^snapshot-[0-9a-f]+\.blob$/.test(n));
+    const name = blob();
+    expect(name).toBeDefined();
+    const file = join(cache, name!);
+    const build = (e: NodeJS.ProcessEnv, out: string) =>
+      untimed(tsbpf(["build", "examples/syscount.ts", "-o", join(dir, out)], { env: e }));
+    const ref = build(inProcess, "ref.o");
+    expect(ref.code, ref.stderr).toBe(0);
+    const same = (out: string) =>
+      readFileSync(join(dir, out)).equals(readFileSync(join(dir, "ref.o")));
+
+    // TSBPF_NO_SNAPSHOT=1 does not start from the snapshot even with TSBPF_DEBUG=1.
+    const off = build({ ...viaSnapshot, TSBPF_NO_SNAPSHOT: "1" }, "off.o");
+    expect(off.stderr).not.toMatch(/launcher: .*snapshot/);
+    expect(same("off.o")).toBe(true);
+
+    // Truncated (Node dies starting from it), its header overwritten (Node prints a failed
+    // assertion), its fingerprint file gone: each is removed unused and the build prints no error.
+    const damages = [
+      () => truncateSync(file, 1 << 20),
+      () => writeFileSync(file, Buffer.alloc(8), { flag: "r+" }),
+      () => rmSync(`${file}.sum`),
+    ];
+    for (const damage of damages) {
+      await snapshotMade();
+      expect(blob()).toBe(name);
+      damage();
+      const r = build(viaSnapshot, "damaged.o");
+      expect(r.stderr).not.toMatch(SNAPSHOT_LINE);
+      const launcher = /^tsbpf: launcher: .*\n/gm;
+      expect({ ...r, stderr: r.stderr.replace(launcher, "") }).toEqual({
+        ...ref,
+        stderr: ref.stderr.replace("ref.o", "damaged.o"),
+      });
+      expect(same("damaged.o")).toBe(true);
+      expect(existsSync(file) || existsSync(`${file}.sum`)).toBe(false);
+    }
+    await snapshotMade();
+    const again = build(viaSnapshot, "again.o");
+    expect(again.stderr).toMatch(SNAPSHOT_LINE);
+    expect(same("again.o")).toBe(true);
+  }, 240_000);
 });
