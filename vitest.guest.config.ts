@@ -12,7 +12,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     pool: "forks",
     // Builds stay on the cold path and leave no build server behind.
-    env: { TSBPF_NO_SERVER: "1" },
+    env: { TSBPF_NO_SERVER: "1", TSBPF_NO_SNAPSHOT: "1" },
     fileParallelism: false,
     reporters: ["default", "./test/support/skip-summary.ts"],
   },

@@ -4,9 +4,12 @@
  *
  * Per example: a build as a user starts it (a new `node bin/tsbpf.js build` process, the launcher's
  * bundle and V8 code cache already made, served by the build server that the warm-up run left
- * running: cli/build-server.ts), the same with `TSBPF_NO_SERVER=1` (every build loads TypeScript and
- * parses the stdlib in its own process: the cold path), clang's time for the twin, and the `--watch`
- * rebuild time (from writing the edited file to the "built" line); each the median of RUNS runs
+ * running: cli/build-server.ts), the same with `TSBPF_NO_SERVER=1` (the cold path: a fresh process
+ * started from the launcher's V8 startup snapshot, bin/tsbpf-snapshot.cjs, which the bench waits
+ * for first), the same with `TSBPF_NO_SNAPSHOT=1` too (every build loads TypeScript and parses the
+ * stdlib in its own process), clang's time for the twin, and the `--watch` rebuild time (from
+ * writing the edited file to the "built" line, edits starting once the watch's idle warm-up
+ * compilations are done, as a user edits seconds after starting it); each the median of RUNS runs
  * after a warm-up, with the ratios tsbpf / clang (below 1 = tsbpf is faster), and a last row with
  * each column's median over the examples (the goal: median build/clang at most 2). Also once: the very first build after a source change
  * (bundle rebuild, empty code cache) and the build through tsx without the bundle.
@@ -67,6 +70,28 @@ function medianOf(fn: () => number): number {
   return median(Array.from({ length: RUNS }, fn))!;
 }
 
+/**
+ * Waits (120 s at most) until a cold build of `example` starts from the launcher's startup snapshot,
+ * which the first cold build without one makes in the background; the ms waited, or undefined.
+ */
+async function startupSnapshotReady(
+  example: string,
+  env: NodeJS.ProcessEnv,
+): Promise<number | undefined> {
+  const t0 = performance.now();
+  const args = [BIN, "build", `examples/${example}.ts`, "-o", join(work, `${example}.o`)];
+  while (performance.now() - t0 < 120_000) {
+    const r = spawnSync(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...env, TSBPF_DEBUG: "1" },
+      encoding: "utf8",
+    });
+    if (r.stderr.includes("built from the startup snapshot")) return performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return undefined;
+}
+
 /** Median time from writing an edit to the watch process's "built" line. */
 async function watchRebuildMs(example: string): Promise<number> {
   const src = join(work, `${example}.ts`);
@@ -95,6 +120,8 @@ async function watchRebuildMs(example: string): Promise<number> {
     });
   try {
     await waitForBuilds(1);
+    // Like a user, who edits seconds later: the watch's idle warm-up compilations are done.
+    await settled(child.pid!);
     const samples: number[] = [];
     for (let i = 0; i <= RUNS; i++) {
       const before = builds();
@@ -106,6 +133,31 @@ async function watchRebuildMs(example: string): Promise<number> {
     return median(samples)!;
   } finally {
     child.kill("SIGINT");
+  }
+}
+
+/** CPU time (clock ticks) that process `pid` has used, or undefined without /proc. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves once process `pid` has used no CPU for 300 ms (20 s at most; 5 s without /proc). */
+async function settled(pid: number): Promise<void> {
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  if (cpuTicks(pid) === undefined) {
+    await sleep(5000);
+    return;
+  }
+  for (let waited = 0, last = -1; waited < 20_000; waited += 300) {
+    const now = cpuTicks(pid);
+    if (now === last) return;
+    last = now ?? -1;
+    await sleep(300);
   }
 }
 
@@ -165,7 +217,9 @@ async function main(): Promise<void> {
     .sort();
   if (examples.length === 0) throw new Error(`no example named ${only.join(", ")}`);
   const first = examples.includes("syscount") ? "syscount" : examples[0]!;
-  const noServer = { ...process.env, TSBPF_NO_SERVER: "1" };
+  const noServer: NodeJS.ProcessEnv = { ...process.env, TSBPF_NO_SERVER: "1" };
+  delete noServer.TSBPF_NO_SNAPSHOT;
+  const inProcess = { ...noServer, TSBPF_NO_SNAPSHOT: "1" };
   const build = (ex: string, env?: NodeJS.ProcessEnv) => () =>
     timeProcess(
       process.execPath,
@@ -176,10 +230,16 @@ async function main(): Promise<void> {
   const freshCache = join(work, "fresh-cache");
   const firstRun = build(first, { ...noServer, TSBPF_CACHE_DIR: freshCache })();
   const viaTsx = medianOf(build(first, { ...noServer, TSBPF_NO_BUNDLE: "1" }));
+  const snapshotMs = await startupSnapshotReady(first, noServer);
   console.log(
     `first build after a source change (${first}: bundling + empty code cache): ${fmt(firstRun)} ms`,
   );
   console.log(`cold build through tsx, no bundle (${first}): ${fmt(viaTsx)} ms`);
+  console.log(
+    snapshotMs === undefined
+      ? "no startup snapshot: the no-server column builds in-process"
+      : `startup snapshot ready ${fmt(snapshotMs)} ms after the first cold build (built in the background)`,
+  );
 
   const cacheDir = defaultCacheDir();
   let clangMissing = hasCommand(CLANG) ? undefined : `${CLANG} not found`;
@@ -200,6 +260,7 @@ async function main(): Promise<void> {
     stageRows.push([ex, ...STAGES.map((k) => b[k].toFixed(1)), total.toFixed(1)]);
     const served = medianOf(build(ex));
     const cold = medianOf(build(ex, noServer));
+    const own = medianOf(build(ex, inProcess));
     const twin = join(ROOT, "bench/c", `${ex}.bpf.c`);
     const clang =
       clangMissing === undefined && existsSync(twin)
@@ -210,9 +271,11 @@ async function main(): Promise<void> {
       ex,
       fmt(served),
       fmt(cold),
+      fmt(own),
       fmt(clang),
       ratio(served, clang),
       ratio(cold, clang),
+      ratio(own, clang),
       fmt(watch),
       ratio(watch, clang),
     ]);
@@ -223,9 +286,11 @@ async function main(): Promise<void> {
     "example",
     "build ms",
     "no-server ms",
+    "in-process ms",
     "clang ms",
     "build/clang",
     "no-server/clang",
+    "in-process/clang",
     "watch rebuild ms",
     "watch/clang",
   ];

@@ -77,3 +77,28 @@ export async function serveBuilds(socket: string): Promise<void> {
   const { serveBuilds: serve } = await import("./build-server.ts");
   await serve(socket, (command) => buildCli(command, true));
 }
+
+/**
+ * Readies this process for a V8 startup snapshot (bin/tsbpf-snapshot.cjs): loads the `build`
+ * command, the compiler and the front end, and compiles each of `samples` ([file name, source]) twice
+ * in memory, so the snapshot holds the front end's project with the stdlib parsed. Writes nothing.
+ */
+export async function primeForSnapshot(samples: readonly [string, string][]): Promise<void> {
+  await buildCli("build");
+  const { compileSource } = await import("../compiler/driver.ts");
+  for (const [file, source] of samples) {
+    for (let round = 0; round < 2; round++) {
+      const out = await compileSource(`${source}\n// snapshot warm-up ${round}\n`, file, {});
+      if (out.object === undefined) throw new Error(`snapshot warm-up: ${file} did not build`);
+    }
+  }
+}
+
+/**
+ * Run first in a process started from the startup snapshot: drops the snapshot's parsed stdlib when
+ * the stdlib files on disk no longer have the texts it was parsed from.
+ */
+export async function resumeFromSnapshot(): Promise<void> {
+  const { dropStaleStdlib } = await import("../compiler/frontend/project.ts");
+  dropStaleStdlib();
+}

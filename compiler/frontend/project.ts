@@ -30,6 +30,8 @@ export const USER_ROOT = "/src/";
 /** The process-wide project and the user's file currently in it. */
 interface Session {
   readonly host: FrontEndHost;
+  /** The stdlib texts the project was made from (`dropStaleStdlib` compares them). */
+  readonly stdlib: ReadonlyMap<string, string>;
   readonly project: Project;
   user: SourceFile | undefined;
 }
@@ -50,7 +52,8 @@ function createSession(host: FrontEndHost): Session {
       allowUnreachableCode: true,
     },
   });
-  for (const [name, text] of host.stdlibFiles()) {
+  const stdlib = new Map(host.stdlibFiles());
+  for (const [name, text] of stdlib) {
     if (!name.endsWith(".d.ts")) continue;
     const path = name === "lib.d.ts" ? "/lib/tsbpf-lib.d.ts" : "/node_modules/tsbpf/" + name;
     project.createSourceFile(path, text);
@@ -59,7 +62,7 @@ function createSession(host: FrontEndHost): Session {
     "/node_modules/tsbpf/package.json",
     '{ "name": "tsbpf", "types": "index.d.ts" }',
   );
-  return { host, project, user: undefined };
+  return { host, stdlib, project, user: undefined };
 }
 
 /**
@@ -68,6 +71,19 @@ function createSession(host: FrontEndHost): Session {
  */
 export function reloadStdlib(): void {
   session = null;
+}
+
+/**
+ * Forgets the project when the host's stdlib texts now differ from those it was made from (a process
+ * started from a startup snapshot, bin/tsbpf-snapshot.cjs, holding a project parsed earlier).
+ */
+export function dropStaleStdlib(): void {
+  if (session === null) return;
+  const now = session.host.stdlibFiles();
+  const old = session.stdlib;
+  if (now.size !== old.size || [...now].some(([name, text]) => old.get(name) !== text)) {
+    session = null;
+  }
 }
 
 /** The loaded program: the user's source file inside its project. */

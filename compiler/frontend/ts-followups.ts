@@ -34,13 +34,19 @@ export function refineTypescriptDiagnostics(
   /** Where TypeScript's errors follow from an `async` function / an unknown tracepoint's `ctx`. */
   const asyncFns: Range[] = [];
   const untypedCtx: Range[] = [];
-  for (const kw of sf.getDescendantsOfKind(SyntaxKind.AsyncKeyword)) {
+  // Each walk below looks for a word of the source, so a file without it needs no walk (rebuilds).
+  const text = sf.getFullText();
+  const keywords = text.includes("async") ? sf.getDescendantsOfKind(SyntaxKind.AsyncKeyword) : [];
+  for (const kw of keywords) {
     added.push(at(p, kw, "TSB1008", { what: "an async function" }));
     const fn = kw.getParent();
     if (fn) asyncFns.push({ pos: fn.getStart(), end: fn.getEnd() });
   }
-  const known = stdlibTracepoints(p);
-  for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  const calls = text.includes("tracepoint")
+    ? sf.getDescendantsOfKind(SyntaxKind.CallExpression)
+    : [];
+  const known = calls.length > 0 ? stdlibTracepoints(p) : [];
+  for (const call of calls) {
     if (call.getExpression().getText() !== "tracepoint" || call.getTypeArguments().length > 0)
       continue;
     const [name, body] = call.getArguments();

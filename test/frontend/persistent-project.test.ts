@@ -8,7 +8,8 @@
 import { describe, expect, it } from "vitest";
 import { compileToIr } from "../../compiler/frontend/index.ts";
 import { printModule } from "../../compiler/ir/index.ts";
-import { reloadStdlib } from "../../compiler/frontend/project.ts";
+import { memoryHost, nodeHost } from "../../compiler/frontend/host.ts";
+import { dropStaleStdlib, reloadStdlib } from "../../compiler/frontend/project.ts";
 
 const HEAD =
   'import { ArrayMap, HashMap, u32, u64, xdp } from "tsbpf";\n' +
@@ -78,5 +79,24 @@ describe("one TypeScript project across compilations", () => {
     reloadStdlib();
     expect(codes(tsError)).toEqual(["TS2304 4:25"]);
     expect(codes(good(2))).toEqual([]);
+  });
+
+  it("dropStaleStdlib keeps the project while the stdlib texts are the same, drops it when not", () => {
+    const files = new Map(nodeHost().stdlibFiles());
+    const host = memoryHost(files);
+    const withHost = (src: string) =>
+      compileToIr(src, "t.ts", { host }).diagnostics.map((d) => `${d.code} ${d.line}:${d.col}`);
+    expect(withHost(good(1))).toEqual([]);
+    dropStaleStdlib();
+    expect(withHost(good(1))).toEqual([]);
+    // A stdlib whose module exports nothing: the old project would still compile the program.
+    const index = files.get("index.d.ts")!;
+    files.set("index.d.ts", "export {};\n");
+    expect(withHost(good(1))).toEqual([]);
+    dropStaleStdlib();
+    expect(withHost(good(1))).not.toEqual([]);
+    files.set("index.d.ts", index);
+    dropStaleStdlib();
+    expect(withHost(good(1))).toEqual([]);
   });
 });
