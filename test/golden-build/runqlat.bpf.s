@@ -27,7 +27,7 @@ onSwitch:  ; section tracepoint/sched/sched_switch
     6: call 1
     7: r7 = r0
 ; examples/runqlat.ts:21
-    8: if r7 == 0 goto +24
+    8: if r7 == 0 goto +25
 ; examples/runqlat.ts:22
     9: call 5
    10: r6 = r0
@@ -42,18 +42,19 @@ onSwitch:  ; section tracepoint/sched/sched_switch
 ; examples/runqlat.ts:24
    19: r1 = 0
    20: r6 >>= 1
-   21: if r6 == 0 goto +2
-   22: w1 += 1
-   23: if w1 < 25 goto -4
-   24: *(u32 *)(r10 - 8) = w1
-   25: r1 = 0 ll  ; map histogram
-   27: r2 = r10
-   28: r2 += -8
-   29: call 1
+   21: goto +0
+   22: if r6 == 0 goto +2
+   23: w1 += 1
+   24: if w1 < 25 goto -5
+   25: *(u32 *)(r10 - 8) = w1
+   26: r1 = 0 ll  ; map histogram
+   28: r2 = r10
+   29: r2 += -8
+   30: call 1
 ; examples/runqlat.ts:25
-   30: if r0 == 0 goto +2
-   31: r1 = 1
-   32: lock *(u64 *)(r0 + 0) += r1
+   31: if r0 == 0 goto +2
+   32: r1 = 1
+   33: lock *(u64 *)(r0 + 0) += r1
 ; examples/runqlat.ts:21
-   33: r0 = 0
-   34: exit
+   34: r0 = 0
+   35: exit

@@ -65,21 +65,21 @@ nat:  ; section xdp
     6: if r7 > r2 goto +151
 ; examples/xdp-nat.ts:89
     7: w1 = *(u16 *)(r8 + 12)
-    8: if w1 != 8 goto +149
+    8: goto +0
+    9: if w1 != 8 goto +148
 ; examples/xdp-nat.ts:90
-    9: r7 = r8
-   10: r7 += 34
+   10: r7 = r8
+   11: r7 += 34
 ; examples/xdp-nat.ts:91
-   11: if r7 > r2 goto +146
+   12: if r7 > r2 goto +145
 ; examples/xdp-nat.ts:92
-   12: w9 = *(u8 *)(r8 + 23)
+   13: w9 = *(u8 *)(r8 + 23)
 ; examples/xdp-nat.ts:93
-   13: if w9 == 6 goto +1
-   14: if w9 != 17 goto +143
+   14: if w9 == 6 goto +1
+   15: if w9 != 17 goto +142
 ; examples/xdp-nat.ts:94
-   15: w1 = *(u16 *)(r8 + 20)
-   16: w1 &= 65311
-   17: if w1 != 0 goto +140
+   16: w1 = *(u16 *)(r8 + 20)
+   17: if w1 & 65311 goto +140
 ; examples/xdp-nat.ts:95
    18: w1 = *(u8 *)(r8 + 14)
    19: w1 &= 15
@@ -180,10 +180,10 @@ nat:  ; section xdp
 ; examples/xdp-nat.ts:116
    93: *(u16 *)(r9 + 16) = w1
 ; examples/xdp-nat.ts:112
-   94: goto +28
+   94: goto +27
 ; examples/xdp-nat.ts:117
    95: w1 = *(u16 *)(r7 + 6)
-   96: if w1 == 0 goto +26
+   96: if w1 == 0 goto +25
 ; examples/xdp-nat.ts:119
    97: r2 = *(u64 *)(r10 - 48)
    98: r3 = *(u64 *)(r10 - 40)
@@ -212,11 +212,11 @@ nat:  ; section xdp
   117: w1 &= 65535
   118: w1 &= 65535
 ; examples/xdp-nat.ts:120
-  119: if w1 != 0 goto +2
+  119: if w1 != 0 goto +1
   120: r1 = 65535
-  121: goto +0
-  122: *(u16 *)(r7 + 6) = w1
+  121: *(u16 *)(r7 + 6) = w1
 ; examples/xdp-nat.ts:122
+  122: goto +0
   123: *(u16 *)(r7 + 2) = w6
 ; examples/xdp-nat.ts:125
   124: w1 = *(u8 *)(r8 + 0)
