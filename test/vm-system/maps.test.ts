@@ -275,11 +275,7 @@ describe("registry", () => {
 
   it("names unsupported map types", () => {
     expect(() =>
-      createMap(
-        spec({ type: BPF_MAP_TYPE.BPF_MAP_TYPE_ARENA }),
-        ctx(),
-        () => undefined,
-      ),
+      createMap(spec({ type: BPF_MAP_TYPE.BPF_MAP_TYPE_ARENA }), ctx(), () => undefined),
     ).toThrow(/arena is not supported/);
   });
 });
