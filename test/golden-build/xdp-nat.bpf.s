@@ -37,22 +37,20 @@ replace32:
    15: w3 >>= 16
    16: w1 += w3
 ; examples/xdp-nat.ts:71
-   17: r3 = r1
-   18: w3 &= 65535
+   17: r2 = r1
+   18: w2 &= 65535
    19: w1 >>= 16
-   20: w3 += w1
+   20: w2 += w1
 ; examples/xdp-nat.ts:72
-   21: r2 = r3
-   22: w2 &= 65535
-   23: r1 = r3
+   21: r0 = r2
+   22: w0 &= 65535
+   23: r1 = r2
    24: w1 >>= 16
-   25: w2 += w1
+   25: w0 += w1
 ; examples/xdp-nat.ts:78
-   26: r0 = r2
-   27: w0 ^= -1
-   28: w0 &= 65535
-   29: w0 &= 65535
-   30: exit
+   26: w0 ^= -1
+   27: w0 &= 65535
+   28: exit
 
 nat:  ; section xdp
 ; examples/xdp-nat.ts:86
@@ -64,24 +62,24 @@ nat:  ; section xdp
     4: r7 = r8
     5: r7 += 14
 ; examples/xdp-nat.ts:88
-    6: if r7 > r2 goto +155
+    6: if r7 > r2 goto +153
 ; examples/xdp-nat.ts:89
     7: w1 = *(u16 *)(r8 + 12)
     8: goto +0
-    9: if w1 != 8 goto +152
+    9: if w1 != 8 goto +150
 ; examples/xdp-nat.ts:90
    10: r7 = r8
    11: r7 += 34
 ; examples/xdp-nat.ts:91
-   12: if r7 > r2 goto +149
+   12: if r7 > r2 goto +147
 ; examples/xdp-nat.ts:92
    13: w9 = *(u8 *)(r8 + 23)
 ; examples/xdp-nat.ts:93
    14: if w9 == 6 goto +1
-   15: if w9 != 17 goto +146
+   15: if w9 != 17 goto +144
 ; examples/xdp-nat.ts:94
    16: w1 = *(u16 *)(r8 + 20)
-   17: if w1 & 65311 goto +144
+   17: if w1 & 65311 goto +142
 ; examples/xdp-nat.ts:95
    18: w1 = *(u8 *)(r8 + 14)
    19: w1 &= 15
@@ -95,7 +93,7 @@ nat:  ; section xdp
    26: r1 = r7
    27: r1 += 8
 ; examples/xdp-nat.ts:97
-   28: if r1 > r2 goto +133
+   28: if r1 > r2 goto +131
 ; examples/xdp-nat.ts:99
    29: *(u32 *)(r10 - 4) = 0
 ; examples/xdp-nat.ts:100
@@ -113,7 +111,7 @@ nat:  ; section xdp
    39: r2 += -8
    40: call 1
 ; examples/xdp-nat.ts:104
-   41: if r0 == 0 goto +120
+   41: if r0 == 0 goto +118
 ; examples/xdp-nat.ts:105
    42: r1 = *(u64 *)(r0 + 0)
    43: *(u64 *)(r10 - 24) = r1
@@ -139,7 +137,7 @@ nat:  ; section xdp
    58: call pc-1  ; call replace32
    59: *(u16 *)(r8 + 24) = w0
 ; examples/xdp-nat.ts:112
-   60: if w9 != 6 goto +36
+   60: if w9 != 6 goto +35
 ; examples/xdp-nat.ts:113
    61: r1 = *(u64 *)(r10 - 32)
    62: w9 = *(u32 *)(r1 + 0)
@@ -150,7 +148,7 @@ nat:  ; section xdp
    67: r1 = r9
    68: r1 += 20
 ; examples/xdp-nat.ts:114
-   69: if r1 > r2 goto +92
+   69: if r1 > r2 goto +90
 ; examples/xdp-nat.ts:115
    70: w1 = *(u16 *)(r9 + 16)
    71: r2 = *(u64 *)(r10 - 48)
@@ -180,99 +178,97 @@ nat:  ; section xdp
 ; examples/xdp-nat.ts:83
    92: w2 ^= -1
    93: w2 &= 65535
-   94: w2 &= 65535
 ; examples/xdp-nat.ts:116
-   95: *(u16 *)(r9 + 16) = w2
+   94: *(u16 *)(r9 + 16) = w2
 ; examples/xdp-nat.ts:112
-   96: goto +29
+   95: goto +28
 ; examples/xdp-nat.ts:117
-   97: w1 = *(u16 *)(r7 + 6)
-   98: if w1 == 0 goto +27
+   96: w1 = *(u16 *)(r7 + 6)
+   97: if w1 == 0 goto +26
 ; examples/xdp-nat.ts:119
-   99: r2 = *(u64 *)(r10 - 48)
-  100: r3 = *(u64 *)(r10 - 40)
-  101: call pc-1  ; call replace32
-  102: r2 = r0
+   98: r2 = *(u64 *)(r10 - 48)
+   99: r3 = *(u64 *)(r10 - 40)
+  100: call pc-1  ; call replace32
+  101: r2 = r0
 ; examples/xdp-nat.ts:83
-  103: w2 ^= -1
-  104: w2 &= 65535
-  105: r1 = *(u64 *)(r10 - 56)
-  106: w1 ^= -1
-  107: w1 &= 65535
-  108: w2 += w1
-  109: w2 += w6
+  102: w2 ^= -1
+  103: w2 &= 65535
+  104: r1 = *(u64 *)(r10 - 56)
+  105: w1 ^= -1
+  106: w1 &= 65535
+  107: w2 += w1
+  108: w2 += w6
 ; examples/xdp-nat.ts:71
-  110: r3 = r2
-  111: w3 &= 65535
-  112: r1 = r2
-  113: w1 >>= 16
-  114: w3 += w1
+  109: r3 = r2
+  110: w3 &= 65535
+  111: r1 = r2
+  112: w1 >>= 16
+  113: w3 += w1
 ; examples/xdp-nat.ts:72
-  115: r2 = r3
-  116: w2 &= 65535
-  117: r1 = r3
-  118: w1 >>= 16
-  119: w2 += w1
+  114: r2 = r3
+  115: w2 &= 65535
+  116: r1 = r3
+  117: w1 >>= 16
+  118: w2 += w1
 ; examples/xdp-nat.ts:83
-  120: w2 ^= -1
-  121: w2 &= 65535
-  122: w2 &= 65535
+  119: w2 ^= -1
+  120: w2 &= 65535
 ; examples/xdp-nat.ts:120
-  123: if w2 != 0 goto +1
-  124: r2 = 65535
-  125: *(u16 *)(r7 + 6) = w2
+  121: if w2 != 0 goto +1
+  122: r2 = 65535
+  123: *(u16 *)(r7 + 6) = w2
 ; examples/xdp-nat.ts:122
-  126: goto +0
-  127: *(u16 *)(r7 + 2) = w6
+  124: goto +0
+  125: *(u16 *)(r7 + 2) = w6
 ; examples/xdp-nat.ts:125
-  128: w1 = *(u8 *)(r8 + 0)
-  129: *(u8 *)(r8 + 6) = w1
+  126: w1 = *(u8 *)(r8 + 0)
+  127: *(u8 *)(r8 + 6) = w1
 ; examples/xdp-nat.ts:126
-  130: w1 = *(u8 *)(r10 - 18)
-  131: *(u8 *)(r8 + 0) = w1
+  128: w1 = *(u8 *)(r10 - 18)
+  129: *(u8 *)(r8 + 0) = w1
 ; examples/xdp-nat.ts:125
-  132: w1 = *(u8 *)(r8 + 1)
-  133: *(u8 *)(r8 + 7) = w1
+  130: w1 = *(u8 *)(r8 + 1)
+  131: *(u8 *)(r8 + 7) = w1
 ; examples/xdp-nat.ts:126
-  134: w1 = *(u8 *)(r10 - 17)
-  135: *(u8 *)(r8 + 1) = w1
+  132: w1 = *(u8 *)(r10 - 17)
+  133: *(u8 *)(r8 + 1) = w1
 ; examples/xdp-nat.ts:125
-  136: w1 = *(u8 *)(r8 + 2)
-  137: *(u8 *)(r8 + 8) = w1
+  134: w1 = *(u8 *)(r8 + 2)
+  135: *(u8 *)(r8 + 8) = w1
 ; examples/xdp-nat.ts:126
-  138: w1 = *(u8 *)(r10 - 16)
-  139: *(u8 *)(r8 + 2) = w1
+  136: w1 = *(u8 *)(r10 - 16)
+  137: *(u8 *)(r8 + 2) = w1
 ; examples/xdp-nat.ts:125
-  140: w1 = *(u8 *)(r8 + 3)
-  141: *(u8 *)(r8 + 9) = w1
+  138: w1 = *(u8 *)(r8 + 3)
+  139: *(u8 *)(r8 + 9) = w1
 ; examples/xdp-nat.ts:126
-  142: w1 = *(u8 *)(r10 - 15)
-  143: *(u8 *)(r8 + 3) = w1
+  140: w1 = *(u8 *)(r10 - 15)
+  141: *(u8 *)(r8 + 3) = w1
 ; examples/xdp-nat.ts:125
-  144: w1 = *(u8 *)(r8 + 4)
-  145: *(u8 *)(r8 + 10) = w1
+  142: w1 = *(u8 *)(r8 + 4)
+  143: *(u8 *)(r8 + 10) = w1
 ; examples/xdp-nat.ts:126
-  146: w1 = *(u8 *)(r10 - 14)
-  147: *(u8 *)(r8 + 4) = w1
+  144: w1 = *(u8 *)(r10 - 14)
+  145: *(u8 *)(r8 + 4) = w1
 ; examples/xdp-nat.ts:125
-  148: w1 = *(u8 *)(r8 + 5)
-  149: *(u8 *)(r8 + 11) = w1
+  146: w1 = *(u8 *)(r8 + 5)
+  147: *(u8 *)(r8 + 11) = w1
 ; examples/xdp-nat.ts:126
-  150: w1 = *(u8 *)(r10 - 13)
-  151: *(u8 *)(r8 + 5) = w1
+  148: w1 = *(u8 *)(r10 - 13)
+  149: *(u8 *)(r8 + 5) = w1
 ; examples/xdp-nat.ts:128
-  152: w1 = *(u32 *)(r10 - 12)
-  153: if w1 != 0 goto +3
-  154: r1 = 3
-  155: call pc-1  ; call verdict
-  156: exit
+  150: w1 = *(u32 *)(r10 - 12)
+  151: if w1 != 0 goto +3
+  152: r1 = 3
+  153: call pc-1  ; call verdict
+  154: exit
 ; examples/xdp-nat.ts:129
-  157: r2 = 0
-  158: call 23
-  159: w1 = w0
-  160: call pc-1  ; call verdict
-  161: exit
+  155: r2 = 0
+  156: call 23
+  157: w1 = w0
+  158: call pc-1  ; call verdict
+  159: exit
 ; examples/xdp-nat.ts:88
-  162: r1 = 2
-  163: call pc-1  ; call verdict
-  164: exit
+  160: r1 = 2
+  161: call pc-1  ; call verdict
+  162: exit
