@@ -46,6 +46,18 @@ function storedSource(cx: RuleContext, v: ValueId, size: number): ValueId | unde
   return size * 8 <= Math.min(outer, BITS[inner]) ? d.arg : undefined;
 }
 
+/** The non-constant operand and the constant of a binary operation with one constant operand. */
+function constOperand(
+  cx: RuleContext,
+  a: ValueId,
+  b: ValueId,
+): [ValueId | undefined, bigint | undefined] {
+  const kb = cx.konst(b);
+  if (kb !== undefined) return cx.konst(a) === undefined ? [a, kb] : [undefined, undefined];
+  const ka = cx.konst(a);
+  return ka !== undefined ? [b, ka] : [undefined, undefined];
+}
+
 /** Address-producing operations whose result is never null. */
 const NON_NULL = new Set(["stackslot", "mapref", "globaladdr", "funcaddr"]);
 
@@ -88,6 +100,24 @@ export const INST_RULES: readonly InstRule[] = [
       // With eq the result is `t` when c holds; with ne, its negation.
       const sameAsC = d.cond === "eq" ? t : !t;
       return { op: "icmp", cond: sameAsC ? c.cond : NEGATED_COND[c.cond], lhs: c.lhs, rhs: c.rhs };
+    },
+  },
+  {
+    // and (and x, c1), c2 → and x, c1 when c2 keeps every bit c1 can leave (c1 & c2 == c1), in
+    // either operand order: `u16(~x & 0xffff)` masks twice. The result is the inner `and` again,
+    // which CSE then merges. Masks that narrow each other are left alone: `(x & 0xffff) & 0xff` is
+    // half of the byte swap idiom that isel selects as one `be16` (isel-idioms.ts).
+    name: "redundant-and",
+    apply: (d, cx) => {
+      if (d.op !== "binary" || d.binop !== "and") return undefined;
+      const [inner, c2] = constOperand(cx, d.lhs, d.rhs);
+      const id = inner === undefined ? undefined : cx.def(inner);
+      if (c2 === undefined || id?.op !== "binary" || id.binop !== "and") return undefined;
+      const [x, c1] = constOperand(cx, id.lhs, id.rhs);
+      if (x === undefined || c1 === undefined) return undefined;
+      const bits = BITS[cx.f.values[inner!]!.type];
+      const u = (c: bigint) => BigInt.asUintN(bits, c);
+      return (u(c1) & u(c2)) === u(c1) ? id : undefined;
     },
   },
   {

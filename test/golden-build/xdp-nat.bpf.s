@@ -49,8 +49,7 @@ replace32:
 ; examples/xdp-nat.ts:78
    25: w0 ^= -1
    26: w0 &= 65535
-   27: w0 &= 65535
-   28: exit
+   27: exit
 
 nat:  ; section xdp
 ; examples/xdp-nat.ts:86
@@ -62,24 +61,24 @@ nat:  ; section xdp
     4: r7 = r8
     5: r7 += 14
 ; examples/xdp-nat.ts:88
-    6: if r7 > r2 goto +151
+    6: if r7 > r2 goto +149
 ; examples/xdp-nat.ts:89
     7: w1 = *(u16 *)(r8 + 12)
     8: goto +0
-    9: if w1 != 8 goto +148
+    9: if w1 != 8 goto +146
 ; examples/xdp-nat.ts:90
    10: r7 = r8
    11: r7 += 34
 ; examples/xdp-nat.ts:91
-   12: if r7 > r2 goto +145
+   12: if r7 > r2 goto +143
 ; examples/xdp-nat.ts:92
    13: w9 = *(u8 *)(r8 + 23)
 ; examples/xdp-nat.ts:93
    14: if w9 == 6 goto +1
-   15: if w9 != 17 goto +142
+   15: if w9 != 17 goto +140
 ; examples/xdp-nat.ts:94
    16: w1 = *(u16 *)(r8 + 20)
-   17: if w1 & 65311 goto +140
+   17: if w1 & 65311 goto +138
 ; examples/xdp-nat.ts:95
    18: w1 = *(u8 *)(r8 + 14)
    19: w1 &= 15
@@ -93,7 +92,7 @@ nat:  ; section xdp
    26: r1 = r7
    27: r1 += 8
 ; examples/xdp-nat.ts:97
-   28: if r1 > r2 goto +129
+   28: if r1 > r2 goto +127
 ; examples/xdp-nat.ts:99
    29: *(u32 *)(r10 - 4) = 0
 ; examples/xdp-nat.ts:100
@@ -111,7 +110,7 @@ nat:  ; section xdp
    39: r2 += -8
    40: call 1
 ; examples/xdp-nat.ts:104
-   41: if r0 == 0 goto +116
+   41: if r0 == 0 goto +114
 ; examples/xdp-nat.ts:105
    42: r1 = *(u64 *)(r0 + 0)
    43: *(u64 *)(r10 - 24) = r1
@@ -137,7 +136,7 @@ nat:  ; section xdp
    58: call pc-1  ; call replace32
    59: *(u16 *)(r8 + 24) = w0
 ; examples/xdp-nat.ts:112
-   60: if w9 != 6 goto +34
+   60: if w9 != 6 goto +33
 ; examples/xdp-nat.ts:113
    61: r1 = *(u64 *)(r10 - 32)
    62: w9 = *(u32 *)(r1 + 0)
@@ -148,7 +147,7 @@ nat:  ; section xdp
    67: r1 = r9
    68: r1 += 20
 ; examples/xdp-nat.ts:114
-   69: if r1 > r2 goto +88
+   69: if r1 > r2 goto +86
 ; examples/xdp-nat.ts:115
    70: w1 = *(u16 *)(r9 + 16)
    71: r2 = *(u64 *)(r10 - 48)
@@ -176,97 +175,95 @@ nat:  ; section xdp
 ; examples/xdp-nat.ts:83
    90: w1 ^= -1
    91: w1 &= 65535
-   92: w1 &= 65535
 ; examples/xdp-nat.ts:116
-   93: *(u16 *)(r9 + 16) = w1
+   92: *(u16 *)(r9 + 16) = w1
 ; examples/xdp-nat.ts:112
-   94: goto +27
+   93: goto +26
 ; examples/xdp-nat.ts:117
-   95: w1 = *(u16 *)(r7 + 6)
-   96: if w1 == 0 goto +25
+   94: w1 = *(u16 *)(r7 + 6)
+   95: if w1 == 0 goto +24
 ; examples/xdp-nat.ts:119
-   97: r2 = *(u64 *)(r10 - 48)
-   98: r3 = *(u64 *)(r10 - 40)
-   99: call pc-1  ; call replace32
-  100: r2 = r0
+   96: r2 = *(u64 *)(r10 - 48)
+   97: r3 = *(u64 *)(r10 - 40)
+   98: call pc-1  ; call replace32
+   99: r2 = r0
 ; examples/xdp-nat.ts:83
-  101: w2 ^= -1
-  102: w2 &= 65535
-  103: r1 = *(u64 *)(r10 - 56)
-  104: w1 ^= -1
-  105: w1 &= 65535
-  106: w2 += w1
-  107: w2 += w6
+  100: w2 ^= -1
+  101: w2 &= 65535
+  102: r1 = *(u64 *)(r10 - 56)
+  103: w1 ^= -1
+  104: w1 &= 65535
+  105: w2 += w1
+  106: w2 += w6
 ; examples/xdp-nat.ts:71
-  108: r0 = r2
-  109: w0 &= 65535
-  110: w2 >>= 16
-  111: w0 += w2
+  107: r0 = r2
+  108: w0 &= 65535
+  109: w2 >>= 16
+  110: w0 += w2
 ; examples/xdp-nat.ts:72
-  112: r1 = r0
-  113: w1 &= 65535
-  114: w0 >>= 16
-  115: w1 += w0
+  111: r1 = r0
+  112: w1 &= 65535
+  113: w0 >>= 16
+  114: w1 += w0
 ; examples/xdp-nat.ts:83
-  116: w1 ^= -1
-  117: w1 &= 65535
-  118: w1 &= 65535
+  115: w1 ^= -1
+  116: w1 &= 65535
 ; examples/xdp-nat.ts:120
-  119: if w1 != 0 goto +1
-  120: r1 = 65535
-  121: *(u16 *)(r7 + 6) = w1
+  117: if w1 != 0 goto +1
+  118: r1 = 65535
+  119: *(u16 *)(r7 + 6) = w1
 ; examples/xdp-nat.ts:122
-  122: goto +0
-  123: *(u16 *)(r7 + 2) = w6
+  120: goto +0
+  121: *(u16 *)(r7 + 2) = w6
 ; examples/xdp-nat.ts:125
-  124: w1 = *(u8 *)(r8 + 0)
-  125: *(u8 *)(r8 + 6) = w1
+  122: w1 = *(u8 *)(r8 + 0)
+  123: *(u8 *)(r8 + 6) = w1
 ; examples/xdp-nat.ts:126
-  126: w1 = *(u8 *)(r10 - 18)
-  127: *(u8 *)(r8 + 0) = w1
+  124: w1 = *(u8 *)(r10 - 18)
+  125: *(u8 *)(r8 + 0) = w1
 ; examples/xdp-nat.ts:125
-  128: w1 = *(u8 *)(r8 + 1)
-  129: *(u8 *)(r8 + 7) = w1
+  126: w1 = *(u8 *)(r8 + 1)
+  127: *(u8 *)(r8 + 7) = w1
 ; examples/xdp-nat.ts:126
-  130: w1 = *(u8 *)(r10 - 17)
-  131: *(u8 *)(r8 + 1) = w1
+  128: w1 = *(u8 *)(r10 - 17)
+  129: *(u8 *)(r8 + 1) = w1
 ; examples/xdp-nat.ts:125
-  132: w1 = *(u8 *)(r8 + 2)
-  133: *(u8 *)(r8 + 8) = w1
+  130: w1 = *(u8 *)(r8 + 2)
+  131: *(u8 *)(r8 + 8) = w1
 ; examples/xdp-nat.ts:126
-  134: w1 = *(u8 *)(r10 - 16)
-  135: *(u8 *)(r8 + 2) = w1
+  132: w1 = *(u8 *)(r10 - 16)
+  133: *(u8 *)(r8 + 2) = w1
 ; examples/xdp-nat.ts:125
-  136: w1 = *(u8 *)(r8 + 3)
-  137: *(u8 *)(r8 + 9) = w1
+  134: w1 = *(u8 *)(r8 + 3)
+  135: *(u8 *)(r8 + 9) = w1
 ; examples/xdp-nat.ts:126
-  138: w1 = *(u8 *)(r10 - 15)
-  139: *(u8 *)(r8 + 3) = w1
+  136: w1 = *(u8 *)(r10 - 15)
+  137: *(u8 *)(r8 + 3) = w1
 ; examples/xdp-nat.ts:125
-  140: w1 = *(u8 *)(r8 + 4)
-  141: *(u8 *)(r8 + 10) = w1
+  138: w1 = *(u8 *)(r8 + 4)
+  139: *(u8 *)(r8 + 10) = w1
 ; examples/xdp-nat.ts:126
-  142: w1 = *(u8 *)(r10 - 14)
-  143: *(u8 *)(r8 + 4) = w1
+  140: w1 = *(u8 *)(r10 - 14)
+  141: *(u8 *)(r8 + 4) = w1
 ; examples/xdp-nat.ts:125
-  144: w1 = *(u8 *)(r8 + 5)
-  145: *(u8 *)(r8 + 11) = w1
+  142: w1 = *(u8 *)(r8 + 5)
+  143: *(u8 *)(r8 + 11) = w1
 ; examples/xdp-nat.ts:126
-  146: w1 = *(u8 *)(r10 - 13)
-  147: *(u8 *)(r8 + 5) = w1
+  144: w1 = *(u8 *)(r10 - 13)
+  145: *(u8 *)(r8 + 5) = w1
 ; examples/xdp-nat.ts:128
-  148: w1 = *(u32 *)(r10 - 12)
-  149: if w1 != 0 goto +3
-  150: r1 = 3
-  151: call pc-1  ; call verdict
-  152: exit
+  146: w1 = *(u32 *)(r10 - 12)
+  147: if w1 != 0 goto +3
+  148: r1 = 3
+  149: call pc-1  ; call verdict
+  150: exit
 ; examples/xdp-nat.ts:129
-  153: r2 = 0
-  154: call 23
-  155: w1 = w0
-  156: call pc-1  ; call verdict
-  157: exit
+  151: r2 = 0
+  152: call 23
+  153: w1 = w0
+  154: call pc-1  ; call verdict
+  155: exit
 ; examples/xdp-nat.ts:88
-  158: r1 = 2
-  159: call pc-1  ; call verdict
-  160: exit
+  156: r1 = 2
+  157: call pc-1  ; call verdict
+  158: exit
