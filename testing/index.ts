@@ -19,4 +19,4 @@ export * from "./coverage.ts";
 export * from "./coverage-lcov.ts";
 export * from "./coverage-setup.ts";
 export * from "./property.ts";
-export * from "./kernel-memory.ts";
+export * from "../runtime/vm/kernel-heap.ts";
