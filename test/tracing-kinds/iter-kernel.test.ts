@@ -2,7 +2,9 @@
  * BPF iterators on the live kernel: examples/tasklist.ts (SEC("iter/task")) loaded, attached with a
  * link and read through BPF_ITER_CREATE, by the API (LiveSession) and by `tsbpf run`; the listing
  * must hold this test's own process with its parent and command name. Iterators over bpf_map and tcp
- * are compiled from source here and must list a map this test created and a socket it listens on.
+ * are compiled from source here and must list a map this test created and a socket it listens on;
+ * the VM, walking the same programs over the object's own maps and /proc/net/tcp's sockets
+ * (runtime/vm/iter-host.ts), must print the same line for that map and that socket.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -11,6 +13,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
 import { LiveSession } from "../../runtime/user/index.ts";
+import { VmObject } from "../../runtime/vm/api.ts";
+import { hostTcpSockets, vmMaps } from "../../runtime/vm/iter-host.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -98,12 +102,19 @@ describe.skipIf(!run)("BPF iterators on the kernel", () => {
       });
       export const license = "GPL";
     `;
-    const outs = await iterate(await build(src, "maps.ts"));
-    const lines = outs[0]!.text
-      .trim()
-      .split("\n")
-      .map((l) => l.split(" "));
-    expect(lines.find((f) => f[1] === "marker")?.[2]).toBe("4321");
+    const obj = await build(src, "maps.ts");
+    const outs = await iterate(obj);
+    const marker = (text: string) =>
+      text
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .find((f) => f[1] === "marker");
+    expect(marker(outs[0]!.text)?.[2]).toBe("4321");
+    // The VM walks its own maps: the same name and size (the id is each side's own).
+    const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
+    const onVm = vm.program("maps").iterate({ elements: vmMaps(vm) });
+    expect(marker(onVm.text)?.slice(1)).toEqual(marker(outs[0]!.text)?.slice(1));
   });
 
   it("iter/tcp lists the socket this test listens on (state LISTEN, its port)", async () => {
@@ -117,12 +128,19 @@ describe.skipIf(!run)("BPF iterators on the kernel", () => {
       });
       export const license = "GPL";
     `;
-    const outs = await iterate(await build(src, "tcp.ts"));
+    const obj = await build(src, "tcp.ts");
+    const outs = await iterate(obj);
     const TCP_LISTEN = "10";
-    const lines = outs[0]!.text
-      .trim()
-      .split("\n")
-      .map((l) => l.split(" "));
-    expect(lines).toContainEqual([String(port), "0", TCP_LISTEN]);
+    const mine = (text: string) =>
+      text
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .filter((f) => f[0] === String(port));
+    expect(mine(outs[0]!.text)).toEqual([[String(port), "0", TCP_LISTEN]]);
+    // The VM fed /proc/net/tcp's sockets prints the same line for this socket.
+    const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
+    const onVm = vm.program("tcp").iterate({ elements: hostTcpSockets() });
+    expect(mine(onVm.text)).toEqual(mine(outs[0]!.text));
   });
 });
