@@ -7,7 +7,8 @@
  * (runtime/vm/iter-host.ts), must print the same line for that map and that socket.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +17,7 @@ import { LiveSession } from "../../runtime/user/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
 import { hostTcpSockets, vmMaps } from "../../runtime/vm/iter-host.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+import { hostTasks, loadProbe } from "../../testing/index.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const run = kernelReady("BPF iterator tests");
@@ -142,5 +144,38 @@ describe.skipIf(!run)("BPF iterators on the kernel", () => {
     const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
     const onVm = vm.program("tcp").iterate({ elements: hostTcpSockets() });
     expect(mine(onVm.text)).toEqual(mine(outs[0]!.text));
+  });
+
+  it("returning 1 (retry this object): the kernel's read fails with EAGAIN, and so does the VM's", async (test) => {
+    const dir = mkdtempSync(join(tmpdir(), "tsbpf-iter-retry-"));
+    try {
+      const file = join(dir, "retry.ts");
+      writeFileSync(
+        file,
+        `
+        import { iter, seqPrintf } from "tsbpf";
+        export const walk = iter("task", (ctx) => {
+          const task = ctx.task;
+          if (!task) return 0;
+          if (ctx.meta.seq_num === 3) return 1;
+          seqPrintf(ctx, "%u\\n", ctx.meta.seq_num);
+          return 0;
+        });
+        export const license = "GPL";
+      `,
+      );
+      const k = await loadProbe(file, { target: "kernel", test });
+      try {
+        expect(() => k.iterate("walk")).toThrow(/EAGAIN|temporarily unavailable/);
+      } finally {
+        await k.close();
+      }
+      const vm = await loadProbe(file, { coreBtf: "/sys/kernel/btf/vmlinux" });
+      expect(() => vm.iterate("walk", { elements: hostTasks() })).toThrow(
+        /EAGAIN.*printed so far: "0\\n1\\n2\\n"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
