@@ -146,6 +146,36 @@ describe.skipIf(!run)("BPF iterators on the kernel", () => {
     expect(mine(onVm.text)).toEqual(mine(outs[0]!.text));
   });
 
+  it("iter/tcp over IPv6: family and address of a socket on ::1, the same in the VM", async () => {
+    const v6 = createServer();
+    await new Promise<void>((r) => v6.listen(0, "::1", r));
+    const port6 = (v6.address() as { port: number }).port;
+    try {
+      const obj = await build(
+        `
+        import { iter, seqPrintf } from "tsbpf";
+        export const tcp = iter("tcp", (ctx) => {
+          const sk = ctx.sk_common;
+          if (!sk) return 0;
+          seqPrintf(ctx, "%u %u %pI6\\n", sk.skc_num, sk.skc_family, sk.skc_v6_rcv_saddr.in6_u.u6_addr8);
+          return 0;
+        });
+        export const license = "GPL";
+      `,
+        "tcp6.ts",
+      );
+      const mine = (text: string) => text.split("\n").filter((l) => l.startsWith(`${port6} `));
+      const onKernel = mine((await iterate(obj))[0]!.text);
+      expect(onKernel).toEqual([`${port6} 10 0000:0000:0000:0000:0000:0000:0000:0001`]);
+      const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
+      expect(mine(vm.program("tcp").iterate({ elements: hostTcpSockets() }).text)).toEqual(
+        onKernel,
+      );
+    } finally {
+      await new Promise<void>((r) => v6.close(() => r()));
+    }
+  });
+
   it("returning 1 (retry this object): the kernel's read fails with EAGAIN, and so does the VM's", async (test) => {
     const dir = mkdtempSync(join(tmpdir(), "tsbpf-iter-retry-"));
     try {
