@@ -176,6 +176,34 @@ describe.skipIf(!run)("BPF iterators on the kernel", () => {
     }
   });
 
+  it("seq_num counts the objects from 0 and the final NULL run sees the last one's, in both", async () => {
+    const obj = await build(
+      `
+      import { iter, seqPrintf } from "tsbpf";
+      export const walk = iter("task", (ctx) => {
+        if (!ctx.task) {
+          seqPrintf(ctx, "stop %u\\n", ctx.meta.seq_num);
+          return 0;
+        }
+        seqPrintf(ctx, "%u\\n", ctx.meta.seq_num);
+        return 0;
+      });
+      export const license = "GPL";
+    `,
+      "seqnum.ts",
+    );
+    /** `0 1 ... n-1 stop n-1`: the shape both walks must have, whatever their task counts. */
+    const shape = (text: string) => {
+      const lines = text.trimEnd().split("\n");
+      const n = lines.length - 1;
+      expect(n).toBeGreaterThan(3);
+      expect(lines).toEqual([...Array.from({ length: n }, (_, i) => String(i)), `stop ${n - 1}`]);
+    };
+    shape((await iterate(obj))[0]!.text);
+    const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
+    shape(vm.program("walk").iterate({ elements: hostTasks() }).text);
+  });
+
   it("returning 1 (retry this object): the kernel's read fails with EAGAIN, and so does the VM's", async (test) => {
     const dir = mkdtempSync(join(tmpdir(), "tsbpf-iter-retry-"));
     try {
