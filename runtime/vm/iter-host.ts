@@ -3,7 +3,8 @@
  * `tsbpf run --vm` of an iterator prints something meaningful:
  * - `task`: every thread under /proc (`/proc/<pid>/task/<tid>`), in tid order as the kernel walks
  *   them: pid = tid, tgid, comm, real_parent.tgid (the `PPid:` of its status), and the `cred`'s
- *   uid / gid;
+ *   uid / gid. A workqueue worker's /proc comm carries its work's name after the task's comm
+ *   (kernel/workqueue.c wq_worker_comm: `kworker/0:1H-kblockd`); the task's own is the part before;
  * - `bpf_map`: the VM object's own maps: id, name (15 bytes, as BPF_OBJ_NAME_LEN keeps), map_type,
  *   key_size, value_size, max_entries, map_flags;
  * - `tcp`: the sockets of /proc/net/tcp and /proc/net/tcp6: family, local and remote address and
@@ -41,6 +42,20 @@ function statusField(status: string, key: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** PF_WQ_WORKER (include/linux/sched.h): the task is a workqueue worker. */
+const PF_WQ_WORKER = 0x20;
+
+/**
+ * The task's own comm from its /proc comm and stat: a workqueue worker (`kworker/<id>`, whose id
+ * has no `-` or `+`) shows `-<desc>` or `+<desc>` after it, which task->comm does not hold.
+ */
+function taskComm(procComm: string, stat: string | undefined): string {
+  const flags = Number(stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[6] ?? 0);
+  if (flags & PF_WQ_WORKER && /^kworker\/[^R]/.test(procComm))
+    return procComm.replace(/^(kworker\/[^-+]*)[-+].*$/, "$1");
+  return procComm;
+}
+
 /** Every thread of this host, in tid order. */
 export function hostTasks(proc = "/proc"): IterElement[] {
   const out: { tid: number; el: IterElement }[] = [];
@@ -58,7 +73,10 @@ export function hostTasks(proc = "/proc"): IterElement[] {
           task: {
             pid: tid,
             tgid: pid,
-            comm: Buffer.from(comm.replace(/\n$/, ""), "latin1").subarray(0, 15),
+            comm: Buffer.from(
+              taskComm(comm.replace(/\n$/, ""), read(`${dir}/stat`)),
+              "latin1",
+            ).subarray(0, 15),
             real_parent: { tgid: statusField(status, "PPid") },
             cred: { "uid.val": uid, "gid.val": gid, "euid.val": uid, "egid.val": gid },
           },
