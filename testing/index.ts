@@ -19,4 +19,6 @@ export * from "./coverage.ts";
 export * from "./coverage-lcov.ts";
 export * from "./coverage-setup.ts";
 export * from "./property.ts";
-export * from "./kernel-memory.ts";
+export * from "../runtime/vm/kernel-heap.ts";
+export type { IterElement } from "../runtime/vm/iter.ts";
+export { hostTasks, hostTcpSockets } from "../runtime/vm/iter-host.ts";

@@ -9,6 +9,7 @@ import type { AttachOptions } from "../runtime/loader/index.ts";
 import type { RawMapSource } from "../runtime/user/typed-map.ts";
 import type { SocketRedirect } from "../runtime/helpers/socket-redirect.ts";
 import type { RedirectTarget } from "../runtime/vm/packet.ts";
+import type { IterElement } from "../runtime/vm/iter.ts";
 
 /** Where a probe runs. */
 export type ProbeTarget = "vm" | "kernel";
@@ -78,7 +79,10 @@ export interface ProbeBackend {
   /** printk lines since the last call. */
   printk(): string[];
   trigger(action: () => unknown, opts: TriggerOptions): Promise<void>;
-  /** Runs an iterator program over its target's objects once; returns what it printed. */
-  iterate(program: string): string;
+  /**
+   * Runs an iterator program over its target's objects once; returns what it printed. The kernel
+   * walks its own objects; the VM walks `elements`.
+   */
+  iterate(program: string, elements?: readonly IterElement[]): string;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import type { BpfObject } from "../core/object/index.ts";
 import type { CoverageCounters, EngineProgram } from "../runtime/vm/contract.ts";
 import { VmApiError, VmObject, type VmObjectOptions } from "../runtime/vm/api.ts";
 import { vmMapSource, type RawMapSource } from "../runtime/user/typed-map.ts";
+import type { IterElement } from "../runtime/vm/iter.ts";
 import type {
   BackendResult,
   BackendRun,
@@ -101,11 +102,18 @@ export class VmBackend implements ProbeBackend {
     }
   }
 
-  iterate(program: string): string {
-    throw new VmApiError(
-      `the VM has no seq_file for iterator ${program}: run it with a ctx (bpf_iter__<target>: ` +
-        "the meta pointer, then the object pointer; a null object is the end of the walk)",
-    );
+  iterate(program: string, elements?: readonly IterElement[]): string {
+    if (elements === undefined)
+      throw new VmApiError(
+        `iterate(${program}) in the VM walks the objects a test gives: iterate("${program}", { elements: [...] }) ` +
+          "(hostTasks() / hostTcpSockets() read this host's)",
+      );
+    const r = this.vm.program(program).iterate({ elements });
+    if (r.error)
+      throw new VmApiError(
+        `reading iterator ${program}: ${r.error.message}; printed so far: ${JSON.stringify(r.text)}`,
+      );
+    return r.text;
   }
 
   async close(): Promise<void> {

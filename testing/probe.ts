@@ -31,6 +31,7 @@ import { TypedMap } from "../runtime/user/typed-map.ts";
 import type { VmObjectOptions } from "../runtime/vm/api.ts";
 import type { SocketRedirect } from "../runtime/helpers/socket-redirect.ts";
 import type { RedirectTarget } from "../runtime/vm/packet.ts";
+import type { IterElement } from "../runtime/vm/iter.ts";
 import { buildProbe, type BuiltProbe } from "./probe-build.ts";
 import type { BackendRun, ProbeBackend, ProbeTarget } from "./probe-backend.ts";
 import { KernelBackend } from "./probe-kernel.ts";
@@ -304,11 +305,17 @@ export class Probe<M extends ProbeModule = ProbeModule> {
   }
 
   /**
-   * Runs an iterator program (SEC("iter/<target>")) over the kernel's objects once and returns
-   * what it printed with seqPrintf / seqWrite, as `cat` of a pinned iterator would. Kernel only.
+   * Runs an iterator program (SEC("iter/<target>")) over its target's objects once and returns
+   * what it printed with seqPrintf / seqWrite, as `cat` of a pinned iterator would. The kernel
+   * walks its own objects; the VM walks `opts.elements` (the context members besides `meta`,
+   * `{ task: { pid, tgid, comm, real_parent: { tgid } } }`: runtime/vm/iter.ts), laid out by the
+   * probe's `coreBtf`, and throws as the kernel's read fails (a run returned 1 first, EAGAIN).
    */
-  iterate(program: ProgramNames<M> | (string & {})): string {
-    return this.backend.iterate(program);
+  iterate(
+    program: ProgramNames<M> | (string & {}),
+    opts: { readonly elements?: readonly IterElement[] } = {},
+  ): string {
+    return this.backend.iterate(program, opts.elements);
   }
 
   /** Releases the probe (kernel: detaches and closes everything). Idempotent. */

@@ -28,6 +28,7 @@ import { CallSrc } from "../../core/isa/index.ts";
 import { VM_HELPER_NAMES } from "../../runtime/helpers/index.ts";
 import { needsTrampoline } from "../../runtime/loader/trampoline-refusal.ts";
 import { SUPPORTED_MAP_KINDS } from "../../runtime/maps/index.ts";
+import { vmIterates } from "../../runtime/vm/iter.ts";
 
 /** One row per kind, in the shape of issue 8. */
 export interface FeaturesTable {
@@ -100,10 +101,11 @@ export function featuresTable(cov: KernelCoverage): FeaturesTable {
       ...spellingNames(c).map((n) => spelledSection(c, n)!),
     ]);
   const stdlibSections = [...PROGRAM_KINDS.values()].flatMap(sectionsOf);
-  // An iterator's context holds kernel pointers the VM has no objects behind (and no seq_file).
-  const vmSections = [...PROGRAM_KINDS.values()]
-    .filter((k) => k.ctx.kind !== "btf")
-    .flatMap(sectionsOf);
+  // A context that is a kernel struct (`btf`) is one the VM builds only for iterators: it walks
+  // them over given objects with a seq_file (runtime/vm/iter.ts, by the section's attach type).
+  const vmSections = [...PROGRAM_KINDS.values()].flatMap((k) =>
+    sectionsOf(k).filter((s) => k.ctx.kind !== "btf" || vmIterates(s)),
+  );
   return {
     helpers: HELPER_RECORDS.map((h) => ({
       name: `bpf_${h.name}`,
@@ -128,7 +130,7 @@ export function featuresTable(cov: KernelCoverage): FeaturesTable {
         section: d.pattern.replace(/\+$/, ""),
         declared,
         // The VM runs the stdlib program kinds on contexts it is given (packet contexts, argument
-        // words, tracepoint structs), not iterators.
+        // words, tracepoint structs) and walks iterators over objects it is given.
         vm: vmSections.some((s) => matchesSection(d.pattern, s)),
         kernelTested: [...cov.sections].some((s) => matchesSection(d.pattern, s)),
       };

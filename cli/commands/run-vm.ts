@@ -1,7 +1,9 @@
 /**
  * `tsbpf run --vm`: runs each program `--repeat` times in the bundled VM on the input the user
  * gives (`--packet`, `--packet-hex`, `--ctx`, `--ctx-hex`), then prints return values, what a packet
- * program did to its packet, and the maps.
+ * program did to its packet, and the maps. Iterator programs (SEC("iter/<target>")) are walked
+ * once instead, over this host's objects (runtime/vm/iter-host.ts), and their output printed as
+ * `tsbpf run` on the kernel prints it.
  */
 import {
   RunError,
@@ -17,6 +19,11 @@ import {
 import { CodecError, VmSession, toJson, type VmSessionRun } from "../../runtime/user/index.ts";
 import type { RunInput, VmRunResult } from "../../runtime/vm/api.ts";
 import { VmError } from "../../runtime/vm/contract.ts";
+import { existsSync } from "node:fs";
+import { readBpfObject } from "../../core/object/index.ts";
+import { vmIterates } from "../../runtime/vm/iter.ts";
+
+const VMLINUX = "/sys/kernel/btf/vmlinux";
 
 function vmInput(o: RunFlags): RunInput {
   const given = [o.packet, o.packetHex, o.ctx, o.ctxHex].filter((x) => x !== undefined);
@@ -40,8 +47,12 @@ export function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
   const input = vmInput(o);
   const set = o.set ? assignments(o.set) : undefined;
   let session: VmSession;
+  const object = readBpfObject(bytes);
+  // An iterator's context and objects are kernel structs: laid out by this kernel's BTF.
+  const iterators = object.programs.some((p) => vmIterates(p.section));
   try {
-    session = VmSession.open(bytes, {
+    session = VmSession.open(object, {
+      ...(iterators && existsSync(VMLINUX) ? { coreBtf: VMLINUX } : {}),
       ...(o.prog ? { programs: o.prog } : {}),
       ...(set ? { set } : {}),
       ...(o.cpus !== undefined ? { cpus: number(o.cpus, "--cpus", 1, 1024) } : {}),
@@ -52,8 +63,11 @@ export function runVm(bytes: Uint8Array, o: RunFlags, file: string): number {
   }
   try {
     const last = new Map<string, VmSessionRun>();
+    for (const e of session.iterateAll()) emitEvent(e, o.json === true);
+    for (const e of session.poll()) emitEvent(e, o.json === true);
+    const runs = session.programs.length > session.iterators.length;
     try {
-      for (let i = 0; i < repeat; i++) {
+      for (let i = 0; runs && i < repeat; i++) {
         for (const r of session.runAll(input)) last.set(r.program, r);
         for (const e of session.poll()) emitEvent(e, o.json === true);
       }

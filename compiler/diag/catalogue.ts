@@ -241,6 +241,12 @@ export const DIAGNOSTICS = {
     template:
       "{what} writes to an iterator's output, which only iter/<target> programs have; {hint}",
   },
+  // TSB3120-TSB3129: BPF iterators.
+  TSB3120: {
+    severity: "error",
+    template:
+      "an iterator program returns {lo} (go on to the next object) or {hi} (end this read before the object, to retry it); the kernel's verifier refuses {value}",
+  },
   // TSB4xxx: limits met by the BPF back end (compiler/target/bpf).
   TSB4001: {
     severity: "error",

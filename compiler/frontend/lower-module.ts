@@ -25,7 +25,7 @@ import { FuncState } from "./func-state.ts";
 import { bindKernelArgs } from "./kernel-args.ts";
 import { bindUsdtArgs, isUsdtKind } from "./lower-usdt.ts";
 import { lowerExpr } from "./lower-expr.ts";
-import { lowerStatements } from "./lower-stmt.ts";
+import { checkReturnRange, lowerStatements } from "./lower-stmt.ts";
 import { classifyParam } from "./inline-call.ts";
 import type { FuncInfo, ModuleState, ParamKind, ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
@@ -371,6 +371,7 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
 export function lowerBody(fs: FuncState, body: Node): void {
   if (Node.isBlock(body)) lowerStatements(fs, body.getStatements());
   else {
+    if (fs.isProgram) checkReturnRange(fs, body);
     const r = fs.rvalue(lowerExpr(fs, body, I64), body);
     const reg = r.k === "error" ? null : fs.toReg(r, body);
     if (reg) fs.emit({ op: "ret", value: fs.programResult(reg.v, reg.type, body) }, null, body);

@@ -18,6 +18,8 @@ import type { ScalarType } from "./module-state.ts";
 import type { TsbType } from "./types.ts";
 import { I64, isScalar, irTypeOf, sizeOf, alignOf } from "./types.ts";
 import { checkLoopBound } from "./loop-bounds.ts";
+import { resolveSection } from "../../core/kernel/index.ts";
+import { RETURN_RANGES } from "../../core/kernel/return-codes.ts";
 
 /** Lowers a list of statements in the current scope. */
 export function lowerStatements(fs: FuncState, stmts: readonly Node[]): void {
@@ -334,6 +336,7 @@ function lowerReturn(fs: FuncState, s: Node, expr: Node | undefined): void {
   }
   let v;
   if (fs.isProgram) {
+    checkReturnRange(fs, expr);
     // Programs return a 64-bit value (r0); any integer is converted explicitly.
     const r = fs.rvalue(lowerExpr(fs, expr, I64), expr);
     const reg = r.k === "error" ? null : fs.toReg(r, expr);
@@ -347,6 +350,28 @@ function lowerReturn(fs: FuncState, s: Node, expr: Node | undefined): void {
   if (v === null) return;
   fs.emit({ op: "ret", value: v }, null, s);
   fs.cur = null;
+}
+
+/**
+ * A constant return value outside what the verifier accepts for the program's attach type
+ * (RETURN_RANGES: iterators return 0 or 1) is TSB3120 at the value, not a load-time refusal.
+ */
+export function checkReturnRange(fs: FuncState, expr: Node): void {
+  const section = fs.m.programSections.get(fs.name);
+  const attach = section === undefined ? undefined : resolveSection(section)?.def.attachType;
+  const range = attach ? RETURN_RANGES[attach] : undefined;
+  if (!range) return;
+  const neg =
+    Node.isPrefixUnaryExpression(expr) && expr.getOperatorToken() === SyntaxKind.MinusToken;
+  const lit = neg ? (expr as import("ts-morph").PrefixUnaryExpression).getOperand() : expr;
+  if (!Node.isNumericLiteral(lit)) return;
+  const value = BigInt(lit.getLiteralValue()) * (neg ? -1n : 1n);
+  if (value >= range[0] && value <= range[1]) return;
+  fs.m.report("TSB3120", expr, {
+    value: String(value),
+    lo: String(range[0]),
+    hi: String(range[1]),
+  });
 }
 
 /** `return` inside an inlined function: set its result variable and continue after the call. */

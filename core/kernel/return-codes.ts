@@ -73,3 +73,12 @@ export function returnValue(name: string): bigint {
   }
   throw new Error(`internal: no return code ${name}`);
 }
+
+/**
+ * The return values the verifier accepts by attach type, where it limits them regardless of the
+ * program's section target (kernel/bpf/verifier.c check_return_code): an iterator returns 0 (go on)
+ * or 1 (bpf_iter_run_prog turns it into -EAGAIN: the read ends before this object, to retry it).
+ */
+export const RETURN_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  TRACE_ITER: [0n, 1n],
+};

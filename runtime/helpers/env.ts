@@ -13,6 +13,7 @@
 import type { CpuState, MapRegistry } from "../maps/index.ts";
 import type { PacketState } from "../vm/packet.ts";
 import type { SocketRedirect } from "./socket-redirect.ts";
+import type { SeqBuffer } from "./seq-helpers.ts";
 
 /** The process a program believes it runs in (bpf_get_current_*). */
 export interface FakeProcess {
@@ -94,6 +95,8 @@ export interface HelperEnv {
   socketRedirect: SocketRedirect | undefined;
   /** The running attachment's bpf cookie (bpf_get_attach_cookie; set for each run, default 0). */
   attachCookie: bigint;
+  /** The seq_file of the running iterator (runtime/vm/iter.ts), which bpf_seq_printf writes. */
+  seq: SeqBuffer | undefined;
 }
 
 /** Default fake process: a shell-like task. */
@@ -235,5 +238,6 @@ export function createHelperEnv(
     packet: undefined,
     socketRedirect: undefined,
     attachCookie: 0n,
+    seq: undefined,
   };
 }

@@ -55,13 +55,15 @@ function ipv6(b: Uint8Array, colons: boolean): string {
 }
 
 /**
- * Formats `fmt` with `args` (raw 64-bit values) under the kernel's rules. Returns the text, or null
- * when the kernel would reject the format (-EINVAL).
+ * Formats `fmt` with `args` (raw 64-bit values) under the kernel's rules. Returns the text (cut to
+ * `limit` characters: the printk helpers' buffer by default), or null when the kernel would reject
+ * the format (-EINVAL).
  */
 export function formatBpfPrintf(
   fmt: string,
   args: readonly bigint[],
   mem: PrintfMemory,
+  limit = MAX_BPRINTF_BUF - 1,
 ): string | null {
   let out = "";
   let argi = 0;
@@ -135,7 +137,7 @@ export function formatBpfPrintf(
     }
     out += pad(body, flags, width, true);
   }
-  return out.length > MAX_BPRINTF_BUF - 1 ? out.slice(0, MAX_BPRINTF_BUF - 1) : out;
+  return out.length > limit ? out.slice(0, limit) : out;
 }
 
 /** Reads a C string from VM memory: bytes up to NUL within one region, at most `max`. */
@@ -183,7 +185,7 @@ export function printfMemory(memory: Memory, env: HelperEnv): PrintfMemory {
 }
 
 /** Reads the format string: `size` bytes that must contain a NUL; null when they do not. */
-function readFormat(call: HelperCall, addr: bigint, size: number): string | null {
+export function readFormat(call: HelperCall, addr: bigint, size: number): string | null {
   if (size === 0) return null;
   const bytes = call.memory.read(addr, size);
   const nul = bytes.indexOf(0);
@@ -191,7 +193,7 @@ function readFormat(call: HelperCall, addr: bigint, size: number): string | null
 }
 
 /** Reads `len` bytes of u64 arguments (len a multiple of 8, at most 12 of them); null if invalid. */
-function readArgArray(call: HelperCall, addr: bigint, len: number): bigint[] | null {
+export function readArgArray(call: HelperCall, addr: bigint, len: number): bigint[] | null {
   if (len % 8 !== 0 || len > MAX_BPRINTF_VARARGS * 8 || (len > 0 && addr === 0n)) return null;
   if (len === 0) return [];
   const b = call.memory.read(addr, len);

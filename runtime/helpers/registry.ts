@@ -26,6 +26,7 @@ import { PROCESS_HELPERS } from "./process-helpers.ts";
 import { PACKET_HELPERS } from "./packet-bytes.ts";
 import { PACKET_WRITE_HELPERS } from "./packet-writes.ts";
 import { REDIRECT_MAP_HELPERS } from "./redirect-map.ts";
+import { SEQ_HELPERS } from "./seq-helpers.ts";
 import { SOCKET_REDIRECT_HELPERS } from "./socket-redirect.ts";
 import { STRING_HELPERS } from "./string-helpers.ts";
 import { STACK_HELPERS } from "./stack-helpers.ts";
@@ -58,6 +59,7 @@ export const ALL_HELPERS: readonly HelperImpl[] = [
   ...CGROUP_HELPERS,
   ...LOCK_HELPERS,
   ...LOCAL_STORAGE_HELPERS,
+  ...SEQ_HELPERS,
 ];
 
 /** Binds implementations to an environment and keys them by kernel id. */

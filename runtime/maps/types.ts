@@ -27,6 +27,7 @@ export const Errno = {
   EINVAL: 22,
   ENOSPC: 28,
   ERANGE: 34,
+  EOVERFLOW: 75,
   EOPNOTSUPP: 95,
   ENOTSUPP: 524,
 } as const;

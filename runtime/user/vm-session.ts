@@ -16,6 +16,9 @@ import {
   type VmRunResult,
 } from "../vm/api.ts";
 import { ETH_HLEN, packetSocketInput } from "../vm/packet.ts";
+import { vmIterates } from "../vm/iter.ts";
+import { hostIterElements } from "../vm/iter-host.ts";
+import { resolveSection } from "../../core/kernel/index.ts";
 import type { SessionEvent } from "./live-session.ts";
 import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
@@ -31,6 +34,8 @@ export interface VmSessionOptions {
   readonly cpus?: number;
   /** Map entries to write before the first run (`--set MAP:KEY=VALUE`). */
   readonly set?: readonly MapAssignment[];
+  /** The kernel BTF CO-RE reads (and iterator structs) are laid out by. */
+  readonly coreBtf?: string;
 }
 
 /** One program run's outcome. */
@@ -58,7 +63,10 @@ export class VmSession {
   /** Loads the object into the VM. */
   static open(input: Uint8Array | BpfObject, opts: VmSessionOptions = {}): VmSession {
     const obj = input instanceof Uint8Array ? readBpfObject(input) : input;
-    const vm = VmObject.fromObject(obj, opts.cpus !== undefined ? { cpus: opts.cpus } : {});
+    const vm = VmObject.fromObject(obj, {
+      ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
+      ...(opts.coreBtf !== undefined ? { coreBtf: opts.coreBtf } : {}),
+    });
     const names = opts.programs ?? obj.programs.map((p) => p.name);
     if (names.length === 0) throw new VmApiError("the object has no programs to run");
     for (const n of names) vm.program(n); // throws a clean VmApiError for unknown names
@@ -75,14 +83,41 @@ export class VmSession {
     return session;
   }
 
-  /** Runs every chosen program once on `input`. */
-  runAll(input: RunInput): VmSessionRun[] {
-    return this.programs.map((p) => {
+  /** The chosen programs that are iterators (SEC("iter/<target>")). */
+  get iterators(): string[] {
+    return this.programs.filter((p) => vmIterates(this.vm.program(p).section));
+  }
+
+  /**
+   * Walks every chosen iterator once over this host's objects (runtime/vm/iter-host.ts: the
+   * processes of /proc, the object's maps, /proc/net/tcp's sockets); one `iter` event each.
+   */
+  iterateAll(): SessionEvent[] {
+    return this.iterators.map((p) => {
       const prog = this.vm.program(p);
-      const result = runAttached(prog, input);
-      const retName = returnName(prog.progType, result.r0);
-      return { program: p, result, ...(retName !== undefined ? { retName } : {}) };
+      const target = resolveSection(prog.section)!.target;
+      const elements = hostIterElements(target, this.vm);
+      if (!elements)
+        throw new VmApiError(
+          `program ${p}: the VM has no default objects for iter/${target} (it walks tasks, bpf_map and tcp)`,
+        );
+      const r = prog.iterate({ elements });
+      if (r.error) throw new VmApiError(`reading iterator iter/${target}: ${r.error.message}`);
+      return { kind: "iter", program: p, target, text: r.text };
     });
+  }
+
+  /** Runs every chosen program that is not an iterator once on `input`. */
+  runAll(input: RunInput): VmSessionRun[] {
+    const iterators = new Set(this.iterators);
+    return this.programs
+      .filter((p) => !iterators.has(p))
+      .map((p) => {
+        const prog = this.vm.program(p);
+        const result = runAttached(prog, input);
+        const retName = returnName(prog.progType, result.r0);
+        return { program: p, result, ...(retName !== undefined ? { retName } : {}) };
+      });
   }
 
   /** Ring buffer and perf records and printk lines produced since the last poll. */

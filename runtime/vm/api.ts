@@ -40,6 +40,8 @@ import {
 import { ETH_HLEN, type ClonedPacket, type PacketState, type RedirectTarget } from "./packet.ts";
 import type { SocketRedirect } from "../helpers/socket-redirect.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
+import { IterError, iterate, type IterateInput, type IterateResult } from "./iter.ts";
+export type { IterElement, IterRun, IterateInput, IterateResult } from "./iter.ts";
 import { MapView } from "./map-view.ts";
 
 const XDP_REDIRECT = returnValue("XDP_REDIRECT");
@@ -157,6 +159,19 @@ export class VmProgram {
   run(input: RunInput = {}): VmRunResult {
     return this.owner.runProgram(this, input);
   }
+
+  /**
+   * Walks an iterator program (SEC("iter/<target>")) over `input.elements` as the kernel's
+   * bpf_seq_read does and returns what it printed (runtime/vm/iter.ts).
+   */
+  iterate(input: IterateInput): IterateResult {
+    try {
+      return iterate(this.owner, this, input);
+    } catch (e) {
+      if (e instanceof IterError) throw new VmApiError(e.message);
+      throw e;
+    }
+  }
 }
 
 /** A BPF object loaded into the VM. */
@@ -201,6 +216,11 @@ export class VmObject {
       checkedProcess(() => loadBpfObject(obj, options)),
       options,
     );
+  }
+
+  /** The kernel BTF the object's CO-RE relocations were resolved against, when one was given. */
+  get coreBtf(): LoadOptions["coreBtf"] {
+    return this.options.coreBtf;
   }
 
   /** A program by function name or section name. */

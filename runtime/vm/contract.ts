@@ -26,7 +26,9 @@ export type RegionKind =
   | "ringbuf_record"
   | "helper_buffer"
   | "input"
-  | "code";
+  | "code"
+  /** A kernel struct an iterator run walks (runtime/vm/iter.ts): a task, a map, a socket, ... */
+  | "kernel_object";
 
 /** A contiguous block of VM memory. */
 export interface Region {

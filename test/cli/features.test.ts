@@ -46,6 +46,19 @@ describe("tsbpf features", () => {
       declared: true,
       vm: true,
     });
+    // Iterators: the VM walks them (runtime/vm/iter.ts) with bpf_seq_printf / bpf_seq_write;
+    // bpf_seq_printf_btf (BTF-typed dumps) is not emulated.
+    for (const s of ["iter", "iter.s"])
+      expect(
+        t.programTypes.find((p) => p.section === s),
+        s,
+      ).toMatchObject({ vm: true });
+    const vmHelper = (n: string) => t.helpers.find((h) => h.name === n)!.vm;
+    expect(["bpf_seq_printf", "bpf_seq_write", "bpf_seq_printf_btf"].map(vmHelper)).toEqual([
+      true,
+      true,
+      false,
+    ]);
     // vfsread-latency uses fentry/fexit, which this kernel refuses before the verifier.
     const fentry = t.programTypes.find((p) => p.section === "fentry")!;
     expect(fentry).toMatchObject({ declared: true, kernelTested: false });

@@ -7,8 +7,9 @@
  *   attached while the test execs, exits and connects, and the records carry the real values.
  * - lsm-fileopen: the VM counts opens by uid and passes on an earlier verdict; this kernel refuses
  *   LSM programs with EPERM before the verifier, and that refusal is what its kernel case checks.
- * - tasklist: an iterator; the kernel's listing has this process with its parent and comm, while
- *   the VM refuses to run it (it has no seq_file for bpf_seq_printf) with that reason.
+ * - tasklist: an iterator; the kernel's listing has this process with its parent and comm; the VM
+ *   walks the tasks a test gives (one line per process, threads skipped), and fed this process as
+ *   /proc shows it, prints the same line for it as the kernel.
  * - ucalls: the VM counts calls by the function address in pt_regs; on the kernel a child shell's
  *   calls land on the file offsets of libc's str* functions that the loader attached to.
  */
@@ -18,7 +19,13 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { matchBinaryFunctions, resolveBinaryPath } from "../../runtime/loader/index.ts";
-import { ipv4Word, KernelHeap, loadProbe, tracepointContext } from "../../testing/index.ts";
+import {
+  hostTasks,
+  ipv4Word,
+  KernelHeap,
+  loadProbe,
+  tracepointContext,
+} from "../../testing/index.ts";
 import { manualClock, withLocalServer } from "./support.ts";
 
 type Lsm = typeof import("../../examples/lsm-fileopen.ts");
@@ -242,12 +249,34 @@ describe("lsm-fileopen", () => {
 });
 
 describe("tasklist", () => {
-  it("VM: refuses to run it, naming bpf_seq_printf and the missing seq_file", async () => {
+  it("VM: one `pid ppid comm` line per process of the tasks given, threads skipped", async () => {
     const p = await loadProbe<Tasklist>("examples/tasklist.ts", vmKernel());
-    expect(() => p.program("tasks").run({ ctx: new Uint8Array(16) })).toThrow(
-      /bpf_seq_printf \(helper 126\), which the VM does not implement/,
-    );
-    expect(() => p.iterate("tasks")).toThrow(/no seq_file/);
+    const tasks = [
+      { task: { pid: 1, tgid: 1, comm: "init", real_parent: { tgid: 0 } } },
+      { task: { pid: 300, tgid: 300, comm: "nginx", real_parent: { tgid: 1 } } },
+      { task: { pid: 301, tgid: 300, comm: "nginx-worker", real_parent: { tgid: 1 } } },
+      { task: { pid: 4100, tgid: 4100, comm: "fifteen-chars-x", real_parent: { tgid: 300 } } },
+    ];
+    expect(p.iterate("tasks", { elements: tasks }).split("\n")).toEqual([
+      "       1        0 init",
+      "     300        1 nginx",
+      "    4100      300 fifteen-chars-x",
+      "",
+    ]);
+    expect(() => p.iterate("tasks")).toThrow(/walks the objects a test gives/);
+  });
+
+  it("VM and kernel: the same line for this process, the VM fed it as /proc shows it", async (test) => {
+    const k = await loadProbe<Tasklist>("examples/tasklist.ts", { target: kernel, test });
+    const line = (text: string) =>
+      text.split("\n").filter((l) => l.trim().split(/\s+/)[0] === String(process.pid));
+    const onKernel = line(k.iterate("tasks"));
+    await k.close();
+    const vm = await loadProbe<Tasklist>("examples/tasklist.ts", vmKernel());
+    const mine = hostTasks().filter((t) => (t.task as { tgid: number }).tgid === process.pid);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(onKernel).toHaveLength(1);
+    expect(line(vm.iterate("tasks", { elements: mine }))).toEqual(onKernel);
   });
 
   it("kernel: the listing has this process with its parent and comm, once, and no threads", async (test) => {

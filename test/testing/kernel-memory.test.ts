@@ -1,5 +1,5 @@
 /**
- * KernelHeap (testing/kernel-memory.ts): kernel structs laid out by a BTF for the VM. Checked
+ * KernelHeap (runtime/vm/kernel-heap.ts, exported by tsbpf/test): kernel structs laid out by a BTF for the VM. Checked
  * against the BTF's own field offsets (read here through core/btf's field walk), and for the
  * errors a test author gets on a wrong path or value.
  */
@@ -61,5 +61,34 @@ describe.runIf(existsSync(VMLINUX))("KernelHeap", () => {
     expect(() => heap.struct("task_struct", { tgid: 2n ** 33n })).toThrow(/does not fit/);
     expect(() => heap.struct("task_struct", { comm: "x".repeat(17) })).toThrow(/holds 16 bytes/);
     expect(() => heap.struct("no_such_struct")).toThrow(/has no struct no_such_struct/);
+  });
+
+  it("makes the pointee of a pointer field given as fields, and updates a struct in place", () => {
+    const t = heap.struct("task_struct", { tgid: 7, real_parent: { tgid: 1, comm: "init" } });
+    const v = new DataView(range(t).bytes.buffer);
+    const parent = v.getBigUint64(offsetOf("task_struct", "real_parent"), true);
+    const pv = new DataView(range(parent).bytes.buffer);
+    expect(pv.getInt32(offsetOf("task_struct", "tgid"), true)).toBe(1);
+    heap.update(t, "task_struct", { tgid: 8 });
+    expect(v.getInt32(offsetOf("task_struct", "tgid"), true)).toBe(8);
+    expect(heap.bytes(t)).toBe(range(t).bytes);
+    expect(() => heap.struct("task_struct", { pid: { x: 1 } })).toThrow(
+      "struct task_struct.pid is not a pointer to a named struct: give a number",
+    );
+    expect(() => heap.bytes(1n)).toThrow(/not a struct or string of this heap/);
+  });
+
+  it("places structs where its allocator says", () => {
+    const placed: string[] = [];
+    let next = 0x1000n;
+    const h = new KernelHeap(heap.btf, (size, what) => {
+      placed.push(what);
+      const address = next;
+      next += 0x10000n;
+      return { address, bytes: new Uint8Array(size) };
+    });
+    const t = h.struct("task_struct", { real_parent: {} });
+    expect(t).toBe(0x1000n);
+    expect(placed).toEqual(["struct task_struct", "struct task_struct"]);
   });
 });

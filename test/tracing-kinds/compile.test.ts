@@ -1,7 +1,8 @@
 /**
  * The tracing program kinds at compile time: the libbpf section each stdlib kind emits, seqPrintf's
  * format checks (TSB3050, as bpf_bprintf_prepare would refuse at run time) and its use outside an
- * iterator (TSB3051), each reported at the offending node. Uses the fixture BTF, not the machine's.
+ * iterator (TSB3051), an iterator's constant return outside 0..1 (TSB3120, which the verifier
+ * refuses), each reported at the offending node. Uses the fixture BTF, not the machine's.
  */
 import { describe, expect, it } from "vitest";
 import { compileToIr } from "../../compiler/frontend/index.ts";
@@ -74,5 +75,26 @@ describe("tracing kinds compile", () => {
     const r = compile(`
       export const a = lsm("file_open", (ctx) => seqPrintf(ctx, "x\\n"));`);
     expect(errors(r).join("\n")).toMatch(/SeqFile|IterContext|iterator/);
+  });
+
+  it("an iterator returning a constant other than 0 or 1 is TSB3120 at the value", () => {
+    const r = compile(`
+      export const a = iter("task", (ctx) => {
+        const t = ctx.task;
+        if (!t) return 0;
+        if (t.pid === 1) return 1;
+        return -1;
+      });
+      export const b = iter("bpf_map", (ctx) => 2);`);
+    const msg =
+      "an iterator program returns 0 (go on to the next object) or 1 (end this read before the object, to retry it); the kernel's verifier refuses";
+    const found = r.diagnostics.filter((d) => d.code === "TSB3120");
+    expect(found.map((d) => [d.message, d.line])).toEqual([
+      [`${msg} -1`, 7],
+      [`${msg} 2`, 9],
+    ]);
+    // Other kinds keep their own return values (an LSM hook returns -EPERM).
+    const lsmOk = compile(`export const c = lsm("file_open", (ctx) => -1);`);
+    expect(lsmOk.diagnostics.filter((d) => d.code === "TSB3120")).toEqual([]);
   });
 });

@@ -2,16 +2,22 @@
  * BPF iterators on the live kernel: examples/tasklist.ts (SEC("iter/task")) loaded, attached with a
  * link and read through BPF_ITER_CREATE, by the API (LiveSession) and by `tsbpf run`; the listing
  * must hold this test's own process with its parent and command name. Iterators over bpf_map and tcp
- * are compiled from source here and must list a map this test created and a socket it listens on.
+ * are compiled from source here and must list a map this test created and a socket it listens on;
+ * the VM, walking the same programs over the object's own maps and /proc/net/tcp's sockets
+ * (runtime/vm/iter-host.ts), must print the same line for that map and that socket.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
 import { LiveSession } from "../../runtime/user/index.ts";
+import { VmObject } from "../../runtime/vm/api.ts";
+import { hostTcpSockets, vmMaps } from "../../runtime/vm/iter-host.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+import { hostTasks, loadProbe } from "../../testing/index.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const run = kernelReady("BPF iterator tests");
@@ -98,12 +104,19 @@ describe.skipIf(!run)("BPF iterators on the kernel", () => {
       });
       export const license = "GPL";
     `;
-    const outs = await iterate(await build(src, "maps.ts"));
-    const lines = outs[0]!.text
-      .trim()
-      .split("\n")
-      .map((l) => l.split(" "));
-    expect(lines.find((f) => f[1] === "marker")?.[2]).toBe("4321");
+    const obj = await build(src, "maps.ts");
+    const outs = await iterate(obj);
+    const marker = (text: string) =>
+      text
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .find((f) => f[1] === "marker");
+    expect(marker(outs[0]!.text)?.[2]).toBe("4321");
+    // The VM walks its own maps: the same name and size (the id is each side's own).
+    const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
+    const onVm = vm.program("maps").iterate({ elements: vmMaps(vm) });
+    expect(marker(onVm.text)?.slice(1)).toEqual(marker(outs[0]!.text)?.slice(1));
   });
 
   it("iter/tcp lists the socket this test listens on (state LISTEN, its port)", async () => {
@@ -117,12 +130,110 @@ describe.skipIf(!run)("BPF iterators on the kernel", () => {
       });
       export const license = "GPL";
     `;
-    const outs = await iterate(await build(src, "tcp.ts"));
+    const obj = await build(src, "tcp.ts");
+    const outs = await iterate(obj);
     const TCP_LISTEN = "10";
-    const lines = outs[0]!.text
-      .trim()
-      .split("\n")
-      .map((l) => l.split(" "));
-    expect(lines).toContainEqual([String(port), "0", TCP_LISTEN]);
+    const mine = (text: string) =>
+      text
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .filter((f) => f[0] === String(port));
+    expect(mine(outs[0]!.text)).toEqual([[String(port), "0", TCP_LISTEN]]);
+    // The VM fed /proc/net/tcp's sockets prints the same line for this socket.
+    const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
+    const onVm = vm.program("tcp").iterate({ elements: hostTcpSockets() });
+    expect(mine(onVm.text)).toEqual(mine(outs[0]!.text));
+  });
+
+  it("iter/tcp over IPv6: family and address of a socket on ::1, the same in the VM", async () => {
+    const v6 = createServer();
+    await new Promise<void>((r) => v6.listen(0, "::1", r));
+    const port6 = (v6.address() as { port: number }).port;
+    try {
+      const obj = await build(
+        `
+        import { iter, seqPrintf } from "tsbpf";
+        export const tcp = iter("tcp", (ctx) => {
+          const sk = ctx.sk_common;
+          if (!sk) return 0;
+          seqPrintf(ctx, "%u %u %pI6\\n", sk.skc_num, sk.skc_family, sk.skc_v6_rcv_saddr.in6_u.u6_addr8);
+          return 0;
+        });
+        export const license = "GPL";
+      `,
+        "tcp6.ts",
+      );
+      const mine = (text: string) => text.split("\n").filter((l) => l.startsWith(`${port6} `));
+      const onKernel = mine((await iterate(obj))[0]!.text);
+      expect(onKernel).toEqual([`${port6} 10 0000:0000:0000:0000:0000:0000:0000:0001`]);
+      const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
+      expect(mine(vm.program("tcp").iterate({ elements: hostTcpSockets() }).text)).toEqual(
+        onKernel,
+      );
+    } finally {
+      await new Promise<void>((r) => v6.close(() => r()));
+    }
+  });
+
+  it("seq_num counts the objects from 0 and the final NULL run sees the last one's, in both", async () => {
+    const obj = await build(
+      `
+      import { iter, seqPrintf } from "tsbpf";
+      export const walk = iter("task", (ctx) => {
+        if (!ctx.task) {
+          seqPrintf(ctx, "stop %u\\n", ctx.meta.seq_num);
+          return 0;
+        }
+        seqPrintf(ctx, "%u\\n", ctx.meta.seq_num);
+        return 0;
+      });
+      export const license = "GPL";
+    `,
+      "seqnum.ts",
+    );
+    /** `0 1 ... n-1 stop n-1`: the shape both walks must have, whatever their task counts. */
+    const shape = (text: string) => {
+      const lines = text.trimEnd().split("\n");
+      const n = lines.length - 1;
+      expect(n).toBeGreaterThan(3);
+      expect(lines).toEqual([...Array.from({ length: n }, (_, i) => String(i)), `stop ${n - 1}`]);
+    };
+    shape((await iterate(obj))[0]!.text);
+    const vm = VmObject.load(obj, { coreBtf: "/sys/kernel/btf/vmlinux" });
+    shape(vm.program("walk").iterate({ elements: hostTasks() }).text);
+  });
+
+  it("returning 1 (retry this object): the kernel's read fails with EAGAIN, and so does the VM's", async (test) => {
+    const dir = mkdtempSync(join(tmpdir(), "tsbpf-iter-retry-"));
+    try {
+      const file = join(dir, "retry.ts");
+      writeFileSync(
+        file,
+        `
+        import { iter, seqPrintf } from "tsbpf";
+        export const walk = iter("task", (ctx) => {
+          const task = ctx.task;
+          if (!task) return 0;
+          if (ctx.meta.seq_num === 3) return 1;
+          seqPrintf(ctx, "%u\\n", ctx.meta.seq_num);
+          return 0;
+        });
+        export const license = "GPL";
+      `,
+      );
+      const k = await loadProbe(file, { target: "kernel", test });
+      try {
+        expect(() => k.iterate("walk")).toThrow(/EAGAIN|temporarily unavailable/);
+      } finally {
+        await k.close();
+      }
+      const vm = await loadProbe(file, { coreBtf: "/sys/kernel/btf/vmlinux" });
+      expect(() => vm.iterate("walk", { elements: hostTasks() })).toThrow(
+        /EAGAIN.*printed so far: "0\\n1\\n2\\n"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
