@@ -25,6 +25,7 @@ import type {
   XskMap,
 } from "./map-targets.js";
 export * from "./tracing.js";
+export * from "./struct-ops.js";
 export * from "./packet-programs.js";
 
 // ---------------------------------------------------------------------------------------------
