@@ -12,7 +12,9 @@
  * writes for the same object (`bpftool struct_ops register`, which this bpftool — libbpf 1.1 — does
  * only for `.struct_ops`), and the congestion control libbpf registers from tsbpf's object works
  * the same. Bad input: a struct the kernel lacks, a struct that is not a struct_ops type, a member
- * holding a program that the kernel's struct lacks — each a LoaderError naming it.
+ * holding a program that the kernel's struct lacks — each a LoaderError naming it. Sleepable
+ * members (test/kernel/kinds/struct-ops-sleepable.ts) load with BPF_F_SLEEPABLE: the verifier
+ * accepts a sleeping helper in them and refuses it in the same members loaded without the flag.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -220,5 +222,33 @@ describe.skipIf(!run)("struct_ops load errors", () => {
     );
     const o = loadObject(withMemberRenamed(plain, "release", "release_v2"));
     o.close();
+  });
+});
+
+describe.skipIf(!run)("sleepable struct_ops (test/kernel/kinds/struct-ops-sleepable.ts)", () => {
+  const FIXTURE = "test/kernel/kinds/struct-ops-sleepable.ts";
+  const source = () => readFileSync(join(import.meta.dirname, "../..", FIXTURE), "utf8");
+  const compile = async (src: string) => {
+    const out = await compileSource(src, FIXTURE, { check: true });
+    expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    return out.object!;
+  };
+
+  it("loads in struct_ops.s/<member> with BPF_F_SLEEPABLE: the verifier accepts copyFromUser", async () => {
+    const o = loadObject(await compile(source()));
+    try {
+      expect([...o.programs.values()].map((p) => p.section)).toEqual([
+        "struct_ops.s/ssthresh",
+        "struct_ops.s/undo_cwnd",
+        "struct_ops.s/cong_avoid",
+      ]);
+    } finally {
+      o.close();
+    }
+  });
+
+  it("the same members not sleepable: the verifier refuses the sleeping helper", async () => {
+    const bytes = await compile(source().replace("{ sleepable: true }", "{ sleepable: false }"));
+    expect(() => loadObject(bytes)).toThrow(/helper call might sleep in a non-sleepable prog/);
   });
 });
