@@ -20,14 +20,15 @@ import type { BpfMapDef, BpfObject } from "../../core/object/index.ts";
 import { btfType, resolveType, type Btf } from "../../core/btf/index.ts";
 import { BPF_MAP_TYPE } from "../../core/kernel/index.ts";
 import { KernelLink } from "./attach/link.ts";
-import { LoaderError } from "./errors.ts";
+import { KernelError, LoaderError } from "./errors.ts";
 import { OwnedFd } from "./fd.ts";
 import { VMLINUX_BTF, vmlinuxBtf } from "./kernel-btf.ts";
 import { describeMapKind, kernelRelease } from "./kind-refusal.ts";
 import { createMap, type KernelMap } from "./map.ts";
-import { bpf } from "./sys/bpf.ts";
+import { tryBpf } from "./sys/bpf.ts";
 import { AttachType, BpfCmd, MapFlag } from "./sys/constants.ts";
-import { LINK_CREATE } from "./sys/layouts.ts";
+import { ERRNO } from "./sys/errno.ts";
+import { LINK_CREATE, MAP_ELEM } from "./sys/layouts.ts";
 
 /** What one struct_ops map needs from the kernel, resolved before its programs load. */
 export interface StructOpsPlan {
@@ -41,6 +42,8 @@ export interface StructOpsPlan {
   readonly value: Uint8Array;
   /** Per program of the map: its member's index and the byte offset of its slot in `value`. */
   readonly programs: ReadonlyMap<string, { readonly member: number; readonly slot: number }>;
+  /** The text of its `name` member (a char array: tcp_congestion_ops, sched_ext_ops ...), if any. */
+  readonly name?: string;
 }
 
 const isStructOps = (def: BpfMapDef) => def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_STRUCT_OPS;
@@ -110,7 +113,18 @@ function plan(def: BpfMapDef, btf: Btf, kernel: ReturnType<typeof vmlinuxBtf>): 
       );
     value.set(bytes, kOff);
   }
-  return { def, structId, wrapperId, valueSize, value, programs };
+  const named = local.members.find((m) => m.name === "name");
+  const name = named && textOf(btf, named.type, init.subarray(named.bitOffset / 8));
+  return { def, structId, wrapperId, valueSize, value, programs, ...(name ? { name } : {}) };
+}
+
+/** The NUL-terminated text of a char-array member, or undefined for any other type. */
+function textOf(btf: Btf, type: number, bytes: Uint8Array): string | undefined {
+  const t = btfType(btf, resolveType(btf, type));
+  if (t.kind !== "array" || localSize(btf, t.type) !== 1) return undefined;
+  const raw = bytes.subarray(0, t.nelems);
+  const end = raw.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? raw : raw.subarray(0, end)) || undefined;
 }
 
 function localSize(btf: Btf, type: number): number {
@@ -204,14 +218,52 @@ export function registerStructOps(
       );
     view.setBigUint64(slot, BigInt(fd), true);
   }
-  map.update(new Uint8Array(4), value);
-  const target = `${p.def.structOps!.struct} ${p.def.name}`;
-  if (!p.def.structOps!.link) return new StructOpsRegistration(target, [], map);
-  const { ret } = bpf(
-    BpfCmd.LINK_CREATE,
-    LINK_CREATE,
-    { prog_fd: map.fd, attach_type: AttachType.STRUCT_OPS },
-    `registering struct_ops map "${p.def.name}" (struct ${p.def.structOps!.struct}) through a BPF link`,
-  );
-  return new StructOpsRegistration(target, [new OwnedFd(ret)], map);
+  const struct = p.def.structOps!.struct;
+  const link = p.def.structOps!.link;
+  const what = `registering struct_ops map "${p.def.name}" (struct ${struct}${p.name ? ` "${p.name}"` : ""})`;
+  const update = tryBpf(BpfCmd.MAP_UPDATE_ELEM, MAP_ELEM, {
+    map_fd: map.fd,
+    key: new Uint8Array(4),
+    value,
+    flags: 0,
+  });
+  // A plain map registers on this update; a link map only checks and stores the value here.
+  if (update.errno !== 0)
+    throw registrationError("BPF_MAP_UPDATE_ELEM", update.errno, what, struct, p.name);
+  const target = `${struct} ${p.def.name}`;
+  if (!link) return new StructOpsRegistration(target, [], map);
+  const r = tryBpf(BpfCmd.LINK_CREATE, LINK_CREATE, {
+    prog_fd: map.fd,
+    attach_type: AttachType.STRUCT_OPS,
+  });
+  if (r.errno !== 0)
+    throw registrationError(
+      "BPF_LINK_CREATE",
+      r.errno,
+      `${what} through a BPF link`,
+      struct,
+      p.name,
+    );
+  return new StructOpsRegistration(target, [new OwnedFd(r.ret)], map);
+}
+
+/**
+ * What a refused registration means: the subsystem's own checks run in it (the ops struct's
+ * validate / reg callbacks), and they answer EEXIST for a name it already holds and EINVAL for a
+ * value it does not take.
+ */
+function registrationError(
+  command: string,
+  errno: number,
+  what: string,
+  struct: string,
+  name: string | undefined,
+): KernelError {
+  const hint =
+    errno === ERRNO.EEXIST
+      ? `the kernel already has a struct ${struct} registered${name ? ` under the name "${name}"` : " with this identity"} (another registration of this object, or the kernel's own; \`bpftool struct_ops show\` lists the BPF ones)`
+      : errno === ERRNO.EINVAL
+        ? `the kernel's checks of struct ${struct} refused the value: a member it requires is missing, or a data member is out of range (each subsystem's validate callback decides; for tcp_congestion_ops see net/ipv4/tcp_cong.c, tcp_validate_congestion_control)`
+        : undefined;
+  return new KernelError(command, errno, what, hint);
 }

@@ -240,7 +240,7 @@ export class LiveSession {
       // Last: once registered, the kernel may call its programs at any time.
       for (const map of selection.structOps) {
         links.push(loaded.registerStructOps(map));
-        status(registeredLine(obj, map));
+        status(registeredLine(obj, map, loaded.structOps.get(map)?.name));
       }
       packets?.start();
     } catch (e) {

@@ -40,9 +40,10 @@ export function selectRun(obj: BpfObject, requested?: readonly string[]): RunSel
   return { attach, load, structOps };
 }
 
-/** The status line of a registered struct_ops map. */
-export function registeredLine(obj: BpfObject, map: string): string {
+/** The status line of a registered struct_ops map (`name`: its `name` member, when it has one). */
+export function registeredLine(obj: BpfObject, map: string, name?: string): string {
   const ops = obj.maps.find((m) => m.name === map)!.structOps!;
   const programs = ops.funcs.map((f) => f.program).join(", ");
-  return `registered ${map} (struct_ops ${ops.struct}${ops.link ? " through a BPF link" : ""}: ${programs})`;
+  const named = name ? ` "${name}"` : "";
+  return `registered ${map} (struct_ops ${ops.struct}${named}${ops.link ? " through a BPF link" : ""}: ${programs})`;
 }

@@ -12,7 +12,9 @@
  * writes for the same object (`bpftool struct_ops register`, which this bpftool — libbpf 1.1 — does
  * only for `.struct_ops`), and the congestion control libbpf registers from tsbpf's object works
  * the same. Bad input: a struct the kernel lacks, a struct that is not a struct_ops type, a member
- * holding a program that the kernel's struct lacks — each a LoaderError naming it. Sleepable
+ * holding a program that the kernel's struct lacks — each a LoaderError naming it; a name the
+ * kernel already holds (EEXIST, on the update or on the link) and a value the subsystem refuses
+ * (EINVAL: no undo_cwnd) — KernelErrors that say so. Sleepable
  * members (test/kernel/kinds/struct-ops-sleepable.ts) load with BPF_F_SLEEPABLE: the verifier
  * accepts a sleeping helper in them and refuses it in the same members loaded without the flag.
  */
@@ -25,6 +27,7 @@ import { compileSource } from "../../compiler/driver.ts";
 import type { BtfType } from "../../core/btf/index.ts";
 import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
 import {
+  KernelError,
   LoaderError,
   loadObject,
   vmlinuxBtf,
@@ -65,6 +68,16 @@ const withoutIds = (d: Record<string, unknown>) =>
   Object.fromEntries(
     Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? v.replace(/:\d+$/, "") : v]),
   );
+
+/** The error `f` throws (it must throw one). */
+function errorOf(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected an error");
+}
 
 const callsOf = (o: LoadedObject, member: number) => u64(o.map("calls").lookup(u32(member))!);
 
@@ -131,6 +144,43 @@ describe.skipIf(!run)("struct_ops on the live kernel: tcp-reno", () => {
     loaded.registerStructOps("reno");
     expect(available()).toContain(NAME);
     loaded.close();
+    expect(available()).not.toContain(NAME);
+  });
+
+  it("a second registration of the same name is EEXIST, saying the kernel holds that name already", () => {
+    for (const obj of [plain, linked]) {
+      loaded = loadObject(obj);
+      const other = loadObject(obj);
+      try {
+        loaded.registerStructOps("reno");
+        const e = errorOf(() => other.registerStructOps("reno"));
+        expect((e as KernelError).code).toBe("EEXIST");
+        const command = obj === plain ? "BPF_MAP_UPDATE_ELEM" : "BPF_LINK_CREATE";
+        expect(e.message).toContain(
+          `${command} (registering struct_ops map "reno" (struct tcp_congestion_ops "tsbpf_reno")`,
+        );
+        expect(e.message).toContain(
+          `failed: EEXIST: the kernel already has a struct tcp_congestion_ops registered under the name "tsbpf_reno"`,
+        );
+      } finally {
+        other.close();
+        loaded.close();
+      }
+      expect(available()).not.toContain(NAME);
+    }
+  });
+
+  it("a value the subsystem refuses (no undo_cwnd, which tcp_congestion_ops requires) is EINVAL saying so", async () => {
+    const src = readFileSync(join(import.meta.dirname, "../../examples/tcp-reno.ts"), "utf8");
+    const without = src.replace(/ {4}undo_cwnd: \(_ctx, sk\) => \{[\s\S]*?\n {4}\},\n/, "");
+    expect(without).not.toContain("undo_cwnd:");
+    const out = await compileSource(without, "examples/tcp-reno.ts", { check: true });
+    loaded = loadObject(out.object!);
+    const e = errorOf(() => loaded!.registerStructOps("reno"));
+    expect((e as KernelError).code).toBe("EINVAL");
+    expect(e.message).toMatch(
+      /^BPF_MAP_UPDATE_ELEM \(registering struct_ops map "reno" \(struct tcp_congestion_ops "tsbpf_reno"\)\) failed: EINVAL: the kernel's checks of struct tcp_congestion_ops refused the value: a member it requires is missing/,
+    );
     expect(available()).not.toContain(NAME);
   });
 

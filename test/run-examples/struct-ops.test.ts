@@ -43,7 +43,7 @@ describe.skipIf(!live)("tsbpf run: struct_ops", () => {
     });
     if (out.code !== 0) throw new Error(`tsbpf run exited ${out.code}:\n${out.stderr}`);
     expect(out.stderr).toContain(
-      `registered reno (struct_ops tcp_congestion_ops: ${PROGRAMS.join(", ")})\n`,
+      `registered reno (struct_ops tcp_congestion_ops "tsbpf_reno": ${PROGRAMS.join(", ")})\n`,
     );
     expect(out.stderr).toContain("running 1 struct_ops map; stopping after 3s or Ctrl-C to stop");
     expect(during).toContain("tsbpf_reno");

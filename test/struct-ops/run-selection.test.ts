@@ -71,6 +71,9 @@ describe.skipIf(!hasBtf)("tsbpf run's selection of struct_ops programs", () => {
     expect(registeredLine(obj, "reno")).toBe(
       `registered reno (struct_ops tcp_congestion_ops: ${OPS.join(", ")})`,
     );
+    expect(registeredLine(obj, "reno", "tsbpf_reno")).toBe(
+      `registered reno (struct_ops tcp_congestion_ops "tsbpf_reno": ${OPS.join(", ")})`,
+    );
     const link = {
       ...obj,
       maps: obj.maps.map((m) =>
