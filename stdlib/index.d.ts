@@ -12,6 +12,7 @@ export * from "./element-maps.js";
 export * from "./map-of-maps.js";
 export * from "./maps.js";
 export * from "./tracing.js";
+export * from "./struct-ops.js";
 export * from "./packet-programs.js";
 
 // ---------------------------------------------------------------------------------------------

@@ -113,13 +113,6 @@ export declare class CgroupStorage<V> {
 export declare class PerCpuCgroupStorage<V> extends CgroupStorage<V> {}
 
 /**
- * BPF_MAP_TYPE_STRUCT_OPS: declared only, not supported yet (a declaration is error TSB3073): its
- * value is a kernel ops struct filled with struct_ops programs, a program kind tsbpf lacks.
- */
-export declare class StructOpsMap {
-  constructor(options: MapOptions);
-}
-/**
  * BPF_MAP_TYPE_ARENA: declared only, not supported yet (a declaration is error TSB3073): programs
  * would need __arena pointers (address space 1) and the arena kfuncs.
  */

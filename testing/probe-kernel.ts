@@ -1,9 +1,10 @@
 /**
  * The kernel target of tsbpf/test: the probe's object loaded into the live kernel by runtime/loader
  * (the verifier judges it). Packet programs (XDP, tc, socket filters) and raw tracepoints run on
- * the test's input with BPF_PROG_TEST_RUN; tracing programs are attached at their hooks only while
- * `trigger`'s action runs. Ring buffer and perf event array readers and the trace pipe are opened
- * at load, so nothing a program sends is missed.
+ * the test's input with BPF_PROG_TEST_RUN; tracing programs are attached at their hooks, and
+ * struct_ops maps registered with their subsystem, only while `trigger`'s action runs. Ring buffer
+ * and perf event array readers and the trace pipe are opened at load, so nothing a program sends is
+ * missed.
  *
  * Invariants: `open` is all-or-nothing (a failed load or reader leaves nothing in the kernel);
  * `close` detaches and releases everything; nothing is pinned.
@@ -21,6 +22,7 @@ import {
   type LoadedObject,
 } from "../runtime/loader/index.ts";
 import { isEventMap, usesPrintk } from "../runtime/user/object-codecs.ts";
+import { selectRun } from "../runtime/user/struct-ops-run.ts";
 import { PerfBufferReader } from "../runtime/user/perf-buffer.ts";
 import { RingBufferReader } from "../runtime/user/ring-buffer.ts";
 import { TracePipeReader } from "../runtime/user/trace-pipe.ts";
@@ -152,17 +154,20 @@ export class KernelBackend implements ProbeBackend {
   }
 
   async trigger(action: () => unknown, opts: TriggerOptions): Promise<void> {
-    const names =
-      opts.programs ??
-      [...this.loaded.programs.keys()].filter((n) => {
-        const hook = hookForSection(this.section(n))?.hook.kind;
-        return hook !== undefined && !packetContextFor(this.progType(n));
-      });
-    if (names.length === 0)
+    // struct_ops member programs have no hook: their maps are registered instead (as tsbpf run).
+    const selected = selectRun(this.object, opts.programs);
+    const names = opts.programs
+      ? selected.attach
+      : selected.attach.filter((n) => {
+          const hook = hookForSection(this.section(n))?.hook.kind;
+          return hook !== undefined && !packetContextFor(this.progType(n));
+        });
+    if (names.length === 0 && selected.structOps.length === 0)
       throw new LoaderError("trigger: the probe has no tracing programs to attach");
     const links: KernelLink[] = [];
     try {
       for (const n of names) links.push(this.loaded.attach(n, opts.attach));
+      for (const m of selected.structOps) links.push(this.loaded.registerStructOps(m));
       await action();
     } finally {
       for (const l of links) l.detach();

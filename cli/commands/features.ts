@@ -17,6 +17,7 @@ import { compileSource } from "../../compiler/driver.ts";
 import { PROGRAM_KINDS, type ProgramKind } from "../../compiler/frontend/builtins.ts";
 import { spelledSection, spellingNames } from "../../compiler/frontend/section-spelling.ts";
 import {
+  BPF_MAP_TYPE,
   HELPER_OVERRIDES,
   HELPER_RECORDS,
   MAP_KIND_RECORDS,
@@ -25,6 +26,7 @@ import {
   resolveSection,
 } from "../../core/kernel/index.ts";
 import { CallSrc } from "../../core/isa/index.ts";
+import { STRUCT_OPS_SECTIONS } from "../../core/object/struct-ops.ts";
 import { VM_HELPER_NAMES } from "../../runtime/helpers/index.ts";
 import { needsTrampoline } from "../../runtime/loader/trampoline-refusal.ts";
 import { SUPPORTED_MAP_KINDS } from "../../runtime/maps/index.ts";
@@ -80,6 +82,9 @@ export async function kernelCoverage(
     const out = await compileSource(source, name, { check: true });
     if (!out.spec) continue;
     for (const m of out.spec.maps) mapTypes.add(m.type);
+    // A struct_ops map is written as a variable of its data section, not a `.maps` definition.
+    if (out.spec.data?.some((d) => (STRUCT_OPS_SECTIONS as readonly string[]).includes(d.name)))
+      mapTypes.add(BPF_MAP_TYPE.BPF_MAP_TYPE_STRUCT_OPS);
     for (const p of out.spec.programs) {
       const sec = resolveSection(p.section);
       if (sec && needsTrampoline(sec.progTypeId, sec.attachTypeId ?? 0)) continue;

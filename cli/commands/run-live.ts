@@ -183,10 +183,9 @@ export async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Pro
       }
       throw e;
     }
-    const n = session.links.length;
     if (!session.iteratorsOnly)
       process.stderr.write(
-        `running ${n} program${n === 1 ? "" : "s"}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
+        `running ${runningWhat(session)}; ${durationMs !== undefined ? `stopping after ${durationMs / 1000}s or ` : ""}Ctrl-C to stop\n`,
       );
     if (durationMs !== undefined) timer = setTimeout(() => stop.abort(), durationMs);
     // Iterators print everything while the session opens: nothing more will come.
@@ -209,6 +208,16 @@ export async function runLive(bytes: Uint8Array, o: RunFlags, file: string): Pro
     process.off("SIGTERM", onSignal);
     process.stdout.off("error", onPipeError);
   }
+}
+
+/** `2 programs`, `1 struct_ops map`, `1 program and 1 struct_ops map`: what a session runs. */
+function runningWhat(session: LiveSession): string {
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const maps = session.links.filter((l) => l.kind === "struct_ops").length;
+  const programs = session.links.length - maps;
+  if (maps === 0) return plural(programs, "program");
+  const registered = plural(maps, "struct_ops map");
+  return programs === 0 ? registered : `${plural(programs, "program")} and ${registered}`;
 }
 
 /** `--netfilter ipv4:local_in:100` as attach options. */

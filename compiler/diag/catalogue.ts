@@ -277,6 +277,32 @@ export const DIAGNOSTICS = {
     template:
       "parameter '{param}': a usdt program binds at most {max} probe arguments after ctx (libbpf's limit)",
   },
+  // TSB3100-TSB3109: struct_ops maps (`structOps(...)`, compiler/frontend/struct-ops.ts).
+  TSB3100: {
+    severity: "error",
+    template: "structOps: {problem}",
+  },
+  TSB3101: {
+    severity: "error",
+    template: "'{struct}' is not a struct_ops type of the kernel BTF ({source}): {reason}; {hint}",
+  },
+  TSB3102: {
+    severity: "error",
+    template: "struct {struct} has no member '{member}'{nearest}",
+  },
+  TSB3103: {
+    severity: "error",
+    template: "member '{member}' of struct {struct} is {what}, so it takes {expected}, not {found}",
+  },
+  TSB3104: {
+    severity: "error",
+    template:
+      "member '{member}' of struct {struct} is `{proto}`: its program takes ctx and at most {count} argument{s}, not {found}",
+  },
+  TSB3105: {
+    severity: "error",
+    template: "member '{member}' of struct {struct} ({cType}): {problem}",
+  },
 } as const satisfies Record<string, DiagnosticTemplate>;
 
 /** A tsbpf diagnostic code. */

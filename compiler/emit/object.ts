@@ -10,6 +10,9 @@
  * - every map carries its facts as decl tags (core/object/map-facts.ts): the record type of a ring
  *   buffer / perf event array, and its histogram shape (`none` when it is not one);
  * - globals are placed in their section in declaration order at their alignment;
+ * - struct_ops maps become `.struct_ops` / `.struct_ops.link` data entries after the global data,
+ *   each variable its ops struct (BTF copied from the kernel's), function members relocated to
+ *   their programs;
  * - local calls name the callee's section and byte offset (the writer turns them into R_BPF_64_32 or
  *   pc-relative immediates).
  */
@@ -121,6 +124,34 @@ export function buildObjectSpec(
     const bytes = new Uint8Array(at);
     globals.forEach((g, k) => bytes.set(g.init, vars[k]!.offset));
     data.push({ name: sec, data: bytes, vars });
+  }
+  // struct_ops maps: each section's variables back to back (8-aligned), their function pointers
+  // relocated to the programs (libbpf bpf_object__init_struct_ops / collect_st_ops_relos).
+  for (const sec of [".struct_ops", ".struct_ops.link"] as const) {
+    const decls = (m.structOps ?? []).filter((d) => d.section === sec);
+    if (decls.length === 0) continue;
+    let at = 0;
+    const placed = decls.map((d) => {
+      at = Math.ceil(at / 8) * 8;
+      const here = at;
+      at += d.data.length;
+      return here;
+    });
+    const bytes = new Uint8Array(Math.ceil(at / 8) * 8);
+    decls.forEach((d, i) => bytes.set(d.data, placed[i]));
+    data.push({
+      name: sec,
+      data: bytes,
+      vars: decls.map((d, i) => ({
+        name: d.name,
+        offset: placed[i]!,
+        size: d.data.length,
+        typeId: d.typeId,
+      })),
+      funcRelocs: decls.flatMap((d, i) =>
+        d.funcs.map((f) => ({ offset: placed[i]! + f.offset, program: f.program })),
+      ),
+    });
   }
   // Byte offset of each function in its section (subprograms back to back in `.text`).
   const where = new Map<string, { section: string; offset: number }>();

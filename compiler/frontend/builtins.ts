@@ -165,7 +165,8 @@ export interface ProgramKind {
  */
 export interface KernelArgs {
   /** `syscall`: the arguments of the system call a ksyscall program probes (syscall-args.ts). */
-  readonly from: "func" | "tracepoint" | "syscall";
+  /** `member`: a struct_ops member's function prototype, given by the caller (struct-ops.ts). */
+  readonly from: "func" | "tracepoint" | "syscall" | "member";
   readonly returnValue: "none" | "last" | "only";
   /** The BTF function whose prototype applies, when it is not the target (`bpf_lsm_<hook>`). */
   readonly func?: (target: string) => string;

@@ -10,6 +10,7 @@ import type { ModuleState } from "./module-state.ts";
 import { helperRecordByFn } from "../../core/kernel/index.ts";
 import { MAP_KINDS, PROGRAM_KINDS } from "./builtins.ts";
 import { takesCallback } from "./lower-callback.ts";
+import { isStructOpsCall } from "./struct-ops.ts";
 
 /** Walks the file and reports every unsupported construct. */
 export function checkSubset(m: ModuleState): void {
@@ -107,6 +108,16 @@ function checkFunctionPlacement(m: ModuleState, fn: Node): void {
     });
     return;
   }
+  // A member of a struct_ops map: `structOps("...", { member: (ctx, ...) => ... })` at top level.
+  const call = parent.getParent()?.getParent();
+  if (
+    Node.isPropertyAssignment(parent) &&
+    Node.isCallExpression(call) &&
+    isStructOpsCall(call) &&
+    Node.isVariableDeclaration(call.getParent()) &&
+    call.getParent()?.getParent()?.getParent()?.getParent() === m.sourceFile
+  )
+    return;
   // A nested function: name the first local of an enclosing function it captures, if any.
   const locals = new Set<Node>();
   for (let up = parent; up && up !== m.sourceFile; up = up.getParent()!) {

@@ -46,11 +46,13 @@ export function bindKernelArgs(
   call: CallExpression,
   params: readonly ParameterDeclaration[],
   ctxPtr: ValueId,
+  given?: KernelPrototype,
 ): void {
   if (params.length === 0) return;
   const m = fs.m;
   const fail = (): void => params.forEach((p) => fs.bindOperand(p.getName(), ERROR));
-  if (!kind.kernelArgs) {
+  if (given) return bindPrototype(fs, kind, call, params, ctxPtr, given);
+  if (!kind.kernelArgs || kind.kernelArgs.from === "member") {
     m.report("TSB3003", params[0]!, {
       problem: `a ${kind.fn} program takes one parameter, its context`,
     });
@@ -96,6 +98,19 @@ export function bindKernelArgs(
     });
     return fail();
   }
+  bindPrototype(fs, kind, call, params, ctxPtr, proto);
+}
+
+/** Binds the parameters after `ctx` to the arguments (and return value) of prototype `proto`. */
+function bindPrototype(
+  fs: FuncState,
+  kind: ProgramKind,
+  call: CallExpression,
+  params: readonly ParameterDeclaration[],
+  ctxPtr: ValueId,
+  proto: KernelPrototype,
+): void {
+  const m = fs.m;
   const positions = positionsOf(proto, kind);
   const tuple = tupleElements(call);
   const decl = (cType: string, name: string): string =>

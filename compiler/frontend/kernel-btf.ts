@@ -80,6 +80,44 @@ export class KernelBtf {
     return this.prototype(name, proto, 1);
   }
 
+  /**
+   * Member `member` of kernel struct `struct` (an ops struct such as `tcp_congestion_ops`), as
+   * struct_ops sees it: a function pointer's prototype (the arguments of the program filling it),
+   * or the member's byte offset and type id for data. Null when the struct or member is absent.
+   */
+  opsMember(
+    struct: string,
+    member: string,
+  ):
+    | {
+        readonly kind: "func";
+        readonly index: number;
+        readonly offset: number;
+        readonly proto: KernelPrototype;
+      }
+    | {
+        readonly kind: "data";
+        readonly index: number;
+        readonly offset: number;
+        readonly type: number;
+      }
+    | null {
+    const id = this.btf.find("struct", struct);
+    if (id === undefined) return null;
+    const fields = this.btf.fields(id);
+    const index = fields.findIndex((f) => f.name === member);
+    if (index < 0) return null;
+    const f = fields[index]!;
+    const offset = f.bitOffset / 8;
+    const t = this.btf.resolve(f.type);
+    if (this.btf.type(t).kind === BtfKindNumber.ptr) {
+      const to = this.btf.resolve(this.btf.type(t).type);
+      if (this.btf.type(to).kind === BtfKindNumber.func_proto)
+        return { kind: "func", index, offset, proto: this.prototype(`${struct}.${member}`, to, 0) };
+    }
+    return { kind: "data", index, offset, type: f.type };
+  }
+
   private prototype(name: string, proto: number, skip: number): KernelPrototype {
     const params: KernelParam[] = [];
     const all = this.btf.members(proto);

@@ -10,7 +10,7 @@
  * Copies are deterministic for given BTF bytes: a struct reached by value is copied whole; one
  * reached only through a pointer becomes a forward declaration (libbpf only needs the pointee when
  * a later relocation is rooted at it, and then it is copied whole); function pointers become
- * `void *`; type tags are dropped.
+ * `void *` (with their prototypes for a struct_ops type, `localOps`); type tags are dropped.
  */
 import {
   BtfIntEncoding,
@@ -131,6 +131,23 @@ export class KernelTypes {
     return this.copy(id, false, asName);
   }
 
+  /** Copies keep function pointers' prototypes (`localOps`), not `void *`. */
+  private protos = false;
+
+  /**
+   * The local id of struct_ops type `id` (`tcp_congestion_ops`), copied whole with its function
+   * pointers' prototypes: libbpf relocates a member to a program only when the object's BTF says
+   * it points at a FUNC_PROTO (bpf_object__collect_st_ops_relos).
+   */
+  localOps(id: number): number {
+    this.protos = true;
+    try {
+      return this.copy(id, false);
+    } finally {
+      this.protos = false;
+    }
+  }
+
   private copy(id: number, viaPointer: boolean, asName?: string): number {
     if (id === 0) return 0;
     const btf = this.btf;
@@ -144,7 +161,7 @@ export class KernelTypes {
       t.kind === BtfKindNumber.volatile ||
       t.kind === BtfKindNumber.restrict ||
       t.kind === BtfKindNumber.array;
-    const key = `${id}:${asName ?? ""}${passesMode && viaPointer ? ":p" : ""}`;
+    const key = `${id}:${asName ?? ""}${passesMode && viaPointer ? ":p" : ""}${this.protos ? ":f" : ""}`;
     const hit = this.full.get(key);
     if (hit !== undefined) return hit;
     if (COMPOSITE.has(t.kind) && viaPointer && name !== "" && asName === undefined) {
@@ -169,8 +186,21 @@ export class KernelTypes {
       case BtfKindNumber.ptr: {
         const target = btf.resolve(t.type);
         // Function pointers keep no prototype: libbpf compares pointers as pointers.
-        const to = btf.kindOf(target) === BtfKindNumber.func_proto ? 0 : this.copy(t.type, true);
-        return this.memo(key, { kind: "ptr", name: "", type: to });
+        if (btf.kindOf(target) === BtfKindNumber.func_proto) {
+          if (!this.protos) return this.memo(key, { kind: "ptr", name: "", type: 0 });
+          const at = this.reserve(key);
+          const params = btf.members(target).map((p) => ({
+            name: btf.string(p.nameOff),
+            type: this.copy(p.type, false),
+          }));
+          const proto = this.push({
+            kind: "func_proto",
+            returnType: this.copy(btf.type(target).type, false),
+            params,
+          });
+          return this.define(at, { kind: "ptr", name: "", type: proto });
+        }
+        return this.memo(key, { kind: "ptr", name: "", type: this.copy(t.type, true) });
       }
       case BtfKindNumber.type_tag:
         return this.copy(t.type, viaPointer);

@@ -34,9 +34,12 @@ import { hasErrors } from "../diag/index.ts";
 import { checkReservations } from "./reservations.ts";
 import { addGlobal, constantOf, registerMap, reportNotConstant } from "./lower-data-decls.ts";
 import { programOptions } from "./program-options.ts";
+import type { KernelPrototype } from "./kernel-btf.ts";
+import { isStructOpsCall, registerStructOps } from "./struct-ops.ts";
 
 type Body = ArrowFunction | FunctionExpression;
-interface PendingProgram {
+/** A program found in the first pass, lowered in the second. */
+export interface PendingProgram {
   readonly name: string;
   readonly kind: ProgramKind;
   readonly target: string;
@@ -45,6 +48,8 @@ interface PendingProgram {
   readonly body: Body;
   readonly decl: VariableDeclaration;
   readonly call: CallExpression;
+  /** The prototype its parameters after ctx bind to, when the declaration gave it (struct_ops). */
+  readonly proto?: KernelPrototype;
 }
 
 /** Lowers the whole file into `m` and returns the module. */
@@ -118,6 +123,7 @@ export function lowerModule(m: ModuleState): Module {
     globals: m.globals,
     types: m.sourceTypes.types,
     license: m.license,
+    ...(m.structOps.length > 0 ? { structOps: m.structOps } : {}),
     ...(m.usedKernelTypes ? { kernelTypes: m.usedKernelTypes.table } : {}),
   };
 }
@@ -148,6 +154,11 @@ function registerVariable(
     return;
   }
   if (init && Node.isCallExpression(init)) {
+    if (isStructOpsCall(init)) {
+      if (!isConst) m.report("TSB3002", d, { name, problem: "declare struct_ops maps with const" });
+      programs.push(...registerStructOps(m, d, name, init));
+      return;
+    }
     const kind = PROGRAM_KINDS.get(init.getExpression().getText());
     if (kind) {
       const p = programOf(m, d, name, kind, init);
@@ -362,7 +373,7 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
   }
   const args = p.body.getParameters().slice(1);
   if (isUsdtKind(p.kind.fn)) bindUsdtArgs(fs, p.call, args, b.paramsOf(b.entry)[0]!);
-  else bindKernelArgs(fs, p.kind, p.target, p.call, args, b.paramsOf(b.entry)[0]!);
+  else bindKernelArgs(fs, p.kind, p.target, p.call, args, b.paramsOf(b.entry)[0]!, p.proto);
   lowerBody(fs, p.body.getBody());
   return finishFunc(fs, p.body);
 }

@@ -8,7 +8,7 @@
 import type { Node, SourceFile } from "ts-morph";
 import { makeDiagnostic } from "../diag/index.ts";
 import type { Diagnostic, DiagnosticCode, DiagnosticNote } from "../diag/index.ts";
-import type { Func, GlobalDecl, MapDecl, Span } from "../ir/index.ts";
+import type { Func, GlobalDecl, MapDecl, Span, StructOpsDecl } from "../ir/index.ts";
 import type { MapKind } from "./builtins.ts";
 import type { KernelBtf } from "./kernel-btf.ts";
 import { DEFAULT_KERNEL_BTF, loadKernelBtf } from "./kernel-btf.ts";
@@ -79,6 +79,7 @@ export class ModuleState {
   readonly sourceTypes = new SourceTypeTable();
   readonly maps: MapDecl[] = [];
   readonly globals: GlobalDecl[] = [];
+  readonly structOps: StructOpsDecl[] = [];
   readonly functions: Func[] = [];
   readonly top = new Map<string, TopBinding>();
   /** Call edges between top-level functions, for recursion detection. */

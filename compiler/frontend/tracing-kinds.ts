@@ -2,7 +2,8 @@
  * The tracing program kinds beyond the basic probes: BPF iterators (`iter/<target>`), LSM hooks
  * (`lsm/<hook>`, `lsm_cgroup/<hook>`), multi-target kprobes and uprobes (`kprobe.multi/<pattern>`,
  * `uprobe.multi/<binary>:<pattern>`), their sessions (`kprobe.session/<pattern>`,
- * `uprobe.session/<binary>:<pattern>`) and USDT probes (`usdt/<binary>:<provider>:<name>`), as rows
+ * `uprobe.session/<binary>:<pattern>`), USDT probes (`usdt/<binary>:<provider>:<name>`) and the
+ * members of struct_ops maps (`struct_ops/<member>`, programs of `structOps(...)`), as rows
  * of the stdlib's program-kind table (builtins.ts `PROGRAM_KINDS`, which appends these).
  *
  * Section names are libbpf's (libbpf/src/libbpf.c section_defs, core/kernel program-kinds.ts).
@@ -74,6 +75,15 @@ export function tracingProgramKinds(s: SharedShapes): ProgramKind[] {
       hasTarget: true,
       section: (t: string) => `freplace/${t}`,
       ctx: { kind: "struct" },
+    },
+    // A member of a struct_ops map (`structOps(...)`, struct-ops.ts): the target is the member,
+    // the arguments are typed from its function pointer's prototype.
+    {
+      fn: "structOps",
+      hasTarget: true,
+      section: (t: string) => `struct_ops/${t}`,
+      ctx: s.argWords,
+      kernelArgs: { from: "member", returnValue: "none" },
     },
     // A kprobe on the system call's wrapper (`__x64_sys_<name>`, resolved by the loader as libbpf
     // does), its arguments typed as BPF_KSYSCALL gives them.

@@ -363,4 +363,25 @@ export interface Module {
    * module reads no kernel struct.
    */
   readonly kernelTypes?: readonly import("../../core/btf/model.ts").BtfType[];
+  /** struct_ops maps (`structOps(...)`, compiler/frontend/struct-ops.ts), in declaration order. */
+  readonly structOps?: readonly StructOpsDecl[];
+}
+
+/**
+ * A struct_ops map: one variable of kernel ops struct type in `.struct_ops` or `.struct_ops.link`,
+ * as libbpf reads it (bpf_object__init_struct_ops): its bytes in the kernel's layout, and the
+ * program each function-pointer member holds (an R_BPF_64_ABS64 relocation at the member).
+ */
+export interface StructOpsDecl {
+  /** The variable, and so the map's name. */
+  readonly name: string;
+  /** The kernel struct (`tcp_congestion_ops`). */
+  readonly struct: string;
+  readonly section: ".struct_ops" | ".struct_ops.link";
+  /** BTF id of the struct's copy in the object (an index of `Module.kernelTypes`). */
+  readonly typeId: number;
+  /** Initial bytes: data members filled, function pointers zero. */
+  readonly data: Uint8Array;
+  /** Function-pointer members: byte offset in `data` and the program's name. */
+  readonly funcs: readonly { readonly offset: number; readonly program: string }[];
 }

@@ -473,9 +473,8 @@ export const MAP_KIND_RECORDS = [
     forEach: false,
     innerMaps: false,
     valueStruct: null,
-    unsupported:
-      'its values are kernel structs of struct_ops programs (SEC("struct_ops/...")), a program kind tsbpf does not declare',
-    stdlib: { class: "StructOpsMap", shape: "none" },
+    unsupported: null,
+    stdlib: { class: "structOps", shape: "none" },
   },
   {
     name: "BPF_MAP_TYPE_RINGBUF",

@@ -75,6 +75,29 @@ export function objectToSpec(obj: BpfObject): BpfObjectSpec {
     ...(m.initialValues ? { values: m.initialValues } : {}),
   });
   for (const m of obj.maps) {
+    if (m.structOps) {
+      const section = m.structOps.link ? ".struct_ops.link" : ".struct_ops";
+      const prev = data.find((d) => d.name === section);
+      const at = prev ? Math.ceil(prev.data.length / 8) * 8 : 0;
+      const bytes = new Uint8Array(at + m.valueSize);
+      if (prev) bytes.set(prev.data);
+      bytes.set(m.initialValue ?? new Uint8Array(m.valueSize), at);
+      const entry: BpfDataSpec = {
+        name: section,
+        data: bytes,
+        vars: [
+          ...(prev?.vars ?? []),
+          { name: m.name, offset: at, size: m.valueSize, typeId: m.valueTypeId },
+        ],
+        funcRelocs: [
+          ...(prev?.funcRelocs ?? []),
+          ...m.structOps.funcs.map((f) => ({ offset: at + f.offset, program: f.program })),
+        ],
+      };
+      if (prev) data[data.indexOf(prev)] = entry;
+      else data.push(entry);
+      continue;
+    }
     if (m.globalSection === undefined) {
       maps.push(mapSpec(m));
       continue;

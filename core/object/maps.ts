@@ -7,7 +7,8 @@
  *    `__type(name, T)` is `T *name` (pointer to the key or value type); decl tags on the VAR
  *    (`btf_decl_tag`) become `BpfMapDef.tags`;
  * 3. global data: one single-entry ARRAY map per `.data*`, `.rodata*` and `.bss*` section, named after
- *    the section (loaders add libbpf's object-name prefix when creating it).
+ *    the section (loaders add libbpf's object-name prefix when creating it);
+ * 4. struct_ops maps: the VARs of `.struct_ops` / `.struct_ops.link` (struct-ops.ts).
  *
  * Consumes `ElfFile` and the decoded `Btf`; produces `BpfMapDef[]` (index = position) plus, for each map,
  * where it lives (section index and offset) so relocations can be matched to maps.
@@ -17,6 +18,7 @@ import { SHF, SHT, STT, type ElfFile, type ElfSection } from "../elf/index.ts";
 import { BPF_CONSTANTS, BPF_MAP_TYPE } from "../kernel/index.ts";
 import { LEGACY_MAP_DEF_FIELDS, ObjectError } from "./errors.ts";
 import type { BpfMapDef } from "./model.ts";
+import { structOpsMaps } from "./struct-ops.ts";
 
 /** Largest global data section accepted (the kernel caps array values at KMALLOC_MAX_SIZE, 4 MiB). */
 export const MAX_DATA_SECTION = 1 << 25;
@@ -350,10 +352,11 @@ function dataMaps(elf: ElfFile, btf: Btf | undefined, firstIndex: number): Locat
   return out;
 }
 
-/** All maps of the object, in libbpf's order: legacy, BTF-defined, global data. */
+/** All maps of the object, in libbpf's order: legacy, BTF-defined, global data, struct_ops. */
 export function readMaps(elf: ElfFile, btf: Btf | undefined): LocatedMap[] {
   const legacy = legacyMaps(elf, 0);
   const defined = btfMaps(elf, btf, legacy.length);
   const data = dataMaps(elf, btf, legacy.length + defined.length);
-  return [...legacy, ...defined, ...data];
+  const ops = structOpsMaps(elf, btf, legacy.length + defined.length + data.length);
+  return [...legacy, ...defined, ...data, ...ops];
 }

@@ -75,6 +75,17 @@ export interface BpfMapDef {
    * (prog array) symbol it holds, or null.
    */
   readonly initialValues?: readonly (string | null)[];
+  /**
+   * A struct_ops map (`.struct_ops` / `.struct_ops.link`, core/object/struct-ops.ts): the kernel
+   * ops struct its value is, whether it registers through a BPF link (BPF_F_LINK), and the program
+   * each function-pointer member holds (byte offset in `initialValue`, the value in the object's
+   * layout).
+   */
+  readonly structOps?: {
+    readonly struct: string;
+    readonly link: boolean;
+    readonly funcs: readonly { readonly offset: number; readonly program: string }[];
+  };
 }
 
 /** A whole object file. */

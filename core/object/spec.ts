@@ -90,12 +90,20 @@ export interface BpfVarSpec {
   readonly isStatic?: boolean;
 }
 
-/** A global data section (`.bss`, `.data`, `.rodata`, `.rodata.str1.1`, ...). */
+/**
+ * A global data section (`.bss`, `.data`, `.rodata`, `.rodata.str1.1`, ...), or a struct_ops
+ * section (`.struct_ops`, `.struct_ops.link`): each variable an ops struct, libbpf's struct_ops map.
+ */
 export interface BpfDataSpec {
   readonly name: string;
   /** Initial bytes (for `.bss*`, only the length matters: it is written as NOBITS). */
   readonly data: Uint8Array;
   readonly vars: readonly BpfVarSpec[];
+  /**
+   * Function pointers in the data (a struct_ops member holding a program): the byte offset and the
+   * program's name. Written as R_BPF_64_ABS64 relocations on the program's symbol, as clang does.
+   */
+  readonly funcRelocs?: readonly { readonly offset: number; readonly program: string }[];
 }
 
 /** Everything `writeBpfObject()` needs. Map indices in `relocs` index `maps` then `data` (as read). */

@@ -53,6 +53,8 @@ export function functionOffsets(fns: readonly BpfFunctionSpec[]): number[] {
 
 const isBss = (name: string) => name === ".bss" || name.startsWith(".bss.");
 const isRodata = (name: string) => name === ".rodata" || name.startsWith(".rodata.");
+/** libbpf's struct_ops sections (STRUCT_OPS_SEC, STRUCT_OPS_LINK_SEC). */
+export const isStructOps = (name: string) => name === ".struct_ops" || name === ".struct_ops.link";
 
 /** Places subprograms in `.text` and programs in their SEC sections. */
 function placeFunctions(spec: BpfObjectSpec): { placed: PlacedFunction[]; codeSections: string[] } {
@@ -88,8 +90,12 @@ export function writeBpfObject(spec: BpfObjectSpec): Uint8Array {
   const { placed, codeSections } = placeFunctions(spec);
   const data: BpfDataSpec[] = [...(spec.data ?? [])];
   for (const d of data) {
-    if (!/^\.(data|rodata|bss)(\..+)?$/.test(d.name))
-      throw new ObjectError(`data section ${d.name} must be .data*, .rodata* or .bss*`);
+    if (!/^\.(data|rodata|bss)(\..+)?$/.test(d.name) && !isStructOps(d.name))
+      throw new ObjectError(
+        `data section ${d.name} must be .data*, .rodata*, .bss*, .struct_ops or .struct_ops.link`,
+      );
+    if (d.funcRelocs?.length && !isStructOps(d.name))
+      throw new ObjectError(`data section ${d.name}: function pointers only in .struct_ops*`);
     for (const v of d.vars) {
       if (v.offset < 0 || v.offset + v.size > d.data.length)
         throw new ObjectError(`variable ${v.name} lies outside ${d.name}`);
@@ -337,6 +343,18 @@ export function writeBpfObject(spec: BpfObjectSpec): Uint8Array {
     return mi !== undefined ? mapSymbols[mi] : funcSymbols.get(name);
   });
   if (valueRelocs.length > 0) relocs.set(".maps", valueRelocs);
+  for (const d of data) {
+    if (!d.funcRelocs?.length) continue;
+    const entries = d.funcRelocs.map(({ offset, program }) => {
+      const symbol = funcSymbols.get(program);
+      if (symbol === undefined)
+        throw new ObjectError(`${d.name}+${offset}: ${program} is not a program of the object`);
+      if (offset < 0 || offset + 8 > d.data.length || offset % 8 !== 0)
+        throw new ObjectError(`${d.name}+${offset}: a function pointer outside the section`);
+      return { offset, symbol, type: R_BPF.R_64_ABS64 };
+    });
+    relocs.set(d.name, entries);
+  }
   for (const name of codeSections) {
     const parts = code.get(name) ?? [];
     const bytes = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));

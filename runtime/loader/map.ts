@@ -36,6 +36,8 @@ export interface MapSpec {
   readonly btfValueTypeId?: number;
   readonly innerMapFd?: number;
   readonly mapExtra?: bigint;
+  /** A struct_ops map's value type: `bpf_struct_ops_<ops>` in vmlinux BTF (struct-ops.ts). */
+  readonly btfVmlinuxValueTypeId?: number;
 }
 
 /** True for map types whose values hold one slot per possible CPU (the kind's record). */
@@ -63,6 +65,7 @@ export function createMap(spec: MapSpec): KernelMap {
     btf_key_type_id: spec.btfKeyTypeId ?? 0,
     btf_value_type_id: spec.btfValueTypeId ?? 0,
     map_extra: spec.mapExtra ?? 0n,
+    btf_vmlinux_value_type_id: spec.btfVmlinuxValueTypeId ?? 0,
   });
   if (r.errno !== 0) {
     throw new KernelError(

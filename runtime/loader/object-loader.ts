@@ -3,7 +3,10 @@
  * read the ELF (core/object) → load its BTF → create every map (BTF-defined, legacy, and the
  * `.bss` / `.data` / `.rodata` global-data arrays with their initial bytes; `.rodata` frozen) →
  * for each program: resolve the section (core/kernel sections table), link subprograms and patch map
- * references (link-program.ts), attach func_info / line_info (btf-records.ts), load it.
+ * references (link-program.ts), attach func_info / line_info (btf-records.ts), load it. struct_ops
+ * maps (struct-ops.ts) are planned against the kernel's BTF first: their programs load with the
+ * ops struct as attach_btf_id and the member index as expected attach type, and
+ * `registerStructOps` registers a map with its subsystem.
  *
  * Consumes: ELF bytes or an already-read `BpfObject`. Produces: a `LoadedObject` owning every fd.
  * Invariant: on any failure part-way, everything created so far is closed before the error
@@ -57,6 +60,13 @@ import { DEFAULT_PIN_ROOT, LIBBPF_PIN_BY_NAME, pinnedByName } from "./pin.ts";
 import { loadProgram, type KernelProgram, type LoadOptions } from "./program.ts";
 import { MapType, PROG_F_SLEEPABLE, PROG_F_XDP_HAS_FRAGS } from "./sys/constants.ts";
 import { possibleCpus } from "./sys/cpus.ts";
+import {
+  createStructOpsMap,
+  planStructOps,
+  registerStructOps,
+  structOpsAttach,
+  type StructOpsPlan,
+} from "./struct-ops.ts";
 
 /** Options for `loadObject`. */
 export interface ObjectLoadOptions {
@@ -117,6 +127,8 @@ export class LoadedObject {
     readonly warnings: readonly string[],
     /** The CO-RE relocations applied (with their values for this kernel), in object order. */
     readonly coreRelocations: readonly AppliedCoreRelo[] = [],
+    /** The struct_ops maps, by map name (struct-ops.ts). */
+    readonly structOps: ReadonlyMap<string, StructOpsPlan> = new Map(),
   ) {}
 
   /** The map named `name` (`counts`, `.bss`, ...). */
@@ -150,6 +162,21 @@ export class LoadedObject {
       ...(sockMap !== undefined ? { sockMap } : {}),
       ...(specMap ? { usdtSpecs: { map: specMap, ids: this.#usdtSpecIds } } : {}),
     });
+    this.#links.push(link);
+    return link;
+  }
+
+  /**
+   * Registers struct_ops map `name` with its kernel subsystem (a TCP congestion control becomes
+   * selectable, ...): its value holds the member programs; detaching (or `close()`) unregisters it.
+   */
+  registerStructOps(name: string): KernelLink {
+    const plan = this.structOps.get(name);
+    if (!plan)
+      throw new LoaderError(
+        `no struct_ops map named "${name}" (struct_ops maps: ${[...this.structOps.keys()].join(", ") || "none"})`,
+      );
+    const link = registerStructOps(plan, this.map(name), (p) => this.programs.get(p)?.program.fd);
     this.#links.push(link);
     return link;
   }
@@ -189,8 +216,13 @@ export function loadObject(
     const maps = new Map<string, KernelMap>();
     const mapFds: number[] = [];
     const reused = new Set<string>();
+    const plans = new Map(planStructOps(obj).map((p) => [p.def.name, p]));
     for (const def of obj.maps) {
-      const create = () => createObjectMap(def, btf?.kernel, warnings, opts.objectName);
+      const plan = plans.get(def.name);
+      const create = () =>
+        plan
+          ? createStructOpsMap(plan, btf?.kernel?.fd)
+          : createObjectMap(def, btf?.kernel, warnings, opts.objectName);
       let m: KernelMap;
       if (def.pinning === LIBBPF_PIN_BY_NAME) {
         const p = pinnedByName(
@@ -211,7 +243,7 @@ export function loadObject(
     for (const def of obj.programs) {
       if (wanted && !wanted.has(def.name)) continue;
       const loaded = withCoreContext(
-        () => loadObjectProgram(obj, def, mapFds, btf, opts),
+        () => loadObjectProgram(obj, def, mapFds, btf, opts, [...plans.values()]),
         def.name,
         relocations.filter(
           (r) =>
@@ -226,7 +258,7 @@ export function loadObject(
     // A reused pinned map keeps the contents it has.
     for (const def of obj.maps)
       if (def.initialValues && !reused.has(def.name)) fillInitialValues(def, maps, programs);
-    return new LoadedObject(maps, programs, btf?.kernel, warnings, relocations);
+    return new LoadedObject(maps, programs, btf?.kernel, warnings, relocations, plans);
   });
 }
 
@@ -416,6 +448,7 @@ function loadObjectProgram(
   mapFds: readonly number[],
   btf: ObjectBtf | undefined,
   opts: ObjectLoadOptions,
+  structOps: readonly StructOpsPlan[],
 ): LoadedProgram {
   const sec = resolveSection(def.section);
   if (!sec) {
@@ -424,6 +457,11 @@ function loadObjectProgram(
     );
   }
   const ext = sec.def.progType === "EXT" ? freplaceTarget(def, sec.target, opts) : undefined;
+  const ops = structOpsAttach(structOps, def.name);
+  if (sec.def.progType === "STRUCT_OPS" && !ops)
+    throw new LoaderError(
+      `program "${def.name}" (SEC("${def.section}")): a struct_ops program is loaded for the member of a struct_ops map it fills, and no map of the object holds it`,
+    );
   const linked = linkProgram(obj, def, mapFds);
   const records =
     btf && obj.btfExt
@@ -431,9 +469,11 @@ function loadObjectProgram(
       : undefined;
   const attachBtfId = ext
     ? ext.btfId
-    : sec.def.btfTarget
-      ? hookForSection(def.section)?.hook.btfTargetId?.(sec.target)
-      : undefined;
+    : ops
+      ? ops.attachBtfId
+      : sec.def.btfTarget
+        ? hookForSection(def.section)?.hook.btfTargetId?.(sec.target)
+        : undefined;
   const sourceOf = records?.sourceOf;
   const loadOpts: LoadOptions = { logLevel: opts.logLevel, logSize: opts.logSize, sourceOf };
   const program = loadProgram(
@@ -443,7 +483,7 @@ function loadObjectProgram(
       insns: linked.insns,
       license: obj.license,
       kernVersion: obj.kernelVersion,
-      expectedAttachType: sec.attachTypeId ?? 0,
+      expectedAttachType: ops ? ops.expectedAttachType : (sec.attachTypeId ?? 0),
       attachBtfId,
       attachBtfObjFd: ext?.progFd,
       flags:

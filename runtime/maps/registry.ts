@@ -82,6 +82,10 @@ const VM_MAPS: Partial<Record<MapKindName, MapConstructor>> = {
   cgrp_storage: localStorage,
   array_of_maps: mapOfMaps,
   hash_of_maps: mapOfMaps,
+  // The ops struct as the object lays it out (data members; function slots zero), in the one
+  // entry the kernel's map has. Nothing registers it: the VM runs each member program directly
+  // (`program("reno_ssthresh").run({ args: [sk] })`).
+  struct_ops: array,
 };
 
 /** Map kinds the VM implements (libbpf names). */

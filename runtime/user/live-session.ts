@@ -13,6 +13,8 @@
  * - `open()` is all-or-nothing: a failure while loading, attaching or setting up consumers closes
  *   everything created so far before the error propagates;
  * - `close()` is idempotent and safe while `events()` is suspended (it wakes up and ends);
+ * - struct_ops maps (struct-ops-run.ts) are registered after every program is attached, and their
+ *   registrations are links like the others (`links`): detaching unregisters them;
  * - `set` entries are written after loading and before the first attach, so no program ever runs
  *   without them; a socket filter's packet socket starts receiving only once the filter is on it
  *   (packet-socket.ts), so every frame streamed as a `packet` event passed the filter.
@@ -45,6 +47,7 @@ import type { MapSnapshot } from "./print/map-report.ts";
 import { DrainWorker, type DrainMessage, type DrainSource } from "./sys/drain-worker.ts";
 import { Epoll } from "./sys/native.ts";
 import { TracePipeReader } from "./trace-pipe.ts";
+import { registeredLine, selectRun } from "./struct-ops-run.ts";
 import { kernelMapSource, TypedMap } from "./typed-map.ts";
 import { RecordEvent, type SessionCounts, type SessionEvent } from "./session-events.ts";
 
@@ -117,7 +120,7 @@ export class LiveSession {
   #epollWait: Promise<void> | undefined;
   /** Iterator output read at open, handed out by the first `#take`. */
   #iterEvents: SessionEvent[] = [];
-  /** The program of each link, by index. */
+  /** The program of each link (the map of a struct_ops registration), by index. */
   readonly #programNames: readonly string[];
 
   private constructor(
@@ -139,14 +142,10 @@ export class LiveSession {
   static open(input: Uint8Array | BpfObject, opts: LiveSessionOptions = {}): LiveSession {
     const obj = input instanceof Uint8Array ? readBpfObject(input) : input;
     const status = opts.onStatus ?? (() => undefined);
-    const chosen = opts.programs ?? obj.programs.map((p) => p.name);
+    const selection = selectRun(obj, opts.programs);
+    const chosen = selection.attach;
     for (const name of chosen) {
-      const p = obj.programs.find((x) => x.name === name);
-      if (!p) {
-        throw new LoaderError(
-          `object has no program named "${name}" (programs: ${obj.programs.map((x) => x.name).join(", ") || "none"})`,
-        );
-      }
+      const p = obj.programs.find((x) => x.name === name)!;
       if (!hookForSection(p.section)) {
         throw new LoaderError(
           `program "${name}" (section "${p.section}") cannot be attached by tsbpf run; ` +
@@ -154,7 +153,8 @@ export class LiveSession {
         );
       }
     }
-    if (chosen.length === 0) throw new LoaderError("the object has no programs to run");
+    if (chosen.length === 0 && selection.structOps.length === 0)
+      throw new LoaderError("the object has no programs to run");
     const filters = chosen.filter(
       (n) =>
         hookForSection(obj.programs.find((p) => p.name === n)!.section)!.hook.kind ===
@@ -168,7 +168,7 @@ export class LiveSession {
       );
     }
     const loaded = loadObject(obj, {
-      programs: chosen,
+      programs: selection.load,
       ...(opts.objectName !== undefined ? { objectName: opts.objectName } : {}),
     });
     const links: KernelLink[] = [];
@@ -237,6 +237,11 @@ export class LiveSession {
               : "";
         status(`attached ${name} (${section})${on}`);
       }
+      // Last: once registered, the kernel may call its programs at any time.
+      for (const map of selection.structOps) {
+        links.push(loaded.registerStructOps(map));
+        status(registeredLine(obj, map, loaded.structOps.get(map)?.name));
+      }
       packets?.start();
     } catch (e) {
       void drain?.close();
@@ -256,7 +261,7 @@ export class LiveSession {
       printk,
       opts.pollMs ?? 100,
       packets,
-      chosen,
+      [...chosen, ...selection.structOps],
     );
     session.#drain = drain;
     // Records the worker posted while the programs were being attached.

@@ -72,10 +72,11 @@ export function isEventMap(def: BpfMapDef): boolean {
 
 /**
  * Whether a session shows the map as data: neither an event stream nor the loader's own bookkeeping
- * (the USDT spec map, which the loader fills at attach time; core/usdt).
+ * (the USDT spec map, which the loader fills at attach time; core/usdt), nor a struct_ops map (its
+ * value is the ops struct the kernel calls, written when it is registered).
  */
 export function isDataMap(def: BpfMapDef): boolean {
-  return !isEventMap(def) && def.name !== USDT_SPEC_MAP;
+  return !isEventMap(def) && def.name !== USDT_SPEC_MAP && def.structOps === undefined;
 }
 
 /** The codec of one record of a ring buffer / perf event array (see the file comment). */

@@ -245,10 +245,10 @@ export function loadBpfObject(input: BpfObject, options: LoadOptions = {}): Load
   for (const def of obj.maps) {
     const m = createMap(mapSpec(def), { memory, cpus }, resolveProgram, (id) => maps.byId(id));
     if (def.initialValue && def.initialValue.length > 0) {
-      if (
-        def.type !== BPF_MAP_TYPE.BPF_MAP_TYPE_ARRAY ||
-        def.initialValue.length !== def.valueSize
-      ) {
+      const oneValue =
+        def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_ARRAY ||
+        def.type === BPF_MAP_TYPE.BPF_MAP_TYPE_STRUCT_OPS;
+      if (!oneValue || def.initialValue.length !== def.valueSize) {
         throw new LoadError(
           `map ${def.name}: initial value does not fit a ${def.valueSize}-byte array value`,
         );

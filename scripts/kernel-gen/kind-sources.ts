@@ -173,11 +173,9 @@ export const MAP_KIND_FACTS: Readonly<Record<string, MapKindFacts>> = {
   task_storage: { storage: "task", stdlib: { class: "TaskStorage", shape: "v" } },
   inode_storage: { storage: "inode", stdlib: { class: "InodeStorage", shape: "v" } },
   cgrp_storage: { storage: "cgrp", stdlib: { class: "CgrpStorage", shape: "v" } },
-  struct_ops: {
-    unsupported:
-      'its values are kernel structs of struct_ops programs (SEC("struct_ops/...")), a program kind tsbpf does not declare',
-    stdlib: { class: "StructOpsMap", shape: "none" },
-  },
+  // Declared by `structOps(...)` (stdlib/struct-ops.d.ts), not a class: its one value is a kernel
+  // ops struct whose function members are programs, written to `.struct_ops` / `.struct_ops.link`.
+  struct_ops: { stdlib: { class: "structOps", shape: "none" } },
   arena: {
     noBtfKeyValue: true,
     unsupported:

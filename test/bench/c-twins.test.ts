@@ -49,6 +49,13 @@ const EXPECTED_SECTIONS: Record<string, readonly string[]> = {
   "tc-marker.bpf.c": ["tc"],
   "tc-portcount.bpf.c": ["tc"],
   "tasklist.bpf.c": ["iter/task"],
+  "tcp-reno.bpf.c": [
+    "struct_ops/ssthresh",
+    "struct_ops/undo_cwnd",
+    "struct_ops/cong_avoid",
+    "struct_ops/init",
+    "struct_ops/set_state",
+  ],
   "tcpconnect.bpf.c": ["tracepoint/sock/inet_sock_set_state"],
   "tenant-acl.bpf.c": ["xdp"],
   "vfsread-latency.bpf.c": ["fentry/vfs_read", "fexit/vfs_read"],

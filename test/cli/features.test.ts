@@ -99,4 +99,27 @@ describe("tsbpf features", () => {
       kernelTested: false,
     });
   });
+
+  it("struct_ops: the map type counts through tcp-reno's .struct_ops variable, struct_ops.s through its fixture", async () => {
+    const t = featuresTable(await kernelCoverage());
+    expect(t.mapTypes.find((m) => m.name === "BPF_MAP_TYPE_STRUCT_OPS")).toEqual({
+      name: "BPF_MAP_TYPE_STRUCT_OPS",
+      declared: true,
+      vm: true,
+      kernelTested: true,
+    });
+    const row = (s: string) => t.programTypes.find((p) => p.section === s);
+    expect(row("struct_ops")).toMatchObject({ declared: true, kernelTested: true });
+    expect(row("struct_ops.s")).toMatchObject({ declared: true, kernelTested: true });
+    // Without the fixture folder: examples/tcp-reno.ts is not sleepable.
+    const examplesOnly = featuresTable(
+      await kernelCoverage([new URL("../../examples/", import.meta.url)]),
+    );
+    expect(examplesOnly.programTypes.find((p) => p.section === "struct_ops.s")).toMatchObject({
+      kernelTested: false,
+    });
+    expect(examplesOnly.programTypes.find((p) => p.section === "struct_ops")).toMatchObject({
+      kernelTested: true,
+    });
+  });
 });

@@ -2,7 +2,8 @@
  * A small kernel-BTF blob for tests of typed program arguments, so they do not depend on the build
  * machine's /sys/kernel/btf/vmlinux: `vfs_read` with its real prototype, functions exercising every
  * argument type (narrow signed/unsigned integers, bool, enum, a struct by value, void returns) and
- * the tracepoint typedef `btf_trace_demo_switch`.
+ * the tracepoint typedef `btf_trace_demo_switch`; kernel structs of the CO-RE examples, the iterator
+ * and LSM contexts, and tcp-reno's struct_ops type.
  *
  * Produces the encoded bytes (core/btf `encodeBtf`), in the layout pahole writes for vmlinux.
  */
@@ -252,7 +253,7 @@ const sockCommon = add({
   members: [member("", addrUnion, 0), member("", portUnion, 96), member("skc_family", ushort, 128)],
   kindFlag: false,
 });
-add({
+const sock = add({
   kind: "struct",
   name: "sock",
   size: 760,
@@ -299,6 +300,58 @@ const lsmFileOpenProto = add({
   params: [{ name: "file", type: T.filePtr }],
 });
 add({ kind: "func", name: "bpf_lsm_file_open", type: lsmFileOpenProto, linkage: 0 });
+
+// The struct_ops type of examples/tcp-reno.ts: tcp_congestion_ops with the members it fills (at
+// made-up offsets) and its wrapper bpf_struct_ops_tcp_congestion_ops, which makes it a struct_ops
+// type (kernel/bpf/bpf_struct_ops.c); tcp_sock with the snd_cwnd the example reads.
+const sockPtr = add({ kind: "ptr", name: "", type: sock });
+const u8 = add({ kind: "typedef", name: "u8", type: T.uchar });
+add({
+  kind: "struct",
+  name: "tcp_sock",
+  size: 2048,
+  members: [member("snd_cwnd", u32, 11552)],
+  kindFlag: false,
+});
+const fnPtr = (returnType: number, ...params: number[]) =>
+  add({
+    kind: "ptr",
+    name: "",
+    type: add({
+      kind: "func_proto",
+      returnType,
+      params: params.map((type) => ({ name: "", type })),
+    }),
+  });
+const sockToU32 = fnPtr(u32, sockPtr);
+const tcpOps = add({
+  kind: "struct",
+  name: "tcp_congestion_ops",
+  size: 64,
+  members: [
+    member("ssthresh", sockToU32, 0),
+    member("cong_avoid", fnPtr(0, sockPtr, u32, u32), 64),
+    member("set_state", fnPtr(0, sockPtr, u8), 128),
+    member("undo_cwnd", sockToU32, 192),
+    member("init", fnPtr(0, sockPtr), 256),
+    member("name", task + 2, 320),
+  ],
+  kindFlag: false,
+});
+const commonValue = add({
+  kind: "struct",
+  name: "bpf_struct_ops_common_value",
+  size: 8,
+  members: [member("state", T.int, 32)],
+  kindFlag: false,
+});
+add({
+  kind: "struct",
+  name: "bpf_struct_ops_tcp_congestion_ops",
+  size: 72,
+  members: [member("common", commonValue, 0), member("data", tcpOps, 64)],
+  kindFlag: false,
+});
 
 /** The fixture BTF bytes. */
 export function fixtureBtf(): Uint8Array {

@@ -42,11 +42,15 @@ export const ProgType = strip(BPF_PROG_TYPE, "BPF_PROG_TYPE_");
 /** `enum bpf_attach_type` without the `BPF_` prefix, including types newer than the header. */
 export const AttachType = strip(BPF_ATTACH_TYPE, "BPF_");
 
-/** Map flags (`BPF_F_*` for MAP_CREATE) the loader uses. */
+/**
+ * Map flags (`BPF_F_*` for MAP_CREATE) the loader uses; BPF_F_LINK (1U << 13, Linux 6.4: newer
+ * than the header the tables come from) makes a struct_ops map register through a BPF link.
+ */
 export const MapFlag = {
   NO_PREALLOC: BPF_CONSTANTS.BPF_F_NO_PREALLOC,
   RDONLY_PROG: BPF_CONSTANTS.BPF_F_RDONLY_PROG,
   MMAPABLE: BPF_CONSTANTS.BPF_F_MMAPABLE,
+  LINK: 1 << 13,
 } as const;
 
 /** Update flags for MAP_UPDATE_ELEM. */
