@@ -2,7 +2,8 @@
  * The per-function state of instruction selection: the machine blocks being built, the value →
  * virtual register map, and the analyses that decide what is materialised where.
  *
- * Consumes one IR `Func`; isel.ts drives it instruction by instruction. Decisions made up front:
+ * Consumes one IR `Func`; isel.ts drives it instruction by instruction. Decisions made up front
+ * (isel-deferral.ts):
  * - *deferred* values are not computed at their definition but at each use: constants, stack slot
  *   addresses, map and global addresses (an lddw at each use, like clang), and `ptradd base, const`
  *   when every use is the address of a memory access (the offset folds into the access's off field)
@@ -16,14 +17,14 @@
  */
 import type { DiagnosticCode } from "../../diag/catalogue.ts";
 import type { BlockCall, Cond, Func, IrType, Span, ValueId } from "../../ir/types.ts";
-import { operandsOf as irOperands } from "../../ir/builder.ts";
 import { PseudoSrc } from "../../../core/isa/index.ts";
 import type { BackendDiagnostic } from "./frame.ts";
 import { emitCompareJump, fitsImm32, flagTestOf } from "./isel-compare.ts";
+import { analyseDeferral, fitsOff } from "./isel-deferral.ts";
 import { analyseHighBits, hasZeroHighHalf, type HighBits } from "./isel-high-bits.ts";
 import { pointerAlignment } from "../../passes/pointer-alignment.ts";
-import { matchByteSwap, type ByteSwap } from "./isel-idioms.ts";
-import { analyseCoreAccesses, type CoreAccess } from "./isel-core-access.ts";
+import type { ByteSwap } from "./isel-idioms.ts";
+import type { CoreAccess } from "./isel-core-access.ts";
 import type { Mcpu } from "./layout.ts";
 import {
   FP,
@@ -58,13 +59,13 @@ export class Selector {
   private readonly leaveFirst: { from: number; to: number }[] = [];
   private nextBlock: number;
   private nextVreg: number;
-  private readonly deferred = new Set<ValueId>();
+  private readonly deferred: Set<ValueId>;
   /** `or` values that are a byte swap of another value (selected as one `be16` / `be32`). */
-  private readonly byteSwaps = new Map<ValueId, ByteSwap>();
+  private readonly byteSwaps: ReadonlyMap<ValueId, ByteSwap>;
   /** ptradd chains with constant offsets: value → root value and accumulated offset. */
-  private readonly chains = new Map<ValueId, { root: ValueId; off: bigint }>();
+  private readonly chains: ReadonlyMap<ValueId, { root: ValueId; off: bigint }>;
   /** ptradds of a CO-RE field offset folded into their accesses (isel-core-access.ts). */
-  private coreAccesses = new Map<ValueId, CoreAccess>();
+  private readonly coreAccesses: ReadonlyMap<ValueId, CoreAccess>;
   /** i32 values left with a non-zero high half (isel-high-bits.ts). */
   private readonly highBits: ReadonlyMap<ValueId, HighBits>;
   /** Known alignment (1..8) of a pointer value (compiler/passes/pointer-alignment.ts). */
@@ -79,124 +80,18 @@ export class Selector {
     this.nextVreg = VREG_BASE + f.values.length;
     this.highBits = analyseHighBits(f, mcpu);
     this.alignOf = pointerAlignment(f);
-    this.analyse();
+    ({
+      deferred: this.deferred,
+      byteSwaps: this.byteSwaps,
+      chains: this.chains,
+      coreAccesses: this.coreAccesses,
+    } = analyseDeferral(this));
   }
 
   /** The instruction defining `v`, or undefined for a block parameter. */
   defOf(v: ValueId) {
     const def = this.f.values[v]!.def;
     return def.kind === "inst" ? this.f.insts[def.inst]!.data : undefined;
-  }
-
-  private analyse(): void {
-    const f = this.f;
-    const uses = new Map<
-      ValueId,
-      { op: string; role: "base" | "other"; block: number; offset: number }[]
-    >();
-    const note = (
-      v: ValueId,
-      u: { op: string; role: "base" | "other"; block: number; offset: number },
-    ) => {
-      if (!uses.has(v)) uses.set(v, []);
-      uses.get(v)!.push(u);
-    };
-    for (const { block, insts } of f.layout) {
-      for (const id of insts) {
-        const d = f.insts[id]!.data;
-        const baseOf = "base" in d ? d.base : undefined;
-        const ops = irOperands(d);
-        ops.forEach((v, k) => {
-          const isBase =
-            (d.op === "load" || d.op === "store" || d.op === "atomic" || d.op === "cmpxchg") &&
-            v === baseOf &&
-            k === 0;
-          // memcpy/memset operands are addressed like bases, up to `size` bytes past them.
-          const isBlock =
-            (d.op === "memcpy" || d.op === "memset") && k < (d.op === "memcpy" ? 2 : 1);
-          const offset = isBlock
-            ? d.size
-            : "offset" in d && typeof d.offset === "number"
-              ? d.offset
-              : 0;
-          note(v, { op: d.op, role: isBase || isBlock ? "base" : "other", block, offset });
-        });
-      }
-    }
-    for (const { block, insts } of f.layout) {
-      for (const id of insts) {
-        const inst = f.insts[id]!;
-        const d = inst.data;
-        const r = inst.result;
-        if (r === null) continue;
-        if (
-          d.op === "const" ||
-          d.op === "stackslot" ||
-          d.op === "mapref" ||
-          d.op === "funcaddr" ||
-          d.op === "globaladdr"
-        ) {
-          this.deferred.add(r);
-        } else if (d.op === "ptradd") {
-          const c = this.constOf(d.offset);
-          if (c === undefined) continue;
-          const prev = this.chains.get(d.base);
-          const chain = prev ? { root: prev.root, off: prev.off + c } : { root: d.base, off: c };
-          this.chains.set(r, chain);
-          const us = uses.get(r) ?? [];
-          // Also a single call argument: computed straight into the argument register there
-          // (`r1 = r6; r1 += 4`) rather than held in a register of its own and copied.
-          const foldable =
-            us.every((u) => u.role === "base" && fitsOff(chain.off + BigInt(u.offset))) ||
-            (us.length === 1 && (us[0]!.op === "callhelper" || us[0]!.op === "call"));
-          if (foldable && us.length > 0) this.deferred.add(r);
-        } else if (d.op === "binary" && d.binop === "or") {
-          const swap = matchByteSwap(
-            {
-              def: (v) => this.defOf(v),
-              konst: (v) => this.constOf(v),
-              uses: (v) => uses.get(v)?.length ?? 0,
-            },
-            d,
-          );
-          if (swap) {
-            this.byteSwaps.set(r, swap);
-            for (const v of swap.interior) this.deferred.add(v);
-          }
-        } else if (d.op === "trunc" && d.type === "i32" && this.mcpu >= 3) {
-          // Every use reads only the low 32 bits (ALU32, JMP32, narrow stores): use the source.
-          const us = uses.get(r) ?? [];
-          if (
-            us.length > 0 &&
-            us.every((u) => u.op === "binary" || u.op === "icmp" || u.op === "store")
-          )
-            this.deferred.add(r);
-        } else if (d.op === "zext" && d.type === "i64" && this.typeOf(d.arg) === "i32") {
-          // Only shift amounts: the shift reads the source's register directly (an i32 value's
-          // register holds its zero extension, and the amount is masked to 6 bits anyway).
-          const n = uses.get(r)?.length ?? 0;
-          if (n > 0 && n === shiftAmountUses(f, r)) this.deferred.add(r);
-        } else if (d.op === "icmp") {
-          const us = uses.get(r) ?? [];
-          if (
-            us.length === 1 &&
-            us[0]!.block === block &&
-            (us[0]!.op === "condbr" || us[0]!.op === "select")
-          ) {
-            this.deferred.add(r);
-            // `(x & C) ==/!= 0` with no other use of the `and`: one jset (isel-compare.ts).
-            const flag =
-              (d.cond === "eq" || d.cond === "ne") && this.constOf(d.rhs) === 0n
-                ? flagTestOf(this, d.lhs)
-                : undefined;
-            if (flag && uses.get(d.lhs)?.length === 1) this.deferred.add(d.lhs);
-          }
-        }
-      }
-    }
-    const core = analyseCoreAccesses(f, uses);
-    this.coreAccesses = core.accesses;
-    for (const v of [...core.accesses.keys(), ...core.absorbed]) this.deferred.add(v);
   }
 
   /** The value whose low 16 or 32 bits a value is, byte-swapped (isel-idioms.ts), if it is one. */
@@ -540,21 +435,4 @@ export class Selector {
       ...(this.leaveFirst.length > 0 ? { leaveFirst: this.leaveFirst } : {}),
     };
   }
-}
-
-function fitsOff(v: bigint): boolean {
-  return v >= -32768n && v <= 32767n;
-}
-
-/** How many times `v` is the amount (right operand) of a shift, and nothing else of it. */
-function shiftAmountUses(f: Func, v: ValueId): number {
-  let n = 0;
-  for (const { insts } of f.layout) {
-    for (const id of insts) {
-      const d = f.insts[id]!.data;
-      if (d.op !== "binary" || d.rhs !== v || d.lhs === v) continue;
-      if (d.binop === "shl" || d.binop === "lshr" || d.binop === "ashr") n++;
-    }
-  }
-  return n;
 }
