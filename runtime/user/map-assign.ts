@@ -13,6 +13,8 @@
  *   too large for a JSON number can be given as strings; a struct value also as `field=value`
  *   pairs separated by commas (`pid=42,comm=bash`, each read by its field's type);
  * - types without BTF (raw bytes): hex (`0a000001` or `0x0a000001`);
+ * - any key or value as its raw bytes: `hex:` then exactly its size in hex digits
+ *   (`flows:hex:0a0000010050=1`); a struct or array also as `0x` then its bytes;
  * - the value of a map of maps (ArrayOfMaps / HashOfMaps): the name of another map of the object,
  *   stored as user space stores a map, by its fd (in the VM: its id); the kernel refuses a map
  *   unlike the outer map's inner template;
@@ -85,6 +87,9 @@ function parseJson(text: string, what: string): UserValue {
   }
 }
 
+/** Marks a key or value given as its raw bytes in hex, whatever its type (`hex:0a000001`). */
+const HEX_PREFIX = "hex:";
+
 function parseHexBytes(text: string, size: number, what: string): Uint8Array {
   const clean = text.replace(/^0x/i, "");
   if (!/^([0-9a-f]{2})*$/i.test(clean) || clean.length !== size * 2) {
@@ -97,6 +102,8 @@ function parseHexBytes(text: string, size: number, what: string): Uint8Array {
 
 /** The value `text` denotes for a slot of type `codec`; `what` names it in errors. */
 export function parseUserValue(codec: Codec, text: string, what: string): UserValue {
+  if (text.startsWith(HEX_PREFIX))
+    return parseHexBytes(text.slice(HEX_PREFIX.length), codec.size, what);
   switch (codec.kind) {
     case "int":
     case "enum":
@@ -120,7 +127,7 @@ export function parseUserValue(codec: Codec, text: string, what: string): UserVa
       return text.startsWith('"') ? parseJson(text, what) : text;
     case "array":
     case "struct":
-      return parseJson(text, what);
+      return /^0x/i.test(text) ? parseHexBytes(text, codec.size, what) : parseJson(text, what);
     case "addr": {
       const bytes = parseAddress(codec.family, text);
       if (!bytes) throw new CodecError(`${what}: ${text} is not an address`);
@@ -296,7 +303,7 @@ export function planMapAssignments(
       return { map: a.map, key, value: 0, named: { kind: "program", name: a.value } };
     }
     const vc = m.valueCodec;
-    if (vc.kind === "struct" && !a.value.startsWith("hex:")) {
+    if (vc.kind === "struct" && !a.value.startsWith(HEX_PREFIX) && !/^0x/i.test(a.value)) {
       const progField = kind?.valueStruct?.struct === vc.name;
       const parsed = parseStructValue(vc, a.value, `${what} value`, progField);
       if (parsed.program === undefined) return { map: a.map, key, value: parsed.value };
