@@ -21,7 +21,13 @@ import {
   USDT_SPEC_MAP,
   type UsdtArg,
 } from "../../core/usdt/index.ts";
-import { loadObject, readUsdtProbes, type UsdtProbe } from "../../runtime/loader/index.ts";
+import {
+  loadObject,
+  programInfo,
+  readUsdtProbes,
+  type ObjectLoadOptions,
+  type UsdtProbe,
+} from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
 import { capability, hasCommand } from "../support/env.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
@@ -263,22 +269,60 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
     expect(r.stdout).not.toContain(USDT_SPEC_MAP);
   });
 
+  /**
+   * Loads `bytes` (with `opts`), attaches the three programs, runs `target` and returns what the
+   * maps hold, with the helpers each program's verified code still calls.
+   */
+  const onKernel = (bytes: Uint8Array, target: string, opts: ObjectLoadOptions = {}) => {
+    const obj = loadObject(bytes, opts);
+    try {
+      for (const p of ["onTick", "onMixed", "onMixedTyped"]) obj.attach(p);
+      execFileSync(target, [String(N)]);
+      const raw = (name: string) => {
+        const m = obj.map(name);
+        const out: [Uint8Array, Uint8Array][] = [];
+        for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) out.push([k, m.lookup(k)!]);
+        return out;
+      };
+      const xlated = (p: string) => {
+        const id = programInfo(obj.program(p).fd).id;
+        return execFileSync("bpftool", ["prog", "dump", "xlated", "id", String(id)], {
+          encoding: "utf8",
+        });
+      };
+      return { maps: contents(raw), cookieCalls: xlated("onTick").includes("get_attach_cookie") };
+    } finally {
+      obj.close();
+    }
+  };
+
+  it.skipIf(!kernelReady("USDT argument tests"))("on the kernel, at the binary's probes", () => {
+    const r = onKernel(object, bin);
+    expect(r.maps).toEqual(expected());
+    expect(r.cookieCalls).toBe(true);
+  });
+
   it.skipIf(!kernelReady("USDT argument tests"))(
-    "on the kernel, at the binary's probes",
+    "on the kernel without bpf cookies: each site's spec found by its address reads the same",
     async () => {
-      const obj = loadObject(object);
+      // Found by address: an executable at its link-time addresses (a PIE needs a pid, below).
+      const exec = join(dir, "t-exec");
+      execFileSync("gcc", ["-O2", "-no-pie", "-o", exec, join(dir, "t.c")]);
+      const out = await compileSource(program(exec), "usdt-ip.ts", { emit: "obj", check: true });
+      expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      const byCookie = onKernel(out.object!, exec, { usdtCookies: true });
+      const byIp = onKernel(out.object!, exec, { usdtCookies: false });
+      expect(byCookie.maps).toEqual(expected());
+      expect(byIp.maps).toEqual(byCookie.maps);
+      // The frozen mode map made the verifier drop the cookie path: a kernel without
+      // bpf_get_attach_cookie loads this program.
+      expect([byCookie.cookieCalls, byIp.cookieCalls]).toEqual([true, false]);
+      // A position-independent binary has no one address without a process.
+      const obj = loadObject(object, { usdtCookies: false });
       try {
-        obj.attach("onTick");
-        obj.attach("onMixed");
-        obj.attach("onMixedTyped");
-        execFileSync(bin, [String(N)]);
-        const raw = (name: string) => {
-          const m = obj.map(name);
-          const out: [Uint8Array, Uint8Array][] = [];
-          for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) out.push([k, m.lookup(k)!]);
-          return out;
-        };
-        expect(contents(raw)).toEqual(expected());
+        expect(() => obj.attach("onTick")).toThrow(
+          /without bpf cookies \(usdtCookies: false\) a site is found by its address, and .*\/t is position-independent \(ET_DYN\): give the process id to attach to/,
+        );
       } finally {
         obj.close();
       }
