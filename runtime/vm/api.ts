@@ -17,7 +17,7 @@
  * for the program type), and the VmError / MapError / ObjectError of the layers below.
  */
 import { readFileSync } from "node:fs";
-import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
+import { CONTEXT_LAYOUTS, contextOffset, programType } from "../../core/kernel/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import { USDT_SPEC_MAP, UsdtSpecError, usdtSpecId } from "../../core/usdt/index.ts";
@@ -37,7 +37,13 @@ import {
   skbViewFor,
   type PacketOptions,
 } from "./contexts.ts";
-import { ETH_HLEN, type ClonedPacket, type PacketState, type RedirectTarget } from "./packet.ts";
+import {
+  ETH_HLEN,
+  networkBaseLength,
+  type ClonedPacket,
+  type PacketState,
+  type RedirectTarget,
+} from "./packet.ts";
 import type { SocketRedirect } from "../helpers/socket-redirect.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
 import { MapView } from "./map-view.ts";
@@ -361,6 +367,17 @@ export class VmObject {
         if (view === "l3" && input.packet.length < ETH_HLEN)
           throw new VmApiError(
             `program ${p.name} (${p.progType}) sees the packet from its network header: pass an Ethernet frame of at least ${ETH_HLEN} bytes (BPF_PROG_TEST_RUN refuses shorter ones with EINVAL), got ${input.packet.length}`,
+          );
+        const etherType =
+          input.packet.length >= ETH_HLEN ? (input.packet[12]! << 8) | input.packet[13]! : 0;
+        const netLen = networkBaseLength(etherType);
+        if (
+          programType(p.progType ?? "")?.testRunSkb &&
+          netLen > 0 &&
+          input.packet.length < ETH_HLEN + netLen
+        )
+          throw new VmApiError(
+            `program ${p.name} (${p.progType}): an EtherType 0x${etherType.toString(16).padStart(4, "0")} frame needs its ${netLen}-byte network header after the Ethernet header (BPF_PROG_TEST_RUN refuses shorter ones with EINVAL): pass at least ${ETH_HLEN + netLen} bytes, got ${input.packet.length}`,
           );
         ({ ctx, packet } = buildPacketContext(memory, layout, input.packet, input, view));
         regions.push(ctx);

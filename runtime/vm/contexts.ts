@@ -116,8 +116,13 @@ export function pointerFields(layout: PacketContextLayout): CtxPointerField[] {
 
 /** Interface details of a simulated packet arrival. */
 export interface PacketOptions {
-  /** Interface index (ingress_ifindex / ifindex), default 1. */
+  /** Interface index (xdp_md ingress_ifindex, __sk_buff ifindex), default 1 (lo). */
   readonly ifindex?: number;
+  /**
+   * `__sk_buff.ingress_ifindex` (skb->skb_iif, which BPF_PROG_TEST_RUN takes from ctx_in): default
+   * 0, as the kernel reports with or without ctx_in — a test-run skb arrived on no interface.
+   */
+  readonly ingressIfindex?: number;
   /** XDP rx queue, default 0. */
   readonly rxQueue?: number;
   /** `__sk_buff.mark`, default 0. */
@@ -164,7 +169,7 @@ export function buildPacketContext(
       set("protocol", packet[12]! | (packet[13]! << 8));
       if (ifindex === 1) set("pkt_type", loopbackPktType(packet));
     }
-    set("ingress_ifindex", ifindex);
+    set("ingress_ifindex", opts.ingressIfindex ?? 0);
     set("ifindex", ifindex);
     set("wire_len", packet.length - (l3 ? ETH_HLEN : 0));
   }
