@@ -52,6 +52,7 @@ import {
 import { BtfLoadError, loadBtf, type KernelBtf } from "./btf-load.ts";
 import { sanitizeBtf } from "./btf-sanitize.ts";
 import { programBtfRecords } from "./btf-records.ts";
+import { defaultUsdtCookies } from "./usdt-mode.ts";
 import { KernelError, LoaderError, VerifierError } from "./errors.ts";
 import { FdScope } from "./fd.ts";
 import { freplaceTargetId } from "./freplace-target.ts";
@@ -101,7 +102,8 @@ export interface ObjectLoadOptions {
    * How usdt programs that read arguments find their site's spec (core/usdt `USDT_MODE_MAP`):
    * true, by the attachment's bpf cookie; false, by the probe's address in the IP map, as libbpf
    * does on kernels without bpf_get_attach_cookie (sites in a shared object then need a pid).
-   * Default true, or false when the environment has `TSBPF_USDT_COOKIES=0`.
+   * Default: cookies when this kernel gives kprobe programs bpf_get_attach_cookie, unless the
+   * environment's `TSBPF_USDT_COOKIES` is `0` or `1` (usdt-mode.ts).
    */
   readonly usdtCookies?: boolean;
 }
@@ -228,8 +230,8 @@ export function loadObject(
       maps.set(def.name, m);
       mapFds[def.index] = m.fd;
     }
-    const usdtCookies = opts.usdtCookies ?? process.env.TSBPF_USDT_COOKIES !== "0";
     const mode = maps.get(USDT_MODE_MAP);
+    const usdtCookies = mode ? (opts.usdtCookies ?? defaultUsdtCookies()) : true;
     if (mode) {
       // Frozen before any program loads, so the verifier reads the mode as a constant.
       const value = usdtCookies ? UsdtSpecLookup.cookie : UsdtSpecLookup.ip;

@@ -22,6 +22,8 @@ import {
   type UsdtArg,
 } from "../../core/usdt/index.ts";
 import {
+  defaultUsdtCookies,
+  kernelHasAttachCookie,
   loadObject,
   programInfo,
   readUsdtProbes,
@@ -295,6 +297,17 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
       obj.close();
     }
   };
+
+  it.skipIf(!kernelReady("USDT argument tests"))(
+    "the default mode: cookies where kprobe programs may call bpf_get_attach_cookie, unless forced",
+    () => {
+      // Linux 6.18 has the helper (5.15+): the probe load succeeds, so the default is cookies.
+      expect(kernelHasAttachCookie()).toBe(true);
+      expect(defaultUsdtCookies({})).toBe(true);
+      expect(defaultUsdtCookies({ TSBPF_USDT_COOKIES: "0" })).toBe(false);
+      expect(defaultUsdtCookies({ TSBPF_USDT_COOKIES: "1" })).toBe(true);
+    },
+  );
 
   it.skipIf(!kernelReady("USDT argument tests"))("on the kernel, at the binary's probes", () => {
     const r = onKernel(object, bin);
