@@ -11,7 +11,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
-import { parseMapAssignment, VmSession } from "../../runtime/user/index.ts";
+import { attachType } from "../../core/kernel/index.ts";
+import { programInfo } from "../../runtime/loader/index.ts";
+import { LiveSession, parseMapAssignment, VmSession } from "../../runtime/user/index.ts";
 import {
   countLines,
   expectNothingLeft,
@@ -113,6 +115,24 @@ describe("--set programs by name, in the VM", () => {
   });
 });
 
+describe("--set a cpumap entry's program, in the VM", () => {
+  it("takes a queue size and an xdp/cpumap program; an xdp/devmap one is refused", async () => {
+    const file = "test/kernel/kinds/devmap-values.ts";
+    const out = await compileSource(readFileSync(join(ROOT, file), "utf8"), file, { check: true });
+    const open = (set: string) =>
+      VmSession.open(out.object!, { programs: ["toCpu"], set: [parseMapAssignment(set)] });
+    const s = open("cpus:1=qsize=192,prog=onCpu");
+    expect(s.runAll({ packet: frame })[0]!.retName).toBe("XDP_REDIRECT");
+    const id = s.vm.programId("onCpu");
+    const cpus = s.typedMaps().find((m) => m.name === "cpus")!;
+    expect(cpus.get(1)).toEqual({ qsize: 192, fd: id, id });
+    s.close();
+    expect(() => open('cpus:1={"qsize": 192, "prog": "onEgress"}')).toThrow(
+      `--set cpus value: program onEgress (SEC("xdp/devmap")) cannot run on cpumap entries: they take programs loaded with BPF_XDP_CPUMAP (SEC("xdp/cpumap"))`,
+    );
+  });
+});
+
 describe.runIf(liveReady("--set programs by name on the kernel"))(
   "--set programs by name, live",
   () => {
@@ -139,6 +159,27 @@ describe.runIf(liveReady("--set programs by name on the kernel"))(
       expect(counts.get("0")).toBeUndefined(); // zero: not printed
       expect(Number(counts.get("1"))).toBeGreaterThanOrEqual(5);
       expectNothingLeft(out);
+    });
+
+    it("the devmap entry holds the kernel's id of the program loaded for devmaps", async () => {
+      const s = LiveSession.open(bytes, {
+        programs: ["entry"],
+        attach: { iface: "lo" },
+        set: ["jumps:0=counted", "tx:1=ifindex=1,prog=onTx"].map(parseMapAssignment),
+      });
+      try {
+        const prog = s.loaded.programs.get("onTx")!;
+        expect(prog.section).toBe("xdp/devmap");
+        expect(prog.program.expectedAttachType).toBe(attachType("XDP_DEVMAP")!.id);
+        const id = programInfo(prog.program.fd).id;
+        const tx = s.typedMaps().find((m) => m.name === "tx")!;
+        expect(tx.get(1)).toEqual({ ifindex: 1, fd: id, id });
+        // Loaded as targets, attached only when chosen.
+        expect(s.links.map((l) => l.kind)).toEqual(["xdp"]);
+        expect([...s.loaded.programs.keys()].sort()).toEqual(["counted", "entry", "onTx"]);
+      } finally {
+        await s.close();
+      }
     });
   },
 );
