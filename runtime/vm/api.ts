@@ -20,7 +20,14 @@ import { readFileSync } from "node:fs";
 import { CONTEXT_LAYOUTS, contextOffset, programType } from "../../core/kernel/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import { readBpfObject } from "../../core/object/index.ts";
-import { USDT_SPEC_MAP, UsdtSpecError, usdtSpecId } from "../../core/usdt/index.ts";
+import {
+  USDT_IP_MAP,
+  USDT_MODE_MAP,
+  USDT_SPEC_MAP,
+  UsdtSpecError,
+  usdtSpecId,
+  UsdtSpecLookup,
+} from "../../core/usdt/index.ts";
 import type { BpfObject } from "../../core/object/model.ts";
 import {
   FakeProcessError,
@@ -328,10 +335,29 @@ export class VmObject {
    * (`run({ ctx: ptRegs, cookie })`). Sites with the same string share a spec.
    */
   usdtCookie(argText: string): bigint {
+    return BigInt(this.usdtSpec(argText));
+  }
+
+  /**
+   * What the loader does for a USDT site without bpf cookies (`usdtCookies: false`): writes the
+   * site's spec, maps the site's address to it in `tsbpf_usdt_ip_specs` and switches the object's
+   * programs to look their spec up by `regs->ip` (`tsbpf_usdt_mode`), for every later run; run the
+   * program with pt_regs whose rip is `address`.
+   */
+  usdtSite(argText: string, address: bigint): void {
+    const id = this.usdtSpec(argText);
+    const ip = new Uint8Array(8);
+    new DataView(ip.buffer).setBigUint64(0, address, true);
+    this.map(USDT_IP_MAP).set(ip, Uint8Array.of(id & 0xff, id >>> 8, 0, 0));
+    this.map(USDT_MODE_MAP).set(new Uint8Array(4), Uint8Array.of(UsdtSpecLookup.ip, 0, 0, 0));
+  }
+
+  /** The spec id of `argText`, its spec written into the spec map the first time. */
+  private usdtSpec(argText: string): number {
     const view = this.map(USDT_SPEC_MAP);
     const map = { update: (k: Uint8Array, v: Uint8Array) => view.set(k, v) };
     try {
-      return BigInt(usdtSpecId({ map, ids: this.usdtSpecIds }, argText));
+      return usdtSpecId({ map, ids: this.usdtSpecIds }, argText);
     } catch (e) {
       if (e instanceof UsdtSpecError) throw new VmApiError(e.message);
       throw e;

@@ -228,8 +228,13 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
     expect(probes.every((p) => p.argError === undefined)).toBe(true);
   });
 
-  it("in the VM, against pt_regs built from each site's spec", () => {
-    for (const engine of ["interpreter", "jit"] as const) {
+  it("in the VM, against pt_regs built from each site's spec, by cookie and by address", () => {
+    for (const [engine, byIp] of [
+      ["interpreter", false],
+      ["jit", false],
+      ["interpreter", true],
+      ["jit", true],
+    ] as const) {
       const stack = new Uint8Array(4096);
       const strings = new Uint8Array(64);
       NAMES.forEach((n, i) => strings.set(new TextEncoder().encode(`${n}\0`), i * 16));
@@ -241,14 +246,27 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
         ],
       });
       const [tick, mixed] = ["tick", "mixed"].map((n) => probes.find((p) => p.name === n)!);
-      const tickCookie = vm.usdtCookie(tick!.argText);
-      const mixedCookie = vm.usdtCookie(mixed!.argText);
-      expect([tickCookie, mixedCookie]).toEqual([0n, 1n]);
+      let tickCookie = 0n;
+      let mixedCookie = 0n;
+      if (byIp) {
+        // No cookies: each site by its address, which the run's regs->ip holds.
+        vm.usdtSite(tick!.argText, BigInt(tick!.address));
+        vm.usdtSite(mixed!.argText, BigInt(mixed!.address));
+      } else {
+        tickCookie = vm.usdtCookie(tick!.argText);
+        mixedCookie = vm.usdtCookie(mixed!.argText);
+        expect([tickCookie, mixedCookie]).toEqual([0n, 1n]);
+      }
+      const at = (regs: Uint8Array, site: UsdtProbe) => {
+        new DataView(regs.buffer).setBigUint64(ptRegsOffset("rip"), BigInt(site.address), true);
+        return regs;
+      };
       for (let i = 0; i < N; i++) {
         const tv = [BigInt(i - 2), STRINGS + BigInt((i % 3) * 16)];
-        vm.program("onTick").run({ ctx: regsFor(tick!.args, tv, stack), cookie: tickCookie });
+        const tregs = at(regsFor(tick!.args, tv, stack), tick!);
+        vm.program("onTick").run({ ctx: tregs, cookie: tickCookie });
         const mv = [BigInt(1000 + N), 5n, BigInt(i * 7 - N)];
-        const regs = regsFor(mixed!.args, mv, stack);
+        const regs = at(regsFor(mixed!.args, mv, stack), mixed!);
         vm.program("onMixed").run({ ctx: regs, cookie: mixedCookie });
         vm.program("onMixedTyped").run({ ctx: regs, cookie: mixedCookie });
       }
