@@ -5,8 +5,8 @@
  * site passed; and the same program in the VM against pt_regs (and user memory) built from each
  * site's spec, which must record the same.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +27,7 @@ import {
   loadObject,
   programInfo,
   readUsdtProbes,
+  type LoadedObject,
   type ObjectLoadOptions,
   type UsdtProbe,
 } from "../../runtime/loader/index.ts";
@@ -289,6 +290,14 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
     expect(r.stdout).not.toContain(USDT_SPEC_MAP);
   });
 
+  /** Every entry of a loaded map, as [key, value] bytes. */
+  const entriesOf = (obj: LoadedObject) => (name: string) => {
+    const m = obj.map(name);
+    const rows: [Uint8Array, Uint8Array][] = [];
+    for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) rows.push([k, m.lookup(k)!]);
+    return rows;
+  };
+
   /**
    * Loads `bytes` (with `opts`), attaches the three programs, runs `target` and returns what the
    * maps hold, with the helpers each program's verified code still calls.
@@ -298,12 +307,7 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
     try {
       for (const p of ["onTick", "onMixed", "onMixedTyped"]) obj.attach(p);
       execFileSync(target, [String(N)]);
-      const raw = (name: string) => {
-        const m = obj.map(name);
-        const out: [Uint8Array, Uint8Array][] = [];
-        for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) out.push([k, m.lookup(k)!]);
-        return out;
-      };
+      const raw = entriesOf(obj);
       const xlated = (p: string) => {
         const id = programInfo(obj.program(p).fd).id;
         return execFileSync("bpftool", ["prog", "dump", "xlated", "id", String(id)], {
@@ -332,6 +336,46 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
     expect(r.maps).toEqual(expected());
     expect(r.cookieCalls).toBe(true);
   });
+
+  it.skipIf(!kernelReady("USDT argument tests"))(
+    "on the kernel without bpf cookies, a PIE by where the given process maps it",
+    async () => {
+      // The target waits for a byte on stdin, so its pid is known (and its mappings in place)
+      // before the probes are attached to that process.
+      const waiting = join(dir, "t-wait");
+      const source = TARGET_C.replace(
+        "int main(int argc, char **argv) {",
+        "#include <unistd.h>\nint main(int argc, char **argv) { char c; if (read(0, &c, 1) != 1) return 2;",
+      );
+      writeFileSync(join(dir, "t-wait.c"), source);
+      execFileSync("gcc", ["-O2", "-o", waiting, join(dir, "t-wait.c")]);
+      const out = await compileSource(program(waiting), "usdt-pid.ts", {
+        emit: "obj",
+        check: true,
+      });
+      expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      const child = spawn(waiting, [String(N)], { stdio: ["pipe", "ignore", "inherit"] });
+      const exited = new Promise<number | null>((res) => child.on("exit", res));
+      const obj = loadObject(out.object!, { usdtCookies: false });
+      try {
+        const pid = child.pid!;
+        for (
+          let i = 0;
+          i < 200 && !readFileSync(`/proc/${pid}/maps`, "utf8").includes(waiting);
+          i++
+        )
+          await new Promise((r) => setTimeout(r, 10));
+        for (const p of ["onTick", "onMixed", "onMixedTyped"]) obj.attach(p, { uprobe: { pid } });
+        child.stdin!.end("x");
+        expect(await exited).toBe(0);
+        const raw = entriesOf(obj);
+        expect(contents(raw)).toEqual(expected());
+      } finally {
+        child.kill();
+        obj.close();
+      }
+    },
+  );
 
   it.skipIf(!kernelReady("USDT argument tests"))(
     "on the kernel without bpf cookies: each site's spec found by its address reads the same",
