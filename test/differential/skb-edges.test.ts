@@ -26,11 +26,11 @@ const ETH_HLEN = 14;
 const PROGRAMS = ["cls", "filter"] as const;
 type Name = (typeof PROGRAMS)[number];
 
-/** A frame of `length` bytes: EtherType `etherType`, then 0x45 and a counting pattern. */
-function frame(etherType: number, length: number): Uint8Array {
+/** A frame of `length` bytes: EtherType `etherType`, then `first` and a counting pattern. */
+function frame(etherType: number, length: number, first = 0x45): Uint8Array {
   const f = new Uint8Array(length);
   f.set([2, 0, 0, 0, 0, 9, 2, 0, 0, 0, 0, 1, etherType >> 8, etherType & 0xff]);
-  for (let i = ETH_HLEN; i < length; i++) f[i] = i === ETH_HLEN ? 0x45 : i;
+  for (let i = ETH_HLEN; i < length; i++) f[i] = i === ETH_HLEN ? first : i;
   return f;
 }
 
@@ -38,7 +38,17 @@ function frame(etherType: number, length: number): Uint8Array {
 const FRAMES = [
   { label: "IPv4, 60 bytes", bytes: frame(0x0800, 60), refused: false },
   { label: "IPv4, exactly its 20-byte header", bytes: frame(0x0800, 34), refused: false },
+  {
+    label: "IPv4, 20 bytes of a header claiming 60 (ihl 15)",
+    bytes: frame(0x0800, 34, 0x4f),
+    refused: false,
+  },
   { label: "IPv4, 14 + 10 bytes", bytes: frame(0x0800, 24), refused: true },
+  {
+    label: "IPv4, 14 + 10 bytes claiming 20 (ihl 5, version 0)",
+    bytes: frame(0x0800, 24, 0x05),
+    refused: true,
+  },
   { label: "IPv4, 14 + 19 bytes", bytes: frame(0x0800, 33), refused: true },
   { label: "IPv4, Ethernet header only", bytes: frame(0x0800, 14), refused: true },
   { label: "IPv6, exactly its 40-byte header", bytes: frame(0x86dd, 54), refused: false },
