@@ -83,6 +83,19 @@ export const USDT_MODE_MAP = "tsbpf_usdt_mode";
 export const UsdtSpecLookup = { cookie: 0, ip: 1 } as const;
 /** The maps the loader fills for USDT argument reads (not the program's own data). */
 export const USDT_LOADER_MAPS: readonly string[] = [USDT_SPEC_MAP, USDT_IP_MAP, USDT_MODE_MAP];
+/** The IP map entry of a site: its absolute address (u64) → its spec id (u32), little-endian. */
+export function usdtIpEntry(address: bigint, specId: number): [Uint8Array, Uint8Array] {
+  const key = new Uint8Array(8);
+  new DataView(key.buffer).setBigUint64(0, address, true);
+  const value = new Uint8Array(4);
+  new DataView(value.buffer).setUint32(0, specId, true);
+  return [key, value];
+}
+/** The mode map's one entry: key 0 → the lookup mode (u32). */
+export function usdtModeEntry(cookies: boolean): [Uint8Array, Uint8Array] {
+  const mode = cookies ? UsdtSpecLookup.cookie : UsdtSpecLookup.ip;
+  return [new Uint8Array(4), Uint8Array.of(mode, 0, 0, 0)];
+}
 /** Argument slots of a spec (libbpf's BPF_USDT_MAX_ARG_CNT). */
 export const USDT_MAX_ARGS = 12;
 /** Entries of the spec map: distinct specs one program can be attached with. */

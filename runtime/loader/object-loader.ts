@@ -12,12 +12,7 @@
  * Fallbacks as libbpf: BTF the kernel rejects is dropped with a warning (programs then load without
  * func/line info); a map whose BTF key/value ids are rejected is created again without them.
  */
-import {
-  USDT_IP_MAP,
-  USDT_MODE_MAP,
-  USDT_SPEC_MAP,
-  UsdtSpecLookup,
-} from "../../core/usdt/index.ts";
+import { USDT_IP_MAP, USDT_MODE_MAP, USDT_SPEC_MAP, usdtModeEntry } from "../../core/usdt/index.ts";
 import {
   BtfError,
   btfExtStrings,
@@ -234,8 +229,7 @@ export function loadObject(
     const usdtCookies = mode ? (opts.usdtCookies ?? defaultUsdtCookies()) : true;
     if (mode) {
       // Frozen before any program loads, so the verifier reads the mode as a constant.
-      const value = usdtCookies ? UsdtSpecLookup.cookie : UsdtSpecLookup.ip;
-      mode.update(new Uint8Array(4), Uint8Array.of(value, 0, 0, 0));
+      mode.update(...usdtModeEntry(usdtCookies));
       mode.freeze();
     }
 

@@ -17,7 +17,7 @@
  * for the program type), and the VmError / MapError / ObjectError of the layers below.
  */
 import { readFileSync } from "node:fs";
-import { CONTEXT_LAYOUTS, contextOffset, programType } from "../../core/kernel/index.ts";
+import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import {
@@ -25,8 +25,9 @@ import {
   USDT_MODE_MAP,
   USDT_SPEC_MAP,
   UsdtSpecError,
+  usdtIpEntry,
+  usdtModeEntry,
   usdtSpecId,
-  UsdtSpecLookup,
 } from "../../core/usdt/index.ts";
 import type { BpfObject } from "../../core/object/model.ts";
 import {
@@ -42,15 +43,10 @@ import {
   buildPacketContext,
   packetContextFor,
   skbViewFor,
+  testRunRefusal,
   type PacketOptions,
 } from "./contexts.ts";
-import {
-  ETH_HLEN,
-  networkBaseLength,
-  type ClonedPacket,
-  type PacketState,
-  type RedirectTarget,
-} from "./packet.ts";
+import { type ClonedPacket, type PacketState, type RedirectTarget } from "./packet.ts";
 import type { SocketRedirect } from "../helpers/socket-redirect.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
 import { MapView } from "./map-view.ts";
@@ -345,11 +341,8 @@ export class VmObject {
    * program with pt_regs whose rip is `address`.
    */
   usdtSite(argText: string, address: bigint): void {
-    const id = this.usdtSpec(argText);
-    const ip = new Uint8Array(8);
-    new DataView(ip.buffer).setBigUint64(0, address, true);
-    this.map(USDT_IP_MAP).set(ip, Uint8Array.of(id & 0xff, id >>> 8, 0, 0));
-    this.map(USDT_MODE_MAP).set(new Uint8Array(4), Uint8Array.of(UsdtSpecLookup.ip, 0, 0, 0));
+    this.map(USDT_IP_MAP).set(...usdtIpEntry(address, this.usdtSpec(argText)));
+    this.map(USDT_MODE_MAP).set(...usdtModeEntry(false));
   }
 
   /** The spec id of `argText`, its spec written into the spec map the first time. */
@@ -390,21 +383,8 @@ export class VmObject {
           );
         }
         const view = skbViewFor(p.progType);
-        if (view === "l3" && input.packet.length < ETH_HLEN)
-          throw new VmApiError(
-            `program ${p.name} (${p.progType}) sees the packet from its network header: pass an Ethernet frame of at least ${ETH_HLEN} bytes (BPF_PROG_TEST_RUN refuses shorter ones with EINVAL), got ${input.packet.length}`,
-          );
-        const etherType =
-          input.packet.length >= ETH_HLEN ? (input.packet[12]! << 8) | input.packet[13]! : 0;
-        const netLen = networkBaseLength(etherType);
-        if (
-          programType(p.progType ?? "")?.testRunSkb &&
-          netLen > 0 &&
-          input.packet.length < ETH_HLEN + netLen
-        )
-          throw new VmApiError(
-            `program ${p.name} (${p.progType}): an EtherType 0x${etherType.toString(16).padStart(4, "0")} frame needs its ${netLen}-byte network header after the Ethernet header (BPF_PROG_TEST_RUN refuses shorter ones with EINVAL): pass at least ${ETH_HLEN + netLen} bytes, got ${input.packet.length}`,
-          );
+        const refused = testRunRefusal(p.progType, view, input.packet);
+        if (refused) throw new VmApiError(`program ${p.name} (${p.progType}) ${refused}`);
         ({ ctx, packet } = buildPacketContext(memory, layout, input.packet, input, view));
         regions.push(ctx);
         ctxVisible = layout.uapiSize;

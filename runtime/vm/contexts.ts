@@ -19,7 +19,7 @@
 import { CONTEXT_LAYOUTS, contextOffset, programType } from "../../core/kernel/index.ts";
 import type { CtxNarrowField, CtxPointerField } from "./ctx-rewrite.ts";
 import type { Memory, Region } from "./contract.ts";
-import { ETH_HLEN, PacketState, type SkbView } from "./packet.ts";
+import { ETH_HLEN, networkBaseLength, PacketState, type SkbView } from "./packet.ts";
 
 /** A context shape that carries packet pointers. */
 export interface PacketContextLayout {
@@ -97,6 +97,27 @@ export function packetContextFor(progType: string | undefined): PacketContextLay
  */
 export function skbViewFor(progType: string | undefined): SkbView {
   return progType !== undefined && programType(progType)?.testRunSkb === "l3" ? "l3" : "l2";
+}
+
+/**
+ * Why BPF_PROG_TEST_RUN refuses (EINVAL) `packet` for a program of `progType` seeing it as `view`,
+ * or undefined: an l3 type needs a whole Ethernet header; every skb test-run type needs an IPv4 /
+ * IPv6 frame's fixed network header after it (packet.ts `networkBaseLength`).
+ */
+export function testRunRefusal(
+  progType: string | undefined,
+  view: SkbView,
+  packet: Uint8Array,
+): string | undefined {
+  const why = "(BPF_PROG_TEST_RUN refuses shorter ones with EINVAL)";
+  if (view === "l3" && packet.length < ETH_HLEN)
+    return `sees the packet from its network header: pass an Ethernet frame of at least ${ETH_HLEN} bytes ${why}, got ${packet.length}`;
+  if (progType === undefined || !programType(progType)?.testRunSkb) return undefined;
+  const etherType = packet.length >= ETH_HLEN ? (packet[12]! << 8) | packet[13]! : 0;
+  const net = networkBaseLength(etherType);
+  if (net === 0 || packet.length >= ETH_HLEN + net) return undefined;
+  const hex = etherType.toString(16).padStart(4, "0");
+  return `: an EtherType 0x${hex} frame needs its ${net}-byte network header after the Ethernet header ${why}: pass at least ${ETH_HLEN + net} bytes, got ${packet.length}`;
 }
 
 /**

@@ -19,7 +19,12 @@ import { LoaderError } from "../errors.ts";
 import { FdScope, type OwnedFd } from "../fd.ts";
 import { perfEventOpen } from "../sys/perf.ts";
 import { readUsdtProbes, type UsdtProbe } from "../usdt-notes.ts";
-import { usdtSpecId, UsdtSpecError, type UsdtSpecTable } from "../../../core/usdt/index.ts";
+import {
+  usdtIpEntry,
+  usdtSpecId,
+  UsdtSpecError,
+  type UsdtSpecTable,
+} from "../../../core/usdt/index.ts";
 import { KernelLink } from "./link.ts";
 import { linkPerfEvent, type AttachableProgram } from "./perf-link.ts";
 import { resolveBinaryPath, uprobePmu } from "./uprobe.ts";
@@ -141,11 +146,8 @@ export function attachUsdt(
       );
       perfs.push(perf);
       const id = specs ? specIdOf(specs, s, what) : 0;
-      if (specs?.ipMap) {
-        const ip = new Uint8Array(8);
-        new DataView(ip.buffer).setBigUint64(0, BigInt(siteAddress(path, s, what, pid)), true);
-        specs.ipMap.update(ip, Uint8Array.of(id & 0xff, id >>> 8, 0, 0));
-      }
+      if (specs?.ipMap)
+        specs.ipMap.update(...usdtIpEntry(BigInt(siteAddress(path, s, what, pid)), id));
       const cookie = specs && !specs.ipMap ? BigInt(id) : 0n;
       const link = linkPerfEvent(prog, perf, what, cookie);
       if (link) links.push(scope.track(link));
