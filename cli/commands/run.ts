@@ -9,8 +9,11 @@
  *
  * `--set MAP:KEY=VALUE` (repeatable) fills map entries before any program runs, live or in the VM
  * (runtime/user/map-assign.ts says how text becomes a typed key or value; a map of maps' value names
- * the object's map to store, `--set tenants:1=tenantB`). `--iface` names the
- * interface for XDP and tc programs, and for socket filters, which get a raw packet socket on it;
+ * the object's map to store, `--set tenants:1=tenantB`; a prog array's the program,
+ * `--set jumps:0=counted`, loaded but not attached, as is a devmap entry's,
+ * `--set tx:0=ifindex=3,prog=onTx`; any key or value may be raw bytes, `hex:0a000001`).
+ * `--iface` names the interface for XDP and tc programs, and for socket filters, which get a raw
+ * packet socket on it;
  * the frames a filter keeps stream as `packet` lines. `--cgroup` names the cgroup v2 directory cgroup
  * programs (cgroup_skb, cgroup/connect4, sockops, ...) attach to (default: the hierarchy's root, so
  * every process), `--netns` the network namespace of sk_lookup and flow dissector programs (default
@@ -61,7 +64,7 @@ export function registerRun(program: Command): void {
     )
     .option(
       "--set <map:key=value>",
-      "write a map entry before the programs run (repeatable; IPv4 a.b.c.d keys in network order; a map of maps takes the name of the map to store)",
+      "write a map entry before the programs run (repeatable; IPv4 a.b.c.d keys in network order; structs as JSON or field=value,...; raw bytes as hex:<digits>; a map of maps takes the name of the map to store, a prog array or a devmap/cpumap entry's prog= the name of a program)",
       collect,
     )
     .option("--packet <file>", "--vm: packet bytes for packet programs")

@@ -18,6 +18,12 @@
  * ```
  * An attachment without a spec (no cookie) reads 0, and usdtArgCount returns -ESRCH (-3) as
  * libbpf's does.
+ *
+ * Kernels without bpf_get_attach_cookie (libbpf's !LINUX_HAS_BPF_COOKIE path): the loader then
+ * writes each site's address into `tsbpf_usdt_ip_specs` (address → spec id) and the program looks
+ * its spec id up by `regs->ip`. Which path runs is the u32 of `tsbpf_usdt_mode`, a one-entry array
+ * read-only for programs that the loader freezes before loading them, so the verifier reads it as
+ * a constant and drops the other path (the cookie helper included).
  */
 import { Node as TsNode } from "ts-morph";
 import type { CallExpression, Node, ParameterDeclaration } from "ts-morph";
@@ -27,10 +33,15 @@ import {
   USDT_ARG_SIZE,
   USDT_MAX_ARGS,
   USDT_MAX_SPECS,
+  USDT_IP_MAP,
+  USDT_MAX_IPS,
+  USDT_MODE_MAP,
   USDT_SPEC_MAP,
   USDT_SPEC_SIZE,
   UsdtArgType,
+  UsdtSpecLookup,
 } from "../../core/usdt/index.ts";
+import { BPF_CONSTANTS, contextOffset } from "../../core/kernel/index.ts";
 import type { ValueId } from "../ir/index.ts";
 import { arity, badArg, callHelper } from "./call-support.ts";
 import type { Operand } from "./func-state.ts";
@@ -148,14 +159,7 @@ function readArg(fs: FuncState, node: Node, regs: ValueId, slot: number | "count
   const count = slot === "count";
   const result = fs.tempVar(count ? I32 : I64, count ? "usdt.count" : "usdt.arg");
   fs.writeVar(result, fs.iconst(count ? "i32" : "i64", count ? -ESRCH : 0n, node));
-  const cookie = callHelper(fs, "get_attach_cookie", [regs], node);
-  const key = fs.stackSlot(U32, "usdt.spec_id", node);
-  fs.storeScalar(
-    { base: key, offset: 0 },
-    U32,
-    fs.val({ op: "trunc", type: "i32", arg: cookie }, "i32", node),
-    node,
-  );
+  const key = specKey(fs, node, regs);
   const map = fs.val({ op: "mapref", map: USDT_SPEC_MAP }, "ptr", node, USDT_SPEC_MAP);
   const spec = callHelper(fs, "map_lookup_elem", [map, key], node, "ptr");
   const nul = fs.val({ op: "const", type: "ptr", value: 0n }, "ptr", node);
@@ -168,21 +172,83 @@ function readArg(fs: FuncState, node: Node, regs: ValueId, slot: number | "count
   return fs.readVar(result);
 }
 
-/** Declares the spec map once per object (an array of spec records, key = spec id). */
-function declareSpecMap(m: ModuleState, at: Node): void {
-  if (m.maps.some((x) => x.name === USDT_SPEC_MAP)) return;
+/**
+ * A stack slot holding the firing site's spec id: its bpf cookie, or in IP mode (the frozen mode
+ * map says so) the IP map's entry for `regs->ip`; `USDT_MAX_SPECS` (no spec) when it has none.
+ */
+function specKey(fs: FuncState, node: Node, regs: ValueId): ValueId {
+  const key = fs.stackSlot(U32, "usdt.spec_id", node);
+  const setKey = (v: ValueId) => fs.storeScalar({ base: key, offset: 0 }, U32, v, node);
+  const nul = () => fs.val({ op: "const", type: "ptr", value: 0n }, "ptr", node);
+  const lookup = (name: string, k: ValueId) => {
+    const map = fs.val({ op: "mapref", map: name }, "ptr", node, name);
+    const v = callHelper(fs, "map_lookup_elem", [map, k], node, "ptr");
+    return { v, found: fs.val({ op: "icmp", cond: "ne", lhs: v, rhs: nul() }, "i1", node) };
+  };
+  setKey(fs.iconst("i32", BigInt(USDT_MAX_SPECS), node));
+  const modeKey = fs.stackSlot(U32, "usdt.mode_key", node);
+  fs.storeScalar({ base: modeKey, offset: 0 }, U32, fs.iconst("i32", 0n, node), node);
+  const mode = lookup(USDT_MODE_MAP, modeKey);
+  fs.guard(mode.found, node, () => {
+    const value = load(fs, node, mode.v, 0, 4);
+    const is = (cond: "eq" | "ne") =>
+      fs.val(
+        { op: "icmp", cond, lhs: value, rhs: fs.iconst("i32", BigInt(UsdtSpecLookup.ip), node) },
+        "i1",
+        node,
+      );
+    fs.guard(is("eq"), node, () => {
+      const ip = fs.stackSlot(I64, "usdt.ip", node);
+      const at = load(fs, node, regs, contextOffset("pt_regs", "rip"), 8);
+      fs.storeScalar({ base: ip, offset: 0 }, I64, at, node);
+      const id = lookup(USDT_IP_MAP, ip);
+      fs.guard(id.found, node, () => setKey(load(fs, node, id.v, 0, 4)));
+    });
+    fs.guard(is("ne"), node, () => {
+      const cookie = callHelper(fs, "get_attach_cookie", [regs], node);
+      setKey(fs.val({ op: "trunc", type: "i32", arg: cookie }, "i32", node));
+    });
+  });
+  return key;
+}
+
+/** An array or hash map the loader fills, declared once per object. */
+function declareLoaderMap(
+  m: ModuleState,
+  at: Node,
+  name: string,
+  shape: { kind: "array" | "hash"; keySize: number; valueSize: number; maxEntries: number },
+  flags = 0,
+): void {
+  if (m.maps.some((x) => x.name === name)) return;
   m.maps.push({
-    name: USDT_SPEC_MAP,
-    kind: "array",
-    keySize: 4,
-    valueSize: USDT_SPEC_SIZE,
-    maxEntries: USDT_MAX_SPECS,
-    flags: 0,
+    name,
+    ...shape,
+    flags,
     keyType: null,
     valueType: null,
     histogram: null,
     span: m.span(at),
   });
+}
+
+/**
+ * Declares the maps a spec lookup reads once per object: the spec records by id, the IP map and
+ * the mode map (read-only for programs).
+ */
+function declareSpecMap(m: ModuleState, at: Node): void {
+  const specs = { keySize: 4, valueSize: USDT_SPEC_SIZE, maxEntries: USDT_MAX_SPECS };
+  declareLoaderMap(m, at, USDT_SPEC_MAP, { kind: "array", ...specs });
+  const ips = { keySize: 8, valueSize: 4, maxEntries: USDT_MAX_IPS };
+  declareLoaderMap(m, at, USDT_IP_MAP, { kind: "hash", ...ips });
+  const mode = { keySize: 4, valueSize: 4, maxEntries: 1 };
+  declareLoaderMap(
+    m,
+    at,
+    USDT_MODE_MAP,
+    { kind: "array", ...mode },
+    BPF_CONSTANTS.BPF_F_RDONLY_PROG,
+  );
 }
 
 /** Evaluates the argument slot at `at` of the spec (the comment at the top of the file). */

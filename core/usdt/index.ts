@@ -64,6 +64,38 @@ export class UsdtSpecError extends Error {
 
 /** The name of the spec map a program that reads USDT arguments carries. */
 export const USDT_SPEC_MAP = "tsbpf_usdt_specs";
+/**
+ * The map a program that reads USDT arguments looks a site's spec id up in by the probe's address
+ * (`regs->ip`) when attachments carry no bpf cookie (libbpf's `__bpf_usdt_ip_to_spec_id`, for
+ * kernels without bpf_get_attach_cookie): a hash from the u64 absolute address to the u32 spec id.
+ */
+export const USDT_IP_MAP = "tsbpf_usdt_ip_specs";
+/** Entries of the IP map (libbpf's BPF_USDT_MAX_IP_CNT). */
+export const USDT_MAX_IPS = 4 * 256;
+/**
+ * The one-entry array, read-only for programs and frozen by the loader before any program loads,
+ * whose u32 says how a program finds its spec: `UsdtSpecLookup` (libbpf's LINUX_HAS_BPF_COOKIE
+ * kconfig). The verifier sees the frozen value as a constant and drops the other path, so a kernel
+ * without bpf_get_attach_cookie loads the program in IP mode.
+ */
+export const USDT_MODE_MAP = "tsbpf_usdt_mode";
+/** The values of the mode map. */
+export const UsdtSpecLookup = { cookie: 0, ip: 1 } as const;
+/** The maps the loader fills for USDT argument reads (not the program's own data). */
+export const USDT_LOADER_MAPS: readonly string[] = [USDT_SPEC_MAP, USDT_IP_MAP, USDT_MODE_MAP];
+/** The IP map entry of a site: its absolute address (u64) → its spec id (u32), little-endian. */
+export function usdtIpEntry(address: bigint, specId: number): [Uint8Array, Uint8Array] {
+  const key = new Uint8Array(8);
+  new DataView(key.buffer).setBigUint64(0, address, true);
+  const value = new Uint8Array(4);
+  new DataView(value.buffer).setUint32(0, specId, true);
+  return [key, value];
+}
+/** The mode map's one entry: key 0 → the lookup mode (u32). */
+export function usdtModeEntry(cookies: boolean): [Uint8Array, Uint8Array] {
+  const mode = cookies ? UsdtSpecLookup.cookie : UsdtSpecLookup.ip;
+  return [new Uint8Array(4), Uint8Array.of(mode, 0, 0, 0)];
+}
 /** Argument slots of a spec (libbpf's BPF_USDT_MAX_ARG_CNT). */
 export const USDT_MAX_ARGS = 12;
 /** Entries of the spec map: distinct specs one program can be attached with. */
@@ -209,6 +241,11 @@ export function encodeUsdtSpec(args: readonly UsdtArg[]): Uint8Array {
 export interface UsdtSpecTable {
   readonly map: { update(key: Uint8Array, value: Uint8Array): void };
   readonly ids: Map<string, number>;
+  /**
+   * In IP mode (`UsdtSpecLookup.ip`): the IP map, where each site's absolute address is written
+   * with its spec id instead of attaching the site with a cookie.
+   */
+  readonly ipMap?: { update(key: Uint8Array, value: Uint8Array): void };
 }
 
 /**

@@ -13,7 +13,15 @@
 import { Errno } from "../maps/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import type { HelperCall } from "../vm/contract.ts";
-import { ETH_HLEN, SKB_MAX_LEN, XDP_FRAME_STRUCT_SIZE, type PacketState } from "../vm/packet.ts";
+import {
+  ETH_HLEN,
+  ETH_P_IP,
+  ETH_P_IPV6,
+  networkBaseLength,
+  SKB_MAX_LEN,
+  XDP_FRAME_STRUCT_SIZE,
+  type PacketState,
+} from "../vm/packet.ts";
 import {
   csumDiff,
   csumReplace2,
@@ -26,8 +34,6 @@ import type { HelperImpl } from "./types.ts";
 import { errno, helperError, numArg } from "./types.ts";
 
 const VLAN_HLEN = 4;
-const ETH_P_IP = 0x0800;
-const ETH_P_IPV6 = 0x86dd;
 const ETH_P_8021Q = 0x8100;
 const ETH_P_8021AD = 0x88a8;
 /** bpf_redirect / bpf_clone_redirect flag (uapi linux/bpf.h). */
@@ -270,8 +276,7 @@ function skbChangeTail(c: HelperCall, env: HelperEnv): bigint {
 
 /** bpf_skb_net_base_len: the fixed network header of skb->protocol. */
 function netBaseLen(p: PacketState): number {
-  const proto = protocolOf(p);
-  return proto === ETH_P_IP ? 20 : proto === ETH_P_IPV6 ? 40 : 0;
+  return networkBaseLength(protocolOf(p));
 }
 
 function skbChangeProto(c: HelperCall, env: HelperEnv): bigint {

@@ -122,3 +122,4 @@ export {
   type LoadSegment,
 } from "./elf-symbols.ts";
 export { linkProgram, type LinkedPiece, type LinkedProgram } from "./link-program.ts";
+export { defaultUsdtCookies, kernelHasAttachCookie } from "./usdt-mode.ts";

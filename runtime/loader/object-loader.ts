@@ -15,7 +15,7 @@
  * Fallbacks as libbpf: BTF the kernel rejects is dropped with a warning (programs then load without
  * func/line info); a map whose BTF key/value ids are rejected is created again without them.
  */
-import { USDT_SPEC_MAP } from "../../core/usdt/index.ts";
+import { USDT_IP_MAP, USDT_MODE_MAP, USDT_SPEC_MAP, usdtModeEntry } from "../../core/usdt/index.ts";
 import {
   BtfError,
   btfExtStrings,
@@ -50,6 +50,7 @@ import {
 import { BtfLoadError, loadBtf, type KernelBtf } from "./btf-load.ts";
 import { sanitizeBtf } from "./btf-sanitize.ts";
 import { programBtfRecords } from "./btf-records.ts";
+import { defaultUsdtCookies } from "./usdt-mode.ts";
 import { KernelError, LoaderError, VerifierError } from "./errors.ts";
 import { FdScope } from "./fd.ts";
 import { freplaceTargetId } from "./freplace-target.ts";
@@ -102,6 +103,14 @@ export interface ObjectLoadOptions {
    * section's `freplace/<function>`) each replaces, as libbpf's bpf_program__set_attach_target.
    */
   readonly freplaceTargets?: Readonly<Record<string, number>>;
+  /**
+   * How usdt programs that read arguments find their site's spec (core/usdt `USDT_MODE_MAP`):
+   * true, by the attachment's bpf cookie; false, by the probe's address in the IP map, as libbpf
+   * does on kernels without bpf_get_attach_cookie (sites in a shared object then need a pid).
+   * Default: cookies when this kernel gives kprobe programs bpf_get_attach_cookie, unless the
+   * environment's `TSBPF_USDT_COOKIES` is `0` or `1` (usdt-mode.ts).
+   */
+  readonly usdtCookies?: boolean;
 }
 
 /** One loaded program with the facts it was loaded from. */
@@ -118,6 +127,8 @@ export class LoadedObject {
   readonly #links: KernelLink[] = [];
   /** Spec ids of the USDT argument strings written into the spec map so far (attach/usdt.ts). */
   readonly #usdtSpecIds = new Map<string, number>();
+  /** How usdt programs find their spec (`ObjectLoadOptions.usdtCookies`). */
+  #usdtCookies = true;
 
   constructor(
     readonly maps: ReadonlyMap<string, KernelMap>,
@@ -157,10 +168,12 @@ export class LoadedObject {
     const prog = this.program(name);
     const sockMap = typeof opts.sockMap === "string" ? this.map(opts.sockMap).fd : opts.sockMap;
     const specMap = this.maps.get(USDT_SPEC_MAP);
+    const ipMap = this.#usdtCookies ? undefined : this.maps.get(USDT_IP_MAP);
+    const usdtSpecs = specMap && { map: specMap, ids: this.#usdtSpecIds, ...(ipMap && { ipMap }) };
     const link = attachBySection(prog, this.programs.get(name)!.section, {
       ...opts,
       ...(sockMap !== undefined ? { sockMap } : {}),
-      ...(specMap ? { usdtSpecs: { map: specMap, ids: this.#usdtSpecIds } } : {}),
+      ...(usdtSpecs ? { usdtSpecs } : {}),
     });
     this.#links.push(link);
     return link;
@@ -179,6 +192,12 @@ export class LoadedObject {
     const link = registerStructOps(plan, this.map(name), (p) => this.programs.get(p)?.program.fd);
     this.#links.push(link);
     return link;
+  }
+
+  /** Records how usdt programs find their spec (the mode `loadObject` froze into the object). */
+  useUsdtCookies(cookies: boolean): this {
+    this.#usdtCookies = cookies;
+    return this;
   }
 
   /** Detaches every link, then closes programs, maps and BTF. Idempotent. */
@@ -238,6 +257,13 @@ export function loadObject(
       maps.set(def.name, m);
       mapFds[def.index] = m.fd;
     }
+    const mode = maps.get(USDT_MODE_MAP);
+    const usdtCookies = mode ? (opts.usdtCookies ?? defaultUsdtCookies()) : true;
+    if (mode) {
+      // Frozen before any program loads, so the verifier reads the mode as a constant.
+      mode.update(...usdtModeEntry(usdtCookies));
+      mode.freeze();
+    }
 
     const programs = new Map<string, LoadedProgram>();
     for (const def of obj.programs) {
@@ -258,7 +284,14 @@ export function loadObject(
     // A reused pinned map keeps the contents it has.
     for (const def of obj.maps)
       if (def.initialValues && !reused.has(def.name)) fillInitialValues(def, maps, programs);
-    return new LoadedObject(maps, programs, btf?.kernel, warnings, relocations, plans);
+    return new LoadedObject(
+      maps,
+      programs,
+      btf?.kernel,
+      warnings,
+      relocations,
+      plans,
+    ).useUsdtCookies(usdtCookies);
   });
 }
 

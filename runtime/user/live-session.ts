@@ -19,6 +19,7 @@
  *   without them; a socket filter's packet socket starts receiving only once the filter is on it
  *   (packet-socket.ts), so every frame streamed as a `packet` event passed the filter.
  */
+import { mapKindById } from "../../core/kernel/index.ts";
 import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
 import {
   hookForSection,
@@ -30,7 +31,12 @@ import {
   type KernelLink,
   type LoadedObject,
 } from "../loader/index.ts";
-import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
+import {
+  planMapAssignments,
+  writeMapAssignments,
+  type AssignTarget,
+  type MapAssignment,
+} from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
 import {
   isDataMap,
@@ -55,7 +61,10 @@ export type { SessionCounts, SessionEvent } from "./session-events.ts";
 
 /** Options of `LiveSession.open`. */
 export interface LiveSessionOptions {
-  /** Load and attach only these programs (function names); default all. */
+  /**
+   * Load and attach only these programs (function names); default all but those a `set` value
+   * names (a prog array's or devmap's program), which are loaded as targets without attaching.
+   */
   readonly programs?: readonly string[];
   /**
    * Passed to attach (XDP / tc interface, perf sampling). Socket filters: without `socketFd`, a
@@ -142,7 +151,14 @@ export class LiveSession {
   static open(input: Uint8Array | BpfObject, opts: LiveSessionOptions = {}): LiveSession {
     const obj = input instanceof Uint8Array ? readBpfObject(input) : input;
     const status = opts.onStatus ?? (() => undefined);
-    const selection = selectRun(obj, opts.programs);
+    // Parsed before loading: a program a value names (a prog array slot, a devmap entry's
+    // program) is loaded too, and attached only when chosen by name.
+    const planned = planMapAssignments(assignTargets(obj), opts.set ?? [], {
+      maps: obj.maps.map((d) => d.name),
+      programs: obj.programs,
+    });
+    const named = planned.flatMap((p) => (p.named?.kind === "program" ? [p.named.name] : []));
+    const selection = selectRun(obj, opts.programs, named);
     const chosen = selection.attach;
     for (const name of chosen) {
       const p = obj.programs.find((x) => x.name === name)!;
@@ -181,10 +197,10 @@ export class LiveSession {
     let packets: PacketSocket | undefined;
     try {
       for (const w of loaded.warnings) status(`warning: ${w}`);
-      if (opts.set?.length)
-        applyMapAssignments(dataMaps(obj, loaded), opts.set, (name) =>
-          obj.maps.some((d) => d.name === name) ? loaded.map(name).fd : undefined,
-        );
+      writeMapAssignments(dataMaps(obj, loaded), planned, {
+        map: (name) => loaded.map(name).fd,
+        program: (name) => loaded.program(name).fd,
+      });
       for (const def of obj.maps) {
         if (!isEventMap(def)) continue;
         const map = loaded.map(def.name);
@@ -531,6 +547,19 @@ function zeroCounts() {
 }
 
 /** Typed views of the object's data maps (not ring buffers / perf arrays, nor the USDT spec map). */
+/** The data maps `--set` writes into, by their types (before anything is loaded). */
+function assignTargets(obj: BpfObject): AssignTarget[] {
+  return obj.maps.filter(isDataMap).map((d) => {
+    const c = mapCodecs(obj, d);
+    return {
+      name: d.name,
+      kind: mapKindById(d.type)?.kind ?? "",
+      keyCodec: c.key,
+      valueCodec: c.value,
+    };
+  });
+}
+
 function dataMaps(obj: BpfObject, loaded: LoadedObject): TypedMap[] {
   return obj.maps.filter(isDataMap).map((d) => {
     const c = mapCodecs(obj, d);

@@ -20,6 +20,7 @@
  *   text, `10.0.0.2` / `2001:db8::1` (address.ts), and encoding takes that text back;
  * - structs → plain objects in member order; unions → only their first member;
  * - pointers → bigint address; floats → number; anything without a layout → `Uint8Array`.
+ * Encoding also takes, for any type, a `Uint8Array` of exactly its size as the image itself.
  *
  * Invariant: `encodeValue(c, decodeValue(c, b))` gives back `b` for every byte image whose padding
  * and bytes after a string's NUL are zero (the round trip the tests check); encoding never writes
@@ -354,6 +355,8 @@ function readBits(bytes: Uint8Array, at: number, f: CodecField): UserValue {
 
 /** Encodes `value` into a fresh `c.size`-byte image; `what` names it in errors (`key`, `value`). */
 export function encodeValue(c: Codec, value: UserValue, what = "value"): Uint8Array {
+  // Raw bytes of exactly the type's size are the image itself, whatever the type.
+  if (value instanceof Uint8Array && value.length === c.size) return value.slice();
   const bytes = new Uint8Array(c.size);
   encodeAt(c, value, bytes, new DataView(bytes.buffer), 0, what);
   return bytes;

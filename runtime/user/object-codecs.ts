@@ -19,7 +19,7 @@
  */
 import { findType, type Btf } from "../../core/btf/index.ts";
 import { mapKindById } from "../../core/kernel/index.ts";
-import { USDT_SPEC_MAP } from "../../core/usdt/index.ts";
+import { USDT_LOADER_MAPS } from "../../core/usdt/index.ts";
 import {
   declaresFacts,
   findRecordType,
@@ -72,11 +72,11 @@ export function isEventMap(def: BpfMapDef): boolean {
 
 /**
  * Whether a session shows the map as data: neither an event stream nor the loader's own bookkeeping
- * (the USDT spec map, which the loader fills at attach time; core/usdt), nor a struct_ops map (its
+ * (the USDT spec, IP and mode maps, which the loader fills; core/usdt), nor a struct_ops map (its
  * value is the ops struct the kernel calls, written when it is registered).
  */
 export function isDataMap(def: BpfMapDef): boolean {
-  return !isEventMap(def) && def.name !== USDT_SPEC_MAP && def.structOps === undefined;
+  return !isEventMap(def) && !USDT_LOADER_MAPS.includes(def.name) && def.structOps === undefined;
 }
 
 /** The codec of one record of a ring buffer / perf event array (see the file comment). */

@@ -16,14 +16,22 @@ import { LoaderError } from "../loader/index.ts";
 export interface RunSelection {
   /** Programs attached to their hooks, in order. */
   readonly attach: readonly string[];
-  /** Programs loaded: `attach` and the programs of `structOps`. */
+  /** Programs loaded: `attach`, the programs of `structOps` and the `named` ones. */
   readonly load: readonly string[];
   /** struct_ops maps registered, in object order. */
   readonly structOps: readonly string[];
 }
 
-/** The selection for `requested` (default: every program and every struct_ops map). */
-export function selectRun(obj: BpfObject, requested?: readonly string[]): RunSelection {
+/**
+ * The selection for `requested` (default: every program and every struct_ops map). `named`: the
+ * programs a `--set` value names (a prog array slot, a devmap entry's program), loaded always and
+ * attached only when requested.
+ */
+export function selectRun(
+  obj: BpfObject,
+  requested?: readonly string[],
+  named: readonly string[] = [],
+): RunSelection {
   const owner = new Map<string, string>();
   for (const m of obj.maps) for (const f of m.structOps?.funcs ?? []) owner.set(f.program, m.name);
   for (const name of requested ?? []) {
@@ -32,11 +40,12 @@ export function selectRun(obj: BpfObject, requested?: readonly string[]): RunSel
         `object has no program named "${name}" (programs: ${obj.programs.map((x) => x.name).join(", ") || "none"})`,
       );
   }
-  const names = requested ?? obj.programs.map((p) => p.name);
+  const names = requested ?? obj.programs.map((p) => p.name).filter((n) => !named.includes(n));
   const attach = names.filter((n) => !owner.has(n));
   const chosen = new Set(requested ? names.flatMap((n) => owner.get(n) ?? []) : owner.values());
   const structOps = obj.maps.filter((m) => chosen.has(m.name)).map((m) => m.name);
-  const load = [...attach, ...[...owner].filter(([, m]) => chosen.has(m)).map(([p]) => p)];
+  const owned = [...owner].filter(([, m]) => chosen.has(m)).map(([p]) => p);
+  const load = [...new Set([...attach, ...owned, ...named])];
   return { attach, load, structOps };
 }
 

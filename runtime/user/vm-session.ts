@@ -20,7 +20,12 @@ import { vmIterates } from "../vm/iter.ts";
 import { hostIterElements } from "../vm/iter-host.ts";
 import { resolveSection } from "../../core/kernel/index.ts";
 import type { SessionEvent } from "./live-session.ts";
-import { applyMapAssignments, type MapAssignment } from "./map-assign.ts";
+import {
+  planMapAssignments,
+  writeMapAssignments,
+  type MapAssignment,
+  type PlannedAssignment,
+} from "./map-assign.ts";
 import type { UserValue } from "./map-codec.ts";
 import { isDataMap, isEventMap, mapCodecs, mapFacts, recordDecoder } from "./object-codecs.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
@@ -28,7 +33,7 @@ import { TypedMap, vmMapSource } from "./typed-map.ts";
 
 /** Options of `VmSession.open`. */
 export interface VmSessionOptions {
-  /** Programs to run (function names); default all. */
+  /** Programs to run (function names); default all but those a `set` value names. */
   readonly programs?: readonly string[];
   /** Simulated CPUs (per-CPU maps). */
   readonly cpus?: number;
@@ -67,15 +72,29 @@ export class VmSession {
       ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
       ...(opts.coreBtf !== undefined ? { coreBtf: opts.coreBtf } : {}),
     });
-    const names = opts.programs ?? obj.programs.map((p) => p.name);
-    if (names.length === 0) throw new VmApiError("the object has no programs to run");
-    for (const n of names) vm.program(n); // throws a clean VmApiError for unknown names
+    let planned: PlannedAssignment[];
+    try {
+      planned = planMapAssignments(vmTypedMaps(obj, vm), opts.set ?? [], {
+        maps: obj.maps.map((d) => d.name),
+        programs: obj.programs,
+      });
+    } catch (e) {
+      vm.dispose();
+      throw e;
+    }
+    // A program a --set value names (a prog array slot, a devmap entry's program) is a target,
+    // run only when chosen by name.
+    const named = planned.flatMap((p) => (p.named?.kind === "program" ? [p.named.name] : []));
+    const names =
+      opts.programs ?? obj.programs.map((p) => p.name).filter((n) => !named.includes(n));
     const session = new VmSession(obj, vm, names);
     try {
-      if (opts.set?.length)
-        applyMapAssignments(session.typedMaps(), opts.set, (name) =>
-          obj.maps.some((d) => d.name === name) ? vm.mapId(name) : undefined,
-        );
+      if (names.length === 0) throw new VmApiError("the object has no programs to run");
+      for (const n of names) vm.program(n); // throws a clean VmApiError for unknown names
+      writeMapAssignments(session.typedMaps(), planned, {
+        map: (name) => vm.mapId(name),
+        program: (name) => vm.programId(name),
+      });
     } catch (e) {
       session.close();
       throw e;
@@ -158,10 +177,7 @@ export class VmSession {
 
   /** Typed views of every data map. */
   typedMaps(): TypedMap[] {
-    return this.object.maps.filter(isDataMap).map((d) => {
-      const c = mapCodecs(this.object, d);
-      return new TypedMap(vmMapSource(this.vm.map(d.name)), c.key, c.value, mapFacts(d));
-    });
+    return vmTypedMaps(this.object, this.vm);
   }
 
   /** The decoded contents of every data map, for printing. */
@@ -180,6 +196,14 @@ export class VmSession {
   close(): void {
     this.vm.dispose();
   }
+}
+
+/** Typed views of every data map of `obj` loaded in `vm`. */
+function vmTypedMaps(obj: BpfObject, vm: VmObject): TypedMap[] {
+  return obj.maps.filter(isDataMap).map((d) => {
+    const c = mapCodecs(obj, d);
+    return new TypedMap(vmMapSource(vm.map(d.name)), c.key, c.value, mapFacts(d));
+  });
 }
 
 /**

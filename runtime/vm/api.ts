@@ -20,7 +20,15 @@ import { readFileSync } from "node:fs";
 import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
 import { readBpfObject } from "../../core/object/index.ts";
-import { USDT_SPEC_MAP, UsdtSpecError, usdtSpecId } from "../../core/usdt/index.ts";
+import {
+  USDT_IP_MAP,
+  USDT_MODE_MAP,
+  USDT_SPEC_MAP,
+  UsdtSpecError,
+  usdtIpEntry,
+  usdtModeEntry,
+  usdtSpecId,
+} from "../../core/usdt/index.ts";
 import type { BpfObject } from "../../core/object/model.ts";
 import {
   FakeProcessError,
@@ -35,9 +43,10 @@ import {
   buildPacketContext,
   packetContextFor,
   skbViewFor,
+  testRunRefusal,
   type PacketOptions,
 } from "./contexts.ts";
-import { ETH_HLEN, type ClonedPacket, type PacketState, type RedirectTarget } from "./packet.ts";
+import { type ClonedPacket, type PacketState, type RedirectTarget } from "./packet.ts";
 import type { SocketRedirect } from "../helpers/socket-redirect.ts";
 import { loadBpfObject, type LoadOptions, type LoadedObject, type LoadedProgram } from "./load.ts";
 import { IterError, iterate, type IterateInput, type IterateResult } from "./iter.ts";
@@ -342,10 +351,26 @@ export class VmObject {
    * (`run({ ctx: ptRegs, cookie })`). Sites with the same string share a spec.
    */
   usdtCookie(argText: string): bigint {
+    return BigInt(this.usdtSpec(argText));
+  }
+
+  /**
+   * What the loader does for a USDT site without bpf cookies (`usdtCookies: false`): writes the
+   * site's spec, maps the site's address to it in `tsbpf_usdt_ip_specs` and switches the object's
+   * programs to look their spec up by `regs->ip` (`tsbpf_usdt_mode`), for every later run; run the
+   * program with pt_regs whose rip is `address`.
+   */
+  usdtSite(argText: string, address: bigint): void {
+    this.map(USDT_IP_MAP).set(...usdtIpEntry(address, this.usdtSpec(argText)));
+    this.map(USDT_MODE_MAP).set(...usdtModeEntry(false));
+  }
+
+  /** The spec id of `argText`, its spec written into the spec map the first time. */
+  private usdtSpec(argText: string): number {
     const view = this.map(USDT_SPEC_MAP);
     const map = { update: (k: Uint8Array, v: Uint8Array) => view.set(k, v) };
     try {
-      return BigInt(usdtSpecId({ map, ids: this.usdtSpecIds }, argText));
+      return usdtSpecId({ map, ids: this.usdtSpecIds }, argText);
     } catch (e) {
       if (e instanceof UsdtSpecError) throw new VmApiError(e.message);
       throw e;
@@ -378,10 +403,8 @@ export class VmObject {
           );
         }
         const view = skbViewFor(p.progType);
-        if (view === "l3" && input.packet.length < ETH_HLEN)
-          throw new VmApiError(
-            `program ${p.name} (${p.progType}) sees the packet from its network header: pass an Ethernet frame of at least ${ETH_HLEN} bytes (BPF_PROG_TEST_RUN refuses shorter ones with EINVAL), got ${input.packet.length}`,
-          );
+        const refused = testRunRefusal(p.progType, view, input.packet);
+        if (refused) throw new VmApiError(`program ${p.name} (${p.progType}) ${refused}`);
         ({ ctx, packet } = buildPacketContext(memory, layout, input.packet, input, view));
         regions.push(ctx);
         ctxVisible = layout.uapiSize;

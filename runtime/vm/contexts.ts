@@ -19,7 +19,7 @@
 import { CONTEXT_LAYOUTS, contextOffset, programType } from "../../core/kernel/index.ts";
 import type { CtxNarrowField, CtxPointerField } from "./ctx-rewrite.ts";
 import type { Memory, Region } from "./contract.ts";
-import { ETH_HLEN, PacketState, type SkbView } from "./packet.ts";
+import { ETH_HLEN, networkBaseLength, PacketState, type SkbView } from "./packet.ts";
 
 /** A context shape that carries packet pointers. */
 export interface PacketContextLayout {
@@ -100,6 +100,27 @@ export function skbViewFor(progType: string | undefined): SkbView {
 }
 
 /**
+ * Why BPF_PROG_TEST_RUN refuses (EINVAL) `packet` for a program of `progType` seeing it as `view`,
+ * or undefined: an l3 type needs a whole Ethernet header; every skb test-run type needs an IPv4 /
+ * IPv6 frame's fixed network header after it (packet.ts `networkBaseLength`).
+ */
+export function testRunRefusal(
+  progType: string | undefined,
+  view: SkbView,
+  packet: Uint8Array,
+): string | undefined {
+  const why = "(BPF_PROG_TEST_RUN refuses shorter ones with EINVAL)";
+  if (view === "l3" && packet.length < ETH_HLEN)
+    return `sees the packet from its network header: pass an Ethernet frame of at least ${ETH_HLEN} bytes ${why}, got ${packet.length}`;
+  if (progType === undefined || !programType(progType)?.testRunSkb) return undefined;
+  const etherType = packet.length >= ETH_HLEN ? (packet[12]! << 8) | packet[13]! : 0;
+  const net = networkBaseLength(etherType);
+  if (net === 0 || packet.length >= ETH_HLEN + net) return undefined;
+  const hex = etherType.toString(16).padStart(4, "0");
+  return `: an EtherType 0x${hex} frame needs its ${net}-byte network header after the Ethernet header ${why}: pass at least ${ETH_HLEN + net} bytes, got ${packet.length}`;
+}
+
+/**
  * skb->pkt_type as `eth_type_trans` sets it on the loopback device (dev_addr and broadcast all
  * zero, so an all-ones destination is multicast there): PACKET_HOST (0) for the device's own
  * address, PACKET_MULTICAST (2) for a group address, PACKET_OTHERHOST (3) otherwise.
@@ -116,8 +137,13 @@ export function pointerFields(layout: PacketContextLayout): CtxPointerField[] {
 
 /** Interface details of a simulated packet arrival. */
 export interface PacketOptions {
-  /** Interface index (ingress_ifindex / ifindex), default 1. */
+  /** Interface index (xdp_md ingress_ifindex, __sk_buff ifindex), default 1 (lo). */
   readonly ifindex?: number;
+  /**
+   * `__sk_buff.ingress_ifindex` (skb->skb_iif, which BPF_PROG_TEST_RUN takes from ctx_in): default
+   * 0, as the kernel reports with or without ctx_in — a test-run skb arrived on no interface.
+   */
+  readonly ingressIfindex?: number;
   /** XDP rx queue, default 0. */
   readonly rxQueue?: number;
   /** `__sk_buff.mark`, default 0. */
@@ -164,7 +190,7 @@ export function buildPacketContext(
       set("protocol", packet[12]! | (packet[13]! << 8));
       if (ifindex === 1) set("pkt_type", loopbackPktType(packet));
     }
-    set("ingress_ifindex", ifindex);
+    set("ingress_ifindex", opts.ingressIfindex ?? 0);
     set("ifindex", ifindex);
     set("wire_len", packet.length - (l3 ? ETH_HLEN : 0));
   }

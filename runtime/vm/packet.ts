@@ -34,6 +34,20 @@ export const XDP_SHINFO_SIZE = 320;
 export const XDP_FRAME_STRUCT_SIZE = 40;
 /** NET_SKB_PAD + NET_IP_ALIGN on x86-64: the headroom of a test-run skb. */
 export const SKB_HEADROOM = 64;
+/** ETH_P_IP / ETH_P_IPV6 (uapi linux/if_ether.h). */
+export const ETH_P_IP = 0x0800;
+export const ETH_P_IPV6 = 0x86dd;
+
+/**
+ * The fixed network header of an EtherType (bpf_skb_net_base_len: struct iphdr, struct ipv6hdr),
+ * 0 for others. BPF_PROG_TEST_RUN of an skb refuses (EINVAL) a frame whose EtherType is IPv4 or
+ * IPv6 with fewer bytes than that after the Ethernet header, whatever the header's own version
+ * and length fields say (measured on Linux 6.18 for tc, socket filter, cgroup_skb and lwt).
+ */
+export function networkBaseLength(etherType: number): number {
+  return etherType === ETH_P_IP ? 20 : etherType === ETH_P_IPV6 ? 40 : 0;
+}
+
 /** BPF_SKB_MAX_LEN (net/core/filter.c, SKB_MAX_ALLOC on 4 KiB pages): the largest skb helpers make. */
 export const SKB_MAX_LEN = 16064;
 

@@ -362,7 +362,10 @@ function fieldsOf(ctx: Uint8Array, struct: string, names?: readonly string[]) {
   );
 }
 
-/** ctx_in for the kernel: ifindex 1 (lo) for both, everything else zero. */
+/**
+ * ctx_in for the kernel: ifindex 1 (lo) for both, everything else zero (an skb's ingress_ifindex
+ * stays 0, the VM's default: a test-run skb arrived on no interface).
+ */
 function kernelCtx(xdp: boolean, frame: Uint8Array): Uint8Array {
   const struct = xdp ? "xdp_md" : "__sk_buff";
   const b = new Uint8Array(CONTEXT_LAYOUTS[struct]!.size);
@@ -370,10 +373,7 @@ function kernelCtx(xdp: boolean, frame: Uint8Array): Uint8Array {
   if (xdp) {
     v.setUint32(contextOffset(struct, "data_end"), frame.length, true);
     v.setUint32(contextOffset(struct, "ingress_ifindex"), 1, true);
-  } else {
-    v.setUint32(contextOffset(struct, "ingress_ifindex"), 1, true);
-    v.setUint32(contextOffset(struct, "ifindex"), 1, true);
-  }
+  } else v.setUint32(contextOffset(struct, "ifindex"), 1, true);
   return b;
 }
 

@@ -6,7 +6,6 @@
  * session takes `--set OUTER:KEY=INNER` into a map of maps (test/kernel/kinds/map-of-maps.ts), as
  * `tsbpf run` does on the live kernel (with root: the XDP program on lo counts into the map stored).
  */
-import { createSocket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +30,7 @@ import {
   liveReady,
   ROOT,
   runExample,
+  sendUdpOnLo,
 } from "./support.ts";
 
 const u32 = codecForSize(4);
@@ -191,20 +191,12 @@ describe.runIf(liveReady("--set into a map of maps on the kernel"))(
   () => {
     it("stores the named map's fd: lo's frames count into it instead of the load-time map", async () => {
       // Frames on lo start with a zero MAC byte: tenant 0, which `values` points at tenantA.
-      const udp = createSocket("udp4");
       const out = await runExample(
         "test/kernel/kinds/map-of-maps.ts",
         ["--iface", "lo", "--set", "tenants:0=tenantB", "--duration", "2"],
         ["count"],
-        async () => {
-          for (let i = 0; i < 5; i++) {
-            await new Promise<void>((res, rej) =>
-              udp.send("x", 9, "127.0.0.1", (e) => (e ? rej(e) : res())),
-            );
-          }
-        },
+        () => sendUdpOnLo(5),
       );
-      udp.close();
       expectRan(out, ["count"]);
       expect(out.stdout).toContain("@tenantA: (no entries)");
       expect(Number(countLines(out.stdout, "tenantB").get("0"))).toBeGreaterThanOrEqual(5);

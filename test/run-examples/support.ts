@@ -13,6 +13,7 @@
  * maps asynchronously after the last fd closes, so the check polls for a few seconds.
  */
 import { execFileSync, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -129,6 +130,20 @@ export function runExample(
       );
     });
   });
+}
+
+/** Sends `count` one-byte UDP datagrams to 127.0.0.1:9 (frames on lo for an XDP program there). */
+export async function sendUdpOnLo(count: number): Promise<void> {
+  const udp = createSocket("udp4");
+  try {
+    for (let i = 0; i < count; i++) {
+      await new Promise<void>((res, rej) =>
+        udp.send("x", 9, "127.0.0.1", (e) => (e ? rej(e) : res())),
+      );
+    }
+  } finally {
+    udp.close();
+  }
 }
 
 /** Asserts the run attached something and that none of it is left in the kernel. */

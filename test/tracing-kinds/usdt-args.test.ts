@@ -5,8 +5,8 @@
  * site passed; and the same program in the VM against pt_regs (and user memory) built from each
  * site's spec, which must record the same.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +21,16 @@ import {
   USDT_SPEC_MAP,
   type UsdtArg,
 } from "../../core/usdt/index.ts";
-import { loadObject, readUsdtProbes, type UsdtProbe } from "../../runtime/loader/index.ts";
+import {
+  defaultUsdtCookies,
+  kernelHasAttachCookie,
+  loadObject,
+  programInfo,
+  readUsdtProbes,
+  type LoadedObject,
+  type ObjectLoadOptions,
+  type UsdtProbe,
+} from "../../runtime/loader/index.ts";
 import { VmObject } from "../../runtime/vm/api.ts";
 import { capability, hasCommand } from "../support/env.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
@@ -220,8 +229,13 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
     expect(probes.every((p) => p.argError === undefined)).toBe(true);
   });
 
-  it("in the VM, against pt_regs built from each site's spec", () => {
-    for (const engine of ["interpreter", "jit"] as const) {
+  it("in the VM, against pt_regs built from each site's spec, by cookie and by address", () => {
+    for (const [engine, byIp] of [
+      ["interpreter", false],
+      ["jit", false],
+      ["interpreter", true],
+      ["jit", true],
+    ] as const) {
       const stack = new Uint8Array(4096);
       const strings = new Uint8Array(64);
       NAMES.forEach((n, i) => strings.set(new TextEncoder().encode(`${n}\0`), i * 16));
@@ -233,14 +247,27 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
         ],
       });
       const [tick, mixed] = ["tick", "mixed"].map((n) => probes.find((p) => p.name === n)!);
-      const tickCookie = vm.usdtCookie(tick!.argText);
-      const mixedCookie = vm.usdtCookie(mixed!.argText);
-      expect([tickCookie, mixedCookie]).toEqual([0n, 1n]);
+      let tickCookie = 0n;
+      let mixedCookie = 0n;
+      if (byIp) {
+        // No cookies: each site by its address, which the run's regs->ip holds.
+        vm.usdtSite(tick!.argText, BigInt(tick!.address));
+        vm.usdtSite(mixed!.argText, BigInt(mixed!.address));
+      } else {
+        tickCookie = vm.usdtCookie(tick!.argText);
+        mixedCookie = vm.usdtCookie(mixed!.argText);
+        expect([tickCookie, mixedCookie]).toEqual([0n, 1n]);
+      }
+      const at = (regs: Uint8Array, site: UsdtProbe) => {
+        new DataView(regs.buffer).setBigUint64(ptRegsOffset("rip"), BigInt(site.address), true);
+        return regs;
+      };
       for (let i = 0; i < N; i++) {
         const tv = [BigInt(i - 2), STRINGS + BigInt((i % 3) * 16)];
-        vm.program("onTick").run({ ctx: regsFor(tick!.args, tv, stack), cookie: tickCookie });
+        const tregs = at(regsFor(tick!.args, tv, stack), tick!);
+        vm.program("onTick").run({ ctx: tregs, cookie: tickCookie });
         const mv = [BigInt(1000 + N), 5n, BigInt(i * 7 - N)];
-        const regs = regsFor(mixed!.args, mv, stack);
+        const regs = at(regsFor(mixed!.args, mv, stack), mixed!);
         vm.program("onMixed").run({ ctx: regs, cookie: mixedCookie });
         vm.program("onMixedTyped").run({ ctx: regs, cookie: mixedCookie });
       }
@@ -263,22 +290,114 @@ describe.skipIf(!sdt)("usdtArg on gcc -O2 probe sites", () => {
     expect(r.stdout).not.toContain(USDT_SPEC_MAP);
   });
 
+  /** Every entry of a loaded map, as [key, value] bytes. */
+  const entriesOf = (obj: LoadedObject) => (name: string) => {
+    const m = obj.map(name);
+    const rows: [Uint8Array, Uint8Array][] = [];
+    for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) rows.push([k, m.lookup(k)!]);
+    return rows;
+  };
+
+  /**
+   * Loads `bytes` (with `opts`), attaches the three programs, runs `target` and returns what the
+   * maps hold, with the helpers each program's verified code still calls.
+   */
+  const onKernel = (bytes: Uint8Array, target: string, opts: ObjectLoadOptions = {}) => {
+    const obj = loadObject(bytes, opts);
+    try {
+      for (const p of ["onTick", "onMixed", "onMixedTyped"]) obj.attach(p);
+      execFileSync(target, [String(N)]);
+      const raw = entriesOf(obj);
+      const xlated = (p: string) => {
+        const id = programInfo(obj.program(p).fd).id;
+        return execFileSync("bpftool", ["prog", "dump", "xlated", "id", String(id)], {
+          encoding: "utf8",
+        });
+      };
+      return { maps: contents(raw), cookieCalls: xlated("onTick").includes("get_attach_cookie") };
+    } finally {
+      obj.close();
+    }
+  };
+
   it.skipIf(!kernelReady("USDT argument tests"))(
-    "on the kernel, at the binary's probes",
+    "the default mode: cookies where kprobe programs may call bpf_get_attach_cookie, unless forced",
+    () => {
+      // Linux 6.18 has the helper (5.15+): the probe load succeeds, so the default is cookies.
+      expect(kernelHasAttachCookie()).toBe(true);
+      expect(defaultUsdtCookies({})).toBe(true);
+      expect(defaultUsdtCookies({ TSBPF_USDT_COOKIES: "0" })).toBe(false);
+      expect(defaultUsdtCookies({ TSBPF_USDT_COOKIES: "1" })).toBe(true);
+    },
+  );
+
+  it.skipIf(!kernelReady("USDT argument tests"))("on the kernel, at the binary's probes", () => {
+    const r = onKernel(object, bin);
+    expect(r.maps).toEqual(expected());
+    expect(r.cookieCalls).toBe(true);
+  });
+
+  it.skipIf(!kernelReady("USDT argument tests"))(
+    "on the kernel without bpf cookies, a PIE by where the given process maps it",
     async () => {
-      const obj = loadObject(object);
+      // The target waits for a byte on stdin, so its pid is known (and its mappings in place)
+      // before the probes are attached to that process.
+      const waiting = join(dir, "t-wait");
+      const source = TARGET_C.replace(
+        "int main(int argc, char **argv) {",
+        "#include <unistd.h>\nint main(int argc, char **argv) { char c; if (read(0, &c, 1) != 1) return 2;",
+      );
+      writeFileSync(join(dir, "t-wait.c"), source);
+      execFileSync("gcc", ["-O2", "-o", waiting, join(dir, "t-wait.c")]);
+      const out = await compileSource(program(waiting), "usdt-pid.ts", {
+        emit: "obj",
+        check: true,
+      });
+      expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      const child = spawn(waiting, [String(N)], { stdio: ["pipe", "ignore", "inherit"] });
+      const exited = new Promise<number | null>((res) => child.on("exit", res));
+      const obj = loadObject(out.object!, { usdtCookies: false });
       try {
-        obj.attach("onTick");
-        obj.attach("onMixed");
-        obj.attach("onMixedTyped");
-        execFileSync(bin, [String(N)]);
-        const raw = (name: string) => {
-          const m = obj.map(name);
-          const out: [Uint8Array, Uint8Array][] = [];
-          for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) out.push([k, m.lookup(k)!]);
-          return out;
-        };
+        const pid = child.pid!;
+        for (
+          let i = 0;
+          i < 200 && !readFileSync(`/proc/${pid}/maps`, "utf8").includes(waiting);
+          i++
+        )
+          await new Promise((r) => setTimeout(r, 10));
+        for (const p of ["onTick", "onMixed", "onMixedTyped"]) obj.attach(p, { uprobe: { pid } });
+        child.stdin!.end("x");
+        expect(await exited).toBe(0);
+        const raw = entriesOf(obj);
         expect(contents(raw)).toEqual(expected());
+      } finally {
+        child.kill();
+        obj.close();
+      }
+    },
+  );
+
+  it.skipIf(!kernelReady("USDT argument tests"))(
+    "on the kernel without bpf cookies: each site's spec found by its address reads the same",
+    async () => {
+      // Found by address: an executable at its link-time addresses (a PIE needs a pid, below).
+      const exec = join(dir, "t-exec");
+      execFileSync("gcc", ["-O2", "-no-pie", "-o", exec, join(dir, "t.c")]);
+      const out = await compileSource(program(exec), "usdt-ip.ts", { emit: "obj", check: true });
+      expect(out.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      const byCookie = onKernel(out.object!, exec, { usdtCookies: true });
+      const byIp = onKernel(out.object!, exec, { usdtCookies: false });
+      expect(byCookie.maps).toEqual(expected());
+      expect(byIp.maps).toEqual(byCookie.maps);
+      // The frozen mode map made the verifier drop the cookie path: a kernel without
+      // bpf_get_attach_cookie loads this program.
+      expect([byCookie.cookieCalls, byIp.cookieCalls]).toEqual([true, false]);
+      // A position-independent binary has no one address without a process.
+      const obj = loadObject(object, { usdtCookies: false });
+      try {
+        expect(() => obj.attach("onTick")).toThrow(
+          /without bpf cookies \(usdtCookies: false\) a site is found by its address, and .*\/t is position-independent \(ET_DYN\): give the process id to attach to/,
+        );
       } finally {
         obj.close();
       }

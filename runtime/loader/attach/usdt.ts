@@ -7,17 +7,24 @@
  * A program that reads its probe's arguments (`usdtArg`, compiler/frontend/lower-usdt.ts) carries
  * the spec map `tsbpf_usdt_specs`: each site's argument string becomes a spec record there (core/usdt
  * `encodeUsdtSpec`; sites with the same string share one), and the site is attached with the spec's
- * id as its bpf cookie, which the program looks the spec up by, as libbpf's usdt.c does.
+ * id as its bpf cookie, which the program looks the spec up by, as libbpf's usdt.c does. Without
+ * cookies (the loader's `usdtCookies: false`, for kernels lacking bpf_get_attach_cookie) the site's
+ * address goes into the IP map with the spec id instead, and the program looks it up by `regs->ip`.
  *
  * Consumes a loaded kprobe-type program, the section target and, when the object has one, its spec
  * map; produces one link holding every site's perf event and BPF link.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
 import { LoaderError } from "../errors.ts";
 import { FdScope, type OwnedFd } from "../fd.ts";
 import { perfEventOpen } from "../sys/perf.ts";
 import { readUsdtProbes, type UsdtProbe } from "../usdt-notes.ts";
-import { usdtSpecId, UsdtSpecError, type UsdtSpecTable } from "../../../core/usdt/index.ts";
+import {
+  usdtIpEntry,
+  usdtSpecId,
+  UsdtSpecError,
+  type UsdtSpecTable,
+} from "../../../core/usdt/index.ts";
 import { KernelLink } from "./link.ts";
 import { linkPerfEvent, type AttachableProgram } from "./perf-link.ts";
 import { resolveBinaryPath, uprobePmu } from "./uprobe.ts";
@@ -47,6 +54,40 @@ function specIdOf(specs: UsdtSpecTable, site: UsdtProbe, what: string): number {
     if (e instanceof UsdtSpecError) throw new LoaderError(`${what}: ${e.message}`);
     throw e;
   }
+}
+
+/** ELF e_type ET_EXEC: an executable loaded at its link-time addresses. */
+const ET_EXEC = 2;
+
+/**
+ * The address the CPU is at when the site's uprobe fires (what the program reads as `regs->ip` and
+ * looks up in the IP map): the note's address in an executable (ET_EXEC); in a position-independent
+ * object (ET_DYN), the address where process `pid` maps the site's file offset, as libbpf's usdt.c
+ * computes it. Without a pid a PIE binary or shared object has no one address (libbpf refuses too).
+ */
+function siteAddress(path: string, site: UsdtProbe, what: string, pid?: number): number {
+  const fd = openSync(path, "r");
+  const header = new Uint8Array(18);
+  try {
+    readSync(fd, header, 0, 18, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if ((header[16]! | (header[17]! << 8)) === ET_EXEC) return site.address;
+  if (pid === undefined)
+    throw new LoaderError(
+      `${what}: without bpf cookies (usdtCookies: false) a site is found by its address, and ` +
+        `${path} is position-independent (ET_DYN): give the process id to attach to`,
+    );
+  for (const line of readFileSync(`/proc/${pid}/maps`, "utf8").split("\n")) {
+    // start-end perms offset dev inode path
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ ([0-9a-f]+) \S+ \d+\s+(.*)$/.exec(line);
+    if (!m || m[4] !== path) continue;
+    const [start, end, offset] = [m[1], m[2], m[3]].map((h) => parseInt(h!, 16)) as number[];
+    if (site.offset >= offset! && site.offset < offset! + (end! - start!))
+      return start! + (site.offset - offset!);
+  }
+  throw new LoaderError(`${what}: process ${pid} does not map ${path} at the site's offset`);
 }
 
 /**
@@ -104,7 +145,10 @@ export function attachUsdt(
         ),
       );
       perfs.push(perf);
-      const cookie = specs ? BigInt(specIdOf(specs, s, what)) : 0n;
+      const id = specs ? specIdOf(specs, s, what) : 0;
+      if (specs?.ipMap)
+        specs.ipMap.update(...usdtIpEntry(BigInt(siteAddress(path, s, what, pid)), id));
+      const cookie = specs && !specs.ipMap ? BigInt(id) : 0n;
       const link = linkPerfEvent(prog, perf, what, cookie);
       if (link) links.push(scope.track(link));
     }
