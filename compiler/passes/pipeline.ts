@@ -220,6 +220,8 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
   }
   const functions = m1.functions.map((f0) => {
     let f = f0;
+    // The function as the round about to run starts from (a dump asks for every round: not kept).
+    let start = opts.dumpAfter === undefined ? fingerprint(f) : undefined;
     for (let round = 0; round < (opts.maxRounds ?? 12); round++) {
       let changed = false;
       for (const p of passes) {
@@ -233,10 +235,40 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
           dumps.push(`; after ${p.name} (round ${round + 1})\n${printFunc(f, m.source)}\n`);
       }
       if (!changed) break;
+      // A round whose passes undo each other's change (thread-jumps copies a return into a block
+      // that merge-identical-blocks turns back into a branch to it) ends where it started; passes
+      // are functions of the IR alone, so every later round would too, up to maxRounds.
+      if (start !== undefined) {
+        const end = fingerprint(f);
+        if (end === start) break;
+        start = end;
+      }
     }
     return f;
   });
   return { module: { ...m1, functions }, dumps };
+}
+
+/**
+ * The function as text, up to what no pass reads: instructions outside the layout (left behind by
+ * rewrites) and instruction ids, numbered here by layout position. Everything else is in it, value
+ * ids (and so the next new value's id) included.
+ */
+function fingerprint(f: Func): string {
+  const position = new Map<number, number>();
+  for (const b of f.layout) for (const i of b.insts) position.set(i, position.size);
+  const bigints = (_key: string, v: unknown): unknown => (typeof v === "bigint" ? `${v}n` : v);
+  return JSON.stringify(
+    {
+      ...f,
+      insts: f.layout.flatMap((b) => b.insts.map((i) => f.insts[i])),
+      layout: f.layout.map((b) => ({ block: b.block, insts: b.insts.map((i) => position.get(i)) })),
+      values: f.values.map((v) =>
+        v.def.kind === "inst" ? { ...v, def: { inst: position.get(v.def.inst) ?? -1 } } : v,
+      ),
+    },
+    bigints,
+  );
 }
 
 /** Runs the IR verifier; an invalid function after a pass is an internal compiler error. */
