@@ -25,10 +25,12 @@ import { buildOnce, readInput, UsageError, type BuildRequest } from "./build.ts"
 
 /**
  * Quiet time after the last file event before rebuilding, in milliseconds: one save produces its
- * events within a millisecond or two; a build that still catches a half-written file is followed by
- * another (a change during a build schedules one more), so the last build always sees the saved text.
+ * events together (an in-place write: its truncation and write events microseconds apart; a save by
+ * rename: one event for the input's name), and the wait is part of every rebuild's latency; a build
+ * that still catches a half-written file is followed by another (a change during a build schedules
+ * one more), so the last build always sees the saved text.
  */
-const DEBOUNCE_MS = 5;
+const DEBOUNCE_MS = 2;
 /** Throw-away compilations run while idle after the first build, to warm up V8's JIT. */
 const WARM_UP_BUILDS = 25;
 
