@@ -220,8 +220,10 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
   }
   const functions = m1.functions.map((f0) => {
     let f = f0;
-    // The function as the round about to run starts from (a dump asks for every round: not kept).
-    let start = opts.dumpAfter === undefined ? fingerprint(f) : undefined;
+    // The function after the previous round, and its fingerprint once needed (a dump asks for
+    // every round: no early stop then). Passes never modify the function they are given.
+    let previous: Func | undefined;
+    let previousPrint: string | undefined;
     for (let round = 0; round < (opts.maxRounds ?? 12); round++) {
       let changed = false;
       for (const p of passes) {
@@ -238,11 +240,13 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
       // A round whose passes undo each other's change (thread-jumps copies a return into a block
       // that merge-identical-blocks turns back into a branch to it) ends where it started; passes
       // are functions of the IR alone, so every later round would too, up to maxRounds.
-      if (start !== undefined) {
-        const end = fingerprint(f);
-        if (end === start) break;
-        start = end;
+      if (opts.dumpAfter === undefined && previous !== undefined) {
+        previousPrint ??= fingerprint(previous);
+        const print = fingerprint(f);
+        if (print === previousPrint) break;
+        previousPrint = print;
       }
+      previous = f;
     }
     return f;
   });
@@ -251,24 +255,11 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
 
 /**
  * The function as text, up to what no pass reads: instructions outside the layout (left behind by
- * rewrites) and instruction ids, numbered here by layout position. Everything else is in it, value
- * ids (and so the next new value's id) included.
+ * rewrites) and instruction ids. The counts of values and blocks are in it: they number the next
+ * new value or block.
  */
 function fingerprint(f: Func): string {
-  const position = new Map<number, number>();
-  for (const b of f.layout) for (const i of b.insts) position.set(i, position.size);
-  const bigints = (_key: string, v: unknown): unknown => (typeof v === "bigint" ? `${v}n` : v);
-  return JSON.stringify(
-    {
-      ...f,
-      insts: f.layout.flatMap((b) => b.insts.map((i) => f.insts[i])),
-      layout: f.layout.map((b) => ({ block: b.block, insts: b.insts.map((i) => position.get(i)) })),
-      values: f.values.map((v) =>
-        v.def.kind === "inst" ? { ...v, def: { inst: position.get(v.def.inst) ?? -1 } } : v,
-      ),
-    },
-    bigints,
-  );
+  return `${f.values.length} ${f.blocks.length}\n${printFunc(f)}`;
 }
 
 /** Runs the IR verifier; an invalid function after a pass is an internal compiler error. */
