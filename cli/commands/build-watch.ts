@@ -20,7 +20,7 @@ import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname, extname, resolve } from "node:path";
 import { compileSource } from "../../compiler/driver.ts";
 import { stdlibDir } from "../../compiler/frontend/host.ts";
-import { reloadStdlib } from "../../compiler/frontend/project.ts";
+import { releaseUserNodes, reloadStdlib } from "../../compiler/frontend/project.ts";
 import { buildOnce, readInput, UsageError, type BuildRequest } from "./build.ts";
 
 /**
@@ -71,6 +71,8 @@ export async function watchBuild(req: BuildRequest, io: WatchIo = defaultIo): Pr
           : `tsbpf build: internal error: ${message}; waiting for changes`,
       );
     }
+    // Reported: what the next build would first undo is done now, before the next edit.
+    releaseUserNodes();
   };
   const rebuild = async (): Promise<void> => {
     if (running) {
@@ -144,6 +146,7 @@ async function compileWarmUp(req: BuildRequest, round: number): Promise<void> {
   try {
     const source = readFileSync(req.input, "utf8");
     await compileSource(`${source}\n// tsbpf warm-up ${round}\n`, req.input, req.compile);
+    releaseUserNodes();
   } catch {
     // the real build reports whatever is wrong with the input
   }
