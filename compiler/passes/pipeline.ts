@@ -224,15 +224,18 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
     // every round: no early stop then). Passes never modify the function they are given.
     let previous: Func | undefined;
     let previousPrint: string | undefined;
+    // Per pass, the function it last left unchanged: run on it again, it would again (in the last
+    // round, the passes after the previous round's last change are not run again).
+    const unchangedOn: (Func | undefined)[] = [];
     for (let round = 0; round < (opts.maxRounds ?? 12); round++) {
       let changed = false;
-      for (const p of passes) {
-        const r = p.run(f, m1);
+      for (const [k, p] of passes.entries()) {
+        const r = unchangedOn[k] === f ? { changed: false, func: f } : p.run(f, m1);
         if (r.changed) {
           changed = true;
           f = r.func;
           if (opts.verify) checkFunc(f, m1, p.name);
-        }
+        } else unchangedOn[k] = f;
         if (p.name === opts.dumpAfter)
           dumps.push(`; after ${p.name} (round ${round + 1})\n${printFunc(f, m.source)}\n`);
       }
