@@ -136,14 +136,29 @@ async function watchRebuildMs(example: string): Promise<number> {
   }
 }
 
-/** CPU time (clock ticks) that process `pid` has used, or undefined without /proc. */
+/**
+ * CPU time (clock ticks) that process `pid` and its descendants have used (the launcher runs the
+ * watch in a child process: bin/tsbpf.js), or undefined without /proc.
+ */
 function cpuTicks(pid: number): number | undefined {
+  let ticks: number;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
+    ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
   } catch {
     return undefined;
   }
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      for (const child of children === "" ? [] : children.split(" ")) {
+        ticks += cpuTicks(Number(child)) ?? 0;
+      }
+    }
+  } catch {
+    // a task or child that just ended
+  }
+  return ticks;
 }
 
 /** Resolves once process `pid` has used no CPU for 300 ms (20 s at most; 5 s without /proc). */

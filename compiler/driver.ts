@@ -81,15 +81,19 @@ export interface CompileOutput {
   readonly btf?: BtfUse;
 }
 
-/** Compiles an IR module (already lowered) to the requested output. */
+/**
+ * Compiles an IR module (already lowered) to the requested output. `verified`: the front end has
+ * already run the IR verifier on `m` (compileSource), so it is not run again.
+ */
 export function compileModule(
   m: Module,
   sources: ReadonlyMap<string, string>,
   opts: CompileOptions = {},
+  verified = false,
 ): CompileOutput {
   const mcpu = opts.mcpu ?? 3;
   const emit = opts.emit ?? "obj";
-  assertValid(m, "IR from the front end");
+  if (!verified) assertValid(m, "IR from the front end");
   const ir = printModule(m);
   if (emit === "ir") return { diagnostics: [], ir, dumps: [], stats: [] };
   const { module: opt, dumps } = runPipeline(m, {
@@ -170,7 +174,8 @@ export async function compileSource(
   if (!fe.module || hasErrors(fe.diagnostics)) {
     return { diagnostics: fe.diagnostics, dumps: [], stats: [], ...btfUse };
   }
-  const out = compileModule(fe.module, new Map([[fileName, source]]), opts);
+  // The front end verified its module (compileToIr's default), reporting an invalid one as TSB0001.
+  const out = compileModule(fe.module, new Map([[fileName, source]]), opts, true);
   return { ...out, diagnostics: [...fe.diagnostics, ...out.diagnostics], ...btfUse };
 }
 

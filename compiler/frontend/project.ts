@@ -86,6 +86,17 @@ export function dropStaleStdlib(): void {
   }
 }
 
+/**
+ * Drops ts-morph's wrappers of the user's file's nodes (the front end wraps every node it visits),
+ * which the next `loadProgram` would otherwise drop before parsing the new text, one by one: the
+ * watch calls this once a build is reported, so that work is done while it waits for the next edit.
+ * Invalidates the current `LoadedProgram`'s nodes, as the next `loadProgram` would.
+ */
+export function releaseUserNodes(): void {
+  const user = session?.user;
+  if (user && !user.wasForgotten()) user.forgetDescendants();
+}
+
 /** The loaded program: the user's source file inside its project. */
 export interface LoadedProgram {
   readonly project: Project;

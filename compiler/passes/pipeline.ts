@@ -220,23 +220,49 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
   }
   const functions = m1.functions.map((f0) => {
     let f = f0;
+    // The function after the previous round, and its fingerprint once needed (a dump asks for
+    // every round: no early stop then). Passes never modify the function they are given.
+    let previous: Func | undefined;
+    let previousPrint: string | undefined;
+    // Per pass, the function it last left unchanged: run on it again, it would again (in the last
+    // round, the passes after the previous round's last change are not run again).
+    const unchangedOn: (Func | undefined)[] = [];
     for (let round = 0; round < (opts.maxRounds ?? 12); round++) {
       let changed = false;
-      for (const p of passes) {
-        const r = p.run(f, m1);
+      for (const [k, p] of passes.entries()) {
+        const r = unchangedOn[k] === f ? { changed: false, func: f } : p.run(f, m1);
         if (r.changed) {
           changed = true;
           f = r.func;
           if (opts.verify) checkFunc(f, m1, p.name);
-        }
+        } else unchangedOn[k] = f;
         if (p.name === opts.dumpAfter)
           dumps.push(`; after ${p.name} (round ${round + 1})\n${printFunc(f, m.source)}\n`);
       }
       if (!changed) break;
+      // A round whose passes undo each other's change (thread-jumps copies a return into a block
+      // that merge-identical-blocks turns back into a branch to it) ends where it started; passes
+      // are functions of the IR alone, so every later round would too, up to maxRounds.
+      if (opts.dumpAfter === undefined && previous !== undefined) {
+        previousPrint ??= fingerprint(previous);
+        const print = fingerprint(f);
+        if (print === previousPrint) break;
+        previousPrint = print;
+      }
+      previous = f;
     }
     return f;
   });
   return { module: { ...m1, functions }, dumps };
+}
+
+/**
+ * The function as text, up to what no pass reads: instructions outside the layout (left behind by
+ * rewrites) and instruction ids. The counts of values and blocks are in it: they number the next
+ * new value or block.
+ */
+function fingerprint(f: Func): string {
+  return `${f.values.length} ${f.blocks.length}\n${printFunc(f)}`;
 }
 
 /** Runs the IR verifier; an invalid function after a pass is an internal compiler error. */

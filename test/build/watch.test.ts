@@ -1,10 +1,11 @@
 /**
  * `tsbpf build --watch` as a user runs it: a spawned process builds, rebuilds after an edit (the
  * object changes), reports a compile error with its code frame and keeps running, recovers when the
- * error is fixed, and exits cleanly (code 0, no stack trace) on SIGINT.
+ * error is fixed, and exits cleanly (code 0, no stack trace) on SIGINT; killing it leaves no process
+ * behind (the launcher runs the watch in a child process, bin/tsbpf.js).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -105,6 +106,30 @@ describe("tsbpf build --watch", () => {
     expect(await exited).toBe(0);
     expect(out.text).not.toMatch(/^\s+at /m);
   }, 60_000);
+
+  it("leaves no process behind when the launcher is killed", async () => {
+    const src = join(dir, "orphan.ts");
+    writeFileSync(src, probe(2));
+    const p = spawn(process.execPath, [BIN, "build", "orphan.ts", "-o", "orphan.o", "--watch"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out = new Output(p.stderr!);
+    await out.waitFor(/^watching orphan\.ts/m, 0);
+    const tree = (pid: number): number[] => {
+      const kids = readdirSync(`/proc/${pid}/task`).flatMap((t) =>
+        readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").split(" ").filter(Boolean),
+      );
+      return [pid, ...kids.flatMap((k) => tree(Number(k)))];
+    };
+    const pids = tree(p.pid!);
+    p.kill("SIGKILL");
+    const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
+    for (let waited = 0; pids.some(alive) && waited < 10_000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pids.filter(alive)).toEqual([]);
+  }, 30_000);
 
   it("refuses to start on a missing file", async () => {
     const p = spawn(process.execPath, [BIN, "build", "missing.ts", "--watch"], {
