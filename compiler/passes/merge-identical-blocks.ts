@@ -15,7 +15,7 @@
  * are used only inside it, since an exiting block has no successors). This saves the tail's BPF code
  * (at least `r0 = …; exit`) for at most one `ja`, which block ordering usually removes.
  */
-import { mapOperands } from "../ir/builder.ts";
+import { mapOperands, successorsOf } from "../ir/builder.ts";
 import type { BlockId, Func, Inst, InstId, ValueId } from "../ir/types.ts";
 import { retargetEdges, rewriteFunc, type PassResult } from "./rewrite.ts";
 
@@ -29,9 +29,10 @@ export function mergeIdenticalBlocks(f: Func): PassResult {
   const exitLengths = new Set<number>();
   for (const { block, insts } of f.layout) {
     if (block === entry || f.blocks[block]!.params.length > 0) continue;
-    const key = keyOf(f, insts);
     // A block that branches to itself differs from its copy (the copy's loop would go elsewhere).
-    if (new RegExp(`"block":${block}[,}]`).test(key)) continue;
+    const last = f.insts[insts[insts.length - 1]!]!.data;
+    if (successorsOf(last).some((c) => c.block === block)) continue;
+    const key = keyOf(f, insts);
     const seen = first.get(key);
     if (seen === undefined) first.set(key, block);
     else alias.set(block, seen);
