@@ -17,7 +17,7 @@
  * shape: the map kind, the kernel release and what its BTF lacks.
  */
 import type { BpfMapDef, BpfObject } from "../../core/object/index.ts";
-import { btfType, resolveType, type Btf } from "../../core/btf/index.ts";
+import { btfSizeof, btfType, resolveType, type Btf } from "../../core/btf/index.ts";
 import { BPF_MAP_TYPE } from "../../core/kernel/index.ts";
 import { KernelLink } from "./attach/link.ts";
 import { KernelError, LoaderError } from "./errors.ts";
@@ -87,7 +87,7 @@ function plan(def: BpfMapDef, btf: Btf, kernel: ReturnType<typeof vmlinuxBtf>): 
     const off = m.bitOffset / 8;
     const index = kfields.findIndex((k) => k.name === m.name);
     const program = funcAt.get(off);
-    const size = localSize(btf, m.type);
+    const size = btfSizeof(btf, m.type);
     const bytes = init.subarray(off, off + size);
     if (index < 0) {
       // libbpf: a member the kernel lacks is fine as long as the object leaves it zero.
@@ -121,29 +121,10 @@ function plan(def: BpfMapDef, btf: Btf, kernel: ReturnType<typeof vmlinuxBtf>): 
 /** The NUL-terminated text of a char-array member, or undefined for any other type. */
 function textOf(btf: Btf, type: number, bytes: Uint8Array): string | undefined {
   const t = btfType(btf, resolveType(btf, type));
-  if (t.kind !== "array" || localSize(btf, t.type) !== 1) return undefined;
+  if (t.kind !== "array" || btfSizeof(btf, t.type) !== 1) return undefined;
   const raw = bytes.subarray(0, t.nelems);
   const end = raw.indexOf(0);
   return new TextDecoder().decode(end < 0 ? raw : raw.subarray(0, end)) || undefined;
-}
-
-function localSize(btf: Btf, type: number): number {
-  const t = btfType(btf, resolveType(btf, type));
-  switch (t.kind) {
-    case "int":
-    case "struct":
-    case "union":
-    case "enum":
-    case "enum64":
-    case "float":
-      return t.size;
-    case "ptr":
-      return 8;
-    case "array":
-      return t.nelems * localSize(btf, t.type);
-    default:
-      return 0;
-  }
 }
 
 /** The attach facts of program `name` when it fills a struct_ops member, else undefined. */

@@ -32,22 +32,13 @@ import {
   kernelConfigOption,
   kernelReady,
 } from "../support/kernel-setup.ts";
+import { errorOf } from "../support/error-of.ts";
 
 const run = kernelReady("kernel kind-refusal tests");
 const I = (name: string, f: Parameters<typeof makeInsn>[1] = {}): Insn =>
   makeInsn(insnSpec(name), f);
 const RETURN_0 = [I("mov64_imm", { dst: 0, imm: 0 }), I("exit")];
 const RELEASE = release().replace(/[.+]/g, "\\$&");
-
-/** The error `f` throws (it must throw one). */
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-}
 
 describe.skipIf(!run)("kinds this kernel lacks", () => {
   it("a program type newer than the kernel: EINVAL naming the type number and the release", () => {

@@ -36,6 +36,7 @@ import {
 import { buildFixture, u32, u64 } from "../support/fixture.ts";
 import { hasCommand } from "../support/env.ts";
 import { kernelReady } from "../support/kernel-setup.ts";
+import { errorOf } from "../support/error-of.ts";
 
 const run = kernelReady("kernel struct_ops tests");
 const NAME = "tsbpf_reno";
@@ -68,16 +69,6 @@ const withoutIds = (d: Record<string, unknown>) =>
   Object.fromEntries(
     Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? v.replace(/:\d+$/, "") : v]),
   );
-
-/** The error `f` throws (it must throw one). */
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-}
 
 const callsOf = (o: LoadedObject, member: number) => u64(o.map("calls").lookup(u32(member))!);
 

@@ -17,22 +17,11 @@ import { R_BPF, readElf } from "../../core/elf/index.ts";
 import { objectToSpec, readBpfObject, writeBpfObject } from "../../core/object/index.ts";
 import type { BpfMapDef, BpfObject } from "../../core/object/index.ts";
 import { BPF_MAP_TYPE } from "../../core/kernel/index.ts";
-import { capability, hasCommand } from "../support/env.ts";
+import { capability, hasCommand, hasVmlinuxBtf } from "../support/env.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const EXAMPLE = readFileSync(join(ROOT, "examples/tcp-reno.ts"), "utf8");
-const hasBtf = capability(
-  "kernel BTF",
-  (() => {
-    try {
-      readFileSync("/sys/kernel/btf/vmlinux", { flag: "r" });
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
-  "struct_ops members are typed from /sys/kernel/btf/vmlinux",
-);
+const hasBtf = hasVmlinuxBtf("struct_ops members are typed from /sys/kernel/btf/vmlinux");
 const canClang = capability(
   "clang-19 + bpftool",
   hasCommand("clang-19") && hasCommand("bpftool", ["version"]),

@@ -6,26 +6,15 @@
  * does not fit its member, and malformed options. `tsbpf build` prints them with a code frame.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileToIr } from "../../compiler/frontend/index.ts";
-import { capability } from "../support/env.ts";
+import { hasVmlinuxBtf } from "../support/env.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
-const hasBtf = capability(
-  "kernel BTF",
-  (() => {
-    try {
-      readFileSync("/sys/kernel/btf/vmlinux", { flag: "r" });
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
-  "struct_ops members are checked against /sys/kernel/btf/vmlinux",
-);
+const hasBtf = hasVmlinuxBtf("struct_ops members are checked against /sys/kernel/btf/vmlinux");
 
 const HEAD = `import { structOps, u32 } from "tsbpf";\n`;
 const decl = (struct: string, members: string, opts = "") =>

@@ -12,24 +12,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KernelHeap, kernelReady, loadProbe } from "../../testing/index.ts";
-import { capability, hasCommand } from "../support/env.ts";
+import { capability, hasCommand, hasVmlinuxBtf } from "../support/env.ts";
 
 type Reno = typeof import("../../examples/tcp-reno.ts");
 const FILE = "examples/tcp-reno.ts";
 const HELPER = join(import.meta.dirname, "../kernel/fixtures/tcp-congestion.py");
 const AVAILABLE = "/proc/sys/net/ipv4/tcp_available_congestion_control";
-const hasBtf = capability(
-  "kernel BTF",
-  (() => {
-    try {
-      readFileSync("/sys/kernel/btf/vmlinux", { flag: "r" });
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
-  "struct_ops members are typed from /sys/kernel/btf/vmlinux",
-);
+const hasBtf = hasVmlinuxBtf("struct_ops members are typed from /sys/kernel/btf/vmlinux");
 
 describe.skipIf(!hasBtf)("tcp-reno in the VM", () => {
   it("ssthresh halves snd_cwnd (floor 2), undo_cwnd keeps it, each call counted", async (ctx) => {

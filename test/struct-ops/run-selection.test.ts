@@ -3,20 +3,16 @@
  * with their map and the map is registered, never attached; `--prog` naming one of them selects
  * its map (with every program of it), `--prog` naming only other programs registers no map.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/driver.ts";
 import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
 import { LoaderError } from "../../runtime/loader/index.ts";
 import { registeredLine, selectRun } from "../../runtime/user/struct-ops-run.ts";
-import { capability } from "../support/env.ts";
+import { hasVmlinuxBtf } from "../support/env.ts";
 
-const hasBtf = capability(
-  "kernel BTF",
-  existsSync("/sys/kernel/btf/vmlinux"),
-  "struct_ops members are typed from /sys/kernel/btf/vmlinux",
-);
+const hasBtf = hasVmlinuxBtf("struct_ops members are typed from /sys/kernel/btf/vmlinux");
 const SOURCE = readFileSync(join(import.meta.dirname, "../../examples/tcp-reno.ts"), "utf8");
 /** tcp-reno plus a tracepoint program of its own. */
 const WITH_TRACEPOINT = SOURCE.replace(

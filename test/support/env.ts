@@ -7,6 +7,7 @@
  * CI runs as root on a BPF-capable kernel, so anything missing there is a real problem.
  */
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { capability, hasKernelBpf, skipsAreFailures } from "../../testing/probe-skip.ts";
 
 // The skip rule lives with tsbpf/test (testing/probe-skip.ts), which users' probe tests share.
@@ -14,6 +15,17 @@ export { capability, hasKernelBpf };
 
 /** True when missing capabilities must fail instead of skip (CI). */
 export const isRequired = skipsAreFailures();
+
+/** True when this kernel's BTF (/sys/kernel/btf/vmlinux) is readable; `why` names the use. */
+export function hasVmlinuxBtf(why: string): boolean {
+  let readable = true;
+  try {
+    readFileSync("/sys/kernel/btf/vmlinux", { flag: "r" });
+  } catch {
+    readable = false;
+  }
+  return capability("kernel BTF", readable, why);
+}
 
 /** True if `cmd` runs (exit 0) with the given arguments. */
 export function hasCommand(cmd: string, args: string[] = ["--version"]): boolean {
