@@ -5,7 +5,8 @@
  *
  * Consumes ELF bytes (or a read `BpfObject`) and options; produces `SessionEvent`s, typed maps and
  * `MapSnapshot`s for printing. Built on runtime/loader (`loadObject`, `LoadedObject.attach`) plus
- * this folder's consumers.
+ * this folder's consumers: what runs is decided first (live-plan.ts), the event maps' sources are
+ * opened by event-sources.ts.
  *
  * Invariants:
  * - nothing is pinned, so every kernel object lives only as long as our fds: `close()` (or even
@@ -19,43 +20,27 @@
  *   without them; a socket filter's packet socket starts receiving only once the filter is on it
  *   (packet-socket.ts), so every frame streamed as a `packet` event passed the filter.
  */
-import { mapKindById } from "../../core/kernel/index.ts";
 import { readBpfObject, type BpfObject } from "../../core/object/index.ts";
 import {
   hookForSection,
-  LoaderError,
   loadObject,
-  MapType,
   readIterator,
   type AttachOptions,
   type KernelLink,
   type LoadedObject,
 } from "../loader/index.ts";
-import {
-  planMapAssignments,
-  writeMapAssignments,
-  type AssignTarget,
-  type MapAssignment,
-} from "./map-assign.ts";
-import type { UserValue } from "./map-codec.ts";
-import {
-  isDataMap,
-  isEventMap,
-  mapCodecs,
-  mapFacts,
-  recordDecoder,
-  usesPrintk,
-} from "./object-codecs.ts";
+import { writeMapAssignments, type MapAssignment } from "./map-assign.ts";
+import { isDataMap, mapCodecs, mapFacts, usesPrintk } from "./object-codecs.ts";
 import { describePacket, PacketSocket } from "./packet-socket.ts";
-import { PerfBufferReader } from "./perf-buffer.ts";
-import { probeLostCounter, type ProbeLostCounter } from "./probe-lost.ts";
 import type { MapSnapshot } from "./print/map-report.ts";
 import { DrainWorker, type DrainMessage, type DrainSource } from "./sys/drain-worker.ts";
 import { Epoll } from "./sys/native.ts";
 import { TracePipeReader } from "./trace-pipe.ts";
-import { registeredLine, selectRun } from "./struct-ops-run.ts";
+import { registeredLine } from "./struct-ops-run.ts";
+import { planLiveRun } from "./live-plan.ts";
 import { kernelMapSource, TypedMap } from "./typed-map.ts";
 import { RecordEvent, type SessionCounts, type SessionEvent } from "./session-events.ts";
+import { openEventSources, type EventSource } from "./event-sources.ts";
 
 export type { SessionCounts, SessionEvent } from "./session-events.ts";
 
@@ -88,24 +73,6 @@ export interface LiveSessionOptions {
   readonly maxQueuedBytes?: number;
   /** Perf buffer data pages per CPU (a power of two; default 64). */
   readonly perfPages?: number;
-}
-
-interface EventSource {
-  readonly map: string;
-  readonly decode: (bytes: Uint8Array) => UserValue;
-  /** Perf buffers: their events (the drain worker reads their rings). */
-  readonly perf?: PerfBufferReader;
-  /** Records read and queued (taken or still queued). */
-  records: bigint;
-  kernelLost: bigint;
-  userLost: bigint;
-  /** The probe's counter of failed reserves (probe-lost.ts), and what it said last. */
-  readonly probeCounter?: ProbeLostCounter;
-  probeLost: bigint;
-  /** Lost since the last `lost` event was queued. */
-  newKernelLost: bigint;
-  newUserLost: bigint;
-  newProbeLost: bigint;
 }
 
 /**
@@ -151,38 +118,8 @@ export class LiveSession {
   static open(input: Uint8Array | BpfObject, opts: LiveSessionOptions = {}): LiveSession {
     const obj = input instanceof Uint8Array ? readBpfObject(input) : input;
     const status = opts.onStatus ?? (() => undefined);
-    // Parsed before loading: a program a value names (a prog array slot, a devmap entry's
-    // program) is loaded too, and attached only when chosen by name.
-    const planned = planMapAssignments(assignTargets(obj), opts.set ?? [], {
-      maps: obj.maps.map((d) => d.name),
-      programs: obj.programs,
-    });
-    const named = planned.flatMap((p) => (p.named?.kind === "program" ? [p.named.name] : []));
-    const selection = selectRun(obj, opts.programs, named);
+    const { planned, selection, filters, needSocket } = planLiveRun(obj, opts);
     const chosen = selection.attach;
-    for (const name of chosen) {
-      const p = obj.programs.find((x) => x.name === name)!;
-      if (!hookForSection(p.section)) {
-        throw new LoaderError(
-          `program "${name}" (section "${p.section}") cannot be attached by tsbpf run; ` +
-            `choose attachable programs with --prog, or run it in the VM with --vm`,
-        );
-      }
-    }
-    if (chosen.length === 0 && selection.structOps.length === 0)
-      throw new LoaderError("the object has no programs to run");
-    const filters = chosen.filter(
-      (n) =>
-        hookForSection(obj.programs.find((p) => p.name === n)!.section)!.hook.kind ===
-        "socket_filter",
-    );
-    const needSocket = filters.length > 0 && opts.attach?.socketFd === undefined;
-    if (needSocket && opts.attach?.iface === undefined) {
-      throw new LoaderError(
-        `socket filter "${filters[0]}" needs a network interface (--iface): it is attached to a ` +
-          "raw packet socket that sees every frame of that interface",
-      );
-    }
     const loaded = loadObject(obj, {
       programs: selection.load,
       ...(opts.objectName !== undefined ? { objectName: opts.objectName } : {}),
@@ -201,31 +138,7 @@ export class LiveSession {
         map: (name) => loaded.map(name).fd,
         program: (name) => loaded.program(name).fd,
       });
-      for (const def of obj.maps) {
-        if (!isEventMap(def)) continue;
-        const map = loaded.map(def.name);
-        const decode = recordDecoder(obj, def);
-        if (map.type === MapType.RINGBUF) {
-          if (map.maxEntries <= 0 || (map.maxEntries & (map.maxEntries - 1)) !== 0)
-            throw new LoaderError(
-              `ring buffer "${def.name}": size ${map.maxEntries} is not a power of two`,
-            );
-          const counter = probeLostCounter(loaded, def.name);
-          if (counter && "problem" in counter) status(`warning: ${counter.problem}`);
-          const probeCounter = counter && "read" in counter ? counter : undefined;
-          sources.push({
-            map: def.name,
-            decode,
-            ...zeroCounts(),
-            ...(probeCounter ? { probeCounter } : {}),
-          });
-          drained.push({ kind: "ring", fd: map.fd, size: map.maxEntries });
-        } else {
-          const perf = new PerfBufferReader(map, opts.perfPages);
-          sources.push({ map: def.name, decode, perf, ...zeroCounts() });
-          drained.push({ kind: "perf", rings: perf.rings });
-        }
-      }
+      openEventSources(obj, loaded, opts.perfPages, status, sources, drained);
       if (drained.length > 0) {
         // Started before any program is attached, so it drains from the first record on.
         drain = new DrainWorker(drained, opts.maxQueuedBytes ?? 64 * 1024 * 1024, (m) =>
@@ -534,32 +447,7 @@ export class LiveSession {
   }
 }
 
-function zeroCounts() {
-  return {
-    records: 0n,
-    kernelLost: 0n,
-    userLost: 0n,
-    probeLost: 0n,
-    newKernelLost: 0n,
-    newUserLost: 0n,
-    newProbeLost: 0n,
-  };
-}
-
 /** Typed views of the object's data maps (not ring buffers / perf arrays, nor the USDT spec map). */
-/** The data maps `--set` writes into, by their types (before anything is loaded). */
-function assignTargets(obj: BpfObject): AssignTarget[] {
-  return obj.maps.filter(isDataMap).map((d) => {
-    const c = mapCodecs(obj, d);
-    return {
-      name: d.name,
-      kind: mapKindById(d.type)?.kind ?? "",
-      keyCodec: c.key,
-      valueCodec: c.value,
-    };
-  });
-}
-
 function dataMaps(obj: BpfObject, loaded: LoadedObject): TypedMap[] {
   return obj.maps.filter(isDataMap).map((d) => {
     const c = mapCodecs(obj, d);
