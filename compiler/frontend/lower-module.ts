@@ -337,16 +337,17 @@ function scalarParam(kind: ParamKind): ScalarType {
 }
 
 function lowerProgram(m: ModuleState, p: PendingProgram): Func {
+  const unread = p.kind.voidResultUnread === true && p.proto?.returns.kind === "void";
   const b = newFunc({
     name: p.name,
     section: p.section,
     params: ["ptr"],
-    returns: "i64",
+    returns: unread ? null : "i64",
     span: m.span(p.decl),
     paramNames: ["ctx"],
   });
   m.programSections.set(p.name, p.section);
-  const fs = new FuncState(m, p.name, b, I64, true);
+  const fs = new FuncState(m, p.name, b, unread ? { kind: "void" } : I64, true);
   fs.returnsInt = p.kind.returnsInt === true;
   const param = p.body.getParameters()[0];
   if (param) {
@@ -378,10 +379,15 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
   return finishFunc(fs, p.body);
 }
 
-/** Lowers a function body: a block, or an arrow function's expression (its i64 return value). */
+/** Lowers a function body: a block, or an arrow function's expression (its i64 return value, or
+ * evaluated for its effects when the function returns void). */
 export function lowerBody(fs: FuncState, body: Node): void {
   if (Node.isBlock(body)) lowerStatements(fs, body.getStatements());
-  else {
+  else if (fs.returns.kind === "void") {
+    lowerExpr(fs, body);
+    fs.emit({ op: "ret", value: null }, null, body);
+    fs.cur = null;
+  } else {
     if (fs.isProgram) checkReturnRange(fs, body);
     const r = fs.rvalue(lowerExpr(fs, body, I64), body);
     const reg = r.k === "error" ? null : fs.toReg(r, body);

@@ -22,10 +22,9 @@ reno_ssthresh:  ; section struct_ops/ssthresh
    17: w0 = *(u32 *)(r10 - 4)
    18: w0 >>= 1
 ; examples/tcp-reno.ts:37
-   19: if w0 >= 2 goto +2
+   19: if w0 >= 2 goto +1
    20: r0 = 2
    21: exit
-   22: exit
 
 reno_undo_cwnd:  ; section struct_ops/undo_cwnd
 ; examples/tcp-reno.ts:39
@@ -62,9 +61,8 @@ reno_cong_avoid:  ; section struct_ops/cong_avoid
     6: if r0 == 0 goto +2
     7: r1 = 1
     8: lock *(u64 *)(r0 + 0) += r1
-; examples/tcp-reno.ts:45
-    9: r0 = 0
-   10: exit
+; examples/tcp-reno.ts:25
+    9: exit
 
 reno_init:  ; section struct_ops/init
 ; examples/tcp-reno.ts:26
@@ -77,9 +75,8 @@ reno_init:  ; section struct_ops/init
     6: if r0 == 0 goto +2
     7: r1 = 1
     8: lock *(u64 *)(r0 + 0) += r1
-; examples/tcp-reno.ts:49
-    9: r0 = 0
-   10: exit
+; examples/tcp-reno.ts:25
+    9: exit
 
 reno_set_state:  ; section struct_ops/set_state
 ; examples/tcp-reno.ts:26
@@ -92,6 +89,5 @@ reno_set_state:  ; section struct_ops/set_state
     6: if r0 == 0 goto +2
     7: r1 = 1
     8: lock *(u64 *)(r0 + 0) += r1
-; examples/tcp-reno.ts:53
-    9: r0 = 0
-   10: exit
+; examples/tcp-reno.ts:25
+    9: exit

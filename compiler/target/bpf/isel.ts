@@ -311,9 +311,12 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
       return;
     }
     case "ret":
-      if (d.value === null) s.emit(minst("mov64_imm", { dst: 0, imm: 0, span }));
-      else s.copyInto(0, d.value);
-      s.emit(minst("exit", { span }));
+      // A void program (its kernel prototype returns void: builtins.ts `voidResultUnread`) leaves
+      // r0 as it is; a void BPF-to-BPF function sets it, as the verifier checks R0 at every
+      // subprogram exit.
+      if (d.value !== null) s.copyInto(0, d.value);
+      else if (s.f.section === null) s.emit(minst("mov64_imm", { dst: 0, imm: 0, span }));
+      s.emit(minst("exit", { span, resultUnread: d.value === null && s.f.section !== null }));
       return;
     case "unreachable":
       s.emit(minst("mov64_imm", { dst: 0, imm: 0, span }));

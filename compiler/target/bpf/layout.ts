@@ -4,8 +4,9 @@
  *
  * Consumes blocks in order, each ending with `exit`, `ja L`, or `jcond L1; ja L2` (mir.ts); produces a
  * list of `MInst` without `target`s, with `off` (or `imm` for `gotol`) set. Steps:
- * 1. fall-through: a `ja` to the next block disappears; `jcond L1; ja L2` with L1 next becomes the
- *    inverted `jcond L2` (when the inverse exists for the selected -mcpu);
+ * 1. fall-through: a `ja` to the next block disappears, and so does an `exit` before a block that
+ *    starts with `exit`; `jcond L1; ja L2` with L1 next becomes the inverted `jcond L2` (when the
+ *    inverse exists for the selected -mcpu);
  * 2. offsets: `off = target_slot - (slot + 1)` (RFC 9669 §4.3, offsets count 8-byte slots, so lddw
  *    counts twice); offsets must fit 16 bits signed. With -mcpu v4 an out-of-range `ja` becomes
  *    `gotol` (JMP32|JA, 32-bit imm) and an out-of-range `jcond` becomes an inverted jcond over a
@@ -66,6 +67,10 @@ export function layoutBranches(
     }
     const tail = insts[insts.length - 1];
     if (tail?.spec.kind === "ja" && tail.target === next) insts.pop();
+    // An `exit` before a block that starts with one falls into it instead (`return c ? 2 : x`
+    // leaves `r0 = 2; exit` before the other arm's bare `exit`: one exit for both, as clang has).
+    else if (tail?.spec.kind === "exit" && f.blocks[k + 1]?.insts[0]?.spec.kind === "exit")
+      insts.pop();
     blockStart.push(list.length);
     for (const i of insts) {
       const p: Pending = { inst: i };

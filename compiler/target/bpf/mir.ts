@@ -81,6 +81,11 @@ export interface MInst {
   readonly target?: number;
   /** Number of argument registers a call reads (r1..rN). */
   readonly nargs?: number;
+  /**
+   * On an `exit`: the kernel does not read r0 (a program whose kernel prototype returns void, IR
+   * `ret` without a value), so the exit reads no register and r0 need not be set.
+   */
+  readonly resultUnread?: boolean;
   readonly reloc?: MReloc;
   readonly frame?: FrameRef;
   readonly edit?: MEdit;
@@ -128,6 +133,7 @@ export function minst(
     span: fields.span ?? null,
     ...(fields.target !== undefined ? { target: fields.target } : {}),
     ...(fields.nargs !== undefined ? { nargs: fields.nargs } : {}),
+    ...(fields.resultUnread ? { resultUnread: true } : {}),
     ...(fields.reloc ? { reloc: fields.reloc } : {}),
     ...(fields.frame ? { frame: fields.frame } : {}),
     ...(fields.edit ? { edit: fields.edit } : {}),
@@ -144,12 +150,12 @@ export interface Operands {
 
 /**
  * Which registers an instruction reads and writes: its row's `reads` / `writes` / `clobbers`
- * (core/isa), with a call reading only the `nargs` argument registers it passes. r10 is omitted: it
- * is never allocated and always live.
+ * (core/isa), with a call reading only the `nargs` argument registers it passes and an exit whose
+ * result is unread reading none. r10 is omitted: it is never allocated and always live.
  */
 export function operandsOf(i: MInst): Operands {
   return {
-    uses: regsRead(i, i.nargs ?? 0).filter((r) => r !== FP),
+    uses: i.resultUnread ? [] : regsRead(i, i.nargs ?? 0).filter((r) => r !== FP),
     defs: regsWritten(i).filter((r) => r !== FP),
     clobbers: i.spec.clobbers,
   };
