@@ -1,9 +1,13 @@
 /**
  * Selection of IR shapes that cost fewer BPF instructions than their IR instructions: the 16-bit byte
- * swap idiom (one `be16`), truncations read only by 32-bit operations (no instruction), and fills of
- * a stack slot at a constant offset (r10-relative stores).
+ * swap idiom (one `be16`), truncations read only by 32-bit operations (no instruction; a zext of one
+ * is one `wD = wS`, checked in the VM against a reference), and fills of a stack slot at a constant
+ * offset (r10-relative stores).
  */
 import { describe, expect, it } from "vitest";
+import { compileModule } from "../../compiler/driver.ts";
+import { parseModule } from "../../compiler/ir/index.ts";
+import { VmObject } from "../../runtime/vm/api.ts";
 import { insns } from "./asm-lines.ts";
 
 const swap = (lo: string, hi: string) => `
@@ -86,6 +90,41 @@ b2:
     const list = insns(truncText, 2);
     expect(list.some((l) => /^w\d = w\d$/.test(l))).toBe(false);
     expect(list.join("\n")).toMatch(/(r\d) <<= 32\n\1 >>= 32\n/);
+  });
+
+  const truncZextText = `
+module "t.ts"
+license "GPL"
+func @f(ptr) -> i64 section "tracepoint/x" {
+b0(v0:ptr):
+  v1:i64 = load.8 v0, 0
+  v2:i32 = trunc v1
+  v3:i32 = const 0
+  v4:i1 = icmp ne v2, v3
+  condbr v4, b1, b2
+b1:
+  v7:i64 = callhelper ktime_get_ns#5()
+  v5:i64 = zext v2
+  ret v5
+b2:
+  v6:i64 = const 7
+  ret v6
+}
+`;
+
+  it("widens a trunc read by a compare and a zext with one `w0 = w6` from the source (v3)", () => {
+    // The source lives across the call in a callee-saved register; no copy of it but `w0 = w6`.
+    const list = insns(truncZextText, 3);
+    expect(list.filter((l) => /^[rw]\d = [rw]\d$/.test(l))).toEqual(["w0 = w6"]);
+    const out = compileModule(parseModule(truncZextText), new Map(), { check: true });
+    expect(out.diagnostics).toEqual([]);
+    const vm = VmObject.load(out.object!);
+    for (const x of [0n, 5n, 0xffff_ffffn, 0x1_0000_0000n, 0xdead_beef_0000_0042n, -1n]) {
+      const ctx = new Uint8Array(8);
+      new DataView(ctx.buffer).setBigUint64(0, BigInt.asUintN(64, x), true);
+      const low = BigInt.asUintN(32, x);
+      expect(vm.program("f").run({ ctx }).r0, String(x)).toBe(low !== 0n ? low : 7n);
+    }
   });
 
   it("fills a slot at a constant offset with r10-relative stores", () => {

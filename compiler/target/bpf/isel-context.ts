@@ -10,8 +10,9 @@
  *   or its one use is a call argument (computed into the argument register);
  * - an `icmp` whose only use is the condition of a `condbr`/`select` in its own block fuses into that
  *   branch (one jcond), so null checks test the helper-result register directly;
- * - a `trunc` to i32 whose every use reads only the low 32 bits (ALU32 operations, JMP32 compares and
- *   stores of at most 4 bytes, with -mcpu ≥ v3) is no instruction at all: its uses read the source;
+ * - a `trunc` to i32 whose every use reads only the low 32 bits (ALU32 operations, JMP32 compares,
+ *   stores of at most 4 bytes and zexts, each one `wD = wS`, with -mcpu ≥ v3) is no instruction at
+ *   all: its uses read the source;
  * - the shifts and masks of a 16- or 32-bit byte swap (isel-idioms.ts) become one `be16` / `be32`.
  * One instance per function; nothing is shared between functions.
  */

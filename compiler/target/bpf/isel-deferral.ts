@@ -100,11 +100,14 @@ export function analyseDeferral(s: Selector): Deferral {
           for (const v of swap.interior) deferred.add(v);
         }
       } else if (d.op === "trunc" && d.type === "i32" && s.mcpu >= 3) {
-        // Every use reads only the low 32 bits (ALU32, JMP32, narrow stores): use the source.
+        // Every use reads only the low 32 bits (ALU32, JMP32, narrow stores, a zext selected as
+        // one `wD = wS`): use the source.
         const us = uses.get(r) ?? [];
         if (
           us.length > 0 &&
-          us.every((u) => u.op === "binary" || u.op === "icmp" || u.op === "store")
+          us.every(
+            (u) => u.op === "binary" || u.op === "icmp" || u.op === "store" || u.op === "zext",
+          )
         )
           deferred.add(r);
       } else if (d.op === "zext" && d.type === "i64" && s.typeOf(d.arg) === "i32") {

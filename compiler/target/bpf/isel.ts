@@ -127,9 +127,15 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
       return;
     }
     case "zext":
+      // Of a trunc that is no instruction (isel-deferral.ts): the source's low half, `wD = wS`.
+      if (s.isDeferred(d.arg) && s.defOf(d.arg)?.op === "trunc") {
+        s.emit(minst("mov32_reg", { dst: s.reg(r!), src: s.use(d.arg), span }));
+        return;
+      }
+      // Narrow values are kept zero-extended, so widening is a copy.
+      return s.copyInto(s.reg(r!), d.arg);
     case "ptrtoint":
     case "inttoptr":
-      // Narrow values are kept zero-extended, so widening is a copy.
       return s.copyInto(s.reg(r!), d.arg);
     case "trunc":
       return selectTrunc(s, r!, d.type, d.arg);
