@@ -5,52 +5,50 @@ produce:  ; section xdp
     2: r1 = r4
     3: r1 += 14
 ; examples/flow-queue.ts:49
-    4: if r1 > r3 goto +36
+    4: if r1 > r3 goto +34
     5: w2 = *(u16 *)(r4 + 12)
-    6: if w2 != 8 goto +34
+    6: if w2 != 8 goto +32
 ; examples/flow-queue.ts:50
     7: r1 = r4
     8: r1 += 34
 ; examples/flow-queue.ts:51
-    9: if r1 > r3 goto +31
+    9: if r1 > r3 goto +29
 ; examples/flow-queue.ts:52
-   10: *(u32 *)(r10 - 8) = 0
+   10: r6 = r10
+   11: r6 += -16
+   12: *(u32 *)(r10 - 8) = 0
 ; examples/flow-queue.ts:53
-   11: w1 = *(u32 *)(r4 + 26)
-   12: *(u32 *)(r10 - 16) = w1
+   13: w1 = *(u32 *)(r4 + 26)
+   14: *(u32 *)(r10 - 16) = w1
 ; examples/flow-queue.ts:54
-   13: w1 = *(u32 *)(r4 + 30)
-   14: *(u32 *)(r10 - 12) = w1
+   15: w1 = *(u32 *)(r4 + 30)
+   16: *(u32 *)(r10 - 12) = w1
 ; examples/flow-queue.ts:55
-   15: w1 = *(u8 *)(r4 + 23)
-   16: *(u8 *)(r10 - 8) = w1
+   17: w1 = *(u8 *)(r4 + 23)
+   18: *(u8 *)(r10 - 8) = w1
 ; examples/flow-queue.ts:56
-   17: r1 = 0 ll  ; map seen
-   19: r2 = r10
-   20: r2 += -16
-   21: call 89
-   22: if r0 == 0 goto +18
+   19: r2 = r6
+   20: r1 = 0 ll  ; map seen
+   22: call 89
+   23: if r0 == 0 goto +15
 ; examples/flow-queue.ts:57
-   23: r1 = 0 ll  ; map seen
-   25: r2 = r10
-   26: r2 += -16
+   24: r2 = r6
+   25: r1 = 0 ll  ; map seen
    27: r3 = 0
    28: call 87
 ; examples/flow-queue.ts:58
-   29: r1 = 0 ll  ; map announced
-   31: r2 = r10
-   32: r2 += -16
-   33: r3 = 0
-   34: call 87
+   29: r2 = r6
+   30: r1 = 0 ll  ; map announced
+   32: r3 = 0
+   33: call 87
 ; examples/flow-queue.ts:60
+   34: r2 = r6
    35: r1 = 0 ll  ; map recent
-   37: r2 = r10
-   38: r2 += -16
-   39: r3 = 2
-   40: call 87
+   37: r3 = 2
+   38: call 87
 ; examples/flow-queue.ts:49
-   41: r0 = 2
-   42: exit
+   39: r0 = 2
+   40: exit
 
 consume:  ; section xdp
 ; examples/flow-queue.ts:65

@@ -41,9 +41,41 @@ export interface BackendResult {
   readonly stats: { readonly spilled: number; readonly coalesced: number };
 }
 
-/** Compiles one IR function to BPF instructions. */
+/**
+ * Compiles one IR function to BPF instructions. A function with stack slot addresses passed to
+ * several calls is compiled a second time with them held in registers (isel-deferral.ts
+ * `HELD_SLOT_CALLS`), and the shorter code is kept: holding pays only when registers are free
+ * across the calls, which only allocation knows.
+ */
 export function compileFunction(f: Func, m: Module, opts: BackendOptions): BackendResult {
-  const sel = selectFunction(f, m, { mcpu: opts.mcpu });
+  const first = compileWith(f, m, opts, false);
+  if (first.slotsToHold === 0 || !first.result.encoded) return first.result;
+  const held = compileWith(f, m, opts, true).result;
+  const size = (r: BackendResult) => r.encoded!.insns.length;
+  return held.encoded && size(held) < size(first.result) ? held : first.result;
+}
+
+function compileWith(
+  f: Func,
+  m: Module,
+  opts: BackendOptions,
+  holdSlots: boolean,
+): { result: BackendResult; slotsToHold: number } {
+  const sel = selectFunction(f, m, { mcpu: opts.mcpu, holdSlots });
+  return {
+    result: finishFunction(f, sel.func, sel.diagnostics, opts),
+    slotsToHold: sel.slotsToHold,
+  };
+}
+
+/** Allocation, peepholes, frame and branch layout, encoding: the stages after selection. */
+function finishFunction(
+  f: Func,
+  selected: MFunc,
+  diagnostics: readonly BackendDiagnostic[],
+  opts: BackendOptions,
+): BackendResult {
+  const sel = { func: selected, diagnostics };
   const none = { spilled: 0, coalesced: 0 };
   if (sel.diagnostics.length > 0)
     return { selected: sel.func, diagnostics: sel.diagnostics, stats: none };

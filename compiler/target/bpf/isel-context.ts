@@ -72,9 +72,13 @@ export class Selector {
   /** Known alignment (1..8) of a pointer value (compiler/passes/pointer-alignment.ts). */
   readonly alignOf: (v: ValueId) => number;
 
+  /** Stack slot addresses worth holding in a register (isel-deferral.ts `HELD_SLOT_CALLS`). */
+  readonly slotsToHold: number;
+
   constructor(
     readonly f: Func,
     readonly mcpu: Mcpu,
+    holdSlots = false,
   ) {
     this.span = f.span;
     this.nextBlock = f.blocks.length;
@@ -86,7 +90,8 @@ export class Selector {
       byteSwaps: this.byteSwaps,
       chains: this.chains,
       coreAccesses: this.coreAccesses,
-    } = analyseDeferral(this));
+      slotsToHold: this.slotsToHold,
+    } = analyseDeferral(this, holdSlots));
   }
 
   /** The instruction defining `v`, or undefined for a block parameter. */
@@ -208,6 +213,15 @@ export class Selector {
     return t;
   }
 
+  /** Emits `dst = r10 + <offset of slot>` (the offset filled in by frame layout). */
+  slotAddressInto(dst: Reg, slot: number): void {
+    const span = this.span;
+    this.emit(minst("mov64_reg", { dst, src: FP, span }));
+    this.emit(
+      minst("add64_imm", { dst, imm: 0, frame: { kind: "slot", index: slot, field: "imm" }, span }),
+    );
+  }
+
   /** Emits `dst = v`, computing deferred values directly into `dst`. */
   copyInto(dst: Reg, v: ValueId): void {
     const span = this.span;
@@ -237,16 +251,7 @@ export class Selector {
           return;
         }
         case "stackslot":
-          this.emit(minst("mov64_reg", { dst, src: FP, span }));
-          this.emit(
-            minst("add64_imm", {
-              dst,
-              imm: 0,
-              frame: { kind: "slot", index: d.slot, field: "imm" },
-              span,
-            }),
-          );
-          return;
+          return this.slotAddressInto(dst, d.slot);
         case "mapref":
           this.emit(minst("lddw", { dst, reloc: { kind: "map", map: d.map }, span }));
           return;

@@ -20,9 +20,24 @@ export interface Deferral {
   readonly chains: ReadonlyMap<ValueId, { root: ValueId; off: bigint }>;
   /** ptradds of a CO-RE field offset folded into their accesses (isel-core-access.ts). */
   readonly coreAccesses: ReadonlyMap<ValueId, CoreAccess>;
+  /** Stack slot addresses that are arguments of `HELD_SLOT_CALLS` or more calls. */
+  readonly slotsToHold: number;
 }
 
-export function analyseDeferral(s: Selector): Deferral {
+/**
+ * A stack slot address passed to this many calls (a map key given to a lookup and three pushes) can
+ * be computed once and held in a register, each call's argument one `r2 = r6` instead of the two
+ * instructions `r2 = r10; r2 += -16` (clang does this): n calls cost 2 + n instead of 2n. Whether
+ * that pays depends on the registers free across the calls, so the back end selects the function
+ * both ways and keeps the shorter (backend.ts).
+ */
+export const HELD_SLOT_CALLS = 3;
+
+/**
+ * `holdSlots`: stack slot addresses passed to `HELD_SLOT_CALLS` or more calls are values of their own
+ * rather than deferred.
+ */
+export function analyseDeferral(s: Selector, holdSlots = false): Deferral {
   const f = s.f;
   const deferred = new Set<ValueId>();
   const byteSwaps = new Map<ValueId, ByteSwap>();
@@ -59,15 +74,20 @@ export function analyseDeferral(s: Selector): Deferral {
       });
     }
   }
+  let slotsToHold = 0;
   for (const { block, insts } of f.layout) {
     for (const id of insts) {
       const inst = f.insts[id]!;
       const d = inst.data;
       const r = inst.result;
       if (r === null) continue;
-      if (
+      if (d.op === "stackslot") {
+        const calls = (uses.get(r) ?? []).filter((u) => u.op === "callhelper" || u.op === "call");
+        const hold = calls.length >= HELD_SLOT_CALLS;
+        if (hold) slotsToHold++;
+        if (!(hold && holdSlots)) deferred.add(r);
+      } else if (
         d.op === "const" ||
-        d.op === "stackslot" ||
         d.op === "mapref" ||
         d.op === "funcaddr" ||
         d.op === "globaladdr"
@@ -135,7 +155,7 @@ export function analyseDeferral(s: Selector): Deferral {
   }
   const core = analyseCoreAccesses(f, uses);
   for (const v of [...core.accesses.keys(), ...core.absorbed]) deferred.add(v);
-  return { deferred, byteSwaps, chains, coreAccesses: core.accesses };
+  return { deferred, byteSwaps, chains, coreAccesses: core.accesses, slotsToHold };
 }
 
 /** A constant that fits an instruction's 16-bit signed offset field. */

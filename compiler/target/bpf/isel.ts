@@ -35,6 +35,8 @@ import { CoreReloKind } from "../../../core/btf/core-relo.ts";
 /** Options of instruction selection. */
 export interface IselOptions {
   readonly mcpu: Mcpu;
+  /** Hold stack slot addresses passed to several calls in a register (isel-deferral.ts). */
+  readonly holdSlots?: boolean;
 }
 
 /** Selects machine instructions for one function. */
@@ -42,8 +44,8 @@ export function selectFunction(
   f: Func,
   m: Module,
   opts: IselOptions,
-): { func: MFunc; diagnostics: BackendDiagnostic[] } {
-  const s = new Selector(f, opts.mcpu);
+): { func: MFunc; diagnostics: BackendDiagnostic[]; slotsToHold: number } {
+  const s = new Selector(f, opts.mcpu, opts.holdSlots ?? false);
   const entry = f.layout[0]!.block;
   s.startBlock(entry);
   // Function parameters arrive in r1..r5 (the context pointer in r1 for programs).
@@ -54,7 +56,7 @@ export function selectFunction(
     if (block !== entry) s.startBlock(block);
     for (const id of insts) selectInst(s, f.insts[id]!, m);
   }
-  return { func: s.finish(), diagnostics: s.diagnostics };
+  return { func: s.finish(), diagnostics: s.diagnostics, slotsToHold: s.slotsToHold };
 }
 
 function selectInst(s: Selector, inst: Inst, m: Module): void {
@@ -65,8 +67,9 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
   // Values materialised lazily at their uses, and compares fused into their branch.
   if (r !== null && s.isDeferred(r)) return;
   switch (d.op) {
-    case "const":
     case "stackslot":
+      return s.slotAddressInto(s.reg(r!), d.slot); // held in a register (not deferred)
+    case "const":
     case "mapref":
     case "funcaddr":
     case "globaladdr":
