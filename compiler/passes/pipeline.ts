@@ -22,6 +22,7 @@ import { inlineFunctions } from "./inline-functions.ts";
 import { mergeIdenticalBlocks } from "./merge-identical-blocks.ts";
 import { mergeEqualReturns } from "./merge-equal-returns.ts";
 import { mergeStackSlots } from "./merge-stack-slots.ts";
+import { shareStackSlots } from "./share-stack-slots.ts";
 import { rebaseOffsets } from "./rebase-offsets.ts";
 import { simplifyInsts } from "./simplify-insts.ts";
 import { sinkInstructions } from "./sink-instructions.ts";
@@ -77,6 +78,17 @@ export const PASSES: readonly PassSpec[] = [
   { name: "sink", required: false, run: (f) => sinkInstructions(f) },
   { name: "unroll", required: false, run: (f) => unrollLoops(f) },
   { name: "bit-tests", required: false, run: (f) => lowerBitTests(f) },
+];
+
+/**
+ * Passes run once, in order, after `PASSES` reach their fixed point: slot sharing merges the
+ * private temporaries that the memory passes match one by one (share-stack-slots.ts), then CSE
+ * merges the shared slots' addresses and dce removes what that leaves unused.
+ */
+export const LATE_PASSES: readonly PassSpec[] = [
+  { name: "share-stack-slots", required: false, run: (f) => shareStackSlots(f) },
+  { name: "late-cse", required: false, run: (f) => eliminateCommonSubexpressions(f) },
+  { name: "late-dce", required: false, run: (f) => eliminateDeadCode(f) },
 ];
 
 /** Ordering constraints: `before` must run before `after` in `PASSES`. */
@@ -204,7 +216,7 @@ export interface PipelineOptions {
 export function runPipeline(m: Module, opts: PipelineOptions): { module: Module; dumps: string[] } {
   const dumps: string[] = [];
   const passes = PASSES.filter((p) => p.required || opts.optimize);
-  const names = [...MODULE_PASSES, ...PASSES].map((p) => p.name);
+  const names = [...MODULE_PASSES, ...PASSES, ...LATE_PASSES].map((p) => p.name);
   if (opts.dumpAfter !== undefined && !names.includes(opts.dumpAfter)) {
     throw new RangeError(`unknown pass '${opts.dumpAfter}'; passes: ${names.join(", ")}`);
   }
@@ -250,6 +262,14 @@ export function runPipeline(m: Module, opts: PipelineOptions): { module: Module;
         previousPrint = print;
       }
       previous = f;
+    }
+    for (const p of LATE_PASSES.filter((x) => x.required || opts.optimize)) {
+      const r = p.run(f, m1);
+      if (r.changed) {
+        f = r.func;
+        if (opts.verify) checkFunc(f, m1, p.name);
+      }
+      if (p.name === opts.dumpAfter) dumps.push(`; after ${p.name}\n${printFunc(f, m.source)}\n`);
     }
     return f;
   });

@@ -29,10 +29,10 @@ onExit:  ; section tracepoint/sched/sched_process_exit
    21: r3 = r6
    22: r3 += r1
    23: r1 = r10
-   24: r1 += -40
+   24: r1 += -32
    25: r2 = 8
    26: call 113
-   27: r3 = *(u64 *)(r10 - 40)
+   27: r3 = *(u64 *)(r10 - 32)
    28: r1 = 1268  ; CO-RE 0 t1 0:93
    29: r3 += r1
    30: r1 = r10
@@ -44,10 +44,10 @@ onExit:  ; section tracepoint/sched/sched_process_exit
    35: r3 = r6
    36: r3 += r1
    37: r1 = r10
-   38: r1 += -44
+   38: r1 += -36
    39: r2 = 4
    40: call 113
-   41: w2 = *(u32 *)(r10 - 44)
+   41: w2 = *(u32 *)(r10 - 36)
 ; examples/core-exitsnoop.ts:43
    42: r1 = r2
    43: w1 >>= 8

@@ -11,10 +11,10 @@ onStateChange:  ; section tracepoint/sock/inet_sock_set_state
     6: r3 = r8
     7: r3 += r1
     8: r1 = r10
-    9: r1 += -10
+    9: r1 += -6
    10: r2 = 2
    11: call 113
-   12: w7 = *(u16 *)(r10 - 10)
+   12: w7 = *(u16 *)(r10 - 6)
 ; examples/core-tcpstate.ts:33
    13: if w7 != 2 goto +41
 ; examples/core-tcpstate.ts:34
@@ -44,20 +44,20 @@ onStateChange:  ; section tracepoint/sock/inet_sock_set_state
    34: r3 = r8
    35: r3 += r1
    36: r1 = r10
-   37: r1 += -8
+   37: r1 += -4
    38: r2 = 4
    39: call 113
-   40: w1 = *(u32 *)(r10 - 8)
+   40: w1 = *(u32 *)(r10 - 4)
    41: *(u32 *)(r6 + 8) = w1
 ; examples/core-tcpstate.ts:39
    42: r1 = 12  ; CO-RE 0 t1 0:0:2:1:0
    43: r3 = r8
    44: r3 += r1
    45: r1 = r10
-   46: r1 += -12
+   46: r1 += -6
    47: r2 = 2
    48: call 113
-   49: w2 = *(u16 *)(r10 - 12)
+   49: w2 = *(u16 *)(r10 - 6)
    50: *(u16 *)(r6 + 12) = w2
 ; examples/core-tcpstate.ts:40
    51: *(u16 *)(r6 + 14) = w7
