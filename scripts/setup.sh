@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools the tests compare against (clang/llvm for BPF objects, bpftool, libbpf
-# headers, gcc for the C that `bpftool btf dump format c` prints, skopeo for bytecode images, prometheus/promtool for the exporter) when they are missing
+# headers, gcc for the C that `bpftool btf dump format c` prints, <sys/sdt.h> (systemtap-sdt-dev)
+# for the USDT probes the usdt tests compile with gcc, skopeo for bytecode images, prometheus/promtool for the exporter) when they are missing
 # and we are root, and Debian's chromium (the playground's browser tests drive it through
 # playwright-core, which never downloads a browser of its own), lcov (genhtml reads tsbpf/test's
 # coverage), tcpdump (an independent check of the packet builders' checksums), and what the
@@ -14,6 +15,7 @@ command -v clang-19 >/dev/null || need+=(clang-19)
 command -v llvm-objdump-19 >/dev/null || need+=(llvm-19)
 command -v bpftool >/dev/null || need+=(bpftool)
 command -v gcc >/dev/null || need+=(gcc)
+[ -f /usr/include/x86_64-linux-gnu/sys/sdt.h ] || need+=(systemtap-sdt-dev)
 [ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
 [ -f /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
 command -v skopeo >/dev/null || need+=(skopeo)
