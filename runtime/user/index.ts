@@ -4,14 +4,13 @@
  */
 export {
   CodecError,
-  codecForSize,
-  codecFromBtf,
   decodeValue,
   encodeValue,
   type Codec,
   type CodecField,
   type UserValue,
 } from "./map-codec.ts";
+export { codecForSize, codecFromBtf } from "./codec-from-btf.ts";
 export {
   kernelMapSource,
   sumValues,

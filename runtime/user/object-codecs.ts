@@ -28,13 +28,8 @@ import {
   type BpfObject,
   type MapFacts,
 } from "../../core/object/index.ts";
-import {
-  codecForSize,
-  codecFromBtf,
-  decodeValue,
-  type Codec,
-  type UserValue,
-} from "./map-codec.ts";
+import { codecForSize, codecFromBtf } from "./codec-from-btf.ts";
+import { decodeValue, type Codec, type UserValue } from "./map-codec.ts";
 
 /** Helper ids of bpf_trace_printk and bpf_trace_vprintk (include/uapi/linux/bpf.h). */
 const PRINTK_HELPERS = new Set([6, 177]);

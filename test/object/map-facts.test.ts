@@ -14,12 +14,8 @@ import {
   readBpfObject,
   type BpfObject,
 } from "../../core/object/index.ts";
-import {
-  codecForSize,
-  decodeValue,
-  encodeValue,
-  type Codec,
-} from "../../runtime/user/map-codec.ts";
+import { codecForSize } from "../../runtime/user/codec-from-btf.ts";
+import { decodeValue, encodeValue, type Codec } from "../../runtime/user/map-codec.ts";
 import { mapCodecs, mapFacts, recordDecoder } from "../../runtime/user/object-codecs.ts";
 import { classifyMap } from "../../runtime/user/print/map-report.ts";
 
