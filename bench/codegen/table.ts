@@ -117,8 +117,8 @@ function formatNumber(n: number, digits: number): string {
   return digits === 0 ? String(Math.round(n)) : n.toFixed(digits);
 }
 
-function formatRatio(r: number | undefined): string {
-  return r === undefined ? "-" : `${r.toFixed(2)}x`;
+function formatRatio(r: number | undefined, digits = 2): string {
+  return r === undefined ? "-" : `${r.toFixed(digits)}x`;
 }
 
 function cellText(c: Cell | undefined, notes: Footnotes, digits = 0): string {
@@ -175,9 +175,11 @@ export function formatTable(rows: readonly CodegenRow[]): string {
     "geomean of ratios",
     "",
     "",
-    formatRatio(s.insns.geomeanRatio),
-    formatRatio(s.verified.geomeanRatio),
-    formatRatio(s.compileMs.geomeanRatio),
+    // Three decimals: the goals are stated at two (0.90x, 0.95x), and a rounded figure hides which
+    // side of them the mean is on.
+    formatRatio(s.insns.geomeanRatio, 3),
+    formatRatio(s.verified.geomeanRatio, 3),
+    formatRatio(s.compileMs.geomeanRatio, 3),
   ];
   const all = [HEADER, ...body, sumLine, geoLine];
   const widths = HEADER.map((_, c) => Math.max(...all.map((line) => line[c]!.length)));

@@ -110,7 +110,7 @@ describe("formatTable", () => {
     expect(line("c/p")).toMatch(/n\/a\[1\]\s+7\s+-\s+n\/a\[1\] \/ 7\s+n\/a\[1\] \/ 3\.0$/);
     expect(line("d/p")).toMatch(/n\/a\[1\]\s+n\/a\[2\]/);
     expect(line("sum (2 paired)")).toMatch(/\s25\s+20\s+1\.25x\s+25 \/ 20 \(2 paired\)/);
-    expect(line("geomean of ratios")).toMatch(/1\.00x\s+1\.00x\s+0\.25x$/);
+    expect(line("geomean of ratios")).toMatch(/1\.000x\s+1\.000x\s+0\.250x$/);
     expect(lines.filter((l) => /^\[\d+\]/.test(l))).toEqual(["[1] not built", "[2] clang failed"]);
   });
 
