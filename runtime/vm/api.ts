@@ -17,8 +17,8 @@
  * for the program type), and the VmError / MapError / ObjectError of the layers below.
  */
 import { readFileSync } from "node:fs";
-import { CONTEXT_LAYOUTS, contextOffset } from "../../core/kernel/index.ts";
 import { returnValue } from "../../core/kernel/return-codes.ts";
+import { clampFlowKeys, mapFlowKeys } from "./flow-keys.ts";
 import { readBpfObject } from "../../core/object/index.ts";
 import {
   USDT_IP_MAP,
@@ -38,7 +38,7 @@ import {
 } from "../helpers/index.ts";
 import { LocalStorageMap, PerfEventArrayMap, RingBufMap, type PerfRecord } from "../maps/index.ts";
 import { getEngine } from "./engine.ts";
-import type { Engine, Memory, Region, RunOptions } from "./contract.ts";
+import type { Engine, Region, RunOptions } from "./contract.ts";
 import {
   buildPacketContext,
   packetContextFor,
@@ -478,41 +478,4 @@ export class VmObject {
     this.loaded.maps.dispose();
     this.disposed = true;
   }
-}
-
-/**
- * The `struct bpf_flow_keys` of a flow dissector run, as the kernel starts it (net/core/flow_dissector.c
- * bpf_flow_dissect, called by BPF_PROG_TEST_RUN with the Ethernet header's EtherType and length):
- * zeroed, `nhoff` = `thoff` = 14, `n_proto` = the frame's EtherType; its address goes in the
- * context's `flow_keys` pointer.
- */
-function mapFlowKeys(memory: Memory, ctx: Region, frame: Uint8Array): Region {
-  const layout = CONTEXT_LAYOUTS["bpf_flow_keys"]!;
-  const bytes = new Uint8Array(layout.size);
-  const view = new DataView(bytes.buffer);
-  const at = (f: string) => contextOffset("bpf_flow_keys", f);
-  view.setUint16(at("nhoff"), 14, true);
-  view.setUint16(at("thoff"), 14, true);
-  if (frame.length >= 14) bytes.set(frame.subarray(12, 14), at("n_proto"));
-  const keys = memory.map(bytes, { writable: true, kind: "context", name: "bpf_flow_keys" });
-  new DataView(ctx.bytes.buffer, ctx.bytes.byteOffset).setBigUint64(
-    contextOffset("__sk_buff", "flow_keys"),
-    keys.base,
-    true,
-  );
-  return keys;
-}
-
-/**
- * What the kernel does with the keys after the program (bpf_flow_dissect): `nhoff` clamped to
- * [14, frame length], `thoff` to [`nhoff`, frame length].
- */
-function clampFlowKeys(keys: Region, hlen: number): void {
-  const view = new DataView(keys.bytes.buffer, keys.bytes.byteOffset);
-  const nhoffAt = contextOffset("bpf_flow_keys", "nhoff");
-  const thoffAt = contextOffset("bpf_flow_keys", "thoff");
-  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
-  const nhoff = clamp(view.getUint16(nhoffAt, true), 14, hlen);
-  view.setUint16(nhoffAt, nhoff, true);
-  view.setUint16(thoffAt, clamp(view.getUint16(thoffAt, true), nhoff, hlen), true);
 }
