@@ -155,13 +155,6 @@ export interface ProgramKind {
    * (one `w0 = wX`, as clang returns an `int`) rather than sign-extended (two more shifts).
    */
   readonly returnsInt?: boolean;
-  /**
-   * When the prototype the program attaches to returns void, the kernel never reads r0: verifier.c
-   * `check_return_code` returns before its R0 check for a struct_ops program whose
-   * `attach_func_proto` returns void (6.1 and 6.18 alike). Such a program is lowered as a void
-   * function, and its `return` leaves r0 as it is, as clang's `void BPF_PROG(...)` does.
-   */
-  readonly voidResultUnread?: boolean;
 }
 
 /**

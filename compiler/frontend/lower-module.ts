@@ -31,6 +31,8 @@ import type { FuncInfo, ModuleState, ParamKind, ScalarType } from "./module-stat
 import type { TsbType } from "./types.ts";
 import { I64, irTypeOf, isScalar, VOID } from "./types.ts";
 import { hasErrors } from "../diag/index.ts";
+import { resolveSection } from "../../core/kernel/index.ts";
+import { VOID_RESULT_UNREAD } from "../../core/kernel/return-codes.ts";
 import { checkReservations } from "./reservations.ts";
 import { addGlobal, constantOf, registerMap, reportNotConstant } from "./lower-data-decls.ts";
 import { programOptions } from "./program-options.ts";
@@ -337,7 +339,10 @@ function scalarParam(kind: ParamKind): ScalarType {
 }
 
 function lowerProgram(m: ModuleState, p: PendingProgram): Func {
-  const unread = p.kind.voidResultUnread === true && p.proto?.returns.kind === "void";
+  // A struct_ops member whose prototype returns void: the kernel ignores r0 (VOID_RESULT_UNREAD).
+  const progType = resolveSection(p.section)?.def.progType;
+  const unread =
+    progType !== undefined && VOID_RESULT_UNREAD.has(progType) && p.proto?.returns.kind === "void";
   const b = newFunc({
     name: p.name,
     section: p.section,
@@ -379,8 +384,10 @@ function lowerProgram(m: ModuleState, p: PendingProgram): Func {
   return finishFunc(fs, p.body);
 }
 
-/** Lowers a function body: a block, or an arrow function's expression (its i64 return value, or
- * evaluated for its effects when the function returns void). */
+/**
+ * Lowers a function body: a block, or an arrow function's expression (its i64 return value, or
+ * evaluated for its effects when the function returns void).
+ */
 export function lowerBody(fs: FuncState, body: Node): void {
   if (Node.isBlock(body)) lowerStatements(fs, body.getStatements());
   else if (fs.returns.kind === "void") {

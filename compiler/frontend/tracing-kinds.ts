@@ -84,7 +84,6 @@ export function tracingProgramKinds(s: SharedShapes): ProgramKind[] {
       section: (t: string) => `struct_ops/${t}`,
       ctx: s.argWords,
       kernelArgs: { from: "member", returnValue: "none" },
-      voidResultUnread: true,
     },
     // A kprobe on the system call's wrapper (`__x64_sys_<name>`, resolved by the loader as libbpf
     // does), its arguments typed as BPF_KSYSCALL gives them.

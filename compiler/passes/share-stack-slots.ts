@@ -28,7 +28,7 @@
 import { helperFullWrite } from "../../core/kernel/index.ts";
 import { operandsOf } from "../ir/builder.ts";
 import type { BlockId, Func, InstData, InstId, ValueId } from "../ir/types.ts";
-import { rewriteFunc, type PassResult } from "./rewrite.ts";
+import { constValue, rewriteFunc, type PassResult } from "./rewrite.ts";
 
 /** Where a private slot is used: its block and the span of instruction positions. */
 interface Lifetime {
@@ -83,8 +83,10 @@ function privateLifetimes(f: Func): Lifetime[] {
   }
   const uses = new Map<number, { block: BlockId; at: number; fullWrite: boolean }[]>();
   const rejected = new Set<number>();
-  f.layout.forEach(({ block, insts }, blockIndex) => {
-    insts.forEach((id, at) => {
+  // Positions count instructions in layout order across the whole function.
+  let at = 0;
+  for (const { block, insts } of f.layout) {
+    for (const id of insts) {
       const d = f.insts[id]!.data;
       operandsOf(d).forEach((v, k) => {
         const slot = slotOfValue.get(v);
@@ -93,12 +95,13 @@ function privateLifetimes(f: Func): Lifetime[] {
         if (use === null) rejected.add(slot);
         else {
           const list = uses.get(slot) ?? [];
-          list.push({ block, at: blockIndex * 1e6 + at, fullWrite: use === "full" });
+          list.push({ block, at, fullWrite: use === "full" });
           uses.set(slot, list);
         }
       });
-    });
-  });
+      at++;
+    }
+  }
   const out: Lifetime[] = [];
   for (const [slot, list] of uses) {
     if (rejected.has(slot)) continue;
@@ -129,12 +132,11 @@ function classify(
       return d.value === v ? null : "use";
     case "callhelper": {
       const w = helperFullWrite(d.helper);
-      if (w && w.buffer === k && d.args.indexOf(v) === k) {
-        const n = f.values[d.args[w.size]!]!.def;
-        const c = n.kind === "inst" ? f.insts[n.inst]!.data : undefined;
-        if (c?.op === "const" && c.value === BigInt(size)) return "full";
-      }
-      return "use";
+      const full =
+        w?.buffer === k &&
+        d.args.indexOf(v) === k &&
+        constValue(f, d.args[w.size]!) === BigInt(size);
+      return full ? "full" : "use";
     }
     default:
       return null;

@@ -82,3 +82,12 @@ export function returnValue(name: string): bigint {
 export const RETURN_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
   TRACE_ITER: [0n, 1n],
 };
+
+/**
+ * Program types whose result the kernel never reads when the prototype they attach to returns void:
+ * verifier.c `check_return_code` returns before its R0 check for a struct_ops program whose
+ * `attach_func_proto` returns void (6.1 and 6.18 alike; LSM hooks too, but not lsm_cgroup, whose
+ * prototype the compiler does not know when it lowers the program). The compiler lowers such a
+ * program as a void function whose `return` leaves r0 as it is, as clang's `void BPF_PROG(...)` does.
+ */
+export const VOID_RESULT_UNREAD: ReadonlySet<string> = new Set(["STRUCT_OPS"]);

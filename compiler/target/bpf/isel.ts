@@ -320,7 +320,7 @@ function selectInst(s: Selector, inst: Inst, m: Module): void {
       return;
     }
     case "ret":
-      // A void program (its kernel prototype returns void: builtins.ts `voidResultUnread`) leaves
+      // A void program (its kernel prototype returns void: core/kernel `VOID_RESULT_UNREAD`) leaves
       // r0 as it is; a void BPF-to-BPF function sets it, as the verifier checks R0 at every
       // subprogram exit.
       if (d.value !== null) s.copyInto(0, d.value);
