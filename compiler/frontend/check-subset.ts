@@ -23,27 +23,28 @@ import { isStructOpsCall } from "./struct-ops.ts";
 export function checkSubset(m: ModuleState): void {
   const file = m.sourceFile.compilerNode;
   const S = ts.SyntaxKind;
+  const report = (node: ts.Node, code: DiagnosticCode, args?: Record<string, string | number>) =>
+    m.report(code, wrap(m.sourceFile, node), args);
   const visit = (node: ts.Node): void => {
     const kind = node.kind;
-    const report = (code: DiagnosticCode, args?: Record<string, string | number>): void =>
-      m.report(code, wrap(m.sourceFile, node), args);
-    if (kind === S.AnyKeyword) report("TSB1003");
-    else if (kind === S.AsyncKeyword) report("TSB1008", { what: "an async function" });
-    else if (kind === S.AwaitExpression) report("TSB1008", { what: "await" });
-    else if (kind === S.YieldExpression) report("TSB1008", { what: "generators (yield)" });
+    if (kind === S.AnyKeyword) report(node, "TSB1003");
+    else if (kind === S.AsyncKeyword) report(node, "TSB1008", { what: "an async function" });
+    else if (kind === S.AwaitExpression) report(node, "TSB1008", { what: "await" });
+    else if (kind === S.YieldExpression) report(node, "TSB1008", { what: "generators (yield)" });
     else if (
       kind === S.AsteriskToken &&
       (ts.isFunctionDeclaration(node.parent) || ts.isFunctionExpression(node.parent))
     ) {
-      report("TSB1008", { what: "generator functions" });
-    } else if (kind === S.ArrayLiteralExpression) report("TSB1006", { what: "an array literal" });
+      report(node, "TSB1008", { what: "generator functions" });
+    } else if (kind === S.ArrayLiteralExpression)
+      report(node, "TSB1006", { what: "an array literal" });
     else if (ts.isNewExpression(node)) {
       const cls = node.expression.getText(file);
       const atTop =
         ts.isVariableDeclaration(node.parent) && node.parent.parent?.parent?.parent === file;
-      if (!MAP_KINDS.has(cls)) report("TSB1006", { what: `new ${cls}` });
+      if (!MAP_KINDS.has(cls)) report(node, "TSB1006", { what: `new ${cls}` });
       else if (!atTop)
-        report("TSB3002", { name: cls, problem: "maps are declared once, at top level" });
+        report(node, "TSB3002", { name: cls, problem: "maps are declared once, at top level" });
       return;
     } else if (kind === S.ClassDeclaration || kind === S.ClassExpression) {
       const cls = wrap(m.sourceFile, node);
@@ -66,17 +67,20 @@ export function checkSubset(m: ModuleState): void {
       kind === S.InstanceOfKeyword ||
       kind === S.InKeyword
     ) {
-      report("TSB1001", {
+      report(node, "TSB1001", {
         construct: `'${node.getText(file).split(/[\s(]/)[0]}'`,
         instead: "eBPF values have no runtime type information",
       });
     } else if (kind === S.ModuleDeclaration) {
-      report("TSB1001", { construct: "namespaces", instead: "declare everything at top level" });
+      report(node, "TSB1001", {
+        construct: "namespaces",
+        instead: "declare everything at top level",
+      });
       return;
     } else if (kind === S.SpreadElement || kind === S.SpreadAssignment) {
-      report("TSB1001", { construct: "spread", instead: "copy fields one by one" });
+      report(node, "TSB1001", { construct: "spread", instead: "copy fields one by one" });
     } else if (kind === S.RegularExpressionLiteral) {
-      report("TSB1006", { what: "a regular expression" });
+      report(node, "TSB1006", { what: "a regular expression" });
     }
     ts.forEachChild(node, visit);
   };
@@ -92,9 +96,8 @@ function wrap(sf: SourceFile, target: ts.Node): Node {
   for (let n = target; n !== sf.compilerNode; n = n.parent) path.push(n);
   let at: Node = sf;
   for (const n of path.reverse()) {
-    at =
-      at.forEachChild((c) => (c.compilerNode === n ? c : undefined)) ??
-      at.getChildren().find((c) => c.compilerNode === n)!;
+    // ts-morph's forEachChild wraps exactly the children ts.forEachChild visits (the walk's own).
+    at = at.forEachChild((c) => (c.compilerNode === n ? c : undefined))!;
   }
   return at;
 }
@@ -116,10 +119,12 @@ function captured(decl: Node): { what: string; instead: string } {
   };
 }
 
-/** Functions are allowed as top-level declarations and as program bodies; nested ones must not capture. */
+/**
+ * Functions are allowed as top-level declarations (which `checkSubset` does not pass here) and as
+ * program bodies; nested ones must not capture.
+ */
 function checkFunctionPlacement(m: ModuleState, fn: Node): void {
   const parent = fn.getParent()!;
-  if (Node.isFunctionDeclaration(fn) && parent === m.sourceFile) return;
   if (Node.isCallExpression(parent) && PROGRAM_KINDS.has(parent.getExpression().getText())) {
     const decl = parent.getParent();
     if (
