@@ -8,7 +8,7 @@
  * address-forming ops (stackslot, mapref, globaladdr). Loads are not merged: a store or helper call in between may
  * change memory.
  */
-import { mapOperands } from "../ir/builder.ts";
+import { printInstBody } from "../ir/print.ts";
 import { computeDominators } from "../ir/verify.ts";
 import type { BlockId, Func, InstId, ValueId } from "../ir/types.ts";
 import { isPure } from "./op-classes.ts";
@@ -34,8 +34,8 @@ export function eliminateCommonSubexpressions(f: Func): PassResult {
     for (const id of insts.get(b) ?? []) {
       const inst = f.insts[id]!;
       if (inst.result === null || !isPure(inst.data)) continue;
-      const data = mapOperands(inst.data, resolve);
-      const key = `${f.values[inst.result]!.type}|${JSON.stringify(data, (_, v) => (typeof v === "bigint" ? `${v}n` : v))}`;
+      // The instruction's IR text (complete with its result type), operands resolved.
+      const key = `${f.values[inst.result]!.type} ${printInstBody(inst.data, (v) => `v${resolve(v)}`)}`;
       const hit = table.get(key);
       if (hit !== undefined) {
         replace.set(inst.result, hit);

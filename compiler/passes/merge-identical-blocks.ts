@@ -15,7 +15,8 @@
  * are used only inside it, since an exiting block has no successors). This saves the tail's BPF code
  * (at least `r0 = …; exit`) for at most one `ja`, which block ordering usually removes.
  */
-import { mapOperands, successorsOf } from "../ir/builder.ts";
+import { successorsOf } from "../ir/builder.ts";
+import { printInstBody } from "../ir/print.ts";
 import type { BlockId, Func, Inst, InstId, ValueId } from "../ir/types.ts";
 import { retargetEdges, rewriteFunc, type PassResult } from "./rewrite.ts";
 
@@ -76,16 +77,18 @@ function isExit(f: Func, insts: readonly InstId[]): boolean {
 /** Structural key of an instruction list: local values by position, outside values by id. */
 function keyOf(f: Func, insts: readonly InstId[]): string {
   const local = new Map<ValueId, number>();
-  return insts
-    .map((id) => {
-      const inst = f.insts[id]!;
-      const data = mapOperands(
-        inst.data,
-        (v) => (local.has(v) ? -1 - local.get(v)! : v) as ValueId,
-      );
-      const type = inst.result === null ? "-" : f.values[inst.result]!.type;
-      if (inst.result !== null) local.set(inst.result, local.size);
-      return `${type}=${JSON.stringify(data, (_, v) => (typeof v === "bigint" ? `${v}n` : v))}`;
-    })
-    .join(";");
+  const name = (v: ValueId): string => {
+    const k = local.get(v);
+    return k === undefined ? `v${v}` : `l${k}`;
+  };
+  let key = "";
+  for (const id of insts) {
+    const inst = f.insts[id]!;
+    // The instruction's IR text (complete with its result type), local values by position.
+    const body = printInstBody(inst.data, name);
+    const type = inst.result === null ? "-" : f.values[inst.result]!.type;
+    if (inst.result !== null) local.set(inst.result, local.size);
+    key += `${type} ${body};`;
+  }
+  return key;
 }
