@@ -67,7 +67,10 @@ export interface FunctionStats {
 /** Everything a compilation produced. */
 export interface CompileOutput {
   readonly diagnostics: readonly Diagnostic[];
-  /** IR text after lowering (`ir`) or after optimisation (`ir-opt`, and always when reached). */
+  /**
+   * IR text after lowering and after optimisation, for the text emits (`ir`: `ir` only; `ir-opt` and
+   * `asm`: both); an object build prints no IR (the watch rebuilds objects, and nobody reads it).
+   */
   readonly ir?: string;
   readonly irOpt?: string;
   /** Assembly listing (`asm`): one section per function, after register allocation and layout. */
@@ -94,7 +97,8 @@ export function compileModule(
   const mcpu = opts.mcpu ?? 3;
   const emit = opts.emit ?? "obj";
   if (!verified) assertValid(m, "IR from the front end");
-  const ir = printModule(m);
+  const text = emit !== "obj";
+  const ir = text ? printModule(m) : undefined;
   if (emit === "ir") return { diagnostics: [], ir, dumps: [], stats: [] };
   const { module: opt, dumps } = runPipeline(m, {
     optimize: opts.optimize ?? true,
@@ -104,7 +108,7 @@ export function compileModule(
       ? { dumpAfter: opts.dumpAfter }
       : {}),
   });
-  const irOpt = printModule(opt);
+  const irOpt = text ? printModule(opt) : undefined;
   if (emit === "ir-opt") return { diagnostics: [], ir, irOpt, dumps, stats: [] };
   const diagnostics: Diagnostic[] = [];
   const encoded: EncodedFunc[] = [];
@@ -130,7 +134,7 @@ export function compileModule(
   if (emit === "asm") return { diagnostics, ir, irOpt, asm: asm.join("\n"), dumps, stats };
   const spec = buildObjectSpec(opt, encoded, sources);
   const object = writeBpfObject(spec);
-  return { diagnostics, ir, irOpt, spec, object, dumps, stats };
+  return { diagnostics, spec, object, dumps, stats };
 }
 
 /** The front end's entry point (compiler/frontend): TypeScript source → IR module + diagnostics. */

@@ -39,15 +39,17 @@ export async function compileInPage(
 ): Promise<PageCompile> {
   const t0 = performance.now();
   const sources = new Map([[fileName, source]]);
-  const out = await compileSource(source, fileName, { emit: "obj", host });
+  // The IR texts and the listing come from an asm build (an object build prints no IR), shown even
+  // when the back end fails; the object is a second build, on the project warm by now.
+  const text = await compileSource(source, fileName, { emit: "asm", host });
+  const out = hasErrors(text.diagnostics)
+    ? text
+    : await compileSource(source, fileName, { emit: "obj", host });
   const errors = out.diagnostics.filter((d) => d.severity === "error").length;
   const diagnostics = formatDiagnostics(out.diagnostics, sources);
-  let asm = "";
   let objdump = "";
   let programs: string[] = [];
-  if (out.object && !hasErrors(out.diagnostics)) {
-    // The assembly listing is a second emit kind; the front end's project is warm by now.
-    asm = (await compileSource(source, fileName, { emit: "asm", host })).asm ?? "";
+  if (out.object && errors === 0) {
     const obj = readBpfObject(out.object);
     objdump = formatObject(obj);
     programs = obj.programs.map((p) => p.name);
@@ -56,9 +58,9 @@ export async function compileInPage(
     ok: out.object !== undefined && errors === 0,
     diagnostics,
     errorCount: errors,
-    ir: out.ir ?? "",
-    irOpt: out.irOpt ?? "",
-    asm,
+    ir: text.ir ?? "",
+    irOpt: text.irOpt ?? "",
+    asm: out.object ? (text.asm ?? "") : "",
     objdump,
     object: errors === 0 ? out.object : undefined,
     programs,

@@ -25,8 +25,12 @@ const FILES = [
 async function compileAll(order: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const f of order) {
-    const r = await compileSource(readFileSync(join(root, f), "utf8"), f, { check: true });
-    out.set(f, `${r.ir ?? ""}\n${Buffer.from(r.object ?? new Uint8Array()).toString("hex")}`);
+    const source = readFileSync(join(root, f), "utf8");
+    // An object build prints no IR: the IR texts and listing come from an asm build.
+    const text = await compileSource(source, f, { check: true, emit: "asm" });
+    const r = await compileSource(source, f, { check: true });
+    const bytes = Buffer.from(r.object ?? new Uint8Array()).toString("hex");
+    out.set(f, `${text.ir ?? ""}\n${text.irOpt ?? ""}\n${text.asm ?? ""}\n${bytes}`);
   }
   return out;
 }

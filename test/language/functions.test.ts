@@ -89,7 +89,7 @@ describe("functions over maps, ctx, Ref<T>, structs and arrays", () => {
   }
 
   it("are inlined: no BPF-to-BPF call for them, one for the scalar function", async () => {
-    const out = await compileSource(SOURCE, FILE, { check: true });
+    const out = await compileSource(SOURCE, FILE, { check: true, emit: "ir" });
     const fns = [...out.ir!.matchAll(/^func @?(\w+)/gm)].map((x) => x[1]).sort();
     expect(fns).toEqual(["count", "slot"]);
     expect(out.ir!.match(/= call @?slot\b|call @?slot\(/g)?.length ?? 0).toBe(1);

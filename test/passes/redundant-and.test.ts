@@ -108,7 +108,8 @@ describe("redundant-and", () => {
       const out = compileModule(parseModule(KERNEL), new Map(), { optimize, check: true });
       expect(out.diagnostics).toEqual([]);
       // One and per merged pair (the first three), both of the last (240 & 60 narrows).
-      if (optimize) expect(out.irOpt!.match(/ = and /g)).toHaveLength(5);
+      const text = compileModule(parseModule(KERNEL), new Map(), { optimize, emit: "ir-opt" });
+      if (optimize) expect(text.irOpt!.match(/ = and /g)).toHaveLength(5);
       const vm = VmObject.load(out.object!);
       for (const [a, w] of inputs) {
         const ctx = new Uint8Array(48);
