@@ -40,9 +40,19 @@ export function rewriteFunc(f: Func, e: FuncEdit): Func {
     for (let n = 0; n < 1000 && replace.has(cur); n++) cur = replace.get(cur)!;
     return cur;
   };
+  const layout = f.layout
+    .filter((l) => !e.dropBlocks?.has(l.block))
+    .map((l) => ({
+      block: l.block,
+      insts: (e.blockInsts?.get(l.block) ?? l.insts).filter((i) => !e.dropInsts?.has(i)),
+    }));
+  // Operands are replaced in the instructions of the new layout only: the others are dead entries
+  // (kept for their ids), which nothing reads again.
+  const live = new Uint8Array(f.insts.length + (e.newInsts?.length ?? 0));
+  if (replace.size > 0) for (const l of layout) for (const id of l.insts) live[id] = 1;
   const insts: Inst[] = [...f.insts, ...(e.newInsts ?? [])].map((inst, id) => {
     const changed = e.changeInsts?.get(id as InstId) ?? inst.data;
-    const data = replace.size > 0 ? mapOperands(changed, resolve) : changed;
+    const data = live[id] === 1 ? mapOperands(changed, resolve) : changed;
     return data === inst.data ? inst : { ...inst, data };
   });
   const blocks = f.blocks.map((b, id) => {
@@ -70,12 +80,6 @@ export function rewriteFunc(f: Func, e: FuncEdit): Func {
       }
     }
   }
-  const layout = f.layout
-    .filter((l) => !e.dropBlocks?.has(l.block))
-    .map((l) => ({
-      block: l.block,
-      insts: (e.blockInsts?.get(l.block) ?? l.insts).filter((i) => !e.dropInsts?.has(i)),
-    }));
   return { ...f, values, insts, blocks, layout };
 }
 
